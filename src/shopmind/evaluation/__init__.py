@@ -1,0 +1,1 @@
+"""Evaluation: splits, metrics, the full-ranking protocol, statistics and reports."""

@@ -1,0 +1,258 @@
+"""The one contract every recommender honours (in the spirit of implicit and scikit-learn).
+
+- hyperparameters are keyword arguments of ``__init__`` stored verbatim (no logic there);
+- ``fit(train, valid=None)`` validates them, learns, and returns ``self``; learned state ends in ``_``;
+- ``score(users)`` gives dense scores over ALL items for a batch of dense user indices, based on the
+  history the model was fitted on (this is what full-ranking evaluation uses);
+- ``recommend(users, N, filter_seen=True, filter_items=None, items=None) -> (ids, scores)`` returns dense
+  item indices; an array of users means batch mode (2-d results);
+- ``similar_items(item, N)`` and ``explain(user, item)`` where the model can;
+- ``save(path)`` / ``Recommender.load(path)`` write and read a versioned artifact that carries the id
+  mappings and training metadata.
+
+Models only see dense indices; :class:`~shopmind.data.ids.IdMapping` (kept on the model as ``users_`` and
+``items_``) translates raw ids at the edges.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import pickle
+import platform
+import time
+from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import Any, ClassVar, Self
+
+import numpy as np
+import scipy.sparse as sp
+
+from shopmind import __version__
+from shopmind.data.ids import IdMapping
+from shopmind.data.interactions import Interactions
+from shopmind.errors import NotFittedError, ParameterError, ShopmindError
+
+ARTIFACT_FORMAT = 1
+
+#: name -> class, filled by :func:`register`.
+MODEL_REGISTRY: dict[str, type[Recommender]] = {}
+
+
+def register(name: str):  # type: ignore[no-untyped-def]
+    """Class decorator that makes a model available by name to ``shopmind train/bench``."""
+
+    def deco(cls: type[Recommender]) -> type[Recommender]:
+        cls.name = name
+        MODEL_REGISTRY[name] = cls
+        return cls
+
+    return deco
+
+
+class Recommender(ABC):
+    """Base class of all models. Subclasses implement ``_fit`` and ``score`` (and optionally
+    ``item_vectors`` for ``similar_items``, ``explain``)."""
+
+    name: ClassVar[str] = "base"
+    #: True when the model conditions on the order of a user's history (sequence models).
+    sequential: ClassVar[bool] = False
+
+    # ------------------------------------------------------------------ sklearn-style params
+    @classmethod
+    def _param_names(cls) -> list[str]:
+        sig = inspect.signature(cls.__init__)
+        return [p.name for p in sig.parameters.values()
+                if p.name != "self" and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)]
+
+    def get_params(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self._param_names()}
+
+    def set_params(self, **params: Any) -> Self:
+        valid = set(self._param_names())
+        for k, v in params.items():
+            if k not in valid:
+                raise ParameterError(type(self).__name__, k, v, f"one of the parameters {sorted(valid)}")
+            setattr(self, k, v)
+        return self
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        return f"{type(self).__name__}({args})"
+
+    def _validate_params(self) -> None:
+        """Check hyperparameters; raise :class:`ParameterError`. Called first thing in ``fit``."""
+
+    # ------------------------------------------------------------------ fitting
+    def fit(self, train: Interactions, valid: Interactions | None = None) -> Self:
+        """Learn from ``train``. ``valid`` (held-out next items) may drive early stopping."""
+        self._validate_params()
+        if len(train) == 0:
+            raise ShopmindError(f"{type(self).__name__}.fit got no interactions to learn from")
+        self.users_ = train.users
+        self.items_ = train.items
+        self.n_users_ = train.n_users
+        self.n_items_ = train.n_items
+        self.seen_ = train.to_csr(weighted=False)
+        t0 = time.perf_counter()
+        self._fit(train, valid)
+        self.train_seconds_ = time.perf_counter() - t0
+        self.fit_info_ = {
+            "data": train.name, "users": train.n_users, "items": train.n_items,
+            "interactions": len(train), "trained_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "train_seconds": round(self.train_seconds_, 3),
+        }
+        return self
+
+    @abstractmethod
+    def _fit(self, train: Interactions, valid: Interactions | None) -> None: ...
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "n_items_"):
+            raise NotFittedError(f"{type(self).__name__} is not fitted yet: call fit() or load() first")
+
+    # ------------------------------------------------------------------ scoring
+    @abstractmethod
+    def score(self, users: np.ndarray) -> np.ndarray:
+        """Dense float32 scores ``[len(users), n_items]`` for dense user indices (higher is better)."""
+
+    def recommend(
+        self,
+        users: int | np.ndarray,
+        N: int = 10,
+        filter_seen: bool = True,
+        filter_items: np.ndarray | None = None,
+        items: np.ndarray | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Top-``N`` dense item ids and scores for one user (1-d result) or an array of users (2-d).
+
+        ``filter_items`` are never returned; ``items`` restricts ranking to that subset. When fewer than
+        ``N`` items remain, ids are padded with -1 and scores with -inf.
+        """
+        self._check_fitted()
+        if not isinstance(N, int | np.integer) or N < 1:
+            raise ParameterError("recommend", "N", N, "an int >= 1")
+        single = np.ndim(users) == 0
+        u = np.atleast_1d(np.asarray(users, dtype=np.int64))
+        if len(u) and (u.min() < 0 or u.max() >= self.n_users_):
+            bad = u[(u < 0) | (u >= self.n_users_)][0]
+            raise ParameterError("recommend", "users", int(bad), f"dense user indices in [0, {self.n_users_})")
+        scores = self.score(u).astype(np.float32, copy=True)
+        if items is not None:
+            allowed = np.zeros(self.n_items_, dtype=bool)
+            allowed[np.asarray(items, dtype=np.int64)] = True
+            scores[:, ~allowed] = -np.inf
+        if filter_items is not None and len(filter_items):
+            scores[:, np.asarray(filter_items, dtype=np.int64)] = -np.inf
+        if filter_seen:
+            mask_seen(scores, self.seen_, u)
+        ids, top = top_k(scores, N)
+        return (ids[0], top[0]) if single else (ids, top)
+
+    def item_vectors(self) -> np.ndarray | None:
+        """Item embedding matrix ``[n_items, d]`` when the model has one (used by ``similar_items``)."""
+        return None
+
+    def similar_items(self, item: int, N: int = 10) -> tuple[np.ndarray, np.ndarray]:
+        """Items most similar to ``item`` (cosine over ``item_vectors``), excluding the item itself."""
+        self._check_fitted()
+        vecs = self.item_vectors()
+        if vecs is None:
+            raise ShopmindError(f"{type(self).__name__} has no item representation for similar_items")
+        if not 0 <= int(item) < self.n_items_:
+            raise ParameterError("similar_items", "item", item, f"a dense item index in [0, {self.n_items_})")
+        norms = np.linalg.norm(vecs, axis=1) + 1e-12
+        sims = (vecs @ vecs[int(item)]) / (norms * norms[int(item)])
+        sims[int(item)] = -np.inf
+        ids, top = top_k(sims[None, :], N)
+        return ids[0], top[0]
+
+    def explain(self, user: int, item: int) -> dict[str, Any] | None:
+        """Why ``item`` was recommended to ``user`` (model-specific), or None."""
+        return None
+
+    # ------------------------------------------------------------------ persistence
+    def save(self, path: str | Path) -> Path:
+        """Write a versioned artifact directory: ``meta.json`` (class, params, id mappings, training
+        metadata) and ``state.pkl``."""
+        self._check_fitted()
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        meta = {
+            "format": ARTIFACT_FORMAT, "model": self.name, "class": f"{type(self).__module__}.{type(self).__qualname__}",
+            "shopmind_version": __version__, "python": platform.python_version(),
+            "params": _jsonable(self.get_params()), "fit_info": getattr(self, "fit_info_", {}),
+            "metrics": getattr(self, "metrics_", {}),
+            "users": self.users_.to_list(), "items": self.items_.to_list(),
+        }
+        tmp = path / "state.pkl.tmp"
+        with open(tmp, "wb") as f:
+            pickle.dump(self._state(), f, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(path / "state.pkl")
+        (path / "meta.json").write_text(json.dumps(meta, ensure_ascii=False))
+        return path
+
+    def _state(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k not in ("users_", "items_")}
+
+    @classmethod
+    def load(cls, path: str | Path) -> Recommender:
+        """Read an artifact written by :meth:`save`; the model comes back ready to recommend."""
+        path = Path(path)
+        meta_file = path / "meta.json"
+        if not meta_file.exists():
+            raise ShopmindError(f"{path} is not a shopmind model artifact (no meta.json)")
+        meta = json.loads(meta_file.read_text())
+        if meta.get("format") != ARTIFACT_FORMAT:
+            raise ShopmindError(f"{path}: artifact format {meta.get('format')} is not supported "
+                                f"(this shopmind reads format {ARTIFACT_FORMAT}); retrain the model")
+        import shopmind.models  # noqa: F401  (fills the registry)
+
+        klass = MODEL_REGISTRY.get(meta["model"])
+        if klass is None:
+            raise ShopmindError(f"{path}: unknown model {meta['model']!r}")
+        obj = klass.__new__(klass)
+        with open(path / "state.pkl", "rb") as f:
+            obj.__dict__.update(pickle.load(f))
+        obj.users_ = IdMapping(meta["users"], kind="user")
+        obj.items_ = IdMapping(meta["items"], kind="item")
+        return obj
+
+
+def _jsonable(d: dict[str, Any]) -> dict[str, Any]:
+    out = {}
+    for k, v in d.items():
+        try:
+            json.dumps(v)
+            out[k] = v
+        except TypeError:
+            out[k] = repr(v)
+    return out
+
+
+def mask_seen(scores: np.ndarray, seen: sp.csr_matrix, users: np.ndarray) -> None:
+    """Set the scores of items in each user's history to -inf (in place)."""
+    sub = seen[users]
+    rows = np.repeat(np.arange(len(users)), np.diff(sub.indptr))
+    scores[rows, sub.indices] = -np.inf
+
+
+def top_k(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Row-wise top-k (descending) of a 2-d score array; -inf entries come back as id -1.
+
+    Ties are broken by the lower item index so results are deterministic.
+    """
+    n = scores.shape[1]
+    k_eff = min(k, n)
+    part = np.argpartition(-scores, k_eff - 1, axis=1)[:, :k_eff] if k_eff < n else \
+        np.tile(np.arange(n), (scores.shape[0], 1))
+    part_scores = np.take_along_axis(scores, part, axis=1)
+    order = np.lexsort((part, -part_scores), axis=1)
+    ids = np.take_along_axis(part, order, axis=1)
+    vals = np.take_along_axis(part_scores, order, axis=1)
+    ids = np.where(np.isneginf(vals), -1, ids)
+    if k_eff < k:
+        pad = k - k_eff
+        ids = np.pad(ids, ((0, 0), (0, pad)), constant_values=-1)
+        vals = np.pad(vals, ((0, 0), (0, pad)), constant_values=-np.inf)
+    return ids.astype(np.int64), vals.astype(np.float32)
