@@ -108,10 +108,9 @@ class Interactions:
             df, w = df[keep], w[keep]
         user_ids = users if users is not None else IdMapping(kind="user")
         item_ids = items if items is not None else IdMapping(kind="item")
-        if users is None:
-            if user_meta is not None and "user_id" in user_meta.columns:
-                for r in user_meta["user_id"]:
-                    user_ids.add(r)
+        if users is None and user_meta is not None and "user_id" in user_meta.columns:
+            for r in user_meta["user_id"]:
+                user_ids.add(r)
         u = np.fromiter((user_ids.add(r) for r in df["user_id"].astype(str)), dtype=np.int64, count=len(df))
         i = np.fromiter((item_ids.add(r) for r in df["item_id"].astype(str)), dtype=np.int64, count=len(df))
         if item_meta is not None and "item_id" in item_meta.columns:
@@ -229,9 +228,9 @@ class Interactions:
 
     def concat(self, other: Interactions) -> Interactions:
         """Union of two interaction sets over the same mappings; arrival order: self first."""
-        if other.users is not self.users or other.items is not self.items:
-            if other.users != self.users or other.items != self.items:
-                raise DataError("cannot concatenate interactions built on different id mappings")
+        same = other.users is self.users and other.items is self.items
+        if not same and (other.users != self.users or other.items != self.items):
+            raise DataError("cannot concatenate interactions built on different id mappings")
         # Keep ties ordered: rows of `self` come before rows of `other` at equal (user, time).
         n1 = len(self)
         order_key = np.concatenate([np.arange(n1), n1 + np.arange(len(other))])
@@ -265,6 +264,26 @@ class Interactions:
         np.maximum.at(w, run_id, self.weight)
         out = self.take(keep)
         out.weight = w
+        return out
+
+    def first_touch(self) -> Interactions:
+        """One row per (user, item): its first occurrence in time, carrying the maximum weight of all the
+        pair's events (view -> cart -> purchase of one item becomes one interaction of purchase weight).
+
+        This is the training/evaluation view for event logs: under leave-one-out the test target is then the
+        last *new* item a user turned to, not a repeat touch of something already in their history.
+        """
+        if len(self) == 0:
+            return self
+        key = self.user.astype(np.int64) * self.n_items + self.item
+        uniq, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+        if len(uniq) == len(self):
+            return self
+        w = np.zeros(len(uniq), dtype=np.float32)
+        np.maximum.at(w, inverse, self.weight)
+        keep = np.sort(first)  # rows stay in canonical (user, time, arrival) order
+        out = self.take(keep)
+        out.weight = w[inverse[keep]]
         return out
 
     def k_core(self, k: int) -> Interactions:

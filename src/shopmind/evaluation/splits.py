@@ -6,12 +6,12 @@ ranking over the whole catalog).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from shopmind.data.interactions import Interactions
-from shopmind.errors import check_float, check_int
+from shopmind.errors import ParameterError, check_float, check_int
 
 
 @dataclass
@@ -23,21 +23,44 @@ class Split:
     train: Interactions
     valid: Interactions
     test: Interactions
+    #: The data the split was made from and each row's role (0 train, 1 valid, 2 test), when known.
+    source: Interactions | None = field(default=None, repr=False)
+    role: np.ndarray | None = field(default=None, repr=False)
 
     def train_valid(self) -> Interactions:
-        """Everything but the test interactions, in chronological order."""
+        """Everything but the test interactions, in chronological order.
+
+        When the split knows its source, rows keep their original arrival order, so ties in time between a
+        training and a validation row are ordered as the events arrived (not train-first).
+        """
+        if self.source is not None and self.role is not None:
+            return self.source.take(self.role != 2)
         return self.train.concat(self.valid)
 
     def describe(self) -> dict[str, int | str]:
-        return {"split": self.name, "train": len(self.train), "valid": len(self.valid), "test": len(self.test),
-                "test_users": int(len(np.unique(self.test.user)))}
+        """Sizes of the three parts and the number of test users."""
+        return {"split": self.name, "train": len(self.train), "valid": len(self.valid),
+                "test": len(self.test), "test_users": len(np.unique(self.test.user))}
+
+
+def _make(name: str, data: Interactions, role: np.ndarray) -> Split:
+    return Split(name, data.take(role == 0), data.take(role == 1), data.take(role == 2),
+                 source=data, role=role)
 
 
 def leave_one_out(data: Interactions, min_interactions: int = 3) -> Split:
     """Per user, by time: the last interaction is test, the second-last validation, the rest train.
 
-    Ties in time keep the original event order (``Interactions`` is stably ordered). Users with fewer than
-    ``min_interactions`` interactions keep everything in train and are not evaluated.
+    Ties in time keep the original event order (``Interactions`` is stably ordered; sorting ties by item id
+    would leak the answer). Users with fewer than ``min_interactions`` interactions keep everything in train
+    and are not evaluated.
+
+    Examples
+    --------
+    >>> data = Interactions.from_sequences({"a": ["x", "y", "z"], "b": ["x", "y"]})
+    >>> s = leave_one_out(data)
+    >>> data.items.raws(s.test.item), data.items.raws(s.valid.item), len(s.train)
+    (['z'], ['y'], 3)
     """
     check_int("leave_one_out", "min_interactions", min_interactions, low=3)
     counts = data.user_counts()
@@ -48,30 +71,68 @@ def leave_one_out(data: Interactions, min_interactions: int = 3) -> Split:
     role = np.zeros(len(data), dtype=np.int8)
     role[valid_rows] = 1
     role[test_rows] = 2
-    return Split("leave-one-out", data.take(role == 0), data.take(role == 1), data.take(role == 2))
+    return _make("leave-one-out", data, role)
+
+
+def _check_fractions(owner: str, test_fraction: float, valid_fraction: float) -> None:
+    check_float(owner, "test_fraction", test_fraction, low=0.0, high=0.9, low_open=True)
+    check_float(owner, "valid_fraction", valid_fraction, low=0.0, high=0.9)
+    if test_fraction + valid_fraction >= 1.0:
+        raise ParameterError(owner, "valid_fraction", valid_fraction,
+                             f"a number < {1.0 - test_fraction:g} so that some data is left to train on")
 
 
 def temporal_split(data: Interactions, test_fraction: float = 0.2, valid_fraction: float = 0.1) -> Split:
     """Global split by time: the latest ``test_fraction`` of interactions is test, the slice before it
-    validation. Ties at a cut point stay together on the earlier side."""
-    check_float("temporal_split", "test_fraction", test_fraction, low=0.0, high=0.9, low_open=True)
-    check_float("temporal_split", "valid_fraction", valid_fraction, low=0.0, high=0.9)
+    validation, the rest train.
+
+    Cut points are taken on the sorted timestamps, so the shares are exact up to rounding and ties: all
+    interactions at a cut timestamp stay together on the earlier side. Users are not kept apart, so a test
+    user may have no training history (full ranking still ranks every item for them).
+
+    Examples
+    --------
+    >>> data = Interactions.from_sequences({"a": list("pqrst"), "b": list("uvwxy")})
+    >>> temporal_split(data, test_fraction=0.2, valid_fraction=0.2).describe()["test"]
+    2
+    """
+    _check_fractions("temporal_split", test_fraction, valid_fraction)
     ts = data.timestamp
-    t_test = np.quantile(ts, 1.0 - test_fraction, method="higher")
-    t_valid = np.quantile(ts, 1.0 - test_fraction - valid_fraction, method="higher")
-    role = np.where(ts > t_test, 2, np.where(ts > t_valid, 1, 0)).astype(np.int8)
-    return Split("temporal", data.take(role == 0), data.take(role == 1), data.take(role == 2))
+    n = len(ts)
+    role = np.zeros(n, dtype=np.int8)
+    if n:
+        ordered = np.sort(ts, kind="stable")
+        n_test = round(n * test_fraction)
+        n_valid = round(n * valid_fraction)
+
+        def cut(n_after: int) -> float:
+            """Timestamp such that the ``n_after`` latest interactions lie strictly after it."""
+            pos = n - n_after - 1
+            return float(ordered[pos]) if pos >= 0 else -np.inf
+
+        t_test, t_valid = cut(n_test), cut(n_test + n_valid)
+        role[ts > t_valid] = 1
+        role[ts > t_test] = 2
+    return _make("temporal", data, role)
 
 
 def random_split(data: Interactions, test_fraction: float = 0.2, valid_fraction: float = 0.1,
                  seed: int = 0) -> Split:
-    """Random ratio split of interactions (seeded)."""
-    check_float("random_split", "test_fraction", test_fraction, low=0.0, high=0.9, low_open=True)
-    check_float("random_split", "valid_fraction", valid_fraction, low=0.0, high=0.9)
+    """Random ratio split of interactions (seeded, so the same seed gives the same split).
+
+    Examples
+    --------
+    >>> data = Interactions.from_sequences({"a": list("pqrst"), "b": list("uvwxy")})
+    >>> s = random_split(data, 0.3, 0.2, seed=1)
+    >>> len(s.train) + len(s.valid) + len(s.test)
+    10
+    """
+    _check_fractions("random_split", test_fraction, valid_fraction)
+    check_int("random_split", "seed", seed, low=0)
     rng = np.random.default_rng(seed)
     r = rng.random(len(data))
     role = np.where(r < test_fraction, 2, np.where(r < test_fraction + valid_fraction, 1, 0)).astype(np.int8)
-    return Split("random", data.take(role == 0), data.take(role == 1), data.take(role == 2))
+    return _make("random", data, role)
 
 
 SPLITS = {"leave-one-out": leave_one_out, "loo": leave_one_out, "temporal": temporal_split,

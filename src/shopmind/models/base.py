@@ -179,7 +179,8 @@ class Recommender(ABC):
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         meta = {
-            "format": ARTIFACT_FORMAT, "model": self.name, "class": f"{type(self).__module__}.{type(self).__qualname__}",
+            "format": ARTIFACT_FORMAT, "model": self.name,
+            "class": f"{type(self).__module__}.{type(self).__qualname__}",
             "shopmind_version": __version__, "python": platform.python_version(),
             "params": _jsonable(self.get_params()), "fit_info": getattr(self, "fit_info_", {}),
             "metrics": getattr(self, "metrics_", {}),
@@ -206,9 +207,9 @@ class Recommender(ABC):
         if meta.get("format") != ARTIFACT_FORMAT:
             raise ShopmindError(f"{path}: artifact format {meta.get('format')} is not supported "
                                 f"(this shopmind reads format {ARTIFACT_FORMAT}); retrain the model")
-        import shopmind.models  # noqa: F401  (fills the registry)
+        from shopmind.models import available
 
-        klass = MODEL_REGISTRY.get(meta["model"])
+        klass = available().get(meta["model"])
         if klass is None:
             raise ShopmindError(f"{path}: unknown model {meta['model']!r}")
         obj = klass.__new__(klass)

@@ -11,7 +11,16 @@ Every frame also has two bookkeeping columns:
 - ``_row``: its 1-based row number there (the line number for line-oriented files, counting the header).
 
 Rows a reader cannot parse at all (a truncated last line, wrong field count, invalid JSON) become
-:class:`Reject` entries instead of frame rows - never silently dropped.
+:class:`Reject` entries instead of frame rows - never silently dropped. Such a reject has
+``field="_row"`` (the whole row) and the raw line as ``value``.
+
+What the values look like (every built-in reader keeps to this):
+
+- ids (``user_id``, ``item_id``, ``event_id``, ``session_id``) are text; missing values are NaN/None;
+- ``timestamp`` is epoch seconds (int or float; millisecond clocks are already divided by 1000), ISO-8601
+  text, or - for the clock-less ``sequence``/``pairs`` formats - the 1-based position in the user's history;
+- ``attributes``/``context`` hold a ``dict`` or None when there is nothing; empty CSV fields are missing;
+- ``_source`` is categorical (one category per file).
 """
 
 from __future__ import annotations

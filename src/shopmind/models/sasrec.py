@@ -1,0 +1,183 @@
+"""SASRec: a causal self-attention encoder over a user's recent items (Kang & McAuley, ICDM 2018), trained
+with full softmax cross-entropy over all items at every position (the "SASRec+" / CE recipe of Klenitskiy
+& Vasilev, RecSys 2023), or with sampled BCE / gBCE (Petrov & Macdonald, RecSys 2023) for big catalogs.
+
+Example
+-------
+>>> model = SASRec(epochs=50).fit(split.train, split.valid)      # doctest: +SKIP
+>>> ids, scores = model.recommend(user, N=10)                     # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from shopmind.errors import check_int, check_param
+from shopmind.models._seq import ItemTable, SequenceNet, SequentialRecommender
+from shopmind.models.base import register
+
+
+class CausalSelfAttention(nn.Module):
+    def __init__(self, d: int, n_heads: int, dropout: float) -> None:
+        super().__init__()
+        self.n_heads = n_heads
+        self.qkv = nn.Linear(d, 3 * d)
+        self.out = nn.Linear(d, d)
+        self.dropout = dropout
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        b, length, d = x.shape
+        q, k, v = self.qkv(x).view(b, length, 3, self.n_heads, d // self.n_heads).permute(2, 0, 3, 1, 4)
+        # no dropout on the attention weights: on a CPU its [B, h, L, L] mask costs more than it helps
+        y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
+        return self.out(y.transpose(1, 2).reshape(b, length, d))
+
+
+class Block(nn.Module):
+    def __init__(self, d: int, n_heads: int, dropout: float, norm_first: bool, ffn_mult: int) -> None:
+        super().__init__()
+        self.attn = CausalSelfAttention(d, n_heads, dropout)
+        self.ln1 = nn.LayerNorm(d)
+        self.ln2 = nn.LayerNorm(d)
+        self.ffn = nn.Sequential(nn.Linear(d, ffn_mult * d), nn.GELU(), nn.Dropout(dropout),
+                                 nn.Linear(ffn_mult * d, d))
+        self.drop = nn.Dropout(dropout)
+        self.norm_first = norm_first
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        if self.norm_first:
+            x = x + self.drop(self.attn(self.ln1(x), mask))
+            return x + self.drop(self.ffn(self.ln2(x)))
+        x = self.ln1(x + self.drop(self.attn(x, mask)))
+        return self.ln2(x + self.drop(self.ffn(x)))
+
+
+class SASRecNet(SequenceNet):
+    """Item + position (distance from the most recent item) embeddings -> N causal blocks."""
+
+    def __init__(self, table: ItemTable, n_event_types: int, d: int, max_len: int, n_blocks: int,
+                 n_heads: int, dropout: float, norm_first: bool, ffn_mult: int) -> None:
+        super().__init__(table, n_event_types, d)
+        self.pos = nn.Embedding(max_len, d)
+        nn.init.normal_(self.pos.weight, std=0.02)
+        self.drop = nn.Dropout(dropout)
+        self.blocks = nn.ModuleList(Block(d, n_heads, dropout, norm_first, ffn_mult) for _ in range(n_blocks))
+        self.final_ln = nn.LayerNorm(d) if norm_first else nn.Identity()
+        self.max_len = max_len
+
+    def encode(self, seq: torch.Tensor, events: torch.Tensor | None, table: torch.Tensor) -> torch.Tensor:
+        b, length = seq.shape
+        if length > self.max_len:
+            seq = seq[:, -self.max_len:]
+            events = None if events is None else events[:, -self.max_len:]
+            length = self.max_len
+        x = self.embed(seq, events, table)
+        pos = torch.arange(length - 1, -1, -1, device=seq.device)  # 0 = most recent
+        x = self.drop(x + self.pos(pos))
+        causal = torch.ones(length, length, dtype=torch.bool, device=seq.device).tril()
+        # a position attends to earlier real items and to itself (so padding rows never see an empty set)
+        mask = causal & ((seq > 0)[:, None, :] | torch.eye(length, dtype=torch.bool, device=seq.device))
+        mask = mask[:, None]
+        # padding never leaks into real positions: their queries only see real keys
+        for blk in self.blocks:
+            x = blk(x, mask)
+        return self.final_ln(x)
+
+
+@register("sasrec")
+class SASRec(SequentialRecommender):
+    """Self-attentive sequential recommendation with full cross-entropy (see module docstring).
+
+    Parameters
+    ----------
+    d, n_blocks, n_heads : width, depth and attention heads of the encoder.
+    max_len : how many of a user's most recent items the model reads.
+    dropout : dropout on embeddings, attention and feed-forward layers.
+    norm_first : pre-LN blocks (True) or the original post-LN (False).
+    ffn_mult : width of the feed-forward layer as a multiple of ``d``.
+    loss : ``"ce"`` (softmax over all items), ``"bce"`` or ``"gbce"`` with ``n_negatives`` uniform negatives;
+        ``gbce_t`` is gSASRec's calibration.
+    label_smoothing : for ``"ce"``.
+    lr, weight_decay, warmup, batch_size, epochs : AdamW, linear warmup (fraction of steps) then cosine
+        decay over ``epochs``.
+    amp : train in bfloat16 mixed precision (scoring stays float32).
+    all_windows : also train on the earlier ``max_len`` windows of long histories (else the last only).
+    item_features : side features added to the item embeddings: None, ``"category"``, ``"title"`` or
+        ``"category+title"`` (read from ``item_meta``).
+    use_event_types : add an event-type embedding when the data has several event types.
+    eval_every, patience, eval_users : with ``valid`` given to ``fit``, validation NDCG@10 every
+        ``eval_every`` epochs on ``eval_users`` sampled users (0 = all); stop after ``patience`` evaluations
+        without improvement (0 = never) and keep the best weights.
+    seed, device, num_threads : reproducibility, ``"cpu" | "cuda" | "auto"``, torch threads (None = all cores).
+    """
+
+    def __init__(
+        self,
+        d: int = 64,
+        n_blocks: int = 2,
+        n_heads: int = 2,
+        max_len: int = 200,
+        dropout: float = 0.3,
+        norm_first: bool = True,
+        ffn_mult: int = 1,
+        loss: str = "ce",
+        n_negatives: int = 256,
+        gbce_t: float = 0.75,
+        label_smoothing: float = 0.0,
+        lr: float = 1e-3,
+        weight_decay: float = 0.0,
+        warmup: float = 0.02,
+        amp: bool = True,
+        batch_size: int = 128,
+        epochs: int = 100,
+        all_windows: bool = True,
+        item_features: str | None = None,
+        use_event_types: bool = True,
+        eval_every: int = 5,
+        patience: int = 4,
+        eval_users: int = 0,
+        seed: int = 0,
+        device: str = "cpu",
+        num_threads: int | None = None,
+    ) -> None:
+        self.d = d
+        self.n_blocks = n_blocks
+        self.n_heads = n_heads
+        self.max_len = max_len
+        self.dropout = dropout
+        self.norm_first = norm_first
+        self.ffn_mult = ffn_mult
+        self.loss = loss
+        self.n_negatives = n_negatives
+        self.gbce_t = gbce_t
+        self.label_smoothing = label_smoothing
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.warmup = warmup
+        self.amp = amp
+        self.batch_size = batch_size
+        self.epochs = epochs
+        self.all_windows = all_windows
+        self.item_features = item_features
+        self.use_event_types = use_event_types
+        self.eval_every = eval_every
+        self.patience = patience
+        self.eval_users = eval_users
+        self.seed = seed
+        self.device = device
+        self.num_threads = num_threads
+
+    def _validate_params(self) -> None:
+        self._validate_common()
+        name = type(self).__name__
+        check_int(name, "n_blocks", self.n_blocks, low=1)
+        check_int(name, "n_heads", self.n_heads, low=1)
+        check_param(name, "n_heads", self.n_heads, self.d % self.n_heads == 0, f"a divisor of d={self.d}")
+        check_int(name, "ffn_mult", self.ffn_mult, low=1)
+        check_param(name, "norm_first", self.norm_first, isinstance(self.norm_first, bool), "a bool")
+
+    def _build_net(self, table: ItemTable, n_event_types: int) -> SequenceNet:
+        return SASRecNet(table, n_event_types, self.d, self.max_len, self.n_blocks, self.n_heads, self.dropout,
+                         self.norm_first, self.ffn_mult)

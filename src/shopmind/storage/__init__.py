@@ -1,0 +1,40 @@
+"""Where shopmind keeps catalog, users, events, quarantined rows and import reports.
+
+>>> from shopmind.storage import open_store
+>>> with open_store("sqlite:///:memory:") as store:
+...     store.counts()
+{'items': 0, 'users': 0, 'events': 0, 'rejects': 0, 'imports': 0}
+"""
+
+from shopmind.storage.base import (
+    REJECT_COLUMNS,
+    AppendCounts,
+    EventLog,
+    ImportLog,
+    ItemStore,
+    Records,
+    Store,
+    UpsertCounts,
+    UserStore,
+)
+from shopmind.storage.export import load_interactions, load_sequences
+from shopmind.storage.registry import open_store, register_backend, supported_schemes
+from shopmind.storage.sqlite import SQLiteStore
+
+__all__ = [
+    "REJECT_COLUMNS",
+    "AppendCounts",
+    "EventLog",
+    "ImportLog",
+    "ItemStore",
+    "Records",
+    "SQLiteStore",
+    "Store",
+    "UpsertCounts",
+    "UserStore",
+    "load_interactions",
+    "load_sequences",
+    "open_store",
+    "register_backend",
+    "supported_schemes",
+]

@@ -1,0 +1,281 @@
+"""The server store: PostgreSQL through psycopg 3.
+
+URLs are libpq URLs, ``postgresql://user@host:5432/dbname`` (``postgres://`` works too), plus one optional
+query parameter of our own: ``?schema=NAME`` keeps every table in that schema (created when missing) -
+handy for tests, which use a throwaway schema each and drop it afterwards.
+
+Bulk writes ``COPY`` the batch into a temporary table and move it with one ``INSERT ... SELECT ... ON
+CONFLICT`` statement, all inside one transaction. Times are ``timestamptz``; dicts ``jsonb``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import pandas as pd
+import psycopg
+from psycopg import sql
+
+from shopmind.data.loaders.base import Reject
+from shopmind.errors import StoreError
+from shopmind.schema import ITEM_COLUMNS, USER_COLUMNS
+from shopmind.storage import records as rec
+from shopmind.storage.base import REJECT_COLUMNS, AppendCounts, ContextManagedStore, Records, UpsertCounts
+
+logger = logging.getLogger(__name__)
+
+_SCHEMA_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
+_EPOCH = "timestamptz 'epoch' + {} * interval '1 microsecond'"
+_MICROS = "(extract(epoch FROM {}) * 1000000)::bigint"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS items (
+    id bigint GENERATED ALWAYS AS IDENTITY,
+    item_id text PRIMARY KEY CHECK (item_id <> ''),
+    title text, description text, category text, brand text,
+    price double precision CHECK (price IS NULL OR price >= 0),
+    currency text, attributes jsonb, image text, created_at timestamptz,
+    in_stock boolean NOT NULL DEFAULT true,
+    row_hash bytea NOT NULL
+);
+CREATE TABLE IF NOT EXISTS users (
+    id bigint GENERATED ALWAYS AS IDENTITY,
+    user_id text PRIMARY KEY CHECK (user_id <> ''),
+    attributes jsonb, created_at timestamptz,
+    row_hash bytea NOT NULL
+);
+CREATE TABLE IF NOT EXISTS events (
+    seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    dedupe_key bytea NOT NULL UNIQUE,
+    event_id text,
+    user_id text NOT NULL CHECK (user_id <> ''),
+    item_id text,
+    type text NOT NULL CHECK (type <> ''),
+    value double precision,
+    ts timestamptz NOT NULL,
+    session_id text,
+    context jsonb
+);
+CREATE TABLE IF NOT EXISTS rejects (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    import_id text NOT NULL, source text, "row" bigint, kind text, field text, value text, reason text
+);
+CREATE INDEX IF NOT EXISTS rejects_import ON rejects (import_id);
+CREATE TABLE IF NOT EXISTS imports (
+    seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    import_id text NOT NULL UNIQUE,
+    report jsonb NOT NULL
+);
+"""
+
+# Staging tables (one per write transaction, dropped at commit) and their column types.
+_STAGE_ITEMS = ("ord bigint, item_id text, title text, description text, category text, brand text, "
+                "price double precision, currency text, attributes text, image text, created_us bigint, "
+                "in_stock boolean, row_hash bytea")
+_STAGE_USERS = "ord bigint, user_id text, attributes text, created_us bigint, row_hash bytea"
+_STAGE_EVENTS = ("ord bigint, dedupe_key bytea, event_id text, user_id text, item_id text, type text, "
+                 "value double precision, ts_us bigint, session_id text, context text")
+
+
+def _one_line(exc: BaseException) -> str:
+    """A driver message (often several lines: ERROR, DETAIL, HINT) as one line for the CLI."""
+    return " | ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+
+
+def split_url(url: str) -> tuple[str, str | None]:
+    """``(libpq URL, schema)``: our ``schema`` query parameter taken out of a ``postgresql://`` URL.
+
+    >>> split_url("postgresql://localhost/test?schema=t1&sslmode=disable")
+    ('postgresql://localhost/test?sslmode=disable', 't1')
+    """
+    parts = urlsplit(url)
+    if parts.scheme not in ("postgresql", "postgres"):
+        raise StoreError(f"cannot open {url!r}: expected a postgresql://user@host:port/dbname URL")
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    schema = next((v for k, v in query if k == "schema"), None)
+    if schema is not None and not _SCHEMA_NAME.match(schema):
+        raise StoreError(f"cannot open {url!r}: schema must be a plain SQL name (letters, digits, _), "
+                         f"got {schema!r}")
+    rest = urlencode([(k, v) for k, v in query if k != "schema"])
+    return urlunsplit(parts._replace(query=rest)), schema
+
+
+class PostgresStore(ContextManagedStore):
+    """A :class:`~shopmind.storage.base.Store` in a PostgreSQL database (one connection, thread-safe).
+
+    >>> store = PostgresStore("postgresql://postgres@127.0.0.1:5432/test?schema=demo")  # doctest: +SKIP
+    """
+
+    def __init__(self, url: str, connect_timeout: int = 10) -> None:
+        self.url = url
+        conninfo, self.schema = split_url(url)
+        try:
+            self._conn: psycopg.Connection[Any] | None = psycopg.connect(
+                conninfo, autocommit=True, connect_timeout=connect_timeout)
+            if self.schema:
+                name = sql.Identifier(self.schema)
+                self._conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(name))
+                self._conn.execute(sql.SQL("SET search_path TO {}").format(name))
+            with self._conn.transaction():
+                self._conn.execute(_SCHEMA)
+        except psycopg.Error as exc:
+            raise StoreError(f"cannot open PostgreSQL store {url!r}: {_one_line(exc)}") from exc
+        self._lock = threading.RLock()
+        logger.debug("opened %s", url)
+
+    # ------------------------------------------------------------------ plumbing
+    @property
+    def _c(self) -> psycopg.Connection[Any]:
+        if self._conn is None:
+            raise StoreError(f"the store {self.url!r} is closed")
+        return self._conn
+
+    @contextmanager
+    def _write(self, what: str) -> Iterator[psycopg.Cursor[Any]]:
+        """One transaction; any failure rolls everything back and raises StoreError."""
+        with self._lock:
+            try:
+                with self._c.transaction(), self._c.cursor() as cur:
+                    yield cur
+            except psycopg.Error as exc:
+                msg = f"{what} failed in {self.url}; nothing was written: {_one_line(exc)}"
+                raise StoreError(msg) from exc
+
+    def _read(self, query: str, params: Sequence[Any] = ()) -> list[Any]:
+        with self._lock:
+            try:
+                with self._c.cursor() as cur:
+                    return cur.execute(query, params).fetchall()
+            except psycopg.Error as exc:
+                raise StoreError(f"reading from {self.url} failed: {_one_line(exc)}") from exc
+
+    @staticmethod
+    def _stage(cur: psycopg.Cursor[Any], name: str, columns: str, chunks: Iterable[Sequence[tuple[Any, ...]]]
+               ) -> int:
+        """COPY rows (prefixed with their position) into a temporary table; returns the row count."""
+        cur.execute(f"CREATE TEMP TABLE {name} ({columns}) ON COMMIT DROP")
+        n = 0
+        with cur.copy(f"COPY {name} FROM STDIN") as copy:
+            for chunk in chunks:
+                for row in chunk:
+                    copy.write_row((n, *row))
+                    n += 1
+        return n
+
+    # ------------------------------------------------------------------ items and users
+    def _upsert(self, records: Records, kind: str) -> UpsertCounts:
+        table, columns, stage = (("items", ITEM_COLUMNS, _STAGE_ITEMS) if kind == "item"
+                                 else ("users", USER_COLUMNS, _STAGE_USERS))
+        rows, collapsed = rec.encode_entities(records, kind)
+        cols = [*columns, "row_hash"]
+        select = [_EPOCH.format("created_us") if c == "created_at" else
+                  "attributes::jsonb" if c == "attributes" else c for c in cols]
+        sets = ", ".join(f"{c} = excluded.{c}" for c in cols[1:])
+        query = (f"INSERT INTO {table} ({', '.join(cols)}) "
+                 f"SELECT {', '.join(select)} FROM _stage ORDER BY ord "
+                 f"ON CONFLICT ({columns[0]}) DO UPDATE SET {sets} "
+                 f"WHERE {table}.row_hash IS DISTINCT FROM excluded.row_hash RETURNING (xmax = 0)")
+        with self._write(f"upserting {len(rows)} {table}") as cur:
+            self._stage(cur, "_stage", stage, [rows])
+            flags = [r[0] for r in cur.execute(query).fetchall()]
+        inserted = sum(flags)
+        return UpsertCounts(inserted, len(flags) - inserted, len(rows) - len(flags), collapsed)
+
+    def _delete(self, ids: Iterable[str], kind: str) -> int:
+        keys = [str(i) for i in ids]
+        with self._write(f"deleting {kind}s") as cur:
+            cur.execute(f"DELETE FROM {kind}s WHERE {kind}_id = ANY(%s)", (keys,))
+            return max(cur.rowcount, 0)
+
+    def _frame(self, kind: str, where: str = "", params: Sequence[Any] = ()) -> pd.DataFrame:
+        columns = ITEM_COLUMNS if kind == "item" else USER_COLUMNS
+        select = ", ".join(_MICROS.format(c) if c == "created_at" else c for c in columns)
+        rows = self._read(f"SELECT {select} FROM {kind}s {where} ORDER BY id", params)
+        return rec.decode_entities(rows, kind)
+
+    def upsert_items(self, items: Records) -> UpsertCounts:
+        return self._upsert(items, "item")
+
+    def upsert_users(self, users: Records) -> UpsertCounts:
+        return self._upsert(users, "user")
+
+    def delete_items(self, item_ids: Iterable[str]) -> int:
+        return self._delete(item_ids, "item")
+
+    def delete_users(self, user_ids: Iterable[str]) -> int:
+        return self._delete(user_ids, "user")
+
+    def get_item(self, item_id: str) -> dict[str, Any] | None:
+        return rec.entity_dict(self._frame("item", "WHERE item_id = %s", (str(item_id),)))
+
+    def get_user(self, user_id: str) -> dict[str, Any] | None:
+        return rec.entity_dict(self._frame("user", "WHERE user_id = %s", (str(user_id),)))
+
+    def items_frame(self) -> pd.DataFrame:
+        return self._frame("item")
+
+    def users_frame(self) -> pd.DataFrame:
+        return self._frame("user")
+
+    # ------------------------------------------------------------------ events
+    def append_events(self, events: Records) -> AppendCounts:
+        cols = list(rec.EVENT_ROW)
+        select = [_EPOCH.format("ts_us") if c == "ts_us" else "context::jsonb" if c == "context" else c
+                  for c in cols]
+        target = ["ts" if c == "ts_us" else c for c in cols]
+        query = (f"INSERT INTO events ({', '.join(target)}) SELECT {', '.join(select)} FROM _stage "
+                 "ORDER BY ord ON CONFLICT (dedupe_key) DO NOTHING")
+        with rec.paused_gc(), self._write("appending events") as cur:
+            total = self._stage(cur, "_stage", _STAGE_EVENTS, rec.encode_events(events))
+            inserted = max(cur.execute(query).rowcount, 0)
+        logger.debug("appended %d events to %s (%d duplicates)", inserted, self.url, total - inserted)
+        return AppendCounts(inserted, total - inserted)
+
+    def events_frame(self) -> pd.DataFrame:
+        with rec.paused_gc():
+            rows = self._read(f"SELECT seq, event_id, user_id, item_id, type, value, {_MICROS.format('ts')}, "
+                              "session_id, context FROM events ORDER BY seq")
+            return rec.decode_events(rows)
+
+    # ------------------------------------------------------------------ quarantine and import log
+    def add_rejects(self, import_id: str, rejects: Iterable[Reject | Mapping[str, Any]]) -> int:
+        rows = rec.encode_rejects(str(import_id), list(rejects))
+        cols = ", ".join(f'"{c}"' for c in REJECT_COLUMNS)
+        with self._write(f"quarantining {len(rows)} rows") as cur, cur.copy(
+                f"COPY rejects ({cols}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return len(rows)
+
+    def quarantine_frame(self, import_id: str | None = None) -> pd.DataFrame:
+        where, params = ("WHERE import_id = %s", (str(import_id),)) if import_id is not None else ("", ())
+        cols = ", ".join(f'"{c}"' for c in REJECT_COLUMNS)
+        rows = self._read(f"SELECT {cols} FROM rejects {where} ORDER BY id", params)
+        return rec.decode_rejects(rows)
+
+    def record_import(self, report: Mapping[str, Any]) -> None:
+        import_id, text = rec.report_json(report)
+        with self._write(f"recording import {import_id}") as cur:
+            cur.execute("INSERT INTO imports (import_id, report) VALUES (%s, %s::jsonb) "
+                        "ON CONFLICT (import_id) DO UPDATE SET report = excluded.report", (import_id, text))
+
+    def list_imports(self) -> list[dict[str, Any]]:
+        return rec.decode_json([r[0] for r in self._read("SELECT report FROM imports ORDER BY seq")])
+
+    # ------------------------------------------------------------------ the rest
+    def counts(self) -> dict[str, int]:
+        tables = ("items", "users", "events", "rejects", "imports")
+        query = "SELECT " + ", ".join(f"(SELECT count(*) FROM {t})" for t in tables)
+        return {t: int(n) for t, n in zip(tables, self._read(query)[0], strict=True)}
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None

@@ -1,0 +1,313 @@
+"""Turning canonical frames into database rows and back, shared by every SQL backend.
+
+Backends differ in SQL, not in what a row holds, so the encoding lives here once:
+
+- ids and text become ``str`` or ``None``; dicts become compact JSON text (``None`` when empty);
+- datetimes become integer microseconds since the Unix epoch, UTC (naive input is taken as UTC);
+- each event gets a 16-byte dedupe key: a hash of its ``event_id`` or, without one, of its content;
+- each item/user gets a 16-byte content hash so an upsert can tell "unchanged" from "updated".
+
+Decoding goes the other way and produces the canonical frames of :mod:`shopmind.schema`.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import json
+import math
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from shopmind.data.loaders.base import Reject
+from shopmind.errors import StoreError
+from shopmind.schema import EVENT_COLUMNS, ITEM_COLUMNS, USER_COLUMNS
+from shopmind.storage.base import REJECT_COLUMNS, Records
+
+#: Events are encoded and written in chunks of this many rows (bounded memory, same transaction).
+CHUNK_ROWS = 50_000
+
+_NAT = np.iinfo(np.int64).min
+_SEP = "\x1f"  # unit separator: cannot appear in validated ids
+_NONE = "\x00"
+_NUMBER_KINDS = ("integer", "floating", "decimal", "mixed-integer", "mixed-integer-float")
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while millions of row tuples are built.
+
+    Rows hold no reference cycles, but allocating that many containers triggers full collections that
+    scan them all again and again; pausing roughly halves the time to read or write a large event log.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+# ---------------------------------------------------------------------------------------------- input
+_REQUIRED = {"event": ("user_id", "type", "timestamp"), "item": ("item_id",), "user": ("user_id",)}
+
+
+def as_frame(records: Records, columns: Sequence[str], kind: str) -> pd.DataFrame:
+    """A frame with exactly ``columns`` (missing ones filled with None); required columns must be there.
+
+    Records (dicts) become object columns holding the values exactly as given.
+    """
+    if isinstance(records, pd.DataFrame):
+        df = records
+    else:
+        rows = list(records)
+        bad = next((i for i, r in enumerate(rows) if not isinstance(r, Mapping)), None)
+        if bad is not None:
+            raise StoreError(f"cannot read {kind} records: record {bad} is a {type(rows[bad]).__name__}, "
+                             "expected a dict (or pass a DataFrame)")
+        keys = dict.fromkeys(k for r in rows for k in r)
+        df = pd.DataFrame({k: pd.Series([r.get(k) for r in rows], dtype=object) for k in keys},
+                          index=pd.RangeIndex(len(rows)))
+    missing = [c for c in _REQUIRED[kind] if c not in df.columns]
+    if missing and len(df):
+        raise StoreError(f"{kind} records have no {missing} column(s); got columns {list(df.columns)}")
+    return df.reindex(columns=list(columns)).reset_index(drop=True)
+
+
+def str_list(s: pd.Series) -> list[str | None]:
+    """Column as ``str``/``None`` values (numbers become their text, missing values None)."""
+    if not len(s):
+        return []
+    if pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty"):
+        return s.astype(object).where(s.notna(), None).tolist()
+    return [None if _missing(v) else str(v) for v in s.tolist()]
+
+
+def float_list(s: pd.Series, column: str) -> list[float | None]:
+    """Column as finite floats or None."""
+    try:
+        arr = pd.to_numeric(s, errors="raise").astype("float64").to_numpy()
+    except (TypeError, ValueError) as exc:
+        raise StoreError(f"column {column!r} must hold numbers: {exc}") from None
+    out: list[float | None] = arr.tolist()
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        for i in np.flatnonzero(bad):
+            out[i] = None
+    return out
+
+
+def micros_list(s: pd.Series, column: str) -> list[int | None]:
+    """Column of datetimes as integer microseconds since the epoch, UTC (naive taken as UTC)."""
+    if not len(s):
+        return []
+    try:
+        if isinstance(s.dtype, pd.DatetimeTZDtype):
+            ts = s.dt.tz_convert("UTC")
+        elif pd.api.types.is_datetime64_dtype(s.dtype):
+            ts = s.dt.tz_localize("UTC")
+        elif s.notna().any() and (pd.api.types.is_numeric_dtype(s.dtype)
+                                  or pd.api.types.infer_dtype(s, skipna=True) in _NUMBER_KINDS):
+            raise TypeError("got numbers; epoch numbers are converted by shopmind.ingest")
+        else:
+            ts = pd.to_datetime(s, utc=True)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise StoreError(f"column {column!r} must hold datetimes (validate with shopmind.ingest first): "
+                         f"{exc}") from None
+    arr = ts.array.as_unit("us").asi8
+    out: list[int | None] = arr.tolist()
+    nat = arr == _NAT
+    if nat.any():
+        for i in np.flatnonzero(nat):
+            out[i] = None
+    return out
+
+
+def json_list(s: pd.Series, column: str) -> list[str | None]:
+    """Column of dicts as compact JSON text; empty or missing dicts become None."""
+    out: list[str | None] = []
+    for v in s.tolist():
+        if not isinstance(v, float) and not v:  # None, {} or "": the common case, kept cheap
+            out.append(None)
+            continue
+        if isinstance(v, str):
+            try:
+                v = json.loads(v) if v.strip() else None
+            except json.JSONDecodeError:
+                raise StoreError(f"column {column!r} holds text that is not JSON: {v[:80]!r}") from None
+        if v is None or (isinstance(v, float) and math.isnan(v)) or (isinstance(v, Mapping) and not v):
+            out.append(None)
+        elif isinstance(v, Mapping):
+            out.append(json.dumps(v, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str))
+        else:
+            raise StoreError(f"column {column!r} must hold dicts (JSON objects), got {type(v).__name__}")
+    return out
+
+
+def _missing(v: Any) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA or v is pd.NaT
+
+
+def _digest(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
+
+
+# ---------------------------------------------------------------------------------------------- entities
+def encode_entities(records: Records, kind: str) -> tuple[list[tuple[Any, ...]], int]:
+    """Rows for an item (``kind='item'``) or user upsert, in ``ITEM_COLUMNS``/``USER_COLUMNS`` order plus
+    a trailing content hash; duplicate ids keep their last occurrence. Returns (rows, collapsed)."""
+    columns = ITEM_COLUMNS if kind == "item" else USER_COLUMNS
+    id_col = f"{kind}_id"
+    df = as_frame(records, columns, kind)
+    n_in = len(df)
+    ids = pd.Series(str_list(df[id_col]), dtype=object)
+    df = df.loc[~ids.duplicated(keep="last").to_numpy()]
+    cols: dict[str, list[Any]] = {}
+    for col in columns:
+        s = df[col]
+        if col == id_col:
+            cols[col] = str_list(s)
+        elif col == "attributes":
+            cols[col] = json_list(s, col)
+        elif col == "created_at":
+            cols[col] = micros_list(s, col)
+        elif col == "price":
+            cols[col] = float_list(s, col)
+        elif col == "in_stock":
+            cols[col] = [True if _missing(v) else bool(v) for v in s.tolist()]
+        else:
+            cols[col] = str_list(s)
+    rows = []
+    for values in zip(*(cols[c] for c in columns), strict=True):
+        rows.append((*values, _digest(json.dumps(values, ensure_ascii=False))))
+    return rows, n_in - len(rows)
+
+
+def decode_entities(rows: Sequence[Sequence[Any]], kind: str) -> pd.DataFrame:
+    """The canonical frame from rows selected in ``ITEM_COLUMNS``/``USER_COLUMNS`` order (dicts as JSON
+    text or already decoded, times as epoch microseconds)."""
+    columns = ITEM_COLUMNS if kind == "item" else USER_COLUMNS
+    data = _columns(rows, len(columns))
+    out = pd.DataFrame(index=pd.RangeIndex(len(rows)))
+    for col, values in zip(columns, data, strict=True):
+        if col == "attributes":
+            out[col] = pd.Series(decode_json(values), index=out.index, dtype=object)
+        elif col == "created_at":
+            out[col] = decode_micros(values)
+        elif col == "price":
+            out[col] = pd.Series(values, index=out.index, dtype="float64")
+        elif col == "in_stock":
+            out[col] = pd.Series(values, index=out.index, dtype=bool)
+        else:
+            out[col] = pd.Series(values, index=out.index, dtype=object)
+    return out
+
+
+def _columns(rows: Sequence[Sequence[Any]], width: int) -> list[list[Any]]:
+    """Rows transposed into column lists (keeps None as None, unlike ``DataFrame.from_records``)."""
+    if not rows:
+        return [[] for _ in range(width)]
+    return [list(c) for c in zip(*rows, strict=True)]
+
+
+def entity_dict(frame: pd.DataFrame) -> dict[str, Any] | None:
+    """The first row of a decoded entity frame as a plain dict (None for missing values)."""
+    if frame.empty:
+        return None
+    out = {}
+    for k, v in frame.iloc[0].to_dict().items():
+        if isinstance(v, pd.Timestamp):
+            out[k] = v.to_pydatetime()
+        elif not isinstance(v, dict) and _missing(v):
+            out[k] = None
+        elif isinstance(v, np.bool_ | np.floating):
+            out[k] = v.item()
+        else:
+            out[k] = v
+    return out
+
+
+# ---------------------------------------------------------------------------------------------- events
+#: Order of the values in an encoded event row (after the dedupe key).
+EVENT_ROW = ("dedupe_key", "event_id", "user_id", "item_id", "type", "value", "ts_us", "session_id",
+             "context")
+
+
+def encode_events(records: Records) -> Iterator[list[tuple[Any, ...]]]:
+    """Chunks of event rows in ``EVENT_ROW`` order, in input order."""
+    df = as_frame(records, EVENT_COLUMNS, "event")
+    for start in range(0, len(df), CHUNK_ROWS):
+        part = df.iloc[start:start + CHUNK_ROWS]
+        eid, user, item = str_list(part["event_id"]), str_list(part["user_id"]), str_list(part["item_id"])
+        etype, session = str_list(part["type"]), str_list(part["session_id"])
+        value = float_list(part["value"], "value")
+        ts = micros_list(part["timestamp"], "timestamp")
+        ctx = json_list(part["context"], "context")
+        # identity: the event_id, or else (user, item, type, value, time, session); None is spelled
+        # _NONE so that a missing value never equals the text "None"
+        keys = [_digest(f"id{_SEP}{e}") if e is not None else _digest(
+                    f"h{_SEP}{_NONE if u is None else u}{_SEP}{_NONE if i is None else i}"
+                    f"{_SEP}{_NONE if t is None else t}{_SEP}{_NONE if v is None else repr(v)}"
+                    f"{_SEP}{_NONE if s is None else s}{_SEP}{_NONE if ss is None else ss}")
+                for e, u, i, t, v, s, ss in zip(eid, user, item, etype, value, ts, session, strict=True)]
+        yield list(zip(keys, eid, user, item, etype, value, ts, session, ctx, strict=True))
+
+
+def decode_events(rows: Sequence[Sequence[Any]]) -> pd.DataFrame:
+    """The canonical event frame from rows selected as ``seq`` + ``EVENT_COLUMNS`` (times in µs)."""
+    seq, *data = _columns(rows, 1 + len(EVENT_COLUMNS))
+    out = pd.DataFrame(index=pd.RangeIndex(len(rows)))
+    for col, values in zip(EVENT_COLUMNS, data, strict=True):
+        if col == "timestamp":
+            out[col] = decode_micros(values)
+        elif col == "value":
+            out[col] = pd.Series(values, index=out.index, dtype="float64")
+        elif col == "context":
+            out[col] = pd.Series(decode_json(values), index=out.index, dtype=object)
+        else:
+            out[col] = pd.Series(values, index=out.index, dtype=object)
+    out["seq"] = pd.Series(seq, index=out.index, dtype="int64")
+    return out
+
+
+def decode_micros(values: Sequence[int | None]) -> pd.Series:
+    """Epoch microseconds (None for missing) as a ``datetime64[us, UTC]`` series."""
+    arr = np.fromiter((_NAT if v is None else v for v in values), dtype=np.int64, count=len(values))
+    return pd.Series(arr.view("M8[us]")).dt.tz_localize("UTC")
+
+
+def decode_json(values: Sequence[Any]) -> list[dict[str, Any]]:
+    """JSON text (or already-decoded dicts from the driver) as dicts; None becomes ``{}``."""
+    return [json.loads(v) if isinstance(v, str) else (dict(v) if v else {}) for v in values]
+
+
+# ---------------------------------------------------------------------------------------------- rejects
+def encode_rejects(import_id: str, rejects: Sequence[Reject | Mapping[str, Any]]) -> list[tuple[Any, ...]]:
+    """Quarantine rows in ``REJECT_COLUMNS`` order."""
+    rows = []
+    for r in rejects:
+        d = r.as_dict() if isinstance(r, Reject) else Reject(
+            source=str(r.get("source", r.get("file", ""))), row=int(r.get("row", 0)),
+            field=str(r.get("field", "")), value=r.get("value"), reason=str(r.get("reason", "")),
+            kind=str(r.get("kind", "event"))).as_dict()
+        rows.append((import_id, d["source"], d["row"], d["kind"], d["field"], d["value"], d["reason"]))
+    return rows
+
+
+def decode_rejects(rows: Sequence[Sequence[Any]]) -> pd.DataFrame:
+    """The quarantine frame (``REJECT_COLUMNS``) from rows selected in that order."""
+    data = _columns(rows, len(REJECT_COLUMNS))
+    return pd.DataFrame({c: pd.Series(v, dtype="int64" if c == "row" else object)
+                         for c, v in zip(REJECT_COLUMNS, data, strict=True)})
+
+
+def report_json(report: Mapping[str, Any]) -> tuple[str, str]:
+    """``(import_id, json text)`` of an import report."""
+    if "import_id" not in report:
+        raise StoreError(f"an import report needs an 'import_id' key; got keys {sorted(report)}")
+    return str(report["import_id"]), json.dumps(dict(report), ensure_ascii=False, default=str)

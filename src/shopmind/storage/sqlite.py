@@ -1,0 +1,262 @@
+"""The embedded default store: one SQLite file (stdlib :mod:`sqlite3`, WAL mode).
+
+URLs: ``sqlite:///relative/path.db``, ``sqlite:////absolute/path.db`` or ``sqlite:///:memory:``.
+
+Events are appended with ``executemany`` in chunks inside one ``BEGIN IMMEDIATE`` transaction, using
+``INSERT ... ON CONFLICT(dedupe_key) DO NOTHING`` rather than ``INSERT OR IGNORE``: ``OR IGNORE`` would also
+silently skip rows that break a NOT NULL or CHECK constraint, and a bad batch must fail as a whole.
+Timestamps are stored as integer microseconds since the epoch (UTC); dicts as JSON text.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from shopmind.data.loaders.base import Reject
+from shopmind.errors import StoreError
+from shopmind.schema import ITEM_COLUMNS, USER_COLUMNS
+from shopmind.storage import records as rec
+from shopmind.storage.base import REJECT_COLUMNS, AppendCounts, ContextManagedStore, Records, UpsertCounts
+
+logger = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS items (
+    item_id TEXT PRIMARY KEY NOT NULL CHECK (length(item_id) > 0),
+    title TEXT, description TEXT, category TEXT, brand TEXT,
+    price REAL CHECK (price IS NULL OR price >= 0),
+    currency TEXT, attributes TEXT, image TEXT, created_at INTEGER,
+    in_stock INTEGER NOT NULL DEFAULT 1,
+    row_hash BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS users (
+    user_id TEXT PRIMARY KEY NOT NULL CHECK (length(user_id) > 0),
+    attributes TEXT, created_at INTEGER,
+    row_hash BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS events (
+    seq INTEGER PRIMARY KEY,
+    dedupe_key BLOB NOT NULL UNIQUE,
+    event_id TEXT,
+    user_id TEXT NOT NULL CHECK (length(user_id) > 0),
+    item_id TEXT,
+    type TEXT NOT NULL CHECK (length(type) > 0),
+    value REAL,
+    ts_us INTEGER NOT NULL,
+    session_id TEXT,
+    context TEXT
+);
+CREATE TABLE IF NOT EXISTS rejects (
+    id INTEGER PRIMARY KEY,
+    import_id TEXT NOT NULL, source TEXT, row INTEGER, kind TEXT, field TEXT, value TEXT, reason TEXT
+);
+CREATE INDEX IF NOT EXISTS rejects_import ON rejects (import_id);
+CREATE TABLE IF NOT EXISTS imports (
+    seq INTEGER PRIMARY KEY,
+    import_id TEXT NOT NULL UNIQUE,
+    report TEXT NOT NULL
+);
+"""
+
+
+def _entity_upsert_sql(table: str, columns: tuple[str, ...]) -> str:
+    key = columns[0]
+    cols = [*columns, "row_hash"]
+    sets = ", ".join(f"{c} = excluded.{c}" for c in cols[1:])
+    return (f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) "
+            f"ON CONFLICT ({key}) DO UPDATE SET {sets} WHERE {table}.row_hash <> excluded.row_hash")
+
+
+_INSERT_EVENT = (f"INSERT INTO events ({', '.join(rec.EVENT_ROW)}) "
+                 f"VALUES ({', '.join('?' * len(rec.EVENT_ROW))}) ON CONFLICT (dedupe_key) DO NOTHING")
+_SELECT_EVENTS = ("SELECT seq, event_id, user_id, item_id, type, value, ts_us, session_id, context "
+                  "FROM events ORDER BY seq")
+
+
+def sqlite_path(url: str) -> str:
+    """The database path of a ``sqlite:///...`` URL (``:memory:`` for an in-memory store).
+
+    >>> sqlite_path("sqlite:///data/shop.db"), sqlite_path("sqlite:////tmp/shop.db")
+    ('data/shop.db', '/tmp/shop.db')
+    """
+    prefix = "sqlite:///"
+    if not url.startswith(prefix) or len(url) == len(prefix):
+        raise StoreError(f"cannot open {url!r}: expected sqlite:///relative/path.db, "
+                         "sqlite:////absolute/path.db or sqlite:///:memory:")
+    return url[len(prefix):].split("?", 1)[0]
+
+
+class SQLiteStore(ContextManagedStore):
+    """A :class:`~shopmind.storage.base.Store` in one SQLite file.
+
+    Safe to share between threads of one process (calls are serialised by a lock); several processes may
+    read while one writes (WAL).
+
+    >>> store = SQLiteStore("sqlite:///:memory:")
+    >>> store.append_events([{"user_id": "u1", "item_id": "i1", "type": "view",
+    ...                       "timestamp": pd.Timestamp("2024-05-01", tz="UTC")}])
+    AppendCounts(inserted=1, duplicates=0)
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        path = sqlite_path(url)
+        if path != ":memory:":
+            Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._conn: sqlite3.Connection | None = sqlite3.connect(
+                path, isolation_level=None, check_same_thread=False, timeout=30.0)
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=NORMAL")
+            self._conn.execute("PRAGMA temp_store=MEMORY")
+            self._conn.execute("PRAGMA cache_size=-65536")  # 64 MiB page cache for bulk imports
+            self._conn.executescript(_SCHEMA)
+            self._conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)",
+                               (str(SCHEMA_VERSION),))
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open SQLite store {url!r} (file {path!r}): {exc}") from exc
+        self._lock = threading.RLock()
+        logger.debug("opened %s", url)
+
+    # ------------------------------------------------------------------ plumbing
+    @property
+    def _c(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise StoreError(f"the store {self.url!r} is closed")
+        return self._conn
+
+    @contextmanager
+    def _write(self, what: str) -> Iterator[sqlite3.Cursor]:
+        """One write transaction; any failure rolls everything back and raises StoreError."""
+        with self._lock:
+            cur = self._c.cursor()
+            try:
+                cur.execute("BEGIN IMMEDIATE")
+                yield cur
+                cur.execute("COMMIT")
+            except BaseException as exc:
+                if self._c.in_transaction:
+                    self._c.rollback()
+                if isinstance(exc, sqlite3.Error):
+                    raise StoreError(f"{what} failed in {self.url}; nothing was written: {exc}") from exc
+                raise
+            finally:
+                cur.close()
+
+    def _read(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+        with self._lock:
+            try:
+                return self._c.execute(sql, params).fetchall()
+            except sqlite3.Error as exc:
+                raise StoreError(f"reading from {self.url} failed: {exc}") from exc
+
+    def _count(self, cur: sqlite3.Cursor, table: str) -> int:
+        return int(cur.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+
+    # ------------------------------------------------------------------ items and users
+    def _upsert(self, records: Records, kind: str) -> UpsertCounts:
+        table, columns = (("items", ITEM_COLUMNS) if kind == "item" else ("users", USER_COLUMNS))
+        rows, collapsed = rec.encode_entities(records, kind)
+        with self._write(f"upserting {len(rows)} {table}") as cur:
+            before = self._count(cur, table)
+            changes = self._c.total_changes
+            cur.executemany(_entity_upsert_sql(table, columns), rows)
+            changed = self._c.total_changes - changes
+            inserted = self._count(cur, table) - before
+        return UpsertCounts(inserted, changed - inserted, len(rows) - changed, collapsed)
+
+    def _delete(self, ids: Iterable[str], kind: str) -> int:
+        keys = [(str(i),) for i in ids]
+        with self._write(f"deleting {kind}s") as cur:
+            cur.executemany(f"DELETE FROM {kind}s WHERE {kind}_id = ?", keys)
+            return max(cur.rowcount, 0)
+
+    def _frame(self, kind: str, where: str = "", params: tuple[Any, ...] = ()) -> pd.DataFrame:
+        columns = ITEM_COLUMNS if kind == "item" else USER_COLUMNS
+        rows = self._read(f"SELECT {', '.join(columns)} FROM {kind}s {where} ORDER BY rowid", params)
+        return rec.decode_entities(rows, kind)
+
+    def upsert_items(self, items: Records) -> UpsertCounts:
+        return self._upsert(items, "item")
+
+    def upsert_users(self, users: Records) -> UpsertCounts:
+        return self._upsert(users, "user")
+
+    def delete_items(self, item_ids: Iterable[str]) -> int:
+        return self._delete(item_ids, "item")
+
+    def delete_users(self, user_ids: Iterable[str]) -> int:
+        return self._delete(user_ids, "user")
+
+    def get_item(self, item_id: str) -> dict[str, Any] | None:
+        return rec.entity_dict(self._frame("item", "WHERE item_id = ?", (str(item_id),)))
+
+    def get_user(self, user_id: str) -> dict[str, Any] | None:
+        return rec.entity_dict(self._frame("user", "WHERE user_id = ?", (str(user_id),)))
+
+    def items_frame(self) -> pd.DataFrame:
+        return self._frame("item")
+
+    def users_frame(self) -> pd.DataFrame:
+        return self._frame("user")
+
+    # ------------------------------------------------------------------ events
+    def append_events(self, events: Records) -> AppendCounts:
+        total = inserted = 0
+        with rec.paused_gc(), self._write("appending events") as cur:
+            for chunk in rec.encode_events(events):
+                changes = self._c.total_changes
+                cur.executemany(_INSERT_EVENT, chunk)
+                inserted += self._c.total_changes - changes
+                total += len(chunk)
+        logger.debug("appended %d events to %s (%d duplicates)", inserted, self.url, total - inserted)
+        return AppendCounts(inserted, total - inserted)
+
+    def events_frame(self) -> pd.DataFrame:
+        with rec.paused_gc():
+            return rec.decode_events(self._read(_SELECT_EVENTS))
+
+    # ------------------------------------------------------------------ quarantine and import log
+    def add_rejects(self, import_id: str, rejects: Iterable[Reject | Mapping[str, Any]]) -> int:
+        rows = rec.encode_rejects(str(import_id), list(rejects))
+        with self._write(f"quarantining {len(rows)} rows") as cur:
+            cur.executemany(f"INSERT INTO rejects ({', '.join(REJECT_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                            rows)
+        return len(rows)
+
+    def quarantine_frame(self, import_id: str | None = None) -> pd.DataFrame:
+        where, params = ("WHERE import_id = ?", (str(import_id),)) if import_id is not None else ("", ())
+        rows = self._read(f"SELECT {', '.join(REJECT_COLUMNS)} FROM rejects {where} ORDER BY id", params)
+        return rec.decode_rejects(rows)
+
+    def record_import(self, report: Mapping[str, Any]) -> None:
+        import_id, text = rec.report_json(report)
+        with self._write(f"recording import {import_id}") as cur:
+            cur.execute("INSERT INTO imports (import_id, report) VALUES (?, ?) "
+                        "ON CONFLICT (import_id) DO UPDATE SET report = excluded.report", (import_id, text))
+
+    def list_imports(self) -> list[dict[str, Any]]:
+        return [rec.decode_json([r[0]])[0] for r in self._read("SELECT report FROM imports ORDER BY seq")]
+
+    # ------------------------------------------------------------------ the rest
+    def counts(self) -> dict[str, int]:
+        tables = ("items", "users", "events", "rejects", "imports")
+        sql = "SELECT " + ", ".join(f"(SELECT count(*) FROM {t})" for t in tables)
+        return {t: int(n) for t, n in zip(tables, self._read(sql)[0], strict=True)}
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None

@@ -1,0 +1,18 @@
+"""The examples in the evaluation modules' docstrings run and say what they print."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+
+import pytest
+
+MODULES = ["metrics", "splits", "protocol", "segments", "stats", "report", "plots", "resources"]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name: str) -> None:
+    module = importlib.import_module(f"shopmind.evaluation.{name}")
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.failed == 0, f"{result.failed} docstring example(s) of {module.__name__} failed"
+    assert result.attempted > 0

@@ -1,0 +1,50 @@
+"""Wall time and peak memory of a block."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from shopmind.errors import ParameterError
+from shopmind.evaluation.resources import current_rss_mb, measure, peak_rss_mb
+
+linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/statm")
+
+
+def test_peak_is_at_least_current() -> None:
+    assert peak_rss_mb() > 0
+    assert current_rss_mb() > 0
+    assert current_rss_mb() <= peak_rss_mb() + 1.0
+
+
+@linux_only
+def test_measure_sees_a_temporary_allocation() -> None:
+    with measure(sample_interval=0.002) as usage:
+        block = np.ones(64 * 2**20 // 8)  # 64 MiB, touched
+        time.sleep(0.05)
+        del block
+        time.sleep(0.01)
+    # the memory was released before the block ended, but its peak is still reported
+    assert usage.rss_increase_mb > 40
+    assert usage.peak_rss_mb >= usage.start_rss_mb + usage.rss_increase_mb - 1e-6
+    assert usage.wall_seconds >= 0.05
+    assert usage.process_peak_rss_mb >= usage.peak_rss_mb - 1.0
+    assert set(usage.to_dict()) == {"wall_seconds", "start_rss_mb", "peak_rss_mb", "rss_increase_mb",
+                                    "process_peak_rss_mb"}
+
+
+def test_measure_without_sampling_and_on_error() -> None:
+    before = threading.active_count()
+    with pytest.raises(RuntimeError), measure(sample_interval=0.005) as usage:
+        raise RuntimeError("boom")
+    assert usage.wall_seconds >= 0.0 and usage.rss_increase_mb >= 0.0
+    assert threading.active_count() == before  # the sampler thread was stopped
+    with measure(sample_interval=0) as quiet:
+        time.sleep(0.01)
+    assert quiet.wall_seconds >= 0.01
+    with pytest.raises(ParameterError, match="sample_interval"), measure(sample_interval=-1):
+        pass

@@ -1,0 +1,1 @@
+"""Importer and validation tests."""

@@ -1,0 +1,72 @@
+"""fetch_ml100k offline: a fake recbole wheel built in tmp_path; pip failures become clear errors."""
+
+from __future__ import annotations
+
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from shopmind.data import fetch as fetch_mod
+from shopmind.data.fetch import ML100K_MEMBER_DIR, fetch, fetch_ml100k
+from shopmind.data.loaders import read
+from shopmind.errors import ParameterError, ShopmindError
+
+FILES = {
+    "ml-100k.inter": "user_id:token\titem_id:token\trating:float\ttimestamp:float\n196\t242\t3\t881250949\n",
+    "ml-100k.item": "item_id:token\tmovie_title:token_seq\trelease_year:token\tclass:token_seq\n"
+                    "242\tKolya\t1996\tComedy\n",
+    "ml-100k.user": "user_id:token\tage:token\tgender:token\toccupation:token\tzip_code:token\n"
+                    "196\t49\tM\twriter\t55105\n",
+}
+
+
+def _wheel(tmp_path: Path, files: dict[str, str] = FILES) -> Path:
+    path = tmp_path / "recbole-1.2.1-py3-none-any.whl"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("recbole/__init__.py", "")
+        for name, text in files.items():
+            zf.writestr(ML100K_MEMBER_DIR + name, text)
+    return path
+
+
+def test_fetch_from_a_wheel_then_read_it(tmp_path):
+    dest = fetch_ml100k(tmp_path / "ds", wheel=_wheel(tmp_path))
+    assert sorted(p.name for p in dest.iterdir()) == sorted(FILES)
+    res = read(dest)
+    assert res.format == "recbole" and res.counts() == {"events": 1, "items": 1, "users": 1, "rejected": 0}
+
+
+def test_fetch_is_idempotent_and_defaults_to_shopmind_home(tmp_path, monkeypatch):
+    monkeypatch.setenv("SHOPMIND_HOME", str(tmp_path / "home"))
+    dest = fetch("ml-100k", wheel=_wheel(tmp_path))
+    assert dest == tmp_path / "home" / "datasets" / "ml-100k"
+    # a second call neither needs the wheel nor pip
+    monkeypatch.setattr(fetch_mod, "download_wheel", lambda *a, **k: pytest.fail("downloaded again"))
+    assert fetch_ml100k() == dest
+
+
+def test_wheel_without_the_dataset_is_a_clear_error(tmp_path):
+    with pytest.raises(ShopmindError, match=r"has no recbole/dataset_example/ml-100k/ml-100k.user"):
+        no_users = {k: v for k, v in FILES.items() if "user" not in k}
+        fetch_ml100k(tmp_path / "ds", wheel=_wheel(tmp_path, no_users))
+    not_zip = tmp_path / "bad.whl"
+    not_zip.write_text("nope")
+    with pytest.raises(ShopmindError, match="not a readable wheel"):
+        fetch_ml100k(tmp_path / "ds", wheel=not_zip)
+
+
+def test_pip_failure_says_what_to_do(tmp_path, monkeypatch):
+    def failing_run(cmd, **kwargs):
+        assert cmd[1:4] == ["-m", "pip", "download"] and "--no-deps" in cmd
+        return subprocess.CompletedProcess(cmd, 1, "", "ERROR: No matching distribution found for recbole")
+
+    monkeypatch.setattr(fetch_mod.subprocess, "run", failing_run)
+    with pytest.raises(ShopmindError, match=r"pip could not download recbole.*pass it as wheel=PATH"):
+        fetch_ml100k(tmp_path / "ds")
+
+
+def test_unknown_dataset_lists_the_known_ones():
+    with pytest.raises(ParameterError, match="ml-100k"):
+        fetch("netflix")

@@ -1,0 +1,94 @@
+"""RetailRocket, Taobao, REES46, sequence and pairs files."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from shopmind.data.loaders import read
+
+
+def test_retailrocket(write):
+    res = read(write("events.csv", "timestamp,visitorid,event,itemid,transactionid\n"
+                                   "1433221332117,257597,view,355908,\n"
+                                   "1433224214164,992329,addtocart,248676,\n"
+                                   "1433221999827,111016,transaction,7943,17495\n"))
+    assert res.format == "retailrocket"
+    ev = res.events
+    assert ev["type"].tolist() == ["view", "add_to_cart", "purchase"]
+    assert ev.loc[0, "timestamp"] == 1433221332.117
+    assert ev["context"].tolist() == [None, None, {"transaction_id": "17495"}]
+    assert ev["user_id"].tolist() == ["257597", "992329", "111016"]
+
+
+def test_taobao_headerless_with_items_from_categories(write):
+    res = read(write("UserBehavior.csv", "1,2268318,2520377,pv,1511544070\n"
+                                         "1,2333346,2520771,cart,1511561733\n"
+                                         "2,2268318,2520378,buy,1511572885\n3,5\n"))
+    assert res.format == "taobao"
+    assert res.events["type"].tolist() == ["view", "add_to_cart", "purchase"]
+    assert res.events["timestamp"].tolist() == [1511544070, 1511561733, 1511572885]
+    items = res.items.set_index("item_id")
+    assert items.loc["2268318", "category"] == "2520378"  # the last value seen wins
+    assert items.loc["2268318", "_row"] == 3
+    assert [(r.row, r.value) for r in res.rejects] == [(4, "3,5")]
+
+
+def test_rees46_events_sessions_and_items(write):
+    header = "event_time,event_type,product_id,category_id,category_code,brand,price,user_id,user_session\n"
+    heater = "3900821,2053013552326770905,appliances.environment.water_heater,aqua"
+    res = read(write("2019-Oct.csv.gz", header +
+                     f"2019-10-01 00:00:00 UTC,view,{heater},33.20,554748717,9333dfbd\n"
+                     "2019-10-01 00:00:05 UTC,cart,44600062,2103807459595387724,,shiseido,35.79,541312140,"
+                     "72d7\n"
+                     f"2019-10-01 00:01:00 UTC,purchase,{heater},31.00,554748717,9333dfbd\n", gz=True))
+    assert res.format == "rees46"
+    ev = res.events
+    assert ev["type"].tolist() == ["view", "add_to_cart", "purchase"]
+    assert ev.loc[0, "timestamp"] == "2019-10-01 00:00:00+00:00"
+    assert ev["session_id"].tolist() == ["9333dfbd", "72d7", "9333dfbd"]
+    assert pd.isna(ev.loc[0, "value"]) and ev.loc[2, "value"] == 31.0
+    items = res.items.set_index("item_id")
+    assert items.loc["3900821", "category"] == "appliances > environment > water_heater"
+    assert items.loc["3900821", "price"] == 31.0 and items.loc["3900821", "brand"] == "aqua"
+    assert pd.isna(items.loc["44600062", "category"])
+    assert items.loc["44600062", "attributes"] == {"category_id": "2103807459595387724"}
+
+
+def test_sequence_file_with_sibling_item_table(write):
+    path = write("beauty/user_sequence.txt", "U1 A B C\nU2\tC A\nU3\n")
+    write("beauty/items.tsv", "asin\tp5_id\ttitle\tcategories\nA\t1\tSoap &amp; Rose\tBeauty > Bath\n"
+                              "B\t2\tLotion\tBeauty > Skin Care\n"
+                              "C\t3\tBrush\tBeauty > Tools &amp; Accessories\n")
+    res = read(path)
+    assert res.format == "sequence"
+    ev = res.events
+    assert ev[["user_id", "item_id", "timestamp", "_row"]].values.tolist() == [
+        ["U1", "A", 1, 1], ["U1", "B", 2, 1], ["U1", "C", 3, 1], ["U2", "C", 1, 2], ["U2", "A", 2, 2]]
+    assert set(ev["type"]) == {"click"}
+    assert [(r.row, r.value) for r in res.rejects] == [(3, "U3")]
+    items = res.items.set_index("item_id")
+    assert items.loc["A", "title"] == "Soap & Rose"
+    assert items.loc["C", "category"] == "Beauty > Tools & Accessories"
+    assert items.loc["A", "attributes"] == {"p5_id": "1"}
+
+
+def test_sequence_item_table_by_option_and_key(write):
+    path = write("seq.txt", "u1 1 2 3\n")
+    table = write("catalog.tsv", "asin\tp5_id\ttitle\nX\t1\tOne\nY\t2\tTwo\n")
+    res = read(path, items=table, item_key="p5_id", event_type="review")
+    assert res.items["item_id"].tolist() == ["1", "2"] and res.events["type"].iloc[0] == "review"
+
+
+def test_pairs_gzip_positions_per_user(write):
+    res = read(write("ml-1m_sasrec.txt.gz", "1 10\n1 11\n2 10\n1 12\n2 13\n", gz=True))
+    assert res.format == "pairs"
+    ev = res.events
+    assert ev[["user_id", "item_id", "timestamp"]].values.tolist() == [
+        ["1", "10", 1], ["1", "11", 2], ["2", "10", 1], ["1", "12", 3], ["2", "13", 2]]
+    assert ev["_row"].tolist() == [1, 2, 3, 4, 5]
+
+
+def test_pairs_with_bad_lines(write):
+    res = read(write("pairs.txt", "1\t10\n1\t11\n2\t10\t5\n2\t13\n"), format="sasrec")
+    assert res.events["_row"].tolist() == [1, 2, 4]
+    assert [(r.row, r.value) for r in res.rejects] == [(3, "2\t10\t5")]

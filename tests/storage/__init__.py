@@ -1,0 +1,1 @@
+"""Store contract and backend tests."""

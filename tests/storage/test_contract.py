@@ -1,0 +1,254 @@
+"""The store contract: every backend must pass every test here (see conftest.py for the backends)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from shopmind.data.loaders.base import Reject
+from shopmind.errors import StoreError
+from shopmind.schema import EVENT_COLUMNS, ITEM_COLUMNS, USER_COLUMNS
+from shopmind.storage import (
+    REJECT_COLUMNS,
+    AppendCounts,
+    Store,
+    UpsertCounts,
+    load_interactions,
+    load_sequences,
+    open_store,
+)
+
+T0 = pd.Timestamp("2024-05-01 12:00:00", tz="UTC")
+
+
+def ev(user: str, item: str | None, t: pd.Timestamp = T0, type: str = "view", **extra: object) -> dict:
+    return {"user_id": user, "item_id": item, "type": type, "timestamp": t, **extra}
+
+
+# ---------------------------------------------------------------------------------------------- basics
+def test_is_a_store_and_starts_empty(store: Store) -> None:
+    assert isinstance(store, Store)
+    assert store.counts() == {"items": 0, "users": 0, "events": 0, "rejects": 0, "imports": 0}
+    assert list(store.items_frame().columns) == list(ITEM_COLUMNS)
+    assert list(store.users_frame().columns) == list(USER_COLUMNS)
+    assert list(store.events_frame().columns) == [*EVENT_COLUMNS, "seq"]
+    assert list(store.quarantine_frame().columns) == list(REJECT_COLUMNS)
+    assert store.append_events([]) == AppendCounts(0, 0)
+    assert store.get_item("nope") is None and store.get_user("nope") is None
+
+
+def test_closed_store_raises_store_error(store_url: str) -> None:
+    s = open_store(store_url)
+    s.close()
+    with pytest.raises(StoreError, match="closed"):
+        s.counts()
+    s.close()  # closing twice is harmless
+
+
+def test_reopen_keeps_data(store_url: str) -> None:
+    with open_store(store_url) as s:
+        s.append_events([ev("u1", "i1")])
+        s.upsert_items([{"item_id": "i1"}])
+    with open_store(store_url) as s:
+        assert s.counts()["events"] == 1 and s.counts()["items"] == 1
+
+
+# ---------------------------------------------------------------------------------------------- items/users
+def test_item_upsert_insert_update_unchanged(store: Store) -> None:
+    first = [{"item_id": "a", "title": "Tea", "price": 4.5, "attributes": {"size": "L"}, "in_stock": True},
+             {"item_id": "b", "title": "Mug"}]
+    assert store.upsert_items(first) == UpsertCounts(inserted=2)
+    again = [{"item_id": "a", "title": "Tea", "price": 4.5, "attributes": {"size": "L"}, "in_stock": True},
+             {"item_id": "b", "title": "Big mug", "in_stock": False},
+             {"item_id": "c"}]
+    assert store.upsert_items(again) == UpsertCounts(inserted=1, updated=1, unchanged=1)
+    b = store.get_item("b")
+    assert b is not None and b["title"] == "Big mug" and b["in_stock"] is False
+    a = store.get_item("a")
+    assert a == {"item_id": "a", "title": "Tea", "description": None, "category": None, "brand": None,
+                 "price": 4.5, "currency": None, "attributes": {"size": "L"}, "image": None,
+                 "created_at": None, "in_stock": True}
+    frame = store.items_frame()
+    assert frame["item_id"].tolist() == ["a", "b", "c"]  # first-stored order survives updates
+    assert frame["attributes"].tolist() == [{"size": "L"}, {}, {}]
+    assert np.isnan(frame.loc[2, "price"]) and frame.loc[2, "title"] is None
+
+
+def test_repeated_id_in_one_batch_last_wins(store: Store) -> None:
+    counts = store.upsert_items([{"item_id": "a", "title": "old"}, {"item_id": "a", "title": "new"}])
+    assert counts == UpsertCounts(inserted=1, collapsed=1)
+    assert store.get_item("a")["title"] == "new"  # type: ignore[index]
+
+
+def test_users_upsert_get_delete(store: Store) -> None:
+    born = pd.Timestamp("2023-01-02 03:04:05", tz="UTC")
+    assert store.upsert_users([{"user_id": "u1", "attributes": {"tier": "gold"}, "created_at": born},
+                               {"user_id": "u2"}]) == UpsertCounts(inserted=2)
+    assert store.upsert_users([{"user_id": "u1", "attributes": {"tier": "gold"}, "created_at": born}]
+                              ) == UpsertCounts(unchanged=1)
+    u1 = store.get_user("u1")
+    assert u1 is not None and u1["attributes"] == {"tier": "gold"} and u1["created_at"] == born
+    assert store.delete_users(["u2", "ghost"]) == 1
+    assert store.users_frame()["user_id"].tolist() == ["u1"]
+
+
+def test_delete_items_keeps_their_events(store: Store) -> None:
+    store.upsert_items([{"item_id": "a"}, {"item_id": "b"}])
+    store.append_events([ev("u1", "a")])
+    assert store.delete_items(["a"]) == 1
+    assert store.get_item("a") is None
+    assert store.counts()["items"] == 1 and store.counts()["events"] == 1
+
+
+# ---------------------------------------------------------------------------------------------- events
+def test_dedupe_by_event_id(store: Store) -> None:
+    assert store.append_events([ev("u1", "a", event_id="e1")]) == AppendCounts(1, 0)
+    # same id, different content: still the same event
+    assert store.append_events([ev("u2", "b", event_id="e1"), ev("u1", "a", event_id="e2")]
+                               ) == AppendCounts(1, 1)
+    assert store.events_frame()["event_id"].tolist() == ["e1", "e2"]
+
+
+def test_dedupe_by_content_hash(store: Store) -> None:
+    batch = [ev("u1", "a"), ev("u1", "a"),  # identical, no id: one event
+             ev("u1", "a", value=2.0), ev("u1", "a", session_id="s1"), ev("u1", "a", type="click"),
+             ev("u1", None, type="search"), ev("u1", "a", T0 + pd.Timedelta(microseconds=1))]
+    assert store.append_events(batch) == AppendCounts(inserted=6, duplicates=1)
+    # the context is not part of the identity of an event
+    assert store.append_events([ev("u1", "a", context={"page": "home"})]) == AppendCounts(0, 1)
+
+
+def test_reappending_a_batch_adds_nothing(store: Store) -> None:
+    batch = pd.DataFrame([ev(f"u{i % 3}", f"i{i % 5}", T0 + pd.Timedelta(seconds=i), value=float(i))
+                          for i in range(40)])
+    assert store.append_events(batch) == AppendCounts(40, 0)
+    before = store.events_frame()
+    assert store.append_events(batch) == AppendCounts(0, 40)
+    pd.testing.assert_frame_equal(store.events_frame(), before)
+
+
+def test_arrival_order_is_kept_for_equal_and_decreasing_times(store: Store) -> None:
+    items = ["z", "a", "m", "b"]
+    store.append_events([ev("u1", it) for it in items])  # all at T0
+    store.append_events([ev("u1", "late", T0 - pd.Timedelta(days=1)), ev("u1", "c")])
+    frame = store.events_frame()
+    assert frame["item_id"].tolist() == [*items, "late", "c"]
+    assert frame["seq"].is_monotonic_increasing and frame["seq"].is_unique
+
+
+def test_timestamps_are_utc_and_exact(store: Store) -> None:
+    shanghai = timezone(timedelta(hours=8))
+    store.append_events([
+        ev("u1", "a", pd.Timestamp("2024-05-01 20:00:00.123456+08:00")),
+        ev("u1", "b", datetime(2024, 5, 1, 20, 0, tzinfo=shanghai)),
+        ev("u1", "c", pd.Timestamp("2024-05-01 12:00:00")),  # naive: taken as UTC
+    ])
+    ts = store.events_frame()["timestamp"]
+    assert str(ts.dtype) == "datetime64[us, UTC]"
+    assert ts.tolist() == [pd.Timestamp("2024-05-01 12:00:00.123456", tz="UTC"), T0, T0]
+
+
+def test_event_values_and_context_round_trip(store: Store) -> None:
+    store.append_events([ev("u1", "a", type="rating", value=4.5, session_id="s9",
+                            context={"device": "mobile", "pos": 3})])
+    row = store.events_frame().iloc[0]
+    assert (row["type"], row["value"], row["session_id"]) == ("rating", 4.5, "s9")
+    assert row["context"] == {"device": "mobile", "pos": 3}
+
+
+def test_unicode_round_trip(store: Store) -> None:
+    title, attrs = "龙井绿茶 250克 🍵\ttab\nnew line \\N back\\slash", {"产地": "杭州", "等级": "特级"}
+    store.upsert_items([{"item_id": "茶-1", "title": title, "category": "食品 > 茶", "attributes": attrs}])
+    store.append_events([ev("用户甲", "茶-1", context={"搜索": "绿茶"})])
+    item = store.get_item("茶-1")
+    assert item is not None and item["title"] == title and item["attributes"] == attrs
+    row = store.events_frame().iloc[0]
+    assert row["user_id"] == "用户甲" and row["context"] == {"搜索": "绿茶"}
+
+
+def test_batches_larger_than_a_chunk(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    from shopmind.storage import records
+
+    monkeypatch.setattr(records, "CHUNK_ROWS", 7)
+    batch = [ev(f"u{i % 4}", f"i{i}", T0) for i in range(30)]
+    assert store.append_events(batch + batch[:10]) == AppendCounts(30, 10)  # duplicates across chunks
+    assert store.events_frame()["item_id"].tolist() == [f"i{i}" for i in range(30)]
+
+
+# ---------------------------------------------------------------------------------------------- atomicity
+def test_bad_event_batch_stores_nothing(store: Store) -> None:
+    store.append_events([ev("u0", "a")])
+    bad = [ev("u1", "a", T0 + pd.Timedelta(seconds=i)) for i in range(100)]
+    bad[57]["user_id"] = None  # violates NOT NULL
+    with pytest.raises(StoreError, match="nothing was written"):
+        store.append_events(bad)
+    assert store.counts()["events"] == 1
+    # the store is still usable, and the good part can be appended after fixing the row
+    del bad[57]
+    assert store.append_events(bad) == AppendCounts(99, 0)
+
+
+def test_bad_item_batch_stores_nothing(store: Store) -> None:
+    store.upsert_items([{"item_id": "a", "title": "kept"}])
+    with pytest.raises(StoreError):
+        store.upsert_items([{"item_id": "a", "title": "changed"}, {"item_id": "b", "price": -1.0}])
+    assert store.get_item("a")["title"] == "kept"  # type: ignore[index]
+    assert store.get_item("b") is None
+
+
+def test_missing_required_column_is_a_store_error(store: Store) -> None:
+    with pytest.raises(StoreError, match="timestamp"):
+        store.append_events([{"user_id": "u1", "item_id": "a", "type": "view"}])
+    with pytest.raises(StoreError, match="epoch numbers"):
+        store.append_events([{"user_id": "u1", "item_id": "a", "type": "view", "timestamp": 1714564800}])
+    assert store.counts()["events"] == 0
+
+
+# ---------------------------------------------------------------------------------------------- import log
+def test_quarantine_round_trip_and_filter(store: Store) -> None:
+    n = store.add_rejects("imp-1", [
+        Reject("events.csv", 7, "timestamp", "yesterday", "unparseable date"),
+        Reject("items.csv", 3, "price", -2.5, "must be >= 0", kind="item"),
+    ])
+    assert n == 2
+    store.add_rejects("imp-2", [{"source": "x.jsonl", "row": 9, "kind": "event", "field": "_line",
+                                 "value": "{\"user", "reason": "invalid JSON"}])
+    one = store.quarantine_frame("imp-1")
+    assert one.to_dict("records") == [
+        {"import_id": "imp-1", "source": "events.csv", "row": 7, "kind": "event", "field": "timestamp",
+         "value": "yesterday", "reason": "unparseable date"},
+        {"import_id": "imp-1", "source": "items.csv", "row": 3, "kind": "item", "field": "price",
+         "value": "-2.5", "reason": "must be >= 0"},
+    ]
+    assert len(store.quarantine_frame()) == 3
+    assert store.quarantine_frame("imp-2")["value"].tolist() == ['{"user']
+    assert store.quarantine_frame("nope").empty
+
+
+def test_import_log(store: Store) -> None:
+    store.record_import({"import_id": "a", "source": "f.csv", "events": {"inserted": 3}})
+    store.record_import({"import_id": "b", "source": "g.csv"})
+    store.record_import({"import_id": "a", "source": "f.csv", "events": {"inserted": 4}})  # replaces
+    logs = store.list_imports()
+    assert [r["import_id"] for r in logs] == ["a", "b"] and logs[0]["events"] == {"inserted": 4}
+    with pytest.raises(StoreError, match="import_id"):
+        store.record_import({"source": "no id"})
+
+
+# ---------------------------------------------------------------------------------------------- training view
+def test_load_interactions_keeps_whole_catalog(store: Store) -> None:
+    store.upsert_items([{"item_id": i, "title": i.upper()} for i in ("a", "b", "c", "unsold")])
+    store.upsert_users([{"user_id": "quiet"}])
+    store.append_events([ev("u1", "a"), ev("u1", "b", type="purchase"), ev("u2", "a"), ev("u2", "b"),
+                         ev("u3", "a"), ev("u3", "c"), ev("u3", None, type="search")])
+    inter = load_interactions(store)
+    assert len(inter) == 6 and "unsold" in inter.items and "quiet" in inter.users
+    assert inter.item_meta is not None
+    assert inter.item_meta.loc[inter.items.index("unsold"), "title"] == "UNSOLD"
+    core = load_interactions(store, k_core=2)  # c (1 event) goes, then u3 (left with 1)
+    assert len(core) == 4 and core.items == inter.items
+    assert sorted(core.users.raws(np.unique(core.user))) == ["u1", "u2"]
+    assert load_sequences(store) == {"u1": ["a", "b"], "u2": ["a", "b"], "u3": ["a", "c"]}
