@@ -99,10 +99,26 @@ def bench_payload(data: Interactions, split: Split, runs: Sequence[ModelRun], ks
         "dataset": {"name": data.name, "users": d["users"], "items": d["items"], "interactions": d["interactions"]},
         "protocol": {"split": "leave-one-out by time (ties keep event order)", "ranking": "full (all items)",
                      "exclude_seen": True, "ks": list(ks), "test_users": len(set(split.test.user.tolist())),
-                     "final_fit": "train+valid", "shopmind_version": __version__,
+                     "final_fit": "train+valid", "shopmind_version": __version__, "commit": _git_commit(),
                      "machine": {"python": platform.python_version(), "cpus": os.cpu_count()}},
         "results": [r.as_dict() for r in runs],
     }
+
+
+def _git_commit() -> str | None:
+    """The commit of the working tree the bench ran from (None outside a git checkout)."""
+    import subprocess
+
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=5,
+                             cwd=Path(__file__).resolve().parent)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True,
+                               text=True, timeout=5, cwd=Path(__file__).resolve().parent)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if out.returncode != 0:
+        return None
+    return out.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
 
 
 def parse_models(spec: str, params: Sequence[str] = ()) -> list[tuple[str, dict[str, Any]]]:

@@ -25,7 +25,7 @@ import os
 import re
 import time
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -212,6 +212,7 @@ class SequentialRecommender(Recommender):
     amp: bool
     batch_size: int
     epochs: int
+    n_models: int
     all_windows: bool
     item_features: tuple[str, ...] | list[str] | str | None
     use_event_types: bool
@@ -237,6 +238,7 @@ class SequentialRecommender(Recommender):
         check_float(name, "warmup", self.warmup, low=0.0, high=0.5)
         check_int(name, "batch_size", self.batch_size, low=1)
         check_int(name, "epochs", self.epochs, low=1)
+        check_int(name, "n_models", self.n_models, low=1)
         check_param(name, "amp", self.amp, isinstance(self.amp, bool), "a bool")
         check_param(name, "all_windows", self.all_windows, isinstance(self.all_windows, bool), "a bool")
         feats = self._features()
@@ -279,11 +281,7 @@ class SequentialRecommender(Recommender):
             self._fit_torch(train, valid)
 
     def _fit_torch(self, train: Interactions, valid: Interactions | None) -> None:
-        torch.manual_seed(self.seed)
-        rng = np.random.default_rng(self.seed)
-        dev = torch.device(self.device_)
         n_items = train.n_items
-
         # event types (optional), as dense ids + 1
         self.event_vocab_: list[str] = []
         events_flat: np.ndarray | None = None
@@ -292,26 +290,45 @@ class SequentialRecommender(Recommender):
             if len(uniques) > 1:
                 self.event_vocab_ = [str(x) for x in uniques]
                 events_flat = codes.astype(np.int64)
+        self.item_feature_table_ = item_feature_tokens(train.item_meta, n_items, self._features())
+        self.n_item_features_ = self.item_feature_table_[2]
 
-        feats = self._features()
-        f_indptr, f_ids, n_feats = item_feature_tokens(train.item_meta, n_items, feats)
-        self.n_item_features_ = n_feats
-        table = ItemTable(n_items, self.d, f_indptr, f_ids, n_feats)
+        flat = train.item.astype(np.int64)
+        # history kept for scoring: the last max_len items of each user
+        self.seq_indptr_, self.seq_items_, self.seq_events_ = _tail(train.indptr, flat, events_flat, self.max_len)
+        data = _TrainData(flat, events_flat, *training_windows(train.indptr, self.max_len, self.all_windows))
+        if len(data.starts) == 0:
+            logger.warning("%s: no user has 2+ interactions; the model stays at its initialisation",
+                           type(self).__name__)
+        self.history_: list[dict[str, float]] = []
+        self.nets_: list[SequenceNet] = []
+        self.best_epochs_: list[int] = []
+        self.best_valid_ndcgs_: list[float] = []
+        for member in range(self.n_models):
+            self._train_member(train, valid, data, member)
+        if valid is not None and len(valid) and self.n_models > 1:
+            users, targets = self._validation_targets(valid, np.random.default_rng(self.seed))
+            assert users is not None
+            ndcg, hr = self._validation_metrics(users, targets)
+            logger.info("%s ensemble of %d: valid ndcg@10 %.4f hr@10 %.4f", type(self).__name__, self.n_models,
+                        ndcg, hr)
+            self.history_.append({"member": -1, "valid_ndcg@10": ndcg, "valid_hr@10": hr})
+
+    def _train_member(self, train: Interactions, valid: Interactions | None, data: _TrainData,
+                      member: int) -> None:
+        seed = self.seed + 1000 * member
+        torch.manual_seed(seed)
+        rng = np.random.default_rng(seed)
+        dev = torch.device(self.device_)
+        n_items = train.n_items
+        table = ItemTable(self.n_items_, self.d, *self.item_feature_table_)
         init = self._initial_item_embeddings(train)
         if init is not None:
             with torch.no_grad():
                 table.ids.weight[1:] = torch.as_tensor(init, dtype=torch.float32)
         net = self._build_net(table, len(self.event_vocab_)).to(dev)
+        flat, events_flat, starts, ends = data.flat, data.events, data.starts, data.ends
 
-        indptr = train.indptr
-        flat = train.item.astype(np.int64)
-        # history kept for scoring: the last max_len items of each user
-        self.seq_indptr_, self.seq_items_, self.seq_events_ = _tail(indptr, flat, events_flat, self.max_len)
-
-        starts, ends = training_windows(indptr, self.max_len, self.all_windows)
-        if len(starts) == 0:
-            logger.warning("%s: no user has 2+ interactions; the model stays at its initialisation",
-                           type(self).__name__)
         steps_per_epoch = math.ceil(len(starts) / self.batch_size) if len(starts) else 0
         total = max(1, steps_per_epoch * self.epochs)
         opt = torch.optim.AdamW(net.parameters(), lr=self.lr, weight_decay=self.weight_decay, betas=(0.9, 0.98))
@@ -324,16 +341,16 @@ class SequentialRecommender(Recommender):
 
         sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_at)
 
-        eval_users, eval_targets = self._validation_targets(valid, rng)
+        eval_users, eval_targets = self._validation_targets(valid, np.random.default_rng(self.seed))
         best, best_epoch, bad = -1.0, 0, 0
         best_state: dict[str, torch.Tensor] | None = None
-        self.history_: list[dict[str, float]] = []
-        t_start = time.perf_counter()
+        name = type(self).__name__ + (f"[{member}]" if self.n_models > 1 else "")
+        self.nets_.append(net)
+        lengths = ends - starts
         for epoch in range(1, self.epochs + 1):
             net.train()
             t0 = time.perf_counter()
             loss_sum, n_tok = 0.0, 0
-            lengths = ends - starts
             for b in bucketed_batches(lengths, self.batch_size, rng):
                 inp = torch.from_numpy(padded_windows(flat, starts[b], ends[b] - 1)).to(dev)
                 tgt = torch.from_numpy(padded_windows(flat, starts[b] + 1, ends[b])).to(dev)
@@ -349,36 +366,30 @@ class SequentialRecommender(Recommender):
                 sched.step()
                 loss_sum += float(loss.detach()) * n
                 n_tok += n
-            rec: dict[str, float] = {"epoch": epoch, "loss": loss_sum / max(1, n_tok),
+            rec: dict[str, float] = {"member": member, "epoch": epoch, "loss": loss_sum / max(1, n_tok),
                                      "seconds": time.perf_counter() - t0}
-            last = epoch == self.epochs
-            if eval_users is not None and (epoch % self.eval_every == 0 or last):
-                self.net_ = net
-                ndcg, hr = self._validation_metrics(eval_users, eval_targets)
-                rec.update({"valid_ndcg@10": ndcg, "valid_hr@10": hr})
-                if ndcg > best:
-                    best, best_epoch, bad = ndcg, epoch, 0
-                    best_state = copy.deepcopy(net.state_dict())
-                else:
-                    bad += 1
-                logger.info("%s epoch %d/%d loss %.4f valid ndcg@10 %.4f hr@10 %.4f (%.1fs)",
-                            type(self).__name__, epoch, self.epochs, rec["loss"], ndcg, hr, rec["seconds"])
-                self.history_.append(rec)
-                if self.patience and bad >= self.patience:
-                    logger.info("%s: early stop at epoch %d (best %d, ndcg@10 %.4f)", type(self).__name__,
-                                epoch, best_epoch, best)
-                    break
+            self.history_.append(rec)
+            if eval_users is None or (epoch % self.eval_every and epoch != self.epochs):
+                logger.info("%s epoch %d/%d loss %.4f (%.1fs)", name, epoch, self.epochs, rec["loss"],
+                            rec["seconds"])
+                continue
+            ndcg, hr = self._validation_metrics(eval_users, eval_targets, nets=[net])
+            rec.update({"valid_ndcg@10": ndcg, "valid_hr@10": hr})
+            if ndcg > best:
+                best, best_epoch, bad = ndcg, epoch, 0
+                best_state = copy.deepcopy(net.state_dict())
             else:
-                self.history_.append(rec)
-                logger.info("%s epoch %d/%d loss %.4f (%.1fs)", type(self).__name__, epoch, self.epochs,
-                            rec["loss"], rec["seconds"])
+                bad += 1
+            logger.info("%s epoch %d/%d loss %.4f valid ndcg@10 %.4f hr@10 %.4f (%.1fs)", name, epoch,
+                        self.epochs, rec["loss"], ndcg, hr, rec["seconds"])
+            if self.patience and bad >= self.patience:
+                logger.info("%s: early stop at epoch %d (best %d, ndcg@10 %.4f)", name, epoch, best_epoch, best)
+                break
         if best_state is not None:
             net.load_state_dict(best_state)
-        self.best_epoch_ = best_epoch if best_state is not None else self.epochs
-        self.best_valid_ndcg_ = best if best_state is not None else float("nan")
-        self.loop_seconds_ = time.perf_counter() - t_start
         net.eval()
-        self.net_ = net
+        self.best_epochs_.append(best_epoch if best_state is not None else self.epochs)
+        self.best_valid_ndcgs_.append(best if best_state is not None else float("nan"))
 
     def _loss(self, net: SequenceNet, inp: torch.Tensor, ev: torch.Tensor | None, tgt: torch.Tensor,
               n_items: int) -> tuple[torch.Tensor, int]:
@@ -414,12 +425,13 @@ class SequentialRecommender(Recommender):
             users, targets = users[pick], targets[pick]
         return users, targets
 
-    def _validation_metrics(self, users: np.ndarray, targets: np.ndarray | None) -> tuple[float, float]:
+    def _validation_metrics(self, users: np.ndarray, targets: np.ndarray | None,
+                            nets: list[SequenceNet] | None = None) -> tuple[float, float]:
         assert targets is not None
         ndcg_sum, hr_sum = 0.0, 0.0
         for s in range(0, len(users), 1024):
             ub, tb = users[s:s + 1024], targets[s:s + 1024]
-            scores = self._score_tensor(ub)
+            scores = self._score_tensor(ub, nets=nets)
             sub = self.seen_[ub]
             rows = np.repeat(np.arange(len(ub)), np.diff(sub.indptr))
             scores[torch.from_numpy(rows), torch.from_numpy(sub.indices.astype(np.int64))] = -torch.inf
@@ -433,12 +445,24 @@ class SequentialRecommender(Recommender):
         return ndcg_sum / len(users), hr_sum / len(users)
 
     # ------------------------------------------------------------------ scoring
-    def _score_tensor(self, users: np.ndarray, batch: int = 1024) -> torch.Tensor:
-        net = self.net_
+    def _score_tensor(self, users: np.ndarray, batch: int = 1024,
+                      nets: list[SequenceNet] | None = None) -> torch.Tensor:
+        """Logits of one net; for an ensemble the mean of the members' log-probabilities."""
+        nets = self.nets_ if nets is None else nets
+        users = np.asarray(users, dtype=np.int64)
+        total: torch.Tensor | None = None
+        for net in nets:
+            scores = self._net_scores(net, users, batch)
+            if len(nets) > 1:
+                scores = torch.log_softmax(scores, dim=1)
+            total = scores if total is None else total + scores
+        assert total is not None
+        return total / len(nets) if len(nets) > 1 else total
+
+    def _net_scores(self, net: SequenceNet, users: np.ndarray, batch: int) -> torch.Tensor:
         was_training = net.training
         net.eval()
         dev = next(net.parameters()).device
-        users = np.asarray(users, dtype=np.int64)
         out = []
         with torch.inference_mode():
             table = net.table()
@@ -461,20 +485,28 @@ class SequentialRecommender(Recommender):
             return self._score_tensor(np.asarray(users)).numpy()
 
     def item_vectors(self) -> np.ndarray | None:
-        """The item table (id + side-feature embeddings) ``[n_items, d]`` shared by input and output."""
+        """The item table (id + side-feature embeddings) ``[n_items, d]`` shared by input and output
+        (members of an ensemble side by side)."""
         self._check_fitted()
         with torch.inference_mode():
-            return self.net_.table()[1:].float().cpu().numpy()
+            return torch.cat([net.table()[1:].float().cpu() for net in self.nets_], dim=1).numpy()
 
     # ------------------------------------------------------------------ persistence
     def _state(self) -> dict[str, Any]:
         state = super()._state()
-        if "net_" in state:  # artifacts are always readable on a CPU-only machine
-            state["net_"] = copy.deepcopy(self.net_).cpu()
+        if "nets_" in state:  # artifacts are always readable on a CPU-only machine
+            state["nets_"] = [copy.deepcopy(net).cpu() for net in self.nets_]
         return state
 
 
 # ---------------------------------------------------------------------------------------------- helpers
+class _TrainData(NamedTuple):
+    flat: np.ndarray
+    events: np.ndarray | None
+    starts: np.ndarray
+    ends: np.ndarray
+
+
 def _tail(indptr: np.ndarray, flat: np.ndarray, events: np.ndarray | None,
           max_len: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """The last ``max_len`` items (and event ids) of each user as a ragged (indptr, values) table."""

@@ -68,6 +68,7 @@ class GRU4Rec(SequentialRecommender):
         warmup: float = 0.02,
         amp: bool = True,
         batch_size: int = 128,
+        n_models: int = 1,
         epochs: int = 30,
         all_windows: bool = True,
         item_features: str | None = None,
@@ -93,6 +94,7 @@ class GRU4Rec(SequentialRecommender):
         self.amp = amp
         self.batch_size = batch_size
         self.epochs = epochs
+        self.n_models = n_models
         self.all_windows = all_windows
         self.item_features = item_features
         self.use_event_types = use_event_types

@@ -103,6 +103,8 @@ class SASRec(SequentialRecommender):
     lr, weight_decay, warmup, batch_size, epochs : AdamW, linear warmup (fraction of steps) then cosine
         decay over ``epochs``.
     amp : train in bfloat16 mixed precision (scoring stays float32).
+    n_models : ensemble size: members trained with seeds ``seed + 1000 k``, scores are the mean of their
+        log-probabilities (training time grows linearly).
     all_windows : also train on the earlier ``max_len`` windows of long histories (else the last only).
     item_features : side features added to the item embeddings: None, ``"category"``, ``"title"`` or
         ``"category+title"`` (read from ``item_meta``).
@@ -131,6 +133,7 @@ class SASRec(SequentialRecommender):
         warmup: float = 0.02,
         amp: bool = True,
         batch_size: int = 128,
+        n_models: int = 1,
         epochs: int = 100,
         all_windows: bool = True,
         item_features: str | None = None,
@@ -159,6 +162,7 @@ class SASRec(SequentialRecommender):
         self.amp = amp
         self.batch_size = batch_size
         self.epochs = epochs
+        self.n_models = n_models
         self.all_windows = all_windows
         self.item_features = item_features
         self.use_event_types = use_event_types
