@@ -132,13 +132,28 @@ def _frames(results: Iterable[ReadResult]) -> tuple[pd.DataFrame, pd.DataFrame |
 
 
 def load_data(spec: str | None, store_url: str, format: str = "auto",
-              event_weights: dict[str, float] | None = None, first_touch: bool = True) -> Interactions:
+              event_weights: dict[str, float] | None = None, first_touch: bool = True,
+              k_core: int | None = None) -> Interactions:
     """Interactions for a dataset name, a path, or (``spec=None``) the store.
 
     With ``first_touch`` (the default) repeated events of one user on one item collapse into their first
-    occurrence with the strongest weight (see :meth:`Interactions.first_touch`)."""
+    occurrence with the strongest weight (see :meth:`Interactions.first_touch`). ``k_core=k`` then keeps
+    users and items with at least ``k`` interactions (iteratively) and drops the rest from the id mappings.
+    """
+    from shopmind.errors import check_int
+
+    if k_core is not None:
+        check_int("load_data", "k_core", k_core, low=1)
     data = _load_data(spec, store_url, format, event_weights)
-    return data.first_touch() if first_touch else data
+    if first_touch:
+        data = data.first_touch()
+    if k_core and k_core > 1:
+        before = len(data)
+        data = data.k_core(k_core).compact()
+        if len(data) == 0:
+            raise DataError(f"the {k_core}-core of this data is empty ({before:,} interactions, none with "
+                            f"users and items of >= {k_core} interactions); use a smaller --k-core", source=spec)
+    return data
 
 
 def _load_data(spec: str | None, store_url: str, format: str,

@@ -103,3 +103,28 @@ def test_train_bad_param_names_parameter(home, tmp_path):
 def test_models_lists_registry(home):
     res = runner.invoke(app, ["models"])
     assert res.exit_code == 0 and "itemknn" in res.output and "popular" in res.output
+
+
+def test_demo_quick_end_to_end(home):
+    """The newcomer's path: generate, import (twice), evaluate, report, recommend."""
+    res = runner.invoke(app, ["demo", "--quick"])
+    assert res.exit_code == 0, res.output
+    assert "0 new" in res.output  # the second import adds nothing
+    assert "leaderboard" in res.output
+    report = home / "reports" / "demo"
+    doc = json.loads((report / "results.json").read_text())
+    ndcg = {r["model"]: r["metrics"]["ndcg@10"] for r in doc["results"]}
+    assert ndcg["itemknn"] > ndcg["popular"] > ndcg["random"]
+    assert (report / "report.md").exists() and any(report.glob("*.png"))
+    assert (home / "models" / "itemknn" / "meta.json").exists()
+
+
+def test_k_core_option(home, tmp_path):
+    out = tmp_path / "r.json"
+    seq = _sequence_file(tmp_path)
+    res = runner.invoke(app, ["bench", "--data", str(seq), "--models", "popular", "--k-core", "3", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert json.loads(out.read_text())["dataset"]["interactions"] == 320
+    # every user has 8 interactions, so a 9-core keeps nothing: a clear error, not a crash
+    res = runner.invoke(app, ["bench", "--data", str(seq), "--models", "popular", "--k-core", "9"])
+    assert res.exit_code == 2 and "9-core" in res.output and "Traceback" not in res.output

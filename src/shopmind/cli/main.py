@@ -26,6 +26,7 @@ console = Console()
 DEFAULT_BENCH = "random,popular,itemknn"
 err = Console(stderr=True)
 
+KCoreOpt = Annotated[int | None, typer.Option("--k-core", help="Keep users and items with >= K interactions.")]
 StoreOpt = Annotated[str | None, typer.Option("--store", help="Store URL (sqlite:///path.db or postgresql://...). "
                                              "Default: $SHOPMIND_STORE or sqlite:///$SHOPMIND_HOME/shopmind.db")]
 
@@ -183,6 +184,7 @@ def train(
     param: Annotated[list[str] | None, typer.Option("--param", "-p", help="Hyperparameter NAME=VALUE.")] = None,
     data: Annotated[str | None, typer.Option(help="Train on this dataset/path instead of the store.")] = None,
     out: Annotated[Path | None, typer.Option(help="Artifact directory (default $SHOPMIND_HOME/models/NAME).")] = None,
+    k_core: KCoreOpt = None,
     store: StoreOpt = None,
 ) -> None:
     """Train a model on all data in the store (or --data) and save the artifact."""
@@ -190,7 +192,7 @@ def train(
     from shopmind.models import create
 
     s = _settings(store)
-    inter = load_data(data, store_url=s.store)
+    inter = load_data(data, store_url=s.store, k_core=k_core)
     m = create(model, **_parse_params(param or []))
     with console.status(f"training {model} on {inter.name} ({len(inter):,} interactions)"):
         m.fit(inter)
@@ -206,10 +208,11 @@ def evaluate(
     k: Annotated[list[int] | None, typer.Option("--k", help="Cut-offs (repeatable).")] = None,
     param: Annotated[list[str] | None, typer.Option("--param", "-p", help="MODEL.NAME=VALUE")] = None,
     report: Annotated[Path | None, typer.Option(help="Write JSON/Markdown/PNG report here.")] = None,
+    k_core: KCoreOpt = None,
     store: StoreOpt = None,
 ) -> None:
     """Evaluate models under leave-one-out full ranking and print the leaderboard."""
-    _bench_impl(data, "auto", models, k or [10], param or [], None, report, False, False, 12, 0, store)
+    _bench_impl(data, "auto", models, k or [10], param or [], None, report, False, False, 12, 0, store, k_core)
 
 
 @app.command()
@@ -226,21 +229,23 @@ def bench(
     tune: Annotated[bool, typer.Option(help="Search hyperparameters on the validation split first.")] = False,
     trials: Annotated[int, typer.Option(help="Trials per model for --tune.")] = 12,
     seed: Annotated[int, typer.Option(help="Seed for tuning.")] = 0,
+    k_core: KCoreOpt = None,
     store: StoreOpt = None,
 ) -> None:
     """Benchmark models side by side (leave-one-out by time, full ranking over all items)."""
-    _bench_impl(data, format, models, k or [10], param or [], out, report, validate, tune, trials, seed, store)
+    _bench_impl(data, format, models, k or [10], param or [], out, report, validate, tune, trials, seed, store, k_core)
 
 
 def _bench_impl(data: str | None, format: str, models: str, ks: list[int], params: list[str], out: Path | None,
-                report: Path | None, validate: bool, tune: bool, trials: int, seed: int, store: str | None) -> None:
+                report: Path | None, validate: bool, tune: bool, trials: int, seed: int, store: str | None,
+                k_core: int | None = None) -> None:
     from shopmind.bench import bench_payload, parse_models, run_bench, save_payload
     from shopmind.datasets import load_data
 
     s = _settings(store)
     specs = parse_models(models, params)
     with console.status("loading data"):
-        inter = load_data(data, store_url=s.store, format=format)
+        inter = load_data(data, store_url=s.store, format=format, k_core=k_core)
     d = inter.describe()
     console.print(f"[bold]{inter.name}[/]: {d['users']:,} users, {d['items']:,} items, "
                   f"{d['interactions']:,} interactions")
