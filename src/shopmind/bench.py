@@ -77,7 +77,7 @@ def run_bench(data: Interactions, models: Sequence[tuple[str, dict[str, Any]]], 
         if tune:
             from shopmind.models.tuning import tune as tune_model
 
-            best, _table = tune_model(name, split, n_trials=tune_trials, seed=seed, base_params=p)
+            best, _table = tune_model(name, split, n_trials=tune_trials, seed=seed, fixed=p)
             p.update(best)
             log.info("tuned %s on validation: %s", name, best)
         log.info("training %s %s", name, p)

@@ -115,7 +115,10 @@ class ImportSummary:
 
 def _frames(results: Iterable[ReadResult]) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.DataFrame | None, int]:
     """Validated events / items / users frames of the results, and the number of rejected rows."""
-    ev, it, us, bad = [], [], [], 0
+    ev: list[pd.DataFrame] = []
+    it: list[pd.DataFrame] = []
+    us: list[pd.DataFrame] = []
+    bad = 0
     for r in results:
         bad += len(r.rejects)
         for frame, kind, acc in ((r.events, "event", ev), (r.items, "item", it), (r.users, "user", us)):

@@ -42,7 +42,7 @@ def create(name: str, **params: object) -> Recommender:
     for k, v in params.items():
         if k not in valid:
             raise ParameterError(klass.__name__, k, v, f"one of its parameters {sorted(valid)}")
-    return klass(**params)  # type: ignore[arg-type]
+    return klass(**params)
 
 
 __all__ = ["MODEL_REGISTRY", "Recommender", "available", "create", "register"]

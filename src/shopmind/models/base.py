@@ -22,8 +22,9 @@ import pickle
 import platform
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Self, TypeVar
 
 import numpy as np
 import scipy.sparse as sp
@@ -35,14 +36,16 @@ from shopmind.errors import NotFittedError, ParameterError, ShopmindError
 
 ARTIFACT_FORMAT = 1
 
+R = TypeVar("R", bound="Recommender")
+
 #: name -> class, filled by :func:`register`.
 MODEL_REGISTRY: dict[str, type[Recommender]] = {}
 
 
-def register(name: str):  # type: ignore[no-untyped-def]
+def register(name: str) -> Callable[[type[R]], type[R]]:
     """Class decorator that makes a model available by name to ``shopmind train/bench``."""
 
-    def deco(cls: type[Recommender]) -> type[Recommender]:
+    def deco(cls: type[R]) -> type[R]:
         cls.name = name
         MODEL_REGISTRY[name] = cls
         return cls

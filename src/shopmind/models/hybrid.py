@@ -83,7 +83,7 @@ class Hybrid(Recommender):
         specs = self._specs()
         if self.weights is not None or len(specs) == 1:
             self.weights_ = np.asarray(self.weights if self.weights is not None else [1.0], dtype=np.float32)
-            self.valid_ndcg_ = {}
+            self.valid_ndcg_: dict[str, float] = {}
         else:
             self.weights_, self.valid_ndcg_ = self._learn_weights(train)
         self.models_ = [m.fit(train) for m in self._build()]
