@@ -133,7 +133,7 @@ def test_ease_matches_direct_constrained_solve():
     rows = [(f"u{u}", f"i{i}", t) for u in range(5) for t, i in enumerate(np.flatnonzero(x[u]))]
     events = pd.DataFrame(rows, columns=["user_id", "item_id", "timestamp"])
     data = Interactions.from_frame(events)
-    model = EASE(l2=lam).fit(data)
+    model = EASE(l2=lam, recency="none").fit(data)
     order = data.items.indices([f"i{j}" for j in range(4)])
     np.testing.assert_allclose(model.weights_[np.ix_(order, order)], expected, atol=1e-6)
     users = data.users.indices([f"u{u}" for u in range(5)])
@@ -202,7 +202,8 @@ def test_recency_weights_halve_per_half_life():
 # ---------------------------------------------------------------------------- fold-in
 def test_als_fold_in_reproduces_trained_user(block_split):
     train = block_split.train
-    model = ALS(factors=8, iterations=15, regularization=0.1, num_threads=1).fit(train)
+    # without recency the stored user vectors come from training itself, not from a fold-in
+    model = ALS(factors=8, iterations=15, regularization=0.1, num_threads=1, recency="none").fit(train)
     hist = model.user_items_
     for u in (0, 45):
         vec = model.fold_in(hist[u])

@@ -53,8 +53,8 @@ class EASE(Recommender):
     >>> model.recommend(0, N=10)                # doctest: +SKIP
     """
 
-    def __init__(self, l2: float = 250.0, weighted: bool = False, recency: str = "none",
-                 half_life: float = 0.0, max_items: int = 20_000) -> None:
+    def __init__(self, l2: float = 500.0, weighted: bool = False, recency: str = "position",
+                 half_life: float = 2.0, max_items: int = 20_000) -> None:
         self.l2 = l2
         self.weighted = weighted
         self.recency = recency

@@ -21,7 +21,6 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.optimize import minimize
 from threadpoolctl import threadpool_limits
 
 from shopmind.data.interactions import Interactions
@@ -143,9 +142,10 @@ class ALS(_FactorModel):
     >>> vec = model.fold_in(np.array([3, 17, 42]))     # a new user's vector from three items
     """
 
-    def __init__(self, factors: int = 64, regularization: float = 1.0, alpha: float = 2.0,
-                 iterations: int = 15, weighted: bool = False, recency: str = "none", half_life: float = 0.0,
-                 use_cg: bool = True, num_threads: int = 0, random_state: int = 0) -> None:
+    def __init__(self, factors: int = 128, regularization: float = 30.0, alpha: float = 20.0,
+                 iterations: int = 15, weighted: bool = False, recency: str = "position",
+                 half_life: float = 3.0, use_cg: bool = True, num_threads: int = 0,
+                 random_state: int = 0) -> None:
         self.factors = factors
         self.regularization = regularization
         self.alpha = alpha
@@ -223,18 +223,23 @@ class ALS(_FactorModel):
 class BPR(_FactorModel):
     """Bayesian personalised ranking (``implicit.cpu.bpr``), sampled pairwise SGD with an item bias.
 
+    With ``recency`` the item factors are learned from the whole history and each user's vector is then
+    refitted (BPR loss, item factors fixed, see :meth:`_fold_in`) to the recency-decayed history.
+
     With ``num_threads > 1`` the SGD updates race (Hogwild), so runs are reproducible only up to that
     noise; ``num_threads=1`` is exactly reproducible.
     """
 
-    def __init__(self, factors: int = 64, learning_rate: float = 0.05, regularization: float = 0.01,
-                 iterations: int = 100, weighted: bool = False, num_threads: int = 0,
-                 random_state: int = 0) -> None:
+    def __init__(self, factors: int = 128, learning_rate: float = 0.1, regularization: float = 0.03,
+                 iterations: int = 200, weighted: bool = False, recency: str = "position",
+                 half_life: float = 1.0, num_threads: int = 0, random_state: int = 0) -> None:
         self.factors = factors
         self.learning_rate = learning_rate
         self.regularization = regularization
         self.iterations = iterations
         self.weighted = weighted
+        self.recency = recency
+        self.half_life = half_life
         self.num_threads = num_threads
         self.random_state = random_state
 
@@ -245,6 +250,9 @@ class BPR(_FactorModel):
         check_float(name, "regularization", self.regularization, low=0.0)
         check_int(name, "iterations", self.iterations, low=1)
         check_param(name, "weighted", self.weighted, isinstance(self.weighted, bool), "a bool")
+        check_param(name, "recency", self.recency, self.recency in RECENCY_MODES,
+                    f"one of {list(RECENCY_MODES)}")
+        check_float(name, "half_life", self.half_life, low=0.0)
         check_int(name, "num_threads", self.num_threads, low=0)
         check_int(name, "random_state", self.random_state, low=0)
 
@@ -261,36 +269,51 @@ class BPR(_FactorModel):
         # implicit appends a bias factor: item_factors[:, -1] is the item bias, user_factors[:, -1] == 1
         self.user_factors_ = np.ascontiguousarray(model.user_factors)
         self.item_factors_ = np.ascontiguousarray(model.item_factors)
+        if self.recency != "none" and self.half_life > 0:
+            # as in ALS: items learned from everything, user vectors refitted to the decayed histories
+            self.user_items_ = history_matrix(train, self.weighted, self.recency, self.half_life)
+            self.user_factors_ = self._fold_in(self.user_items_)
 
-    def _fold_in(self, rows: sp.csr_matrix, n_negatives: int = 20) -> np.ndarray:
-        """Minimise mean_{(i,j)} -log sigmoid(x . (y_i - y_j)) + reg/2 |x|^2 over the user vector x (its
-        bias coordinate fixed at 1), item factors fixed; negatives j are a seeded sample of unseen items."""
-        y = self.item_factors_.astype(np.float64)
-        d = y.shape[1]
-        out = np.zeros((rows.shape[0], d), dtype=np.float32)
-        out[:, -1] = 1.0
+    def _fold_in(self, rows: sp.csr_matrix, n_negatives: int = 16, steps: int = 100, lr: float = 0.05
+                 ) -> np.ndarray:
+        """User vectors for history rows with the item factors fixed: minimise, per user,
+        sum_i w_i / W * mean_j -log sigmoid(x . (y_i - y_j)) + reg/2 |x|^2 by Adam, all users at once.
+
+        Positives i are the row's items weighted by their (possibly decayed) weights, negatives j are
+        ``n_negatives`` items drawn uniformly per user and step (seeded). The bias coordinate stays 1.
+        Starts from the weighted mean of the history's item factors.
+        """
+        rng = np.random.default_rng(self.random_state)
+        rows = sp.csr_matrix(rows, dtype=np.float32)
+        rows.sort_indices()
+        n, nnz = rows.shape[0], rows.nnz
+        counts = np.diff(rows.indptr)
+        owner = np.repeat(np.arange(n), counts)
+        totals = np.asarray(rows.sum(axis=1), dtype=np.float32).ravel()
+        w = rows.data / np.maximum(totals, 1e-12)[owner]
+        yf = np.ascontiguousarray(self.item_factors_[:, :-1], dtype=np.float32)
+        yb = self.item_factors_[:, -1].astype(np.float32)
+        ypos, bpos = yf[rows.indices], yb[rows.indices]
+        x = np.asarray(sp.csr_matrix((w, rows.indices, rows.indptr), shape=rows.shape) @ yf, dtype=np.float32)
+        m1, m2 = np.zeros_like(x), np.zeros_like(x)
+        nonempty = counts > 0
+        starts = rows.indptr[:-1][nonempty]
         reg = float(self.regularization)
-        for r in range(rows.shape[0]):
-            pos = rows.indices[rows.indptr[r]:rows.indptr[r + 1]]
-            if len(pos) == 0:
-                continue
-            rng = np.random.default_rng((self.random_state, len(pos), int(pos.sum())))
-            neg = rng.integers(0, self.n_items_, size=(len(pos), n_negatives))
-            valid = ~np.isin(neg, pos)
-            diff = (y[pos][:, None, :] - y[neg])[valid]  # [pairs, d]
-            diff_f, diff_b = diff[:, :-1], diff[:, -1]
-
-            def loss(x: np.ndarray, diff_f: np.ndarray = diff_f, diff_b: np.ndarray = diff_b
-                     ) -> tuple[float, np.ndarray]:
-                z = diff_f @ x + diff_b
-                lv = np.logaddexp(0.0, -z)  # -log sigmoid(z)
-                g = -(1.0 / (1.0 + np.exp(z)))  # d lv / dz
-                return float(lv.mean() + 0.5 * reg * x @ x), diff_f.T @ g / len(z) + reg * x
-
-            x0 = y[pos, :-1].mean(axis=0)
-            res = minimize(loss, x0, jac=True, method="L-BFGS-B", options={"maxiter": 200})
-            out[r, :-1] = res.x
-        return out
+        for t in range(1, steps + 1 if nnz else 1):
+            neg = rng.integers(0, self.n_items_, size=(n, n_negatives))
+            yneg = yf[neg]  # [n, K, d]
+            s_neg = np.einsum("ukd,ud->uk", yneg, x) + yb[neg]
+            s_pos = np.einsum("pd,pd->p", ypos, x[owner]) + bpos
+            # d loss / d z for every (positive, negative) pair, z = s_pos - s_neg
+            c = (-w[:, None] / n_negatives) / (1.0 + np.exp(s_pos[:, None] - s_neg[owner]))
+            grad = np.asarray(sp.csr_matrix((c.sum(axis=1), np.arange(nnz), rows.indptr), shape=(n, nnz)) @ ypos)
+            per_neg = np.zeros((n, n_negatives), dtype=np.float32)
+            per_neg[nonempty] = np.add.reduceat(c, starts, axis=0)
+            grad = grad - np.einsum("uk,ukd->ud", per_neg, yneg) + reg * x
+            m1 = 0.9 * m1 + 0.1 * grad
+            m2 = 0.999 * m2 + 0.001 * grad * grad
+            x -= lr * (m1 / (1 - 0.9**t)) / (np.sqrt(m2 / (1 - 0.999**t)) + 1e-8)
+        return np.hstack([x, np.ones((n, 1), dtype=np.float32)]).astype(np.float32)
 
     def item_vectors(self) -> np.ndarray | None:
         """Item factors without the bias column."""
@@ -318,7 +341,7 @@ class BiasedMF(Recommender):
     ``fit(train, valid)``. Ranking uses the predicted ratings, which is weak at top-K by design.
     """
 
-    def __init__(self, factors: int = 16, regularization: float = 0.1, iterations: int = 15,
+    def __init__(self, factors: int = 4, regularization: float = 0.1, iterations: int = 15,
                  init_std: float = 0.1, random_state: int = 0) -> None:
         self.factors = factors
         self.regularization = regularization

@@ -22,6 +22,20 @@ from shopmind.models.base import Recommender, mask_seen, register, top_k
 log = logging.getLogger(__name__)
 
 
+def _parse_component(text: str) -> tuple[str, dict[str, Any]]:
+    """``"itemknn:k=20:recency=position"`` -> ``("itemknn", {"k": 20, "recency": "position"})``."""
+    from shopmind.bench import _parse_value
+
+    name, *pairs = [p.strip() for p in text.split(":")]
+    params: dict[str, Any] = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise ParameterError("Hybrid", "components", text, "NAME[:PARAM=VALUE...] entries, e.g. itemknn:k=20")
+        k, v = pair.split("=", 1)
+        params[k.strip()] = _parse_value(v)
+    return name, params
+
+
 def _standardise(s: np.ndarray) -> np.ndarray:
     s = s.astype(np.float32, copy=True)
     s -= s.mean(axis=1, keepdims=True)
@@ -31,7 +45,8 @@ def _standardise(s: np.ndarray) -> np.ndarray:
 
 @register("hybrid")
 class Hybrid(Recommender):
-    """Blend of ``components`` (comma-separated model names, or a list of ``(name, params)``).
+    """Blend of ``components``: comma-separated ``NAME[:PARAM=VALUE...]`` entries (e.g.
+    ``"sasrec:item_features=category,itemknn:k=20,ease"``) or a list of ``(name, params)``.
 
     ``weights``: fixed weights (same order), or None to learn them on validation with a simplex grid of
     resolution ``grid_step``. ``max_valid_users`` caps the users used to choose the weights.
@@ -54,7 +69,7 @@ class Hybrid(Recommender):
             comps = [c.strip() for c in comps.split(",") if c.strip()]
         specs = []
         for c in comps:
-            name, params = (c, {}) if isinstance(c, str) else (c[0], dict(c[1]))
+            name, params = _parse_component(c) if isinstance(c, str) else (c[0], dict(c[1]))
             if name not in available() or name == "hybrid":
                 raise ParameterError(type(self).__name__, "components", self.components,
                                      f"model names from {sorted(set(available()) - {'hybrid'})}")

