@@ -17,7 +17,7 @@ from shopmind.config import Settings
 
 log = logging.getLogger(__name__)
 
-DEMO_MODELS = ["random", "popular", "itemknn", "userknn", "ease", "als", "bpr", "content", "sasrec"]
+DEMO_MODELS = ["random", "popular", "itemknn", "userknn", "ease", "als", "bpr", "content", "hybrid", "sasrec"]
 QUICK_MODELS = ["random", "popular", "itemknn"]
 
 
@@ -82,6 +82,8 @@ def run_demo(console: Console, settings: Settings, quick: bool = False) -> dict[
 
 
 def _demo_params(name: str, quick: bool) -> dict[str, Any]:
-    if name in ("sasrec", "gru4rec") and quick:
-        return {"epochs": 5}
+    if name in ("sasrec", "gru4rec"):
+        return {"epochs": 5 if quick else 20}
+    if name == "hybrid" and quick:
+        return {"components": "itemknn,ease"}
     return {}
