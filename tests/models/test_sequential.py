@@ -61,7 +61,7 @@ def test_learns_the_cycle_and_beats_popularity(fitted, name):
     assert got["ndcg@10"] > pop + 0.4, (got, pop)
 
 
-@pytest.mark.parametrize("loss", ["bce", "gbce"])
+@pytest.mark.parametrize("loss", ["sce", "bce", "gbce"])
 def test_sampled_losses_learn(cyclic, loss):
     split = leave_one_out(cyclic)
     full = split.train_valid()

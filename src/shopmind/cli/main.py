@@ -317,5 +317,16 @@ def demo(
     run_demo(console, Settings.from_env(home=home) if home else Settings.from_env(), quick=quick)
 
 
+def _register_subcommands() -> None:
+    """Commands that live in their own modules: `shopmind serve` and `shopmind content ...`."""
+    from shopmind.cli.content import content_app
+    from shopmind.cli.serve import serve
+
+    app.command("serve")(serve)
+    app.add_typer(content_app, name="content")
+
+
+_register_subcommands()
+
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -39,7 +39,7 @@ from shopmind.models.base import Recommender
 
 logger = logging.getLogger(__name__)
 
-LOSSES = ("ce", "bce", "gbce")
+LOSSES = ("ce", "sce", "bce", "gbce")
 ITEM_FEATURES = ("category", "title")
 EVAL_K = 10
 
@@ -87,7 +87,7 @@ def bucketed_batches(lengths: np.ndarray, batch_size: int, rng: np.random.Genera
     length, cut into batches, shuffle the batch order."""
     order = rng.permutation(len(lengths))
     chunk = batch_size * bucket
-    batches = []
+    batches: list[np.ndarray] = []
     for s in range(0, len(order), chunk):
         part = order[s:s + chunk]
         part = part[np.argsort(lengths[part], kind="stable")]
@@ -152,6 +152,7 @@ class ItemTable(nn.Module):
         with torch.no_grad():
             self.ids.weight[0].zero_()
         self.n_feats = n_feats
+        self.feats: nn.EmbeddingBag | None = None
         if n_feats and feat_indptr is not None and feat_ids is not None:
             self.feats = nn.EmbeddingBag(n_feats, d, mode="mean")
             nn.init.normal_(self.feats.weight, std=d ** -0.5)
@@ -159,8 +160,6 @@ class ItemTable(nn.Module):
             self.register_buffer("feat_offsets", torch.as_tensor(feat_indptr[:-1], dtype=torch.long))
             has = np.diff(feat_indptr) > 0
             self.register_buffer("feat_mask", torch.as_tensor(has, dtype=torch.float32)[:, None])
-        else:
-            self.feats = None
 
     def forward(self) -> torch.Tensor:
         """The full table ``[n_items + 1, d]`` (row 0 = zeros)."""
@@ -402,6 +401,15 @@ class SequentialRecommender(Recommender):
         if self.loss == "ce":
             logits = hs @ table[1:].T
             return F.cross_entropy(logits, t - 1, label_smoothing=self.label_smoothing), n
+        if self.loss == "sce":
+            # sampled softmax: the positive against n_negatives uniform items shared by the whole batch
+            # (an accidental hit of the positive is masked); ~n_items / n_negatives times cheaper than "ce"
+            k = min(self.n_negatives, n_items)
+            shared = torch.randperm(n_items, device=hs.device)[:k] + 1
+            pos_logit = (hs * table[t]).sum(-1, keepdim=True)
+            neg_logits = (hs @ table[shared].T).masked_fill(shared[None, :] == t[:, None], float("-inf"))
+            logits = torch.cat([pos_logit, neg_logits], dim=1)
+            return F.cross_entropy(logits, torch.zeros_like(t)), n
         negs = torch.randint(1, n_items + 1, (n, self.n_negatives), device=hs.device)
         pos = (hs * table[t]).sum(-1)
         neg = torch.einsum("nd,nkd->nk", hs, table[negs])

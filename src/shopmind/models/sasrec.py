@@ -97,8 +97,9 @@ class SASRec(SequentialRecommender):
     dropout : dropout on embeddings, attention and feed-forward layers.
     norm_first : pre-LN blocks (True) or the original post-LN (False).
     ffn_mult : width of the feed-forward layer as a multiple of ``d``.
-    loss : ``"ce"`` (softmax over all items), ``"bce"`` or ``"gbce"`` with ``n_negatives`` uniform negatives;
-        ``gbce_t`` is gSASRec's calibration.
+    loss : ``"ce"`` (softmax over all items); ``"sce"`` (sampled softmax against ``n_negatives`` uniform
+        items shared by the batch: for big catalogs); ``"bce"`` or ``"gbce"`` with ``n_negatives`` uniform
+        negatives per position (``gbce_t`` is gSASRec's calibration).
     label_smoothing : for ``"ce"``.
     lr, weight_decay, warmup, batch_size, epochs : AdamW, linear warmup (fraction of steps) then cosine
         decay over ``epochs``.

@@ -1,0 +1,71 @@
+"""Dependencies shared by the routes: the service, the settings, the metrics and API-key scopes.
+
+They are ``async def`` on purpose: FastAPI runs a plain ``def`` dependency in its thread pool, and a
+thread hop per dependency costs milliseconds on a busy machine - these do no blocking work.
+
+Keys are sent as ``X-API-Key: KEY`` or ``Authorization: Bearer KEY``. A missing or unknown key is 401; a
+key without the needed scope is 403 (``write`` implies ``read``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from fastapi import Depends, Request
+
+from shopmind.api.errors import ApiError
+from shopmind.api.metrics import Metrics
+from shopmind.api.settings import ApiSettings
+from shopmind.pipeline.service import RecommendationService
+
+
+async def get_service(request: Request) -> RecommendationService:
+    service: RecommendationService = request.app.state.service
+    return service
+
+
+async def get_settings(request: Request) -> ApiSettings:
+    settings: ApiSettings = request.app.state.settings
+    return settings
+
+
+async def get_metrics(request: Request) -> Metrics:
+    metrics: Metrics = request.app.state.metrics
+    return metrics
+
+
+def _presented_key(request: Request) -> str | None:
+    key = request.headers.get("x-api-key")
+    if key:
+        return key.strip()
+    auth = request.headers.get("authorization", "")
+    scheme, _, token = auth.partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return token.strip()
+    return None
+
+
+def require(scope: str) -> Callable[[Request], Awaitable[None]]:
+    """A dependency that lets a request through only with a key holding ``scope``."""
+
+    async def check(request: Request) -> None:
+        settings: ApiSettings = request.app.state.settings
+        if not settings.auth_enabled:
+            return
+        key = _presented_key(request)
+        if key is None:
+            raise ApiError(401, "missing API key: send it as 'X-API-Key: KEY' or 'Authorization: Bearer KEY'",
+                           field="X-API-Key", headers={"WWW-Authenticate": "Bearer"})
+        scopes = settings.api_keys.get(key)
+        if scopes is None:
+            raise ApiError(401, "unknown API key", field="X-API-Key", headers={"WWW-Authenticate": "Bearer"})
+        if scope not in scopes:
+            raise ApiError(403, f"this API key lacks the {scope!r} scope (it has: {', '.join(sorted(scopes))})",
+                           field="X-API-Key")
+
+    check.__name__ = f"require_{scope}"
+    return check
+
+
+READ = [Depends(require("read"))]
+WRITE = [Depends(require("write"))]

@@ -1,0 +1,79 @@
+"""Pure ASGI middleware (cheaper than ``BaseHTTPMiddleware`` on the hot path).
+
+- :class:`BodyLimitMiddleware`: 413 for a declared ``Content-Length`` over the limit, before reading
+  anything; a body that turns out larger while streaming raises :class:`~shopmind.api.errors.PayloadTooLarge`
+  from ``receive``, which the app's handlers turn into the same 413.
+- :class:`MetricsMiddleware`: request count and latency by method, route template and status.
+"""
+
+from __future__ import annotations
+
+import time
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from shopmind.api.errors import PayloadTooLarge, error_response
+from shopmind.api.metrics import Metrics
+
+
+class BodyLimitMiddleware:
+    """Reject request bodies larger than ``limit`` bytes with 413 in the common error shape."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope.get("headers", ()):
+            if name == b"content-length":
+                try:
+                    declared = int(value)
+                except ValueError:
+                    declared = 0
+                if declared > self.limit:
+                    response = error_response(413, f"request body of {declared:,} bytes is larger than the "
+                                              f"limit of {self.limit:,} bytes; send smaller batches")
+                    await response(scope, receive, send)
+                    return
+        seen = 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise PayloadTooLarge(self.limit)
+            return message
+
+        await self.app(scope, limited, send)
+
+
+class MetricsMiddleware:
+    """Count requests and observe latency; the route label is the matched route template."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app, self.metrics = app, metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = 500
+
+        async def recording(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, recording)
+        finally:
+            route = scope.get("route")
+            template = getattr(route, "path", None) or "unmatched"
+            self.metrics.requests.inc((scope.get("method", ""), template, str(status)))
+            self.metrics.latency.observe(time.perf_counter() - start, (template,))

@@ -1,0 +1,32 @@
+"""Event ingestion: validated, quarantined, idempotent by `event_id`, applied live."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+
+from shopmind.api.deps import WRITE, get_metrics, get_service
+from shopmind.api.metrics import Metrics
+from shopmind.api.routes.common import ERRORS, write_outcome
+from shopmind.api.schemas import EventsBatch, WriteOut
+from shopmind.pipeline.service import RecommendationService
+
+router = APIRouter(tags=["events"], responses=ERRORS)
+
+
+@router.post("/events", response_model=WriteOut, dependencies=WRITE)
+def ingest_events(batch: EventsBatch, service: Annotated[RecommendationService, Depends(get_service)],
+                  metrics: Annotated[Metrics, Depends(get_metrics)]) -> WriteOut:
+    """Append events. When the response arrives the events are stored durably and already shape the
+    user's next recommendation (seen items drop out, similar items move up) and the trending lists.
+
+    `timestamp` defaults to now; a known `event_id` counts as a duplicate, so retries are safe. Echo a
+    `recommendation_id` in `context` to attribute the event to a recommendation. Rows with bad fields are
+    reported in `errors` (index, field, reason) and quarantined; if every row is bad the answer is 422.
+    """
+    result = service.ingest_events(batch.events)
+    metrics.events.inc(("inserted",), result.inserted)
+    metrics.events.inc(("duplicate",), result.duplicates)
+    metrics.events.inc(("rejected",), result.rejected)
+    return write_outcome(result, "events")

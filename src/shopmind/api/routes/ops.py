@@ -1,0 +1,85 @@
+"""Operations: liveness, readiness, Prometheus metrics and model versions (swap, rollback)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import PlainTextResponse
+
+from shopmind.api.deps import READ, WRITE, get_metrics, get_service, get_settings
+from shopmind.api.errors import ApiError
+from shopmind.api.metrics import CONTENT_TYPE, Metrics
+from shopmind.api.routes.common import ERRORS
+from shopmind.api.schemas import ModelActivateIn, ModelOut, ModelReloadIn
+from shopmind.api.settings import ApiSettings
+from shopmind.errors import ShopmindError, StoreError
+from shopmind.pipeline.service import RecommendationService
+
+router = APIRouter(tags=["operations"], responses=ERRORS)
+Service = Annotated[RecommendationService, Depends(get_service)]
+
+
+@router.get("/health")
+async def health() -> dict[str, str]:
+    """Liveness: the process answers."""
+    return {"status": "ok"}
+
+
+@router.get("/ready")
+def ready(service: Service) -> dict[str, Any]:
+    """Readiness: the store answers and a model is loaded (503 otherwise)."""
+    try:
+        counts = service.store.counts()
+    except StoreError as exc:
+        raise ApiError(503, f"the store is not reachable: {exc}", code="not_ready") from None
+    status = service.status()
+    if status["model"] is None:
+        raise ApiError(503, "no model is loaded: train one (`shopmind train itemknn`) and reload",
+                       code="not_ready")
+    return {"status": "ready", "store": counts, **status}
+
+
+@router.get("/metrics", response_class=PlainTextResponse)
+async def metrics(m: Annotated[Metrics, Depends(get_metrics)]) -> PlainTextResponse:
+    """Prometheus metrics (text exposition format)."""
+    return PlainTextResponse(m.render(), media_type=CONTENT_TYPE)
+
+
+@router.get("/models", response_model=list[ModelOut], dependencies=READ, tags=["models"])
+async def list_models(service: Service) -> list[dict[str, Any]]:
+    """Loaded model versions, oldest first; `active` marks the serving one."""
+    return service.versions.list()
+
+
+@router.post("/models/rollback", response_model=ModelOut, dependencies=WRITE, tags=["models"])
+def rollback(service: Service) -> dict[str, Any]:
+    """Serve the previously active model version again (atomically; no request fails)."""
+    try:
+        return service.rollback()
+    except ShopmindError as exc:
+        raise ApiError(409, str(exc)) from None
+
+
+@router.post("/models/activate", response_model=ModelOut, dependencies=WRITE, tags=["models"])
+def activate(body: ModelActivateIn, service: Service) -> dict[str, Any]:
+    """Serve a loaded model version (see `GET /models`)."""
+    try:
+        return service.activate(body.version)
+    except ShopmindError as exc:
+        raise ApiError(404, str(exc), field="version") from None
+
+
+@router.post("/models/reload", response_model=ModelOut, dependencies=WRITE, tags=["models"])
+def reload(body: ModelReloadIn, service: Service,
+           settings: Annotated[ApiSettings, Depends(get_settings)]) -> dict[str, Any]:
+    """Load the artifact `$SHOPMIND_HOME/models/<name>` (e.g. after a retrain) and swap it in atomically."""
+    if settings.models_dir is None:
+        raise ApiError(404, "model reloading is not configured on this server (no models directory)", field="name")
+    path = settings.models_dir / body.name
+    if not (path / "meta.json").exists():
+        raise ApiError(404, f"no model artifact named {body.name!r} in {settings.models_dir}", field="name")
+    try:
+        return service.load_model(path)
+    except ShopmindError as exc:
+        raise ApiError(422, str(exc), field="name") from None

@@ -1,0 +1,263 @@
+"""`shopmind content ...`: grounded copy from the items and events in the store.
+
+Registered by the main CLI as ``app.add_typer(content_app, name="content")``. Commands raise
+:class:`~shopmind.errors.ShopmindError` for user mistakes (unknown ids, bad options); the main CLI prints
+them as one line.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from shopmind.config import Settings
+from shopmind.content import ContentService, ContentType, GeneratedText, GroundingChecker, Review
+from shopmind.content.service import ITEM_TYPES
+from shopmind.content.slate import similar_slate, user_history
+from shopmind.errors import DataError, ParameterError, ShopmindError, UnknownIdError
+
+content_app = typer.Typer(help="Grounded marketing copy (Chinese / English): descriptions, headlines, ads, "
+                               "e-mail, review summaries, and a claim checker.", no_args_is_help=True)
+console = Console()
+
+StoreOpt = Annotated[str | None, typer.Option("--store", help="Store URL (default: $SHOPMIND_STORE or "
+                                             "sqlite:///$SHOPMIND_HOME/shopmind.db).")]
+LangOpt = Annotated[str, typer.Option("--lang", "-l", help="Language: en or zh.")]
+ToneOpt = Annotated[str, typer.Option("--tone", help="friendly, premium, playful or concise.")]
+LengthOpt = Annotated[str, typer.Option("--length", help="short, medium or long.")]
+SeedOpt = Annotated[int, typer.Option("--seed", help="Seed of the phrase variation.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the full output records as JSON.")]
+SlateOpt = Annotated[int, typer.Option("--k", help="Number of items in the slate.", min=1, max=50)]
+
+
+@dataclass
+class _Shop:
+    """What the commands read from the store, once."""
+
+    items: pd.DataFrame
+    events: pd.DataFrame
+    users: set[str]
+    service: ContentService
+
+    def item(self, item_id: str) -> dict[str, Any]:
+        rows = self.items[self.items["item_id"].astype(str) == str(item_id)]
+        if rows.empty:
+            err = UnknownIdError("item", item_id)
+            example = self.items["item_id"].head(1).tolist()
+            err.args = (f"{err.args[0]} (ids look like {example[0]!r})" if example else err.args[0],)
+            raise err
+        return rows.iloc[0].to_dict()
+
+    def history(self, user_id: str, limit: int = 10) -> list[tuple[dict[str, Any], str]]:
+        if str(user_id) not in self.users and not (self.events["user_id"].astype(str) == str(user_id)).any():
+            raise UnknownIdError("user", user_id)
+        known = set(self.items["item_id"].astype(str))
+        return [(self.item(i), kind) for i, kind in user_history(self.events, user_id, limit) if i in known]
+
+    def slate(self, history: list[tuple[dict[str, Any], str]], k: int) -> list[dict[str, Any]]:
+        ids = similar_slate(self.items, self.events, [str(h[0]["item_id"]) for h in history], k=k)
+        return [self.item(i) for i in ids]
+
+
+def _shop(store: str | None) -> _Shop:
+    from shopmind.storage import open_store
+
+    settings = Settings.from_env(store_url=store) if store else Settings.from_env()
+    st = open_store(settings.store)
+    try:
+        items, events = st.items_frame(), st.events_frame()
+        users = set(st.users_frame()["user_id"].astype(str))
+    finally:
+        st.close()
+    if items.empty:
+        raise DataError("the store has no items; import a catalog first (shopmind import ...)", source=settings.store)
+    now = events["timestamp"].max() if not events.empty else items["created_at"].max()
+    service = ContentService(checker=GroundingChecker.from_items(items),
+                             now=None if pd.isna(now) else pd.Timestamp(now).to_pydatetime())
+    return _Shop(items, events, users, service)
+
+
+def _lang(lang: str) -> Any:
+    if lang not in ("en", "zh"):
+        raise ParameterError("shopmind content", "--lang", lang, "'en' or 'zh'")
+    return lang
+
+
+def _show(out: GeneratedText, title: str | None = None) -> None:
+    if title:
+        console.print(f"[bold]{title}[/]")
+    console.print(out.text, markup=False, highlight=False)
+    _footer(out)
+
+
+def _footer(out: GeneratedText) -> None:
+    check = out.check.summary() if out.check else "not checked"
+    extra = f"; compliance fixed {len(out.compliance)} term(s)" if out.compliance else ""
+    fb = "; fell back to templates" if out.fallback else ""
+    console.print(f"[dim]{out.backend} {out.prompt_version} - {check}{extra}{fb}[/]", highlight=False)
+
+
+def _dump(outs: list[GeneratedText]) -> None:
+    console.print_json(json.dumps([o.model_dump(mode="json") for o in outs], ensure_ascii=False))
+
+
+# --------------------------------------------------------------------------------------------- commands
+@content_app.command()
+def describe(item_id: Annotated[str, typer.Argument(help="The item's id.")], lang: LangOpt = "en",
+             tone: ToneOpt = "friendly", length: LengthOpt = "medium", seed: SeedOpt = 0,
+             points: Annotated[bool, typer.Option("--points/--no-points", help="Also write selling points.")] = True,
+             as_json: JsonOpt = False, store: StoreOpt = None) -> None:
+    """A product description (and selling points) from the item's attributes."""
+    shop = _shop(store)
+    item = shop.item(item_id)
+    language = _lang(lang)
+    outs = [shop.service.describe(item, lang=language, tone=tone, length=length, seed=seed)]
+    if points:
+        outs.append(shop.service.selling_points(item, lang=language, tone=tone, length=length, seed=seed))
+    if as_json:
+        _dump(outs)
+        return
+    _show(outs[0], f"{item_id}: description")
+    if points:
+        console.print()
+        _show(outs[1], "selling points")
+
+
+@content_app.command()
+def headline(user_id: Annotated[str, typer.Argument(help="The user's id.")], lang: LangOpt = "en",
+             tone: ToneOpt = "friendly", k: SlateOpt = 5, seed: SeedOpt = 0, as_json: JsonOpt = False,
+             store: StoreOpt = None) -> None:
+    """A personalised headline and one-line reasons for the user's slate, tied to their recent history."""
+    shop = _shop(store)
+    history = shop.history(user_id)
+    slate = shop.slate(history, k)
+    out = shop.service.headline(shop.service.user(history, user_id=user_id), slate, lang=_lang(lang), tone=tone,
+                                seed=seed)
+    if as_json:
+        _dump([out])
+        return
+    recent = ", ".join(f"{h[0]['item_id']} ({h[1]})" for h in history[:5]) or "none (popular items)"
+    console.print(f"[dim]history: {recent}[/]", highlight=False)
+    console.print(f"[bold]{out.text}[/]", highlight=False)
+    for line in out.parts.get("reasons", {}).values():
+        console.print(f"  - {line}", markup=False, highlight=False)
+    _footer(out)
+
+
+@content_app.command()
+def ad(item_id: Annotated[str, typer.Argument(help="The item's id.")],
+       variants: Annotated[int, typer.Option("--variants", "-n", help="How many variants.", min=1, max=20)] = 3,
+       lang: LangOpt = "en", tone: ToneOpt = "friendly", length: LengthOpt = "medium", seed: SeedOpt = 0,
+       as_json: JsonOpt = False, store: StoreOpt = None) -> None:
+    """Ad copy variants for one item."""
+    shop = _shop(store)
+    outs = shop.service.ad_copy(shop.item(item_id), variants=variants, lang=_lang(lang), tone=tone, length=length,
+                                seed=seed)
+    if as_json:
+        _dump(outs)
+        return
+    for i, out in enumerate(outs, 1):
+        _show(out, f"variant {i}")
+
+
+@content_app.command()
+def email(user_id: Annotated[str, typer.Argument(help="The user's id.")], lang: LangOpt = "en",
+          tone: ToneOpt = "friendly", k: SlateOpt = 4, seed: SeedOpt = 0,
+          push: Annotated[bool, typer.Option("--push", help="A push message instead of an e-mail.")] = False,
+          as_json: JsonOpt = False, store: StoreOpt = None) -> None:
+    """A marketing e-mail (or push message) for one user, built from their slate."""
+    shop = _shop(store)
+    history = shop.history(user_id)
+    slate = shop.slate(history, k)
+    user = shop.service.user(history, user_id=user_id)
+    if push:
+        out = shop.service.push(user, slate, lang=_lang(lang), tone=tone, seed=seed)
+    else:
+        out = shop.service.email(user, slate, lang=_lang(lang), tone=tone, seed=seed)
+    if as_json:
+        _dump([out])
+        return
+    if not push:
+        label = "Subject" if lang == "en" else "主题"
+        console.print(f"[bold]{label}: {out.parts.get('subject', '')}[/]", highlight=False)
+    _show(out)
+
+
+@content_app.command()
+def reviews(item_id: Annotated[str, typer.Argument(help="The item's id.")],
+            file: Annotated[Path, typer.Option("--file", "-f", help="Reviews, one per line; a leading rating and "
+                                               "a tab are optional ('5<TAB>Love it').")],
+            lang: LangOpt = "en", as_json: JsonOpt = False, store: StoreOpt = None) -> None:
+    """An extractive summary of an item's reviews."""
+    if not file.is_file():
+        raise DataError("no such file", source=str(file))
+    revs = []
+    for line in file.read_text(encoding="utf-8").splitlines():
+        rating, sep, text = line.partition("\t")
+        if sep and rating.strip().replace(".", "", 1).isdigit():
+            revs.append(Review(text=text.strip(), rating=float(rating)))
+        elif line.strip():
+            revs.append(Review(text=line.strip()))
+    shop = _shop(store)
+    out = shop.service.summarise_reviews(shop.item(item_id), revs, lang=_lang(lang))
+    if as_json:
+        _dump([out])
+        return
+    _show(out, f"{item_id}: {len(revs)} reviews")
+
+
+@content_app.command()
+def check(item: Annotated[str, typer.Option("--item", "-i", help="The item the text is about.")],
+          text: Annotated[str, typer.Option("--text", "-t", help="The text to check.")],
+          as_json: JsonOpt = False, store: StoreOpt = None) -> None:
+    """Extract the factual claims of a text and verify each against the item's data.
+
+    Exits with status 1 when a claim is unsupported.
+    """
+    shop = _shop(store)
+    report = shop.service.checker.check(text, shop.service.facts(shop.item(item)))
+    if as_json:
+        console.print_json(report.model_dump_json())
+    else:
+        table = Table("claim", "kind", "verdict", "reason")
+        for c in report.claims:
+            verdict = ("[green]supported[/]" if c.supported else "[yellow]not judged[/]" if c.supported is None
+                       else "[red]UNSUPPORTED[/]")
+            table.add_row(c.text, c.kind, verdict, c.reason)
+        console.print(table)
+        console.print(report.summary(), markup=False, highlight=False)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@content_app.command()
+def batch(out: Annotated[Path, typer.Option("--out", "-o", help="JSONL file to write (resumes if it exists).")],
+          limit: Annotated[int | None, typer.Option("--limit", help="Only the first N items.", min=1)] = None,
+          types: Annotated[str, typer.Option("--types", help="Comma-separated: "
+                                             + ", ".join(t.value for t in ITEM_TYPES))] = "product_description",
+          langs: Annotated[str, typer.Option("--langs", help="Comma-separated languages.")] = "en,zh",
+          tone: ToneOpt = "friendly", length: LengthOpt = "medium", seed: SeedOpt = 0,
+          store: StoreOpt = None) -> None:
+    """Generate copy for the catalog into a JSONL file, with progress; already written outputs are skipped."""
+    ctypes = [t.strip() for t in types.split(",") if t.strip()]
+    for t in ctypes:
+        if t not in {c.value for c in ITEM_TYPES}:
+            raise ParameterError("shopmind content batch", "--types", t,
+                                 "a comma-separated list of " + ", ".join(c.value for c in ITEM_TYPES))
+    lang_list = [_lang(x.strip()) for x in langs.split(",") if x.strip()]
+    shop = _shop(store)
+    summary = shop.service.batch(shop.items, out, content_types=[ContentType(t) for t in ctypes], langs=lang_list,
+                                 tone=tone, length=length, limit=limit, seed=seed, progress=True)
+    console.print(f"wrote {summary.written}, skipped {summary.skipped} already in {summary.path}; "
+                  f"unsupported: {summary.unsupported}, fallbacks: {summary.fallbacks}, "
+                  f"compliance fixes: {summary.violations}, failed: {summary.failed}", highlight=False)
+
+
+__all__ = ["ShopmindError", "content_app"]

@@ -1,0 +1,111 @@
+"""`shopmind serve`: the REST API on the embedded store with a trained model artifact.
+
+The lead registers it on the main app (``app.command()(serve)``); it prints one clear line and exits
+with status 2 on a user mistake (no model trained yet, a store that cannot be opened, ...).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+
+from shopmind.config import Settings
+from shopmind.errors import ShopmindError
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+logger = logging.getLogger(__name__)
+err = Console(stderr=True)
+
+
+def _artifacts(models_dir: Path) -> list[Path]:
+    if not models_dir.is_dir():
+        return []
+    return sorted(p for p in models_dir.iterdir() if (p / "meta.json").is_file())
+
+
+def _rank_key(path: Path) -> tuple[float, str]:
+    """Highest recorded NDCG@10 first, then the most recently trained."""
+    meta = json.loads((path / "meta.json").read_text())
+    metrics = meta.get("metrics") or {}
+    ndcg = metrics.get("ndcg@10")
+    return (float(ndcg) if isinstance(ndcg, int | float) else float("-inf"),
+            str((meta.get("fit_info") or {}).get("trained_at", "")))
+
+
+def resolve_model_path(settings: Settings, model: str | None) -> Path:
+    """The artifact to serve: a path, a name under ``$SHOPMIND_HOME/models``, or (``None``) the best one
+    there - ``models/best`` if it exists, else the highest recorded NDCG@10, else the latest trained."""
+    models_dir = settings.models_dir
+    train_hint = "train one first: `shopmind train itemknn` (or `shopmind demo`)"
+    if model is not None:
+        path = Path(model).expanduser()
+        if not (path / "meta.json").is_file():
+            path = models_dir / model
+        if not (path / "meta.json").is_file():
+            names = ", ".join(p.name for p in _artifacts(models_dir)) or "none"
+            raise ShopmindError(f"no trained model {model!r} (looked for {model} and {models_dir / model}; "
+                                f"trained models: {names}); {train_hint}")
+        return path
+    if (models_dir / "best" / "meta.json").is_file():
+        return models_dir / "best"
+    found = _artifacts(models_dir)
+    if not found:
+        raise ShopmindError(f"no trained model in {models_dir}: {train_hint}")
+    return max(found, key=_rank_key)
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    store: Annotated[str | None, typer.Option("--store", help="Store URL (default: $SHOPMIND_STORE or "
+                                              "sqlite:///$SHOPMIND_HOME/shopmind.db).")] = None,
+    model: Annotated[str | None, typer.Option("--model", "-m", help="Model name under $SHOPMIND_HOME/models "
+                                              "or an artifact path (default: the best trained model).")] = None,
+    api_keys: Annotated[str | None, typer.Option("--api-keys", help="KEY:SCOPE,... with scopes read, write "
+                                                 "(default: $SHOPMIND_API_KEYS; none: auth disabled).")] = None,
+    workers: Annotated[int, typer.Option(help="Worker processes (1: live session state is per process).")] = 1,
+    log_level: Annotated[str, typer.Option(help="Server log level.")] = "info",
+) -> None:
+    """Serve recommendations over HTTP (OpenAPI docs at /docs) with a trained model."""
+    try:
+        app = build_app(store=store, model=model, api_keys=api_keys, workers=workers)
+    except ShopmindError as exc:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    import uvicorn
+
+    uvicorn.run(app, host=host, port=port, log_level=log_level, workers=1)
+
+
+def build_app(store: str | None = None, model: str | None = None, api_keys: str | None = None,
+              workers: int = 1) -> FastAPI:
+    """The app ``serve`` runs: open the store, load the model, build the live state (raises
+    :class:`ShopmindError` with a one-line message on a user mistake)."""
+    if workers != 1:
+        raise ShopmindError(f"--workers {workers}: only 1 worker per process is supported (live sessions, "
+                            "trending counters and model versions live in the process); run more instances "
+                            "behind a load balancer that keeps each user on one instance")
+    from shopmind.api import ApiSettings, create_app
+    from shopmind.models import Recommender
+    from shopmind.pipeline import RecommendationService
+    from shopmind.storage import open_store
+
+    settings = Settings.from_env(store_url=store) if store else Settings.from_env()
+    path = resolve_model_path(settings, model)
+    api_settings = ApiSettings.from_env(api_keys, models_dir=settings.models_dir)
+    recommender = Recommender.load(path)
+    st = open_store(settings.store)
+    try:
+        service = RecommendationService.open(st, recommender, source=str(path))
+    except BaseException:
+        st.close()
+        raise
+    logger.info("serving %s from %s on %s", recommender.name, path, settings.store)
+    return create_app(service, api_settings, close_store=True)

@@ -1,0 +1,375 @@
+"""Checking a text against the data: every claim it makes must be backed by the item's facts.
+
+:class:`GroundingChecker` extracts the claims of any text (see :mod:`shopmind.content.claims`) and verifies
+each against the *evidence* of the items the text is about. Evidence is built by running the same
+extractor over the items' own fact strings in both languages, so "100毫升" in a Chinese text is checked
+against "100 ml" in the data, and "牛皮" against "Cowhide Leather".
+
+>>> from shopmind.content.facts import extract_facts
+>>> item = {"item_id": "b1", "title": "Ferro Cowhide Leather Crossbody Bag - Red, Large (35 cm)",
+...         "brand": "Ferro", "category": "Women > Bags > Handbags", "price": 2499.0, "currency": "CNY",
+...         "attributes": {"material": "Cowhide Leather", "material_zh": "牛皮", "brand_zh": "费罗"}}
+>>> checker = GroundingChecker(brands={"Ferro": "Ferro", "费罗": "Ferro", "Velora": "Velora"})
+>>> report = checker.check("Velora canvas bag, only ¥1,999.", extract_facts(item))
+>>> [(c.text, c.supported) for c in report.claims]
+[('Velora', False), ('canvas', False), ('¥1,999', False)]
+>>> checker.check("费罗红色牛皮斜挎包，35厘米，仅需2499元。", extract_facts(item)).ok
+True
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+from pydantic import BaseModel
+
+from shopmind.content.claims import Claim, ClaimExtractor, letter_name
+from shopmind.content.facts import FactSheet, ItemLike, format_price
+from shopmind.content.lexicon import key, lexicon
+
+log = logging.getLogger(__name__)
+
+_PRICE_TOLERANCE = 0.011
+_DISCOUNT_TOLERANCE = 0.006
+
+
+class GroundingReport(BaseModel):
+    """The claims of one text with their verdicts.
+
+    >>> GroundingReport(claims=[]).ok
+    True
+    """
+
+    claims: list[Claim]
+
+    @property
+    def ok(self) -> bool:
+        """True when no claim is unsupported."""
+        return not self.unsupported
+
+    @property
+    def unsupported(self) -> list[Claim]:
+        return [c for c in self.claims if c.supported is False]
+
+    def summary(self) -> str:
+        """One line: ``5 claims, 0 unsupported`` plus the unsupported ones (claims that could not be judged,
+        such as a brand name that is also an ordinary word, count as neither)."""
+        bad = self.unsupported
+        head = f"{len(self.claims)} claims, {len(bad)} unsupported"
+        return head if not bad else head + ": " + "; ".join(f"{c.text!r} ({c.reason})" for c in bad)
+
+
+@dataclass
+class Evidence:
+    """What a set of fact sheets (plus any extra texts such as reviews) allows a text to claim."""
+
+    brands: set[str] = field(default_factory=set)
+    brand_names: list[str] = field(default_factory=list)
+    prices: list[tuple[float, str | None, str]] = field(default_factory=list)  # amount, currency, role
+    discounts: list[float] = field(default_factory=list)
+    quantities: dict[str, list[float]] = field(default_factory=dict)
+    letter_sizes: list[tuple[int, int]] = field(default_factory=list)
+    numeric_sizes: list[tuple[float, float]] = field(default_factory=list)
+    size_words: set[str] = field(default_factory=set)
+    materials: set[str] = field(default_factory=set)
+    colours: set[str] = field(default_factory=set)
+    origins: set[str] = field(default_factory=set)
+    text: str = ""  # every fact string, lower case (category words are looked up here)
+    genders: set[str] = field(default_factory=set)
+    any_new: bool = False
+    stock: set[bool] = field(default_factory=set)
+    ratings: list[float] = field(default_factory=list)
+    review_counts: list[float] = field(default_factory=list)
+
+    def merge(self, other: Evidence) -> Evidence:
+        out = Evidence(
+            brands=self.brands | other.brands, brand_names=self.brand_names + other.brand_names,
+            prices=self.prices + other.prices, discounts=self.discounts + other.discounts,
+            quantities={k: self.quantities.get(k, []) + other.quantities.get(k, [])
+                        for k in {*self.quantities, *other.quantities}},
+            letter_sizes=self.letter_sizes + other.letter_sizes,
+            numeric_sizes=self.numeric_sizes + other.numeric_sizes, size_words=self.size_words | other.size_words,
+            materials=self.materials | other.materials, colours=self.colours | other.colours,
+            origins=self.origins | other.origins, text=self.text + "\n" + other.text,
+            genders=self.genders | other.genders, any_new=self.any_new or other.any_new,
+            stock=self.stock | other.stock, ratings=self.ratings + other.ratings,
+            review_counts=self.review_counts + other.review_counts)
+        return out
+
+    def absorb(self, claims: Iterable[Claim]) -> None:
+        """Add what claims found in trusted texts (the data itself) establish."""
+        for c in claims:
+            v = c.value
+            if c.kind == "quantity":
+                self.quantities.setdefault(v["dim"], []).extend(v["values"])
+            elif c.kind == "size":
+                if v["system"] == "letter":
+                    self.letter_sizes.append((v["lo"], v["hi"]))
+                elif v["system"] == "numeric":
+                    self.numeric_sizes.append((v["lo"], v["hi"]))
+                else:
+                    self.size_words.add(v["word"])
+            elif c.kind in ("material", "colour", "origin"):
+                getattr(self, {"material": "materials", "colour": "colours", "origin": "origins"}[c.kind]).add(
+                    v["id"])
+            elif c.kind == "gender":
+                self.genders.add(v["gender"])
+            elif c.kind == "brand" and v.get("brand"):
+                self.brands.add(key(v["brand"]))
+            elif c.kind == "price" and v["bound"] == "eq":
+                for cur in v["currencies"] or [None]:
+                    self.prices.append((v["amount"], cur, v["role"]))
+            elif c.kind == "discount" and v.get("discount") is not None:
+                self.discounts.append(v["discount"])
+            elif c.kind == "rating":
+                if "rating" in v:
+                    self.ratings.append(v["rating"])
+                else:
+                    self.review_counts.append(v["reviews"])
+
+    def close(self) -> None:
+        """Extend materials, colours and origins by their broader terms."""
+        lex = lexicon()
+        self.materials = lex.closure("material", self.materials)
+        self.colours = lex.closure("colour", self.colours)
+        self.origins = lex.closure("origin", self.origins)
+
+
+class GroundingChecker:
+    """Extracts the claims of a text and verifies each against the facts of the items it is about.
+
+    Parameters
+    ----------
+    brands:
+        The catalog's brand names: a mapping alias -> canonical brand (English and Chinese names of one
+        brand map to the same canonical name), or an iterable of names. Mentions of these brands are
+        claims; an item's own brand is always known.
+    categories:
+        Category and product-type names whose mention is a category claim.
+    cache_size:
+        How many items' evidence to keep (evidence is rebuilt when an item's facts change).
+    """
+
+    def __init__(self, brands: Mapping[str, str] | Iterable[str] | None = None, categories: Iterable[str] = (),
+                 cache_size: int = 4096) -> None:
+        self.brands = dict(brands) if isinstance(brands, Mapping) else {b: b for b in (brands or ())}
+        self.categories = tuple(dict.fromkeys(categories))
+        self.cache_size = cache_size
+        self._extractor = ClaimExtractor(self.brands, self.categories)
+        self._evidence: OrderedDict[tuple[str, str], Evidence] = OrderedDict()
+
+    @classmethod
+    def from_items(cls, items: pd.DataFrame | Iterable[ItemLike], **kwargs: Any) -> GroundingChecker:
+        """A checker that knows the brands and category names of a whole catalog.
+
+        Top-level categories ("Women", "Electronics") are left out: they are too broad to be a claim.
+        """
+        records = items.to_dict("records") if isinstance(items, pd.DataFrame) else items
+        brands: dict[str, str] = {}
+        categories: dict[str, None] = {}
+        for rec in records:
+            if isinstance(rec, FactSheet):
+                names, paths, ptypes = rec.brand.both(), [rec.category_path("en"), rec.category_path("zh")], (
+                    rec.product_type.both() if rec.product_type else [])
+            else:
+                row = rec.to_dict() if isinstance(rec, pd.Series) else dict(rec) if isinstance(rec, Mapping) \
+                    else rec.model_dump()
+                raw_attrs = row.get("attributes")
+                attrs: Mapping[str, Any] = raw_attrs if isinstance(raw_attrs, Mapping) else {}
+                names = [n for n in (_str(row.get("brand")), _str(attrs.get("brand_zh"))) if n]
+                paths = [_path(row.get("category")), _path(attrs.get("category_zh"))]
+                ptypes = [p for p in (_str(attrs.get("product_type")), _str(attrs.get("product_type_zh"))) if p]
+            for name in names:
+                brands.setdefault(name, names[0])
+            for path in paths:
+                categories.update(dict.fromkeys(path[1:]))
+            categories.update(dict.fromkeys(ptypes))
+        return cls(brands=brands, categories=categories, **kwargs)
+
+    # ------------------------------------------------------------------ public
+    def extract(self, text: str) -> list[Claim]:
+        """The claims of ``text``, not yet verified."""
+        return self._extractor.extract(text)
+
+    def check(self, text: str, facts: FactSheet | Sequence[FactSheet], *,
+              extra_evidence: Sequence[str] = ()) -> GroundingReport:
+        """Verify every claim of ``text`` against ``facts`` (one item, or all items a text is about).
+
+        ``extra_evidence`` are further trusted texts, such as the reviews a review summary quotes.
+        """
+        sheets = [facts] if isinstance(facts, FactSheet) else list(facts)
+        ev = Evidence()
+        for f in sheets:
+            ev = ev.merge(self.evidence(f))
+        if extra_evidence:
+            extra = Evidence(text="\n".join(extra_evidence).lower())
+            for t in extra_evidence:
+                extra.absorb(self._extractor.extract(t))
+            extra.close()
+            ev = ev.merge(extra)
+        claims = self._extractor.extract(text)
+        for c in claims:
+            c.supported, c.reason = _verify(c, ev)
+        return GroundingReport(claims=claims)
+
+    def evidence(self, facts: FactSheet) -> Evidence:
+        """The evidence of one item (cached by item id and content)."""
+        k = (facts.item_id, facts.digest() + ("N" if facts.is_new else ""))
+        hit = self._evidence.get(k)
+        if hit is not None:
+            self._evidence.move_to_end(k)
+            return hit
+        ev = Evidence()
+        strings = list(facts.strings())
+        for s in strings:
+            ev.absorb(self._extractor.extract(s))
+        ev.text = "\n".join(strings).lower()
+        for name in facts.brand.both():
+            ev.brands.add(key(self.brands.get(name, facts.brand.en or name)))
+            ev.brands.add(key(name))
+            ev.brand_names.append(name)
+        if facts.price is not None:
+            ev.prices.append((facts.price, facts.currency, "price"))
+            if facts.original_price is not None:
+                ev.prices.append((facts.original_price, facts.currency, "original"))
+                ev.prices.append((round(facts.original_price - facts.price, 2), facts.currency, "saving"))
+        if facts.discount is not None:
+            ev.discounts.append(facts.discount)
+        if facts.gender is not None:
+            ev.genders.update(g for g in (facts.gender.en or "",) if g in ("women", "men"))
+        for seg in facts.category[:1]:
+            if key(seg.en or "") in ("women", "men"):
+                ev.genders.add(key(seg.en or ""))
+        ev.any_new = facts.is_new
+        if facts.in_stock is not None:
+            ev.stock.add(facts.in_stock)
+        if facts.rating_avg is not None:
+            ev.ratings.append(facts.rating_avg)
+        if facts.review_count is not None:
+            ev.review_counts.append(float(facts.review_count))
+        ev.close()
+        self._evidence[k] = ev
+        if len(self._evidence) > self.cache_size:
+            self._evidence.popitem(last=False)
+        return ev
+
+
+def _str(v: Any) -> str | None:
+    return v.strip() or None if isinstance(v, str) else None
+
+
+def _path(v: Any) -> list[str]:
+    text = _str(v)
+    return [p.strip() for p in text.replace("/", ">").split(">") if p.strip()] if text else []
+
+
+# ---------------------------------------------------------------------------------------------- verdicts
+def _verify(c: Claim, ev: Evidence) -> tuple[bool | None, str]:
+    v = c.value
+    kind = c.kind
+    if kind == "brand":
+        name = v.get("brand") or v.get("name") or c.text
+        if key(name) in ev.brands or key(c.text) in ev.brands:
+            return True, "brand of the item"
+        if v.get("brand") is None and key(name) in ev.text:
+            return True, "a name that appears in the data"
+        if v.get("weak"):
+            return None, f"{c.text!r} is also an ordinary word; not counted as a brand claim here"
+        known = ", ".join(dict.fromkeys(ev.brand_names)) or "none given"
+        if v.get("brand") is None:
+            return False, f"{c.text!r} is not a known brand of this item (brand: {known})"
+        return False, f"brand {c.text!r} is not this item's brand ({known})"
+    if kind == "price":
+        return _verify_price(v, ev)
+    if kind == "discount":
+        if v.get("discount") is None:
+            return (True, "the data has a discount") if ev.discounts else (False, "the data has no discount")
+        if any(abs(v["discount"] - d) <= _DISCOUNT_TOLERANCE for d in ev.discounts):
+            return True, "discount in the data"
+        if not ev.discounts:
+            return False, "the data has no discount"
+        return False, f"discount differs from the data ({', '.join(f'{round(d * 100)}%' for d in ev.discounts)})"
+    if kind == "quantity":
+        have = ev.quantities.get(v["dim"], [])
+        missing = [x for x in v["values"] if not any(_close(x, h) for h in have)]
+        if not missing:
+            return True, "value in the data"
+        return False, f"no {v['dim']} value {', '.join(f'{m:g}' for m in missing)} in the data"
+    if kind == "size":
+        return _verify_size(v, ev)
+    if kind in ("material", "colour", "origin"):
+        pool = {"material": ev.materials, "colour": ev.colours, "origin": ev.origins}[kind]
+        if v["id"] in pool:
+            return True, f"{kind} in the data"
+        return False, f"{kind} {c.text!r} is not in the data"
+    if kind == "category":
+        if v["id"] in ev.text:
+            return True, "category of the item"
+        return False, f"{c.text!r} is not this item's category or product type"
+    if kind == "gender":
+        return (True, "gender in the data") if v["gender"] in ev.genders else (
+            False, f"the data does not say the item is for {v['gender']}")
+    if kind == "newness":
+        return (True, "a new arrival") if ev.any_new else (False, "the data does not show a new arrival")
+    if kind == "availability":
+        if v["in_stock"] in ev.stock:
+            return True, "stock status in the data"
+        return False, "stock status not in the data"
+    if kind == "rating":
+        if "rating" in v:
+            if any(abs(round(r, 1) - v["rating"]) <= 0.051 for r in ev.ratings):
+                return True, "average rating of the reviews"
+            return False, "the rating is not in the data"
+        if any(abs(n - v["reviews"]) < 0.5 for n in ev.review_counts):
+            return True, "number of reviews"
+        return False, "the number of reviews is not in the data"
+    if kind == "sales":
+        return False, "the data has no sales figures"
+    if kind == "service":
+        if c.text.lower() in ev.text:
+            return True, "stated in the data"
+        return False, "the data says nothing about shipping, returns, warranty or gifts"
+    return False, f"cannot verify a {kind} claim"
+
+
+def _close(a: float, b: float) -> bool:
+    """Equal up to float noise from unit conversion (20,007 mAh is not 20,000 mAh)."""
+    return abs(a - b) <= 1e-6 * max(1.0, abs(a), abs(b))
+
+
+def _verify_price(v: dict[str, Any], ev: Evidence) -> tuple[bool, str]:
+    currencies = set(v["currencies"])
+    pool = [(a, cur, role) for a, cur, role in ev.prices if cur is None or not currencies or cur in currencies]
+    if not ev.prices:
+        return False, "the data has no price"
+    if not pool:
+        return False, f"currency differs from the data ({', '.join(sorted({c for _, c, _ in ev.prices if c}))})"
+    amount, bound = v["amount"], v["bound"]
+    amounts = [a for a, _, role in pool if role != "saving" or v["role"] == "saving"]
+    if bound == "max" and any(a <= amount + _PRICE_TOLERANCE for a in amounts):
+        return True, "a price in the data is within the bound"
+    if bound == "min" and any(a >= amount - _PRICE_TOLERANCE for a in amounts):
+        return True, "a price in the data is within the bound"
+    if bound == "eq" and any(abs(a - amount) <= _PRICE_TOLERANCE for a in amounts):
+        return True, "price in the data"
+    shown = ", ".join(format_price(a, c, "en") for a, c, role in pool if role == "price")
+    return False, f"price does not match the data ({shown or 'no current price'})"
+
+
+def _verify_size(v: dict[str, Any], ev: Evidence) -> tuple[bool, str]:
+    if v["system"] == "word":
+        return (True, "size in the data") if v["word"] in ev.size_words else (
+            False, f"size {v['word']!r} is not in the data")
+    ranges: Sequence[tuple[float, float]] = ev.letter_sizes if v["system"] == "letter" else ev.numeric_sizes
+    if any(lo <= v["lo"] and v["hi"] <= hi for lo, hi in ranges):
+        return True, "within the sizes in the data"
+    if v["system"] == "letter":
+        have = ", ".join(f"{letter_name(int(lo))}-{letter_name(int(hi))}" for lo, hi in ranges)
+    else:
+        have = ", ".join(f"{lo:g}-{hi:g}" for lo, hi in ranges)
+    return False, f"size outside the data ({have or 'no sizes given'})"

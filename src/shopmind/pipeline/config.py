@@ -1,0 +1,39 @@
+"""Tunable knobs of the serving pipeline, in one typed object built at the edge and passed down."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from shopmind.pipeline.candidates import SourceWeights
+from shopmind.schema import DEFAULT_EVENT_WEIGHTS
+
+
+@dataclass(frozen=True)
+class PipelineConfig:
+    """Candidate sizes, source weights and defaults of the re-ranking stages.
+
+    >>> PipelineConfig(explore=0).trending_window
+    '24h'
+    """
+
+    #: Weight of each event type for popularity, trending and "seen" (> 0 means the user engaged).
+    event_weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_EVENT_WEIGHTS))
+    weights: SourceWeights = field(default_factory=SourceWeights)
+    model_candidates: int = 200
+    anchors: int = 5
+    per_anchor: int = 30
+    trending_candidates: int = 100
+    popular_candidates: int = 200
+    new_candidates: int = 50
+    trending_window: str = "24h"
+    #: Default MMR lambda (1.0: no diversification) and exploration slots of personal recommendations.
+    diversity: float = 1.0
+    explore: int = 1
+    min_impressions: int = 20
+    #: How stale cached top lists (trending, popular) may get under a stream of events, in seconds.
+    refresh_seconds: float = 0.5
+    max_sessions: int = 200_000
+    #: Event ids remembered to keep live counters idempotent across retried batches.
+    remembered_event_ids: int = 500_000
+    models_kept: int = 5
+    seed: int | None = None

@@ -1,0 +1,322 @@
+"""The recommendation service: candidates -> re-ranking -> explained response, with no HTTP in it.
+
+>>> service = RecommendationService.open(store, model)           # doctest: +SKIP
+>>> rec = service.recommend("U00042", n=5)                        # doctest: +SKIP
+>>> [(i.item_id, i.source, i.reason) for i in rec.items][:1]      # doctest: +SKIP
+[('SKU00113', 'similar', 'because you viewed "Dewy Lab Brightening Retinol Ampoule - 30 ml"')]
+
+The service owns the store handle, the live state (:mod:`shopmind.pipeline.state`) and the loaded model
+versions (:mod:`shopmind.pipeline.versions`). Every read picks up the active model once, so a concurrent
+:meth:`swap_model` or :meth:`rollback` never breaks a request in flight.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from shopmind.errors import UnknownIdError
+from shopmind.models.base import Recommender
+from shopmind.pipeline.candidates import (
+    SOURCE_CODE,
+    CandidateMerger,
+    model_source,
+    new_source,
+    popular_source,
+    similar_source,
+    trending_source,
+)
+from shopmind.pipeline.config import PipelineConfig
+from shopmind.pipeline.exploration import ExplorationPool
+from shopmind.pipeline.rerank import Placed, RerankInputs, rerank
+from shopmind.pipeline.results import AttributionLog, Recommendation, build_items, new_recommendation_id
+from shopmind.pipeline.rules import RequestError, RerankOptions, Rule
+from shopmind.pipeline.signals import WINDOWS
+from shopmind.pipeline.state import LiveState
+from shopmind.pipeline.versions import ModelBundle, ModelVersions
+from shopmind.pipeline.writes import DeleteResult, LiveWriter, WriteResult
+from shopmind.storage.base import Store
+
+logger = logging.getLogger(__name__)
+
+
+class RecommendationService:
+    """Recommendations, similar items, trending, re-ranking and writes over one store and model."""
+
+    def __init__(self, store: Store, state: LiveState, config: PipelineConfig | None = None) -> None:
+        self.store = store
+        self.state = state
+        self.config = config or state.config
+        self.versions = ModelVersions(keep=self.config.models_kept)
+        self.attribution = AttributionLog()
+        self.writer = LiveWriter(store, state, self.attribution)
+        self.exploration = ExplorationPool(min_impressions=self.config.min_impressions)
+        self.rng = np.random.default_rng(self.config.seed)
+        self._newest_cache: tuple[int, np.ndarray] = (-1, np.empty(0, np.int64))
+
+    @classmethod
+    def open(cls, store: Store, model: Recommender | None = None, *, config: PipelineConfig | None = None,
+             source: str = "memory", version: str | None = None) -> RecommendationService:
+        """Build the live state from ``store`` and activate ``model`` (a service without a model serves
+        popular, trending and new items only)."""
+        config = config or PipelineConfig()
+        service = cls(store, LiveState.from_store(store, config), config)
+        if model is not None:
+            service.swap_model(model, source=source, version=version)
+        return service
+
+    # ------------------------------------------------------------------ model versions
+    @property
+    def model(self) -> ModelBundle | None:
+        return self.versions.active
+
+    def swap_model(self, model: Recommender, *, source: str = "memory", version: str | None = None
+                   ) -> dict[str, Any]:
+        """Prepare ``model`` and make it the active version atomically; returns its description."""
+        bundle = ModelBundle(model, self.state.catalog, version=version, source=source)
+        return self.versions.activate(bundle).info()
+
+    def load_model(self, path: str | Path, *, version: str | None = None) -> dict[str, Any]:
+        """Load a model artifact written by ``Recommender.save`` and swap it in."""
+        model = Recommender.load(path)
+        return self.swap_model(model, source=str(path), version=version)
+
+    def rollback(self) -> dict[str, Any]:
+        return self.versions.rollback().info()
+
+    def activate(self, version: str) -> dict[str, Any]:
+        return self.versions.activate_version(version).info()
+
+    # ------------------------------------------------------------------ writes (see LiveWriter)
+    def ingest_events(self, rows: Sequence[Mapping[str, Any]], source: str = "api") -> WriteResult:
+        return self.writer.ingest_events(rows, source)
+
+    def upsert_items(self, rows: Sequence[Mapping[str, Any]], source: str = "api") -> WriteResult:
+        return self.writer.upsert_items(rows, source)
+
+    def upsert_users(self, rows: Sequence[Mapping[str, Any]], source: str = "api") -> WriteResult:
+        return self.writer.upsert_users(rows, source)
+
+    def delete_items(self, item_ids: Sequence[str]) -> DeleteResult:
+        return self.writer.delete_items(item_ids)
+
+    def delete_users(self, user_ids: Sequence[str]) -> DeleteResult:
+        return self.writer.delete_users(user_ids)
+
+    # ------------------------------------------------------------------ shared plumbing
+    def _newest(self) -> np.ndarray:
+        version, newest = self._newest_cache
+        if version != self.state.catalog.version:
+            newest = self.state.catalog.newest(max(self.config.new_candidates, self.exploration.newest))
+            self._newest_cache = (self.state.catalog.version, newest)
+        return newest
+
+    def _inputs(self, bundle: ModelBundle | None, excluded: np.ndarray, options: RerankOptions) -> RerankInputs:
+        newest = self._newest()
+        promo_pool = np.empty(0, np.int64)
+        if options.promotion is not None:
+            promo_pool = np.concatenate([self.state.signals.popular_top(1000), newest])
+        explore_pool = np.empty(0, np.int64)
+        if options.explore:
+            explore_pool = self.exploration.draw(self.state.catalog, self.state.signals, newest, self.rng)
+        return RerankInputs(self.state.catalog, self.state.signals, bundle, excluded, promo_pool, explore_pool,
+                            self.rng)
+
+    def _excluded(self, options: RerankOptions, *extra: np.ndarray) -> np.ndarray:
+        parts = [self.state.catalog.indices(options.exclude), *extra]
+        return np.unique(np.concatenate([p.astype(np.int64) for p in parts]))
+
+    def _resolve(self, options: RerankOptions | None, n: int, personal: bool) -> RerankOptions:
+        """Fill the service defaults (exploration and diversity of personal lists) and validate."""
+        options = options or RerankOptions(filter_seen=personal)
+        explore = options.explore
+        if explore is None:
+            explore = min(self.config.explore, n) if personal else 0
+        diversity = options.diversity
+        if diversity is None:
+            diversity = self.config.diversity if personal else 1.0
+        options = replace(options, explore=explore, diversity=diversity)
+        options.validate(n)
+        return options
+
+    def _respond(self, slots: list[Placed], *, user_id: str | None, bundle: ModelBundle | None, offset: int,
+                 anchor_kinds: dict[int, str] | None = None, cold: bool = False, mode: str = "user",
+                 extra: dict[str, Any] | None = None) -> Recommendation:
+        items = build_items(slots[offset:], self.state.catalog, anchor_kinds or {}, offset, mode)
+        rec = Recommendation(new_recommendation_id(), items, user_id, bundle.version if bundle else None, cold,
+                             extra or {})
+        self.attribution.remember(rec)
+        return rec
+
+    def _general_sources(self, merger: CandidateMerger) -> None:
+        cfg, w = self.config, self.config.weights
+        merger.add("trending", *trending_source(self.state.signals, cfg.trending_window, cfg.trending_candidates),
+                   w.trending)
+        merger.add("new", *new_source(self.state.catalog, self._newest(), cfg.new_candidates), w.new)
+        merger.add("popular", *popular_source(self.state.signals, cfg.popular_candidates), w.popular)
+
+    def _anchored(self, merger: CandidateMerger, anchors: list[tuple[int, str]], bundle: ModelBundle | None) -> None:
+        if anchors:
+            ids, scores, anchor_of = similar_source(anchors, bundle, self.state.viewed_together,
+                                                    self.config.per_anchor)
+            merger.add("similar", ids, scores, self.config.weights.similar, anchor_of, rescaled=True)
+
+    @staticmethod
+    def _check_page(n: int, offset: int) -> None:
+        if not 1 <= n <= 1000:
+            raise RequestError("n", f"must be between 1 and 1000, got {n}")
+        if not 0 <= offset <= 10_000:
+            raise RequestError("offset", f"must be between 0 and 10000, got {offset}")
+
+    # ------------------------------------------------------------------ reads
+    def recommend(self, user_id: str, n: int = 10, offset: int = 0, options: RerankOptions | None = None
+                  ) -> Recommendation:
+        """Personal recommendations; a user unknown to the model gets cold-start ones (never an error).
+
+        Sources: the model (known users), items similar to the user's recent items - live session first,
+        plus the ``item_id`` of ``options.context`` (the page being viewed) - trending, new and popular.
+        """
+        self._check_page(n, offset)
+        options = self._resolve(options, n, personal=True)
+        bundle = self.versions.active
+        ctx = self.state.sessions.context(str(user_id), self.state.history, recent=self.config.anchors)
+        anchors = list(ctx.anchors)
+        current = options.context.get("item_id")
+        here = self.state.catalog.index(current) if current is not None else -1
+        if here >= 0:
+            anchors = [(here, "view"), *[a for a in anchors if a[0] != here]][: self.config.anchors]
+        user = bundle.user_index(str(user_id)) if bundle is not None else -1
+        merger = CandidateMerger()
+        if user >= 0 and bundle is not None:
+            k = max(self.config.model_candidates, 3 * (n + offset))
+            merger.add("model", *model_source(bundle, user, k), self.config.weights.model)
+        self._anchored(merger, anchors, bundle)
+        self._general_sources(merger)
+        seen = ctx.seen if options.filter_seen else np.empty(0, np.int64)
+        here_arr = np.array([here] if here >= 0 else [], dtype=np.int64)
+        excluded = self._excluded(options, seen, ctx.purchased, here_arr)
+        slots = rerank(merger.merge(), options, n + offset, self._inputs(bundle, excluded, options))
+        return self._respond(slots, user_id=str(user_id), bundle=bundle, offset=offset,
+                             anchor_kinds=dict(anchors), cold=user < 0)
+
+    def recommend_for_session(self, item_ids: Sequence[str], n: int = 10, offset: int = 0,
+                              options: RerankOptions | None = None) -> Recommendation:
+        """Recommendations for an anonymous session from its recent items (oldest first, as viewed).
+        Unknown item ids are ignored and reported in ``extra["unknown_item_ids"]``."""
+        self._check_page(n, offset)
+        options = self._resolve(options, n, personal=True)
+        bundle = self.versions.active
+        idx = self.state.catalog.indices(item_ids)
+        unknown = [str(i) for i, c in zip(item_ids, idx, strict=True) if c < 0]
+        recent = [int(c) for c in idx[::-1] if c >= 0]
+        anchors = [(c, "view") for c in dict.fromkeys(recent)][: self.config.anchors]
+        merger = CandidateMerger()
+        self._anchored(merger, anchors, bundle)
+        self._general_sources(merger)
+        excluded = self._excluded(options, np.array(recent, dtype=np.int64))
+        slots = rerank(merger.merge(), options, n + offset, self._inputs(bundle, excluded, options))
+        return self._respond(slots, user_id=None, bundle=bundle, offset=offset, anchor_kinds=dict(anchors),
+                             cold=not anchors, extra={"unknown_item_ids": unknown})
+
+    def rerank(self, item_ids: Sequence[str], user_id: str | None = None, n: int | None = None,
+               options: RerankOptions | None = None) -> Recommendation:
+        """Re-rank a given list: model scores for a known user, else popularity, then the re-ranking
+        stages. Unknown item ids are left out and reported in ``extra["unknown_item_ids"]``."""
+        idx = self.state.catalog.indices(item_ids)
+        listed = np.zeros(len(idx), dtype=bool)
+        listed[idx >= 0] = self.state.catalog.listed[idx[idx >= 0]]
+        unknown = [str(i) for i, ok in zip(item_ids, listed, strict=True) if not ok]
+        ids = np.unique(idx[listed])
+        n = n or max(1, len(ids))
+        self._check_page(n, 0)
+        options = self._resolve(options, n, personal=False)
+        bundle = self.versions.active
+        user = bundle.user_index(str(user_id)) if bundle is not None and user_id is not None else -1
+        excluded = self._excluded(options)
+        anchors: list[tuple[int, str]] = []
+        if user_id is not None:
+            ctx = self.state.sessions.context(str(user_id), self.state.history, recent=self.config.anchors)
+            anchors = ctx.anchors
+            excluded = self._excluded(options, ctx.seen if options.filter_seen else np.empty(0, np.int64),
+                                      ctx.purchased if options.filter_seen else np.empty(0, np.int64))
+        source = "model" if user >= 0 else "popular"
+        if user >= 0 and bundle is not None:
+            scores = bundle.scores_for(user, ids)
+            scores = np.where(np.isnan(scores), np.nanmin(scores) if np.isfinite(scores).any() else 0.0, scores)
+        else:
+            scores = self.state.signals.popularity_of(ids)
+        merger = CandidateMerger()
+        merger.add(source, ids, scores, 1.0)
+        slots = rerank(merger.merge(), options, n, self._inputs(bundle, excluded, options))
+        return self._respond(slots, user_id=user_id, bundle=bundle, offset=0, anchor_kinds=dict(anchors),
+                             cold=user < 0, extra={"unknown_item_ids": unknown})
+
+    def _item_index(self, item_id: str) -> int:
+        if not self.state.catalog.is_known(item_id):
+            raise UnknownIdError("item", item_id)
+        return self.state.catalog.index(item_id)
+
+    def similar_items(self, item_id: str, n: int = 10, options: RerankOptions | None = None) -> Recommendation:
+        """Items like ``item_id``: the model's similar items and co-viewed items, then popular items of the
+        same category. Raises :class:`UnknownIdError` for an unknown item."""
+        self._check_page(n, 0)
+        options = self._resolve(options, n, personal=False)
+        c = self._item_index(item_id)
+        bundle = self.versions.active
+        merger = CandidateMerger()
+        self._anchored(merger, [(c, "view")], bundle)
+        merger.add("popular", *self._same_category_popular(c), 0.2)
+        slots = rerank(merger.merge(), options, n, self._inputs(bundle, self._excluded(options, np.array([c])),
+                                                                 options))
+        return self._respond(slots, user_id=None, bundle=bundle, offset=0, mode="item")
+
+    def _same_category_popular(self, c: int) -> tuple[np.ndarray, np.ndarray]:
+        cat = self.state.catalog
+        top = self.state.signals.popular_top(2000)
+        if cat.root[c] < 0 or len(top) == 0:
+            return np.empty(0, np.int64), np.empty(0)
+        same = top[(cat.category[top] == cat.category[c]) | (cat.root[top] == cat.root[c])][:100]
+        return same, self.state.signals.popularity_of(same)
+
+    def bought_together(self, item_id: str, n: int = 10, options: RerankOptions | None = None) -> Recommendation:
+        """Items bought (purchased or carted) in the same baskets as ``item_id``; co-viewed items fill in
+        when purchases are too few. Raises :class:`UnknownIdError` for an unknown item."""
+        self._check_page(n, 0)
+        options = self._resolve(options, n, personal=False)
+        c = self._item_index(item_id)
+        merger = CandidateMerger()
+        ids, scores = self.state.bought_together.neighbours(c, 3 * n + 20)
+        merger.add("bought_together", ids, scores, 1.0, np.full(len(ids), c))
+        ids, scores = self.state.viewed_together.neighbours(c, 3 * n + 20)
+        merger.add("similar", ids, scores, 0.3, np.full(len(ids), c))
+        bundle = self.versions.active
+        slots = rerank(merger.merge(), options, n, self._inputs(bundle, self._excluded(options, np.array([c])),
+                                                                 options))
+        return self._respond(slots, user_id=None, bundle=bundle, offset=0, mode="together")
+
+    def trending(self, window: str = "24h", n: int = 10, offset: int = 0, filters: Sequence[Rule] = ()
+                 ) -> Recommendation:
+        """The items with the most weighted events in ``window`` (1h, 24h or 7d), live."""
+        if window not in WINDOWS:
+            raise RequestError("window", f"unknown window {window!r}; expected one of {', '.join(WINDOWS)}")
+        self._check_page(n, offset)
+        ids = self.state.signals.trending_top(window, max(200, 5 * (n + offset)))
+        ok = self.state.catalog.is_available(ids)
+        for rule in filters:
+            ok &= rule.mask(self.state.catalog, ids)
+        ids = ids[ok][: n + offset]
+        scores = self.state.signals.trending_score(window, ids)
+        slots = [Placed(int(i), float(s), SOURCE_CODE["trending"]) for i, s in zip(ids, scores, strict=True)]
+        return self._respond(slots, user_id=None, bundle=self.versions.active, offset=offset,
+                             extra={"window": window})
+
+    # ------------------------------------------------------------------ status
+    def status(self) -> dict[str, Any]:
+        bundle = self.versions.active
+        return {"model": bundle.info() if bundle else None, "catalog_items": len(self.state.catalog),
+                "live_sessions": len(self.state.sessions), "event_clock": self.state.signals.clock}

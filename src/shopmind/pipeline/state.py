@@ -1,0 +1,168 @@
+"""The live state behind the pipeline, built once from the store and kept current by acknowledged events.
+
+:class:`LiveState` holds the catalog index, item signals (popularity, trending, bandit counts), users'
+stored histories, live sessions, the two co-occurrence tables and a window of recent event ids.
+:meth:`LiveState.apply_events` is the one code path for events, used both when the state is built from
+the store and for every batch the API acknowledges - so a live event counts exactly like a stored one.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC
+
+import numpy as np
+import pandas as pd
+
+from shopmind.pipeline.catalog import Catalog
+from shopmind.pipeline.config import PipelineConfig
+from shopmind.pipeline.cooccurrence import CoOccurrence
+from shopmind.pipeline.history import SessionStore, UserHistory
+from shopmind.pipeline.signals import ItemSignals
+from shopmind.schema import Event
+from shopmind.storage.base import Store
+
+logger = logging.getLogger(__name__)
+
+#: Event types that make two items "bought together" when they share a basket.
+BUY_TYPES = frozenset({"purchase", "add_to_cart"})
+
+
+@dataclass
+class EventArrays:
+    """The columns of an event frame the live state uses (rows with an item only)."""
+
+    users: np.ndarray
+    items: np.ndarray  # catalog indices
+    types: np.ndarray
+    timestamps: np.ndarray  # epoch seconds
+    weights: np.ndarray
+    baskets: np.ndarray  # session id, else "u:" + user id
+    keys: list[str]  # idempotency key: event id, else the content
+    recommendation_ids: list[object]
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def take(self, sel: np.ndarray) -> EventArrays:
+        sel = np.asarray(sel, dtype=np.int64)
+        return EventArrays(self.users[sel], self.items[sel], self.types[sel], self.timestamps[sel],
+                           self.weights[sel], self.baskets[sel], [self.keys[i] for i in sel],
+                           [self.recommendation_ids[i] for i in sel])
+
+
+def epoch_seconds(values: pd.Series) -> np.ndarray:
+    """UTC datetimes (any unit) as int64 epoch seconds."""
+    ts = pd.to_datetime(values, utc=True)
+    return ((ts - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(seconds=1)).to_numpy(dtype=np.int64)
+
+
+def _assemble(users: list[str], item_ids: list[str], types: list[str], ts: np.ndarray, sessions: list[object],
+              event_ids: list[object], contexts: list[object], catalog: Catalog,
+              weights: dict[str, float]) -> EventArrays:
+    items = catalog.ensure(item_ids) if item_ids else np.empty(0, np.int64)
+    baskets = [f"s:{s}" if isinstance(s, str) and s else f"u:{u}" for s, u in zip(sessions, users, strict=True)]
+    keys = [f"id:{e}" if isinstance(e, str) and e else f"ev:{u}|{i}|{t}|{s}|{b}"
+            for e, u, i, t, s, b in zip(event_ids, users, item_ids, types, ts.tolist(), baskets, strict=True)]
+    rec_ids = [c.get("recommendation_id") if isinstance(c, dict) else None for c in contexts]
+    return EventArrays(np.array(users, dtype=object), np.asarray(items, np.int64), np.array(types, dtype=object),
+                       ts, np.array([weights.get(t, 0.0) for t in types], dtype=np.float64),
+                       np.array(baskets, dtype=object), keys, rec_ids)
+
+
+def event_arrays(frame: pd.DataFrame, catalog: Catalog, weights: dict[str, float]) -> EventArrays:
+    """Typed event rows (``EVENT_COLUMNS``, e.g. ``store.events_frame()``) as arrays over catalog indices;
+    events without an item are dropped, unseen item ids join the catalog unlisted."""
+    ev = frame[frame["item_id"].notna()] if len(frame) else frame
+    n = len(ev)
+
+    def column(name: str) -> list[object]:
+        return ev[name].to_numpy(object).tolist() if name in ev.columns else [None] * n
+
+    return _assemble([str(u) for u in column("user_id")], [str(i) for i in column("item_id")],
+                     [str(t) for t in column("type")], epoch_seconds(ev["timestamp"]) if n else np.empty(0, np.int64),
+                     column("session_id"), column("event_id"), column("context"), catalog, weights)
+
+
+def event_arrays_from_models(events: list[Event], catalog: Catalog, weights: dict[str, float]) -> EventArrays:
+    """:func:`event_arrays` for validated :class:`~shopmind.schema.Event` objects (no pandas: the live path)."""
+    ev = [e for e in events if e.item_id]
+    ts = np.array([int((e.timestamp if e.timestamp.tzinfo else e.timestamp.replace(tzinfo=UTC)).timestamp())
+                   for e in ev], dtype=np.int64)
+    return _assemble([e.user_id for e in ev], [str(e.item_id) for e in ev], [e.type for e in ev], ts,
+                     [e.session_id for e in ev], [e.event_id for e in ev], [e.context for e in ev], catalog, weights)
+
+
+class EventIdWindow:
+    """The most recent ``capacity`` idempotency keys; :meth:`admit` says which are new."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self._keys: OrderedDict[str, None] = OrderedDict()
+
+    def admit(self, keys: Iterable[str]) -> np.ndarray:
+        out = []
+        for k in keys:
+            new = k not in self._keys
+            out.append(new)
+            if new:
+                self._keys[k] = None
+        while len(self._keys) > self.capacity:
+            self._keys.popitem(last=False)
+        return np.array(out, dtype=bool)
+
+
+class LiveState:
+    """Catalog, signals, histories, sessions and co-occurrence (see the module docs)."""
+
+    def __init__(self, config: PipelineConfig) -> None:
+        self.config = config
+        self.catalog = Catalog()
+        self.signals = ItemSignals(config.event_weights, refresh_seconds=config.refresh_seconds)
+        self.history = UserHistory.empty()
+        self.sessions = SessionStore(max_users=config.max_sessions)
+        self.viewed_together = CoOccurrence.empty()
+        self.bought_together = CoOccurrence.empty()
+        self.event_ids = EventIdWindow(config.remembered_event_ids)
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_store(cls, store: Store, config: PipelineConfig) -> LiveState:
+        """Read the catalog and every event once (DataFrame work happens here, never per request)."""
+        t0 = time.perf_counter()
+        state = cls(config)
+        state.catalog.upsert_frame(store.items_frame())
+        ev = event_arrays(store.events_frame(), state.catalog, config.event_weights)
+        state.signals.add(ev.items, ev.types, ev.timestamps)
+        state.event_ids.admit(ev.keys[-config.remembered_event_ids:])
+        state.history = UserHistory.build(ev.users, ev.items, ev.types, ev.timestamps, ev.weights)
+        state.rebuild_cooccurrence(ev)
+        logger.info("serving state: %d items, %d events, %d users with history in %.1fs", len(state.catalog),
+                    len(ev), len(state.history.users), time.perf_counter() - t0)
+        return state
+
+    def rebuild_cooccurrence(self, ev: EventArrays) -> None:
+        codes = pd.factorize(pd.Series(ev.baskets, dtype=object))[0] if len(ev) else np.empty(0, np.int64)
+        positive = ev.weights > 0
+        buy = np.isin(ev.types, list(BUY_TYPES))
+        self.viewed_together = CoOccurrence.build(codes[positive], ev.items[positive], len(self.catalog))
+        self.bought_together = CoOccurrence.build(codes[buy], ev.items[buy], len(self.catalog))
+
+    def apply_events(self, events: list[Event]) -> EventArrays:
+        """Apply acknowledged, validated events: signals, sessions. Events whose idempotency key was seen
+        recently are skipped. Returns the events that were applied."""
+        with self._lock:
+            ev = event_arrays_from_models(events, self.catalog, self.config.event_weights)
+            ev = ev.take(np.flatnonzero(self.event_ids.admit(ev.keys)))
+            self.signals.add(ev.items, ev.types, ev.timestamps)
+            by_user: dict[str, list[tuple[int, str, int]]] = {}
+            for pos in np.flatnonzero(ev.weights > 0):
+                by_user.setdefault(str(ev.users[pos]), []).append(
+                    (int(ev.items[pos]), str(ev.types[pos]), int(ev.timestamps[pos])))
+            self.sessions.record_many(by_user)
+        return ev

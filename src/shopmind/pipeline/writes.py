@@ -1,0 +1,161 @@
+"""Writes through the serving layer: store first (validated, quarantined, deduplicated), then live state.
+
+Every write goes through :mod:`shopmind.ingest` so that the API accepts and rejects exactly what a file
+import would, with the same reasons; the rows it accepts are then applied to the live state, so an
+acknowledged event already shapes the next recommendation.
+
+Event ``timestamp`` defaults to the time the server received the batch; ``event_id`` makes retries
+idempotent (the store skips a known id, and so do the live counters).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+from pydantic import ValidationError
+
+from shopmind.ingest import ImportReport, import_read_result, records_to_result, validate_frame
+from shopmind.ingest.validate import REQUIRED_COLUMNS
+from shopmind.pipeline.results import AttributionLog
+from shopmind.pipeline.state import LiveState
+from shopmind.schema import EVENT_COLUMNS, Event
+from shopmind.storage.base import Store
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RowError:
+    """Why one row of a batch was rejected (``index`` is 0-based in the batch)."""
+
+    index: int
+    field: str
+    value: Any
+    reason: str
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """What a batch write did. Entities also report ``updated``/``unchanged``; ``duplicates`` are known
+    event ids (events) or ids repeated within the batch (items, users)."""
+
+    kind: str
+    received: int
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    ignored_fields: list[str] = field(default_factory=list)
+    import_id: str | None = None
+
+    @property
+    def accepted(self) -> int:
+        return self.received - self.rejected
+
+
+@dataclass(frozen=True)
+class DeleteResult:
+    deleted: int
+    not_found: list[str]
+
+
+def _typed_events(rows: Sequence[Mapping[str, Any]], rejected: set[int]) -> list[Event]:
+    """The accepted rows as :class:`~shopmind.schema.Event` objects, for the live state (pydantic per row:
+    cheaper than a second frame validation for the small batches real-time traffic sends)."""
+    out = []
+    for i, row in enumerate(rows):
+        if i in rejected:
+            continue
+        try:
+            out.append(Event.model_validate({k: row[k] for k in EVENT_COLUMNS if k in row}))
+        except ValidationError as exc:  # stored by the importer but not parseable here: skip live only
+            logger.warning("event %d stored but not applied live: %s", i, exc.errors()[0].get("msg"))
+    return out
+
+
+def _with_default_time(rows: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    now = datetime.now(UTC).isoformat()
+    return [r if r.get("timestamp") not in (None, "") else {**r, "timestamp": now} for r in rows]
+
+
+class LiveWriter:
+    """Batch writes of events, items and users (see the module docs)."""
+
+    def __init__(self, store: Store, state: LiveState, attribution: AttributionLog) -> None:
+        self.store = store
+        self.state = state
+        self.attribution = attribution
+
+    def _import(self, rows: Sequence[Mapping[str, Any]], kind: str, source: str
+                ) -> tuple[ImportReport, list[RowError], list[str]]:
+        """Import through :mod:`shopmind.ingest`; per-row errors are read back from the quarantine."""
+        result = records_to_result(rows, kind, source=source)
+        frame: pd.DataFrame = getattr(result, f"{kind}s")
+        for col in REQUIRED_COLUMNS[kind]:
+            if col not in frame.columns:  # a missing key is a per-row error, not an unusable batch
+                frame[col] = pd.Series([None] * len(frame), index=frame.index, dtype=object)
+        report = import_read_result(self.store, result)
+        errors: list[RowError] = []
+        if report.counts(kind).rejected:
+            q = self.store.quarantine_frame(report.import_id)
+            errors = [RowError(int(r.row) - 1, str(r.field), r.value, str(r.reason))
+                      for r in q.itertuples(index=False)]
+        return report, errors, report.ignored_columns.get(kind, [])
+
+    def ingest_events(self, rows: Sequence[Mapping[str, Any]], source: str = "api") -> WriteResult:
+        """Store events (idempotent by ``event_id``) and apply the accepted ones to the live state."""
+        rows = _with_default_time(rows)
+        report, errors, ignored = self._import(rows, "event", source)
+        c = report.events
+        if c.inserted:
+            bad = {e.index for e in errors}
+            applied = self.state.apply_events(_typed_events(rows, bad))
+            for rid, item, etype in zip(applied.recommendation_ids, applied.items, applied.types, strict=True):
+                if rid is not None:
+                    self.attribution.attribute(rid, self.state.catalog.raw(int(item)), str(etype))
+        return WriteResult("event", len(rows), inserted=c.inserted, duplicates=c.duplicates, rejected=c.rejected,
+                           errors=errors, ignored_fields=ignored, import_id=report.import_id)
+
+    def upsert_items(self, rows: Sequence[Mapping[str, Any]], source: str = "api") -> WriteResult:
+        """Insert or replace items in the store and the serving catalog."""
+        report, errors, ignored = self._import(rows, "item", source)
+        bad = {e.index for e in errors}
+        # typed exactly as the importer typed what it stored (off the hot path, so validating twice is fine)
+        accepted = validate_frame(records_to_result([r for i, r in enumerate(rows) if i not in bad], "item").items,
+                                  "item").frame
+        self.state.catalog.upsert_frame(accepted)
+        c = report.items
+        return WriteResult("item", len(rows), inserted=c.inserted, updated=c.updated, unchanged=c.unchanged,
+                           duplicates=c.duplicates, rejected=c.rejected, errors=errors, ignored_fields=ignored,
+                           import_id=report.import_id)
+
+    def upsert_users(self, rows: Sequence[Mapping[str, Any]], source: str = "api") -> WriteResult:
+        report, errors, ignored = self._import(rows, "user", source)
+        c = report.users
+        return WriteResult("user", len(rows), inserted=c.inserted, updated=c.updated, unchanged=c.unchanged,
+                           duplicates=c.duplicates, rejected=c.rejected, errors=errors, ignored_fields=ignored,
+                           import_id=report.import_id)
+
+    def delete_items(self, item_ids: Iterable[str]) -> DeleteResult:
+        """Delete items from the store; the serving catalog stops recommending them at once."""
+        ids = list(dict.fromkeys(str(i) for i in item_ids))
+        # the serving catalog mirrors the store's items (plus items only a model knows)
+        existing = {i for i in ids if self.state.catalog.is_known(i)}
+        self.store.delete_items(ids)
+        self.state.catalog.delete(ids)
+        return DeleteResult(len(existing), [i for i in ids if i not in existing])
+
+    def delete_users(self, user_ids: Iterable[str]) -> DeleteResult:
+        """Delete users from the store and drop their live sessions (their events stay, as in the store)."""
+        ids = list(dict.fromkeys(str(i) for i in user_ids))
+        missing = [i for i in ids if self.store.get_user(i) is None]
+        deleted = self.store.delete_users(ids)
+        self.state.sessions.forget(ids)
+        return DeleteResult(deleted, missing)

@@ -1,0 +1,122 @@
+"""`shopmind content ...` through typer's runner, on a temporary SQLite store with a small demo shop."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from shopmind.cli.content import content_app
+from shopmind.config import Settings
+from shopmind.content.slate import POSITIVE_EVENTS
+from shopmind.data.synth import generate_demo_shop
+from shopmind.errors import ShopmindError, UnknownIdError
+from shopmind.ingest import import_records
+from shopmind.storage import open_store
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def shop_home(tmp_path_factory) -> tuple[Path, object]:
+    home = tmp_path_factory.mktemp("home")
+    shop = generate_demo_shop(n_users=80, n_items=60, days=30, seed=5)
+    store = open_store(Settings(home=home).store)
+    try:
+        import_records(store, shop.items.to_dict("records"), "item")
+        import_records(store, shop.users.to_dict("records"), "user")
+        import_records(store, shop.events.to_dict("records"), "event")
+    finally:
+        store.close()
+    return home, shop
+
+
+@pytest.fixture()
+def env(shop_home, monkeypatch):
+    home, shop = shop_home
+    monkeypatch.setenv("SHOPMIND_HOME", str(home))
+    monkeypatch.delenv("SHOPMIND_STORE", raising=False)
+    monkeypatch.setenv("COLUMNS", "200")
+    return shop
+
+
+def _active_users(shop, n: int = 2) -> list[str]:
+    ev = shop.events[shop.events["type"].isin(POSITIVE_EVENTS) & shop.events["item_id"].notna()]
+    counts = ev.groupby("user_id")["item_id"].nunique().sort_values(ascending=False)
+    return counts.index[:n].tolist()
+
+
+def test_describe_both_languages(env):
+    item = env.items.iloc[0]
+    res = runner.invoke(content_app, ["describe", item["item_id"], "--lang", "zh", "--length", "long"])
+    assert res.exit_code == 0, res.output
+    assert item["attributes"]["brand_zh"] in res.output and "0 unsupported" in res.output
+    res = runner.invoke(content_app, ["describe", item["item_id"], "--json", "--tone", "premium"])
+    assert res.exit_code == 0, res.output
+    docs = json.loads(res.output)
+    assert [d["content_type"] for d in docs] == ["product_description", "selling_points"]
+    assert all(d["check"]["claims"] and all(c["supported"] for c in d["check"]["claims"]) for d in docs)
+
+
+def test_headline_differs_between_users(env):
+    a, b = _active_users(env)
+    out_a = json.loads(runner.invoke(content_app, ["headline", a, "--json"]).output)[0]
+    out_b = json.loads(runner.invoke(content_app, ["headline", b, "--json"]).output)[0]
+    assert out_a["text"] != out_b["text"] and out_a["user_id"] == a
+    assert out_a["parts"]["theme"] != "generic" and len(out_a["parts"]["reasons"]) == 5
+    res = runner.invoke(content_app, ["headline", a, "--lang", "zh"])
+    assert res.exit_code == 0 and "history:" in res.output
+
+
+def test_ad_email_push(env):
+    item = env.items.iloc[3]["item_id"]
+    res = runner.invoke(content_app, ["ad", item, "--variants", "3", "--json"])
+    assert res.exit_code == 0, res.output
+    assert len({d["text"] for d in json.loads(res.output)}) == 3
+    user = _active_users(env, 1)[0]
+    res = runner.invoke(content_app, ["email", user, "--lang", "zh"])
+    assert res.exit_code == 0 and "主题" in res.output, res.output
+    res = runner.invoke(content_app, ["email", user, "--push", "--json"])
+    assert res.exit_code == 0 and json.loads(res.output)[0]["content_type"] == "push"
+
+
+def test_check_prints_claims_and_fails_on_unsupported(env):
+    item = env.items.iloc[0]
+    res = runner.invoke(content_app, ["check", "--item", item["item_id"], "--text",
+                                      f"{item['brand']}, only ¥{item['price'] + 100:.0f}."])
+    assert res.exit_code == 1 and "UNSUPPORTED" in res.output and "supported" in res.output
+    res = runner.invoke(content_app, ["check", "--item", item["item_id"], "--text",
+                                      f"{item['brand']}, ¥{item['price']:.0f}.", "--json"])
+    assert res.exit_code == 0, res.output
+    assert all(c["supported"] for c in json.loads(res.output)["claims"])
+
+
+def test_reviews_from_a_file(env, tmp_path):
+    path = tmp_path / "reviews.txt"
+    path.write_text("5\tLove it, very comfortable.\n2\tBroke after a week.\nNice colour.\n", encoding="utf-8")
+    res = runner.invoke(content_app, ["reviews", env.items.iloc[0]["item_id"], "--file", str(path)])
+    assert res.exit_code == 0 and "3 reviews" in res.output, res.output
+
+
+def test_batch_resumes(env, tmp_path):
+    out = tmp_path / "copy.jsonl"
+    res = runner.invoke(content_app, ["batch", "--out", str(out), "--limit", "4", "--types",
+                                      "product_description,ad_copy"])
+    assert res.exit_code == 0 and "wrote 16" in res.output, res.output
+    res = runner.invoke(content_app, ["batch", "--out", str(out), "--limit", "5", "--types",
+                                      "product_description,ad_copy"])
+    assert "wrote 4, skipped 16" in res.output and len(out.read_text(encoding="utf-8").splitlines()) == 20
+
+
+def test_user_mistakes_raise_shopmind_errors(env):
+    res = runner.invoke(content_app, ["describe", "NOPE"])
+    assert isinstance(res.exception, UnknownIdError) and "NOPE" in str(res.exception)
+    assert "SKU" in str(res.exception)  # says what ids look like
+    res = runner.invoke(content_app, ["headline", "ghost-user"])
+    assert isinstance(res.exception, UnknownIdError)
+    res = runner.invoke(content_app, ["describe", env.items.iloc[0]["item_id"], "--lang", "fr"])
+    assert isinstance(res.exception, ShopmindError) and "'en' or 'zh'" in str(res.exception)
+    res = runner.invoke(content_app, ["batch", "--out", "x.jsonl", "--types", "email"])
+    assert isinstance(res.exception, ShopmindError)

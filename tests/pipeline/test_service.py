@@ -1,0 +1,258 @@
+"""The recommendation service end to end on a tiny trained shop (no HTTP)."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+
+import numpy as np
+import pytest
+
+from shopmind.errors import UnknownIdError
+from shopmind.models import create
+from shopmind.pipeline import (
+    Boost,
+    Pin,
+    Promotion,
+    RecommendationService,
+    RequestError,
+    RerankOptions,
+    Rule,
+    parse_rule,
+)
+
+
+def _ids(rec) -> list[str]:
+    return [i.item_id for i in rec.items]
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+def _best_anchor_item(service) -> str:
+    """An item with co-viewed neighbours, so viewing it has visible consequences."""
+    co = service.state.viewed_together
+    counts = np.diff(co.indptr)
+    return service.state.catalog.raw(int(np.argmax(counts)))
+
+
+def test_known_user_gets_explained_model_recommendations(service, trained_shop):
+    user = trained_shop.heavy_user()
+    rec = service.recommend(user, n=8)
+    assert len(rec.items) == 8 and not rec.cold_start and len(rec.recommendation_id) == 32
+    assert "model" in {i.source for i in rec.items}
+    assert all(i.reason for i in rec.items)
+    assert any(i.reason.startswith("because you ") and i.because_item_id for i in rec.items)
+    history = set(trained_shop.data.items.raws(trained_shop.data.history(trained_shop.data.users.index(user))))
+    assert not history & set(_ids(rec))  # seen items are excluded
+    assert [i.position for i in rec.items] == list(range(8))
+
+
+def test_unknown_user_gets_cold_start_not_an_error(service):
+    rec = service.recommend("never-seen-before", n=6)
+    assert rec.cold_start and len(rec.items) == 6
+    assert {i.source for i in rec.items} <= {"trending", "new", "popular"}
+    assert any(i.reason.startswith("popular in ") or i.reason in ("trending", "new arrival") for i in rec.items)
+
+
+def test_a_service_without_a_model_serves_cold_start_lists(service):
+    bare = RecommendationService.open(service.store, None, config=service.config)
+    rec = bare.recommend("anyone", n=5)
+    assert rec.cold_start and rec.model_version is None and len(rec.items) == 5
+    assert bare.similar_items(service.state.catalog.raw(0), n=3).items  # co-views and same-category items
+
+
+def test_an_acknowledged_event_changes_the_next_recommendation(service):
+    item = _best_anchor_item(service)
+    before = service.recommend("visitor-1", n=6)
+    result = service.ingest_events([{"event_id": "rt-1", "user_id": "visitor-1", "item_id": item, "type": "view"}])
+    assert result.inserted == 1
+    after = service.recommend("visitor-1", n=6)
+    assert _ids(after) != _ids(before) and item not in _ids(after)
+    anchored = [i for i in after.items if i.because_item_id == item]
+    assert anchored and anchored[0].reason.startswith("because you viewed ")
+
+
+def test_purchased_items_drop_out_at_once(service, trained_shop):
+    user = trained_shop.heavy_user()
+    top = service.recommend(user, n=5).items[0].item_id
+    service.ingest_events([{"user_id": user, "item_id": top, "type": "purchase", "timestamp": _now()}])
+    assert top not in _ids(service.recommend(user, n=20))
+
+
+def test_out_of_stock_deleted_and_excluded_items_never_appear(service, trained_shop):
+    user = trained_shop.heavy_user()
+    first, second, third = _ids(service.recommend(user, n=3))
+    service.upsert_items([{"item_id": first, "title": "gone", "in_stock": False}])
+    service.delete_items([second])
+    ids = _ids(service.recommend(user, n=20, options=RerankOptions(exclude=(third,))))
+    assert first not in ids and second not in ids and third not in ids
+
+
+def test_filter_rules(service, trained_shop):
+    user = trained_shop.heavy_user()
+    rec = service.recommend(user, n=10, options=RerankOptions(filters=(parse_rule("category:Beauty; price:..400"),)))
+    assert rec.items
+    items = trained_shop.items.set_index("item_id")
+    for i in rec.items:
+        assert items.loc[i.item_id, "category"].startswith("Beauty") and items.loc[i.item_id, "price"] <= 400
+
+
+def test_boost_moves_matching_items_up(service, trained_shop):
+    user = trained_shop.heavy_user()
+    items = trained_shop.items.set_index("item_id")
+    plain = service.recommend(user, n=10)
+    brand = items.loc[plain.items[-1].item_id, "brand"]
+
+    def share(rec):
+        return sum(items.loc[i.item_id, "brand"] == brand for i in rec.items[:3])
+
+    boosted = service.recommend(user, n=10, options=RerankOptions(boosts=(Boost(Rule(brands=(brand,)), 100.0),)))
+    assert share(boosted) > share(plain)
+
+
+def test_pins_and_promotions_are_visible(service, trained_shop):
+    user = trained_shop.heavy_user()
+    items = trained_shop.items
+    pinned = items.item_id.iloc[-1]
+    brand = items.brand.value_counts().index[0]
+    options = RerankOptions(pins=(Pin(pinned, 2),), promotion=Promotion(Rule(brands=(brand,)), 0.3))
+    rec = service.recommend(user, n=10, options=options)
+    assert rec.items[2].item_id == pinned and rec.items[2].source == "pinned" and rec.items[2].reason == "pinned"
+    promoted = [i for i in rec.items if i.source == "promoted"]
+    assert len(promoted) == 3 and all(i.reason == "promoted" for i in promoted)
+    assert set(items.set_index("item_id").loc[[i.item_id for i in promoted], "brand"]) == {brand}
+
+
+def test_diversity_spreads_categories(service, trained_shop):
+    user = trained_shop.heavy_user()
+
+    def roots(rec):
+        return [i.category.split(" > ")[0] for i in rec.items]
+
+    plain = service.recommend(user, n=10, options=RerankOptions(diversity=1.0))
+    capped = service.recommend(user, n=10, options=RerankOptions(max_per_category=1, category_level=1))
+    assert len(set(roots(capped))) == len(roots(capped)) and len(set(roots(capped))) >= len(set(roots(plain)))
+    mmr = service.recommend(user, n=10, options=RerankOptions(diversity=0.0))
+    assert len(set(roots(mmr))) > len(set(roots(plain)))
+
+
+def test_exploration_slot_and_its_posteriors(service, trained_shop):
+    user = trained_shop.heavy_user()
+    rec = service.recommend(user, n=10, options=RerankOptions(explore=2))
+    explored = [i for i in rec.items if i.source == "exploration"]
+    assert len(explored) == 2 and all(i.reason == "exploration" for i in explored)
+    assert not [i for i in service.recommend(user, n=10, options=RerankOptions(explore=0)).items
+                if i.source == "exploration"]
+    # clicks and impressions update the Beta posteriors live
+    item = explored[0].item_id
+    idx = service.state.catalog.index(item)
+    service.ingest_events([{"user_id": "x", "item_id": item, "type": t, "timestamp": _now()}
+                           for t in ("impression", "impression", "click")])
+    impressions, rewards = service.state.signals.bandit_counts(np.array([idx]))
+    assert impressions[0] >= 2 and rewards[0] >= 1
+
+
+def test_invalid_options_name_the_field(service):
+    with pytest.raises(RequestError) as e:
+        service.recommend("u", n=5, options=RerankOptions(diversity=1.5))
+    assert e.value.field == "diversity"
+    with pytest.raises(RequestError) as e:
+        service.recommend("u", n=5, options=RerankOptions(explore=9))
+    assert e.value.field == "explore"
+    with pytest.raises(RequestError) as e:
+        service.recommend("u", n=0)
+    assert e.value.field == "n"
+
+
+def test_pagination_is_consistent(service, trained_shop):
+    user = trained_shop.heavy_user()
+    full = _ids(service.recommend(user, n=10))
+    page = service.recommend(user, n=5, offset=5)
+    assert _ids(page) == full[5:] and page.items[0].position == 5
+
+
+def test_events_are_idempotent_in_live_counters(service):
+    item = service.state.catalog.raw(0)
+    event = {"event_id": "dup-1", "user_id": "u-dup", "item_id": item, "type": "purchase", "timestamp": _now()}
+    before = service.state.signals.popularity_of(np.array([0]))[0]
+    assert service.ingest_events([event]).inserted == 1
+    again = service.ingest_events([event])
+    assert again.inserted == 0 and again.duplicates == 1
+    assert service.state.signals.popularity_of(np.array([0]))[0] == before + 5.0
+
+
+def test_trending_updates_live(service):
+    item = service.state.catalog.raw(5)
+    assert item not in _ids(service.trending("1h", n=3))
+    service.ingest_events([{"user_id": f"t{i}", "item_id": item, "type": "purchase"} for i in range(5)])
+    rec = service.trending("1h", n=3)
+    assert rec.items[0].item_id == item and rec.items[0].source == "trending" and rec.items[0].reason == "trending"
+    with pytest.raises(RequestError):
+        service.trending("1y")
+
+
+def test_recommendation_ids_attribute_later_events(service, trained_shop):
+    rec = service.recommend(trained_shop.heavy_user(), n=5)
+    item = rec.items[0]
+    service.ingest_events([{"user_id": "a", "item_id": item.item_id, "type": "click", "timestamp": _now(),
+                            "context": {"recommendation_id": rec.recommendation_id}}])
+    assert service.attribution.attributed[(item.source, "click")] == 1
+
+
+def test_similar_items_and_bought_together(service):
+    item = _best_anchor_item(service)
+    rec = service.similar_items(item, n=5)
+    assert rec.items and item not in _ids(rec)
+    assert all(i.reason.startswith(("similar to", "popular in")) for i in rec.items)
+    together = service.bought_together(item, n=5)
+    assert item not in _ids(together)
+    assert all(i.reason.startswith(("bought together with", "viewed together with")) for i in together.items)
+    with pytest.raises(UnknownIdError):
+        service.similar_items("no-such-item")
+    with pytest.raises(UnknownIdError):
+        service.bought_together("no-such-item")
+
+
+def test_anonymous_session_and_rerank(service, trained_shop):
+    item = _best_anchor_item(service)
+    rec = service.recommend_for_session([item, "no-such-item"], n=5)
+    assert rec.extra["unknown_item_ids"] == ["no-such-item"] and item not in _ids(rec)
+    assert any(i.because_item_id == item for i in rec.items)
+    given = list(trained_shop.items.item_id[:12])
+    out = service.rerank([*given, "zzz"], user_id=trained_shop.heavy_user(), n=5)
+    assert len(out.items) == 5 and set(_ids(out)) <= set(given) and out.extra["unknown_item_ids"] == ["zzz"]
+    cold = service.rerank(given, options=RerankOptions(filters=(Rule(category="Beauty"),)))
+    assert all(i.category.startswith("Beauty") for i in cold.items)
+
+
+def test_model_swap_and_rollback_fail_no_request(service, trained_shop):
+    user = trained_shop.heavy_user()
+    first = service.model.version
+    errors: list[BaseException] = []
+    versions: set[str] = set()
+    stop = threading.Event()
+
+    def traffic() -> None:
+        while not stop.is_set():
+            try:
+                versions.add(service.recommend(user, n=5).model_version)
+            except BaseException as exc:  # any failure fails the test
+                errors.append(exc)
+
+    threads = [threading.Thread(target=traffic) for _ in range(3)]
+    for t in threads:
+        t.start()
+    other = create("itemknn", k=5).fit(trained_shop.data)
+    swapped = service.swap_model(other, version="knn-k5")
+    assert swapped["version"] == "knn-k5" and service.model.version == "knn-k5"
+    back = service.rollback()
+    assert back["version"] == first
+    service.activate("knn-k5")
+    stop.set()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert [v["version"] for v in service.versions.list() if v["active"]] == ["knn-k5"]
+    assert versions <= {first, "knn-k5"} and service.recommend(user, n=5).model_version == "knn-k5"
