@@ -128,3 +128,9 @@ def test_k_core_option(home, tmp_path):
     # every user has 8 interactions, so a 9-core keeps nothing: a clear error, not a crash
     res = runner.invoke(app, ["bench", "--data", str(seq), "--models", "popular", "--k-core", "9"])
     assert res.exit_code == 2 and "9-core" in res.output and "Traceback" not in res.output
+
+
+def test_content_unknown_item_is_one_line_error(home):
+    runner.invoke(app, ["datasets", "generate", "--users", "40", "--items", "30", "--days", "10"])
+    res = runner.invoke(app, ["content", "describe", "NOPE"])
+    assert res.exit_code == 2 and "NOPE" in res.output and "Traceback" not in res.output

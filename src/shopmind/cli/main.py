@@ -323,6 +323,8 @@ def _register_subcommands() -> None:
     from shopmind.cli.serve import serve
 
     app.command("serve")(serve)
+    for command in content_app.registered_commands:  # one-line errors, no tracebacks
+        command.callback = _guard(command.callback)
     app.add_typer(content_app, name="content")
 
 
