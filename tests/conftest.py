@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -39,3 +42,35 @@ def make_block_data(n_users: int = 60, n_items: int = 40, per_user: int = 12, se
 @pytest.fixture(scope="session")
 def block_data() -> Interactions:
     return make_block_data()
+
+
+@dataclass
+class TrainedShop:
+    """A tiny generated shop (events ending today) in a SQLite file, with an item-kNN model trained on it."""
+
+    db: Path
+    model: object
+    data: Interactions
+    items: pd.DataFrame
+
+    def heavy_user(self) -> str:
+        """The user with the longest history (the model knows them well)."""
+        return self.data.users.raw(int(self.data.user_counts().argmax()))
+
+
+@pytest.fixture(scope="session")
+def trained_shop(tmp_path_factory: pytest.TempPathFactory) -> TrainedShop:
+    """Shared by the pipeline and API tests; tests copy ``db`` before writing to it."""
+    from shopmind.data.synth import generate_demo_shop
+    from shopmind.ingest import import_records
+    from shopmind.models import create
+    from shopmind.storage import load_interactions, open_store
+
+    base = tmp_path_factory.mktemp("shop")
+    start = (pd.Timestamp.now(tz="UTC") - pd.Timedelta(days=30)).floor("D")
+    shop = generate_demo_shop(n_users=300, n_items=150, days=30, seed=3, start=start)
+    with open_store(f"sqlite:///{base / 's.db'}") as store:
+        for kind, frame in (("item", shop.items), ("user", shop.users), ("event", shop.events)):
+            import_records(store, frame.to_dict("records"), kind)
+        data = load_interactions(store).first_touch()
+    return TrainedShop(base / "s.db", create("itemknn").fit(data), data, shop.items)
