@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:-benchmarks/results}
 SHARED=${SHARED:-../shared/data}
-MODELS=${MODELS:-random,popular,itemknn,userknn,ease,als,bpr,content,hybrid,sasrec}
+MODELS=${MODELS:-random,popular,itemknn,seqknn,userknn,ease,als,bpr,content,hybrid,sasrec}
 DATASETS=${DATASETS:-ml-100k beauty}
 BIN=.venv/bin
 mkdir -p "$OUT"

@@ -12,7 +12,6 @@ from shopmind.cli.content import content_app
 from shopmind.config import Settings
 from shopmind.content.slate import POSITIVE_EVENTS
 from shopmind.data.synth import generate_demo_shop
-from shopmind.errors import ShopmindError, UnknownIdError
 from shopmind.ingest import import_records
 from shopmind.storage import open_store
 
@@ -110,13 +109,14 @@ def test_batch_resumes(env, tmp_path):
     assert "wrote 4, skipped 16" in res.output and len(out.read_text(encoding="utf-8").splitlines()) == 20
 
 
-def test_user_mistakes_raise_shopmind_errors(env):
-    res = runner.invoke(content_app, ["describe", "NOPE"])
-    assert isinstance(res.exception, UnknownIdError) and "NOPE" in str(res.exception)
-    assert "SKU" in str(res.exception)  # says what ids look like
-    res = runner.invoke(content_app, ["headline", "ghost-user"])
-    assert isinstance(res.exception, UnknownIdError)
-    res = runner.invoke(content_app, ["describe", env.items.iloc[0]["item_id"], "--lang", "fr"])
-    assert isinstance(res.exception, ShopmindError) and "'en' or 'zh'" in str(res.exception)
-    res = runner.invoke(content_app, ["batch", "--out", "x.jsonl", "--types", "email"])
-    assert isinstance(res.exception, ShopmindError)
+def test_user_mistakes_are_one_line_errors(env):
+    """Through the main `shopmind` CLI: exit status 2, the message names the value, no traceback."""
+    from shopmind.cli.main import app
+
+    cases = [(["describe", "NOPE"], "SKU"), (["headline", "ghost-user"], "ghost-user"),
+             (["describe", env.items.iloc[0]["item_id"], "--lang", "fr"], "'en' or 'zh'"),
+             (["batch", "--out", "x.jsonl", "--types", "email"], "email")]
+    for args, expected in cases:
+        res = runner.invoke(app, ["content", *args])
+        assert res.exit_code == 2, (args, res.output)
+        assert expected in res.output.replace("\n", "") and "Traceback" not in res.output, (args, res.output)

@@ -52,7 +52,7 @@ class Hybrid(Recommender):
     resolution ``grid_step``. ``max_valid_users`` caps the users used to choose the weights.
     """
 
-    def __init__(self, components: str | list[Any] = "itemknn,ease,als", weights: list[float] | None = None,
+    def __init__(self, components: str | list[Any] = "seqknn,ease,als", weights: list[float] | None = None,
                  grid_step: float = 0.1, max_valid_users: int = 3000, seed: int = 0) -> None:
         self.components = components
         self.weights = weights

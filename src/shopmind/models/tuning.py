@@ -36,6 +36,8 @@ DEFAULT_GRIDS: dict[str, dict[str, list[Any]]] = {
     "itemknn": {"k": [20, 50, 100, 200, 400], "shrink": [0.0, 10.0, 20.0, 50.0, 100.0],
                 "similarity": ["cosine", "asymmetric"], "alpha": [0.35, 0.5, 0.65],
                 "recency": ["none", "position"], "half_life": [0.5, 1.0, 2.0, 5.0, 20.0]},
+    "seqknn": {"k": [20, 50, 100, 200, 400], "shrink": [0.0, 10.0, 20.0, 50.0],
+               "half_life": [0.5, 1.0, 2.0, 5.0, 20.0]},
     "userknn": {"k": [20, 50, 100, 200, 400], "shrink": [0.0, 10.0, 50.0]},
     "ease": {"l2": [50.0, 100.0, 250.0, 500.0, 1000.0, 2000.0, 4000.0],
              "recency": ["none", "position"], "half_life": [1.0, 2.0, 3.0]},
