@@ -239,6 +239,11 @@ def _why(model: Any, data: Interactions, user: int, item: int) -> str:
         return ""
     if not ex:
         return ""
+    for part in (ex.get("components") or {}).values():  # a blend: use the first part that can say why
+        sub = part.get("explanation") or {}
+        if sub.get("because_of") or sub.get("because"):
+            ex = sub
+            break
     because = ex.get("because_of") or ex.get("because")
     if because:
         first = because[0][0] if isinstance(because[0], list | tuple) else because[0]

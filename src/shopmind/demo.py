@@ -17,7 +17,7 @@ from shopmind.config import Settings
 
 log = logging.getLogger(__name__)
 
-DEMO_MODELS = ["random", "popular", "itemknn", "seqknn", "userknn", "ease", "als", "bpr", "content", "hybrid", "sasrec"]
+DEMO_MODELS = ["random", "popular", "itemknn", "seqknn", "userknn", "ease", "als", "bpr", "content", "hybrid"]
 QUICK_MODELS = ["random", "popular", "itemknn"]
 
 
