@@ -94,15 +94,16 @@ class SASRec(SequentialRecommender):
     ----------
     d, n_blocks, n_heads : width, depth and attention heads of the encoder.
     max_len : how many of a user's most recent items the model reads.
-    dropout : dropout on embeddings, attention and feed-forward layers.
+    dropout : dropout on the embeddings, after attention and in the feed-forward layers.
     norm_first : pre-LN blocks (True) or the original post-LN (False).
     ffn_mult : width of the feed-forward layer as a multiple of ``d``.
-    loss : ``"ce"`` (softmax over all items); ``"sce"`` (sampled softmax against ``n_negatives`` uniform
-        items shared by the batch: for big catalogs); ``"bce"`` or ``"gbce"`` with ``n_negatives`` uniform
-        negatives per position (``gbce_t`` is gSASRec's calibration).
+    loss : ``"auto"`` (``"ce"`` up to 5,000 items, else ``"sce"``); ``"ce"`` (softmax over all items);
+        ``"sce"`` (sampled softmax against ``n_negatives`` uniform items shared by the batch: for big
+        catalogs); ``"bce"`` or ``"gbce"`` with ``n_negatives`` uniform negatives per position (``gbce_t``
+        is gSASRec's calibration). ``n_negatives=None``: 2048 for ``"sce"``, 256 for ``"bce"``/``"gbce"``.
     label_smoothing : for ``"ce"``.
     lr, weight_decay, warmup, batch_size, epochs : AdamW, linear warmup (fraction of steps) then cosine
-        decay over ``epochs``.
+        decay over ``epochs``; ``batch_size="auto"`` gives about 32 steps per epoch within [16, 128].
     amp : train in bfloat16 mixed precision (scoring stays float32).
     n_models : ensemble size: members trained with seeds ``seed + 1000 k``, scores are the mean of their
         log-probabilities (training time grows linearly).
@@ -125,15 +126,15 @@ class SASRec(SequentialRecommender):
         dropout: float = 0.3,
         norm_first: bool = True,
         ffn_mult: int = 1,
-        loss: str = "ce",
-        n_negatives: int = 256,
+        loss: str = "auto",
+        n_negatives: int | None = None,
         gbce_t: float = 0.75,
         label_smoothing: float = 0.0,
         lr: float = 1e-3,
         weight_decay: float = 0.0,
         warmup: float = 0.02,
         amp: bool = True,
-        batch_size: int = 128,
+        batch_size: int | str = "auto",
         n_models: int = 1,
         epochs: int = 100,
         all_windows: bool = True,
