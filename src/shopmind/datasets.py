@@ -172,6 +172,39 @@ def _load_data(spec: str | None, store_url: str, format: str,
             return load_interactions(store, event_weights=event_weights, name="store")
         finally:
             store.close()
+    path, name = _resolve_spec(spec)
+    results = read_path(path, format=format)
+    events, items, users, bad = _frames(results)
+    if bad:
+        log.warning("%s: %d rows rejected while reading (import the data to see them in quarantine)", spec, bad)
+    return Interactions.from_frame(events, event_weights=event_weights, item_meta=items, user_meta=users,
+                                   name=name)
+
+
+def load_event_frames(spec: str | None, store_url: str, format: str = "auto"
+                      ) -> tuple[pd.DataFrame, pd.DataFrame | None, str]:
+    """The raw validated event log (with sessions and context) and catalog of a dataset name, a path or
+    (``spec=None``) the store: what the CTR rankers learn from."""
+    if spec is None:
+        from shopmind.storage import open_store
+
+        store = open_store(store_url)
+        try:
+            if store.counts()["events"] == 0:
+                raise ShopmindError(f"the store {store_url} has no events yet: import data first or pass --data")
+            items = store.items_frame()
+            return store.events_frame(), items if len(items) else None, "store"
+        finally:
+            store.close()
+    path, name = _resolve_spec(spec)
+    events, items, _, bad = _frames(read_path(path, format=format))
+    if bad:
+        log.warning("%s: %d rows rejected while reading (import the data to see them in quarantine)", spec, bad)
+    return events, items, name
+
+
+def _resolve_spec(spec: str) -> tuple[Path, str]:
+    """A dataset path and display name for a built-in name (fetched or generated on first use) or a path."""
     from shopmind.config import default_home
 
     path = Path(spec).expanduser()
@@ -191,12 +224,7 @@ def _load_data(spec: str | None, store_url: str, format: str,
         name = path.name if path.is_dir() else path.name.split(".")[0]
         if name in ("user_sequence", "events", "ratings", "u"):
             name = path.parent.name
-    results = read_path(path, format=format)
-    events, items, users, bad = _frames(results)
-    if bad:
-        log.warning("%s: %d rows rejected while reading (import the data to see them in quarantine)", spec, bad)
-    return Interactions.from_frame(events, event_weights=event_weights, item_meta=items, user_meta=users,
-                                   name=name)
+    return path, name
 
 
 # --------------------------------------------------------------------------- showing recommendations

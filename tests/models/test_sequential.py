@@ -80,6 +80,20 @@ def test_early_stopping_keeps_the_best_validated_weights(cyclic):
     assert got == pytest.approx(m.best_valid_ndcgs_[0], abs=0.03)
 
 
+def test_without_validation_it_holds_out_last_items_and_still_recommends_from_full_histories(cyclic):
+    split = leave_one_out(cyclic)
+    full = split.train_valid()
+    m = SASRec(**{**TINY, "epochs": 8, "eval_every": 2, "patience": 2, "auto_valid": 25}).fit(full)
+    evals = [h for h in m.history_ if "valid_ndcg@10" in h]
+    assert evals, "auto_valid should drive early stopping"
+    # after training the model reads every user's complete history and masks all of it
+    assert m.seen_.nnz == full.to_csr(weighted=False).nnz
+    np.testing.assert_array_equal(np.diff(m.seq_indptr_), np.minimum(np.diff(full.indptr), TINY["max_len"]))
+    assert m.seq_items_[m.seq_indptr_[1] - 1] == full.history(0)[-1]
+    off = SASRec(**{**TINY, "epochs": 3, "auto_valid": 0}).fit(full)
+    assert not [h for h in off.history_ if "valid_ndcg@10" in h] and len(off.history_) == 3
+
+
 def test_ensemble_averages_members(cyclic):
     m = GRU4Rec(**{**TINY, "epochs": 2, "n_models": 2}).fit(cyclic)
     assert len(m.nets_) == 2

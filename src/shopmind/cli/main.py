@@ -318,14 +318,18 @@ def demo(
 
 
 def _register_subcommands() -> None:
-    """Commands that live in their own modules: `shopmind serve` and `shopmind content ...`."""
+    """Commands that live in their own modules: `shopmind serve`, `shopmind content ...`, `shopmind ctr ...`."""
     from shopmind.cli.content import content_app
+    from shopmind.cli.ctr import ctr_app
     from shopmind.cli.serve import serve
 
     app.command("serve")(serve)
     for command in content_app.registered_commands:  # one-line errors, no tracebacks
         command.callback = _guard(command.callback)
     app.add_typer(content_app, name="content")
+    for command in ctr_app.registered_commands:
+        command.callback = _guard(command.callback)
+    app.add_typer(ctr_app, name="ctr")
 
 
 _register_subcommands()

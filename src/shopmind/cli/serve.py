@@ -71,11 +71,13 @@ def serve(
     api_keys: Annotated[str | None, typer.Option("--api-keys", help="KEY:SCOPE,... with scopes read, write "
                                                  "(default: $SHOPMIND_API_KEYS; none: auth disabled).")] = None,
     workers: Annotated[int, typer.Option(help="Worker processes (1: live session state is per process).")] = 1,
+    ranker: Annotated[str | None, typer.Option("--ranker", help="CTR ranker artifact from `shopmind ctr train` "
+                                               "for the ranking stage (default: none).")] = None,
     log_level: Annotated[str, typer.Option(help="Server log level.")] = "info",
 ) -> None:
     """Serve recommendations over HTTP (OpenAPI docs at /docs) with a trained model."""
     try:
-        app = build_app(store=store, model=model, api_keys=api_keys, workers=workers)
+        app = build_app(store=store, model=model, api_keys=api_keys, workers=workers, ranker=ranker)
     except ShopmindError as exc:
         err.print(f"[bold red]error:[/] {exc}", highlight=False)
         raise typer.Exit(2) from None
@@ -85,7 +87,7 @@ def serve(
 
 
 def build_app(store: str | None = None, model: str | None = None, api_keys: str | None = None,
-              workers: int = 1) -> FastAPI:
+              workers: int = 1, ranker: str | None = None) -> FastAPI:
     """The app ``serve`` runs: open the store, load the model, build the live state (raises
     :class:`ShopmindError` with a one-line message on a user mistake)."""
     if workers != 1:
@@ -104,6 +106,8 @@ def build_app(store: str | None = None, model: str | None = None, api_keys: str 
     st = open_store(settings.store)
     try:
         service = RecommendationService.open(st, recommender, source=str(path))
+        if ranker:
+            service.set_ranker(Path(ranker).expanduser())
     except BaseException:
         st.close()
         raise

@@ -220,6 +220,7 @@ class SequentialRecommender(Recommender):
     eval_every: int
     patience: int
     eval_users: int
+    auto_valid: int
     seed: int
     device: str
     num_threads: int | None
@@ -253,6 +254,7 @@ class SequentialRecommender(Recommender):
         check_int(name, "eval_every", self.eval_every, low=1)
         check_int(name, "patience", self.patience, low=0)
         check_int(name, "eval_users", self.eval_users, low=0)
+        check_int(name, "auto_valid", self.auto_valid, low=0)
         check_int(name, "seed", self.seed, low=0)
         check_param(name, "device", self.device, self.device in ("cpu", "cuda", "auto"),
                     "'cpu', 'cuda' or 'auto'")
@@ -278,7 +280,7 @@ class SequentialRecommender(Recommender):
           ml-100k, ~1.1k training windows, need the extra updates: 9 steps/epoch under-trained).
         """
         self.loss_ = self.loss if self.loss != "auto" else ("ce" if n_items <= AUTO_CE_MAX_ITEMS else "sce")
-        self.batch_size_ = (self.batch_size if self.batch_size != "auto"
+        self.batch_size_ = (int(self.batch_size) if self.batch_size != "auto"
                             else int(np.clip(n_windows // 32, 16, 128)))
         # shared negatives are cheap (one [N, k] product); per-position ones cost N x k x d
         self.n_negatives_ = self.n_negatives or (2048 if self.loss_ == "sce" else 256)
@@ -299,6 +301,12 @@ class SequentialRecommender(Recommender):
             self._fit_torch(train, valid)
 
     def _fit_torch(self, train: Interactions, valid: Interactions | None) -> None:
+        full = train
+        if (valid is None or len(valid) == 0) and self.patience and self.auto_valid:
+            train, valid = _carve_validation(full, self.auto_valid, np.random.default_rng(self.seed))
+            if valid is not None:
+                logger.info("%s: early stopping on the last interaction of %d training users held out",
+                            type(self).__name__, len(valid))
         n_items = train.n_items
         # event types (optional), as dense ids + 1
         self.event_vocab_: list[str] = []
@@ -323,6 +331,8 @@ class SequentialRecommender(Recommender):
         self.nets_: list[SequenceNet] = []
         self.best_epochs_: list[int] = []
         self.best_valid_ndcgs_: list[float] = []
+        if train is not full:  # scoring/validation read the reduced histories while training
+            self.seen_ = train.to_csr(weighted=False)
         for member in range(self.n_models):
             self._train_member(train, valid, data, member)
         if valid is not None and len(valid) and self.n_models > 1:
@@ -332,6 +342,15 @@ class SequentialRecommender(Recommender):
             logger.info("%s ensemble of %d: valid ndcg@10 %.4f hr@10 %.4f", type(self).__name__, self.n_models,
                         ndcg, hr)
             self.history_.append({"member": -1, "valid_ndcg@10": ndcg, "valid_hr@10": hr})
+        if train is not full:  # recommend from the complete histories
+            full_flat = full.item.astype(np.int64)
+            full_events = None
+            if events_flat is not None:
+                full_events = pd.Categorical(pd.Series(full.event_type).astype(str),
+                                             categories=self.event_vocab_).codes.astype(np.int64)
+            self.seq_indptr_, self.seq_items_, self.seq_events_ = _tail(full.indptr, full_flat, full_events,
+                                                                        self.max_len)
+            self.seen_ = full.to_csr(weighted=False)
 
     def _train_member(self, train: Interactions, valid: Interactions | None, data: _TrainData,
                       member: int) -> None:
@@ -533,6 +552,20 @@ class _TrainData(NamedTuple):
     events: np.ndarray | None
     starts: np.ndarray
     ends: np.ndarray
+
+
+def _carve_validation(data: Interactions, n_users: int,
+                      rng: np.random.Generator) -> tuple[Interactions, Interactions | None]:
+    """Hold out the last interaction of up to ``n_users`` users with 3+ interactions (for early stopping
+    when no validation split is given); returns ``(rest, held_out)``, or ``(data, None)`` if too few."""
+    p = data.indptr
+    eligible = np.flatnonzero(np.diff(p) >= 3)
+    if len(eligible) < 10:
+        return data, None
+    pick = np.sort(rng.choice(eligible, min(n_users, len(eligible)), replace=False))
+    held = np.zeros(len(data), dtype=bool)
+    held[p[pick + 1] - 1] = True
+    return data.take(~held), data.take(held)
 
 
 def _tail(indptr: np.ndarray, flat: np.ndarray, events: np.ndarray | None,

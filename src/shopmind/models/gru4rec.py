@@ -76,6 +76,7 @@ class GRU4Rec(SequentialRecommender):
         eval_every: int = 5,
         patience: int = 0,
         eval_users: int = 0,
+        auto_valid: int = 2000,
         seed: int = 0,
         device: str = "cpu",
         num_threads: int | None = None,
@@ -101,6 +102,7 @@ class GRU4Rec(SequentialRecommender):
         self.eval_every = eval_every
         self.patience = patience
         self.eval_users = eval_users
+        self.auto_valid = auto_valid
         self.seed = seed
         self.device = device
         self.num_threads = num_threads

@@ -114,6 +114,9 @@ class SASRec(SequentialRecommender):
     eval_every, patience, eval_users : with ``valid`` given to ``fit``, validation NDCG@10 every
         ``eval_every`` epochs on ``eval_users`` sampled users (0 = all); stop after ``patience`` evaluations
         without improvement (0 = never) and keep the best weights.
+    auto_valid : with no ``valid`` given (and ``patience`` > 0), hold out the last interaction of this many
+        training users for early stopping (0 = train all ``epochs``); recommendations still read the
+        complete histories.
     seed, device, num_threads : reproducibility, ``"cpu" | "cuda" | "auto"``, torch threads (None = all cores).
     """
 
@@ -143,6 +146,7 @@ class SASRec(SequentialRecommender):
         eval_every: int = 5,
         patience: int = 4,
         eval_users: int = 0,
+        auto_valid: int = 2000,
         seed: int = 0,
         device: str = "cpu",
         num_threads: int | None = None,
@@ -171,6 +175,7 @@ class SASRec(SequentialRecommender):
         self.eval_every = eval_every
         self.patience = patience
         self.eval_users = eval_users
+        self.auto_valid = auto_valid
         self.seed = seed
         self.device = device
         self.num_threads = num_threads

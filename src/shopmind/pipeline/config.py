@@ -36,4 +36,8 @@ class PipelineConfig:
     #: Event ids remembered to keep live counters idempotent across retried batches.
     remembered_event_ids: int = 500_000
     models_kept: int = 5
+    #: With a CTR ranker loaded: how many of the best merged candidates it scores, and the share of its
+    #: (rescaled) probability in their final score (the rest is the merged candidate score).
+    rank_candidates: int = 200
+    ranker_weight: float = 0.5
     seed: int | None = None

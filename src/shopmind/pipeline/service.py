@@ -58,6 +58,8 @@ class RecommendationService:
         self.exploration = ExplorationPool(min_impressions=self.config.min_impressions)
         self.rng = np.random.default_rng(self.config.seed)
         self._newest_cache: tuple[int, np.ndarray] = (-1, np.empty(0, np.int64))
+        #: Optional CTR ranker (:mod:`shopmind.ranking`) applied to the merged candidates of personal lists.
+        self.ranker: Any = None
 
     @classmethod
     def open(cls, store: Store, model: Recommender | None = None, *, config: PipelineConfig | None = None,
@@ -85,6 +87,28 @@ class RecommendationService:
         """Load a model artifact written by ``Recommender.save`` and swap it in."""
         model = Recommender.load(path)
         return self.swap_model(model, source=str(path), version=version)
+
+    def set_ranker(self, ranker: Any, *, source: str = "memory") -> dict[str, Any] | None:
+        """Use a fitted :class:`shopmind.ranking.Ranker` (or a path to its artifact) as the ranking stage of
+        personal recommendations; ``None`` removes it. Returns its description."""
+        from shopmind.ranking.models import Ranker
+        from shopmind.ranking.serving import RankerBundle
+
+        if ranker is None:
+            self.ranker = None
+            return None
+        if isinstance(ranker, (str, Path)):
+            source, ranker = str(ranker), Ranker.load(ranker)
+        bundle = RankerBundle(ranker, source)
+        self.ranker = bundle  # one reference swap: requests in flight keep the bundle they read
+        return bundle.info()
+
+    def _ranked(self, cands: Any, user_id: str | None, seen: np.ndarray, options: RerankOptions) -> Any:
+        bundle = self.ranker
+        if bundle is None:
+            return cands
+        return bundle.rank(cands, self.state.catalog, self.state.signals, user_id, seen, options.context,
+                           self.config.rank_candidates, self.config.ranker_weight)
 
     def rollback(self) -> dict[str, Any]:
         return self.versions.rollback().info()
@@ -200,7 +224,8 @@ class RecommendationService:
         seen = ctx.seen if options.filter_seen else np.empty(0, np.int64)
         here_arr = np.array([here] if here >= 0 else [], dtype=np.int64)
         excluded = self._excluded(options, seen, ctx.purchased, here_arr)
-        slots = rerank(merger.merge(), options, n + offset, self._inputs(bundle, excluded, options))
+        cands = self._ranked(merger.merge(), str(user_id), ctx.seen, options)
+        slots = rerank(cands, options, n + offset, self._inputs(bundle, excluded, options))
         return self._respond(slots, user_id=str(user_id), bundle=bundle, offset=offset,
                              anchor_kinds=dict(anchors), cold=user < 0)
 
@@ -219,7 +244,8 @@ class RecommendationService:
         self._anchored(merger, anchors, bundle)
         self._general_sources(merger)
         excluded = self._excluded(options, np.array(recent, dtype=np.int64))
-        slots = rerank(merger.merge(), options, n + offset, self._inputs(bundle, excluded, options))
+        cands = self._ranked(merger.merge(), None, np.array(recent, dtype=np.int64), options)
+        slots = rerank(cands, options, n + offset, self._inputs(bundle, excluded, options))
         return self._respond(slots, user_id=None, bundle=bundle, offset=offset, anchor_kinds=dict(anchors),
                              cold=not anchors, extra={"unknown_item_ids": unknown})
 
@@ -318,5 +344,7 @@ class RecommendationService:
     # ------------------------------------------------------------------ status
     def status(self) -> dict[str, Any]:
         bundle = self.versions.active
-        return {"model": bundle.info() if bundle else None, "catalog_items": len(self.state.catalog),
+        ranker = self.ranker
+        return {"model": bundle.info() if bundle else None, "ranker": ranker.info() if ranker else None,
+                "catalog_items": len(self.state.catalog),
                 "live_sessions": len(self.state.sessions), "event_clock": self.state.signals.clock}
