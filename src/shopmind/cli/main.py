@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -315,6 +316,44 @@ def demo(
     from shopmind.demo import run_demo
 
     run_demo(console, Settings.from_env(home=home) if home else Settings.from_env(), quick=quick)
+
+
+@app.command("bench-serve")
+@_guard
+def bench_serve(
+    items: Annotated[int, typer.Option(help="Catalog size.")] = 100_000,
+    users: Annotated[int, typer.Option(help="Shoppers with histories.")] = 20_000,
+    rps: Annotated[float, typer.Option(help="Request rate of the latency phase.")] = 200.0,
+    duration: Annotated[float, typer.Option(help="Seconds of the latency phase.")] = 60.0,
+    ingest_seconds: Annotated[float, typer.Option(help="Seconds of the ingestion phase.")] = 10.0,
+    vectors: Annotated[int, typer.Option(help="Item vectors of the retrieval phase.")] = 1_000_000,
+    phases: Annotated[str, typer.Option(help="Comma-separated: latency, realtime, ingestion, retrieval.")]
+        = "latency,realtime,ingestion,retrieval",
+    out: Annotated[Path | None, typer.Option(help="Write the results JSON here.")] = None,
+    work_dir: Annotated[Path | None, typer.Option(help="Keep the store, model and server logs here.")] = None,
+) -> None:
+    """Serving benchmarks (BENCHMARKS.md section 2): the real server on loopback under an open-loop load
+    generator - /recommendations latency, event-to-recommendation time, ingestion throughput and kill -9
+    durability, top-10 retrieval against the brute-force floor."""
+    from shopmind.errors import ParameterError
+    from shopmind.servebench import ServeBenchConfig, run_serve_bench, save, verdicts
+
+    wanted = tuple(p.strip() for p in phases.split(",") if p.strip())
+    allowed = ("latency", "realtime", "ingestion", "retrieval")
+    if not wanted or any(p not in allowed for p in wanted):
+        raise ParameterError("bench-serve", "--phases", phases, f"comma-separated names from {list(allowed)}")
+    cfg = ServeBenchConfig(items=items, users=users, rps=rps, duration=duration, ingest_seconds=ingest_seconds,
+                           vectors=vectors, work_dir=work_dir)
+    res = run_serve_bench(cfg, say=lambda m: console.print(f"[dim]{m}[/]"), phases=wanted)
+    table = Table(title=f"serving: {items:,}-item catalog, {users:,} users (loopback, {os.cpu_count()} CPUs)")
+    for col in ("measure", "value", "target", "met"):
+        table.add_column(col)
+    for name, value, target, ok in verdicts(res):
+        table.add_row(name, value, target, "[green]yes[/]" if ok else "[red]no[/]")
+    console.print(table)
+    if out:
+        save(res, out)
+        console.print(f"results: {out}")
 
 
 def _register_subcommands() -> None:

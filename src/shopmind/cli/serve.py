@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -82,7 +83,11 @@ def serve(
         err.print(f"[bold red]error:[/] {exc}", highlight=False)
         raise typer.Exit(2) from None
     import uvicorn
+    from threadpoolctl import threadpool_limits
 
+    # One BLAS thread per request: requests run concurrently, and on a small machine a multi-threaded
+    # matrix-vector product fights the other requests (and the event loop) for the cores.
+    threadpool_limits(limits=int(os.environ.get("SHOPMIND_SERVE_BLAS_THREADS", "1")))
     uvicorn.run(app, host=host, port=port, log_level=log_level, workers=1)
 
 

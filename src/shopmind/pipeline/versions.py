@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from shopmind.errors import ShopmindError
-from shopmind.models.base import Recommender, mask_seen, top_k
+from shopmind.models.base import Recommender, top_k
 from shopmind.pipeline.catalog import Catalog
 
 logger = logging.getLogger(__name__)
@@ -84,10 +84,14 @@ class ModelBundle:
         scores instead of the whole catalog, and zero-score filler is not proposed at all.
         """
         scores = self.model.score(np.array([user], dtype=np.int64))[0].astype(np.float32, copy=True)
-        mask_seen(scores[None, :], self.model.seen_, np.array([user]))
+        seen = self.model.seen_
+        scores[seen.indices[seen.indptr[user]:seen.indptr[user + 1]]] = -np.inf
+        nonzero = np.count_nonzero(scores)
+        if nonzero > len(scores) // 4:  # dense scores (factor models): one partial sort over the catalog
+            pos, top = top_k(scores[None, :], min(k, len(scores)))
+            ok = (pos[0] >= 0) & np.isfinite(top[0])
+            return self.m2c[pos[0][ok]], top[0][ok].astype(np.float64)
         pool = np.flatnonzero((scores != 0) & np.isfinite(scores))
-        if len(pool) > len(scores) // 4:
-            pool = np.flatnonzero(np.isfinite(scores))
         if len(pool) == 0:
             return np.empty(0, np.int64), np.empty(0, np.float64)
         pos, top = top_k(scores[pool][None, :], min(k, len(pool)))
