@@ -307,7 +307,7 @@ def retrieval_bench(n: int, dim: int, seed: int = 0, single: int = 30, batched: 
 
     # exactness: the same top-10 sets as the floor
     same = all(set(a.tolist()) == set(b.tolist()) for a, b in zip(ours(q[:8]), floor(q[:8]), strict=True))
-    out = {"vectors": n, "dim": dim, "exact_match": same}
+    out: dict[str, Any] = {"vectors": n, "dim": dim, "exact_match": same}
     for label, chunk, total in (("single", 1, single), ("batched", 16, batched)):
         f = timed(floor, chunk, total)
         o = timed(ours, chunk, total)
