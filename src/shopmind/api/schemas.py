@@ -190,6 +190,11 @@ class ModelActivateIn(_Strict):
     version: str = Field(min_length=1)
 
 
+class RetrainIn(_Strict):
+    model: str = Field(default="als", min_length=1, max_length=50, description="A model name (`shopmind models`).")
+    params: dict[str, Any] = Field(default_factory=dict, description="Hyperparameters, e.g. {\"factors\": 64}.")
+
+
 class ModelReloadIn(_Strict):
     name: str = Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_.\-]+$",
                       description="Artifact directory under $SHOPMIND_HOME/models.")

@@ -74,11 +74,16 @@ def serve(
     workers: Annotated[int, typer.Option(help="Worker processes (1: live session state is per process).")] = 1,
     ranker: Annotated[str | None, typer.Option("--ranker", help="CTR ranker artifact from `shopmind ctr train` "
                                                "for the ranking stage (default: none).")] = None,
+    retrain_every: Annotated[float, typer.Option("--retrain-every", help="Retrain in the background every N "
+                                                 "seconds and swap the new version in (0: only on "
+                                                 "POST /models/retrain).")] = 0.0,
+    retrain_model: Annotated[str, typer.Option("--retrain-model", help="Model the timer retrains.")] = "als",
     log_level: Annotated[str, typer.Option(help="Server log level.")] = "info",
 ) -> None:
     """Serve recommendations over HTTP (OpenAPI docs at /docs) with a trained model."""
     try:
-        app = build_app(store=store, model=model, api_keys=api_keys, workers=workers, ranker=ranker)
+        app = build_app(store=store, model=model, api_keys=api_keys, workers=workers, ranker=ranker,
+                        retrain_every=retrain_every, retrain_model=retrain_model)
     except ShopmindError as exc:
         err.print(f"[bold red]error:[/] {exc}", highlight=False)
         raise typer.Exit(2) from None
@@ -92,7 +97,8 @@ def serve(
 
 
 def build_app(store: str | None = None, model: str | None = None, api_keys: str | None = None,
-              workers: int = 1, ranker: str | None = None) -> FastAPI:
+              workers: int = 1, ranker: str | None = None, retrain_every: float = 0.0,
+              retrain_model: str = "als") -> FastAPI:
     """The app ``serve`` runs: open the store, load the model, build the live state (raises
     :class:`ShopmindError` with a one-line message on a user mistake)."""
     if workers != 1:
@@ -113,6 +119,13 @@ def build_app(store: str | None = None, model: str | None = None, api_keys: str 
         service = RecommendationService.open(st, recommender, source=str(path))
         if ranker:
             service.set_ranker(Path(ranker).expanduser())
+        if retrain_every > 0:
+            from shopmind.models import create
+            from shopmind.pipeline.retrain import Retrainer
+
+            create(retrain_model)._validate_params()  # a bad model name fails now, not at the first tick
+            service.retrainer = Retrainer(service, settings.models_dir)
+            service.retrainer.every(retrain_every, retrain_model)
     except BaseException:
         st.close()
         raise

@@ -60,6 +60,8 @@ class RecommendationService:
         self._newest_cache: tuple[int, np.ndarray] = (-1, np.empty(0, np.int64))
         #: Optional CTR ranker (:mod:`shopmind.ranking`) applied to the merged candidates of personal lists.
         self.ranker: Any = None
+        #: Background retraining (:class:`shopmind.pipeline.retrain.Retrainer`), created on first use.
+        self.retrainer: Any = None
 
     @classmethod
     def open(cls, store: Store, model: Recommender | None = None, *, config: PipelineConfig | None = None,

@@ -11,7 +11,7 @@ from shopmind.api.deps import READ, WRITE, get_metrics, get_service, get_setting
 from shopmind.api.errors import ApiError
 from shopmind.api.metrics import CONTENT_TYPE, Metrics
 from shopmind.api.routes.common import ERRORS
-from shopmind.api.schemas import ModelActivateIn, ModelOut, ModelReloadIn
+from shopmind.api.schemas import ModelActivateIn, ModelOut, ModelReloadIn, RetrainIn
 from shopmind.api.settings import ApiSettings
 from shopmind.errors import ShopmindError, StoreError
 from shopmind.pipeline.service import RecommendationService
@@ -83,3 +83,49 @@ def reload(body: ModelReloadIn, service: Service,
         return service.load_model(path)
     except ShopmindError as exc:
         raise ApiError(422, str(exc), field="name") from None
+
+
+def _retrainer(service: RecommendationService, settings: ApiSettings) -> Any:
+    from shopmind.pipeline.retrain import Retrainer
+
+    if service.retrainer is None:
+        service.retrainer = Retrainer(service, settings.models_dir)
+    return service.retrainer
+
+
+@router.post("/models/retrain", status_code=202, dependencies=WRITE, tags=["models"])
+def retrain(body: RetrainIn, service: Service,
+            settings: Annotated[ApiSettings, Depends(get_settings)]) -> dict[str, Any]:
+    """Train a new version of `model` on everything in the store, in the background; when it is done it
+    is saved (under the models directory) and swapped in atomically. Poll `GET /models/retrain/{job_id}`.
+    409 while another retrain runs; 422 for an unknown model or a bad parameter."""
+    from shopmind.errors import ParameterError
+
+    try:
+        return _retrainer(service, settings).start(body.model, body.params).info()
+    except ParameterError as exc:
+        raise ApiError(422, str(exc), field="params" if body.model in _model_names() else "model") from None
+    except ShopmindError as exc:
+        raise ApiError(409, str(exc)) from None
+
+
+def _model_names() -> list[str]:
+    from shopmind.models import available
+
+    return list(available())
+
+
+@router.get("/models/retrain", dependencies=READ, tags=["models"])
+def retrain_jobs(service: Service, settings: Annotated[ApiSettings, Depends(get_settings)]) -> list[dict[str, Any]]:
+    """Retrain jobs, newest first."""
+    return _retrainer(service, settings).list()
+
+
+@router.get("/models/retrain/{job_id}", dependencies=READ, tags=["models"], responses={404: {}})
+def retrain_job(job_id: str, service: Service,
+                settings: Annotated[ApiSettings, Depends(get_settings)]) -> dict[str, Any]:
+    """One retrain job: state (queued, running, done, failed), timings, new version, error."""
+    job = _retrainer(service, settings).get(job_id)
+    if job is None:
+        raise ApiError(404, f"no retrain job {job_id!r}", field="job_id")
+    return job.info()
