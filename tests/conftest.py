@@ -12,6 +12,15 @@ import pytest
 from shopmind.data import Interactions
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Keep the text-embedding cache of the tests out of the user's home."""
+    import os
+    import tempfile
+
+    cache = Path(tempfile.mkdtemp(prefix="shopmind-test-cache-")) / "embeddings.db"
+    os.environ["SHOPMIND_EMBEDDING_CACHE"] = f"sqlite:///{cache}"
+
+
 def make_block_data(n_users: int = 60, n_items: int = 40, per_user: int = 12, seed: int = 0) -> Interactions:
     """Two taste groups: even users mostly like items of group A (first half), odd users group B.
     Within a group, users walk items in a cyclic order so that sequences are predictable too."""

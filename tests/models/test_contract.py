@@ -16,6 +16,7 @@ FAST_PARAMS: dict[str, dict[str, object]] = {
     "bpr": {"factors": 8, "iterations": 20},
     "mf": {"factors": 8, "epochs": 5},
     "hybrid": {},
+    "coldstart": {"base": "als:factors=8:iterations=5", "encoder": "hashing"},
 }
 
 

@@ -252,3 +252,23 @@ def test_load_interactions_keeps_whole_catalog(store: Store) -> None:
     assert len(core) == 4 and core.items == inter.items
     assert sorted(core.users.raws(np.unique(core.user))) == ["u1", "u2"]
     assert load_sequences(store) == {"u1": ["a", "b"], "u2": ["a", "b"], "u3": ["a", "c"]}
+
+
+# ---------------------------------------------------------------------------------------------- embeddings
+def test_embedding_cache_round_trip_replace_and_isolation_by_model(store: Store, store_url: str) -> None:
+    a, b = np.arange(4, dtype=np.float32), np.ones(4, dtype=np.float32)
+    assert store.get_embeddings("enc", ["k1", "k2"]) == {}
+    assert store.put_embeddings("enc", {"k1": a, "k2": b}) == 2
+    got = store.get_embeddings("enc", ["k1", "k2", "k3", "k1"])
+    assert set(got) == {"k1", "k2"} and got["k1"].dtype == np.float32
+    np.testing.assert_array_equal(got["k1"], a)
+    assert store.get_embeddings("other", ["k1"]) == {}  # keyed by model too
+    store.put_embeddings("enc", {"k1": b})  # replaced, not duplicated
+    np.testing.assert_array_equal(store.get_embeddings("enc", ["k1"])["k1"], b)
+    keys = [f"x{i}" for i in range(2000)]  # more keys than one SQL statement takes
+    store.put_embeddings("enc", {k: np.full(2, i, np.float32) for i, k in enumerate(keys)})
+    many = store.get_embeddings("enc", keys)
+    assert len(many) == 2000 and many["x1999"][0] == 1999
+    store.close()
+    with open_store(store_url) as again:
+        np.testing.assert_array_equal(again.get_embeddings("enc", ["k2"])["k2"], b)

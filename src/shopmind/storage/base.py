@@ -6,7 +6,8 @@ uses (the training export needs :class:`EventLog` and the two entity stores, the
 
 - :class:`ItemStore` / :class:`UserStore`: the catalog and the shoppers, upserted by id;
 - :class:`EventLog`: behaviour events, append-only, deduplicated, read back in arrival order;
-- :class:`ImportLog`: quarantined rows and one report per import.
+- :class:`ImportLog`: quarantined rows and one report per import;
+- :class:`EmbeddingCache`: text embeddings by encoder and text hash.
 
 :class:`Store` is all of them plus ``counts`` and ``close``. Backends live in
 :mod:`shopmind.storage.sqlite` and :mod:`shopmind.storage.postgres`; open one with
@@ -28,6 +29,7 @@ from dataclasses import asdict, dataclass
 from types import TracebackType
 from typing import Any, Protocol, Self, TypeAlias, runtime_checkable
 
+import numpy as np
 import pandas as pd
 
 from shopmind.data.loaders.base import Reject
@@ -159,7 +161,21 @@ class ImportLog(Protocol):
 
 
 @runtime_checkable
-class Store(ItemStore, UserStore, EventLog, ImportLog, Protocol):
+class EmbeddingCache(Protocol):
+    """Text embeddings by (encoder model name, key); the key is a hash of the text (see
+    :func:`shopmind.text.cache.text_key`), so an unchanged text is never encoded twice."""
+
+    def get_embeddings(self, model: str, keys: Sequence[str]) -> dict[str, np.ndarray]:
+        """The cached float32 vectors of those ``keys`` that are present."""
+        ...
+
+    def put_embeddings(self, model: str, vectors: Mapping[str, np.ndarray]) -> int:
+        """Store (or replace) vectors by key; returns how many were written."""
+        ...
+
+
+@runtime_checkable
+class Store(ItemStore, UserStore, EventLog, ImportLog, EmbeddingCache, Protocol):
     """Everything shopmind keeps: catalog, users, events, quarantine and import log.
 
     >>> from shopmind.storage import open_store

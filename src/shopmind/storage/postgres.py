@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+import numpy as np
 import pandas as pd
 import psycopg
 from psycopg import sql
@@ -71,6 +72,9 @@ CREATE TABLE IF NOT EXISTS imports (
     seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     import_id text NOT NULL UNIQUE,
     report jsonb NOT NULL
+);
+CREATE TABLE IF NOT EXISTS embeddings (
+    model text NOT NULL, key text NOT NULL, vec bytea NOT NULL, PRIMARY KEY (model, key)
 );
 """
 
@@ -267,6 +271,24 @@ class PostgresStore(ContextManagedStore):
 
     def list_imports(self) -> list[dict[str, Any]]:
         return rec.decode_json([r[0] for r in self._read("SELECT report FROM imports ORDER BY seq")])
+
+    # ------------------------------------------------------------------ embedding cache
+    def get_embeddings(self, model: str, keys: Sequence[str]) -> dict[str, np.ndarray]:
+        keys = list(dict.fromkeys(str(k) for k in keys))
+        if not keys:
+            return {}
+        rows = self._read("SELECT key, vec FROM embeddings WHERE model = %s AND key = ANY(%s)", (str(model), keys))
+        return {k: np.frombuffer(bytes(v), dtype=np.float32).copy() for k, v in rows}
+
+    def put_embeddings(self, model: str, vectors: Mapping[str, np.ndarray]) -> int:
+        rows = [(str(model), str(k), np.ascontiguousarray(v, dtype=np.float32).tobytes())
+                for k, v in vectors.items()]
+        if not rows:
+            return 0
+        with self._write(f"caching {len(rows)} embeddings") as cur:
+            cur.executemany("INSERT INTO embeddings (model, key, vec) VALUES (%s, %s, %s) "
+                            "ON CONFLICT (model, key) DO UPDATE SET vec = excluded.vec", rows)
+        return len(rows)
 
     # ------------------------------------------------------------------ the rest
     def counts(self) -> dict[str, int]:

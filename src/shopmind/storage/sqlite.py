@@ -13,11 +13,12 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from shopmind.data.loaders.base import Reject
@@ -67,6 +68,9 @@ CREATE TABLE IF NOT EXISTS imports (
     import_id TEXT NOT NULL UNIQUE,
     report TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS embeddings (
+    model TEXT NOT NULL, key TEXT NOT NULL, vec BLOB NOT NULL, PRIMARY KEY (model, key)
+) WITHOUT ROWID;
 """
 
 
@@ -226,6 +230,26 @@ class SQLiteStore(ContextManagedStore):
     def events_frame(self) -> pd.DataFrame:
         with rec.paused_gc():
             return rec.decode_events(self._read(_SELECT_EVENTS))
+
+    # ------------------------------------------------------------------ embedding cache
+    def get_embeddings(self, model: str, keys: Sequence[str]) -> dict[str, np.ndarray]:
+        out: dict[str, np.ndarray] = {}
+        keys = list(dict.fromkeys(str(k) for k in keys))
+        for s in range(0, len(keys), 900):
+            chunk = keys[s:s + 900]
+            rows = self._read(f"SELECT key, vec FROM embeddings WHERE model = ? AND key IN "
+                              f"({', '.join('?' * len(chunk))})", (str(model), *chunk))
+            out.update({k: np.frombuffer(v, dtype=np.float32).copy() for k, v in rows})
+        return out
+
+    def put_embeddings(self, model: str, vectors: Mapping[str, np.ndarray]) -> int:
+        rows = [(str(model), str(k), np.ascontiguousarray(v, dtype=np.float32).tobytes())
+                for k, v in vectors.items()]
+        if not rows:
+            return 0
+        with self._write(f"caching {len(rows)} embeddings") as cur:
+            cur.executemany("INSERT OR REPLACE INTO embeddings (model, key, vec) VALUES (?, ?, ?)", rows)
+        return len(rows)
 
     # ------------------------------------------------------------------ quarantine and import log
     def add_rejects(self, import_id: str, rejects: Iterable[Reject | Mapping[str, Any]]) -> int:

