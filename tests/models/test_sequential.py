@@ -94,6 +94,23 @@ def test_without_validation_it_holds_out_last_items_and_still_recommends_from_fu
     assert not [h for h in off.history_ if "valid_ndcg@10" in h] and len(off.history_) == 3
 
 
+def test_text_initialised_item_embeddings_start_from_the_item_text(cyclic):
+    m = SASRec(**{**TINY, "epochs": 1, "text_init": "hashing"})
+    m._validate_params()
+    init = m._initial_item_embeddings(cyclic)
+    assert init.shape == (cyclic.n_items, TINY["d"])
+    assert init.std() == pytest.approx(TINY["d"] ** -0.5, rel=0.2)
+    titles = cyclic.item_meta.set_index(cyclic.item_meta.index)["title"]
+    same = [i for i in range(cyclic.n_items) if titles.get(i) == titles.get(0)][1:]
+    other = [i for i in range(cyclic.n_items) if titles.get(i) != titles.get(0)]
+    cos = init @ init[0] / (np.linalg.norm(init, axis=1) * np.linalg.norm(init[0]))
+    assert cos[same].mean() > cos[other].mean() + 0.2  # same title text -> nearby starting points
+    fitted = SASRec(**{**TINY, "epochs": 2, "text_init": "hashing"}).fit(cyclic)
+    assert fitted.item_vectors().shape == (cyclic.n_items, TINY["d"])
+    with pytest.raises(ParameterError, match="text_init"):
+        SASRec(text_init="glove").fit(cyclic)
+
+
 def test_ensemble_averages_members(cyclic):
     m = GRU4Rec(**{**TINY, "epochs": 2, "n_models": 2}).fit(cyclic)
     assert len(m.nets_) == 2

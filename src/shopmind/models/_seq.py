@@ -221,6 +221,7 @@ class SequentialRecommender(Recommender):
     patience: int
     eval_users: int
     auto_valid: int
+    text_init: str | None
     seed: int
     device: str
     num_threads: int | None
@@ -255,6 +256,10 @@ class SequentialRecommender(Recommender):
         check_int(name, "patience", self.patience, low=0)
         check_int(name, "eval_users", self.eval_users, low=0)
         check_int(name, "auto_valid", self.auto_valid, low=0)
+        from shopmind.text.encoders import ENCODERS
+
+        check_param(name, "text_init", self.text_init, self.text_init is None or self.text_init in ENCODERS,
+                    f"None or an encoder from {list(ENCODERS)}")
         check_int(name, "seed", self.seed, low=0)
         check_param(name, "device", self.device, self.device in ("cpu", "cuda", "auto"),
                     "'cpu', 'cuda' or 'auto'")
@@ -290,9 +295,25 @@ class SequentialRecommender(Recommender):
         raise NotImplementedError
 
     def _initial_item_embeddings(self, train: Interactions) -> np.ndarray | None:
-        """Hook: an ``[n_items, d]`` matrix to initialise the item id embeddings with (e.g. projected text
-        embeddings of the titles); None keeps the random initialisation."""
-        return None
+        """With ``text_init`` (an encoder name): the items' text embeddings projected on their top ``d``
+        principal components and scaled like the random initialisation (std ``d ** -0.5``), so items
+        with similar text start close and rare items inherit what their text says; items without text
+        keep a random vector. None: random initialisation."""
+        if not self.text_init:
+            return None
+        from shopmind.models.coldstart import item_embeddings
+
+        emb, has_text = item_embeddings(train, str(self.text_init))
+        x = emb[has_text] - emb[has_text].mean(0)
+        _, _, vt = np.linalg.svd(x, full_matrices=False)
+        proj = x @ vt[: self.d].T
+        if proj.shape[1] < self.d:
+            proj = np.pad(proj, ((0, 0), (0, self.d - proj.shape[1])))
+        proj *= (self.d ** -0.5) / (proj.std() + 1e-12)
+        rng = np.random.default_rng(self.seed)
+        out = rng.normal(0.0, self.d ** -0.5, (train.n_items, self.d)).astype(np.float32)
+        out[has_text] = proj
+        return out
 
     # ------------------------------------------------------------------ fitting
     def _fit(self, train: Interactions, valid: Interactions | None) -> None:

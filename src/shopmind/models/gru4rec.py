@@ -77,6 +77,7 @@ class GRU4Rec(SequentialRecommender):
         patience: int = 0,
         eval_users: int = 0,
         auto_valid: int = 2000,
+        text_init: str | None = None,
         seed: int = 0,
         device: str = "cpu",
         num_threads: int | None = None,
@@ -103,6 +104,7 @@ class GRU4Rec(SequentialRecommender):
         self.patience = patience
         self.eval_users = eval_users
         self.auto_valid = auto_valid
+        self.text_init = text_init
         self.seed = seed
         self.device = device
         self.num_threads = num_threads

