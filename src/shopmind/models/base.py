@@ -152,6 +152,12 @@ class Recommender(ABC):
         ids, top = top_k(scores, N)
         return (ids[0], top[0]) if single else (ids, top)
 
+    def score_history(self, user_items: sp.csr_matrix) -> np.ndarray:
+        """Scores ``[B, n_items]`` for histories the model was not trained on (rows of item weights), e.g.
+        a new shopper's first events: no refit. Models that can answer override this."""
+        raise ShopmindError(f"{type(self).__name__} cannot score a history it was not trained on; use a model "
+                            "with fold-in (popular, itemknn, seqknn, ease, als, bpr, content, coldstart, hybrid)")
+
     def item_vectors(self) -> np.ndarray | None:
         """Item embedding matrix ``[n_items, d]`` when the model has one (used by ``similar_items``)."""
         return None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from shopmind.data.interactions import Interactions
@@ -61,6 +63,10 @@ class MostPopular(Recommender):
     def score(self, users: np.ndarray) -> np.ndarray:
         self._check_fitted()
         return np.broadcast_to(self.popularity_, (len(users), self.n_items_))
+
+    def score_history(self, user_items: Any) -> np.ndarray:
+        self._check_fitted()
+        return np.array(np.broadcast_to(self.popularity_, (user_items.shape[0], self.n_items_)))
 
     def explain(self, user: int, item: int) -> dict[str, object]:
         self._check_fitted()

@@ -120,6 +120,11 @@ class ColdStartFactors(Recommender):
             s[:, self.cold_] = self.user_factors_[np.asarray(users)] @ self.item_factors_[self.cold_].T
         return s.astype(np.float32, copy=False)
 
+    def score_history(self, user_items: Any) -> np.ndarray:
+        self._check_fitted()
+        vecs = np.atleast_2d(self.model_.fold_in(user_items))  # type: ignore[attr-defined]
+        return (vecs @ self.item_factors_.T).astype(np.float32)
+
     def item_vectors(self) -> np.ndarray | None:
         self._check_fitted()
         return self.item_factors_

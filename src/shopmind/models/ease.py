@@ -10,7 +10,10 @@ The item x item Gram matrix and its inverse are dense: memory grows as n_items^2
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+import scipy.sparse as sp
 from scipy.linalg import lapack
 
 from shopmind.data.interactions import Interactions
@@ -88,6 +91,10 @@ class EASE(Recommender):
     def score(self, users: np.ndarray) -> np.ndarray:
         self._check_fitted()
         return np.asarray(self.user_items_[np.asarray(users)] @ self.weights_, dtype=np.float32)
+
+    def score_history(self, user_items: Any) -> np.ndarray:
+        self._check_fitted()
+        return np.asarray(sp.csr_matrix(user_items, dtype=np.float32) @ self.weights_, dtype=np.float32)
 
     def similar_items(self, item: int, N: int = 10) -> tuple[np.ndarray, np.ndarray]:
         """Items that ``item`` most supports (largest B_ij)."""

@@ -70,6 +70,11 @@ class _FactorModel(Recommender):
         self._check_fitted()
         return (np.atleast_2d(user_vectors) @ self.item_factors_.T).astype(np.float32, copy=False)
 
+    def score_history(self, user_items: Any) -> np.ndarray:
+        """Scores of histories folded in (item factors fixed)."""
+        self._check_fitted()
+        return self.score_vectors(self._fold_in(self._history_rows(user_items)))
+
     def _history_rows(self, user_items: Any, n_rows: int | None = None) -> sp.csr_matrix:
         """Accept a CSR/array ``[n, n_items]`` of weights or a 1-d array of item indices (weight 1)."""
         if sp.issparse(user_items):

@@ -145,6 +145,14 @@ class Hybrid(Recommender):
                 out += w * _standardise(m.score(users))
         return out
 
+    def score_history(self, user_items: Any) -> np.ndarray:
+        self._check_fitted()
+        out = np.zeros((user_items.shape[0], self.n_items_), dtype=np.float32)
+        for w, m in zip(self.weights_, self.models_, strict=True):
+            if w > 0:
+                out += w * _standardise(m.score_history(user_items))
+        return out
+
     def explain(self, user: int, item: int) -> dict[str, Any] | None:
         self._check_fitted()
         parts = {}

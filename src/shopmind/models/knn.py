@@ -15,6 +15,8 @@ User-kNN scores sum_v s_uv r_vj over u's ``k`` nearest users v.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -167,6 +169,16 @@ class ItemKNN(_NeighbourhoodParams, Recommender):
     def score(self, users: np.ndarray) -> np.ndarray:
         self._check_fitted()
         hist = self.user_items_[np.asarray(users)]
+        scores = np.asarray((hist @ self.similarity_).todense(), dtype=np.float32)
+        support = None
+        if self.normalize == "neighbours":
+            support = np.asarray((hist.sign() @ self.similarity_).todense(), dtype=np.float32)
+        return _normalize_scores(scores, self.normalize, support)
+
+    def score_history(self, user_items: Any) -> np.ndarray:
+        """Item-kNN scores of given history rows (weights ``[B, n_items]``)."""
+        self._check_fitted()
+        hist = sp.csr_matrix(user_items, dtype=np.float32)
         scores = np.asarray((hist @ self.similarity_).todense(), dtype=np.float32)
         support = None
         if self.normalize == "neighbours":
