@@ -51,6 +51,7 @@ def run_model(name: str, params: Mapping[str, Any], split: Split, ks: Sequence[i
               validate: bool = False) -> ModelRun:
     """Fit ``name`` on train+valid and evaluate on test; with ``validate`` also report validation metrics
     (fit on train, rank the validation item)."""
+    label, name = name, model_name(name)
     valid_metrics: dict[str, float] = {}
     if validate:
         vm = create(name, **params)
@@ -62,7 +63,7 @@ def run_model(name: str, params: Mapping[str, Any], split: Split, ks: Sequence[i
     with measure() as usage:
         model.fit(full)
     res = evaluate(model, full, split.test, ks=tuple(ks))
-    return ModelRun(name, model.get_params(), res.metrics, usage.wall_seconds, usage.peak_rss_mb,
+    return ModelRun(label, model.get_params(), res.metrics, usage.wall_seconds, usage.peak_rss_mb,
                     res.eval_seconds, valid_metrics, res)
 
 
@@ -77,7 +78,7 @@ def run_bench(data: Interactions, models: Sequence[tuple[str, dict[str, Any]]], 
         if tune:
             from shopmind.models.tuning import tune as tune_model
 
-            best, _table = tune_model(name, split, n_trials=tune_trials, seed=seed, fixed=p)
+            best, _table = tune_model(model_name(name), split, n_trials=tune_trials, seed=seed, fixed=p)
             p.update(best)
             log.info("tuned %s on validation: %s", name, best)
         log.info("training %s %s", name, p)
@@ -121,8 +122,15 @@ def _git_commit() -> str | None:
     return out.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
 
 
+def model_name(label: str) -> str:
+    """The registered model of a bench label: ``"hybrid@text"`` -> ``"hybrid"`` (a ``@tag`` lets one run
+    bench the same model twice with different ``-p hybrid@text.NAME=VALUE`` parameters)."""
+    return label.split("@", 1)[0]
+
+
 def parse_models(spec: str, params: Sequence[str] = ()) -> list[tuple[str, dict[str, Any]]]:
-    """``"popular,itemknn"`` + ``["itemknn.k=50"]`` -> ``[("popular", {}), ("itemknn", {"k": 50})]``."""
+    """``"popular,itemknn"`` + ``["itemknn.k=50"]`` -> ``[("popular", {}), ("itemknn", {"k": 50})]``.
+    Labels may carry a tag (``itemknn@big``) to run one model with several parameter sets."""
     from shopmind.errors import ParameterError
 
     names = [m.strip() for m in spec.split(",") if m.strip()]

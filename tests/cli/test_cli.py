@@ -46,6 +46,16 @@ def test_bench_writes_results_json(home, tmp_path):
     assert "itemknn" in res.output
 
 
+def test_bench_runs_one_model_twice_with_tagged_parameters(home, tmp_path):
+    out = tmp_path / "r.json"
+    res = runner.invoke(app, ["bench", "--data", str(_sequence_file(tmp_path)), "--format", "sequence",
+                              "--models", "itemknn,itemknn@k2", "-p", "itemknn@k2.k=2", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    runs = {r["model"]: r for r in json.loads(out.read_text())["results"]}
+    assert set(runs) == {"itemknn", "itemknn@k2"}
+    assert runs["itemknn@k2"]["params"]["k"] == 2 and runs["itemknn"]["params"]["k"] != 2
+
+
 def test_bench_unknown_model_is_one_line_error(home, tmp_path):
     res = runner.invoke(app, ["bench", "--data", str(_sequence_file(tmp_path)), "--models", "nope"])
     assert res.exit_code == 2
