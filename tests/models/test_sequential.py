@@ -111,6 +111,19 @@ def test_text_initialised_item_embeddings_start_from_the_item_text(cyclic):
         SASRec(text_init="glove").fit(cyclic)
 
 
+def test_amp_auto_uses_bf16_only_where_it_is_native(cyclic, monkeypatch):
+    import shopmind.models._seq as seq
+
+    assert seq.bf16_is_fast("cuda") is True
+    monkeypatch.setattr(seq, "bf16_is_fast", lambda device: False)
+    assert SASRec(**{**TINY, "epochs": 1}).fit(cyclic).amp_ is False
+    monkeypatch.setattr(seq, "bf16_is_fast", lambda device: True)
+    assert SASRec(**{**TINY, "epochs": 1}).fit(cyclic).amp_ is True
+    assert SASRec(**{**TINY, "epochs": 1, "amp": False}).fit(cyclic).amp_ is False
+    with pytest.raises(ParameterError, match="amp"):
+        SASRec(amp="sometimes").fit(cyclic)
+
+
 def test_ensemble_averages_members(cyclic):
     m = GRU4Rec(**{**TINY, "epochs": 2, "n_models": 2}).fit(cyclic)
     assert len(m.nets_) == 2

@@ -211,7 +211,7 @@ class SequentialRecommender(Recommender):
     lr: float
     weight_decay: float
     warmup: float
-    amp: bool
+    amp: bool | str
     epochs: int
     n_models: int
     all_windows: bool
@@ -245,7 +245,7 @@ class SequentialRecommender(Recommender):
             check_int(name, "batch_size", self.batch_size, low=1)
         check_int(name, "epochs", self.epochs, low=1)
         check_int(name, "n_models", self.n_models, low=1)
-        check_param(name, "amp", self.amp, isinstance(self.amp, bool), "a bool")
+        check_param(name, "amp", self.amp, isinstance(self.amp, bool) or self.amp == "auto", "a bool or 'auto'")
         check_param(name, "all_windows", self.all_windows, isinstance(self.all_windows, bool), "a bool")
         feats = self._features()
         check_param(name, "item_features", self.item_features, all(f in ITEM_FEATURES for f in feats),
@@ -289,6 +289,7 @@ class SequentialRecommender(Recommender):
                             else int(np.clip(n_windows // 32, 16, 128)))
         # shared negatives are cheap (one [N, k] product); per-position ones cost N x k x d
         self.n_negatives_ = self.n_negatives or (2048 if self.loss_ == "sce" else 256)
+        self.amp_ = bool(self.amp) if self.amp != "auto" else bf16_is_fast(self.device_)
 
     # ------------------------------------------------------------------ network (subclass hook)
     def _build_net(self, table: ItemTable, n_event_types: int) -> SequenceNet:
@@ -416,7 +417,7 @@ class SequentialRecommender(Recommender):
                 ev = None
                 if events_flat is not None:
                     ev = torch.from_numpy(padded_windows(events_flat, starts[b], ends[b] - 1)).to(dev)
-                with _autocast(dev, self.amp):
+                with _autocast(dev, self.amp_):
                     loss, n = self._loss(net, inp, ev, tgt, n_items)
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
@@ -599,6 +600,19 @@ def _tail(indptr: np.ndarray, flat: np.ndarray, events: np.ndarray | None,
     idx = idx.astype(np.int64)
     new_ptr = np.concatenate([[0], np.cumsum(lens)]).astype(np.int64)
     return new_ptr, flat[idx].copy(), None if events is None else events[idx].copy()
+
+
+def bf16_is_fast(device: str) -> bool:
+    """bfloat16 autocast pays off on GPUs and on CPUs with native bf16 (AVX512-BF16 / AMX); elsewhere (e.g.
+    AVX2-only CPUs) oneDNN emulates it and a SASRec step measured 4-5x *slower* than float32."""
+    if device != "cpu":
+        return True
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            flags = next((line for line in fh if line.startswith("flags")), "")
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
 
 
 def _autocast(dev: torch.device, enabled: bool) -> contextlib.AbstractContextManager[Any]:

@@ -66,7 +66,7 @@ class GRU4Rec(SequentialRecommender):
         lr: float = 2e-3,
         weight_decay: float = 0.0,
         warmup: float = 0.02,
-        amp: bool = True,
+        amp: bool | str = "auto",
         batch_size: int | str = "auto",
         n_models: int = 1,
         epochs: int = 30,

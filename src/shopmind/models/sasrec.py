@@ -104,7 +104,8 @@ class SASRec(SequentialRecommender):
     label_smoothing : for ``"ce"``.
     lr, weight_decay, warmup, batch_size, epochs : AdamW, linear warmup (fraction of steps) then cosine
         decay over ``epochs``; ``batch_size="auto"`` gives about 32 steps per epoch within [16, 128].
-    amp : train in bfloat16 mixed precision (scoring stays float32).
+    amp : train in bfloat16 mixed precision (scoring stays float32); ``"auto"``: on GPUs and on CPUs
+        with native bf16 only (on AVX2-only CPUs bf16 is emulated and several times slower).
     n_models : ensemble size: members trained with seeds ``seed + 1000 k``, scores are the mean of their
         log-probabilities (training time grows linearly).
     all_windows : also train on the earlier ``max_len`` windows of long histories (else the last only).
@@ -138,7 +139,7 @@ class SASRec(SequentialRecommender):
         lr: float = 1e-3,
         weight_decay: float = 0.0,
         warmup: float = 0.02,
-        amp: bool = True,
+        amp: bool | str = "auto",
         batch_size: int | str = "auto",
         n_models: int = 1,
         epochs: int = 100,
