@@ -120,3 +120,45 @@ def test_user_mistakes_are_one_line_errors(env):
         res = runner.invoke(app, ["content", *args])
         assert res.exit_code == 2, (args, res.output)
         assert expected in res.output.replace("\n", "") and "Traceback" not in res.output, (args, res.output)
+
+
+def test_describe_with_an_openai_compatible_server(env, llm_server, monkeypatch):
+    monkeypatch.delenv("SHOPMIND_LLM_URL", raising=False)
+    monkeypatch.setenv("SHOPMIND_LLM_MODEL", "env-model")
+    item = env.items.iloc[0]
+    llm_server.reply(f"Here is the description:\n{item['brand']}, ¥{item['price']:.0f}.")
+    res = runner.invoke(content_app, ["describe", item["item_id"], "--no-points", "--json", "--backend", "openai",
+                                      "--llm-url", llm_server.url])
+    assert res.exit_code == 0, res.output
+    (doc,) = json.loads(res.output)
+    assert (doc["backend"], doc["model"], doc["prompt_version"]) == ("openai", "env-model", "llm-en@1")
+    assert doc["text"] == f"{item['brand']}, ¥{item['price']:.0f}." and not doc["fallback"]
+    assert llm_server.requests[0]["model"] == "env-model"
+    # the footer names the model; a server error falls back to templates and says why
+    llm_server.reply(llm_server.raw(503, "overloaded"))
+    res = runner.invoke(content_app, ["describe", item["item_id"], "--no-points", "--backend", "openai",
+                                      "--llm-url", llm_server.url, "--llm-model", "m2", "--lang", "zh"])
+    assert res.exit_code == 0, res.output
+    out = " ".join(res.output.split())
+    assert "template template-zh@1" in out and "fell back to templates after openai: error" in out
+    assert "HTTP 503" in out and llm_server.requests[-1]["model"] == "m2"
+
+
+def test_the_default_backend_stays_template(env, monkeypatch):
+    monkeypatch.setenv("SHOPMIND_LLM_URL", "http://127.0.0.1:9/v1")  # ignored unless --backend openai
+    res = runner.invoke(content_app, ["ad", env.items.iloc[2]["item_id"], "--variants", "1", "--json"])
+    assert res.exit_code == 0, res.output
+    (doc,) = json.loads(res.output)
+    assert doc["backend"] == "template" and doc["model"] is None and doc["trace"][0]["outcome"] == "ok"
+
+
+def test_backend_mistakes_are_one_line_errors(env, monkeypatch):
+    from shopmind.cli.main import app
+
+    monkeypatch.delenv("SHOPMIND_LLM_URL", raising=False)
+    item = env.items.iloc[0]["item_id"]
+    for args, expected in [(["describe", item, "--backend", "gpt"], "one of template, llama-cpp, openai"),
+                           (["describe", item, "--backend", "openai", "--llm-model", "m"], "SHOPMIND_LLM_URL")]:
+        res = runner.invoke(app, ["content", *args])
+        assert res.exit_code == 2, (args, res.output)
+        assert expected in res.output.replace("\n", "") and "Traceback" not in res.output, (args, res.output)

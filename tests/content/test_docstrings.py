@@ -8,7 +8,8 @@ import importlib
 import pytest
 
 MODULES = ["facts", "lexicon", "units", "claims", "grounding", "compliance", "request", "templates", "slots",
-           "backends", "reviews", "cache", "service", "slate", "packaged"]
+           "backends", "reviews", "cache", "service", "slate", "packaged", "prompt_book", "llm", "openai_compat",
+           "llamacpp", "gguf", "registry"]
 
 
 @pytest.mark.parametrize("name", MODULES)

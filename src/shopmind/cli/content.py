@@ -15,10 +15,13 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from shopmind.config import Settings
 from shopmind.content import ContentService, ContentType, GeneratedText, GroundingChecker, Review
+from shopmind.content.backends import Generator
+from shopmind.content.registry import BACKENDS, LLMSettings, make_generator
 from shopmind.content.service import ITEM_TYPES
 from shopmind.content.slate import similar_slate, user_history
 from shopmind.errors import DataError, ParameterError, ShopmindError, UnknownIdError
@@ -35,6 +38,16 @@ LengthOpt = Annotated[str, typer.Option("--length", help="short, medium or long.
 SeedOpt = Annotated[int, typer.Option("--seed", help="Seed of the phrase variation.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the full output records as JSON.")]
 SlateOpt = Annotated[int, typer.Option("--k", help="Number of items in the slate.", min=1, max=50)]
+BackendOpt = Annotated[str, typer.Option("--backend", "-b", help="Who writes: template (grounded templates), "
+                                         "llama-cpp (a local GGUF model) or openai (an OpenAI-compatible server). "
+                                         "LLM copy that fails the claim check is retried with a stricter prompt, "
+                                         "then replaced by templates.")]
+ModelOpt = Annotated[str | None, typer.Option("--llm-model", help="LLM backends: the model (llama-cpp: "
+                                              "qwen2.5-0.5b, smollm2-135m or a .gguf path; openai: the server's "
+                                              "model name). Default: $SHOPMIND_LLM_MODEL.")]
+UrlOpt = Annotated[str | None, typer.Option("--llm-url", help="openai backend: the API root, such as "
+                                            "http://127.0.0.1:8080/v1. Default: $SHOPMIND_LLM_URL (the key is read "
+                                            "from $SHOPMIND_LLM_API_KEY).")]
 
 
 @dataclass
@@ -66,7 +79,16 @@ class _Shop:
         return [self.item(i) for i in ids]
 
 
-def _shop(store: str | None) -> _Shop:
+def _generator(backend: str, model: str | None, url: str | None) -> Generator | None:
+    """The chosen backend (None: the service's own template backend), settings read from the environment."""
+    if backend not in BACKENDS:
+        raise ParameterError("shopmind content", "--backend", backend, "one of " + ", ".join(BACKENDS))
+    if backend == "template":
+        return None
+    return make_generator(backend, LLMSettings.from_env(model=model, url=url))
+
+
+def _shop(store: str | None, generator: Generator | None = None) -> _Shop:
     from shopmind.storage import open_store
 
     settings = Settings.from_env(store_url=store) if store else Settings.from_env()
@@ -79,7 +101,7 @@ def _shop(store: str | None) -> _Shop:
     if items.empty:
         raise DataError("the store has no items; import a catalog first (shopmind import ...)", source=settings.store)
     now = events["timestamp"].max() if not events.empty else items["created_at"].max()
-    service = ContentService(checker=GroundingChecker.from_items(items),
+    service = ContentService(generator, checker=GroundingChecker.from_items(items),
                              now=None if pd.isna(now) else pd.Timestamp(now).to_pydatetime())
     return _Shop(items, events, users, service)
 
@@ -100,8 +122,16 @@ def _show(out: GeneratedText, title: str | None = None) -> None:
 def _footer(out: GeneratedText) -> None:
     check = out.check.summary() if out.check else "not checked"
     extra = f"; compliance fixed {len(out.compliance)} term(s)" if out.compliance else ""
-    fb = "; fell back to templates" if out.fallback else ""
-    console.print(f"[dim]{out.backend} {out.prompt_version} - {check}{extra}{fb}[/]", highlight=False)
+    fb = ""
+    if out.fallback:
+        why = [f"{a.backend}{' (strict)' if a.strict else ''}: {a.outcome} {a.detail}".strip()
+               for a in out.trace[:-1]]
+        fb = "; fell back to templates" + (f" after {' / '.join(why)}" if why else "")
+    model = f" {out.model}" if out.model else ""
+    speed = f", {out.latency_s:.1f} s" if out.latency_s is not None else ""
+    speed += f", {out.tokens_per_s:.1f} tokens/s" if out.tokens_per_s is not None else ""
+    console.print(f"[dim]{escape(f'{out.backend}{model} {out.prompt_version}{speed} - {check}{extra}{fb}')}[/]",
+                  highlight=False)
 
 
 def _dump(outs: list[GeneratedText]) -> None:
@@ -113,9 +143,10 @@ def _dump(outs: list[GeneratedText]) -> None:
 def describe(item_id: Annotated[str, typer.Argument(help="The item's id.")], lang: LangOpt = "en",
              tone: ToneOpt = "friendly", length: LengthOpt = "medium", seed: SeedOpt = 0,
              points: Annotated[bool, typer.Option("--points/--no-points", help="Also write selling points.")] = True,
-             as_json: JsonOpt = False, store: StoreOpt = None) -> None:
+             as_json: JsonOpt = False, backend: BackendOpt = "template",
+             llm_model: ModelOpt = None, llm_url: UrlOpt = None, store: StoreOpt = None) -> None:
     """A product description (and selling points) from the item's attributes."""
-    shop = _shop(store)
+    shop = _shop(store, _generator(backend, llm_model, llm_url))
     item = shop.item(item_id)
     language = _lang(lang)
     outs = [shop.service.describe(item, lang=language, tone=tone, length=length, seed=seed)]
@@ -133,9 +164,10 @@ def describe(item_id: Annotated[str, typer.Argument(help="The item's id.")], lan
 @content_app.command()
 def headline(user_id: Annotated[str, typer.Argument(help="The user's id.")], lang: LangOpt = "en",
              tone: ToneOpt = "friendly", k: SlateOpt = 5, seed: SeedOpt = 0, as_json: JsonOpt = False,
-             store: StoreOpt = None) -> None:
+             backend: BackendOpt = "template",
+             llm_model: ModelOpt = None, llm_url: UrlOpt = None, store: StoreOpt = None) -> None:
     """A personalised headline and one-line reasons for the user's slate, tied to their recent history."""
-    shop = _shop(store)
+    shop = _shop(store, _generator(backend, llm_model, llm_url))
     history = shop.history(user_id)
     slate = shop.slate(history, k)
     out = shop.service.headline(shop.service.user(history, user_id=user_id), slate, lang=_lang(lang), tone=tone,
@@ -155,9 +187,10 @@ def headline(user_id: Annotated[str, typer.Argument(help="The user's id.")], lan
 def ad(item_id: Annotated[str, typer.Argument(help="The item's id.")],
        variants: Annotated[int, typer.Option("--variants", "-n", help="How many variants.", min=1, max=20)] = 3,
        lang: LangOpt = "en", tone: ToneOpt = "friendly", length: LengthOpt = "medium", seed: SeedOpt = 0,
-       as_json: JsonOpt = False, store: StoreOpt = None) -> None:
+       as_json: JsonOpt = False, backend: BackendOpt = "template",
+       llm_model: ModelOpt = None, llm_url: UrlOpt = None, store: StoreOpt = None) -> None:
     """Ad copy variants for one item."""
-    shop = _shop(store)
+    shop = _shop(store, _generator(backend, llm_model, llm_url))
     outs = shop.service.ad_copy(shop.item(item_id), variants=variants, lang=_lang(lang), tone=tone, length=length,
                                 seed=seed)
     if as_json:
@@ -171,9 +204,10 @@ def ad(item_id: Annotated[str, typer.Argument(help="The item's id.")],
 def email(user_id: Annotated[str, typer.Argument(help="The user's id.")], lang: LangOpt = "en",
           tone: ToneOpt = "friendly", k: SlateOpt = 4, seed: SeedOpt = 0,
           push: Annotated[bool, typer.Option("--push", help="A push message instead of an e-mail.")] = False,
-          as_json: JsonOpt = False, store: StoreOpt = None) -> None:
+          as_json: JsonOpt = False, backend: BackendOpt = "template",
+          llm_model: ModelOpt = None, llm_url: UrlOpt = None, store: StoreOpt = None) -> None:
     """A marketing e-mail (or push message) for one user, built from their slate."""
-    shop = _shop(store)
+    shop = _shop(store, _generator(backend, llm_model, llm_url))
     history = shop.history(user_id)
     slate = shop.slate(history, k)
     user = shop.service.user(history, user_id=user_id)
@@ -194,7 +228,8 @@ def email(user_id: Annotated[str, typer.Argument(help="The user's id.")], lang: 
 def reviews(item_id: Annotated[str, typer.Argument(help="The item's id.")],
             file: Annotated[Path, typer.Option("--file", "-f", help="Reviews, one per line; a leading rating and "
                                                "a tab are optional ('5<TAB>Love it').")],
-            lang: LangOpt = "en", as_json: JsonOpt = False, store: StoreOpt = None) -> None:
+            lang: LangOpt = "en", as_json: JsonOpt = False, backend: BackendOpt = "template",
+            llm_model: ModelOpt = None, llm_url: UrlOpt = None, store: StoreOpt = None) -> None:
     """An extractive summary of an item's reviews."""
     if not file.is_file():
         raise DataError("no such file", source=str(file))
@@ -205,7 +240,7 @@ def reviews(item_id: Annotated[str, typer.Argument(help="The item's id.")],
             revs.append(Review(text=text.strip(), rating=float(rating)))
         elif line.strip():
             revs.append(Review(text=line.strip()))
-    shop = _shop(store)
+    shop = _shop(store, _generator(backend, llm_model, llm_url))
     out = shop.service.summarise_reviews(shop.item(item_id), revs, lang=_lang(lang))
     if as_json:
         _dump([out])
@@ -244,7 +279,8 @@ def batch(out: Annotated[Path, typer.Option("--out", "-o", help="JSONL file to w
                                              + ", ".join(t.value for t in ITEM_TYPES))] = "product_description",
           langs: Annotated[str, typer.Option("--langs", help="Comma-separated languages.")] = "en,zh",
           tone: ToneOpt = "friendly", length: LengthOpt = "medium", seed: SeedOpt = 0,
-          store: StoreOpt = None) -> None:
+          backend: BackendOpt = "template",
+          llm_model: ModelOpt = None, llm_url: UrlOpt = None, store: StoreOpt = None) -> None:
     """Generate copy for the catalog into a JSONL file, with progress; already written outputs are skipped."""
     ctypes = [t.strip() for t in types.split(",") if t.strip()]
     for t in ctypes:
@@ -252,7 +288,7 @@ def batch(out: Annotated[Path, typer.Option("--out", "-o", help="JSONL file to w
             raise ParameterError("shopmind content batch", "--types", t,
                                  "a comma-separated list of " + ", ".join(c.value for c in ITEM_TYPES))
     lang_list = [_lang(x.strip()) for x in langs.split(",") if x.strip()]
-    shop = _shop(store)
+    shop = _shop(store, _generator(backend, llm_model, llm_url))
     summary = shop.service.batch(shop.items, out, content_types=[ContentType(t) for t in ctypes], langs=lang_list,
                                  tone=tone, length=length, limit=limit, seed=seed, progress=True)
     console.print(f"wrote {summary.written}, skipped {summary.skipped} already in {summary.path}; "

@@ -12,8 +12,11 @@ the item data, and a compliance filter for terms advertising law forbids.
 Modules: :mod:`.facts` (fact sheets), :mod:`.lexicon` (bilingual vocabulary), :mod:`.claims` and
 :mod:`.grounding` (claim extraction and checking), :mod:`.compliance`, :mod:`.request` (requests and
 outputs), :mod:`.templates` and :mod:`.slots` (template files and their slots), :mod:`.backends`
-(the generator contract and the template backend), :mod:`.reviews`, :mod:`.cache`, :mod:`.service`,
-:mod:`.slate` (histories and simple slates from the store).
+(the generator contract and the template backend), :mod:`.prompt_book` (prompt files of the chat-model
+backends), :mod:`.llm` (their base class), :mod:`.openai_compat` (OpenAI-compatible HTTP endpoints),
+:mod:`.llamacpp` and :mod:`.gguf` (local GGUF models from installed packages), :mod:`.registry` (backends by
+name), :mod:`.reviews`, :mod:`.cache`, :mod:`.service`, :mod:`.slate` (histories and simple slates from the
+store).
 """
 
 from shopmind.content.backends import GenerationError, Generator, TemplateGenerator
@@ -21,8 +24,15 @@ from shopmind.content.cache import ContentCache, MemoryCache, cache_key
 from shopmind.content.claims import Claim, ClaimExtractor
 from shopmind.content.compliance import ComplianceFilter, ComplianceResult, ComplianceTerm, Violation
 from shopmind.content.facts import FactSheet, Localised, extract_facts, format_discount, format_price
+from shopmind.content.gguf import locate_gguf
 from shopmind.content.grounding import GroundingChecker, GroundingReport
+from shopmind.content.llamacpp import LlamaCppGenerator
+from shopmind.content.llm import LLMGenerator, Usage
+from shopmind.content.openai_compat import OpenAICompatibleGenerator
+from shopmind.content.prompt_book import PromptBook
+from shopmind.content.registry import LLMSettings, make_generator
 from shopmind.content.request import (
+    Attempt,
     ContentRequest,
     ContentType,
     GeneratedText,
@@ -36,6 +46,7 @@ from shopmind.content.service import BatchSummary, ContentService
 from shopmind.content.templates import TemplateBook
 
 __all__ = [
+    "Attempt",
     "BatchSummary",
     "Claim",
     "ClaimExtractor",
@@ -53,17 +64,25 @@ __all__ = [
     "GroundingChecker",
     "GroundingReport",
     "HistoryEntry",
+    "LLMGenerator",
+    "LLMSettings",
     "Length",
+    "LlamaCppGenerator",
     "Localised",
     "MemoryCache",
+    "OpenAICompatibleGenerator",
+    "PromptBook",
     "Review",
     "TemplateBook",
     "TemplateGenerator",
     "Tone",
+    "Usage",
     "UserContext",
     "Violation",
     "cache_key",
     "extract_facts",
     "format_discount",
     "format_price",
+    "locate_gguf",
+    "make_generator",
 ]

@@ -1,8 +1,9 @@
 """Generation backends behind one small contract, and the deterministic grounded template backend.
 
 Every backend honours :class:`Generator`: ``generate(request) -> GeneratedText``, plus a ``name`` and the
-``prompt_version`` it used (for cache keys and output records). LLM backends (local GGUF models,
-OpenAI-compatible endpoints) plug in here later; :class:`~shopmind.content.service.ContentService`
+``prompt_version`` it used (for cache keys and output records). The chat-model backends (local GGUF models
+in :mod:`~shopmind.content.llamacpp`, OpenAI-compatible endpoints in :mod:`~shopmind.content.openai_compat`,
+both on :class:`~shopmind.content.llm.LLMGenerator`) honour it too; :class:`~shopmind.content.service.ContentService`
 checks what any backend writes and falls back to :class:`TemplateGenerator`, which only ever fills
 template slots from the data and so never states anything the data does not hold.
 

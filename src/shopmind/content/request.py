@@ -13,7 +13,7 @@ import hashlib
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -163,7 +163,8 @@ class ContentRequest(BaseModel):
     """One piece of copy to write.
 
     ``items`` is the item (descriptions, ads, review summaries) or the slate of recommended items
-    (headlines, reasons, e-mail, push). ``strict`` asks LLM backends for a stricter prompt on a retry.
+    (headlines, reasons, e-mail, push). ``strict`` asks LLM backends for a stricter prompt on a retry;
+    ``rejected_claims`` are the unsupported claims of the previous attempt (the strict prompt names them).
     """
 
     model_config = ConfigDict(frozen=True)
@@ -178,6 +179,7 @@ class ContentRequest(BaseModel):
     variant: int = 0
     seed: int = 0
     strict: bool = False
+    rejected_claims: tuple[str, ...] = ()
 
     @property
     def item(self) -> FactSheet:
@@ -193,8 +195,27 @@ class ContentRequest(BaseModel):
         return list(seen.values())
 
 
+class Attempt(BaseModel):
+    """One step of the path an output took: which backend was asked, with which prompt, and the outcome.
+
+    ``outcome`` is ``ok`` (every claim supported), ``unsupported`` (the check found unsupported claims) or
+    ``error`` (the backend raised :class:`~shopmind.content.backends.GenerationError`); ``detail`` says why.
+    """
+
+    backend: str
+    model: str | None = None
+    strict: bool = False
+    outcome: Literal["ok", "unsupported", "error"]
+    detail: str = ""
+
+
 class GeneratedText(BaseModel):
-    """A piece of copy and its provenance: backend, prompt version, facts used, check and compliance."""
+    """A piece of copy and its provenance: backend, prompt version, facts used, check and compliance.
+
+    LLM backends also record the ``model``, the ``latency_s`` of the call, the ``completion_tokens`` (when the
+    model reports them) and ``tokens_per_s``; ``trace`` lists every attempt the service made (first try,
+    strict retry, template fallback), and ``attempts`` / ``fallback`` sum it up.
+    """
 
     content_type: ContentType
     lang: Lang
@@ -216,6 +237,11 @@ class GeneratedText(BaseModel):
     variant: int = 0
     cache_key: str | None = None
     cache_hit: bool = False
+    model: str | None = None
+    latency_s: float | None = None
+    completion_tokens: int | None = None
+    tokens_per_s: float | None = None
+    trace: list[Attempt] = Field(default_factory=list)
 
     def texts(self) -> Iterator[str]:
         """The text and every string part (what the checker and the compliance filter look at)."""

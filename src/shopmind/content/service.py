@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 
@@ -38,6 +38,7 @@ from shopmind.content.facts import FactSheet, ItemLike, extract_facts
 from shopmind.content.grounding import GroundingChecker
 from shopmind.content.lexicon import Lang
 from shopmind.content.request import (
+    Attempt,
     ContentRequest,
     ContentType,
     GeneratedText,
@@ -75,7 +76,8 @@ class ContentService:
     Parameters
     ----------
     generator:
-        The backend (default: :class:`~shopmind.content.backends.TemplateGenerator`).
+        The backend (default: :class:`~shopmind.content.backends.TemplateGenerator`); chat-model backends come
+        from :func:`~shopmind.content.registry.make_generator` (``"llama-cpp"``, ``"openai"``).
     checker:
         The grounding checker (default: one that knows only the items it is shown; pass
         ``GroundingChecker.from_items(catalog)`` so other brands and categories are recognised).
@@ -195,26 +197,35 @@ class ContentService:
 
     # ------------------------------------------------------------------ the pipeline
     def generate(self, request: ContentRequest) -> GeneratedText:
-        """Generate, filter, check, retry, fall back and cache (see the module docstring)."""
+        """Generate, filter, check, retry, fall back and cache (see the module docstring).
+
+        A backend that is not deterministic gets ``max_attempts`` tries: the first with the normal prompt, the
+        others with ``strict=True`` and the claims the previous draft got wrong. ``trace`` records each try.
+        """
         backend = self.generator
-        key = cache_key(request, backend.name, backend.prompt_version(request.lang))
+        key = cache_key(request, backend_id(backend), backend.prompt_version(request.lang))
         hit = self.cache.get(key)
         if hit is not None:
             return hit.model_copy(update={"cache_hit": True})
         deterministic = backend is self.fallback or isinstance(backend, TemplateGenerator)
         attempts = 1 if deterministic else self.max_attempts
         result: GeneratedText | None = None
+        trace: list[Attempt] = []
         tried = 0
         for attempt in range(1, attempts + 1):
             tried = attempt
+            ask = request if attempt == 1 else request.model_copy(update={
+                "strict": True, "rejected_claims": _rejected(result)})
             try:
-                candidate = backend.generate(request if attempt == 1 else request.model_copy(update={"strict": True}))
+                candidate = backend.generate(ask)
             except GenerationError as e:
                 log.warning("%s could not write %s (%s); using %s", backend.name, request.content_type.value, e,
                             self.fallback.name)
+                trace.append(_attempt(backend, ask, None, str(e)))
                 break
             candidate = self._finish(candidate, request)
             candidate.attempts = attempt
+            trace.append(_attempt(backend, ask, candidate))
             result = candidate
             if candidate.check is not None and candidate.check.ok:
                 break
@@ -224,9 +235,11 @@ class ContentService:
             result = self._finish(self.fallback.generate(request), request)
             result.attempts = tried + 1
             result.fallback = backend is not self.fallback
+            trace.append(_attempt(self.fallback, request, result))
         if result.check is not None and not result.check.ok:
             log.warning("unsupported claims remain in %s for %s: %s", request.content_type.value,
                         ",".join(result.item_ids), result.check.summary())
+        result.trace = trace
         result.cache_key = key
         self.cache.put(key, result)
         return result
@@ -280,7 +293,7 @@ class ContentService:
             if path.stat().st_size and not _ends_with_newline(path):
                 fh.write("\n")  # a line cut by an interrupted run stays apart (and is ignored on read)
             for req in requests:
-                key = cache_key(req, self.generator.name, self.generator.prompt_version(req.lang))
+                key = cache_key(req, backend_id(self.generator), self.generator.prompt_version(req.lang))
                 if key in done:
                     skipped += 1
                     advance()
@@ -307,6 +320,31 @@ class ContentService:
 
 
 # ---------------------------------------------------------------------------------------------- helpers
+def backend_id(backend: Generator) -> str:
+    """What the cache keys a backend by: its name, plus its model for chat-model backends (``openai/qwen``),
+    so a batch file written with one model is not taken as done for another."""
+    model = getattr(backend, "model", None)
+    return f"{backend.name}/{model}" if isinstance(model, str) and model else backend.name
+
+
+def _attempt(backend: Generator, request: ContentRequest, out: GeneratedText | None, error: str = "") -> Attempt:
+    model = getattr(backend, "model", None)
+    outcome: Literal["ok", "unsupported", "error"] = "error"
+    detail = error
+    if out is not None:
+        outcome = "ok" if out.check is None or out.check.ok else "unsupported"
+        detail = out.check.summary() if out.check else ""
+    return Attempt(backend=backend.name, model=model if isinstance(model, str) else None, strict=request.strict,
+                   outcome=outcome, detail=detail)
+
+
+def _rejected(out: GeneratedText | None) -> tuple[str, ...]:
+    """The unsupported claims of a draft, for the strict prompt of the next try."""
+    if out is None or out.check is None:
+        return ()
+    return tuple(dict.fromkeys(c.text for c in out.check.unsupported))
+
+
 def _enum(kind: Any, value: Any, name: str) -> Any:
     try:
         return kind(value)

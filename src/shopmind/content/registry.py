@@ -1,0 +1,88 @@
+"""Choosing a generation backend by name: ``template``, ``llama-cpp`` or ``openai``.
+
+:class:`LLMSettings` holds what the chat-model backends need; it is read from the environment once, at the
+edge (the CLI), and passed down: ``SHOPMIND_LLM_URL``, ``SHOPMIND_LLM_MODEL``, ``SHOPMIND_LLM_API_KEY``.
+
+>>> make_generator("template").name
+'template'
+>>> gen = make_generator("openai", url="http://127.0.0.1:8080/v1", model="qwen2.5-0.5b")
+>>> gen.name, gen.model, gen.url
+('openai', 'qwen2.5-0.5b', 'http://127.0.0.1:8080/v1/chat/completions')
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from shopmind.content.backends import Generator, TemplateGenerator
+from shopmind.errors import ParameterError
+
+#: The backend names :func:`make_generator` knows.
+BACKENDS = ("template", "llama-cpp", "openai")
+#: The model :class:`~shopmind.content.llamacpp.LlamaCppGenerator` runs when none is named.
+DEFAULT_LOCAL_MODEL = "qwen2.5-0.5b"
+
+
+class LLMSettings(BaseModel):
+    """Where the chat-model backends find their model.
+
+    ``url`` and ``api_key`` are for the ``openai`` backend; ``model`` is the server's model name there and
+    a known model name or a ``.gguf`` path for ``llama-cpp``.
+    """
+
+    url: str | None = None
+    model: str | None = None
+    api_key: str | None = None
+    timeout: float = 60.0
+    n_threads: int = 2
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> LLMSettings:
+        """Settings from ``SHOPMIND_LLM_URL`` / ``_MODEL`` / ``_API_KEY``; overrides that are not None win.
+
+        >>> LLMSettings.from_env({"SHOPMIND_LLM_URL": "http://h:1/v1", "SHOPMIND_LLM_MODEL": "m"}, model="x")
+        LLMSettings(url='http://h:1/v1', model='x', api_key=None, timeout=60.0, n_threads=2)
+        """
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {"url": env.get("SHOPMIND_LLM_URL") or None,
+                                  "model": env.get("SHOPMIND_LLM_MODEL") or None,
+                                  "api_key": env.get("SHOPMIND_LLM_API_KEY") or None}
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+
+def make_generator(name: str, settings: LLMSettings | None = None, **opts: Any) -> Generator:
+    """The backend called ``name``, configured by ``settings`` and/or keyword options.
+
+    ``template`` takes the :class:`~shopmind.content.backends.TemplateGenerator` options; ``openai`` needs a
+    ``url`` and a ``model``; ``llama-cpp`` runs ``model`` (default ``qwen2.5-0.5b``). Extra options (for
+    example ``temperature``, ``n_ctx``, ``home``) go to the backend's constructor.
+    """
+    if name == "template":
+        return TemplateGenerator(**opts)
+    fields = set(LLMSettings.model_fields)
+    s = (settings or LLMSettings()).model_copy(update={k: v for k, v in opts.items() if k in fields})
+    extra = {k: v for k, v in opts.items() if k not in fields}
+    if name == "openai":
+        from shopmind.content.openai_compat import OpenAICompatibleGenerator
+
+        if not s.url:
+            raise ParameterError("make_generator('openai')", "url", s.url,
+                                 "the endpoint's base URL (--llm-url or SHOPMIND_LLM_URL), such as "
+                                 "'http://127.0.0.1:8080/v1'")
+        if not s.model:
+            raise ParameterError("make_generator('openai')", "model", s.model,
+                                 "the model name the server serves (--llm-model or SHOPMIND_LLM_MODEL)")
+        return OpenAICompatibleGenerator(s.url, s.model, api_key=s.api_key, timeout=s.timeout, **extra)
+    if name in ("llama-cpp", "llamacpp"):
+        from shopmind.content.llamacpp import LlamaCppGenerator
+
+        model = s.model or DEFAULT_LOCAL_MODEL
+        return LlamaCppGenerator(str(Path(model).expanduser()) if model.endswith(".gguf") else model,
+                                 n_threads=s.n_threads, **extra)
+    raise ParameterError("make_generator", "name", name, "one of " + ", ".join(repr(b) for b in BACKENDS))
