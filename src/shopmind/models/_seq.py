@@ -34,7 +34,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from shopmind.data.interactions import Interactions
-from shopmind.errors import check_float, check_int, check_param
+from shopmind.errors import ParameterError, check_float, check_int, check_param
 from shopmind.models.base import Recommender
 
 logger = logging.getLogger(__name__)
@@ -365,14 +365,24 @@ class SequentialRecommender(Recommender):
                         ndcg, hr)
             self.history_.append({"member": -1, "valid_ndcg@10": ndcg, "valid_hr@10": hr})
         if train is not full:  # recommend from the complete histories
-            full_flat = full.item.astype(np.int64)
-            full_events = None
-            if events_flat is not None:
-                full_events = pd.Categorical(pd.Series(full.event_type).astype(str),
-                                             categories=self.event_vocab_).codes.astype(np.int64)
-            self.seq_indptr_, self.seq_items_, self.seq_events_ = _tail(full.indptr, full_flat, full_events,
-                                                                        self.max_len)
-            self.seen_ = full.to_csr(weighted=False)
+            self.update_histories(full)
+
+    def update_histories(self, data: Interactions) -> SequentialRecommender:
+        """Read ``data``'s histories (same user and item mappings as training) without retraining: the
+        network is unchanged, scores use each user's last ``max_len`` items of ``data`` and its items
+        count as seen. A sequence model needs no refit to follow new events."""
+        self._check_fitted()
+        if data.n_items != self.n_items_ or data.n_users != self.n_users_:
+            raise ParameterError(type(self).__name__, "data", f"{data.n_users} users x {data.n_items} items",
+                                 f"the training mappings ({self.n_users_} users x {self.n_items_} items)")
+        events = None
+        if self.event_vocab_ and data.event_type is not None:
+            events = pd.Categorical(pd.Series(data.event_type).astype(str),
+                                    categories=self.event_vocab_).codes.astype(np.int64)
+        self.seq_indptr_, self.seq_items_, self.seq_events_ = _tail(data.indptr, data.item.astype(np.int64),
+                                                                    events, self.max_len)
+        self.seen_ = data.to_csr(weighted=False)
+        return self
 
     def _train_member(self, train: Interactions, valid: Interactions | None, data: _TrainData,
                       member: int) -> None:

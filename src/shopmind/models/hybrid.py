@@ -49,12 +49,17 @@ class Hybrid(Recommender):
     ``"sasrec:item_features=category,itemknn:k=20,ease"``) or a list of ``(name, params)``.
 
     ``weights``: fixed weights (same order), or None to learn them on validation with a simplex grid of
-    resolution ``grid_step``. ``max_valid_users`` caps the users used to choose the weights.
+    resolution ``grid_step``. ``max_valid_users`` caps the users used to choose the weights. ``refit``:
+    ``"all"`` refits every component on all of ``train`` after the weights are chosen; ``"auto"`` lets
+    models that can read new histories without retraining (SASRec, GRU4Rec) keep the network trained for
+    the weights (it then reads the full histories), which halves the hybrid's cost for them. Components
+    with weight 0 are not refitted.
     """
 
     def __init__(self, components: str | list[Any] = "seqknn,ease,als", weights: list[float] | None = None,
-                 grid_step: float = 0.1, max_valid_users: int = 3000, seed: int = 0) -> None:
+                 grid_step: float = 0.1, max_valid_users: int = 3000, seed: int = 0, refit: str = "auto") -> None:
         self.components = components
+        self.refit = refit
         self.weights = weights
         self.grid_step = grid_step
         self.max_valid_users = max_valid_users
@@ -87,6 +92,7 @@ class Hybrid(Recommender):
         check_float(name, "grid_step", self.grid_step, low=0.01, high=1.0)
         check_int(name, "max_valid_users", self.max_valid_users, low=10)
         check_int(name, "seed", self.seed, low=0)
+        check_param(name, "refit", self.refit, self.refit in ("auto", "all"), "'auto' or 'all'")
 
     # ------------------------------------------------------------------ fitting
     def _build(self) -> list[Recommender]:
@@ -96,15 +102,27 @@ class Hybrid(Recommender):
 
     def _fit(self, train: Interactions, valid: Interactions | None) -> None:
         specs = self._specs()
+        inner: list[Recommender | None] = [None] * len(specs)
         if self.weights is not None or len(specs) == 1:
             self.weights_ = np.asarray(self.weights if self.weights is not None else [1.0], dtype=np.float32)
             self.valid_ndcg_: dict[str, float] = {}
         else:
-            self.weights_, self.valid_ndcg_ = self._learn_weights(train)
-        self.models_ = [m.fit(train) for m in self._build()]
+            self.weights_, self.valid_ndcg_, inner = self._learn_weights(train)
+        # refit on all of train; with refit="auto" a model that can read new histories without retraining
+        # (sequence models) keeps the network trained for the weights and just reads the full histories
+        self.models_ = []
+        self.reused_: list[str] = []
+        for (name, _), m, fitted, w in zip(specs, self._build(), inner, self.weights_, strict=True):
+            if fitted is not None and self.refit == "auto" and hasattr(fitted, "update_histories"):
+                self.models_.append(fitted.update_histories(train))
+                self.reused_.append(name)
+            elif w > 0 or fitted is None:
+                self.models_.append(m.fit(train))
+            else:
+                self.models_.append(fitted)  # weight 0: never scored, keep the inner fit
         log.info("hybrid weights %s", dict(zip([n for n, _ in specs], self.weights_.tolist(), strict=True)))
 
-    def _learn_weights(self, train: Interactions) -> tuple[np.ndarray, dict[str, float]]:
+    def _learn_weights(self, train: Interactions) -> tuple[np.ndarray, dict[str, float], list[Recommender | None]]:
         from shopmind.evaluation.metrics import ndcg
         from shopmind.evaluation.protocol import targets_by_user
         from shopmind.evaluation.splits import leave_one_out
@@ -117,11 +135,13 @@ class Hybrid(Recommender):
             users, tgts = users[pick], [tgts[i] for i in pick]
         seen = hist.to_csr(weighted=False)
         zs = []
+        fitted: list[Recommender | None] = []
         for m in self._build():
             m.fit(hist)
             z = _standardise(m.score(users))
             mask_seen(z, seen, users)
             zs.append(z)
+            fitted.append(m)
         steps = round(1 / self.grid_step)
         best_w, best, table = None, -1.0, {}
         for combo in itertools.product(range(steps + 1), repeat=len(zs)):
@@ -134,7 +154,7 @@ class Hybrid(Recommender):
             if v > best + 1e-9:
                 best, best_w = v, w
         assert best_w is not None
-        return best_w, table
+        return best_w, table, fitted
 
     # ------------------------------------------------------------------ scoring
     def score(self, users: np.ndarray) -> np.ndarray:
