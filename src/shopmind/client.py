@@ -105,6 +105,13 @@ class ShopmindClient:
         return self._request("POST", "/models/reload", json={"name": name})
 
     # ------------------------------------------------------------------ writes
+    def retrain(self, model: str = "als", params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """Start a background retrain (``POST /models/retrain``); poll :meth:`retrain_job` with its job id."""
+        return self._request("POST", "/models/retrain", json={"model": model, "params": dict(params or {})})
+
+    def retrain_job(self, job_id: str) -> dict[str, Any]:
+        return self._request("GET", f"/models/retrain/{quote(job_id, safe='')}")
+
     def upsert_items(self, items: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         return self._request("POST", "/items", json={"items": list(items)})
 

@@ -78,7 +78,79 @@ def run_demo(console: Console, settings: Settings, quick: bool = False) -> dict[
     counts = data.user_counts()
     users = [int(u) for u in counts.argsort()[::-1][[0, len(counts) // 4, len(counts) // 2]]]
     print_user_recommendations(console, model, data, users, n=5)
+    if not quick:
+        _serve_demo(console, settings, model, data.users.raw(users[0]))
     return payload
+
+
+def _serve_demo(console: Console, settings: Settings, model: Any, user: str) -> None:
+    """Step 4: the real REST API on the demo shop (uvicorn on a free loopback port, for a minute), with a CTR
+    ranker, driven by the Python client: recommendations with reasons, an event changing them live,
+    similar items, trending, grounded copy for the slate. Then the command that keeps it serving."""
+    import threading
+    import time
+
+    import uvicorn
+
+    from shopmind.api import ApiSettings, create_app
+    from shopmind.client import ShopmindClient
+    from shopmind.content import ContentService
+    from shopmind.pipeline import RecommendationService
+    from shopmind.ranking import build_dataset, create_ranker
+    from shopmind.ranking.bench import ctr_metrics
+    from shopmind.servebench import _free_port
+    from shopmind.storage import open_store
+
+    console.rule("[bold]4. Serving: CTR ranker, REST API, live events, grounded copy")
+    store = open_store(settings.store)
+    try:
+        ds = build_dataset(store.events_frame(), store.items_frame(), target="click")
+        fit_rows, test_rows = ds.split_by_time((0.9,))
+        ranker = create_ranker("gbdt", max_iter=100).fit(*fit_rows.split_by_time((0.9,)))
+        m = ctr_metrics(test_rows.label, ranker.predict_proba(test_rows.dense, test_rows.fields))
+        console.print(f"CTR ranker (gbdt) on impression -> click logs: AUC {m['auc']:.3f}, log-loss "
+                      f"{m['logloss']:.4f} on the newest 10% of {len(ds):,} exposures")
+        service = RecommendationService.open(store, model)
+        service.set_ranker(ranker)
+        port = _free_port()
+        server = uvicorn.Server(uvicorn.Config(create_app(service, ApiSettings(models_dir=settings.models_dir)),
+                                               host="127.0.0.1", port=port, log_level="warning"))
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        while not server.started:
+            time.sleep(0.05)
+        try:
+            with ShopmindClient(f"http://127.0.0.1:{port}") as client:
+                rec = client.recommend(user, n=5)
+                console.print(f"GET /recommendations/{user}?n=5  (recommendation_id {rec['recommendation_id']})")
+                for it in rec["items"]:
+                    console.print(f"  {it['item_id']}  {it['source']:<10} {it['reason']}")
+                viewed = rec["items"][-1]["item_id"]
+                t0 = time.perf_counter()
+                client.insert_events([{"user_id": user, "item_id": viewed, "type": "view",
+                                       "context": {"recommendation_id": rec["recommendation_id"]}}])
+                after = client.recommend(user, n=5)
+                ms = (time.perf_counter() - t0) * 1000
+                console.print(f"POST /events (view {viewed}), then the list again ({ms:.0f} ms for both):")
+                for it in after["items"]:
+                    console.print(f"  {it['item_id']}  {it['source']:<10} {it['reason']}")
+                sim = client.similar(viewed, n=3)
+                console.print(f"similar to {viewed}: {', '.join(i['item_id'] for i in sim['items'])}; trending "
+                              f"24h: {', '.join(i['item_id'] for i in client.trending(n=3)['items'])}")
+                slate = [store.get_item(i["item_id"]) or {"item_id": i["item_id"]} for i in after["items"]]
+                history = [store.get_item(viewed) or {"item_id": viewed}]
+                copy = ContentService()
+                for lang in ("en", "zh"):
+                    out = copy.headline(history, slate, lang=lang)
+                    check = out.check.summary() if out.check else "not checked"
+                    console.print(f"headline ({lang}): {out.text}  [{check}]")
+        finally:
+            server.should_exit = True
+            thread.join(timeout=10)
+    finally:
+        store.close()
+    console.print("keep serving it: [bold]shopmind serve --port 8000[/] (OpenAPI docs at "
+                  "http://127.0.0.1:8000/docs; `shopmind ctr train` + `--ranker` adds the ranker)")
 
 
 def _demo_params(name: str, quick: bool) -> dict[str, Any]:
