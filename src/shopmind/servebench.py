@@ -186,38 +186,88 @@ def _percentiles(ms: list[float]) -> dict[str, float]:
 
 
 # --------------------------------------------------------------------------- phases
-async def _latency(url: str, users: list[str], rps: float, duration: float, seed: int) -> dict[str, Any]:
-    import httpx
+class _RawHTTP:
+    """A minimal HTTP/1.1 keep-alive client over asyncio streams: the load generator must cost far less
+    CPU per request than the server it measures (httpx's pool degrades quadratically with queued requests)."""
 
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def get(self, path: str) -> tuple[int, bytes]:
+        if self.writer is None or self.writer.is_closing():
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        assert self.reader is not None and self.writer is not None
+        self.writer.write(f"GET {path} HTTP/1.1\r\nHost: {self.host}\r\n\r\n".encode())
+        await self.writer.drain()
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        status = int(lines[0].split(" ", 2)[1])
+        length = 0
+        for line in lines[1:]:
+            if line.lower().startswith("content-length:"):
+                length = int(line.split(":", 1)[1])
+        body = await self.reader.readexactly(length) if length else b""
+        return status, body
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+
+async def _latency(url: str, users: list[str], rps: float, duration: float, seed: int,
+                   connections: int = 32) -> dict[str, Any]:
+    """Open loop: request i is due at ``start + i / rps`` whatever happened before; a pool of keep-alive
+    connections sends them; latency counts from the due time (queueing included)."""
+    host, port = url.split("//", 1)[1].split(":")
     rng = np.random.default_rng(seed)
     n = int(rps * duration)
     picks = rng.choice(len(users), n)
     lat: list[float] = []
     errors: dict[str, int] = {}
-    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
-    async with httpx.AsyncClient(base_url=url, timeout=10.0, limits=limits) as client:
-        for u in users[:20]:  # warm-up (connections, caches)
-            await client.get(f"/recommendations/{u}", params={"n": 10})
-        loop = asyncio.get_running_loop()
-        start = loop.time() + 0.05
+    queue: asyncio.Queue[tuple[int, float] | None] = asyncio.Queue()
+    loop = asyncio.get_running_loop()
 
-        async def one(i: int) -> None:
-            due = start + i / rps
-            delay = due - loop.time()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            try:
-                r = await client.get(f"/recommendations/{users[picks[i]]}", params={"n": 10})
-                if r.status_code != 200 or len(r.json()["items"]) != 10:
-                    errors[str(r.status_code)] = errors.get(str(r.status_code), 0) + 1
-            except httpx.HTTPError as exc:
-                errors[type(exc).__name__] = errors.get(type(exc).__name__, 0) + 1
-            lat.append((loop.time() - due) * 1000.0)
+    async def worker() -> None:
+        conn = _RawHTTP(host, int(port))
+        try:
+            while True:
+                job = await queue.get()
+                if job is None:
+                    return
+                i, due = job
+                try:
+                    status, body = await conn.get(f"/recommendations/{users[picks[i]]}?n=10")
+                    if status != 200 or body.count(b'"item_id"') != 10:
+                        errors[str(status)] = errors.get(str(status), 0) + 1
+                except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
+                    errors[type(exc).__name__] = errors.get(type(exc).__name__, 0) + 1
+                    conn.close()
+                    conn = _RawHTTP(host, int(port))
+                lat.append((loop.time() - due) * 1000.0)
+        finally:
+            conn.close()
 
-        await asyncio.gather(*(one(i) for i in range(n)))
-        achieved = n / max(loop.time() - start, 1e-9)
+    warm = _RawHTTP(host, int(port))
+    for u in users[:20]:  # warm-up (connections, caches)
+        await warm.get(f"/recommendations/{u}?n=10")
+    warm.close()
+    workers = [asyncio.create_task(worker()) for _ in range(connections)]
+    start = loop.time() + 0.05
+    for i in range(n):
+        due = start + i / rps
+        delay = due - loop.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        queue.put_nowait((i, due))
+    for _ in workers:
+        queue.put_nowait(None)
+    await asyncio.gather(*workers)
+    achieved = n / max(loop.time() - start, 1e-9)
     return {"requests": n, "target_rps": rps, "achieved_rps": round(achieved, 1), "duration_s": duration,
-            "errors": sum(errors.values()), "error_kinds": errors, **_percentiles(lat)}
+            "connections": connections, "errors": sum(errors.values()), "error_kinds": errors,
+            **_percentiles(lat)}
 
 
 def _realtime(url: str, users: list[str], item_ids: list[str], categories: list[str], n_users: int,

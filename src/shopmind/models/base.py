@@ -170,8 +170,8 @@ class Recommender(ABC):
             raise ShopmindError(f"{type(self).__name__} has no item representation for similar_items")
         if not 0 <= int(item) < self.n_items_:
             raise ParameterError("similar_items", "item", item, f"a dense item index in [0, {self.n_items_})")
-        norms = np.linalg.norm(vecs, axis=1) + 1e-12
-        sims = (vecs @ vecs[int(item)]) / (norms * norms[int(item)])
+        unit = _unit_rows(vecs)
+        sims = unit @ unit[int(item)]
         sims[int(item)] = -np.inf
         ids, top = top_k(sims[None, :], N)
         return ids[0], top[0]
@@ -245,6 +245,24 @@ def mask_seen(scores: np.ndarray, seen: sp.csr_matrix, users: np.ndarray) -> Non
     sub = seen[users]
     rows = np.repeat(np.arange(len(users)), np.diff(sub.indptr))
     scores[rows, sub.indices] = -np.inf
+
+
+_UNIT_CACHE: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+
+def _unit_rows(vecs: np.ndarray) -> np.ndarray:
+    """Row-normalised ``vecs`` (float32), cached per array: ``similar_items`` is called for every anchor of
+    every request, and re-normalising a 100k-row matrix each time cost more than the product itself."""
+    key = id(vecs)
+    hit = _UNIT_CACHE.get(key)
+    if hit is not None and hit[0] is vecs:
+        return hit[1]
+    unit = np.asarray(vecs, dtype=np.float32)
+    unit = unit / (np.linalg.norm(unit, axis=1, keepdims=True) + 1e-12)
+    if len(_UNIT_CACHE) > 16:
+        _UNIT_CACHE.clear()
+    _UNIT_CACHE[key] = (vecs, unit)
+    return unit
 
 
 def top_k(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
