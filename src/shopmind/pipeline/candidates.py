@@ -127,11 +127,12 @@ def similar_source(anchors: list[tuple[int, str]], bundle: ModelBundle | None, v
     ids: list[np.ndarray] = []
     scores: list[np.ndarray] = []
     anchor_of: list[np.ndarray] = []
+    from_model = bundle.similar_many([item for item, _ in anchors], per_anchor) if bundle is not None else []
     for rank, (item, _kind) in enumerate(anchors):
         w = decay ** rank
         found = [viewed_together.neighbours(item, per_anchor)]
         if bundle is not None:
-            found.insert(0, bundle.similar(item, per_anchor))
+            found.insert(0, from_model[rank])
         for got, sc in found:
             if len(got) == 0:
                 continue

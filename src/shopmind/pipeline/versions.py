@@ -125,6 +125,37 @@ class ModelBundle:
                     self._similar_cache.popitem(last=False)
         return hit
 
+    def similar_many(self, catalog_idx: list[int], k: int) -> list[tuple[np.ndarray, np.ndarray]]:
+        """:meth:`similar` for several items; the cache misses of a cosine model are answered by one matrix
+        product (one pass over the item vectors instead of one per item: the catalog-size cost of a
+        request with several anchors)."""
+        out: list[tuple[np.ndarray, np.ndarray] | None] = [None] * len(catalog_idx)
+        misses: list[tuple[int, int]] = []
+        batchable = (self.unit_vectors is not None and self.supports_similar
+                     and type(self.model).similar_items is Recommender.similar_items)
+        for pos, c in enumerate(catalog_idx):
+            m = int(self.model_index(np.array([c]))[0])
+            hit = self._similar_cache.get((m, k)) if m >= 0 else None
+            if hit is not None or m < 0 or not batchable:
+                out[pos] = hit if hit is not None else self.similar(c, k)
+            else:
+                misses.append((pos, m))
+        if misses:
+            assert self.unit_vectors is not None
+            rows = np.array([m for _, m in misses])
+            sims = self.unit_vectors[rows] @ self.unit_vectors.T
+            sims[np.arange(len(rows)), rows] = -np.inf
+            ids, scores = top_k(sims, min(k, max(1, self.model.n_items_ - 1)))
+            with self._lock:
+                for (pos, m), i, s in zip(misses, ids, scores, strict=True):
+                    ok = (i >= 0) & np.isfinite(s)
+                    hit = (self.m2c[i[ok]], s[ok].astype(np.float64))
+                    out[pos] = hit
+                    self._similar_cache[(m, k)] = hit
+                while len(self._similar_cache) > self._cache_size:
+                    self._similar_cache.popitem(last=False)
+        return [o if o is not None else (np.empty(0, np.int64), np.empty(0)) for o in out]
+
     def info(self) -> dict[str, Any]:
         fit = getattr(self.model, "fit_info_", {})
         return {"version": self.version, "model": self.name, "source": self.source, "loaded_at": self.loaded_at,
