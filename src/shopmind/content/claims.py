@@ -191,7 +191,7 @@ def _case_sensitive(alias: str) -> bool:
     return " " not in alias and sum(ch.isupper() for ch in alias) >= 2
 
 
-def _category_forms(term: str) -> set[str]:
+def category_forms(term: str) -> set[str]:
     """A category name plus its singular / plural form ("Dresses" -> "dresses", "dress")."""
     t = key(term)
     forms = {t}
@@ -235,7 +235,7 @@ class ClaimExtractor:
             for phrase in phrases:
                 entries.append(_Entry(phrase.lower(), None, phrase, False))
         for cat in categories:
-            for form in _category_forms(cat):
+            for form in category_forms(cat):
                 entries.append(_Entry(form, "category", form, False))
         self._vocab = _Vocabulary(entries)
 

@@ -28,7 +28,7 @@ from typing import Any
 import pandas as pd
 from pydantic import BaseModel
 
-from shopmind.content.claims import Claim, ClaimExtractor, letter_name
+from shopmind.content.claims import Claim, ClaimExtractor, category_forms, letter_name
 from shopmind.content.facts import FactSheet, ItemLike, format_price
 from shopmind.content.lexicon import key, lexicon
 
@@ -308,7 +308,10 @@ def _verify(c: Claim, ev: Evidence) -> tuple[bool | None, str]:
             return True, f"{kind} in the data"
         return False, f"{kind} {c.text!r} is not in the data"
     if kind == "category":
-        if v["id"] in ev.text:
+        # "teas" about an item of the category "Tea": any singular / plural form found in the data counts
+        name = str(v["id"])
+        singular = {name[:-1], name[:-2] if name.endswith("es") else name} if name.endswith("s") else set()
+        if any(form and form in ev.text for form in {name, *category_forms(name), *singular}):
             return True, "category of the item"
         return False, f"{c.text!r} is not this item's category or product type"
     if kind == "gender":

@@ -21,7 +21,7 @@ from shopmind.content.gguf import locate_gguf
 from shopmind.content.lexicon import Lang
 from shopmind.content.llm import LLMGenerator, Usage
 from shopmind.content.prompt_book import Message, PromptBook
-from shopmind.errors import check_int
+from shopmind.errors import check_float, check_int
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,8 @@ class LlamaCppGenerator(LLMGenerator):
     home:
         Where joined model files are kept (default ``$SHOPMIND_HOME``; see
         :func:`~shopmind.content.gguf.locate_gguf`).
+    repeat_penalty:
+        llama.cpp's penalty on repeated tokens (1.0: none); small models loop without it.
     temperature, strict_temperature, prompts:
         See :class:`~shopmind.content.llm.LLMGenerator`.
     """
@@ -52,12 +54,14 @@ class LlamaCppGenerator(LLMGenerator):
 
     def __init__(self, model: str = "qwen2.5-0.5b", n_threads: int = 2, n_ctx: int = 4096, *,
                  home: Path | None = None, temperature: float = 0.7, strict_temperature: float = 0.2,
-                 prompts: Mapping[Lang, PromptBook] | None = None) -> None:
+                 repeat_penalty: float = 1.1, prompts: Mapping[Lang, PromptBook] | None = None) -> None:
         super().__init__(str(model), temperature=temperature, strict_temperature=strict_temperature,
                          prompts=prompts)
         check_int("LlamaCppGenerator", "n_threads", n_threads, low=1)
         check_int("LlamaCppGenerator", "n_ctx", n_ctx, low=256)
+        check_float("LlamaCppGenerator", "repeat_penalty", repeat_penalty, low=1.0, high=2.0)
         self.n_threads = n_threads
+        self.repeat_penalty = repeat_penalty
         self.n_ctx = n_ctx
         self.home = home
         self.model_path_: Path | None = None
@@ -70,16 +74,23 @@ class LlamaCppGenerator(LLMGenerator):
             llama = self._load()
             try:
                 doc = llama.create_chat_completion(messages=list(messages), max_tokens=max_tokens,
-                                                   temperature=temperature, seed=seed)
+                                                   temperature=temperature, seed=seed,
+                                                   repeat_penalty=self.repeat_penalty)
             except (RuntimeError, ValueError) as e:
                 raise GenerationError(f"llama.cpp failed on {self.model!r}: {e}") from None
         try:
-            content = doc["choices"][0]["message"]["content"] or ""
+            choice = doc["choices"][0]
+            content = choice["message"]["content"] or ""
         except (KeyError, IndexError, TypeError):
             raise GenerationError(f"llama.cpp returned no message for {self.model!r}") from None
         usage = doc.get("usage") or {}
         return str(content), Usage(prompt_tokens=usage.get("prompt_tokens"),
-                                   completion_tokens=usage.get("completion_tokens"))
+                                   completion_tokens=usage.get("completion_tokens"),
+                                   truncated=choice.get("finish_reason") == "length")
+
+    def prepare(self) -> None:
+        with self._lock:
+            self._load()
 
     def _load(self) -> Any:
         if self._llama is not None:

@@ -46,6 +46,7 @@ class Usage:
 
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
+    truncated: bool = False  # the completion stopped at max_tokens (finish_reason "length")
 
 
 class LLMGenerator(ABC):
@@ -79,6 +80,10 @@ class LLMGenerator(ABC):
                  seed: int) -> tuple[str, Usage]:
         """Ask the model for one chat completion; raise :class:`GenerationError` when it cannot answer."""
 
+    def prepare(self) -> None:
+        """Get ready to answer (a local backend loads its model here), so that loading is not timed as the
+        latency of the first text; raise :class:`GenerationError` when the model cannot be used."""
+
     # ------------------------------------------------------------------ the Generator contract
     def book(self, lang: Lang) -> PromptBook:
         if lang not in self.prompts:
@@ -100,10 +105,12 @@ class LLMGenerator(ABC):
         book = self.book(request.lang)
         temperature = self.strict_temperature if request.strict else self.temperature
         seed = request.seed * 1_000_003 + request.variant  # ad variants differ, runs repeat
+        self.prepare()
         start = time.perf_counter()
-        raw, usage = self.complete(book.messages(request), book.max_tokens(request), temperature, seed)
+        messages = book.messages(request)
+        raw, usage = self.complete(messages, book.max_tokens(request), temperature, seed)
         latency = time.perf_counter() - start
-        text, parts = shape(request, clean_output(raw), book)
+        text, parts = shape(request, repair(clean_output(raw), messages, truncated=usage.truncated), book)
         if not text.strip():
             raise GenerationError(f"{self.name} model {self.model!r} wrote no usable {request.content_type.value} "
                                   f"for {','.join(f.item_id for f in request.items)} (raw reply: {raw[:80]!r})")
@@ -169,6 +176,118 @@ def clean_output(text: str) -> str:
     return _unquote(text)
 
 
+# ---------------------------------------------------------------------------------------------- repairs
+# Small chat models (0.1-0.5B) quote their instructions back ("Tone: warm and friendly, like a helpful shop
+# assistant"), loop on a phrase, leave form-letter placeholders ("Dear [Customer's Name]") and stop mid-sentence
+# at max_tokens. These repairs only ever remove text; the claim check runs on what is left.
+_PLACEHOLDER = re.compile(r"[ \t]*\[[^\]\n]{0,30}(?:name|title|company|store|shop|brand|your|customer|shopper|"
+                          r"recipient|link|date|address)[^\]\n]{0,30}\]|[ \t]*[\[【](?:[^\]】\n]{0,12})"
+                          r"(?:姓名|名字|称呼|公司|店铺|客户|顾客|链接|日期|品牌名)[^\]】\n]{0,12}[\]】]",
+                          re.IGNORECASE)
+_CLAUSE_SPLIT = re.compile(r"(\s+[-–—]\s+|[,;:，；：、]\s*|[.!?。！？]+\s*|\n)")
+_FRAGMENT_SPLIT = re.compile(r"[,;:.!?()\"“”，；：。！？（）、\n]+")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+_SENTENCE_END = re.compile(r"[.!?。！？…](?:[\"'”’）)」』]*)(?=\s|$)")
+
+
+def repair(text: str, messages: Sequence[Message] = (), *, truncated: bool = False) -> str:
+    """Remove what a small model added around the copy: clauses that quote the prompt's instructions,
+    placeholders, immediate repeats of a clause, and (``truncated``) an unfinished last sentence.
+
+    >>> msgs = [{"role": "user", "content": "Tone: warm and friendly, like a helpful shop assistant.\\n- Brand: Kumo"}]
+    >>> repair("Kumo sheet - like a helpful shop assistant.", msgs)
+    'Kumo sheet.'
+    >>> repair("Dear [Customer's Name],\\nSoft sheets, soft sheets, soft sheets, soft sheets. And a", truncated=True)
+    'Dear,\\nSoft sheets.'
+    """
+    text = _PLACEHOLDER.sub("", text)
+    fragments = instruction_fragments(messages)
+    whole = instruction_fragments(messages, shortest=2)
+    labels = prompt_labels(messages)
+    lines = [_drop_clauses(ln, fragments, whole) for ln in text.split("\n") if not _is_prompt_line(ln, labels)]
+    text = "\n".join(ln for ln in lines if ln.strip() or not ln)
+    if truncated:
+        text = _trim_unfinished(text)
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+def instruction_fragments(messages: Sequence[Message], shortest: int = 4) -> list[str]:
+    """Phrases of the prompt that are instructions, not facts (lines that are not ``- label: value`` items),
+    lower-cased: ``shortest`` words or more in English, ``shortest + 1`` characters or more in Chinese. A
+    fragment of four words or more is removed wherever a clause contains it; shorter ones (such as "warm and
+    friendly", which is ordinary copy too) only when they are a whole clause."""
+    out: list[str] = []
+    for m in messages:
+        for line in m.get("content", "").split("\n"):
+            if line.lstrip().startswith("-") or _ITEM_HEADER.match(line):  # facts and item headers may be copied
+                continue
+            for frag in _FRAGMENT_SPLIT.split(line.lower()):
+                frag = " ".join(frag.split())
+                if len(frag.split()) >= shortest or len(_HAN.findall(frag)) >= shortest + 1:
+                    out.append(frag)
+    return list(dict.fromkeys(out))
+
+
+_LABEL_LINE = re.compile(r"^\s*(?:[-*•]\s*)?([^:：\n]{1,40}?)\s*[:：]")
+
+
+def prompt_labels(messages: Sequence[Message]) -> set[str]:
+    """The labels of the prompt's lines, lower-cased: fact labels (``- Brand: ...``) and instruction labels
+    (``Tone: ...``, ``Item facts (the only facts you may use):``)."""
+    out: set[str] = set()
+    for m in messages:
+        for line in m.get("content", "").split("\n"):
+            if match := _LABEL_LINE.match(line):
+                out.add(" ".join(match.group(1).lower().split()))
+    return out
+
+
+def _is_prompt_line(line: str, labels: set[str]) -> bool:
+    """A line of the reply that copies the prompt: ``Brand: Kumo``, ``- Price: ¥79``, ``Tone: warm``,
+    ``Length.``, ``Item facts:`` (copy does not come as the prompt's labelled lines)."""
+    if _ITEM_HEADER.match(line):  # "Item 1: <title>" is how replies about a slate number their lines
+        return False
+    match = _LABEL_LINE.match(line)
+    if match and " ".join(match.group(1).lower().split()) in labels:
+        return True
+    bare = " ".join(re.sub(r"[-*•.。:：!！]", " ", line).lower().split())
+    return bool(bare) and bare in labels
+
+
+def _drop_clauses(line: str, fragments: Sequence[str], whole: Sequence[str] = ()) -> str:
+    """``line`` without the clauses that quote an instruction fragment (or are one of the ``whole`` ones) or
+    repeat the clause before them."""
+    pieces = _CLAUSE_SPLIT.split(line)  # clause, separator, clause, separator, ...
+    kept: list[list[str]] = []  # [clause, separator]
+    previous = ""
+    for i in range(0, len(pieces), 2):
+        clause, sep = pieces[i], pieces[i + 1] if i + 1 < len(pieces) else ""
+        norm = " ".join(clause.lower().split())
+        bare = norm.strip(" -*•")
+        echo = bool(norm) and (any(f in norm for f in fragments) or bare in whole)
+        repeat = bool(norm) and norm == previous
+        previous = norm or previous
+        if not (echo or repeat):
+            kept.append([clause, sep])
+        elif kept and re.search(r"[.!?。！？]", sep):
+            kept[-1][1] = sep  # the clause before now ends the sentence
+        elif kept and not sep:
+            kept[-1][1] = ""
+    out = "".join(c + sep for c, sep in kept).rstrip()
+    return out if out == line.rstrip() else re.sub(r"[ \t]*[,;:，；：、–—-][ \t]*$", "", out)
+
+
+def _trim_unfinished(text: str) -> str:
+    """Cut a text that stopped at max_tokens back to its last full sentence (when that keeps most of it)."""
+    stripped = text.rstrip()
+    if not stripped or stripped[-1] in ".!?。！？…\"'”’）)」』":
+        return stripped
+    ends = list(_SENTENCE_END.finditer(stripped))
+    if not ends or ends[-1].end() < len(stripped) * 0.3:
+        return stripped
+    return stripped[:ends[-1].end()].rstrip()
+
+
 def _unquote(text: str) -> str:
     while len(text) >= 2 and _QUOTES.get(text[0]) == text[-1] and text[0] not in text[1:-1]:
         text = text[1:-1].strip()
@@ -193,7 +312,7 @@ def shape(request: ContentRequest, text: str, book: PromptBook) -> tuple[str, di
         bullets = [_unquote(_BULLET.sub("", ln)) for ln in lines if _BULLET.sub("", ln)][:count]
         return "\n".join("- " + b for b in bullets), {"bullets": bullets}
     if ctype is ContentType.RECO_REASONS:
-        reasons = [_unquote(_BULLET.sub("", ln)) for ln in lines][:len(request.items)]
+        reasons = [_unquote(_BULLET.sub("", ln)) for ln in _pair_reasons(lines, request.lang)][:len(request.items)]
         return "\n".join(reasons), {"reasons": {f.item_id: r for f, r in zip(request.items, reasons, strict=False)}}
     if ctype in (ContentType.RECO_HEADLINE, ContentType.PUSH):
         return _unquote(_LABEL.sub("", lines[0])), {}
@@ -204,6 +323,33 @@ def shape(request: ContentRequest, text: str, book: PromptBook) -> tuple[str, di
             return body, {"subject": subject}
         return text, {}
     return text, {}
+
+
+_ITEM_HEADER = re.compile(r"^(?:item|product|商品|推荐商品)\s*\d{1,2}\s*[:：.、]\s*", re.IGNORECASE)
+_REASON_LABEL = re.compile(r"^(?:reason|why|推荐理由|理由|原因)\s*[:：]\s*", re.IGNORECASE)
+
+
+def _pair_reasons(lines: list[str], lang: Lang) -> list[str]:
+    """One line per item from replies that put an item header and its reason on separate lines
+    ("Item 1: <title>" / "Reason: ..."); header lines without any text are dropped.
+
+    >>> _pair_reasons(["商品1：云织床笠", "理由：亲肤透气。", "商品2：", "Item 3: Kumo sheet - soft"], "zh")
+    ['云织床笠：亲肤透气。', 'Kumo sheet - soft']
+    """
+    out: list[list[str]] = []  # [title, reason]
+    open_header = False
+    for ln in lines:
+        if _ITEM_HEADER.match(ln):
+            out.append([_ITEM_HEADER.sub("", ln).strip(), ""])
+            open_header = True
+        elif open_header and out and not out[-1][1]:
+            out[-1][1] = _REASON_LABEL.sub("", ln).strip()
+            open_header = False
+        else:
+            out.append(["", _REASON_LABEL.sub("", ln).strip()])
+            open_header = False
+    sep = "：" if lang == "zh" else ": "
+    return [sep.join(p for p in pair if p) for pair in out if any(pair)]
 
 
 def used_facts(shown: Mapping[str, str], texts: Iterable[str]) -> dict[str, str]:

@@ -110,7 +110,8 @@ class OpenAICompatibleGenerator(LLMGenerator):
 
 def _parse(doc: Any, where: str) -> tuple[str, Usage]:
     try:
-        content = doc["choices"][0]["message"]["content"]
+        choice = doc["choices"][0]
+        content = choice["message"]["content"]
     except (KeyError, IndexError, TypeError):
         raise GenerationError(f"{where} sent JSON without choices[0].message.content: "
                               f"{_one_line(json.dumps(doc, ensure_ascii=False))[:120]}") from None
@@ -119,7 +120,8 @@ def _parse(doc: Any, where: str) -> tuple[str, Usage]:
     usage = doc.get("usage") if isinstance(doc, dict) else None
     usage = usage if isinstance(usage, dict) else {}
     return content, Usage(prompt_tokens=_int(usage.get("prompt_tokens")),
-                          completion_tokens=_int(usage.get("completion_tokens")))
+                          completion_tokens=_int(usage.get("completion_tokens")),
+                          truncated=isinstance(choice, dict) and choice.get("finish_reason") == "length")
 
 
 def _int(v: Any) -> int | None:

@@ -200,6 +200,9 @@ class Attempt(BaseModel):
 
     ``outcome`` is ``ok`` (every claim supported), ``unsupported`` (the check found unsupported claims) or
     ``error`` (the backend raised :class:`~shopmind.content.backends.GenerationError`); ``detail`` says why.
+    A completed attempt also keeps the ``text`` the backend wrote (before the compliance filter), its number of
+    ``claims``, the ``unsupported`` ones, the compliance ``violations`` found in it, and for chat-model
+    backends the call's ``latency_s`` and ``completion_tokens``: what a draft that was replaced looked like.
     """
 
     backend: str
@@ -207,6 +210,12 @@ class Attempt(BaseModel):
     strict: bool = False
     outcome: Literal["ok", "unsupported", "error"]
     detail: str = ""
+    text: str | None = None
+    claims: int | None = None
+    unsupported: list[str] = Field(default_factory=list)
+    violations: int = 0
+    latency_s: float | None = None
+    completion_tokens: int | None = None
 
 
 class GeneratedText(BaseModel):

@@ -217,25 +217,26 @@ class ContentService:
             ask = request if attempt == 1 else request.model_copy(update={
                 "strict": True, "rejected_claims": _rejected(result)})
             try:
-                candidate = backend.generate(ask)
+                draft = backend.generate(ask)
             except GenerationError as e:
                 log.warning("%s could not write %s (%s); using %s", backend.name, request.content_type.value, e,
                             self.fallback.name)
                 trace.append(_attempt(backend, ask, None, str(e)))
                 break
-            candidate = self._finish(candidate, request)
+            candidate = self._finish(draft, request)
             candidate.attempts = attempt
-            trace.append(_attempt(backend, ask, candidate))
+            trace.append(_attempt(backend, ask, candidate, draft=draft.text))
             result = candidate
             if candidate.check is not None and candidate.check.ok:
                 break
             log.info("%s made unsupported claims (attempt %d): %s", backend.name, attempt,
                      candidate.check.summary() if candidate.check else "")
         if result is None or (not deterministic and not (result.check and result.check.ok)):
-            result = self._finish(self.fallback.generate(request), request)
+            draft = self.fallback.generate(request)
+            result = self._finish(draft, request)
             result.attempts = tried + 1
             result.fallback = backend is not self.fallback
-            trace.append(_attempt(self.fallback, request, result))
+            trace.append(_attempt(self.fallback, request, result, draft=draft.text))
         if result.check is not None and not result.check.ok:
             log.warning("unsupported claims remain in %s for %s: %s", request.content_type.value,
                         ",".join(result.item_ids), result.check.summary())
@@ -249,12 +250,13 @@ class ContentService:
         context = request.context_facts()
         violations: list[Violation] = []
 
-        def clean(text: str) -> str:
+        def clean(text: str, *, part: bool = True) -> str:
             result = self.compliance.apply(text, facts=context, now=self.now)
-            violations.extend(result.violations)
+            if not part or text not in out.text:  # a part that repeats the text is not a second violation
+                violations.extend(result.violations)
             return result.text
 
-        text = clean(out.text)
+        text = clean(out.text, part=False)
         parts = _map_strings(out.parts, clean)
         texts = [text] + [t for t in dict.fromkeys(_strings(parts)) if t and t not in text]
         report = self.checker.check("\n\x00\n".join(texts), context,
@@ -327,15 +329,20 @@ def backend_id(backend: Generator) -> str:
     return f"{backend.name}/{model}" if isinstance(model, str) and model else backend.name
 
 
-def _attempt(backend: Generator, request: ContentRequest, out: GeneratedText | None, error: str = "") -> Attempt:
+def _attempt(backend: Generator, request: ContentRequest, out: GeneratedText | None, error: str = "", *,
+             draft: str | None = None) -> Attempt:
+    """One trace step: ``out`` is the filtered and checked output (None when the backend raised ``error``) and
+    ``draft`` the text as the backend wrote it."""
     model = getattr(backend, "model", None)
-    outcome: Literal["ok", "unsupported", "error"] = "error"
-    detail = error
-    if out is not None:
-        outcome = "ok" if out.check is None or out.check.ok else "unsupported"
-        detail = out.check.summary() if out.check else ""
-    return Attempt(backend=backend.name, model=model if isinstance(model, str) else None, strict=request.strict,
-                   outcome=outcome, detail=detail)
+    model = model if isinstance(model, str) else None
+    if out is None:
+        return Attempt(backend=backend.name, model=model, strict=request.strict, outcome="error", detail=error)
+    outcome: Literal["ok", "unsupported", "error"] = "ok" if out.check is None or out.check.ok else "unsupported"
+    return Attempt(backend=backend.name, model=model, strict=request.strict, outcome=outcome,
+                   detail=out.check.summary() if out.check else "", text=draft,
+                   claims=len(out.check.claims) if out.check else None,
+                   unsupported=[c.text for c in out.check.unsupported] if out.check else [],
+                   violations=len(out.compliance), latency_s=out.latency_s, completion_tokens=out.completion_tokens)
 
 
 def _rejected(out: GeneratedText | None) -> tuple[str, ...]:
