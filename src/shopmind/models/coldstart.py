@@ -18,7 +18,7 @@ import numpy as np
 
 from shopmind.data.interactions import Interactions
 from shopmind.errors import DataError, ParameterError, check_float, check_int, check_param
-from shopmind.models.base import Recommender, register, top_k
+from shopmind.models.base import Recommender, register
 
 log = logging.getLogger(__name__)
 
@@ -128,15 +128,6 @@ class ColdStartFactors(Recommender):
     def item_vectors(self) -> np.ndarray | None:
         self._check_fitted()
         return self.item_factors_
-
-    def similar_items(self, item: int, N: int = 10) -> tuple[np.ndarray, np.ndarray]:
-        self._check_fitted()
-        v = self.item_factors_
-        norms = np.linalg.norm(v, axis=1) + 1e-9
-        sims = (v @ v[int(item)]) / (norms * norms[int(item)])
-        sims[int(item)] = -np.inf
-        ids, vals = top_k(sims[None, :].astype(np.float32), N)
-        return ids[0], vals[0]
 
     def explain(self, user: int, item: int) -> dict[str, Any] | None:
         self._check_fitted()

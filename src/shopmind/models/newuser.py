@@ -21,14 +21,10 @@ import scipy.sparse as sp
 from shopmind.data.interactions import Interactions
 from shopmind.errors import check_float, check_param
 from shopmind.models.base import Recommender, register
+from shopmind.models.hybrid import _standardise as _z
 
 log = logging.getLogger(__name__)
 C_GRID = (0.0, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0)
-
-
-def _z(s: np.ndarray) -> np.ndarray:
-    s = np.asarray(s, dtype=np.float32)
-    return (s - s.mean(axis=1, keepdims=True)) / (s.std(axis=1, keepdims=True) + 1e-8)
 
 
 @register("newuser")
