@@ -15,6 +15,10 @@
 5. **Retrieval**: top-10 over ``n_vectors`` x ``dim`` random item vectors, the project's scoring path
    (matrix product + :func:`shopmind.models.base.top_k`, as factor models recommend) against the exact
    brute-force floor (one product + ``argpartition``), single queries and batched.
+
+:func:`cpu_per_request` is the in-process companion of the latency phase, for profiling work: the same
+shop and app, called without sockets, timed in thread CPU time (a load test on a busy two-core machine
+measures the machine as much as the server).
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -439,6 +443,82 @@ def verdicts(res: ServeBenchResult) -> list[tuple[str, str, str, bool]]:
                          f"(floor {r['floor_ms_per_query']:.2f}, x{r['ratio']:.2f})", "<= 2x floor",
                          r["ratio"] <= TARGETS["retrieval_ratio"] and rv["exact_match"]))
     return rows
+
+
+def cpu_per_request(cfg: ServeBenchConfig, requests: int = 500, say: Callable[[str], None] = print
+                    ) -> dict[str, Any]:
+    """Server CPU time per ``GET /recommendations/{user}?n=10``, measured in this process.
+
+    The shop of ``cfg`` is built in ``cfg.work_dir`` (and reused from there by later calls), served by the
+    app ``shopmind serve`` runs, with BLAS pinned to one thread as the server pins it, and called as an
+    ASGI app (routing, middleware, parameters, the pipeline and the JSON body; no sockets). For
+    ``requests`` random users it times, in thread CPU time, the first request of a user (``first``) and
+    a second one (``again``: the model candidates of a user are cached per model version). Returns
+    milliseconds: p50 / p90 / p99 / mean of each, plus the seconds the service took to open.
+    """
+    from threadpoolctl import threadpool_limits
+
+    from shopmind.api import ApiSettings, create_app
+    from shopmind.models import Recommender
+    from shopmind.pipeline import RecommendationService
+    from shopmind.storage import open_store
+
+    work = Path(cfg.work_dir or tempfile.mkdtemp(prefix="shopmind-cpu-"))
+    work.mkdir(parents=True, exist_ok=True)
+    marker = work / "shop.json"
+    if marker.exists():
+        shop = json.loads(marker.read_text())
+    else:
+        shop = build_shop(cfg, work, say)
+        shop = {"store": shop["store"], "model": shop["model"], "user_ids": shop["user_ids"]}
+        marker.write_text(json.dumps(shop))
+    with threadpool_limits(1), open_store(shop["store"]) as store:
+        t0 = time.perf_counter()
+        service = RecommendationService.open(store, Recommender.load(shop["model"]), source=shop["model"])
+        opened = time.perf_counter() - t0
+        app = create_app(service, ApiSettings())
+        users = shop["user_ids"]
+        picks = [users[i] for i in np.random.default_rng(cfg.seed).choice(len(users), requests)]
+
+        async def call(user: str) -> float:
+            path = f"/recommendations/{user}"
+            scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
+                     "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"n=10",
+                     "headers": [(b"host", b"bench")], "root_path": "", "server": ("127.0.0.1", 80),
+                     "client": ("127.0.0.1", 1)}
+            status: list[int] = []
+
+            async def receive() -> dict[str, Any]:
+                return {"type": "http.request", "body": b"", "more_body": False}
+
+            async def send(message: MutableMapping[str, Any]) -> None:
+                if message["type"] == "http.response.start":
+                    status.append(int(message["status"]))
+
+            t = time.thread_time()
+            await app(scope, receive, send)
+            elapsed = time.thread_time() - t
+            if status != [200]:
+                raise RuntimeError(f"GET /recommendations/{user} answered {status}")
+            return elapsed * 1000.0
+
+        async def run() -> tuple[list[float], list[float]]:
+            warm = users[-20:]
+            for u in warm:
+                await call(u)
+            first, again = [], []
+            seen = set(warm)
+            for u in picks:
+                if u in seen:
+                    continue
+                seen.add(u)
+                first.append(await call(u))
+                again.append(await call(u))
+            return first, again
+
+        first, again = asyncio.run(run())
+    return {"requests": len(first), "items": cfg.items, "users": cfg.users, "service_open_s": round(opened, 1),
+            "first": _percentiles(first), "again": _percentiles(again)}
 
 
 def save(res: ServeBenchResult, out: Path) -> None:

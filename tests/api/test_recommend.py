@@ -92,3 +92,36 @@ def test_similar_bought_together_and_trending(client, service):
     trending = _get(client, "/trending", window="1h", n=3)
     assert trending["window"] == "1h" and trending["items"][0]["item_id"] == hot
     assert trending["items"][0]["source"] == "trending"
+
+
+def test_the_hand_written_json_is_what_the_response_model_writes(service, trained_shop):
+    import json
+
+    from shopmind.api.routes.common import recommendation_json
+    from shopmind.api.schemas import RecommendationOut
+    from shopmind.pipeline.results import Recommendation, RecommendedItem
+
+    recs = [service.recommend(trained_shop.heavy_user(), n=5), service.recommend_for_session(["SKU00001", "x"]),
+            service.trending("24h", n=3),
+            Recommendation("r" * 32, [RecommendedItem("é\"\\/\u2028", float("nan"), "model", "ü 新", 0)], None,
+                           None, True, {"unknown_item_ids": []})]
+    for rec in recs:
+        assert recommendation_json(rec) == RecommendationOut.of(rec).model_dump_json().encode()
+        assert json.loads(recommendation_json(rec))["items"] is not None
+
+
+def test_get_parameters_are_validated_and_documented(client, trained_shop):
+    for params, field in (({"n": 0}, "n"), ({"n": 201}, "n"), ({"n": "ten"}, "n"), ({"offset": -1}, "offset"),
+                          ({"offset": 10_001}, "offset")):
+        response = client.get("/recommendations/u1", headers=READ, params=params)
+        assert response.status_code == 422 and response.json()["error"]["field"] == field, params
+    response = client.get("/recommendations/" + "u" * 257, headers=READ)
+    assert response.status_code == 422 and response.json()["error"]["field"] == "user_id"
+    assert client.get("/recommendations/" + "u" * 256, headers=READ).status_code == 200
+    body = _get(client, f"/recommendations/{trained_shop.heavy_user()}", n=3, offset=2)
+    assert [i["position"] for i in body["items"]] == [2, 3, 4]
+    spec = client.get("/openapi.json").json()["paths"]["/recommendations/{user_id}"]["get"]
+    params = {p["name"]: p for p in spec["parameters"]}
+    assert {"user_id", "n", "offset", "filter", "diversity"} <= set(params)
+    assert params["user_id"]["in"] == "path" and params["n"]["schema"]["maximum"] == 200
+    assert "RecommendationOut" in str(spec["responses"]["200"])

@@ -7,7 +7,14 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from shopmind.servebench import ServeBenchConfig, ServeBenchResult, retrieval_bench, run_serve_bench, synthetic_shop
+from shopmind.servebench import (
+    ServeBenchConfig,
+    ServeBenchResult,
+    cpu_per_request,
+    retrieval_bench,
+    run_serve_bench,
+    synthetic_shop,
+)
 from shopmind.servebench import verdicts as verdict_rows
 
 
@@ -76,3 +83,13 @@ def test_cli_runs_the_retrieval_phase_alone(tmp_path):
 
     assert json.loads(out.read_text())["retrieval"]["vectors"] == 2000
     assert np.isfinite(json.loads(out.read_text())["retrieval"]["batched"]["ratio"])
+
+
+def test_cpu_per_request_times_the_app_in_process_and_reuses_the_shop(tmp_path):
+    cfg = ServeBenchConfig(items=300, users=40, events_per_user=8, work_dir=tmp_path)
+    first = cpu_per_request(cfg, requests=15, say=lambda m: None)
+    assert first["requests"] > 0 and first["items"] == 300
+    assert 0 < first["first"]["p50_ms"] <= first["first"]["max_ms"] and first["again"]["p50_ms"] > 0
+    built = (tmp_path / "bench.db").stat().st_mtime
+    assert cpu_per_request(cfg, requests=5, say=lambda m: None)["requests"] > 0
+    assert (tmp_path / "bench.db").stat().st_mtime == built  # the shop was reused, not rebuilt

@@ -17,6 +17,10 @@ FAST_PARAMS: dict[str, dict[str, object]] = {
     "mf": {"factors": 8, "epochs": 5},
     "hybrid": {},
     "coldstart": {"base": "als:factors=8:iterations=5", "encoder": "hashing"},
+    "fusion": {"encoder": "hashing", "epochs": 3, "d": 16},
+    "lmtext": {"max_examples": 48, "batch_size": 16, "n_negatives": 8, "train_layers": 1, "num_threads": 1},
+    "lmrerank": {"base": "itemknn", "top_n": 12,
+                 "lm": "lmtext:max_examples=32:batch_size=16:n_negatives=8:train_layers=1:num_threads=1"},
 }
 
 

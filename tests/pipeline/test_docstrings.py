@@ -9,7 +9,8 @@ import pytest
 
 MODULES = ["shopmind.pipeline.rules", "shopmind.pipeline.catalog", "shopmind.pipeline.signals",
            "shopmind.pipeline.history", "shopmind.pipeline.cooccurrence", "shopmind.pipeline.exploration",
-           "shopmind.pipeline.config", "shopmind.api.metrics", "shopmind.api.settings"]
+           "shopmind.pipeline.config", "shopmind.pipeline.neighbours", "shopmind.pipeline.candidates",
+           "shopmind.api.metrics", "shopmind.api.settings"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -51,6 +51,7 @@ def _ids(slots) -> list[int]:
 def test_plain_order_and_exclusions(catalog):
     slots = rerank(_cands(), RerankOptions(), 5, _inputs(catalog, excluded=[0, 2]))
     assert _ids(slots) == [1, 3, 4, 5, 6]
+    assert _ids(rerank(_cands(), RerankOptions(), 5, _inputs(catalog, excluded=[6, 2, 0, 2]))) == [1, 3, 4, 5, 7]
     catalog.upsert_records([{"item_id": "i1", "category": "Shoes > Running", "in_stock": False}])
     assert 1 not in _ids(rerank(_cands(), RerankOptions(), 5, _inputs(catalog)))
 

@@ -126,10 +126,13 @@ def test_text_cli_bench_similar_and_cold_bench(tmp_path, monkeypatch):
 
     monkeypatch.setenv("SHOPMIND_HOME", str(tmp_path / "home"))
     runner = CliRunner()
-    res = runner.invoke(app, ["text", "bench", "--encoders", "hashing", "--n", "16",
+    res = runner.invoke(app, ["text", "bench", "--encoders", "hashing", "--n", "16", "--rerank", "8",
                               "--out", str(tmp_path / "e.json")])
     assert res.exit_code == 0, res.output
-    assert json.loads((tmp_path / "e.json").read_text())["runs"][0]["texts_per_s"] > 0
+    doc = json.loads((tmp_path / "e.json").read_text())
+    assert doc["runs"][0]["texts_per_s"] > 0
+    assert doc["rerank"]["candidates"] == 8 and 0 < doc["rerank"]["p50_ms"] <= doc["rerank"]["p95_ms"]
+    assert "lmrerank" in res.output
     res = runner.invoke(app, ["text", "similar", "coffee mug", "-e", "hashing", "-t", "blue coffee mug",
                               "-t", "red running shoe", "--store", f"sqlite:///{tmp_path / 's.db'}"])
     assert res.exit_code == 0, res.output

@@ -45,23 +45,29 @@ def _presented_key(request: Request) -> str | None:
     return None
 
 
+def authorize(request: Request, scope: str) -> None:
+    """Raise :class:`ApiError` (401 or 403) unless the request presents a key holding ``scope`` (or
+    authentication is off). What :func:`require` checks, callable from a route without the dependency."""
+    settings: ApiSettings = request.app.state.settings
+    if not settings.auth_enabled:
+        return
+    key = _presented_key(request)
+    if key is None:
+        raise ApiError(401, "missing API key: send it as 'X-API-Key: KEY' or 'Authorization: Bearer KEY'",
+                       field="X-API-Key", headers={"WWW-Authenticate": "Bearer"})
+    scopes = settings.api_keys.get(key)
+    if scopes is None:
+        raise ApiError(401, "unknown API key", field="X-API-Key", headers={"WWW-Authenticate": "Bearer"})
+    if scope not in scopes:
+        raise ApiError(403, f"this API key lacks the {scope!r} scope (it has: {', '.join(sorted(scopes))})",
+                       field="X-API-Key")
+
+
 def require(scope: str) -> Callable[[Request], Awaitable[None]]:
     """A dependency that lets a request through only with a key holding ``scope``."""
 
     async def check(request: Request) -> None:
-        settings: ApiSettings = request.app.state.settings
-        if not settings.auth_enabled:
-            return
-        key = _presented_key(request)
-        if key is None:
-            raise ApiError(401, "missing API key: send it as 'X-API-Key: KEY' or 'Authorization: Bearer KEY'",
-                           field="X-API-Key", headers={"WWW-Authenticate": "Bearer"})
-        scopes = settings.api_keys.get(key)
-        if scopes is None:
-            raise ApiError(401, "unknown API key", field="X-API-Key", headers={"WWW-Authenticate": "Bearer"})
-        if scope not in scopes:
-            raise ApiError(403, f"this API key lacks the {scope!r} scope (it has: {', '.join(sorted(scopes))})",
-                           field="X-API-Key")
+        authorize(request, scope)
 
     check.__name__ = f"require_{scope}"
     return check

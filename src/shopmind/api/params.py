@@ -13,6 +13,8 @@ These parameters are parsed here from the raw query string rather than declared 
 FastAPI's per-parameter machinery costs about half a millisecond per request for this many parameters,
 which the recommendation hot path cannot spare. :data:`OPTION_PARAMETERS` documents them in OpenAPI
 (``openapi_extra``), and a bad value is a 422 naming the parameter like any other validation error.
+``GET /recommendations/{user_id}`` reads its path and paging parameters the same way
+(:func:`path_id`, :func:`page_from_query`, documented by :data:`PAGE_PARAMETERS`).
 """
 
 from __future__ import annotations
@@ -62,6 +64,52 @@ OPTION_PARAMETERS: list[dict[str, Any]] = [
     for name, (kind, lo, hi, repeated, desc) in _SPEC.items()
 ]
 _TRUE, _FALSE = {"true", "1", "yes", "on"}, {"false", "0", "no", "off"}
+#: Bounds of the paging parameters: (minimum, maximum, default, description).
+_PAGE: dict[str, tuple[int, int, int, str]] = {
+    "n": (1, 200, 10, "How many items."),
+    "offset": (0, 10_000, 0, "Skip this many (pagination)."),
+}
+#: OpenAPI descriptions of ``n`` and ``offset`` for routes that read them with :func:`page_from_query`.
+PAGE_PARAMETERS: list[dict[str, Any]] = [
+    {"name": name, "in": "query", "required": False, "description": desc,
+     "schema": {"type": "integer", "minimum": lo, "maximum": hi, "default": default}}
+    for name, (lo, hi, default, desc) in _PAGE.items()
+]
+#: Longest id accepted in a path.
+MAX_ID_LENGTH = 256
+
+
+def id_parameter(name: str, description: str) -> dict[str, Any]:
+    """OpenAPI description of a path id read with :func:`path_id`."""
+    return {"name": name, "in": "path", "required": True, "description": description,
+            "schema": {"type": "string", "minLength": 1, "maxLength": MAX_ID_LENGTH}}
+
+
+def path_id(path_params: Any, name: str) -> str:
+    """The path parameter ``name`` (an id of 1 to 256 characters); raises :class:`RequestError`."""
+    value = str(path_params.get(name) or "")
+    if not 1 <= len(value) <= MAX_ID_LENGTH:
+        raise RequestError(name, f"must be 1 to {MAX_ID_LENGTH} characters long, got {len(value)}")
+    return value
+
+
+def page_from_query(q: Any) -> tuple[int, int]:
+    """``n`` and ``offset`` of a query (defaults 10 and 0); raises :class:`RequestError` naming the one
+    that is not an integer in range."""
+    out = []
+    for name, (lo, hi, default, _desc) in _PAGE.items():
+        raw = q.get(name)
+        if raw is None or raw == "":
+            out.append(default)
+            continue
+        try:
+            value = int(raw)
+        except ValueError:
+            raise RequestError(name, f"expected an integer, got {raw!r}") from None
+        if not lo <= value <= hi:
+            raise RequestError(name, f"must be between {lo} and {hi}, got {value}")
+        out.append(value)
+    return out[0], out[1]
 
 
 def _number(q: Any, name: str, integer: bool = False) -> float | int | None:
@@ -119,7 +167,9 @@ def shortcut_rule(category: str | None, brand: str | None, min_price: float | No
 
 def options_from_query(q: Any) -> RerankOptions:
     """Parse the option parameters of a query (a Starlette ``QueryParams`` or any multi-dict with ``get``
-    and ``getlist``); raises :class:`RequestError` naming the parameter."""
+    and ``getlist`` that iterates over its keys); raises :class:`RequestError` naming the parameter."""
+    if not any(key in _SPEC for key in q):
+        return RerankOptions()  # the common request: no options at all
     filters = [parse_rule(f, "filter") for f in q.getlist("filter")]
     shortcut = shortcut_rule(q.get("category") or None, q.get("brand") or None, _number(q, "min_price"),
                              _number(q, "max_price"), q.getlist("attr"))

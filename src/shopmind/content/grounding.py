@@ -287,16 +287,22 @@ def _verify(c: Claim, ev: Evidence) -> tuple[bool | None, str]:
     if kind == "price":
         return _verify_price(v, ev)
     if kind == "discount":
+        if v.get("promo"):
+            if v["promo"] in ev.text:
+                return True, "promotion stated in the data"
+            return False, "the data states no such promotion (only the item's own price and discount)"
         if v.get("discount") is None:
             return (True, "the data has a discount") if ev.discounts else (False, "the data has no discount")
         if any(abs(v["discount"] - d) <= _DISCOUNT_TOLERANCE for d in ev.discounts):
             return True, "discount in the data"
+        if v.get("bound") == "max" and any(d <= v["discount"] + _DISCOUNT_TOLERANCE for d in ev.discounts):
+            return True, "the discount in the data is within the bound"
         if not ev.discounts:
             return False, "the data has no discount"
         return False, f"discount differs from the data ({', '.join(f'{round(d * 100)}%' for d in ev.discounts)})"
     if kind == "quantity":
         have = ev.quantities.get(v["dim"], [])
-        missing = [x for x in v["values"] if not any(_close(x, h) for h in have)]
+        missing = [x for x in v["values"] if not any(_close(x, h) for h in have) and not _converts(x, v["dim"], ev)]
         if not missing:
             return True, "value in the data"
         return False, f"no {v['dim']} value {', '.join(f'{m:g}' for m in missing)} in the data"
@@ -304,9 +310,11 @@ def _verify(c: Claim, ev: Evidence) -> tuple[bool | None, str]:
         return _verify_size(v, ev)
     if kind in ("material", "colour", "origin"):
         pool = {"material": ev.materials, "colour": ev.colours, "origin": ev.origins}[kind]
-        if v["id"] in pool:
-            return True, f"{kind} in the data"
-        return False, f"{kind} {c.text!r} is not in the data"
+        if v["id"] not in pool:
+            return False, f"{kind} {c.text!r} is not in the data"
+        if v.get("pure") and (why := _not_pure(v["id"], ev)):
+            return False, why
+        return True, f"{kind} in the data"
     if kind == "category":
         # "teas" about an item of the category "Tea": any singular / plural form found in the data counts
         name = str(v["id"])
@@ -340,6 +348,45 @@ def _verify(c: Claim, ev: Evidence) -> tuple[bool | None, str]:
     return False, f"cannot verify a {kind} claim"
 
 
+def _not_pure(material: str, ev: Evidence) -> str | None:
+    """Why "100% <material>" is not backed by the data (None when it is): the data gives a percentage below 100,
+    a blend, or another material besides."""
+    if any(p < 100 for p in ev.quantities.get("%", [])):
+        return "the data gives a percentage, not 100%"
+    lex = lexicon()
+    table = lex.terms["material"]
+    claimed = lex.closure("material", {material})
+    for other in ev.materials:
+        term = table.get(other)
+        if material in lex.closure("material", {other}):  # the material itself or a kind of it
+            if term is not None and term.blend:
+                return f"the data gives a blend ({term.name('en')}), not 100% of one material"
+        elif other not in claimed:
+            return f"the data gives another material besides ({term.name('en') if term else other})"
+    return None
+
+
+#: Imperial and metric units of the same quantity: (imperial, metric dimension, metric units per imperial unit).
+_IMPERIAL = (("oz", "ml", 29.5735), ("oz", "g", 28.3495), ("lb", "g", 453.592), ("inch", "mm", 25.4))
+#: Converted values are rounded in copy ("1.7 fl oz" for 50 ml): how far they may be off.
+_CONVERSION_TOLERANCE = 0.03
+
+
+def _converts(x: float, dim: str, ev: Evidence) -> bool:
+    """Whether ``x`` (in ``dim``) is a value of the data in the other measuring system ("16.9 fl oz" for
+    500 ml, "2.2 lb" for 1 kg, "15.5 cm" for 6.1 inches), up to the rounding of a conversion."""
+    for imperial, metric, factor in _IMPERIAL:
+        if dim == imperial:
+            target, have = x * factor, ev.quantities.get(metric, [])
+        elif dim == metric:
+            target, have = x / factor, ev.quantities.get(imperial, [])
+        else:
+            continue
+        if any(abs(target - h) <= _CONVERSION_TOLERANCE * abs(h) for h in have):
+            return True
+    return False
+
+
 def _close(a: float, b: float) -> bool:
     """Equal up to float noise from unit conversion (20,007 mAh is not 20,000 mAh)."""
     return abs(a - b) <= 1e-6 * max(1.0, abs(a), abs(b))
@@ -353,7 +400,9 @@ def _verify_price(v: dict[str, Any], ev: Evidence) -> tuple[bool, str]:
     if not pool:
         return False, f"currency differs from the data ({', '.join(sorted({c for _, c, _ in ev.prices if c}))})"
     amount, bound = v["amount"], v["bound"]
-    amounts = [a for a, _, role in pool if role != "saving" or v["role"] == "saving"]
+    # "save ¥240" is checked against the saving, "was ¥799" against the original price, any other against the
+    # prices (a current price that is called the original would invent a discount)
+    amounts = [a for a, _, role in pool if role == v["role"] or (v["role"] == "price" and role == "original")]
     if bound == "max" and any(a <= amount + _PRICE_TOLERANCE for a in amounts):
         return True, "a price in the data is within the bound"
     if bound == "min" and any(a >= amount - _PRICE_TOLERANCE for a in amounts):

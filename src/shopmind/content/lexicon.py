@@ -37,6 +37,7 @@ class Term:
     en: tuple[str, ...]
     zh: tuple[str, ...]
     broader: tuple[str, ...] = ()
+    blend: bool = False  # a mix of fibres ("cotton blend"), never "100%" of one
 
     def name(self, lang: Lang) -> str:
         """The display form in ``lang`` (first alias)."""
@@ -59,6 +60,8 @@ class Lexicon:
     shields: dict[Lang, tuple[str, ...]]
     version: str
     common_words: frozenset[str] = frozenset()
+    #: Well-known brands outside any catalog: canonical English name -> every alias (both languages).
+    known_brands: dict[str, tuple[str, ...]] = field(default_factory=dict)
     _index: dict[tuple[TermKind, str], Term] = field(default_factory=dict, repr=False)
     _patterns: dict[TermKind, re.Pattern[str]] = field(default_factory=dict, repr=False)
 
@@ -130,7 +133,8 @@ def lexicon() -> Lexicon:
         table: dict[str, Term] = {}
         for tid, spec in doc.get(section, {}).items():
             broader = tuple(spec.get("family", ())) + tuple(spec.get("parents", ()))
-            table[tid] = Term(tid, kind, tuple(spec.get("en", ())), tuple(spec.get("zh", ())), broader)
+            table[tid] = Term(tid, kind, tuple(spec.get("en", ())), tuple(spec.get("zh", ())), broader,
+                              bool(spec.get("blend", False)))
         terms[kind] = table
     shields = doc.get("shields", {})
     return Lexicon(
@@ -140,4 +144,14 @@ def lexicon() -> Lexicon:
         shields={"en": tuple(shields.get("en", ())), "zh": tuple(shields.get("zh", ()))},
         version=str(doc.get("version", "0")),
         common_words=frozenset(key(w) for words in doc.get("common_words", {}).values() for w in words),
+        known_brands={(spec.get("en") or spec.get("zh"))[0]: (*spec.get("en", ()), *spec.get("zh", ()))
+                      for spec in doc.get("brands", {}).values() if spec.get("en") or spec.get("zh")},
     )
+
+
+@cache
+def english_words() -> frozenset[str]:
+    """Common English words, lower case (``resources/english_words.toml``): a capitalised word that is not one
+    of them, nor an inflection of one, may be a name."""
+    doc = load_toml("resources/english_words.toml")
+    return frozenset(w.lower() for part in ("words", "extra") for w in doc.get(part, "").split())

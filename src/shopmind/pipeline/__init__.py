@@ -5,9 +5,10 @@
 >>> service.recommend("U00001", n=5, options=RerankOptions(filters=(parse_rule("price:..100"),)))  # doctest: +SKIP
 
 Modules: :mod:`.catalog` (the serving item index), :mod:`.signals` (popularity, trending windows, bandit
-counts), :mod:`.history` (stored histories and live sessions), :mod:`.cooccurrence`, :mod:`.versions`
-(model bundles, swap and rollback), :mod:`.candidates`, :mod:`.rules`, :mod:`.rerank`,
-:mod:`.exploration`, :mod:`.results`, :mod:`.state`, :mod:`.writes`, :mod:`.service`.
+counts), :mod:`.history` (stored histories and live sessions), :mod:`.cooccurrence`, :mod:`.neighbours`
+(each model version's nearest-neighbour table), :mod:`.versions` (model bundles, swap and rollback),
+:mod:`.candidates`, :mod:`.rules`, :mod:`.rerank`, :mod:`.exploration`, :mod:`.results`, :mod:`.state`,
+:mod:`.writes`, :mod:`.service`.
 """
 
 from shopmind.pipeline.candidates import SOURCES, Candidates, SourceWeights

@@ -59,7 +59,8 @@ class Candidates:
     def __len__(self) -> int:
         return len(self.ids)
 
-    def take(self, sel: np.ndarray) -> Candidates:
+    def take(self, sel: np.ndarray | slice) -> Candidates:
+        """The candidates at ``sel`` (positions, a mask or a slice)."""
         return Candidates(self.ids[sel], self.scores[sel], self.sources[sel], self.anchors[sel])
 
 
@@ -68,10 +69,23 @@ def rescale(scores: np.ndarray) -> np.ndarray:
     scores = np.asarray(scores, dtype=np.float64)
     if len(scores) == 0:
         return scores
-    lo, hi = float(scores.min()), float(scores.max())
+    lo, hi = scores.min(), scores.max()
     if not np.isfinite(lo) or not np.isfinite(hi) or hi - lo < 1e-12:
         return np.ones(len(scores))
     return 0.1 + 0.9 * (scores - lo) / (hi - lo)
+
+
+def member(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
+    """``np.isin(values, sorted_set)`` for an ascending ``sorted_set`` (duplicates allowed): one binary
+    search instead of ``isin``'s set machinery, which dominates on the small arrays of one request.
+
+    >>> member(np.array([3, 5, 9]), np.array([1, 5, 5, 7])).tolist()
+    [False, True, False]
+    """
+    if len(sorted_set) == 0 or len(values) == 0:
+        return np.zeros(len(values), dtype=bool)
+    pos = np.searchsorted(sorted_set, values)
+    return sorted_set[np.minimum(pos, len(sorted_set) - 1)] == values
 
 
 class CandidateMerger:
@@ -93,25 +107,39 @@ class CandidateMerger:
         self._sources.append(np.full(len(ids), SOURCE_CODE[source], dtype=np.int8))
         self._anchors.append(np.full(len(ids), -1, np.int64) if anchors is None else np.asarray(anchors, np.int64))
 
+    def add_entries(self, entries: Candidates) -> None:
+        """Add entries collected by another merger (:meth:`entries`), e.g. a cached block of sources."""
+        if len(entries):
+            self._ids.append(entries.ids)
+            self._contrib.append(entries.scores)
+            self._sources.append(entries.sources)
+            self._anchors.append(entries.anchors)
+
+    def entries(self) -> Candidates:
+        """Everything added so far, not merged: one entry per source proposal, scored by its weighted
+        contribution."""
+        if not self._ids:
+            return Candidates.empty()
+        return Candidates(np.concatenate(self._ids), np.concatenate(self._contrib), np.concatenate(self._sources),
+                          np.concatenate(self._anchors))
+
     def merge(self) -> Candidates:
+        """One candidate per item, sorted by catalog index (see the module docs)."""
         if not self._ids:
             return Candidates.empty()
         ids = np.concatenate(self._ids)
         contrib = np.concatenate(self._contrib)
-        sources = np.concatenate(self._sources)
-        anchors = np.concatenate(self._anchors)
-        uniq, inverse = np.unique(ids, return_inverse=True)
-        total = np.bincount(inverse, weights=contrib, minlength=len(uniq))
-        # the entry contributing most names the source; the best entry with an anchor names the anchor
-        best = np.lexsort((-contrib, inverse))
-        first = best[np.searchsorted(inverse[best], np.arange(len(uniq)))]
-        with_anchor = best[anchors[best] >= 0]
-        anchor = np.full(len(uniq), -1, dtype=np.int64)
-        if len(with_anchor):
-            groups = inverse[with_anchor]
-            starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
-            anchor[groups[starts]] = anchors[with_anchor[starts]]
-        return Candidates(uniq, total, sources[first], anchor)
+        order = np.lexsort((-contrib, ids))  # by item; the entry contributing most first (ties: added first)
+        ids, contrib = ids[order], contrib[order]
+        sources = np.concatenate(self._sources)[order]
+        anchors = np.concatenate(self._anchors)[order]
+        first = np.flatnonzero(np.concatenate([[True], ids[1:] != ids[:-1]]))
+        total = np.add.reduceat(contrib, first)
+        # the best entry with an anchor names the anchor
+        anchored = np.where(anchors >= 0, np.arange(len(ids)), len(ids))
+        best_anchored = np.minimum.reduceat(anchored, first)
+        anchor = np.where(best_anchored < len(ids), anchors[np.minimum(best_anchored, len(ids) - 1)], -1)
+        return Candidates(ids[first], total, sources[first], anchor)
 
 
 # --------------------------------------------------------------------------- the sources
@@ -123,25 +151,26 @@ def model_source(bundle: ModelBundle, user: int, k: int) -> tuple[np.ndarray, np
 def similar_source(anchors: list[tuple[int, str]], bundle: ModelBundle | None, viewed_together: CoOccurrence,
                    per_anchor: int, decay: float = 0.7) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Items similar to each anchor (newest first, weights ``decay ** rank``): the model's similar items
-    and co-viewed items, each rescaled per anchor. Returns ids, scores and the anchor of each."""
-    ids: list[np.ndarray] = []
-    scores: list[np.ndarray] = []
-    anchor_of: list[np.ndarray] = []
-    from_model = bundle.similar_many([item for item, _ in anchors], per_anchor) if bundle is not None else []
-    for rank, (item, _kind) in enumerate(anchors):
-        w = decay ** rank
-        found = [viewed_together.neighbours(item, per_anchor)]
-        if bundle is not None:
-            found.insert(0, from_model[rank])
-        for got, sc in found:
-            if len(got) == 0:
-                continue
-            ids.append(got)
-            scores.append(w * rescale(sc))
-            anchor_of.append(np.full(len(got), item, dtype=np.int64))
-    if not ids:
+    and co-viewed items, each rescaled per anchor. Returns ids, scores and the anchor of each (per anchor,
+    the model's items first, best first)."""
+    if not anchors or per_anchor <= 0:
         return np.empty(0, np.int64), np.empty(0), np.empty(0, np.int64)
-    return np.concatenate(ids), np.concatenate(scores), np.concatenate(anchor_of)
+    items = np.array([item for item, _ in anchors], dtype=np.int64)
+    blocks = [viewed_together.neighbours_block(items, per_anchor)]
+    if bundle is not None:
+        blocks.insert(0, bundle.similar_block(items.tolist(), per_anchor))
+    # [anchor, block, position], padded: every (anchor, block) row is one rescaled segment
+    ids = np.stack([b[0] for b in blocks], axis=1)
+    raw = np.stack([b[1] for b in blocks], axis=1).astype(np.float64)
+    valid = np.arange(per_anchor) < np.stack([b[2] for b in blocks], axis=1)[:, :, None]
+    lo = np.where(valid, raw, np.inf).min(axis=2, keepdims=True)
+    span = np.where(valid, raw, -np.inf).max(axis=2, keepdims=True) - lo
+    flat = ~np.isfinite(span) | (span < 1e-12)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scaled = np.where(flat, 1.0, 0.1 + 0.9 * (raw - lo) / span)
+    scaled *= (decay ** np.arange(len(items)))[:, None, None]
+    owner = np.broadcast_to(items[:, None, None], valid.shape)
+    return ids[valid].astype(np.int64, copy=False), scaled[valid], owner[valid]
 
 
 def trending_source(signals: ItemSignals, window: str, k: int) -> tuple[np.ndarray, np.ndarray]:

@@ -6,9 +6,9 @@ serving layer keeps its own *catalog index*: raw item ids are added once and nev
 loaded model gets a translation array (see :mod:`shopmind.pipeline.versions`).
 
 Item facts the re-ranker needs on the hot path live in numpy columns indexed by catalog index
-(category code, root category code, brand code, price, stock, creation time, listed/deleted flags), so a
-business rule over a few hundred candidates is a handful of vectorised comparisons. Free-form attributes
-stay Python dicts and are only consulted for the candidates at hand.
+(category code, root category code, brand code, price, stock, creation time, listed/deleted/available
+flags), so a business rule over a few hundred candidates is a handful of vectorised comparisons. Free-form
+attributes stay Python dicts and are only consulted for the candidates at hand.
 
 Writers (item upserts, deletes, ids first seen in events) hold a lock; readers never lock: columns grow by
 allocating a larger array, copying, and swapping the reference, so a reader sees either the old or the
@@ -65,7 +65,7 @@ class Catalog:
     _COLUMNS: ClassVar[dict[str, tuple[type, object]]] = {
         "category": (np.int32, -1), "root": (np.int32, -1), "brand": (np.int32, -1),
         "price": (np.float64, np.nan), "in_stock": (np.bool_, True), "created": (np.int64, UNKNOWN_TIME),
-        "listed": (np.bool_, False), "deleted": (np.bool_, False),
+        "listed": (np.bool_, False), "deleted": (np.bool_, False), "available": (np.bool_, False),
     }
 
     def __init__(self) -> None:
@@ -80,6 +80,8 @@ class Catalog:
         self.created = np.empty(0, np.int64)
         self.listed = np.empty(0, np.bool_)
         self.deleted = np.empty(0, np.bool_)
+        #: listed & ~deleted & in_stock, kept up to date by every writer (one gather per availability test).
+        self.available = np.empty(0, np.bool_)
         self.titles: list[str | None] = []
         self.category_text: list[str | None] = []
         self.attributes: list[dict[str, Any]] = []
@@ -108,8 +110,10 @@ class Catalog:
 
     def is_available(self, idx: np.ndarray) -> np.ndarray:
         """Listed (in the store's catalog or known to a model), not deleted and in stock."""
-        idx = np.asarray(idx, dtype=np.int64)
-        return self.listed[idx] & ~self.deleted[idx] & self.in_stock[idx]
+        return self.available[idx]
+
+    def _refresh_available(self, idx: np.ndarray) -> None:
+        self.available[idx] = self.listed[idx] & ~self.deleted[idx] & self.in_stock[idx]
 
     def is_known(self, raw_id: object) -> bool:
         """The item is listed and not deleted (what ``/items/{id}/...`` endpoints accept)."""
@@ -168,6 +172,7 @@ class Catalog:
         idx = self.ensure(raw_ids)
         with self._lock:
             self.listed[idx] = True
+            self._refresh_available(idx)
             self.version += 1
         return idx
 
@@ -215,6 +220,7 @@ class Catalog:
                 self.attributes[i] = dict(attrs) if isinstance(attrs, Mapping) else {}
             self.listed[idx] = True
             self.deleted[idx] = False
+            self._refresh_available(idx)
             self.version += 1
         return idx
 
@@ -232,6 +238,7 @@ class Catalog:
         idx = idx[idx >= 0]
         with self._lock:
             self.deleted[idx] = True
+            self._refresh_available(idx)
             self.version += 1
         return idx
 
@@ -256,7 +263,7 @@ class Catalog:
         """Up to ``limit`` available items, newest ``created_at`` first (items without one are left out)."""
         n = len(self)
         created = self.created[:n]
-        ok = (created != UNKNOWN_TIME) & self.listed[:n] & ~self.deleted[:n] & self.in_stock[:n]
+        ok = (created != UNKNOWN_TIME) & self.available[:n]
         cand = np.flatnonzero(ok)
         if len(cand) > limit:
             part = np.argpartition(-created[cand], limit - 1)[:limit]

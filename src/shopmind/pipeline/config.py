@@ -22,6 +22,10 @@ class PipelineConfig:
     model_candidates: int = 200
     anchors: int = 5
     per_anchor: int = 30
+    #: Nearest neighbours kept per item in each model version's neighbour table (at least ``per_anchor``).
+    neighbours: int = 50
+    #: Users whose model candidates each model version keeps (most recent first; about 1.6 kB a user).
+    user_cache: int = 20_000
     trending_candidates: int = 100
     popular_candidates: int = 200
     new_candidates: int = 50

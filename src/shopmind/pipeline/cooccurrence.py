@@ -58,6 +58,19 @@ class CoOccurrence:
         indptr = np.searchsorted(rows, np.arange(n_items + 1)).astype(np.int64)
         return cls(indptr, cols.astype(np.int64), scores)
 
+    def neighbours_block(self, items: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`neighbours` of several items at once, as rows padded to ``k``: ids ``[len(items), k]``,
+        scores (float32) and the number of real entries in each row (the rest is padding)."""
+        items = np.asarray(items, dtype=np.int64)
+        inside = (items >= 0) & (items < self.n_items)
+        rows = np.where(inside, items, 0)
+        lo = self.indptr[rows] if self.n_items else np.zeros(len(items), np.int64)
+        counts = np.where(inside, np.minimum(self.indptr[rows + 1] - lo, k), 0) if self.n_items else lo
+        if len(self.indices) == 0:
+            return np.zeros((len(items), k), np.int64), np.zeros((len(items), k), np.float32), counts
+        pos = np.minimum(lo[:, None] + np.arange(k), len(self.indices) - 1)
+        return self.indices[pos], self.scores[pos], counts
+
     def neighbours(self, item: int, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Up to ``k`` co-occurring catalog indices and their scores, best first."""
         if not 0 <= item < self.n_items:

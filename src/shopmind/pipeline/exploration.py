@@ -29,10 +29,15 @@ def thompson_pick(ids: np.ndarray, impressions: np.ndarray, rewards: np.ndarray,
     """The ``k`` ids with the highest draws from their Beta posteriors."""
     if k <= 0 or len(ids) == 0:
         return np.empty(0, np.int64)
-    a = 1.0 + rewards
-    b = 1.0 + np.maximum(impressions - rewards, 0.0)
-    draws = rng.beta(a, b)
-    return np.asarray(ids, dtype=np.int64)[np.argsort(-draws, kind="stable")[:k]]
+    # the flat prior Beta(1, 1) is the uniform distribution: items never shown nor rewarded (most of the
+    # pool) need no Beta draw, which costs ten times a uniform one
+    draws = rng.random(len(ids))
+    shown = (impressions > 0) | (rewards > 0)
+    if shown.any():
+        draws[shown] = rng.beta(1.0 + rewards[shown], 1.0 + np.maximum(impressions[shown] - rewards[shown], 0.0))
+    # the first highest draw, as the stable sort would give it
+    best = np.array([np.argmax(draws)]) if k == 1 else np.argsort(-draws, kind="stable")[:k]
+    return np.asarray(ids, dtype=np.int64)[best]
 
 
 class ExplorationPool:
@@ -56,7 +61,7 @@ class ExplorationPool:
         imp = np.zeros(n)
         m = min(n, len(signals.impressions))
         imp[:m] = signals.impressions[:m]
-        ok = catalog.listed[:n] & ~catalog.deleted[:n] & catalog.in_stock[:n] & (imp < self.min_impressions)
+        ok = catalog.available[:n] & (imp < self.min_impressions)
         self._under = np.flatnonzero(ok)
         self._stamp = (catalog.version, now)
         return self._under

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from shopmind.pipeline.candidates import SOURCE_CODE, Candidates
+from shopmind.pipeline.candidates import SOURCE_CODE, Candidates, member
 from shopmind.pipeline.catalog import Catalog
 from shopmind.pipeline.exploration import thompson_pick
 from shopmind.pipeline.rules import RequestError, RerankOptions
@@ -32,7 +32,8 @@ from shopmind.pipeline.versions import ModelBundle
 
 @dataclass
 class RerankInputs:
-    """What the re-ranker consults besides the candidates."""
+    """What the re-ranker consults besides the candidates (``excluded``: catalog indices never to show,
+    ascending)."""
 
     catalog: Catalog
     signals: ItemSignals
@@ -41,6 +42,9 @@ class RerankInputs:
     promotion_pool: np.ndarray
     exploration_pool: np.ndarray
     rng: np.random.Generator
+
+    def __post_init__(self) -> None:
+        self.excluded = np.sort(np.asarray(self.excluded, dtype=np.int64))  # for binary-search membership
 
 
 @dataclass(frozen=True)
@@ -55,7 +59,7 @@ class Placed:
 
 def eligible(ids: np.ndarray, options: RerankOptions, inputs: RerankInputs) -> np.ndarray:
     """Mask of candidates that are available, not excluded and pass every filter."""
-    ok = inputs.catalog.is_available(ids) & ~np.isin(ids, inputs.excluded)
+    ok = inputs.catalog.is_available(ids) & ~member(ids, inputs.excluded)
     for rule in options.filters:
         if not ok.any():
             break
@@ -64,12 +68,15 @@ def eligible(ids: np.ndarray, options: RerankOptions, inputs: RerankInputs) -> n
 
 
 def apply_boosts(cands: Candidates, options: RerankOptions, catalog: Catalog) -> Candidates:
-    """Scores times ``1 + weight`` for each matching boost rule (returns re-sorted candidates)."""
-    scores = cands.scores.copy()
-    for boost in options.boosts:
-        scores[boost.rule.mask(catalog, cands.ids)] *= 1.0 + boost.weight
-    out = Candidates(cands.ids, scores, cands.sources, cands.anchors)
-    return out.take(np.lexsort((out.ids, -out.scores)))
+    """Scores times ``1 + weight`` for each matching boost rule (returns candidates re-sorted by score,
+    ties to the lower index)."""
+    scores = cands.scores
+    if options.boosts:
+        scores = scores.copy()
+        for boost in options.boosts:
+            scores[boost.rule.mask(catalog, cands.ids)] *= 1.0 + boost.weight
+    order = np.lexsort((cands.ids, -scores))
+    return Candidates(cands.ids[order], scores[order], cands.sources[order], cands.anchors[order])
 
 
 def similarity(ids: np.ndarray, catalog: Catalog, bundle: ModelBundle | None) -> np.ndarray:
@@ -101,6 +108,11 @@ def category_keys(ids: np.ndarray, catalog: Catalog, level: int) -> np.ndarray:
                      for c in codes], dtype=np.int64)
 
 
+def mmr_pool(k: int) -> int:
+    """How many of the best candidates MMR chooses ``k`` from."""
+    return max(50, 8 * k)
+
+
 def mmr_select(cands: Candidates, k: int, options: RerankOptions, catalog: Catalog,
                bundle: ModelBundle | None, placed: np.ndarray) -> Candidates:
     """Pick ``k`` candidates (sorted by score) by MMR: lambda * relevance - (1 - lambda) * max similarity
@@ -110,8 +122,8 @@ def mmr_select(cands: Candidates, k: int, options: RerankOptions, catalog: Catal
     lam = 1.0 if options.diversity is None else options.diversity
     cap = options.max_per_category
     if lam >= 1.0 and cap is None:
-        return cands.take(np.arange(min(k, len(cands))))
-    pool = cands.take(np.arange(min(len(cands), max(50, 8 * k))))
+        return cands.take(slice(0, k))
+    pool = cands.take(slice(0, mmr_pool(k)))
     ids = np.concatenate([pool.ids, placed]).astype(np.int64)
     n = len(pool)
     top = float(pool.scores.max())
@@ -156,14 +168,18 @@ def resolve_pins(options: RerankOptions, inputs: RerankInputs, total: int) -> li
         if idx < 0 or not inputs.catalog.listed[idx]:
             raise RequestError("pin", f"unknown item id {pin.item_id!r}")
         if pin.position < total and inputs.catalog.is_available(np.array([idx]))[0] \
-                and not np.isin(idx, inputs.excluded):
+                and not member(np.array([idx]), inputs.excluded)[0]:
             out.append((pin.position, idx))
     return out
 
 
+def _sorted(items: set[int]) -> np.ndarray:
+    return np.sort(np.fromiter(items, np.int64, len(items)))
+
+
 def _pool_candidates(pool: np.ndarray, taken: set[int], options: RerankOptions, inputs: RerankInputs) -> np.ndarray:
     pool = np.asarray(pool, dtype=np.int64)
-    pool = pool[~np.isin(pool, np.fromiter(taken, np.int64, len(taken)))] if taken else pool
+    pool = pool[~member(pool, _sorted(taken))] if taken else pool
     return pool[eligible(pool, options, inputs)] if len(pool) else pool
 
 
@@ -234,10 +250,13 @@ def rerank(cands: Candidates, options: RerankOptions, total: int, inputs: Rerank
     taken |= {p.item for p in promos}
     explore = explored(min(options.explore or 0, total - len(taken)), taken, options, inputs)
     taken |= {p.item for p in explore}
-    rest = cands.take(~np.isin(cands.ids, np.fromiter(taken, np.int64, len(taken)))) if taken else cands
+    # MMR looks at the best mmr_pool(k) candidates that are not taken: among the first that many + taken
+    head = cands.take(slice(0, mmr_pool(total - len(taken)) + len(taken)))
+    rest = head.take(~member(head.ids, _sorted(taken))) if taken else head
     organic = mmr_select(rest, total - len(taken), options, inputs.catalog, inputs.bundle,
                          np.fromiter(taken, np.int64, len(taken)))
-    organic_placed = [Placed(int(i), float(s), int(src), int(a)) for i, s, src, a in
-                      zip(organic.ids, organic.scores, organic.sources, organic.anchors, strict=True)]
+    organic_placed = [Placed(i, s, src, a) for i, s, src, a in
+                      zip(organic.ids.tolist(), organic.scores.tolist(), organic.sources.tolist(),
+                          organic.anchors.tolist(), strict=True)]
     pinned = [(pos, Placed(idx, 0.0, SOURCE_CODE["pinned"])) for pos, idx in pins]
     return assemble(total, pinned, promos, explore, organic_placed)

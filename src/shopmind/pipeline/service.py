@@ -13,6 +13,7 @@ versions (:mod:`shopmind.pipeline.versions`). Every read picks up the active mod
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -25,6 +26,7 @@ from shopmind.models.base import Recommender
 from shopmind.pipeline.candidates import (
     SOURCE_CODE,
     CandidateMerger,
+    Candidates,
     model_source,
     new_source,
     popular_source,
@@ -58,6 +60,8 @@ class RecommendationService:
         self.exploration = ExplorationPool(min_impressions=self.config.min_impressions)
         self.rng = np.random.default_rng(self.config.seed)
         self._newest_cache: tuple[int, np.ndarray] = (-1, np.empty(0, np.int64))
+        #: (signals version, catalog version, monotonic time, entries) of the general sources.
+        self._general_cache: tuple[int, int, float, Candidates] = (-1, -1, 0.0, Candidates.empty())
         #: Optional CTR ranker (:mod:`shopmind.ranking`) applied to the merged candidates of personal lists.
         self.ranker: Any = None
         #: Background retraining (:class:`shopmind.pipeline.retrain.Retrainer`), created on first use.
@@ -82,7 +86,9 @@ class RecommendationService:
     def swap_model(self, model: Recommender, *, source: str = "memory", version: str | None = None
                    ) -> dict[str, Any]:
         """Prepare ``model`` and make it the active version atomically; returns its description."""
-        bundle = ModelBundle(model, self.state.catalog, version=version, source=source)
+        bundle = ModelBundle(model, self.state.catalog, version=version, source=source,
+                             neighbours=max(self.config.neighbours, self.config.per_anchor),
+                             user_cache_size=self.config.user_cache)
         return self.versions.activate(bundle).info()
 
     def load_model(self, path: str | Path, *, version: str | None = None) -> dict[str, Any]:
@@ -154,8 +160,9 @@ class RecommendationService:
                             self.rng)
 
     def _excluded(self, options: RerankOptions, *extra: np.ndarray) -> np.ndarray:
-        parts = [self.state.catalog.indices(options.exclude), *extra]
-        return np.unique(np.concatenate([p.astype(np.int64) for p in parts]))
+        """Catalog indices never to show (``extra`` and the request's exclude list)."""
+        parts = [*extra, self.state.catalog.indices(options.exclude)] if options.exclude else list(extra)
+        return np.concatenate([p.astype(np.int64, copy=False) for p in parts]) if parts else np.empty(0, np.int64)
 
     def _resolve(self, options: RerankOptions | None, n: int, personal: bool) -> RerankOptions:
         """Fill the service defaults (exploration and diversity of personal lists) and validate."""
@@ -180,11 +187,23 @@ class RecommendationService:
         return rec
 
     def _general_sources(self, merger: CandidateMerger) -> None:
-        cfg, w = self.config, self.config.weights
-        merger.add("trending", *trending_source(self.state.signals, cfg.trending_window, cfg.trending_candidates),
-                   w.trending)
-        merger.add("new", *new_source(self.state.catalog, self._newest(), cfg.new_candidates), w.new)
-        merger.add("popular", *popular_source(self.state.signals, cfg.popular_candidates), w.popular)
+        """Add the trending, new and popular candidates. They are the same for every request until the
+        signals or the catalog change, so their weighted entries are cached like the top lists they come
+        from (at most ``refresh_seconds`` stale under a stream of events)."""
+        signals, catalog = self.state.signals, self.state.catalog
+        now = time.monotonic()
+        signals_version, catalog_version, at, entries = self._general_cache
+        if catalog_version != catalog.version or (signals_version != signals.version
+                                                  and now - at >= self.config.refresh_seconds):
+            cfg, w = self.config, self.config.weights
+            general = CandidateMerger()
+            general.add("trending", *trending_source(signals, cfg.trending_window, cfg.trending_candidates),
+                        w.trending)
+            general.add("new", *new_source(catalog, self._newest(), cfg.new_candidates), w.new)
+            general.add("popular", *popular_source(signals, cfg.popular_candidates), w.popular)
+            entries = general.entries()
+            self._general_cache = (signals.version, catalog.version, now, entries)
+        merger.add_entries(entries)
 
     def _anchored(self, merger: CandidateMerger, anchors: list[tuple[int, str]], bundle: ModelBundle | None) -> None:
         if anchors:

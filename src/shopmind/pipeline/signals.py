@@ -126,6 +126,11 @@ class ItemSignals:
                     window.add(i, w, t)
             self._version += 1
 
+    @property
+    def version(self) -> int:
+        """Bumped by every batch of events counted (caches derived from the signals compare it)."""
+        return self._version
+
     def _cached(self, key: tuple[str, int], compute: Callable[[], np.ndarray]) -> np.ndarray:
         hit = self._cache.get(key)
         now = time.monotonic()
@@ -164,6 +169,8 @@ class ItemSignals:
         """(impressions, rewards) of each index."""
         idx = np.asarray(idx, dtype=np.int64)
         imp, rew = self.impressions, self.rewards
+        if len(idx) and int(idx.max()) < min(len(imp), len(rew)):
+            return imp[idx], rew[idx]  # the usual case: the counters cover every index asked about
         a, b = np.zeros(len(idx)), np.zeros(len(idx))
         inside = idx < len(imp)
         a[inside], b[inside] = imp[idx[inside]], rew[idx[inside]]

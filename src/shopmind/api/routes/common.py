@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import math
+from collections import Counter
 from typing import Any
 
 from starlette.responses import Response
 
 from shopmind.api.errors import ApiError
 from shopmind.api.metrics import Metrics
-from shopmind.api.schemas import ErrorOut, RecommendationOut, WriteOut
+from shopmind.api.schemas import ErrorOut, WriteOut
 from shopmind.pipeline.results import Recommendation
 from shopmind.pipeline.writes import WriteResult
 
@@ -34,9 +37,27 @@ def write_outcome(result: WriteResult, batch: str) -> WriteOut:
     return out
 
 
+def _number(value: float) -> float | None:
+    return value if math.isfinite(value) else None  # as pydantic writes inf and NaN
+
+
+def recommendation_json(rec: Recommendation) -> bytes:
+    """``RecommendationOut.of(rec).model_dump_json()``, written straight from the dataclasses: the same
+    fields, order and values, without building and validating a pydantic model per item on the hot path
+    (``tests/api`` checks that both agree)."""
+    items = [{"item_id": i.item_id, "score": _number(i.score), "source": i.source, "reason": i.reason,
+              "position": i.position, "because_item_id": i.because_item_id, "title": i.title,
+              "category": i.category} for i in rec.items]
+    body = {"recommendation_id": rec.recommendation_id, "user_id": rec.user_id, "model_version": rec.model_version,
+            "cold_start": rec.cold_start, "items": items, "unknown_item_ids": rec.extra.get("unknown_item_ids"),
+            "window": rec.extra.get("window")}
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+
+
 def recommendation_out(rec: Recommendation, metrics: Metrics) -> Response:
-    """The response of a list endpoint, serialised once here (the route's ``response_model`` documents it;
-    returning a ready response spares FastAPI validating the same data a second time on the hot path)."""
-    for item in rec.items:
-        metrics.recommended.inc((item.source,))
-    return Response(RecommendationOut.of(rec).model_dump_json(), media_type="application/json")
+    """The response of a list endpoint, serialised once here (the route's ``response_model``,
+    :class:`RecommendationOut`, documents it; returning a ready response spares FastAPI validating the same
+    data a second time on the hot path)."""
+    for source, count in Counter(item.source for item in rec.items).items():
+        metrics.recommended.inc((source,), count)
+    return Response(recommendation_json(rec), media_type="application/json")

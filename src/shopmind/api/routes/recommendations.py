@@ -4,23 +4,29 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
-from shopmind.api.deps import READ, get_metrics, get_service
+from shopmind.api.deps import READ, authorize, get_metrics, get_service
 from shopmind.api.metrics import Metrics
-from shopmind.api.params import OPTION_PARAMETERS, list_options
+from shopmind.api.params import (
+    OPTION_PARAMETERS,
+    PAGE_PARAMETERS,
+    id_parameter,
+    options_from_query,
+    page_from_query,
+    path_id,
+)
 from shopmind.api.routes.common import ERRORS, recommendation_out
 from shopmind.api.schemas import RecommendationOut, RecommendIn, RerankIn, SessionIn
-from shopmind.pipeline.rules import RerankOptions
 from shopmind.pipeline.service import RecommendationService
 
-router = APIRouter(tags=["recommendations"], responses=ERRORS, dependencies=READ)
+router = APIRouter(tags=["recommendations"], responses=ERRORS)
 Service = Annotated[RecommendationService, Depends(get_service)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 
 
-@router.post("/recommendations/session", response_model=RecommendationOut)
+@router.post("/recommendations/session", response_model=RecommendationOut, dependencies=READ)
 async def recommend_for_session(body: SessionIn, service: Service, metrics: MetricsDep) -> Response:
     """Recommendations for an anonymous visitor from the items of the session (oldest first). Unknown
     item ids are ignored and listed in `unknown_item_ids`."""
@@ -28,30 +34,31 @@ async def recommend_for_session(body: SessionIn, service: Service, metrics: Metr
     return recommendation_out(rec, metrics)
 
 
-@router.get("/recommendations/{user_id}", response_model=RecommendationOut,
-            openapi_extra={"parameters": OPTION_PARAMETERS})
-async def recommend(
-    user_id: Annotated[str, Path(min_length=1, max_length=256)],
-    service: Service,
-    metrics: MetricsDep,
-    options: Annotated[RerankOptions, Depends(list_options)],
-    n: Annotated[int, Query(ge=1, le=200, description="How many items.")] = 10,
-    offset: Annotated[int, Query(ge=0, le=10_000, description="Skip this many (pagination).")] = 0,
-) -> Response:
+@router.get("/recommendations/{user_id}", response_model=RecommendationOut, openapi_extra={"parameters": [
+    id_parameter("user_id", "The shopper."), *PAGE_PARAMETERS, *OPTION_PARAMETERS]})
+async def recommend(request: Request) -> Response:
     """Personal recommendations. A user the model does not know gets cold-start recommendations
     (`cold_start: true`: session, trending, new and popular items), never an error. Each item carries
     its `source` and a `reason`; echo `recommendation_id` in later events' `context` for attribution."""
-    return recommendation_out(service.recommend(user_id, n, offset, options), metrics)
+    # The hot path: the key and every parameter are checked here rather than by FastAPI's dependency
+    # injection and per-parameter validation (which cost more than the rest of the HTTP layer); the
+    # errors are the same 401 / 403 and 422s naming the parameter.
+    authorize(request, "read")
+    user_id = path_id(request.path_params, "user_id")
+    n, offset = page_from_query(request.query_params)
+    options = options_from_query(request.query_params)
+    state = request.app.state
+    return recommendation_out(state.service.recommend(user_id, n, offset, options), state.metrics)
 
 
-@router.post("/recommendations", response_model=RecommendationOut)
+@router.post("/recommendations", response_model=RecommendationOut, dependencies=READ)
 async def recommend_structured(body: RecommendIn, service: Service, metrics: MetricsDep) -> Response:
     """Personal recommendations with business rules given as structured JSON (same as the GET form)."""
     rec = service.recommend(body.user_id, body.n, body.offset, body.options.to_options(True))
     return recommendation_out(rec, metrics)
 
 
-@router.post("/rerank", response_model=RecommendationOut)
+@router.post("/rerank", response_model=RecommendationOut, dependencies=READ)
 async def rerank(body: RerankIn, service: Service, metrics: MetricsDep) -> Response:
     """Re-rank a given list: by the model's scores for `user_id` when the model knows the user, else by
     popularity; then filters, boosts, pins, promotion slots and diversity apply. Unknown ids are left out
