@@ -16,7 +16,6 @@ A fact sheet is built from any item record (a store dict, a pandas row, an :clas
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -27,6 +26,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
 from shopmind.content.lexicon import Lang, TermKind, lexicon
+from shopmind.data.loaders.frames import as_dict
 from shopmind.errors import DataError
 
 #: Attribute keys by role (lower case; a ``<key>_zh`` companion holds the Chinese value).
@@ -186,7 +186,7 @@ def extract_facts(item: ItemLike, *, now: datetime | pd.Timestamp | None = None,
     item_id = rec.get("item_id")
     if item_id is None or (isinstance(item_id, float) and math.isnan(item_id)) or not str(item_id).strip():
         raise DataError("an item record needs an 'item_id'", field="item_id", value=item_id)
-    attrs = _attributes(rec.get("attributes"))
+    attrs = as_dict(rec.get("attributes"))
     lex = lexicon()
 
     path_en = _split_path(_text(rec.get("category")))
@@ -320,16 +320,6 @@ def _number(v: Any) -> float | None:
     return None if math.isnan(f) else f
 
 
-def _attributes(raw: Any) -> dict[str, Any]:
-    if isinstance(raw, Mapping):
-        return dict(raw)
-    if isinstance(raw, str) and raw.strip().startswith("{"):
-        try:
-            doc = json.loads(raw)
-        except json.JSONDecodeError:
-            return {}
-        return doc if isinstance(doc, dict) else {}
-    return {}
 
 
 def _split_path(text: str | None) -> list[str]:

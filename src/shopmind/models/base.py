@@ -250,6 +250,13 @@ def mask_seen(scores: np.ndarray, seen: sp.csr_matrix, users: np.ndarray) -> Non
 _UNIT_CACHE: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
 
+def unit_rows(vectors: np.ndarray) -> np.ndarray:
+    """Row-normalised float32 copy of ``vectors`` (zero rows stay zero): the cosine geometry of
+    ``similar_items`` and of the serving pipeline's neighbour tables."""
+    vecs = np.asarray(vectors, dtype=np.float32)
+    return vecs / (np.linalg.norm(vecs, axis=1, keepdims=True) + 1e-12)
+
+
 def _unit_rows(vecs: np.ndarray) -> np.ndarray:
     """Row-normalised ``vecs`` (float32), cached per array: ``similar_items`` is called for every anchor of
     every request, and re-normalising a 100k-row matrix each time cost more than the product itself."""
@@ -257,8 +264,7 @@ def _unit_rows(vecs: np.ndarray) -> np.ndarray:
     hit = _UNIT_CACHE.get(key)
     if hit is not None and hit[0] is vecs:
         return hit[1]
-    unit = np.asarray(vecs, dtype=np.float32)
-    unit = unit / (np.linalg.norm(unit, axis=1, keepdims=True) + 1e-12)
+    unit = unit_rows(vecs)
     if len(_UNIT_CACHE) > 16:
         _UNIT_CACHE.clear()
     _UNIT_CACHE[key] = (vecs, unit)

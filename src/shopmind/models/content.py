@@ -163,7 +163,8 @@ def item_texts(item_meta: pd.DataFrame | None, n_items: int,
     return texts
 
 
-def _l2_rows(m: np.ndarray | sp.spmatrix) -> np.ndarray | sp.csr_matrix:
+def l2_rows(m: np.ndarray | sp.spmatrix) -> np.ndarray | sp.csr_matrix:
+    """Rows scaled to unit L2 norm (float32; zero rows stay zero), dense or sparse."""
     if sp.issparse(m):
         m = sp.csr_matrix(m, dtype=np.float32)
         norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
@@ -237,7 +238,7 @@ class ContentRecommender(Recommender):
                             f"{train.name!r} has {what}, none with text. Add item metadata, or use a "
                             "collaborative model such as 'itemknn'.", source=train.name)
         self.featurizer_ = featurizer
-        self.item_features_ = _l2_rows(self.featurizer_.fit_transform(texts))
+        self.item_features_ = l2_rows(self.featurizer_.fit_transform(texts))
         if self.item_features_.shape[0] != train.n_items:
             raise DataError(f"the featurizer returned {self.item_features_.shape[0]} rows for "
                             f"{train.n_items} item texts")
@@ -248,7 +249,7 @@ class ContentRecommender(Recommender):
         """L2-normalised user profiles ``[B, d]`` (dense) from history weight rows."""
         prof = hist @ self.item_features_
         prof = prof.toarray() if sp.issparse(prof) else np.asarray(prof)
-        return np.asarray(_l2_rows(prof), dtype=np.float32)
+        return np.asarray(l2_rows(prof), dtype=np.float32)
 
     def score(self, users: np.ndarray) -> np.ndarray:
         self._check_fitted()

@@ -76,8 +76,10 @@ from torch.nn import functional as F
 
 from shopmind.data.ids import IdMapping
 from shopmind.data.interactions import Interactions
+from shopmind.data.loaders.frames import as_dict, is_missing
 from shopmind.errors import DataError, check_float, check_int, check_param
 from shopmind.models.base import Recommender, register, top_k
+from shopmind.models.content import item_texts, l2_rows
 from shopmind.models.knn import RECENCY_MODES, history_matrix
 
 logger = logging.getLogger(__name__)
@@ -131,29 +133,9 @@ def parse_weights(value: Any) -> dict[str, float]:
     return out
 
 
-def _missing(value: Any) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    return value is pd.NaT
-
-
-def _as_dict(value: Any) -> dict[str, Any]:
-    if isinstance(value, Mapping):
-        return dict(value)
-    if isinstance(value, str) and value.strip().startswith("{"):
-        try:
-            parsed = json.loads(value)
-        except ValueError:
-            return {}
-        return parsed if isinstance(parsed, dict) else {}
-    return {}
-
-
 def _as_vector(value: Any) -> np.ndarray | None:
     """A 1-d float vector from a list / array / JSON or space/comma separated string; None if not one."""
-    if _missing(value):
+    if is_missing(value):
         return None
     if isinstance(value, str):
         text = value.strip()
@@ -178,7 +160,7 @@ def _slug(text: str) -> str:
 
 def _category_paths(value: Any) -> list[list[str]]:
     """Category value -> list of paths (root first). ``"A > B"`` is one path; ``"X|Y"`` two; lists too."""
-    if _missing(value):
+    if is_missing(value):
         return []
     if isinstance(value, list | tuple | np.ndarray):
         return [p for v in value for p in _category_paths(v)]
@@ -191,7 +173,7 @@ def _category_paths(value: Any) -> list[list[str]]:
 
 
 def _scalar_token(key: str, value: Any) -> str | None:
-    if _missing(value) or isinstance(value, Mapping):
+    if is_missing(value) or isinstance(value, Mapping):
         return None
     if isinstance(value, bool | np.bool_):
         return f"{key}={str(bool(value)).lower()}"
@@ -244,7 +226,7 @@ class AttributeVocabulary:
                 if paths:
                     first = paths[0]
                     keys[idx] = [">".join(first[:k]) for k in range(len(first), -1, -1)]
-            if get["brand"] is not None and not _missing(get["brand"][pos]) and _slug(get["brand"][pos]):
+            if get["brand"] is not None and not is_missing(get["brand"][pos]) and _slug(get["brand"][pos]):
                 toks["brand"] = [f"brand:{_slug(get['brand'][pos])}"]
             if get["price"] is not None:
                 try:
@@ -255,7 +237,7 @@ class AttributeVocabulary:
                     prices[idx] = p
             attr: list[str] = []
             if get["attributes"] is not None:
-                for k, v in _as_dict(get["attributes"][pos]).items():
+                for k, v in as_dict(get["attributes"][pos]).items():
                     key = _slug(k)
                     if key in IMAGE_KEYS:
                         continue
@@ -419,7 +401,7 @@ def _meta_vectors(meta: pd.DataFrame | None) -> tuple[list[int], list[np.ndarray
         return [], []
     vecs = []
     for v in meta["attributes"].to_numpy():
-        d = _as_dict(v)
+        d = as_dict(v)
         vecs.append(next((_as_vector(d[k]) for k in IMAGE_KEYS if k in d), None))
     if not any(v is not None for v in vecs):
         return [], []
@@ -705,7 +687,6 @@ class FusionRecommender(Recommender):
 
     # ------------------------------------------------------------------ blocks
     def _text_block(self, meta: pd.DataFrame | None, n: int) -> tuple[np.ndarray, np.ndarray]:
-        from shopmind.models.content import item_texts
         from shopmind.text import encode_cached, get_encoder
         from shopmind.text.cache import default_cache_store
 
@@ -813,7 +794,7 @@ class FusionRecommender(Recommender):
         parts = []
         for j, (m, x) in enumerate(zip(self.modalities_, blocks, strict=True)):
             if self.center and not sp.issparse(x):
-                x = _unit((x - self.block_means_[j]) * mask[:, j:j + 1])
+                x = l2_rows((x - self.block_means_[j]) * mask[:, j:j + 1])
             parts.append(sp.csr_matrix(x, dtype=np.float32) * self.weights_[m])
         fused = sp.hstack(parts, format="csr", dtype=np.float32)
         norms = np.sqrt(np.asarray(fused.multiply(fused).sum(axis=1)).ravel())
@@ -1056,7 +1037,7 @@ class FusionRecommender(Recommender):
     def _valid_ndcg(self, net: FusionNet, users: np.ndarray, targets: np.ndarray | None, hist: sp.csr_matrix,
                     seen: sp.csr_matrix, hm: np.ndarray, base: np.ndarray, fused: np.ndarray) -> float:
         assert targets is not None
-        prof = _unit(np.asarray(hist[users] @ fused))
+        prof = l2_rows(np.asarray(hist[users] @ fused))
         g = None if net.global_taste is None else net.global_taste.detach().numpy()
         if self.user_query:
             with torch.inference_mode():
@@ -1087,7 +1068,7 @@ class FusionRecommender(Recommender):
         """Unit profiles ``[B, D]`` (dense) from history weight rows (zero rows stay zero)."""
         prof = hist @ self.item_vectors_
         prof = prof.toarray() if sp.issparse(prof) else np.asarray(prof)
-        return _unit(prof)
+        return l2_rows(prof)
 
     def user_vectors(self, users: Any) -> np.ndarray:
         """The scoring vectors ``[B, D]`` of dense users: unit history profile (+ the global taste)."""
@@ -1265,8 +1246,3 @@ def _tensor_blocks(blocks: Sequence[Any]) -> list[Any]:
     return [x if isinstance(x, sp.csr_matrix) else torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))
             for x in blocks]
 
-
-def _unit(x: np.ndarray) -> np.ndarray:
-    x = np.asarray(x, dtype=np.float32)
-    n = np.linalg.norm(x, axis=1, keepdims=True)
-    return x / np.where(n > 0, n, 1.0)

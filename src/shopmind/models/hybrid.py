@@ -36,6 +36,22 @@ def _parse_component(text: str) -> tuple[str, dict[str, Any]]:
     return name, params
 
 
+def carve_validation(train: Interactions, max_users: int, seed: int
+                     ) -> tuple[Interactions, np.ndarray, list[np.ndarray]]:
+    """Hold out each user's last training interaction: the remaining history, and the users (at most
+    ``max_users``, a seeded sample) with their held-out items - the split blend weights are chosen on."""
+    from shopmind.evaluation.protocol import targets_by_user
+    from shopmind.evaluation.splits import leave_one_out
+
+    inner = leave_one_out(train)
+    hist = inner.train_valid()  # hold out only each user's last training interaction
+    users, tgts = targets_by_user(inner.test)
+    if len(users) > max_users:
+        pick = np.sort(np.random.default_rng(seed).choice(len(users), max_users, replace=False))
+        users, tgts = users[pick], [tgts[i] for i in pick]
+    return hist, users, tgts
+
+
 def _standardise(s: np.ndarray) -> np.ndarray:
     s = s.astype(np.float32, copy=True)
     s -= s.mean(axis=1, keepdims=True)
@@ -124,15 +140,8 @@ class Hybrid(Recommender):
 
     def _learn_weights(self, train: Interactions) -> tuple[np.ndarray, dict[str, float], list[Recommender | None]]:
         from shopmind.evaluation.metrics import ndcg
-        from shopmind.evaluation.protocol import targets_by_user
-        from shopmind.evaluation.splits import leave_one_out
 
-        inner = leave_one_out(train)
-        hist = inner.train_valid()  # hold out only each user's last training interaction
-        users, tgts = targets_by_user(inner.test)
-        if len(users) > self.max_valid_users:
-            pick = np.sort(np.random.default_rng(self.seed).choice(len(users), self.max_valid_users, replace=False))
-            users, tgts = users[pick], [tgts[i] for i in pick]
+        hist, users, tgts = carve_validation(train, self.max_valid_users, self.seed)
         seen = hist.to_csr(weighted=False)
         zs = []
         fitted: list[Recommender | None] = []

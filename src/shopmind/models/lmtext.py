@@ -31,6 +31,7 @@ import scipy.sparse as sp
 from shopmind.data.interactions import Interactions
 from shopmind.errors import ParameterError, ShopmindError, check_float, check_int, check_param
 from shopmind.models.base import Recommender, mask_seen, register, top_k
+from shopmind.models.hybrid import _parse_component, _standardise, carve_validation
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +82,6 @@ class MiniLMBiEncoder:
         self.model.eval()
 
     def embed(self, texts: Sequence[str], max_tokens: int) -> Any:
-        import torch
         from torch.nn import functional as F
 
         batch = self.tokenizer(list(texts), padding=True, truncation=True, max_length=max_tokens,
@@ -89,7 +89,7 @@ class MiniLMBiEncoder:
         hidden = self.model(**batch).last_hidden_state
         mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
         pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
-        return F.normalize(pooled, dim=-1) if torch.is_tensor(pooled) else pooled
+        return F.normalize(pooled, dim=-1)
 
     def encode(self, texts: Sequence[str], max_tokens: int, batch_size: int = 128) -> np.ndarray:
         import torch
@@ -311,13 +311,6 @@ class LMText(Recommender):
         return {k: v for k, v in self.__dict__.items() if k not in skip}
 
 
-def _zscore(s: np.ndarray) -> np.ndarray:
-    s = s.astype(np.float32, copy=True)
-    s -= s.mean(axis=1, keepdims=True)
-    s /= s.std(axis=1, keepdims=True) + 1e-8
-    return s
-
-
 def _masked_z(s: np.ndarray, valid: np.ndarray) -> np.ndarray:
     """Row-wise standardisation over the ``valid`` entries (others come back as 0)."""
     x = np.where(valid, s, 0.0).astype(np.float32)
@@ -352,7 +345,6 @@ class LMRerank(Recommender):
 
     def _specs(self) -> tuple[tuple[str, dict[str, Any]], tuple[str, dict[str, Any]]]:
         from shopmind.models import available
-        from shopmind.models.hybrid import _parse_component
 
         out = []
         for field, spec in (("base", self.base), ("lm", self.lm)):
@@ -381,24 +373,16 @@ class LMRerank(Recommender):
 
     def _fit(self, train: Interactions, valid: Interactions | None) -> None:
         from shopmind.evaluation.metrics import ndcg
-        from shopmind.evaluation.protocol import targets_by_user
-        from shopmind.evaluation.splits import leave_one_out
         from shopmind.models import create
 
         (bname, bparams), (lname, lparams) = self._specs()
-        inner = leave_one_out(train)
-        hist = inner.train_valid()
+        hist, users, tgts = carve_validation(train, self.max_valid_users, self.seed)
         lm = create(lname, **lparams).fit(hist)
         assert isinstance(lm, LMText)
         self.lm_model_: LMText = lm
         self.valid_ndcg_: dict[str, float] = {}
         if self.alpha is None:
             base = create(bname, **bparams).fit(hist)
-            users, tgts = targets_by_user(inner.test)
-            if len(users) > self.max_valid_users:
-                pick = np.sort(np.random.default_rng(self.seed).choice(len(users), self.max_valid_users,
-                                                                       replace=False))
-                users, tgts = users[pick], [tgts[i] for i in pick]
             self.seen_ = hist.to_csr(weighted=False)
             _, cand, ok, zb = self._candidates(base, users)
             zl = _masked_z(self.lm_model_.score_items(users, cand), ok)
@@ -427,7 +411,7 @@ class LMRerank(Recommender):
         items ``[B, top_n]`` (-1 pads users with fewer unseen items, replaced by item 0 and marked
         invalid), the validity mask, and the base scores standardised over the valid candidates."""
         raw = base.score(users).astype(np.float32, copy=True)
-        zfull = _zscore(raw)
+        zfull = _standardise(raw)
         mask_seen(raw, self.seen_, users)
         cand, top = top_k(raw, min(self.top_n, self.n_items_))
         valid = cand >= 0

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-from shopmind.models.base import top_k
+from shopmind.models.base import top_k, unit_rows
 
 logger = logging.getLogger(__name__)
 
@@ -39,12 +39,6 @@ logger = logging.getLogger(__name__)
 EXACT_LIMIT = 20_000
 #: Entries of one similarity block (rows x columns) while building: bounds the memory of a build.
 _BLOCK_ENTRIES = 1 << 23
-
-
-def unit_rows(vectors: np.ndarray) -> np.ndarray:
-    """Row-normalised float32 copy of ``vectors`` (zero rows stay zero)."""
-    vecs = np.asarray(vectors, dtype=np.float32)
-    return vecs / (np.linalg.norm(vecs, axis=1, keepdims=True) + 1e-12)
 
 
 def top_positions(scores: np.ndarray, k: int) -> np.ndarray:

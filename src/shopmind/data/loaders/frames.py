@@ -11,6 +11,7 @@ Conventions every reader follows (the importer relies on them):
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
@@ -30,6 +31,19 @@ KIND_COLUMNS: dict[str, tuple[str, ...]] = {
 #: The ``kind`` a :class:`~shopmind.data.loaders.base.Reject` records for each kind of frame.
 REJECT_KIND: dict[str, str] = {"events": "event", "items": "item", "users": "user"}
 ID_COLUMNS = ("event_id", "user_id", "item_id", "session_id")
+
+
+def as_dict(value: Any) -> dict[str, Any]:
+    """A mapping as a dict, a JSON object given as text parsed; anything else ``{}``."""
+    if isinstance(value, Mapping):
+        return dict(value)
+    if isinstance(value, str) and value.strip().startswith("{"):
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            return {}
+        return parsed if isinstance(parsed, dict) else {}
+    return {}
 
 
 def is_missing(value: Any) -> bool:
