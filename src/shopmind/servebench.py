@@ -1,8 +1,11 @@
 """`shopmind bench-serve`: the serving benchmarks of ../shared/BENCHMARKS.md section 2, measured end to end.
 
-1. **Setup**: a synthetic shop with a 100,000-item catalog (categories, brands, prices) and clustered
-   shopper histories goes into a fresh SQLite store; an ALS model (64 factors) is trained on it; the real
-   server (`shopmind serve`) starts as a separate process on loopback.
+1. **Setup**: a synthetic shop with a 100,000-item catalog (categories, brands, prices), clustered
+   shopper histories and an impression log (slates with positions, clicks that favour the shopper's
+   categories and the top slots) goes into a fresh SQLite store; an ALS model (64 factors) and a CTR
+   ranker (``ranker``, trained on impression -> click as ``shopmind ctr train`` does) are trained on it;
+   the real server (`shopmind serve --ranker ...`) starts as a separate process on loopback, so every
+   request runs the full pipeline: candidates, ranking, re-ranking.
 2. **Latency**: an open-loop load generator sends ``GET /recommendations/{user}?n=10`` for random known
    users at a fixed rate; latency counts from each request's *scheduled* send time, so a stalled server
    cannot hide queueing (no coordinated omission). p50 / p90 / p99 / max and errors are reported.
@@ -57,6 +60,10 @@ class ServeBenchConfig:
     vectors: int = 1_000_000
     dim: int = 64
     seed: int = 0
+    #: Shoppers with one impression session each (10 slots), the CTR ranker's training log.
+    impression_users: int = 5_000
+    #: CTR ranker of the ranking stage (``lr``, ``fm``, ``gbdt``) or None for candidates + re-ranking only.
+    ranker: str | None = "lr"
     work_dir: Path | None = None
 
 
@@ -106,6 +113,61 @@ def synthetic_shop(n_items: int, n_users: int, per_user: int, seed: int = 0
     return items, events
 
 
+def synthetic_impressions(items: pd.DataFrame, events: pd.DataFrame, n_users: int, slots: int = 10,
+                          seed: int = 0) -> pd.DataFrame:
+    """One impression session for each of ``n_users`` shoppers of ``events``: ``slots`` items shown at
+    positions 1..slots (half from the shopper's own categories, half from anywhere), each clicked with
+    probability ``0.3`` (own category) or ``0.04`` (other) times ``position ** -0.5``; clicks follow their
+    impression within a minute in the same session. The ranker must learn category affinity and position."""
+    rng = np.random.default_rng(seed + 7)
+    merged = events[["user_id", "item_id"]].merge(items[["item_id", "category"]], on="item_id")
+    own = merged.groupby("user_id")["category"].agg(lambda c: sorted(set(c)))
+    users = rng.choice(own.index.to_numpy(), min(n_users, len(own)), replace=False)
+    by_cat = items.groupby("category").indices
+    item_ids = items["item_id"].to_numpy()
+    cats = items["category"].to_numpy()
+    t_end = pd.Timestamp(events["timestamp"].max())
+    rows: list[dict[str, Any]] = []
+    for k, u in enumerate(users.tolist()):
+        start = t_end - pd.Timedelta(seconds=int(rng.integers(60, 5 * 86400)))
+        sid = f"imp-{k}"
+        mine = own[u]
+        for pos in range(1, slots + 1):
+            if rng.random() < 0.5:
+                pool = by_cat[mine[int(rng.integers(len(mine)))]]
+                i = int(pool[min(int(rng.zipf(1.3)) - 1, len(pool) - 1)])
+            else:
+                i = int(rng.integers(len(item_ids)))
+            t = start + pd.Timedelta(seconds=pos)
+            ctx = {"position": pos, "page": "home"}
+            rows.append({"user_id": u, "item_id": item_ids[i], "type": "impression", "timestamp": t,
+                         "session_id": sid, "context": ctx})
+            p = (0.3 if cats[i] in mine else 0.04) / np.sqrt(pos)
+            if rng.random() < p:
+                rows.append({"user_id": u, "item_id": item_ids[i], "type": "click",
+                             "timestamp": t + pd.Timedelta(seconds=int(rng.integers(2, 60))), "session_id": sid,
+                             "context": ctx})
+    return pd.DataFrame(rows)
+
+
+def train_ranker(store: Any, name: str, path: Path) -> dict[str, Any]:
+    """A CTR ranker (impression -> click) on the store's whole log, the newest 10% calibrating it, as
+    ``shopmind ctr train`` does; saved to ``path``. Returns its size, AUC and training time."""
+    from shopmind.ranking import build_dataset
+    from shopmind.ranking.bench import ctr_metrics
+    from shopmind.ranking.models import create_ranker
+
+    t0 = time.perf_counter()
+    ds = build_dataset(store.events_frame(), store.items_frame(), target="click")
+    fit_rows, cal_rows = ds.split_by_time((0.9,))
+    ranker = create_ranker(name).fit(fit_rows, cal_rows)
+    m = ctr_metrics(cal_rows.label, ranker.predict_proba(cal_rows.dense, cal_rows.fields))
+    ranker.save(path)
+    return {"ranker": name, "path": str(path), "exposures": len(ds), "positive_rate": ds.describe()["positive_rate"],
+            "calibration_auc": round(float(m["auc"]), 4), "calibration_logloss": round(float(m["logloss"]), 4),
+            "seconds": round(time.perf_counter() - t0, 1)}
+
+
 def build_shop(cfg: ServeBenchConfig, work: Path, say: Callable[[str], None]) -> dict[str, Any]:
     """Store + trained model under ``work``; returns what was built."""
     from shopmind.ingest import import_records
@@ -115,17 +177,26 @@ def build_shop(cfg: ServeBenchConfig, work: Path, say: Callable[[str], None]) ->
     t0 = time.perf_counter()
     items, events = synthetic_shop(cfg.items, cfg.users, cfg.events_per_user, cfg.seed)
     url = f"sqlite:///{work / 'bench.db'}"
+    shown = synthetic_impressions(items, events, cfg.impression_users, seed=cfg.seed) \
+        if cfg.impression_users > 0 else pd.DataFrame()
+    ranker: dict[str, Any] | None = None
     with open_store(url) as store:
-        say(f"importing {len(items):,} items and {len(events):,} events")
+        say(f"importing {len(items):,} items, {len(events):,} events and {len(shown):,} impressions/clicks")
         import_records(store, items.to_dict("records"), "item")
         for s in range(0, len(events), 200_000):
             import_records(store, events.iloc[s:s + 200_000].to_dict("records"), "event")
+        if len(shown):
+            import_records(store, shown.to_dict("records"), "event")
         data = load_interactions(store).first_touch()
+        if cfg.ranker:
+            say(f"training the {cfg.ranker} CTR ranker (impression -> click)")
+            ranker = train_ranker(store, cfg.ranker, work / "models" / f"ranker-{cfg.ranker}.pkl")
     say("training ALS (64 factors)")
     model = create("als", factors=64).fit(data)
     path = model.save(work / "models" / "als")
-    return {"store": url, "model": str(path), "items": len(items), "users": int(events["user_id"].nunique()),
-            "events": len(events), "build_seconds": round(time.perf_counter() - t0, 1),
+    return {"store": url, "model": str(path), "ranker": ranker, "items": len(items),
+            "users": int(events["user_id"].nunique()), "events": len(events) + len(shown),
+            "build_seconds": round(time.perf_counter() - t0, 1),
             "user_ids": sorted(set(events["user_id"].tolist())), "item_ids": items["item_id"].tolist(),
             "categories": items["category"].tolist()}
 
@@ -140,14 +211,15 @@ def _free_port() -> int:
 class Server:
     """`shopmind serve` in a child process."""
 
-    def __init__(self, store: str, model: str, work: Path) -> None:
+    def __init__(self, store: str, model: str, work: Path, ranker: str | None = None) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "SHOPMIND_HOME": str(work / "home"), "SHOPMIND_API_KEYS": ""}
         self.log = open(work / f"server-{self.port}.log", "w")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "shopmind.cli.main", "serve", "--store", store, "--model", model,
-             "--port", str(self.port), "--log-level", "warning"], env=env, stdout=self.log, stderr=subprocess.STDOUT)
+             "--port", str(self.port), "--log-level", "warning", *(["--ranker", ranker] if ranker else [])],
+            env=env, stdout=self.log, stderr=subprocess.STDOUT)
 
     def wait_ready(self, timeout: float = 600.0) -> float:
         import httpx
@@ -384,9 +456,14 @@ def run_serve_bench(cfg: ServeBenchConfig, say: Callable[[str], None] = print,
             shop = build_shop(cfg, work, say)
             users, item_ids, cats = shop.pop("user_ids"), shop.pop("item_ids"), shop.pop("categories")
             res.setup = shop
-            server = Server(shop["store"], shop["model"], work)
+            server = Server(shop["store"], shop["model"], work, (shop["ranker"] or {}).get("path"))
             try:
                 res.setup["server_start_seconds"] = round(server.wait_ready(), 1)
+                import httpx
+
+                ready = httpx.get(server.url + "/ready", timeout=10.0).json()
+                res.setup["served"] = {"model": (ready.get("model") or {}).get("model"),
+                                       "ranker": (ready.get("ranker") or {}).get("ranker")}
                 if "latency" in phases:
                     say(f"latency: {cfg.rps:.0f} requests/s for {cfg.duration:.0f} s")
                     res.latency = asyncio.run(_latency(server.url, users, cfg.rps, cfg.duration, cfg.seed))
@@ -421,6 +498,10 @@ def run_serve_bench(cfg: ServeBenchConfig, say: Callable[[str], None] = print,
 def verdicts(res: ServeBenchResult) -> list[tuple[str, str, str, bool]]:
     """(measure, value, target, met) rows for the report."""
     rows = []
+    rk = res.setup.get("ranker")
+    if rk:
+        rows.append((f"{rk['ranker']} ranker AUC (newest 10% of exposures)", f"{rk['calibration_auc']:.3f}", "> 0.5",
+                     rk["calibration_auc"] > 0.5))
     lat = res.latency
     if lat:
         rows.append(("recommend p50", f"{lat['p50_ms']:.2f} ms", "<= 5 ms", lat["p50_ms"] <= TARGETS["p50_ms"]))
@@ -470,11 +551,13 @@ def cpu_per_request(cfg: ServeBenchConfig, requests: int = 500, say: Callable[[s
         shop = json.loads(marker.read_text())
     else:
         shop = build_shop(cfg, work, say)
-        shop = {"store": shop["store"], "model": shop["model"], "user_ids": shop["user_ids"]}
+        shop = {"store": shop["store"], "model": shop["model"], "ranker": shop["ranker"], "user_ids": shop["user_ids"]}
         marker.write_text(json.dumps(shop))
     with threadpool_limits(1), open_store(shop["store"]) as store:
         t0 = time.perf_counter()
         service = RecommendationService.open(store, Recommender.load(shop["model"]), source=shop["model"])
+        if shop.get("ranker"):
+            service.set_ranker(Path(shop["ranker"]["path"]))
         opened = time.perf_counter() - t0
         app = create_app(service, ApiSettings())
         users = shop["user_ids"]

@@ -13,6 +13,7 @@ from shopmind.servebench import (
     cpu_per_request,
     retrieval_bench,
     run_serve_bench,
+    synthetic_impressions,
     synthetic_shop,
 )
 from shopmind.servebench import verdicts as verdict_rows
@@ -25,6 +26,28 @@ def test_synthetic_shop_has_the_requested_shape_and_clustered_histories():
     assert set(events["type"]) <= {"view", "add_to_cart", "purchase"}
     cats = events.merge(items, on="item_id").groupby("user_id")["category"].nunique()
     assert (cats <= 2).all()  # each shopper sticks to two categories
+
+
+def test_synthetic_impressions_are_slates_whose_clicks_favour_own_categories_and_top_slots():
+    items, events = synthetic_shop(2000, 400, 10, seed=3)
+    shown = synthetic_impressions(items, events, 300, seed=3)
+    imp = shown[shown["type"] == "impression"]
+    assert len(imp) == 3000 and imp["session_id"].nunique() == 300
+    assert sorted({c["position"] for c in imp["context"]}) == list(range(1, 11))
+    clicks = shown[shown["type"] == "click"]
+    assert set(clicks["session_id"]) <= set(imp["session_id"])
+    # every click follows an impression of that item in the same session
+    first = imp.groupby(["session_id", "item_id"])["timestamp"].min()
+    assert all(first[(s, i)] < t for s, i, t in clicks[["session_id", "item_id", "timestamp"]].itertuples(index=False))
+    own = events.merge(items, on="item_id").groupby("user_id")["category"].agg(set)
+    cat = dict(zip(items["item_id"], items["category"], strict=True))
+    imp = imp.assign(mine=[cat[i] in own[u] for u, i in zip(imp["user_id"], imp["item_id"], strict=True)],
+                     pos=[c["position"] for c in imp["context"]])
+    clicked = set(zip(clicks["session_id"], clicks["item_id"], strict=True))
+    imp["clicked"] = [(s, i) in clicked for s, i in zip(imp["session_id"], imp["item_id"], strict=True)]
+    rate = imp.groupby("mine")["clicked"].mean()
+    assert rate[True] > 3 * rate[False]
+    assert imp[imp["pos"] <= 3]["clicked"].mean() > imp[imp["pos"] >= 8]["clicked"].mean()
 
 
 def test_retrieval_is_exact_and_timed_against_the_floor():
@@ -53,6 +76,10 @@ def tiny_run(tmp_path_factory):
 def test_end_to_end_against_a_real_server(tiny_run):
     res = tiny_run
     assert res.setup["items"] == 400 and res.setup["users"] == 60
+    # the ranking stage is part of the measured pipeline: a CTR ranker was trained and served
+    rk = res.setup["ranker"]
+    assert rk["ranker"] == "lr" and rk["exposures"] > 0 and 0.0 < rk["calibration_auc"] <= 1.0
+    assert res.setup["served"] == {"model": "als", "ranker": "lr"}  # what the running server reported at /ready
     assert res.latency["requests"] == 40 and res.latency["errors"] == 0
     assert 0 < res.latency["p50_ms"] <= res.latency["p99_ms"] <= res.latency["max_ms"]
     assert res.realtime["users"] == 5 and res.realtime["changed_share"] > 0
@@ -65,11 +92,13 @@ def test_end_to_end_against_a_real_server(tiny_run):
     assert {"latency", "realtime", "ingestion", "retrieval", "targets", "commit"} <= set(d)
 
 
-def test_cli_rejects_unknown_phases():
+def test_cli_rejects_unknown_phases_and_rankers():
     from shopmind.cli.main import app
 
     res = CliRunner().invoke(app, ["bench-serve", "--phases", "latency,warp"])
     assert res.exit_code == 2 and "--phases" in res.output
+    res = CliRunner().invoke(app, ["bench-serve", "--ranker", "xgb"])
+    assert res.exit_code == 2 and "--ranker" in res.output and "gbdt" in res.output
 
 
 def test_cli_runs_the_retrieval_phase_alone(tmp_path):

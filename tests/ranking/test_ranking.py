@@ -190,3 +190,41 @@ def test_ctr_cli_bench_and_train(trained_shop, tmp_path, monkeypatch):
     assert res.exit_code == 2 and "svm" in res.output
     res = runner.invoke(app, ["ctr", "bench", "--store", store, "-p", "nodot=1"])
     assert res.exit_code == 2 and "MODEL.NAME=VALUE" in res.output
+
+
+def test_one_request_context_gives_the_same_features_as_one_context_per_row():
+    """The live service passes one Context for all candidates, training replays one per row: both paths must
+    produce identical features, or the ranker would serve on features it never saw."""
+    from shopmind.pipeline.catalog import Catalog
+    from shopmind.pipeline.signals import ItemSignals
+    from shopmind.ranking.features import Context, UserProfile, dense_features, sparse_fields
+
+    cat = Catalog()
+    cat.upsert_frame(pd.DataFrame({"item_id": [f"i{k}" for k in range(30)],
+                                   "category": [f"A > B{k % 4}" for k in range(30)],
+                                   "brand": [f"br{k % 3}" for k in range(30)],
+                                   "price": np.linspace(5, 80, 30)}))
+    sig = ItemSignals({"view": 1.0, "purchase": 3.0})
+    sig.add(np.array([1, 2, 2, 7]), np.array(["view", "view", "purchase", "view"], dtype=object),
+            np.array([0, 1, 2, 3]))
+    profile = UserProfile.build(cat, np.array([2, 6, 10, 11]))
+    items = np.arange(30)
+    for ctx in (Context("search", "mobile", 3, 14), Context(None, None, None, None), Context("x", "tv", 99, 0)):
+        one = dense_features(cat, sig, profile, items, ctx)
+        each = dense_features(cat, sig, profile, items, [ctx] * len(items))
+        np.testing.assert_array_equal(one, each)
+        np.testing.assert_array_equal(sparse_fields(cat, 4, items, ctx), sparse_fields(cat, 4, items, [ctx] * 30))
+    # category shares are the user's history shares: items 2, 6, 10 are in B2 (3 of 4), 11 in B3
+    share = dense_features(cat, sig, profile, items, Context())[:, DENSE.index("user_category_share")]
+    assert share[2] == pytest.approx(0.75) and share[3] == pytest.approx(0.25) and share[0] == 0.0
+
+
+def test_logistic_ranker_serves_the_fitted_pipeline_exactly(planted):
+    """The scaler is folded into the weights for serving; the probabilities must be the pipeline's."""
+    ds = planted[0]
+    model = create_ranker("lr", C=0.5).fit(ds)
+    np.testing.assert_allclose(model.predict_proba(ds.dense, ds.fields),
+                               model.model_.predict_proba(ds.dense)[:, 1], rtol=1e-5, atol=1e-9)
+    del model.weights_  # an artifact from before the folding still predicts through the pipeline
+    np.testing.assert_allclose(model.predict_proba(ds.dense[:7], ds.fields[:7]),
+                               model.model_.predict_proba(ds.dense[:7])[:, 1])

@@ -329,6 +329,9 @@ def bench_serve(
     vectors: Annotated[int, typer.Option(help="Item vectors of the retrieval phase.")] = 1_000_000,
     phases: Annotated[str, typer.Option(help="Comma-separated: latency, realtime, ingestion, retrieval.")]
         = "latency,realtime,ingestion,retrieval",
+    ranker: Annotated[str, typer.Option(help="CTR ranker of the ranking stage, trained on the shop's impression "
+                                             "log: lr, fm, gbdt, or none (candidates + re-ranking only).")]
+        = "lr",
     out: Annotated[Path | None, typer.Option(help="Write the results JSON here.")] = None,
     work_dir: Annotated[Path | None, typer.Option(help="Keep the store, model and server logs here.")] = None,
 ) -> None:
@@ -342,10 +345,14 @@ def bench_serve(
     allowed = ("latency", "realtime", "ingestion", "retrieval")
     if not wanted or any(p not in allowed for p in wanted):
         raise ParameterError("bench-serve", "--phases", phases, f"comma-separated names from {list(allowed)}")
+    rankers = ("lr", "fm", "gbdt", "none")
+    if ranker not in rankers:
+        raise ParameterError("bench-serve", "--ranker", ranker, f"one of {list(rankers)}")
     cfg = ServeBenchConfig(items=items, users=users, rps=rps, duration=duration, ingest_seconds=ingest_seconds,
-                           vectors=vectors, work_dir=work_dir)
+                           vectors=vectors, work_dir=work_dir, ranker=None if ranker == "none" else ranker)
     res = run_serve_bench(cfg, say=lambda m: console.print(f"[dim]{m}[/]"), phases=wanted)
-    table = Table(title=f"serving: {items:,}-item catalog, {users:,} users (loopback, {os.cpu_count()} CPUs)")
+    stage = f"{ranker} ranker" if ranker != "none" else "no ranker"
+    table = Table(title=f"serving: {items:,}-item catalog, {users:,} users, {stage} (loopback, {os.cpu_count()} CPUs)")
     for col in ("measure", "value", "target", "met"):
         table.add_column(col)
     for name, value, target, ok in verdicts(res):

@@ -78,13 +78,14 @@ def _code(value: str | None, vocab: tuple[str, ...]) -> int:
 
 @dataclass
 class UserProfile:
-    """Counts over one user's positive history (built once per request or per user in a batch)."""
+    """Counts over one user's positive history (built once per request or per user in a batch): for the
+    category, root category and brand, the sorted distinct codes and how often each occurs."""
 
     n: int
     seen: np.ndarray
-    category: dict[int, int]
-    root: dict[int, int]
-    brand: dict[int, int]
+    category: tuple[np.ndarray, np.ndarray]
+    root: tuple[np.ndarray, np.ndarray]
+    brand: tuple[np.ndarray, np.ndarray]
     mean_log_price: float
 
     @classmethod
@@ -92,15 +93,30 @@ class UserProfile:
         seen = np.asarray(seen, dtype=np.int64)
         seen = seen[(seen >= 0) & (seen < len(catalog))]
 
-        def counts(codes: np.ndarray) -> dict[int, int]:
-            codes = codes[codes >= 0]
-            u, c = np.unique(codes, return_counts=True)
-            return dict(zip(u.tolist(), c.tolist(), strict=True))
+        def counts(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            codes = np.sort(codes[codes >= 0])
+            if len(codes) == 0:
+                return codes, np.empty(0, np.float32)
+            starts = np.empty(len(codes), dtype=bool)
+            starts[0] = True
+            np.not_equal(codes[1:], codes[:-1], out=starts[1:])
+            first = np.flatnonzero(starts)
+            ends = np.empty_like(first)
+            ends[:-1], ends[-1] = first[1:], len(codes)
+            return codes[first], (ends - first).astype(np.float32)
 
         price = catalog.price[seen] if len(seen) else np.empty(0)
         price = price[np.isfinite(price) & (price > 0)]
         return cls(len(seen), np.unique(seen), counts(catalog.category[seen]), counts(catalog.root[seen]),
                    counts(catalog.brand[seen]), float(np.log1p(price).mean()) if len(price) else float("nan"))
+
+    def share(self, table: tuple[np.ndarray, np.ndarray], codes: np.ndarray) -> np.ndarray:
+        """The share of this user's history in each of ``codes`` (a field's codes, e.g. categories)."""
+        keys, counts = table
+        if len(keys) == 0:
+            return np.zeros(len(codes), dtype=np.float32)
+        at = np.minimum(np.searchsorted(keys, codes), len(keys) - 1)
+        return np.where(keys[at] == codes, counts[at], 0.0).astype(np.float32) / max(self.n, 1)
 
 
 def dense_features(catalog: Catalog, signals: ItemSignals, profile: UserProfile, items: np.ndarray,
@@ -117,32 +133,32 @@ def dense_features(catalog: Catalog, signals: ItemSignals, profile: UserProfile,
     out[:, 0] = np.log1p(pop)
     out[:, 1] = np.log1p(imp)
     out[:, 2] = (rew + CTR_PRIOR_CLICKS) / (imp + CTR_PRIOR_IMPRESSIONS)
-    denom = max(profile.n, 1)
-
-    def share(table: dict[int, int], codes: np.ndarray) -> np.ndarray:
-        return np.fromiter((table.get(int(c), 0) for c in codes), dtype=np.float32, count=n) / denom
-
-    out[:, 3] = share(profile.category, catalog.category[items])
-    out[:, 4] = share(profile.root, catalog.root[items])
-    out[:, 5] = share(profile.brand, catalog.brand[items])
+    out[:, 3] = profile.share(profile.category, catalog.category[items])
+    out[:, 4] = profile.share(profile.root, catalog.root[items])
+    out[:, 5] = profile.share(profile.brand, catalog.brand[items])
     price = catalog.price[items]
     known = np.isfinite(price) & (price > 0) & np.isfinite(profile.mean_log_price)
     out[known, 6] = np.abs(np.log1p(price[known]) - profile.mean_log_price)
     out[:, 7] = known
     out[:, 8] = np.log1p(profile.n)
-    out[:, 9] = np.isin(items, profile.seen)
-    ctx = contexts if isinstance(contexts, list) else [contexts] * n
-    pos = np.array([min(c.position or 1, MAX_POSITION) for c in ctx], dtype=np.float32)
+    if len(profile.seen):  # profile.seen is sorted and unique
+        at = np.minimum(np.searchsorted(profile.seen, items), len(profile.seen) - 1)
+        out[:, 9] = profile.seen[at] == items
+    if isinstance(contexts, Context):  # one context for every row (a live request): fill columns at once
+        contexts = [contexts]
+        rows: np.ndarray | slice = slice(None)
+    else:
+        rows = np.arange(n)
+    pos = np.array([min(c.position or 1, MAX_POSITION) for c in contexts], dtype=np.float32)
     out[:, 10] = np.log(pos)
-    hours = np.array([c.hour if c.hour is not None else -1 for c in ctx], dtype=np.float32)
+    hours = np.array([c.hour if c.hour is not None else -1 for c in contexts], dtype=np.float32)
     has_hour = hours >= 0
-    out[has_hour, 11] = np.sin(2 * np.pi * hours[has_hour] / 24)
-    out[has_hour, 12] = np.cos(2 * np.pi * hours[has_hour] / 24)
+    out[:, 11] = np.where(has_hour, np.sin(2 * np.pi * hours / 24), 0.0)
+    out[:, 12] = np.where(has_hour, np.cos(2 * np.pi * hours / 24), 0.0)
     base = 13
-    rows = np.arange(n)
-    out[rows, base + np.array([_code(c.page, PAGES) for c in ctx])] = 1.0
+    out[rows, base + np.array([_code(c.page, PAGES) for c in contexts])] = 1.0
     base += len(PAGES)
-    out[rows, base + np.array([_code(c.device, DEVICES) for c in ctx])] = 1.0
+    out[rows, base + np.array([_code(c.device, DEVICES) for c in contexts])] = 1.0
     return out
 
 
@@ -151,7 +167,7 @@ def sparse_fields(catalog: Catalog, user_code: int, items: np.ndarray, contexts:
     """``[len(items), len(FIELDS)]`` int64 raw codes (-1 = unknown) of the factorization-machine fields."""
     items = np.asarray(items, dtype=np.int64)
     n = len(items)
-    ctx = contexts if isinstance(contexts, list) else [contexts] * n
+    ctx = [contexts] if isinstance(contexts, Context) else contexts  # one context broadcasts to every row
     out = np.empty((n, len(FIELDS)), dtype=np.int64)
     out[:, 0] = user_code
     out[:, 1] = items

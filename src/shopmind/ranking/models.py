@@ -43,6 +43,9 @@ class Ranker:
 
     name = "ranker"
     calibrate = True
+    #: Whether the model reads the user / item / category / brand id fields (serving then translates the
+    #: live catalog's codes into the training codes; models that do not read them skip that work).
+    uses_ids = True
 
     def fit(self, train: Any, valid: Any | None = None) -> Ranker:
         """Learn from ``train`` (a CTRDataset); ``valid`` calibrates the probabilities."""
@@ -121,6 +124,7 @@ class LogisticRanker(Ranker):
 
     name = "lr"
     calibrate = False
+    uses_ids = False
 
     def __init__(self, C: float = 1.0, max_iter: int = 500) -> None:
         self.C = C
@@ -137,15 +141,25 @@ class LogisticRanker(Ranker):
 
         self.model_ = make_pipeline(StandardScaler(), LogisticRegression(C=self.C, max_iter=self.max_iter))
         self.model_.fit(train.dense, train.label)
+        # the scaler folded into the weights: serving scores 200 candidates with one matrix-vector product
+        # instead of a trip through the scikit-learn pipeline (about 1 ms of input checks per request)
+        scaler, lr = self.model_[0], self.model_[-1]
+        coef = lr.coef_[0] / scaler.scale_
+        self.weights_ = coef.astype(np.float64)
+        self.bias_ = float(lr.intercept_[0] - coef @ scaler.mean_)
 
     def _raw(self, dense: np.ndarray, fields: np.ndarray) -> np.ndarray:
-        return self.model_.predict_proba(dense)[:, 1]
+        if not hasattr(self, "weights_"):  # artifacts saved before the folded weights existed
+            return self.model_.predict_proba(dense)[:, 1]
+        z = np.asarray(dense, dtype=np.float64) @ self.weights_ + self.bias_
+        return 1.0 / (1.0 + np.exp(-z))
 
 
 class GBDTRanker(Ranker):
     """Histogram gradient-boosted trees over dense features plus page/device/position codes."""
 
     name = "gbdt"
+    uses_ids = False  # dense features plus the page / device / position codes only
 
     def __init__(self, max_iter: int = 200, learning_rate: float = 0.1, max_leaf_nodes: int = 31,
                  seed: int = 0) -> None:

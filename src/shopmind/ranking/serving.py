@@ -76,9 +76,10 @@ class RankerBundle:
             ok = (raw >= 0) & (raw < len(table))
             fields[:, col] = np.where(ok, table[np.clip(raw, 0, max(len(table) - 1, 0))] if len(table) else -1, -1)
 
-        translate(_ITEM, item_map)
-        translate(_CAT, cat_map)
-        translate(_BRAND, brand_map)
+        if getattr(self.ranker, "uses_ids", True):
+            translate(_ITEM, item_map)
+            translate(_CAT, cat_map)
+            translate(_BRAND, brand_map)
         return self.ranker.predict_proba(dense, fields)
 
     def rank(self, cands: Candidates, catalog: Catalog, signals: ItemSignals, user_id: str | None,
