@@ -94,6 +94,27 @@ def test_without_validation_it_holds_out_last_items_and_still_recommends_from_fu
     assert not [h for h in off.history_ if "valid_ndcg@10" in h] and len(off.history_) == 3
 
 
+@pytest.mark.parametrize("klass", [SASRec, GRU4Rec])
+def test_time_budget_stops_training_early_and_ends_the_schedule_there(cyclic, monkeypatch, klass):
+    import shopmind.models._seq as seq
+
+    clock = {"t": 0.0}
+
+    def fake_clock() -> float:  # every call advances 0.5 s: epochs take measurable, predictable time
+        clock["t"] += 0.5
+        return clock["t"]
+
+    monkeypatch.setattr(seq.time, "perf_counter", fake_clock)
+    split = leave_one_out(cyclic)
+    full = split.train_valid()
+    m = klass(**{**TINY, "epochs": 50, "auto_valid": 0, "time_budget": 8.0}).fit(full)
+    assert 1 <= len(m.history_) < 10  # far fewer than the 50 epochs asked for
+    unlimited = klass(**{**TINY, "epochs": 6, "auto_valid": 0}).fit(full)
+    assert len(unlimited.history_) == 6
+    # the learning rate decayed to the end of its schedule within the epochs that fitted
+    assert m.history_[-1]["lr"] < 0.05 * TINY["lr"] < m.history_[0]["lr"]
+
+
 def test_text_initialised_item_embeddings_start_from_the_item_text(cyclic):
     m = SASRec(**{**TINY, "epochs": 1, "text_init": "hashing"})
     m._validate_params()
@@ -167,6 +188,8 @@ def test_user_without_history_gets_finite_scores():
     (GRU4Rec, {"n_layers": 0}, "n_layers"),
     (GRU4Rec, {"device": "tpu"}, "device"),
     (GRU4Rec, {"epochs": 0}, "epochs"),
+    (SASRec, {"time_budget": 0}, "time_budget"),
+    (GRU4Rec, {"time_budget": "10m"}, "time_budget"),
 ])
 def test_bad_parameters_name_themselves(cyclic, klass, params, name):
     with pytest.raises(ParameterError, match=rf"The '{name}' parameter of {klass.__name__} must be"):

@@ -228,3 +228,19 @@ def test_logistic_ranker_serves_the_fitted_pipeline_exactly(planted):
     del model.weights_  # an artifact from before the folding still predicts through the pipeline
     np.testing.assert_allclose(model.predict_proba(ds.dense[:7], ds.fields[:7]),
                                model.model_.predict_proba(ds.dense[:7])[:, 1])
+
+
+def test_boosted_trees_serve_the_fitted_forest_exactly(planted):
+    """Serving walks the trees as flat arrays; the probabilities must be scikit-learn's, missing values
+    included, and a model whose trees cannot be read falls back to scikit-learn."""
+    ds = planted[0]
+    train, valid = ds.split_by_time((0.8,))
+    model = create_ranker("gbdt", max_iter=40).fit(train, valid)
+    assert model.forest_ is not None and model.forest_.depth > 1
+    x = model._x(valid.dense, valid.fields).astype(np.float64)
+    x[::7, 3] = np.nan  # missing values follow each split's learned side
+    expected = model.model_.predict_proba(x)[:, 1]
+    np.testing.assert_allclose(1 / (1 + np.exp(-model.forest_.raw(x))), expected, rtol=1e-10, atol=1e-12)
+    before = model.predict_proba(valid.dense, valid.fields)
+    model.forest_ = None  # e.g. another scikit-learn's tree layout: predict through scikit-learn
+    np.testing.assert_allclose(model.predict_proba(valid.dense, valid.fields), before, rtol=1e-9)

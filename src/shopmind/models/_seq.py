@@ -222,6 +222,7 @@ class SequentialRecommender(Recommender):
     eval_users: int
     auto_valid: int
     text_init: str | None
+    time_budget: float | None
     seed: int
     device: str
     num_threads: int | None
@@ -260,6 +261,8 @@ class SequentialRecommender(Recommender):
 
         check_param(name, "text_init", self.text_init, self.text_init is None or self.text_init in ENCODERS,
                     f"None or an encoder from {list(ENCODERS)}")
+        if self.time_budget is not None:
+            check_float(name, "time_budget", self.time_budget, low=0.0, low_open=True)
         check_int(name, "seed", self.seed, low=0)
         check_param(name, "device", self.device, self.device in ("cpu", "cuda", "auto"),
                     "'cpu', 'cuda' or 'auto'")
@@ -400,14 +403,17 @@ class SequentialRecommender(Recommender):
         flat, events_flat, starts, ends = data.flat, data.events, data.starts, data.ends
 
         steps_per_epoch = math.ceil(len(starts) / self.batch_size_) if len(starts) else 0
-        total = max(1, steps_per_epoch * self.epochs)
         opt = torch.optim.AdamW(net.parameters(), lr=self.lr, weight_decay=self.weight_decay, betas=(0.9, 0.98))
-        warm = int(self.warmup * total)
+        # the schedule spans the planned epochs; a time budget can shorten the plan after each epoch
+        plan = {"epochs": self.epochs, "total": max(1, steps_per_epoch * self.epochs)}
+        plan["warm"] = int(self.warmup * plan["total"])
+        budget = self.time_budget / self.n_models if self.time_budget is not None else None
 
         def lr_at(step: int) -> float:
+            warm, total = plan["warm"], plan["total"]
             if step < warm:
                 return (step + 1) / warm
-            return 0.5 * (1.0 + math.cos(math.pi * (step - warm) / max(1, total - warm)))
+            return 0.5 * (1.0 + math.cos(math.pi * min(1.0, (step - warm) / max(1, total - warm))))
 
         sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_at)
 
@@ -417,7 +423,10 @@ class SequentialRecommender(Recommender):
         name = type(self).__name__ + (f"[{member}]" if self.n_models > 1 else "")
         self.nets_.append(net)
         lengths = ends - starts
+        started = time.perf_counter()
         for epoch in range(1, self.epochs + 1):
+            if epoch > plan["epochs"]:
+                break
             net.train()
             t0 = time.perf_counter()
             loss_sum, n_tok = 0.0, 0
@@ -437,10 +446,18 @@ class SequentialRecommender(Recommender):
                 loss_sum += float(loss.detach()) * n
                 n_tok += n
             rec: dict[str, float] = {"member": member, "epoch": epoch, "loss": loss_sum / max(1, n_tok),
-                                     "seconds": time.perf_counter() - t0}
+                                     "seconds": time.perf_counter() - t0, "lr": float(opt.param_groups[0]["lr"])}
             self.history_.append(rec)
-            if eval_users is None or (epoch % self.eval_every and epoch != self.epochs):
-                logger.info("%s epoch %d/%d loss %.4f (%.1fs)", name, epoch, self.epochs, rec["loss"],
+            if budget is not None and epoch < plan["epochs"]:
+                per_epoch = (time.perf_counter() - started) / epoch  # evaluations included
+                fits = max(epoch, min(plan["epochs"], int(budget / per_epoch)))
+                if fits < plan["epochs"]:
+                    logger.info("%s: %.0f s per epoch, the time budget of %.0f s fits %d epochs (of %d)", name,
+                                per_epoch, budget, fits, self.epochs)
+                    plan["epochs"], plan["total"] = fits, max(1, steps_per_epoch * fits)
+                    plan["warm"] = min(plan["warm"], int(self.warmup * plan["total"]))
+            if eval_users is None or (epoch % self.eval_every and epoch != plan["epochs"]):
+                logger.info("%s epoch %d/%d loss %.4f (%.1fs)", name, epoch, plan["epochs"], rec["loss"],
                             rec["seconds"])
                 continue
             ndcg, hr = self._validation_metrics(eval_users, eval_targets, nets=[net])
@@ -451,14 +468,14 @@ class SequentialRecommender(Recommender):
             else:
                 bad += 1
             logger.info("%s epoch %d/%d loss %.4f valid ndcg@10 %.4f hr@10 %.4f (%.1fs)", name, epoch,
-                        self.epochs, rec["loss"], ndcg, hr, rec["seconds"])
+                        plan["epochs"], rec["loss"], ndcg, hr, rec["seconds"])
             if self.patience and bad >= self.patience:
                 logger.info("%s: early stop at epoch %d (best %d, ndcg@10 %.4f)", name, epoch, best_epoch, best)
                 break
         if best_state is not None:
             net.load_state_dict(best_state)
         net.eval()
-        self.best_epochs_.append(best_epoch if best_state is not None else self.epochs)
+        self.best_epochs_.append(best_epoch if best_state is not None else min(epoch, plan["epochs"]))
         self.best_valid_ndcgs_.append(best if best_state is not None else float("nan"))
 
     def _loss(self, net: SequenceNet, inp: torch.Tensor, ev: torch.Tensor | None, tgt: torch.Tensor,

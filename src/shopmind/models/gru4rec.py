@@ -78,6 +78,7 @@ class GRU4Rec(SequentialRecommender):
         eval_users: int = 0,
         auto_valid: int = 2000,
         text_init: str | None = None,
+        time_budget: float | None = None,
         seed: int = 0,
         device: str = "cpu",
         num_threads: int | None = None,
@@ -105,6 +106,7 @@ class GRU4Rec(SequentialRecommender):
         self.eval_users = eval_users
         self.auto_valid = auto_valid
         self.text_init = text_init
+        self.time_budget = time_budget
         self.seed = seed
         self.device = device
         self.num_threads = num_threads

