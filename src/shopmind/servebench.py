@@ -154,14 +154,11 @@ def train_ranker(store: Any, name: str, path: Path) -> dict[str, Any]:
     """A CTR ranker (impression -> click) on the store's whole log, the newest 10% calibrating it, as
     ``shopmind ctr train`` does; saved to ``path``. Returns its size, AUC and training time."""
     from shopmind.ranking import build_dataset
-    from shopmind.ranking.bench import ctr_metrics
-    from shopmind.ranking.models import create_ranker
+    from shopmind.ranking.bench import fit_for_serving
 
     t0 = time.perf_counter()
     ds = build_dataset(store.events_frame(), store.items_frame(), target="click")
-    fit_rows, cal_rows = ds.split_by_time((0.9,))
-    ranker = create_ranker(name).fit(fit_rows, cal_rows)
-    m = ctr_metrics(cal_rows.label, ranker.predict_proba(cal_rows.dense, cal_rows.fields))
+    ranker, m = fit_for_serving(ds, name)
     ranker.save(path)
     return {"ranker": name, "path": str(path), "exposures": len(ds), "positive_rate": ds.describe()["positive_rate"],
             "calibration_auc": round(float(m["auc"]), 4), "calibration_logloss": round(float(m["logloss"]), 4),

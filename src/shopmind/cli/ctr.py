@@ -102,14 +102,13 @@ def train(
     store: StoreOpt = None,
 ) -> None:
     """Train a ranker on the whole log (the newest 10% calibrate it) for `shopmind serve --ranker`."""
-    from shopmind.ranking.bench import ctr_metrics
+    from shopmind.ranking.bench import fit_for_serving
     from shopmind.ranking.models import create_ranker
 
-    ranker = create_ranker(model, **_params(param).get(model, {}))
+    params = _params(param).get(model, {})
+    create_ranker(model, **params)  # a bad name or parameter fails before the log is read
     ds, _ = _dataset(data, store, target, warmup)
-    fit_rows, cal_rows = ds.split_by_time((0.9,))
-    ranker.fit(fit_rows, cal_rows)
-    m = ctr_metrics(cal_rows.label, ranker.predict_proba(cal_rows.dense, cal_rows.fields))
+    ranker, m = fit_for_serving(ds, model, params)
     settings = Settings.from_env(store_url=store) if store else Settings.from_env()
     path = out or settings.models_dir / f"ranker-{model}.pkl"
     ranker.save(path)

@@ -345,9 +345,10 @@ def bench_serve(
     allowed = ("latency", "realtime", "ingestion", "retrieval")
     if not wanted or any(p not in allowed for p in wanted):
         raise ParameterError("bench-serve", "--phases", phases, f"comma-separated names from {list(allowed)}")
-    rankers = ("lr", "fm", "gbdt", "none")
-    if ranker not in rankers:
-        raise ParameterError("bench-serve", "--ranker", ranker, f"one of {list(rankers)}")
+    from shopmind.ranking import RANKERS
+
+    if ranker != "none" and ranker not in RANKERS:
+        raise ParameterError("bench-serve", "--ranker", ranker, f"one of {[*RANKERS, 'none']}")
     cfg = ServeBenchConfig(items=items, users=users, rps=rps, duration=duration, ingest_seconds=ingest_seconds,
                            vectors=vectors, work_dir=work_dir, ranker=None if ranker == "none" else ranker)
     res = run_serve_bench(cfg, say=lambda m: console.print(f"[dim]{m}[/]"), phases=wanted)

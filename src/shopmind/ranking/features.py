@@ -94,16 +94,8 @@ class UserProfile:
         seen = seen[(seen >= 0) & (seen < len(catalog))]
 
         def counts(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-            codes = np.sort(codes[codes >= 0])
-            if len(codes) == 0:
-                return codes, np.empty(0, np.float32)
-            starts = np.empty(len(codes), dtype=bool)
-            starts[0] = True
-            np.not_equal(codes[1:], codes[:-1], out=starts[1:])
-            first = np.flatnonzero(starts)
-            ends = np.empty_like(first)
-            ends[:-1], ends[-1] = first[1:], len(codes)
-            return codes[first], (ends - first).astype(np.float32)
+            keys, n = np.unique(codes[codes >= 0], return_counts=True)
+            return keys, n.astype(np.float32)
 
         price = catalog.price[seen] if len(seen) else np.empty(0)
         price = price[np.isfinite(price) & (price > 0)]

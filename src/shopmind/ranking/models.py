@@ -188,12 +188,11 @@ class GBDTRanker(Ranker):
 
     def _raw(self, dense: np.ndarray, fields: np.ndarray) -> np.ndarray:
         x = self._x(dense, fields)
-        forest = getattr(self, "forest_", None)
-        if forest is None and not hasattr(self, "forest_"):
-            forest = self.forest_ = _FlatForest.of(self.model_)
-        if forest is None:
+        if not hasattr(self, "forest_"):  # artifacts saved before the flat forest existed
+            self.forest_ = _FlatForest.of(self.model_)
+        if self.forest_ is None:
             return self.model_.predict_proba(x)[:, 1]
-        return 1.0 / (1.0 + np.exp(-forest.raw(x)))
+        return 1.0 / (1.0 + np.exp(-self.forest_.raw(x)))
 
 
 class _FlatForest:

@@ -64,7 +64,6 @@ class RankerBundle:
     def probabilities(self, catalog: Catalog, signals: ItemSignals, user_id: str | None, seen: np.ndarray,
                       items: np.ndarray, context: Mapping[str, Any] | None = None) -> np.ndarray:
         """Calibrated probabilities for ``items`` (serving catalog indices) shown to ``user_id`` now."""
-        item_map, cat_map, brand_map = self._sync(catalog)
         ctx = Context.from_mapping({**(context or {}), "position": None}, hour=time.gmtime().tm_hour)
         profile = UserProfile.build(catalog, seen)
         dense = dense_features(catalog, signals, profile, items, ctx)
@@ -76,7 +75,8 @@ class RankerBundle:
             ok = (raw >= 0) & (raw < len(table))
             fields[:, col] = np.where(ok, table[np.clip(raw, 0, max(len(table) - 1, 0))] if len(table) else -1, -1)
 
-        if getattr(self.ranker, "uses_ids", True):
+        if self.ranker.uses_ids:
+            item_map, cat_map, brand_map = self._sync(catalog)
             translate(_ITEM, item_map)
             translate(_CAT, cat_map)
             translate(_BRAND, brand_map)
