@@ -112,7 +112,8 @@ def test_the_hand_written_json_is_what_the_response_model_writes(service, traine
 
 def test_get_parameters_are_validated_and_documented(client, trained_shop):
     for params, field in (({"n": 0}, "n"), ({"n": 201}, "n"), ({"n": "ten"}, "n"), ({"offset": -1}, "offset"),
-                          ({"offset": 10_001}, "offset")):
+                          ({"offset": 10_001}, "offset"), ({"long_tail": 2}, "long_tail"),
+                          ({"long_tail": "most"}, "long_tail")):
         response = client.get("/recommendations/u1", headers=READ, params=params)
         assert response.status_code == 422 and response.json()["error"]["field"] == field, params
     response = client.get("/recommendations/" + "u" * 257, headers=READ)
@@ -122,6 +123,6 @@ def test_get_parameters_are_validated_and_documented(client, trained_shop):
     assert [i["position"] for i in body["items"]] == [2, 3, 4]
     spec = client.get("/openapi.json").json()["paths"]["/recommendations/{user_id}"]["get"]
     params = {p["name"]: p for p in spec["parameters"]}
-    assert {"user_id", "n", "offset", "filter", "diversity"} <= set(params)
+    assert {"user_id", "n", "offset", "filter", "diversity", "long_tail"} <= set(params)
     assert params["user_id"]["in"] == "path" and params["n"]["schema"]["maximum"] == 200
     assert "RecommendationOut" in str(spec["responses"]["200"])

@@ -356,3 +356,25 @@ def test_als_recency_folds_in_decayed_histories(block_split):
     decayed = history_matrix(block_split.train, recency="position", half_life=2.0)
     np.testing.assert_allclose(model.user_items_.toarray(), decayed.toarray())
     np.testing.assert_allclose(model.user_factors_[:5], model.fold_in(decayed[:5]), rtol=1e-4, atol=1e-5)
+
+
+def test_als_live_vector_folds_in_the_history_followed_by_new_items():
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"user_id": rng.integers(0, 30, 600).astype(str), "item_id": rng.integers(0, 40, 600).astype(str),
+                       "timestamp": np.arange(600)})
+    data = Interactions.from_frame(df)
+    plain = create("als", factors=8, iterations=3, recency="none").fit(data)
+    new = np.array([1, 2, 3])
+    expected = plain.fold_in(np.union1d(plain.user_items_[0].indices, new))
+    np.testing.assert_allclose(plain.live_vector(0, new), expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(plain.live_vector(-1, new), plain.fold_in(new), rtol=1e-5, atol=1e-6)
+    decayed = create("als", factors=8, iterations=3, recency="position", half_life=2.0).fit(data)
+    row = decayed.user_items_[0]
+    weights = dict(zip(row.indices.tolist(), (row.data * 0.5 ** 1.5).tolist(), strict=True))
+    for item, w in zip([5, 6, 7], [0.5, 0.5 ** 0.5, 1.0], strict=True):  # oldest first, newest weighs 1
+        weights[item] = max(weights.get(item, 0.0), w)
+    cols = np.array(sorted(weights))
+    hist = sp.csr_matrix((np.array([weights[c] for c in cols], np.float32), cols, [0, len(cols)]),
+                         shape=(1, decayed.n_items_))
+    np.testing.assert_allclose(decayed.live_vector(0, np.array([5, 6, 7])), decayed.fold_in(hist), rtol=1e-5,
+                               atol=1e-6)

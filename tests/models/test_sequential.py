@@ -19,6 +19,7 @@ from shopmind.models._seq import (
     chunked_softmax_ce,
     item_feature_tokens,
     padded_windows,
+    time_gap_buckets,
     training_windows,
 )
 from shopmind.models.gru4rec import GRU4Rec
@@ -198,6 +199,7 @@ def test_user_without_history_gets_finite_scores():
     (GRU4Rec, {"epochs": 0}, "epochs"),
     (SASRec, {"time_budget": 0}, "time_budget"),
     (GRU4Rec, {"time_budget": "10m"}, "time_budget"),
+    (SASRec, {"use_time": "yes"}, "use_time"),
 ])
 def test_bad_parameters_name_themselves(cyclic, klass, params, name):
     with pytest.raises(ParameterError, match=rf"The '{name}' parameter of {klass.__name__} must be"):
@@ -296,3 +298,44 @@ def test_item_table_side_features_are_the_mean_of_their_tokens_with_gradients():
     again = pickle.loads(pickle.dumps(table))
     assert "_feature_csr" not in again.__dict__  # the derived sparse matrices are not saved
     assert torch.equal(again(), w)
+
+
+def test_time_gap_buckets_start_each_user_at_zero_and_grow_with_log_minutes():
+    indptr = np.array([0, 4, 6])
+    ts = np.array([0, 10, 70, 70 + 86_400, 5, 5 + 10 ** 9])
+    assert time_gap_buckets(indptr, ts).tolist() == [0, 1, 2, 11, 0, 19]  # 10 s, 1 min, 1 day; capped
+
+
+def gap_data(n_users: int = 120, length: int = 12, seed: int = 0) -> Interactions:
+    """The item after an event is "quick" when that event came within a minute of the one before, else
+    "slow"; gaps are random, so the items alone say nothing about the next one."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for u in range(n_users):
+        t, item = 0, "quick"
+        for _ in range(length):
+            gap = int(rng.choice([5, 30, 7200, 200_000]))
+            t += gap
+            rows.append((f"u{u}", item, t))
+            item = "quick" if gap <= 60 else "slow"
+    return Interactions.from_frame(pd.DataFrame(rows, columns=["user_id", "item_id", "timestamp"]))
+
+
+def test_time_gap_embedding_predicts_what_only_the_timing_tells():
+    data = gap_data()
+    split = leave_one_out(data)
+    targets = split.test.item  # one per user, in user order
+    users = np.flatnonzero(np.diff(split.test.indptr) > 0)
+    hits = {}
+    for use_time in (False, True):
+        m = SASRec(**{**TINY, "epochs": 25, "use_time": use_time, "patience": 0}).fit(split.train_valid())
+        assert m.time_buckets_ == (20 if use_time else 1)
+        top = m.recommend(users, N=1, filter_seen=False)[0][:, 0]
+        hits[use_time] = float((top == targets).mean())
+    assert hits[True] > 0.95  # the gap before the last event decides the next item
+    assert hits[False] < 0.8  # without it the model can only guess the more frequent one
+
+
+def test_use_time_is_ignored_without_real_times(cyclic):
+    m = SASRec(**{**TINY, "epochs": 1, "use_time": True}).fit(cyclic)  # cyclic's times are positions
+    assert m.time_buckets_ == 1

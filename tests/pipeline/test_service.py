@@ -256,3 +256,98 @@ def test_model_swap_and_rollback_fail_no_request(service, trained_shop):
     assert not errors
     assert [v["version"] for v in service.versions.list() if v["active"]] == ["knn-k5"]
     assert versions <= {first, "knn-k5"} and service.recommend(user, n=5).model_version == "knn-k5"
+
+
+@pytest.fixture()
+def als_service(service, trained_shop):
+    service.swap_model(create("als", factors=16, iterations=5, recency="none").fit(trained_shop.data))
+    return service
+
+
+def test_an_event_moves_a_factor_models_user_vector_at_once(als_service, trained_shop):
+    user = trained_shop.heavy_user()
+    bundle = als_service.model
+    assert bundle.live_fold_in
+    u = bundle.user_index(user)
+    before = bundle.recommend(u, 50)[0]
+    item = _best_anchor_item(als_service)
+    als_service.ingest_events([{"user_id": user, "item_id": item, "type": "view", "timestamp": _now()}])
+    rec = als_service.recommend(user, n=10)
+    assert not rec.cold_start and item not in _ids(rec)
+    # the model candidates are now the top of the vector folded in from the history plus the new item
+    model = bundle.model
+    m_item = int(bundle.model_index(np.array([als_service.state.catalog.index(item)]))[0])
+    vector = model.fold_in(np.append(model.user_items_[u].indices, m_item))
+    live, version = als_service.state.sessions.live_items(user)
+    ids, _ = bundle.recommend_live(u, user, live, version, 50)
+    scores = model.score_vectors(vector)[0]
+    scores[np.append(model.seen_[u].indices, m_item)] = -np.inf
+    assert bundle.model_index(ids).tolist() == np.argsort(-scores, kind="stable")[:50].tolist()
+    assert not np.array_equal(ids, before)
+
+
+def test_a_shopper_the_model_never_saw_gets_model_candidates_from_their_first_events(als_service):
+    item = _best_anchor_item(als_service)
+    assert als_service.recommend("brand-new", n=6).cold_start
+    als_service.ingest_events([{"user_id": "brand-new", "item_id": item, "type": "view", "timestamp": _now()}])
+    rec = als_service.recommend("brand-new", n=6)
+    assert not rec.cold_start and "model" in {i.source for i in rec.items}
+    session = als_service.recommend_for_session([item], n=6)
+    assert "model" in {i.source for i in session.items}
+
+
+def test_models_without_a_cheap_fold_in_keep_their_cached_candidates(service, trained_shop):
+    user = trained_shop.heavy_user()
+    assert not service.model.live_fold_in  # item-kNN: live events act through exclusions and anchors
+    service.ingest_events([{"user_id": user, "item_id": _best_anchor_item(service), "type": "view",
+                            "timestamp": _now()}])
+    live, version = service.state.sessions.live_items(user)
+    assert len(live) == 1 and version == 1
+    assert service.model.recommend_live(service.model.user_index(user), user, live, version, 10) is None
+
+
+def test_long_tail_share_gives_items_outside_the_popularity_head_their_slots(service, trained_shop):
+    from dataclasses import replace
+
+    user = trained_shop.heavy_user()
+    service.config = replace(service.config, head_share=0.3)  # a tiny shop: the 45 most popular items
+    n_items = len(service.state.catalog)
+    head = set(service.state.signals.popular_head(int(0.3 * n_items)).tolist())
+    assert len(head) > 20
+
+    def tail(rec):
+        return [i for i in rec.items if service.state.catalog.index(i.item_id) not in head]
+
+    plain = service.recommend(user, n=10, options=RerankOptions(long_tail=0.0))
+    fair = service.recommend(user, n=10, options=RerankOptions(long_tail=0.8))
+    assert len(tail(plain)) < 8 <= len(tail(fair))  # the quota changed the list
+    kept = [i.item_id for i in plain.items if service.state.catalog.index(i.item_id) not in head]
+    assert set(kept) <= set(_ids(fair))  # tail items already there stay; head items at the bottom give way
+    assert _ids(fair)[0] == _ids(plain)[0] or _ids(plain)[0] in kept
+    with pytest.raises(RequestError, match="long_tail"):
+        service.recommend(user, n=5, options=RerankOptions(long_tail=1.5))
+
+
+def test_popular_in_the_users_segment_is_a_candidate_source(service, trained_shop):
+    from shopmind.pipeline.candidates import main_root
+
+    cat = service.state.catalog
+    # a new shopper who only looks at Beauty items: their segment is Beauty's shoppers
+    beauty = [i for i in trained_shop.items.item_id if cat.root_label(cat.index(i)) == "Beauty"][:3]
+    assert len(beauty) == 3
+    service.ingest_events([{"user_id": "fan-1", "item_id": i, "type": "view", "timestamp": _now()} for i in beauty])
+    root, share = main_root(cat, cat.indices(beauty))
+    assert cat.root_label(cat.indices(beauty)[0]) == "Beauty" and share == 1.0
+    rec = service.recommend("fan-1", n=30, options=RerankOptions(diversity=1.0))
+    segment = [i for i in rec.items if i.source == "segment"]
+    assert segment and all(i.category.startswith("Beauty") for i in segment)
+    assert all(i.reason == "popular with Beauty shoppers like you" for i in segment)
+    without = replace_weights(service, segment=0.0).recommend("fan-1", n=30, options=RerankOptions(diversity=1.0))
+    assert "segment" not in {i.source for i in without.items}
+
+
+def replace_weights(service, **weights):
+    from dataclasses import replace
+
+    service.config = replace(service.config, weights=replace(service.config.weights, **weights))
+    return service

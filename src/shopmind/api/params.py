@@ -4,7 +4,7 @@ Rules are written as expressions (see :mod:`shopmind.pipeline.rules`)::
 
     GET /recommendations/U1?n=10&filter=category:Beauty&filter=price:..50&boost=brand:Acme^1.0
         &promote=brand:Nordhaus&promote_share=0.2&pin=SKU7@0&exclude=SKU1,SKU2&diversity=0.7
-        &max_per_category=2&explore=1&context=item_id:SKU9&context=page:home
+        &max_per_category=2&explore=1&long_tail=0.3&context=item_id:SKU9&context=page:home
 
 ``category``, ``brand``, ``min_price``, ``max_price`` and ``attr=NAME:VALUE`` are shortcuts that add one
 filter rule.
@@ -51,6 +51,7 @@ _SPEC: dict[str, tuple[str, float | None, float | None, bool, str]] = {
     "max_per_category": ("integer", 1, None, False, "Cap on items sharing a category."),
     "category_level": ("integer", 0, 10, False, "Category depth for the cap: 0 full path, 1 root, ..."),
     "explore": ("integer", 0, 50, False, "Exploration slots (Thompson sampling over new/under-exposed items)."),
+    "long_tail": ("number", 0, 1, False, "Share of the list for items outside the popularity head (long tail, new)."),
     "filter_seen": ("boolean", None, None, False, "Leave out items the user already engaged with (default true)."),
     "context": ("string", None, None, True, "Context KEY:VALUE; item_id:X recommends around the viewed item."),
 }
@@ -181,6 +182,7 @@ def options_from_query(q: Any) -> RerankOptions:
     max_per_category = _number(q, "max_per_category", integer=True)
     explore = _number(q, "explore", integer=True)
     diversity = _number(q, "diversity")
+    long_tail = _number(q, "long_tail")
     return RerankOptions(
         filters=tuple(filters), boosts=tuple(parse_boost(b) for b in q.getlist("boost")),
         exclude=tuple(_split(q.getlist("exclude"))),
@@ -189,6 +191,7 @@ def options_from_query(q: Any) -> RerankOptions:
         max_per_category=None if max_per_category is None else int(max_per_category),
         category_level=int(_number(q, "category_level", integer=True) or 0),
         explore=None if explore is None else int(explore), filter_seen=_flag(q, "filter_seen", True),
+        long_tail=None if long_tail is None else float(long_tail),
         context=dict(_pairs(q.getlist("context"), "context")),
     )
 

@@ -142,6 +142,8 @@ class OptionsIn(_Strict):
     max_per_category: int | None = Field(default=None, ge=1)
     category_level: int = Field(default=0, ge=0, description="0: full category path, 1: root category, ...")
     explore: int | None = Field(default=None, ge=0, description="Exploration slots (Thompson sampling).")
+    long_tail: float | None = Field(default=None, ge=0, le=1, description="Share of the list for items "
+                                    "outside the popularity head (long-tail and new items).")
     filter_seen: bool | None = None
     context: dict[str, Any] = Field(default_factory=dict)
 
@@ -157,7 +159,7 @@ class OptionsIn(_Strict):
             boosts=tuple(Boost(b.to_rule(), b.weight) for b in self.boosts),
             exclude=tuple(self.exclude), pins=tuple(Pin(p.item_id, p.position) for p in self.pins),
             promotion=promotion, diversity=self.diversity, max_per_category=self.max_per_category,
-            category_level=self.category_level, explore=self.explore,
+            category_level=self.category_level, explore=self.explore, long_tail=self.long_tail,
             filter_seen=filter_seen if self.filter_seen is None else self.filter_seen, context=dict(self.context))
 
 

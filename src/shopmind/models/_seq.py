@@ -45,6 +45,8 @@ LOSSES = ("ce", "sce", "bce", "gbce")
 AUTO_CE_MAX_ITEMS = 5000
 ITEM_FEATURES = ("category", "title")
 EVAL_K = 10
+#: ``use_time``: buckets of the time since the user's previous event (0 = first event, then log2 minutes)
+TIME_BUCKETS = 20
 
 
 # ---------------------------------------------------------------------------------------------- data
@@ -82,6 +84,25 @@ def training_windows(indptr: np.ndarray, max_len: int, all_windows: bool) -> tup
                 break
             end -= max_len
     return np.asarray(starts, dtype=np.int64), np.asarray(ends, dtype=np.int64)
+
+
+def time_gap_buckets(indptr: np.ndarray, timestamp: np.ndarray, n_buckets: int = TIME_BUCKETS) -> np.ndarray:
+    """Per row of a user-sorted log: 0 for each user's first event, else ``1 + floor(log2(1 + minutes since
+    the user's previous event))``, capped at ``n_buckets - 1`` (the last bucket is 2^(n_buckets-2) minutes
+    and more: about six months for the default 20).
+
+    >>> time_gap_buckets(np.array([0, 3, 4]), np.array([0, 30, 3630, 99])).tolist()
+    [0, 1, 6, 0]
+    """
+    ts = np.asarray(timestamp, dtype=np.float64)
+    out = np.zeros(len(ts), dtype=np.int64)
+    if len(ts) < 2:
+        return out
+    minutes = np.maximum(np.diff(ts), 0.0) / 60.0
+    out[1:] = 1 + np.minimum(np.floor(np.log2(1.0 + minutes)), n_buckets - 2).astype(np.int64)
+    starts = np.asarray(indptr[:-1])[np.diff(indptr) > 0]
+    out[starts] = 0
+    return out
 
 
 def bucketed_batches(lengths: np.ndarray, batch_size: int, rng: np.random.Generator,
@@ -318,6 +339,7 @@ class SequentialRecommender(Recommender):
     all_windows: bool
     item_features: tuple[str, ...] | list[str] | str | None
     use_event_types: bool
+    use_time: bool
     eval_every: int
     patience: int
     eval_users: int
@@ -354,6 +376,7 @@ class SequentialRecommender(Recommender):
                     f"None or a subset of {list(ITEM_FEATURES)}")
         check_param(name, "use_event_types", self.use_event_types, isinstance(self.use_event_types, bool),
                     "a bool")
+        check_param(name, "use_time", self.use_time, isinstance(self.use_time, bool), "a bool")
         check_int(name, "eval_every", self.eval_every, low=1)
         check_int(name, "patience", self.patience, low=0)
         check_int(name, "eval_users", self.eval_users, low=0)
@@ -434,14 +457,20 @@ class SequentialRecommender(Recommender):
                 logger.info("%s: early stopping on the last interaction of %d training users held out",
                             type(self).__name__, len(valid))
         n_items = train.n_items
-        # event types (optional), as dense ids + 1
+        # event types and time gaps (optional): one side code per event, embedded next to the item
         self.event_vocab_: list[str] = []
-        events_flat: np.ndarray | None = None
         if self.use_event_types and train.event_type is not None:
-            codes, uniques = pd.factorize(pd.Series(train.event_type).astype(str), sort=True)
+            uniques = pd.unique(pd.Series(train.event_type).astype(str))
             if len(uniques) > 1:
-                self.event_vocab_ = [str(x) for x in uniques]
-                events_flat = codes.astype(np.int64)
+                self.event_vocab_ = sorted(str(x) for x in uniques)
+        self.time_buckets_ = 1
+        if self.use_time:
+            gaps = time_gap_buckets(train.indptr, train.timestamp)
+            if len(np.unique(gaps)) > 2:
+                self.time_buckets_ = TIME_BUCKETS
+            else:  # positions rather than times (sequence files), or one event per user
+                logger.info("%s: use_time ignored, the data has no time gaps to tell apart", type(self).__name__)
+        events_flat = self._side_codes(train)
         self.item_feature_table_ = item_feature_tokens(train.item_meta, n_items, self._features())
         self.n_item_features_ = self.item_feature_table_[2]
 
@@ -479,14 +508,34 @@ class SequentialRecommender(Recommender):
         if data.n_items != self.n_items_ or data.n_users != self.n_users_:
             raise ParameterError(type(self).__name__, "data", f"{data.n_users} users x {data.n_items} items",
                                  f"the training mappings ({self.n_users_} users x {self.n_items_} items)")
-        events = None
-        if self.event_vocab_ and data.event_type is not None:
-            events = pd.Categorical(pd.Series(data.event_type).astype(str),
-                                    categories=self.event_vocab_).codes.astype(np.int64)
         self.seq_indptr_, self.seq_items_, self.seq_events_ = _tail(data.indptr, data.item.astype(np.int64),
-                                                                    events, self.max_len)
+                                                                    self._side_codes(data), self.max_len)
         self.seen_ = data.to_csr(weighted=False)
         return self
+
+    def _n_side_codes(self) -> int:
+        """How many side codes the network embeds: (event types or 1) x (time buckets or 1), or 0 for none."""
+        n = max(1, len(self.event_vocab_)) * getattr(self, "time_buckets_", 1)
+        return n if n > 1 else 0
+
+    def _side_codes(self, data: Interactions) -> np.ndarray | None:
+        """Each event's side code ``event_type * time_buckets + time_bucket`` (0-based; an event type the
+        model never saw is -1, i.e. padding once shifted), or None when the model uses neither."""
+        if not self._n_side_codes():
+            return None
+        buckets = getattr(self, "time_buckets_", 1)
+        codes = np.zeros(len(data), dtype=np.int64)
+        if self.event_vocab_:
+            if data.event_type is None:
+                types = np.full(len(data), -1, dtype=np.int64)
+            else:
+                types = pd.Categorical(pd.Series(data.event_type).astype(str),
+                                       categories=self.event_vocab_).codes.astype(np.int64)
+            codes = types * buckets
+        if buckets > 1:
+            gaps = time_gap_buckets(data.indptr, data.timestamp, buckets)
+            codes = np.where(codes < 0, -1, codes + gaps)
+        return codes
 
     def _train_member(self, train: Interactions, valid: Interactions | None, data: _TrainData,
                       member: int) -> None:
@@ -500,7 +549,7 @@ class SequentialRecommender(Recommender):
         if init is not None:
             with torch.no_grad():
                 table.ids.weight[1:] = torch.as_tensor(init, dtype=torch.float32)
-        net = self._build_net(table, len(self.event_vocab_)).to(dev)
+        net = self._build_net(table, self._n_side_codes()).to(dev)
         flat, events_flat, starts, ends = data.flat, data.events, data.starts, data.ends
 
         steps_per_epoch = math.ceil(len(starts) / self.batch_size_) if len(starts) else 0

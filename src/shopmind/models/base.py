@@ -224,6 +224,10 @@ class Recommender(ABC):
         obj = klass.__new__(klass)
         with open(path / "state.pkl", "rb") as f:
             obj.__dict__.update(pickle.load(f))
+        # a parameter added after the artifact was written takes its default (which reproduces the old model)
+        for p in inspect.signature(klass.__init__).parameters.values():
+            if p.name != "self" and p.default is not inspect.Parameter.empty:
+                obj.__dict__.setdefault(p.name, p.default)
         obj.users_ = IdMapping(meta["users"], kind="user")
         obj.items_ = IdMapping(meta["items"], kind="item")
         return obj

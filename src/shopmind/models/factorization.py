@@ -128,6 +128,40 @@ class _FactorModel(Recommender):
     def _fold_in(self, rows: sp.csr_matrix) -> np.ndarray:
         raise NotImplementedError
 
+    #: Whether :meth:`live_vector` is cheap enough to run inside a request (ALS: one least-squares solve;
+    #: BPR's fold-in is an iterative optimisation, so the serving layer does not use it per request).
+    live_fold_in = False
+
+    def live_vector(self, user: int, new_items: np.ndarray) -> np.ndarray:
+        """The vector of ``user``'s training history followed by ``new_items`` (model item indices, oldest
+        first; ``user=-1``: no training history), item factors fixed - what the model would fold in for
+        the history as it is now, without retraining.
+
+        New items weigh 1 (the newest) and, with ``recency="position"``, decay by position like the
+        training histories do, which also pushes the stored history ``len(new_items)`` positions back. An
+        item already in the history keeps the larger of its two weights."""
+        self._check_fitted()
+        new = np.asarray(new_items, dtype=np.int64)
+        n = len(new)
+        half_life = float(getattr(self, "half_life", 0.0))
+        if getattr(self, "recency", "none") == "position" and half_life > 0:
+            new_w = 0.5 ** (np.arange(n - 1, -1, -1) / half_life)
+            old_scale = 0.5 ** (n / half_life)
+        else:
+            new_w, old_scale = np.ones(n), 1.0
+        if 0 <= user < self.n_users_:
+            row = self.user_items_[int(user)]
+            items = np.concatenate([row.indices.astype(np.int64), new])
+            weights = np.concatenate([row.data.astype(np.float64) * old_scale, new_w])
+        else:
+            items, weights = new, new_w
+        cols, inverse = np.unique(items, return_inverse=True)
+        best = np.zeros(len(cols))
+        np.maximum.at(best, inverse, weights)
+        history = sp.csr_matrix((best.astype(np.float32), cols, np.array([0, len(cols)])),
+                                shape=(1, self.n_items_))
+        return self._fold_in(history)[0]
+
     def _history_weights(self, train: Interactions) -> sp.csr_matrix:
         return train.to_csr(aggregate="max", weighted=self.weighted)
 
@@ -146,6 +180,8 @@ class ALS(_FactorModel):
     >>> model = ALS(factors=64).fit(train)             # doctest: +SKIP
     >>> vec = model.fold_in(np.array([3, 17, 42]))     # a new user's vector from three items
     """
+
+    live_fold_in = True
 
     def __init__(self, factors: int = 128, regularization: float = 30.0, alpha: float = 20.0,
                  iterations: int = 15, weighted: bool = False, recency: str = "position",

@@ -73,6 +73,7 @@ class GRU4Rec(SequentialRecommender):
         all_windows: bool = True,
         item_features: str | None = None,
         use_event_types: bool = True,
+        use_time: bool = False,
         eval_every: int = 5,
         patience: int = 0,
         eval_users: int = 0,
@@ -101,6 +102,7 @@ class GRU4Rec(SequentialRecommender):
         self.all_windows = all_windows
         self.item_features = item_features
         self.use_event_types = use_event_types
+        self.use_time = use_time
         self.eval_every = eval_every
         self.patience = patience
         self.eval_users = eval_users

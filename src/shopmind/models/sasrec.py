@@ -112,6 +112,9 @@ class SASRec(SequentialRecommender):
     item_features : side features added to the item embeddings: None, ``"category"``, ``"title"`` or
         ``"category+title"`` (read from ``item_meta``).
     use_event_types : add an event-type embedding when the data has several event types.
+    use_time : add an embedding of the time since the user's previous event (20 buckets: first event, then
+        log2 of the minutes; combined with the event type when both are used). Ignored, with a log line, for
+        data without real times (sequence files, whose "times" are positions).
     eval_every, patience, eval_users : with ``valid`` given to ``fit``, validation NDCG@10 every
         ``eval_every`` epochs on ``eval_users`` sampled users (0 = all); stop after ``patience`` evaluations
         without improvement (0 = never) and keep the best weights.
@@ -150,6 +153,7 @@ class SASRec(SequentialRecommender):
         all_windows: bool = True,
         item_features: str | None = None,
         use_event_types: bool = True,
+        use_time: bool = False,
         eval_every: int = 5,
         patience: int = 4,
         eval_users: int = 0,
@@ -181,6 +185,7 @@ class SASRec(SequentialRecommender):
         self.all_windows = all_windows
         self.item_features = item_features
         self.use_event_types = use_event_types
+        self.use_time = use_time
         self.eval_every = eval_every
         self.patience = patience
         self.eval_users = eval_users

@@ -8,7 +8,9 @@ Sources (names as they appear in responses):
   "because you viewed X";
 - ``trending``: most weighted events in a sliding window (24 h by default);
 - ``new``: newest items by ``created_at``;
-- ``popular``: most weighted events of all time (the cold-start backbone).
+- ``popular``: most weighted events of all time (the cold-start backbone);
+- ``segment``: the most popular items of the user's segment - the shoppers of the root category the user
+  engages with most (the share of the user's recent items in it sets the weight).
 
 Each source's scores are rescaled to [0.1, 1] and multiplied by the source weight; an item proposed by
 several sources gets the sum, and is labelled with the source that contributed most.
@@ -28,7 +30,7 @@ from shopmind.pipeline.versions import ModelBundle
 #: Every source name, by code (the last three are assigned by the re-ranker; ``bought_together`` serves the
 #: item endpoint of that name).
 SOURCES = ("model", "similar", "bought_together", "trending", "new", "popular", "pinned", "promoted",
-           "exploration")
+           "exploration", "segment")
 SOURCE_CODE = {name: code for code, name in enumerate(SOURCES)}
 
 
@@ -41,6 +43,7 @@ class SourceWeights:
     trending: float = 0.35
     new: float = 0.2
     popular: float = 0.25
+    segment: float = 0.3
 
 
 @dataclass
@@ -180,6 +183,26 @@ def trending_source(signals: ItemSignals, window: str, k: int) -> tuple[np.ndarr
 
 def popular_source(signals: ItemSignals, k: int) -> tuple[np.ndarray, np.ndarray]:
     ids = signals.popular_top(k)
+    return ids, signals.popularity_of(ids)
+
+
+def main_root(catalog: Catalog, items: np.ndarray) -> tuple[int, float]:
+    """The root category code most of ``items`` belong to and its share of them (``(-1, 0.0)`` when none
+    has a category): the user's segment."""
+    roots = catalog.root[np.asarray(items, dtype=np.int64)] if len(items) else np.empty(0, np.int32)
+    roots = roots[roots >= 0]
+    if len(roots) == 0:
+        return -1, 0.0
+    codes, counts = np.unique(roots, return_counts=True)
+    best = int(np.argmax(counts))
+    return int(codes[best]), float(counts[best]) / len(roots)
+
+
+def segment_source(signals: ItemSignals, catalog: Catalog, root: int, k: int, pool: int = 5000
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` most popular items under root category ``root`` (from the ``pool`` most popular items)."""
+    top = signals.popular_top(pool)
+    ids = top[catalog.root[top] == root][:k]
     return ids, signals.popularity_of(ids)
 
 

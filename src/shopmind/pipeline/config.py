@@ -29,10 +29,13 @@ class PipelineConfig:
     trending_candidates: int = 100
     popular_candidates: int = 200
     new_candidates: int = 50
+    segment_candidates: int = 50
     trending_window: str = "24h"
     #: Default MMR lambda (1.0: no diversification) and exploration slots of personal recommendations.
     diversity: float = 1.0
     explore: int = 1
+    #: The share of the catalog, most popular first, that is the head for ``long_tail`` (the rest is the tail).
+    head_share: float = 0.05
     min_impressions: int = 20
     #: How stale cached top lists (trending, popular) may get under a stream of events, in seconds.
     refresh_seconds: float = 0.5

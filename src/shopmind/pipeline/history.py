@@ -111,12 +111,15 @@ def _factorize(values: np.ndarray) -> tuple[np.ndarray, list[str]]:
 
 
 class _LiveSession:
-    __slots__ = ("purchased", "recent", "seen")
+    __slots__ = ("events", "order", "purchased", "recent", "seen")
 
     def __init__(self, max_recent: int) -> None:
         self.recent: deque[tuple[int, str, int]] = deque(maxlen=max_recent)
         self.seen: set[int] = set()
         self.purchased: set[int] = set()
+        #: distinct items in the order of their latest event (oldest first), and events recorded
+        self.order: OrderedDict[int, None] = OrderedDict()
+        self.events = 0
 
 
 class SessionStore:
@@ -145,6 +148,9 @@ class SessionStore:
                 kind = kind_of(etype)
                 s.recent.append((item, kind, ts))
                 s.seen.add(item)
+                s.order[item] = None
+                s.order.move_to_end(item)
+                s.events += 1
                 if kind == "purchase":
                     s.purchased.add(item)
 
@@ -156,6 +162,16 @@ class SessionStore:
         with self._lock:
             for u in user_ids:
                 self._sessions.pop(str(u), None)
+
+    def live_items(self, user_id: str) -> tuple[np.ndarray, int]:
+        """The distinct items of ``user_id``'s live session in the order of their latest event (oldest
+        first), and how many events the session has recorded (a version for caches); empty and 0 for a
+        user with no live events."""
+        s = self._sessions.get(user_id)
+        if s is None:
+            return np.empty(0, np.int64), 0
+        with self._lock:
+            return np.fromiter(s.order, dtype=np.int64, count=len(s.order)), s.events
 
     def context(self, user_id: str, history: UserHistory, recent: int = 5) -> UserContext:
         """Live session merged over the stored history: exclusions and up to ``recent`` anchors."""

@@ -12,13 +12,16 @@ The stages, in order (each is a small function below):
    (:mod:`shopmind.pipeline.exploration`);
 6. :func:`mmr_select` - the organic slots by maximal marginal relevance with a per-category cap, aware of
    the items already placed;
+6b. :func:`fair_exposure` - with ``long_tail``, a share of the list for items outside the popularity
+   head (long-tail and new items): the lowest-ranked head items give way to the best tail candidates;
 7. :func:`assemble` - pins at their positions, promotions spread evenly, exploration last, organic
    items filling the rest in order.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -42,6 +45,8 @@ class RerankInputs:
     promotion_pool: np.ndarray
     exploration_pool: np.ndarray
     rng: np.random.Generator
+    #: The popularity head (catalog indices, ascending): items outside it are the long tail.
+    head: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
 
     def __post_init__(self) -> None:
         self.excluded = np.sort(np.asarray(self.excluded, dtype=np.int64))  # for binary-search membership
@@ -160,6 +165,32 @@ def mmr_select(cands: Candidates, k: int, options: RerankOptions, catalog: Catal
     return pool.take(np.array(chosen, dtype=np.int64))
 
 
+def fair_exposure(organic: Candidates, cands: Candidates, share: float, total: int, taken: set[int],
+                  inputs: RerankInputs) -> Candidates:
+    """Keep at least ``ceil(share * total)`` items of the list (the ``taken`` slots count) outside the
+    popularity head ``inputs.head``: the lowest-ranked head items of ``organic`` are replaced, in their
+    positions, by the best remaining tail candidates of ``cands`` (eligible, sorted by score). With too few
+    tail candidates, as many as there are."""
+    if share <= 0 or len(organic) == 0:
+        return organic
+    is_tail = ~member(organic.ids, inputs.head)
+    placed = np.fromiter(taken, np.int64, len(taken))
+    have = int(is_tail.sum()) + int((~member(placed, inputs.head)).sum())
+    need = min(math.ceil(share * total) - have, int((~is_tail).sum()))
+    if need <= 0:
+        return organic
+    used = np.sort(np.concatenate([organic.ids, placed]))
+    spare = cands.take(~member(cands.ids, inputs.head) & ~member(cands.ids, used))
+    extra = spare.take(slice(0, need))
+    if len(extra) == 0:
+        return organic
+    slots = np.flatnonzero(~is_tail)[::-1][: len(extra)][::-1]  # the lowest-ranked head items, top down
+    ids, scores = organic.ids.copy(), organic.scores.copy()
+    sources, anchors = organic.sources.copy(), organic.anchors.copy()
+    ids[slots], scores[slots], sources[slots], anchors[slots] = extra.ids, extra.scores, extra.sources, extra.anchors
+    return Candidates(ids, scores, sources, anchors)
+
+
 def resolve_pins(options: RerankOptions, inputs: RerankInputs, total: int) -> list[tuple[int, int]]:
     """(position, catalog index) of each pin that can be shown; unknown pinned ids are a request error."""
     out: list[tuple[int, int]] = []
@@ -255,6 +286,8 @@ def rerank(cands: Candidates, options: RerankOptions, total: int, inputs: Rerank
     rest = head.take(~member(head.ids, _sorted(taken))) if taken else head
     organic = mmr_select(rest, total - len(taken), options, inputs.catalog, inputs.bundle,
                          np.fromiter(taken, np.int64, len(taken)))
+    if options.long_tail:
+        organic = fair_exposure(organic, cands, options.long_tail, total, taken, inputs)
     organic_placed = [Placed(i, s, src, a) for i, s, src, a in
                       zip(organic.ids.tolist(), organic.scores.tolist(), organic.sources.tolist(),
                           organic.anchors.tolist(), strict=True)]

@@ -1,7 +1,8 @@
 """What the pipeline returns: items with score, source and a human reason, under a recommendation id.
 
 Reasons are short and specific: ``because you viewed "X"`` (or bought / added to your cart), ``popular in
-Beauty``, ``trending``, ``new arrival``, ``promoted``, ``exploration``, ``pinned``; on the item endpoints
+Beauty``, ``popular with Beauty shoppers like you`` (the user's segment),
+``trending``, ``new arrival``, ``promoted``, ``exploration``, ``pinned``; on the item endpoints
 ``similar to "X"``, ``bought together with "X"`` and ``viewed together with "X"``.
 
 The recommendation id is a fresh UUID; events that echo it in ``context.recommendation_id`` are
@@ -64,6 +65,9 @@ def reason_for(slot: Placed, catalog: Catalog, anchor_kinds: dict[int, str], mod
         if mode == "item":
             return f"similar to {label}"
         return f"because you {_VERBS.get(anchor_kinds.get(slot.anchor, 'view'), 'viewed')} {label}"
+    if source == "segment":
+        root = catalog.root_label(slot.item)
+        return f"popular with {root} shoppers like you" if root else "popular with shoppers like you"
     if source == "popular" or (source == "similar" and slot.anchor < 0):
         root = catalog.root_label(slot.item)
         return f"popular in {root}" if root else "popular"

@@ -132,6 +132,8 @@ class RerankOptions:
     ``diversity`` is the MMR lambda (1.0: by score only, 0.0: maximally diverse); ``max_per_category``
     caps items sharing a category (``category_level`` 0: the full path, 1: the root, 2: two levels, ...);
     ``explore`` is the number of exploration slots (Thompson sampling over new and under-exposed items).
+    ``long_tail`` is the share of the list kept for items outside the popularity head (exposure fairness
+    for long-tail and new items: the lowest-ranked head items give way to the best tail candidates).
     ``None`` leaves ``diversity`` and ``explore`` to the service's defaults for the kind of list.
     """
 
@@ -144,6 +146,7 @@ class RerankOptions:
     max_per_category: int | None = None
     category_level: int = 0
     explore: int | None = None
+    long_tail: float | None = None
     filter_seen: bool = True
     context: dict[str, Any] = field(default_factory=dict)
 
@@ -155,6 +158,8 @@ class RerankOptions:
             raise RequestError("max_per_category", f"must be >= 1, got {self.max_per_category}")
         if self.category_level < 0:
             raise RequestError("category_level", f"must be >= 0, got {self.category_level}")
+        if self.long_tail is not None and not 0.0 <= self.long_tail <= 1.0:
+            raise RequestError("long_tail", f"must be between 0 and 1, got {self.long_tail}")
         if self.explore is not None and not 0 <= self.explore <= n:
             raise RequestError("explore", f"must be between 0 and n ({n}), got {self.explore}")
         for b in self.boosts:

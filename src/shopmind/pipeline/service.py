@@ -27,9 +27,11 @@ from shopmind.pipeline.candidates import (
     SOURCE_CODE,
     CandidateMerger,
     Candidates,
+    main_root,
     model_source,
     new_source,
     popular_source,
+    segment_source,
     similar_source,
     trending_source,
 )
@@ -62,6 +64,8 @@ class RecommendationService:
         self._newest_cache: tuple[int, np.ndarray] = (-1, np.empty(0, np.int64))
         #: (signals version, catalog version, monotonic time, entries) of the general sources.
         self._general_cache: tuple[int, int, float, Candidates] = (-1, -1, 0.0, Candidates.empty())
+        #: root category -> ((signals version, catalog version, root), monotonic time, ids, scores)
+        self._segment_cache: dict[int, tuple[tuple[int, int, int], float, np.ndarray, np.ndarray]] = {}
         #: Optional CTR ranker (:mod:`shopmind.ranking`) applied to the merged candidates of personal lists.
         self.ranker: Any = None
         #: Background retraining (:class:`shopmind.pipeline.retrain.Retrainer`), created on first use.
@@ -156,8 +160,11 @@ class RecommendationService:
         explore_pool = np.empty(0, np.int64)
         if options.explore:
             explore_pool = self.exploration.draw(self.state.catalog, self.state.signals, newest, self.rng)
+        head = np.empty(0, np.int64)
+        if options.long_tail:
+            head = self.state.signals.popular_head(max(1, int(self.config.head_share * len(self.state.catalog))))
         return RerankInputs(self.state.catalog, self.state.signals, bundle, excluded, promo_pool, explore_pool,
-                            self.rng)
+                            self.rng, head)
 
     def _excluded(self, options: RerankOptions, *extra: np.ndarray) -> np.ndarray:
         """Catalog indices never to show (``extra`` and the request's exclude list)."""
@@ -205,6 +212,25 @@ class RecommendationService:
             self._general_cache = (signals.version, catalog.version, now, entries)
         merger.add_entries(entries)
 
+    def _segment(self, merger: CandidateMerger, recent: Sequence[int] | np.ndarray) -> None:
+        """Popular items of the user's segment: the shoppers of the root category of most of the user's
+        ``recent`` items, weighted by that share (cached per root like the general sources)."""
+        root, share = main_root(self.state.catalog, np.asarray(recent, dtype=np.int64))
+        if root < 0 or self.config.weights.segment <= 0:
+            return
+        signals, catalog = self.state.signals, self.state.catalog
+        key = (signals.version, catalog.version, root)
+        hit = self._segment_cache.get(root)
+        now = time.monotonic()
+        stale = hit is not None and hit[0][0] != key[0] and now - hit[1] >= self.config.refresh_seconds
+        if hit is None or hit[0][1] != key[1] or stale:
+            ids, scores = segment_source(signals, catalog, root, self.config.segment_candidates)
+            hit = (key, now, ids, scores)
+            if len(self._segment_cache) > 1000:
+                self._segment_cache.clear()
+            self._segment_cache[root] = hit
+        merger.add("segment", hit[2], hit[3], self.config.weights.segment * share)
+
     def _anchored(self, merger: CandidateMerger, anchors: list[tuple[int, str]], bundle: ModelBundle | None) -> None:
         if anchors:
             ids, scores, anchor_of = similar_source(anchors, bundle, self.state.viewed_together,
@@ -237,10 +263,20 @@ class RecommendationService:
             anchors = [(here, "view"), *[a for a in anchors if a[0] != here]][: self.config.anchors]
         user = bundle.user_index(str(user_id)) if bundle is not None else -1
         merger = CandidateMerger()
-        if user >= 0 and bundle is not None:
+        live_model = False
+        if bundle is not None:
             k = max(self.config.model_candidates, 3 * (n + offset))
-            merger.add("model", *model_source(bundle, user, k), self.config.weights.model)
+            # a live session moves the user's own vector (factor models that fold in cheaply), and gives a
+            # shopper the model has never seen model candidates from their first events
+            live, version = self.state.sessions.live_items(str(user_id))
+            found = bundle.recommend_live(user, str(user_id), live, version, k) if len(live) else None
+            if found is not None:
+                merger.add("model", *found, self.config.weights.model)
+                live_model = True
+            elif user >= 0:
+                merger.add("model", *model_source(bundle, user, k), self.config.weights.model)
         self._anchored(merger, anchors, bundle)
+        self._segment(merger, [a for a, _ in anchors] if anchors else ctx.seen[-50:])
         self._general_sources(merger)
         seen = ctx.seen if options.filter_seen else np.empty(0, np.int64)
         here_arr = np.array([here] if here >= 0 else [], dtype=np.int64)
@@ -248,7 +284,7 @@ class RecommendationService:
         cands = self._ranked(merger.merge(), str(user_id), ctx.seen, options)
         slots = rerank(cands, options, n + offset, self._inputs(bundle, excluded, options))
         return self._respond(slots, user_id=str(user_id), bundle=bundle, offset=offset,
-                             anchor_kinds=dict(anchors), cold=user < 0)
+                             anchor_kinds=dict(anchors), cold=user < 0 and not live_model)
 
     def recommend_for_session(self, item_ids: Sequence[str], n: int = 10, offset: int = 0,
                               options: RerankOptions | None = None) -> Recommendation:
@@ -262,6 +298,14 @@ class RecommendationService:
         recent = [int(c) for c in idx[::-1] if c >= 0]
         anchors = [(c, "view") for c in dict.fromkeys(recent)][: self.config.anchors]
         merger = CandidateMerger()
+        if bundle is not None and recent:
+            # the session's items folded into a user vector (factor models), keyed by the session's items
+            session = np.array(list(dict.fromkeys(recent))[::-1], dtype=np.int64)  # oldest first
+            key = "session:" + ",".join(map(str, session.tolist()))
+            k = max(self.config.model_candidates, 3 * (n + offset))
+            found = bundle.recommend_live(-1, key, session, 0, k)
+            if found is not None:
+                merger.add("model", *found, self.config.weights.model)
         self._anchored(merger, anchors, bundle)
         self._general_sources(merger)
         excluded = self._excluded(options, np.array(recent, dtype=np.int64))

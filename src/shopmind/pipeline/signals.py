@@ -144,6 +144,14 @@ class ItemSignals:
         """The ``k`` most popular items of all time (weighted events), best first."""
         return self._cached(("popular", k), lambda: top_indices(self.popularity, k))
 
+    def popular_head(self, k: int) -> np.ndarray:
+        """The ``k`` most popular items (items with events only), ascending by index (for membership)."""
+        def compute() -> np.ndarray:
+            top = self.popular_top(k)
+            return np.sort(top[self.popularity_of(top) > 0])
+
+        return self._cached(("head", k), compute)
+
     def trending_top(self, window: str, k: int) -> np.ndarray:
         """The ``k`` items with the most weighted events in ``window`` (a key of :data:`WINDOWS`)."""
         win = self.windows[window]

@@ -102,6 +102,9 @@ class ModelBundle:
         # (user, k) -> the model's top-k (catalog indices as int32, scores as float32), most recent last
         self._user_cache: OrderedDict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._user_cache_size = user_cache_size
+        #: (user id, session version, k) -> top-k from the live fold-in vector (:meth:`recommend_live`)
+        self._live_cache: OrderedDict[tuple[str, int, int], tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self.live_fold_in = bool(getattr(model, "live_fold_in", False)) and self._user_vectors is not None
         self._lock = threading.Lock()
 
     def _probe_similar(self) -> bool:
@@ -147,15 +150,27 @@ class ModelBundle:
         self._user_norms = np.linalg.norm(users.astype(np.float64), axis=1)
         self._user_vectors = users
 
-    def _linear_top(self, user: int, k: int, history: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Rows and scores of a factor model's top-``k`` for ``user``, its ``history`` (model indices)
-        left out (:func:`bounded_top`); equal scores come lower model index first."""
-        assert self._user_vectors is not None
+    def _linear_top(self, vector: np.ndarray, reach: float, k: int, history: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray]:
+        """Rows and scores of a factor model's top-``k`` for a user ``vector`` (norm ``reach``), the
+        ``history`` (model indices) left out (:func:`bounded_top`); equal scores come lower model index
+        first."""
         hidden = self._row_of[history]
-        pos, top, _read = bounded_top(self._user_vectors[user], float(self._user_norms[user]), self._item_rows,
-                                      self._row_norms, hidden[hidden >= 0], k)
+        pos, top, _read = bounded_top(vector, reach, self._item_rows, self._row_norms, hidden[hidden >= 0], k)
         order = np.lexsort((self._scored[pos], -top))
         return pos[order], top[order]
+
+    def _vector_top(self, vector: np.ndarray, reach: float, k: int, history: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """Catalog indices and scores of the top-``k`` of a factor model's user vector, or None when items
+        without a vector (they score 0) could have made it and the caller must score densely."""
+        pos, top = self._linear_top(vector, reach, k, history)
+        ok = np.isfinite(top)
+        pos, top = pos[ok], top[ok]
+        # items left out score exactly 0: the answer stands unless they would have made the top-k
+        if len(self._scored) == self.model.n_items_ or (len(top) == k and top[-1] > 0):
+            return self.m2c[self._scored[pos]], top.astype(np.float64)
+        return None
 
     @property
     def name(self) -> str:
@@ -204,13 +219,13 @@ class ModelBundle:
         seen = self.model.seen_
         history = seen.indices[seen.indptr[user]:seen.indptr[user + 1]]
         if self._user_vectors is not None:
-            pos, top = self._linear_top(user, k, history)
-            ok = np.isfinite(top)
-            pos, top = pos[ok], top[ok]
-            # items left out score exactly 0: the answer stands unless they would have made the top-k
-            if len(self._scored) == self.model.n_items_ or (len(top) == k and top[-1] > 0):
-                return self.m2c[self._scored[pos]], top.astype(np.float64)
+            found = self._vector_top(self._user_vectors[user], float(self._user_norms[user]), k, history)
+            if found is not None:
+                return found
         scores = self.model.score(np.array([user], dtype=np.int64))[0].astype(np.float32, copy=True)
+        return self._top_of_scores(scores, history, k)
+
+    def _top_of_scores(self, scores: np.ndarray, history: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         scores[history] = -np.inf
         if self._user_vectors is not None or np.count_nonzero(scores) > len(scores) // 4:
             pos = top_positions(scores, k)  # dense scores (factor models): one partial sort over the catalog
@@ -220,6 +235,41 @@ class ModelBundle:
         top = scores[pos]
         ok = np.isfinite(top)
         return self.m2c[pos[ok]], top[ok].astype(np.float64)
+
+    def recommend_live(self, user: int, user_id: str, live: np.ndarray, version: int, k: int
+                       ) -> tuple[np.ndarray, np.ndarray] | None:
+        """Top-``k`` catalog indices and scores from a user vector folded in from the training history
+        (``user``: model index, -1 for a user the model was not trained on) plus the ``live`` session's
+        items (catalog indices, oldest first), all of them left out; None when the model cannot fold in
+        cheaply (``live_fold_in``) or knows none of the live items.
+
+        This is how an acknowledged event moves the user's own vector at once, and how a shopper the
+        model has never seen gets model candidates from their first events. Answers are cached per
+        (user, session ``version``, ``k``): a new event is a new version.
+        """
+        if not self.live_fold_in or self._user_vectors is None:
+            return None
+        new = self.model_index(live)
+        new = new[new >= 0]
+        if len(new) == 0:
+            return None
+        key = (user_id, version, k)
+        hit = self._live_cache.get(key)
+        if hit is not None:
+            return hit[0].astype(np.int64), hit[1].astype(np.float64)
+        vector = np.asarray(self.model.live_vector(user, new), dtype=np.float32)  # type: ignore[attr-defined]
+        seen = self.model.seen_
+        history = seen.indices[seen.indptr[user]:seen.indptr[user + 1]] if user >= 0 else np.empty(0, np.int64)
+        history = np.union1d(history, new)
+        found = self._vector_top(vector, float(np.linalg.norm(vector.astype(np.float64))), k, history)
+        if found is None:
+            scores = (vector @ np.asarray(self.model.item_vectors(), dtype=np.float32).T).astype(np.float32)
+            found = self._top_of_scores(scores, history, k)
+        with self._lock:
+            self._live_cache[key] = (found[0].astype(np.int32), found[1].astype(np.float32))
+            while len(self._live_cache) > self._user_cache_size:
+                self._live_cache.popitem(last=False)
+        return found
 
     def scores_for(self, user: int, catalog_idx: np.ndarray) -> np.ndarray:
         """Model scores of ``user`` for catalog items (NaN where the model does not know the item)."""
@@ -283,6 +333,7 @@ class ModelBundle:
         its cache refills if it is activated again)."""
         with self._lock:
             self._user_cache.clear()
+            self._live_cache.clear()
 
     def info(self) -> dict[str, Any]:
         fit = getattr(self.model, "fit_info_", {})
