@@ -126,3 +126,14 @@ def test_get_parameters_are_validated_and_documented(client, trained_shop):
     assert {"user_id", "n", "offset", "filter", "diversity", "long_tail"} <= set(params)
     assert params["user_id"]["in"] == "path" and params["n"]["schema"]["maximum"] == 200
     assert "RecommendationOut" in str(spec["responses"]["200"])
+
+
+def test_json_options_take_their_schema_types_strictly(client, trained_shop):
+    user = trained_shop.heavy_user()
+    for options, field in (({"filter_seen": 0}, "filter_seen"), ({"long_tail": False}, "long_tail"),
+                           ({"diversity": "0.5"}, "diversity"), ({"explore": 1.5}, "explore")):
+        r = client.post("/recommendations", headers=READ, json={"user_id": user, "options": options})
+        assert r.status_code == 422 and field in r.json()["error"]["field"], (options, r.json())
+    ok = client.post("/recommendations", headers=READ, json={"user_id": user, "n": 4,
+                                                            "options": {"long_tail": 1, "diversity": 1}})
+    assert ok.status_code == 200 and len(ok.json()["items"]) == 4  # an integer is a fine number

@@ -194,3 +194,20 @@ def test_scores_of_given_items_are_the_models(trained_shop):
     got = bundle.scores_for(2, idx)
     np.testing.assert_allclose(got[:4], model.score(np.array([2]))[0][[0, 3, 7, 60]], rtol=1e-5, atol=1e-6)
     assert np.isnan(got[4])
+
+
+@pytest.mark.parametrize(("b", "n", "k", "block"), [(1, 5000, 10, 512), (40, 3000, 7, 256), (300, 900, 25, 128),
+                                                    (3, 20, 30, 8)])
+def test_top_inner_product_is_the_exact_top_k(b, n, k, block):
+    from shopmind.pipeline.neighbours import top_inner_product
+
+    rng = np.random.default_rng(b)
+    q = rng.standard_normal((b, 8)).astype(np.float32)
+    items_t = np.ascontiguousarray(rng.standard_normal((n, 8)).astype(np.float32).T)
+    ids, scores = top_inner_product(q, items_t, k, block=block)
+    full = q @ items_t
+    want = min(k, n)
+    assert ids.shape == (b, want)
+    expected = np.sort(full, axis=1)[:, ::-1][:, :want]
+    np.testing.assert_allclose(scores, expected, rtol=1e-5, atol=1e-5)  # best first, nothing missed
+    np.testing.assert_allclose(np.take_along_axis(full, ids, 1), scores, rtol=1e-6, atol=1e-6)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from shopmind.pipeline.results import Recommendation
 from shopmind.pipeline.rules import Boost, Pin, Promotion, RequestError, RerankOptions, Rule, parse_rule
@@ -100,8 +100,8 @@ class RuleIn(_Strict):
 
     category: str | None = Field(default=None, description="Category path prefix, e.g. 'Beauty > Skin Care'.")
     brand: str | list[str] | None = Field(default=None, description="One brand or a list (any of them).")
-    min_price: float | None = Field(default=None, ge=0)
-    max_price: float | None = Field(default=None, ge=0)
+    min_price: float | None = Field(strict=True, default=None, ge=0)
+    max_price: float | None = Field(strict=True, default=None, ge=0)
     attributes: dict[str, str | int | float | bool] = Field(default_factory=dict,
                                                            description="Attribute equalities.")
     item_ids: list[Id] = Field(default_factory=list)
@@ -113,16 +113,18 @@ class RuleIn(_Strict):
 
 
 class BoostIn(RuleIn):
-    weight: float = Field(default=0.5, gt=-1, description="Scores of matching items are multiplied by 1 + weight.")
+    weight: float = Field(strict=True, default=0.5, gt=-1,
+                          description="Scores of matching items are multiplied by 1 + weight.")
 
 
 class PromotionIn(RuleIn):
-    share: float = Field(default=0.2, ge=0, le=1, description="Share of the slots reserved for matching items.")
+    share: float = Field(strict=True, default=0.2, ge=0, le=1,
+                         description="Share of the slots reserved for matching items.")
 
 
 class PinIn(_Strict):
     item_id: Id
-    position: int = Field(default=0, ge=0)
+    position: int = Field(strict=True, default=0, ge=0)
 
 
 def _rule(value: RuleIn | str, field: str) -> Rule:
@@ -138,13 +140,17 @@ class OptionsIn(_Strict):
     exclude: list[Id] = Field(default_factory=list, max_length=MAX_BATCH)
     pins: list[PinIn] = Field(default_factory=list, max_length=100)
     promotion: PromotionIn | None = None
-    diversity: float | None = Field(default=None, ge=0, le=1, description="MMR lambda: 1 = by score only.")
-    max_per_category: int | None = Field(default=None, ge=1)
-    category_level: int = Field(default=0, ge=0, description="0: full category path, 1: root category, ...")
-    explore: int | None = Field(default=None, ge=0, description="Exploration slots (Thompson sampling).")
-    long_tail: float | None = Field(default=None, ge=0, le=1, description="Share of the list for items "
-                                    "outside the popularity head (long-tail and new items).")
-    filter_seen: bool | None = None
+    diversity: float | None = Field(strict=True, default=None, ge=0, le=1,
+                                    description="MMR lambda: 1 = by score only.")
+    max_per_category: int | None = Field(strict=True, default=None, ge=1)
+    category_level: int = Field(strict=True, default=0, ge=0,
+                                description="0: full category path, 1: root category, ...")
+    explore: int | None = Field(strict=True, default=None, ge=0,
+                                description="Exploration slots (Thompson sampling).")
+    long_tail: float | None = Field(strict=True, default=None, ge=0, le=1,
+                                    description="Share of the list for items outside the popularity head "
+                                    "(long-tail and new items).")
+    filter_seen: StrictBool | None = None  # 0 / "yes" are type errors, as the schema says
     context: dict[str, Any] = Field(default_factory=dict)
 
     def to_options(self, filter_seen: bool) -> RerankOptions:
@@ -165,8 +171,8 @@ class OptionsIn(_Strict):
 
 class RecommendIn(_Strict):
     user_id: Id
-    n: int = Field(default=10, ge=1, le=200)
-    offset: int = Field(default=0, ge=0, le=10_000)
+    n: int = Field(strict=True, default=10, ge=1, le=200)
+    offset: int = Field(strict=True, default=0, ge=0, le=10_000)
     options: OptionsIn = OptionsIn()
 
 
@@ -174,8 +180,8 @@ class SessionIn(_Strict):
     """An anonymous session: the items it viewed, oldest first."""
 
     item_ids: list[Id] = Field(default_factory=list, max_length=100)
-    n: int = Field(default=10, ge=1, le=200)
-    offset: int = Field(default=0, ge=0, le=10_000)
+    n: int = Field(strict=True, default=10, ge=1, le=200)
+    offset: int = Field(strict=True, default=0, ge=0, le=10_000)
     options: OptionsIn = OptionsIn()
 
 
@@ -184,7 +190,7 @@ class RerankIn(_Strict):
 
     item_ids: list[Id] = Field(min_length=1, max_length=1000)
     user_id: Id | None = None
-    n: int | None = Field(default=None, ge=1, le=1000)
+    n: int | None = Field(strict=True, default=None, ge=1, le=1000)
     options: OptionsIn = OptionsIn()
 
 

@@ -23,6 +23,8 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         (500, "Internal error"))
 }
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorOut, "description": "Unknown id"}}
+CONFLICT: dict[int | str, dict[str, Any]] = {409: {"model": ErrorOut,
+                                                   "description": "Conflicts with the current state"}}
 
 
 def write_outcome(result: WriteResult, batch: str) -> WriteOut:

@@ -10,7 +10,7 @@ from fastapi.responses import PlainTextResponse
 from shopmind.api.deps import READ, WRITE, get_metrics, get_service, get_settings
 from shopmind.api.errors import ApiError
 from shopmind.api.metrics import CONTENT_TYPE, Metrics
-from shopmind.api.routes.common import ERRORS
+from shopmind.api.routes.common import CONFLICT, ERRORS, NOT_FOUND
 from shopmind.api.schemas import ModelActivateIn, ModelOut, ModelReloadIn, RetrainIn
 from shopmind.api.settings import ApiSettings
 from shopmind.errors import ShopmindError, StoreError
@@ -52,7 +52,7 @@ async def list_models(service: Service) -> list[dict[str, Any]]:
     return service.versions.list()
 
 
-@router.post("/models/rollback", response_model=ModelOut, dependencies=WRITE, tags=["models"])
+@router.post("/models/rollback", response_model=ModelOut, dependencies=WRITE, tags=["models"], responses=CONFLICT)
 def rollback(service: Service) -> dict[str, Any]:
     """Serve the previously active model version again (atomically; no request fails)."""
     try:
@@ -61,7 +61,7 @@ def rollback(service: Service) -> dict[str, Any]:
         raise ApiError(409, str(exc)) from None
 
 
-@router.post("/models/activate", response_model=ModelOut, dependencies=WRITE, tags=["models"])
+@router.post("/models/activate", response_model=ModelOut, dependencies=WRITE, tags=["models"], responses=NOT_FOUND)
 def activate(body: ModelActivateIn, service: Service) -> dict[str, Any]:
     """Serve a loaded model version (see `GET /models`)."""
     try:
@@ -70,7 +70,7 @@ def activate(body: ModelActivateIn, service: Service) -> dict[str, Any]:
         raise ApiError(404, str(exc), field="version") from None
 
 
-@router.post("/models/reload", response_model=ModelOut, dependencies=WRITE, tags=["models"])
+@router.post("/models/reload", response_model=ModelOut, dependencies=WRITE, tags=["models"], responses=NOT_FOUND)
 def reload(body: ModelReloadIn, service: Service,
            settings: Annotated[ApiSettings, Depends(get_settings)]) -> dict[str, Any]:
     """Load the artifact `$SHOPMIND_HOME/models/<name>` (e.g. after a retrain) and swap it in atomically."""
@@ -93,7 +93,7 @@ def _retrainer(service: RecommendationService, settings: ApiSettings) -> Any:
     return service.retrainer
 
 
-@router.post("/models/retrain", status_code=202, dependencies=WRITE, tags=["models"])
+@router.post("/models/retrain", status_code=202, dependencies=WRITE, tags=["models"], responses=CONFLICT)
 def retrain(body: RetrainIn, service: Service,
             settings: Annotated[ApiSettings, Depends(get_settings)]) -> dict[str, Any]:
     """Train a new version of `model` on everything in the store, in the background; when it is done it
@@ -121,7 +121,7 @@ def retrain_jobs(service: Service, settings: Annotated[ApiSettings, Depends(get_
     return _retrainer(service, settings).list()
 
 
-@router.get("/models/retrain/{job_id}", dependencies=READ, tags=["models"], responses={404: {}})
+@router.get("/models/retrain/{job_id}", dependencies=READ, tags=["models"], responses=NOT_FOUND)
 def retrain_job(job_id: str, service: Service,
                 settings: Annotated[ApiSettings, Depends(get_settings)]) -> dict[str, Any]:
     """One retrain job: state (queued, running, done, failed), timings, new version, error."""
