@@ -148,8 +148,28 @@ def test_amp_auto_uses_bf16_only_where_it_is_native(cyclic, monkeypatch):
     monkeypatch.setattr(seq, "bf16_is_fast", lambda device: False)
     assert SASRec(**{**TINY, "epochs": 1}).fit(cyclic).amp_ is False
     monkeypatch.setattr(seq, "bf16_is_fast", lambda device: True)
-    assert SASRec(**{**TINY, "epochs": 1}).fit(cyclic).amp_ is True
+    assert SASRec(**{**TINY, "epochs": 1, "amp": True}).fit(cyclic).amp_ is True
     assert SASRec(**{**TINY, "epochs": 1, "amp": False}).fit(cyclic).amp_ is False
+    # "auto" on a CPU with the flag: a timed step decides, and the timings are kept
+    probed = SASRec(**{**TINY, "epochs": 1}).fit(cyclic)
+    times = probed.amp_probe_
+    assert set(times) == {"float32_s", "bfloat16_s"} and min(times.values()) > 0
+    assert probed.amp_ is (times["bfloat16_s"] < 0.9 * times["float32_s"])
+    clock = iter(range(1000))  # a fake clock: every bf16 step "takes" 1 s longer than the float32 one
+    slow = {"amp": False}
+
+    def fake_perf_counter() -> float:
+        return next(clock) * (2.0 if slow["amp"] else 1.0)
+
+    real_autocast = seq._autocast
+
+    def spy_autocast(dev, enabled):
+        slow["amp"] = enabled
+        return real_autocast(dev, enabled)
+
+    monkeypatch.setattr(seq, "_autocast", spy_autocast)
+    monkeypatch.setattr(seq.time, "perf_counter", fake_perf_counter)
+    assert SASRec(**{**TINY, "epochs": 1}).fit(cyclic).amp_ is False
     with pytest.raises(ParameterError, match="amp"):
         SASRec(amp="sometimes").fit(cyclic)
 

@@ -104,8 +104,9 @@ class SASRec(SequentialRecommender):
     label_smoothing : for ``"ce"``.
     lr, weight_decay, warmup, batch_size, epochs : AdamW, linear warmup (fraction of steps) then cosine
         decay over ``epochs``; ``batch_size="auto"`` gives about 32 steps per epoch within [16, 128].
-    amp : train in bfloat16 mixed precision (scoring stays float32); ``"auto"``: on GPUs and on CPUs
-        with native bf16 only (on AVX2-only CPUs bf16 is emulated and several times slower).
+    amp : train in bfloat16 mixed precision (scoring stays float32); ``"auto"``: on GPUs, and on CPUs with
+        native bf16 only where a timed step on the data shows it faster than float32 (on AVX2-only CPUs bf16
+        is emulated and several times slower; on one AVX512-BF16 machine it was still 2.5x slower).
     n_models : ensemble size: members trained with seeds ``seed + 1000 k``, scores are the mean of their
         log-probabilities (training time grows linearly).
     all_windows : also train on the earlier ``max_len`` windows of long histories (else the last only).
