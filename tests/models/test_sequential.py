@@ -359,3 +359,25 @@ def test_time_gap_embedding_predicts_what_only_the_timing_tells():
 def test_use_time_is_ignored_without_real_times(cyclic):
     m = SASRec(**{**TINY, "epochs": 1, "use_time": True}).fit(cyclic)  # cyclic's times are positions
     assert m.time_buckets_ == 1
+
+
+def test_fast_dropout_drops_the_asked_share_and_keeps_the_mean():
+    import torch
+
+    from shopmind.models._seq import FastDropout
+
+    drop = FastDropout(0.2)
+    x = torch.ones(200, 1000, requires_grad=True)
+    torch.manual_seed(0)
+    y = drop(x)
+    kept = (y != 0).float().mean().item()
+    assert abs(kept - (1 - 51 / 256)) < 0.005  # p rounded to 51/256
+    assert abs(y.mean().item() - 1.0) < 0.01  # inverted dropout keeps the expectation
+    y.sum().backward()
+    assert torch.equal(x.grad, y.detach())  # the gradient flows through the kept entries, scaled alike
+    torch.manual_seed(0)
+    assert torch.equal(drop(x), y)  # reproducible under torch's seed
+    drop.eval()
+    assert drop(x) is x
+    assert FastDropout(0.0).train()(x) is x
+    assert (FastDropout(1.0)(x) == 0).all()

@@ -14,7 +14,7 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from shopmind.errors import check_int
-from shopmind.models._seq import ItemTable, SequenceNet, SequentialRecommender
+from shopmind.models._seq import FastDropout, ItemTable, SequenceNet, SequentialRecommender
 from shopmind.models.base import register
 
 
@@ -23,7 +23,7 @@ class GRU4RecNet(SequenceNet):
 
     def __init__(self, table: ItemTable, n_event_types: int, d: int, n_layers: int, dropout: float) -> None:
         super().__init__(table, n_event_types, d)
-        self.drop = nn.Dropout(dropout)
+        self.drop = FastDropout(dropout)
         self.gru = nn.GRU(d, d, num_layers=n_layers, batch_first=True,
                           dropout=dropout if n_layers > 1 else 0.0)
         self.proj = nn.Linear(d, d)

@@ -15,7 +15,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from shopmind.errors import check_int, check_param
-from shopmind.models._seq import ItemTable, SequenceNet, SequentialRecommender
+from shopmind.models._seq import FastDropout, ItemTable, SequenceNet, SequentialRecommender
 from shopmind.models.base import register
 
 
@@ -41,9 +41,9 @@ class Block(nn.Module):
         self.attn = CausalSelfAttention(d, n_heads, dropout)
         self.ln1 = nn.LayerNorm(d)
         self.ln2 = nn.LayerNorm(d)
-        self.ffn = nn.Sequential(nn.Linear(d, ffn_mult * d), nn.GELU(), nn.Dropout(dropout),
+        self.ffn = nn.Sequential(nn.Linear(d, ffn_mult * d), nn.GELU(), FastDropout(dropout),
                                  nn.Linear(ffn_mult * d, d))
-        self.drop = nn.Dropout(dropout)
+        self.drop = FastDropout(dropout)
         self.norm_first = norm_first
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -62,7 +62,7 @@ class SASRecNet(SequenceNet):
         super().__init__(table, n_event_types, d)
         self.pos = nn.Embedding(max_len, d)
         nn.init.normal_(self.pos.weight, std=0.02)
-        self.drop = nn.Dropout(dropout)
+        self.drop = FastDropout(dropout)
         self.blocks = nn.ModuleList(Block(d, n_heads, dropout, norm_first, ffn_mult) for _ in range(n_blocks))
         self.final_ln = nn.LayerNorm(d) if norm_first else nn.Identity()
         self.max_len = max_len
