@@ -577,7 +577,7 @@ class SequentialRecommender(Recommender):
             with torch.no_grad():
                 table.ids.weight[1:] = torch.as_tensor(init, dtype=torch.float32)
         net = self._build_net(table, self._n_side_codes()).to(dev)
-        flat, events_flat, starts, ends = data.flat, data.events, data.starts, data.ends
+        starts, ends = data.starts, data.ends
 
         steps_per_epoch = math.ceil(len(starts) / self.batch_size_) if len(starts) else 0
         opt = torch.optim.AdamW(net.parameters(), lr=self.lr, weight_decay=self.weight_decay, betas=(0.9, 0.98))
@@ -610,11 +610,7 @@ class SequentialRecommender(Recommender):
             t0 = time.perf_counter()
             loss_sum, n_tok = 0.0, 0
             for b in bucketed_batches(lengths, self.batch_size_, rng):
-                inp = torch.from_numpy(padded_windows(flat, starts[b], ends[b] - 1)).to(dev)
-                tgt = torch.from_numpy(padded_windows(flat, starts[b] + 1, ends[b])).to(dev)
-                ev = None
-                if events_flat is not None:
-                    ev = torch.from_numpy(padded_windows(events_flat, starts[b], ends[b] - 1)).to(dev)
+                inp, tgt, ev = _window_batch(data, b, dev)
                 with _autocast(dev, self.amp_):
                     loss, n = self._loss(net, inp, ev, tgt, n_items)
                 opt.zero_grad(set_to_none=True)
@@ -663,12 +659,8 @@ class SequentialRecommender(Recommender):
         at least 10% faster. (The CPU flag alone misleads: on one 2-core AVX512-BF16 machine the autocast
         SASRec step measured 2-2.5x *slower* than float32 - the casts, dropout masks and bf16 softmax cost more
         than the faster products save.)"""
-        order = np.argsort(data.starts - data.ends, kind="stable")[: min(self.batch_size_, len(data.starts))]
-        inp = torch.from_numpy(padded_windows(data.flat, data.starts[order], data.ends[order] - 1)).to(dev)
-        tgt = torch.from_numpy(padded_windows(data.flat, data.starts[order] + 1, data.ends[order])).to(dev)
-        ev = None
-        if data.events is not None:
-            ev = torch.from_numpy(padded_windows(data.events, data.starts[order], data.ends[order] - 1)).to(dev)
+        longest = np.argsort(data.starts - data.ends, kind="stable")[: self.batch_size_]
+        inp, tgt, ev = _window_batch(data, longest, dev)
         probe = copy.deepcopy(net)
         probe.train()
 
@@ -815,6 +807,16 @@ class _TrainData(NamedTuple):
     events: np.ndarray | None
     starts: np.ndarray
     ends: np.ndarray
+
+
+def _window_batch(data: _TrainData, rows: np.ndarray, dev: torch.device
+                  ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+    """Inputs, next-item targets and side codes of training windows ``rows`` as left-padded tensors."""
+    starts, ends = data.starts[rows], data.ends[rows]
+    inp = torch.from_numpy(padded_windows(data.flat, starts, ends - 1)).to(dev)
+    tgt = torch.from_numpy(padded_windows(data.flat, starts + 1, ends)).to(dev)
+    ev = None if data.events is None else torch.from_numpy(padded_windows(data.events, starts, ends - 1)).to(dev)
+    return inp, tgt, ev
 
 
 def _carve_validation(data: Interactions, n_users: int,
