@@ -124,6 +124,60 @@ def test_time_budget_stops_training_early_and_ends_the_schedule_there(cyclic, mo
     assert m.history_[-1]["lr"] < 0.05 * TINY["lr"] < m.history_[0]["lr"]
 
 
+def test_ligr_blocks_learn_and_gate_their_sub_layers(cyclic):
+    split = leave_one_out(cyclic)
+    full = split.train_valid()
+    m = SASRec(**{**TINY, "block": "ligr", "ffn_mult": 2}).fit(full)
+    blk = m.nets_[0].blocks[0]
+    assert blk.gated and hasattr(blk, "gate1") and blk.ffn.w13.out_features == 2 * 2 * TINY["d"]
+    assert evaluate(m, full, split.test).metrics["hr@10"] > 0.9
+    # a closed gate removes the sub-layer: the block's output is then its input
+    with torch.no_grad():
+        for g in (blk.gate1, blk.gate2):
+            g.weight.zero_()
+            g.bias.fill_(-1e4)
+    x = torch.randn(2, 5, TINY["d"])
+    mask = torch.ones(5, 5, dtype=torch.bool).tril()[None, None]
+    blk.eval()
+    torch.testing.assert_close(blk(x, mask), x)
+
+
+def test_loss_fraction_computes_the_loss_on_that_share_of_positions(cyclic, monkeypatch):
+    m = SASRec(**{**TINY, "loss_fraction": 0.25})
+    m._validate_params()
+    m.loss_ = "ce"
+    net = m._build_net(ItemTable(30, TINY["d"]), 0)
+    inp = torch.randint(1, 31, (64, 12))
+    tgt = torch.randint(1, 31, (64, 12))
+    net.train()
+    _, n = m._loss(net, inp, None, tgt, 30)
+    assert 0.15 * tgt.numel() < n < 0.35 * tgt.numel()
+    net.eval()  # evaluation losses read every position
+    assert m._loss(net, inp, None, tgt, 30)[1] == tgt.numel()
+    split = leave_one_out(cyclic)
+    full = split.train_valid()
+    fitted = SASRec(**{**TINY, "loss_fraction": 0.5, "epochs": 40}).fit(full)
+    assert evaluate(fitted, full, split.test).metrics["hr@10"] > 0.9
+
+
+def test_weight_average_is_scored_at_each_evaluation_and_kept_when_better(cyclic):
+    split = leave_one_out(cyclic)
+    m = SASRec(**{**TINY, "epochs": 10, "eval_every": 2, "patience": 0, "ema": 0.9}).fit(split.train, split.valid)
+    evals = [h for h in m.history_ if "valid_ndcg@10" in h]
+    assert evals and all("ema_valid_ndcg@10" in h for h in evals)
+    best = max(max(h["valid_ndcg@10"], h["ema_valid_ndcg@10"]) for h in evals)
+    assert m.best_valid_ndcgs_ == [pytest.approx(best)]
+    kept = [h for h in evals if "kept_ema" in h][-1]
+    assert kept["kept_ema"] in (0.0, 1.0)
+    # the kept weights reproduce the best validation score
+    got = evaluate(m, split.train, split.valid).metrics["ndcg@10"]
+    assert got == pytest.approx(best, abs=0.03)
+    # without validation the averaged weights are the ones kept
+    full = split.train_valid()
+    plain = SASRec(**{**TINY, "epochs": 3, "auto_valid": 0, "ema": 0.5}).fit(full)
+    assert np.isfinite(plain.score(np.arange(3))).all()
+
+
 def test_text_initialised_item_embeddings_start_from_the_item_text(cyclic):
     m = SASRec(**{**TINY, "epochs": 1, "text_init": "hashing"})
     m._validate_params()
@@ -220,6 +274,10 @@ def test_user_without_history_gets_finite_scores():
     (SASRec, {"time_budget": 0}, "time_budget"),
     (GRU4Rec, {"time_budget": "10m"}, "time_budget"),
     (SASRec, {"use_time": "yes"}, "use_time"),
+    (SASRec, {"block": "lstm"}, "block"),
+    (SASRec, {"loss_fraction": 0.0}, "loss_fraction"),
+    (GRU4Rec, {"loss_fraction": 1.5}, "loss_fraction"),
+    (SASRec, {"ema": 1.0}, "ema"),
 ])
 def test_bad_parameters_name_themselves(cyclic, klass, params, name):
     with pytest.raises(ParameterError, match=rf"The '{name}' parameter of {klass.__name__} must be"):

@@ -357,9 +357,11 @@ class SequentialRecommender(Recommender):
     n_negatives: int | None
     gbce_t: float
     label_smoothing: float
+    loss_fraction: float
     lr: float
     weight_decay: float
     warmup: float
+    ema: float
     amp: bool | str
     epochs: int
     n_models: int
@@ -389,6 +391,8 @@ class SequentialRecommender(Recommender):
             check_int(name, "n_negatives", self.n_negatives, low=1)
         check_float(name, "gbce_t", self.gbce_t, low=0.0, high=1.0)
         check_float(name, "label_smoothing", self.label_smoothing, low=0.0, high=0.5)
+        check_float(name, "loss_fraction", self.loss_fraction, low=0.0, high=1.0, low_open=True)
+        check_float(name, "ema", self.ema, low=0.0, high=0.9999)
         check_float(name, "lr", self.lr, low=0.0, low_open=True)
         check_float(name, "weight_decay", self.weight_decay, low=0.0)
         check_float(name, "warmup", self.warmup, low=0.0, high=0.5)
@@ -600,6 +604,12 @@ class SequentialRecommender(Recommender):
         name = type(self).__name__ + (f"[{member}]" if self.n_models > 1 else "")
         self.nets_.append(net)
         lengths = ends - starts
+        # exponential moving average of the weights (``ema`` > 0): a second copy of the net, lerped after
+        # each step; every evaluation scores both copies and the better one is kept
+        averaged = copy.deepcopy(net) if self.ema else None
+        avg_params: list[torch.Tensor] = list(averaged.parameters()) if averaged is not None else []
+        live_params: list[torch.Tensor] = list(net.parameters())
+        n_avg = 0
         if member == 0 and self.amp == "auto" and self.amp_ and dev.type == "cpu" and len(starts):
             self.amp_ = self._bf16_pays_off(net, data, n_items, dev)
         started = time.perf_counter()
@@ -618,6 +628,10 @@ class SequentialRecommender(Recommender):
                 nn.utils.clip_grad_norm_(net.parameters(), 5.0)
                 opt.step()
                 sched.step()
+                if averaged is not None:  # warm start: the decay grows to ``ema`` as (1 + t) / (10 + t)
+                    n_avg += 1
+                    with torch.no_grad():
+                        torch._foreach_lerp_(avg_params, live_params, 1.0 - min(self.ema, (1 + n_avg) / (10 + n_avg)))
                 loss_sum += float(loss.detach()) * n
                 n_tok += n
             rec: dict[str, float] = {"member": member, "epoch": epoch, "loss": loss_sum / max(1, n_tok),
@@ -637,21 +651,34 @@ class SequentialRecommender(Recommender):
                 continue
             ndcg, hr = self._validation_metrics(eval_users, eval_targets, nets=[net])
             rec.update({"valid_ndcg@10": ndcg, "valid_hr@10": hr})
+            scored = net
+            if averaged is not None:
+                averaged.eval()
+                ema_ndcg, ema_hr = self._validation_metrics(eval_users, eval_targets, nets=[averaged])
+                rec.update({"ema_valid_ndcg@10": ema_ndcg, "ema_valid_hr@10": ema_hr})
+                logger.info("%s epoch %d: weight average valid ndcg@10 %.4f hr@10 %.4f", name, epoch, ema_ndcg,
+                            ema_hr)
+                if ema_ndcg > ndcg:
+                    ndcg, hr, scored = ema_ndcg, ema_hr, averaged
             if ndcg > best:
                 best, best_epoch, bad = ndcg, epoch, 0
-                best_state = copy.deepcopy(net.state_dict())
+                best_state = copy.deepcopy(scored.state_dict())
+                rec["kept_ema"] = float(scored is averaged)
             else:
                 bad += 1
             logger.info("%s epoch %d/%d loss %.4f valid ndcg@10 %.4f hr@10 %.4f (%.1fs)", name, epoch,
-                        plan["epochs"], rec["loss"], ndcg, hr, rec["seconds"])
+                        plan["epochs"], rec["loss"], rec["valid_ndcg@10"], rec["valid_hr@10"], rec["seconds"])
             if self.patience and bad >= self.patience:
                 logger.info("%s: early stop at epoch %d (best %d, ndcg@10 %.4f)", name, epoch, best_epoch, best)
                 break
+        validated = best_state is not None
         if best_state is not None:
             net.load_state_dict(best_state)
+        elif averaged is not None:  # no validation: the averaged weights
+            net.load_state_dict(averaged.state_dict())
         net.eval()
-        self.best_epochs_.append(best_epoch if best_state is not None else min(epoch, plan["epochs"]))
-        self.best_valid_ndcgs_.append(best if best_state is not None else float("nan"))
+        self.best_epochs_.append(best_epoch if validated else min(epoch, plan["epochs"]))
+        self.best_valid_ndcgs_.append(best if validated else float("nan"))
 
     def _bf16_pays_off(self, net: SequenceNet, data: _TrainData, n_items: int, dev: torch.device) -> bool:
         """``amp="auto"`` on a CPU that reports native bf16: time forward + backward of a copy of the network
@@ -687,6 +714,8 @@ class SequentialRecommender(Recommender):
         table = net.table()
         h = net.encode(inp, ev, table)
         mask = tgt > 0
+        if self.loss_fraction < 1.0 and net.training:
+            mask &= torch.rand(mask.shape, device=mask.device) < self.loss_fraction
         hs = h[mask]
         t = tgt[mask]
         n = int(t.numel())

@@ -63,9 +63,11 @@ class GRU4Rec(SequentialRecommender):
         n_negatives: int | None = None,
         gbce_t: float = 0.75,
         label_smoothing: float = 0.0,
+        loss_fraction: float = 1.0,
         lr: float = 2e-3,
         weight_decay: float = 0.0,
         warmup: float = 0.02,
+        ema: float = 0.0,
         amp: bool | str = "auto",
         batch_size: int | str = "auto",
         n_models: int = 1,
@@ -92,9 +94,11 @@ class GRU4Rec(SequentialRecommender):
         self.n_negatives = n_negatives
         self.gbce_t = gbce_t
         self.label_smoothing = label_smoothing
+        self.loss_fraction = loss_fraction
         self.lr = lr
         self.weight_decay = weight_decay
         self.warmup = warmup
+        self.ema = ema
         self.amp = amp
         self.batch_size = batch_size
         self.epochs = epochs

@@ -35,18 +35,48 @@ class CausalSelfAttention(nn.Module):
         return self.out(y.transpose(1, 2).reshape(b, length, d))
 
 
+class SwiGLU(nn.Module):
+    """``w2(silu(w1 x) * w3 x)`` (Shazeer 2020), hidden width ``h``, no biases; dropout on the gated hidden."""
+
+    def __init__(self, d: int, h: int, dropout: float) -> None:
+        super().__init__()
+        self.w13 = nn.Linear(d, 2 * h, bias=False)
+        self.w2 = nn.Linear(h, d, bias=False)
+        self.drop = FastDropout(dropout)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        a, b = self.w13(x).chunk(2, dim=-1)
+        return self.w2(self.drop(F.silu(a) * b))
+
+
 class Block(nn.Module):
-    def __init__(self, d: int, n_heads: int, dropout: float, norm_first: bool, ffn_mult: int) -> None:
+    """One encoder block. ``block="sasrec"``: attention and a GELU feed-forward layer, each added to the
+    residual stream (pre-LN with ``norm_first``, else the original post-LN). ``block="ligr"`` (LiGR, Borisyuk
+    et al. 2025, the layer of eSASRec): pre-LN, a SwiGLU feed-forward layer, and each sub-layer's output
+    scaled by a sigmoid gate computed from the residual stream before it is added."""
+
+    def __init__(self, d: int, n_heads: int, dropout: float, norm_first: bool, ffn_mult: int,
+                 block: str = "sasrec") -> None:
         super().__init__()
         self.attn = CausalSelfAttention(d, n_heads, dropout)
         self.ln1 = nn.LayerNorm(d)
         self.ln2 = nn.LayerNorm(d)
-        self.ffn = nn.Sequential(nn.Linear(d, ffn_mult * d), nn.GELU(), FastDropout(dropout),
-                                 nn.Linear(ffn_mult * d, d))
+        self.gated = block == "ligr"
+        self.ffn: nn.Module
+        if self.gated:
+            self.ffn = SwiGLU(d, ffn_mult * d, dropout)
+            self.gate1 = nn.Linear(d, d)
+            self.gate2 = nn.Linear(d, d)
+        else:
+            self.ffn = nn.Sequential(nn.Linear(d, ffn_mult * d), nn.GELU(), FastDropout(dropout),
+                                     nn.Linear(ffn_mult * d, d))
         self.drop = FastDropout(dropout)
-        self.norm_first = norm_first
+        self.norm_first = norm_first or self.gated
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        if self.gated:
+            x = x + torch.sigmoid(self.gate1(x)) * self.drop(self.attn(self.ln1(x), mask))
+            return x + torch.sigmoid(self.gate2(x)) * self.drop(self.ffn(self.ln2(x)))
         if self.norm_first:
             x = x + self.drop(self.attn(self.ln1(x), mask))
             return x + self.drop(self.ffn(self.ln2(x)))
@@ -58,13 +88,13 @@ class SASRecNet(SequenceNet):
     """Item + position (distance from the most recent item) embeddings -> N causal blocks."""
 
     def __init__(self, table: ItemTable, n_event_types: int, d: int, max_len: int, n_blocks: int,
-                 n_heads: int, dropout: float, norm_first: bool, ffn_mult: int) -> None:
+                 n_heads: int, dropout: float, norm_first: bool, ffn_mult: int, block: str = "sasrec") -> None:
         super().__init__(table, n_event_types, d)
         self.pos = nn.Embedding(max_len, d)
         nn.init.normal_(self.pos.weight, std=0.02)
         self.drop = FastDropout(dropout)
-        self.blocks = nn.ModuleList(Block(d, n_heads, dropout, norm_first, ffn_mult) for _ in range(n_blocks))
-        self.final_ln = nn.LayerNorm(d) if norm_first else nn.Identity()
+        self.blocks = nn.ModuleList(Block(d, n_heads, dropout, norm_first, ffn_mult, block) for _ in range(n_blocks))
+        self.final_ln = nn.LayerNorm(d) if norm_first or block == "ligr" else nn.Identity()
         self.max_len = max_len
 
     def encode(self, seq: torch.Tensor, events: torch.Tensor | None, table: torch.Tensor) -> torch.Tensor:
@@ -97,13 +127,21 @@ class SASRec(SequentialRecommender):
     dropout : dropout on the embeddings, after attention and in the feed-forward layers.
     norm_first : pre-LN blocks (True) or the original post-LN (False).
     ffn_mult : width of the feed-forward layer as a multiple of ``d``.
+    block : ``"sasrec"`` (attention + GELU feed-forward) or ``"ligr"`` (LiGR, as in eSASRec: pre-LN, SwiGLU
+        feed-forward, sigmoid-gated residuals; about 10% more compute per step at ``ffn_mult=1``).
     loss : ``"auto"`` (``"ce"`` up to 5,000 items, else ``"sce"``); ``"ce"`` (softmax over all items);
         ``"sce"`` (sampled softmax against ``n_negatives`` uniform items shared by the batch: for big
         catalogs); ``"bce"`` or ``"gbce"`` with ``n_negatives`` uniform negatives per position (``gbce_t``
         is gSASRec's calibration). ``n_negatives=None``: 2048 for ``"sce"``, 256 for ``"bce"``/``"gbce"``.
     label_smoothing : for ``"ce"``.
+    loss_fraction : share of the target positions of each batch the loss is computed on, drawn at random
+        per batch (1.0 = all). The encoder still reads every position; only the softmax (most of a step on
+        a CPU) shrinks.
     lr, weight_decay, warmup, batch_size, epochs : AdamW, linear warmup (fraction of steps) then cosine
         decay over ``epochs``; ``batch_size="auto"`` gives about 32 steps per epoch within [16, 128].
+    ema : decay of an exponential moving average of the weights, updated after every step (0 = off). With
+        validation, each evaluation scores both the trained and the averaged weights and the better one is
+        kept (the choice is logged and recorded in ``history_``).
     amp : train in bfloat16 mixed precision (scoring stays float32); ``"auto"``: on GPUs, and on CPUs with
         native bf16 only where a timed step on the data shows it faster than float32 (on AVX2-only CPUs bf16
         is emulated and several times slower; on one AVX512-BF16 machine it was still 2.5x slower).
@@ -140,13 +178,16 @@ class SASRec(SequentialRecommender):
         dropout: float = 0.3,
         norm_first: bool = True,
         ffn_mult: int = 1,
+        block: str = "sasrec",
         loss: str = "auto",
         n_negatives: int | None = None,
         gbce_t: float = 0.75,
         label_smoothing: float = 0.0,
+        loss_fraction: float = 1.0,
         lr: float = 1e-3,
         weight_decay: float = 0.0,
         warmup: float = 0.02,
+        ema: float = 0.0,
         amp: bool | str = "auto",
         batch_size: int | str = "auto",
         n_models: int = 1,
@@ -172,13 +213,16 @@ class SASRec(SequentialRecommender):
         self.dropout = dropout
         self.norm_first = norm_first
         self.ffn_mult = ffn_mult
+        self.block = block
         self.loss = loss
         self.n_negatives = n_negatives
         self.gbce_t = gbce_t
         self.label_smoothing = label_smoothing
+        self.loss_fraction = loss_fraction
         self.lr = lr
         self.weight_decay = weight_decay
         self.warmup = warmup
+        self.ema = ema
         self.amp = amp
         self.batch_size = batch_size
         self.epochs = epochs
@@ -205,7 +249,8 @@ class SASRec(SequentialRecommender):
         check_param(name, "n_heads", self.n_heads, self.d % self.n_heads == 0, f"a divisor of d={self.d}")
         check_int(name, "ffn_mult", self.ffn_mult, low=1)
         check_param(name, "norm_first", self.norm_first, isinstance(self.norm_first, bool), "a bool")
+        check_param(name, "block", self.block, self.block in ("sasrec", "ligr"), "'sasrec' or 'ligr'")
 
     def _build_net(self, table: ItemTable, n_event_types: int) -> SequenceNet:
         return SASRecNet(table, n_event_types, self.d, self.max_len, self.n_blocks, self.n_heads, self.dropout,
-                         self.norm_first, self.ffn_mult)
+                         self.norm_first, self.ffn_mult, self.block)
