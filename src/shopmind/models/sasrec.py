@@ -71,7 +71,7 @@ class Block(nn.Module):
             self.ffn = nn.Sequential(nn.Linear(d, ffn_mult * d), nn.GELU(), FastDropout(dropout),
                                      nn.Linear(ffn_mult * d, d))
         self.drop = FastDropout(dropout)
-        self.norm_first = norm_first or self.gated
+        self.norm_first = norm_first
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         if self.gated:
@@ -93,8 +93,9 @@ class SASRecNet(SequenceNet):
         self.pos = nn.Embedding(max_len, d)
         nn.init.normal_(self.pos.weight, std=0.02)
         self.drop = FastDropout(dropout)
-        self.blocks = nn.ModuleList(Block(d, n_heads, dropout, norm_first, ffn_mult, block) for _ in range(n_blocks))
-        self.final_ln = nn.LayerNorm(d) if norm_first or block == "ligr" else nn.Identity()
+        pre_ln = norm_first or block == "ligr"  # LiGR blocks are always pre-LN
+        self.blocks = nn.ModuleList(Block(d, n_heads, dropout, pre_ln, ffn_mult, block) for _ in range(n_blocks))
+        self.final_ln = nn.LayerNorm(d) if pre_ln else nn.Identity()
         self.max_len = max_len
 
     def encode(self, seq: torch.Tensor, events: torch.Tensor | None, table: torch.Tensor) -> torch.Tensor:
