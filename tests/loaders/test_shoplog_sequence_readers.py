@@ -92,3 +92,21 @@ def test_pairs_with_bad_lines(write):
     res = read(write("pairs.txt", "1\t10\n1\t11\n2\t10\t5\n2\t13\n"), format="sasrec")
     assert res.events["_row"].tolist() == [1, 2, 4]
     assert [(r.row, r.value) for r in res.rejects] == [(3, "2\t10\t5")]
+
+
+def test_pairs_read_titles_and_genres_through_the_sasrec_item_map(write):
+    path = write("ml1m/ml-1m_sasrec.txt.gz", "1 1\n1 2\n2 3\n", gz=True)
+    write("ml1m/sas_to_original_items.txt", "1 1198\n2 3552\n3 999\n")
+    write("ml1m/movies.dat", "1198::Raiders of the Lost Ark (1981)::Action|Adventure\n"
+                             "3552::Caddyshack (1980)::Comedy\n".encode("latin-1"))
+    res = read(path)
+    items = res.items.set_index("item_id")
+    assert items.loc["1", "title"] == "Raiders of the Lost Ark (1981)"
+    assert items.loc["2", "category"] == "Comedy" and items.loc["2", "attributes"] == {"original_id": "3552"}
+    # a mapped id with no movie is reported with its row and kept out of the catalog, never silently lost
+    assert "3" not in items.index
+    assert [(r.row, r.field, r.value, r.kind) for r in res.rejects] == [(3, "original_id", "999", "item")]
+    assert "no movie '999' in movies.dat" in res.rejects[0].reason
+    # without movies.dat the file reads as plain pairs
+    alone = read(write("plain/ml-1m_sasrec.txt", "1 1\n"))
+    assert alone.items is None or len(alone.items) == 0

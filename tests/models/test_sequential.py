@@ -17,6 +17,7 @@ from shopmind.models._seq import (
     ItemTable,
     bucketed_batches,
     chunked_softmax_ce,
+    future_targets,
     item_feature_tokens,
     padded_windows,
     time_gap_buckets,
@@ -160,6 +161,46 @@ def test_loss_fraction_computes_the_loss_on_that_share_of_positions(cyclic, monk
     assert evaluate(fitted, full, split.test).metrics["hr@10"] > 0.9
 
 
+def test_future_targets_spread_a_share_over_the_items_that_follow():
+    tgt = torch.tensor([[0, 3, 5, 2, 7], [4, 6, 0, 0, 0]])
+    items, w = future_targets(tgt, 3, 0.4)
+    assert items[0, 1].tolist() == [3, 5, 2] and items[0, 3].tolist() == [2, 7, 0]
+    assert torch.allclose(w.sum(-1), torch.ones(2, 5))
+    assert w[0, 1].tolist() == pytest.approx([0.6, 0.2, 0.2])
+    assert w[0, 3].tolist() == pytest.approx([0.6, 0.4, 0.0])  # only one item follows: it takes the share
+    assert w[0, 4].tolist() == [1.0, 0.0, 0.0] and w[1, 1].tolist() == [1.0, 0.0, 0.0]  # nothing follows
+
+
+def test_soft_future_targets_train_towards_the_next_items(cyclic, monkeypatch):
+    import shopmind.models._seq as seq
+
+    m = SASRec(**{**TINY, "future_window": 3, "future_share": 0.3})
+    m._validate_params()
+    m.loss_ = "ce"
+    net = m._build_net(ItemTable(30, TINY["d"]), 0)
+    inp = torch.randint(1, 31, (4, 12))
+    tgt = torch.randint(1, 31, (4, 12))
+    seen = {}
+    real = seq.chunked_softmax_ce
+
+    def spy(h, w, t, eps, chunk=1024, weight=None):
+        seen["t"], seen["w"] = t, weight
+        return real(h, w, t, eps, chunk, weight)
+
+    monkeypatch.setattr(seq, "chunked_softmax_ce", spy)
+    net.train()
+    m._loss(net, inp, None, tgt, 30)
+    assert seen["t"].shape == (48, 3) and torch.equal(seen["t"][0], tgt[0, :3] - 1)
+    assert torch.allclose(seen["w"][0], torch.tensor([0.7, 0.15, 0.15]))
+    net.eval()  # evaluation losses score the next item only
+    m._loss(net, inp, None, tgt, 30)
+    assert seen["w"] is None and seen["t"].shape == (48,)
+    split = leave_one_out(cyclic)
+    full = split.train_valid()
+    fitted = SASRec(**{**TINY, "future_window": 3, "future_share": 0.3, "epochs": 40}).fit(full)
+    assert evaluate(fitted, full, split.test).metrics["hr@10"] > 0.9
+
+
 def test_weight_average_is_scored_at_each_evaluation_and_kept_when_better(cyclic):
     split = leave_one_out(cyclic)
     m = SASRec(**{**TINY, "epochs": 10, "eval_every": 2, "patience": 0, "ema": 0.9}).fit(split.train, split.valid)
@@ -278,10 +319,22 @@ def test_user_without_history_gets_finite_scores():
     (SASRec, {"loss_fraction": 0.0}, "loss_fraction"),
     (GRU4Rec, {"loss_fraction": 1.5}, "loss_fraction"),
     (SASRec, {"ema": 1.0}, "ema"),
+    (SASRec, {"future_window": 0}, "future_window"),
+    (GRU4Rec, {"future_share": 1.5}, "future_share"),
+    (SASRec, {"future_window": 3, "loss": "bce"}, "loss"),
+    (SASRec, {"future_window": 3, "loss": "sce"}, "loss"),
 ])
 def test_bad_parameters_name_themselves(cyclic, klass, params, name):
     with pytest.raises(ParameterError, match=rf"The '{name}' parameter of {klass.__name__} must be"):
         klass(**params).fit(cyclic)
+
+
+def test_future_window_is_refused_when_auto_picks_a_sampled_loss(cyclic, monkeypatch):
+    import shopmind.models._seq as seq
+
+    monkeypatch.setattr(seq, "AUTO_CE_MAX_ITEMS", 10)  # the 24-item catalog now counts as big
+    with pytest.raises(ParameterError, match="The 'future_window' parameter of SASRec must be 1 with loss='auto'"):
+        SASRec(**{**TINY, "future_window": 3}).fit(cyclic)
 
 
 # ---------------------------------------------------------------------------------------------- persistence
@@ -343,6 +396,24 @@ def test_item_feature_tokens_category_paths_and_genres():
     # kept (on 2+ items): beauty, beauty>nails, drama
     assert n == 3
     assert np.diff(indptr).tolist() == [2, 2, 1, 1, 0]
+
+
+@pytest.mark.parametrize("eps", [0.0, 0.1])
+def test_chunked_cross_entropy_with_soft_targets_equals_the_full_softmax_loss(eps):
+    gen = torch.Generator().manual_seed(1)
+    h = torch.randn(500, 8, generator=gen, requires_grad=True)
+    w = torch.randn(200, 8, generator=gen, requires_grad=True)
+    t = torch.randint(0, 200, (500, 3), generator=gen)
+    q = torch.rand(500, 3, generator=gen)
+    q /= q.sum(1, keepdim=True)
+    soft = torch.zeros(500, 200).scatter_add_(1, t, q)
+    ref = F.cross_entropy(h @ w.T, soft, label_smoothing=eps)
+    ref_grads = torch.autograd.grad(ref, [h, w])
+    got = chunked_softmax_ce(h, w, t, eps, chunk=96, weight=q)
+    got_grads = torch.autograd.grad(got, [h, w])
+    assert got.item() == pytest.approx(ref.item(), rel=1e-5)
+    for a, b in zip(got_grads, ref_grads, strict=True):
+        assert torch.allclose(a, b, atol=1e-6)
 
 
 @pytest.mark.parametrize("eps", [0.0, 0.1])

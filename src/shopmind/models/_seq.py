@@ -171,7 +171,7 @@ class _ChunkedSoftmaxCE(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx: Any, h: torch.Tensor, w: torch.Tensor, target: torch.Tensor, eps: float,
-                chunk: int) -> torch.Tensor:
+                chunk: int, weight: torch.Tensor | None = None) -> torch.Tensor:
         n, v = h.shape[0], w.shape[0]
         grad_h = torch.empty_like(h)
         grad_w = torch.zeros_like(w)
@@ -180,7 +180,11 @@ class _ChunkedSoftmaxCE(torch.autograd.Function):
             hc, tc = h[s:s + chunk], target[s:s + chunk]
             logits = hc @ w.T
             logits.sub_(logits.amax(1, keepdim=True))  # shifted logits: the loss is shift-invariant
-            picked = logits.gather(1, tc[:, None]).squeeze(1)
+            if weight is None:
+                picked = logits.gather(1, tc[:, None]).squeeze(1)
+            else:  # several targets per row, weights summing to 1
+                qc = weight[s:s + chunk]
+                picked = (logits.gather(1, tc) * qc).sum(1)
             mean = logits.mean(1) if eps else None
             sums = logits.exp_().sum(1, keepdim=True)
             lse = sums.log().squeeze(1)
@@ -191,7 +195,10 @@ class _ChunkedSoftmaxCE(torch.autograd.Function):
             p = logits.div_(sums)  # softmax, in place of the logits
             if eps:
                 p.sub_(eps / v)
-            p[torch.arange(len(tc), device=p.device), tc] -= 1.0 - eps
+            if weight is None:
+                p[torch.arange(len(tc), device=p.device), tc] -= 1.0 - eps
+            else:
+                p.scatter_add_(1, tc, qc * -(1.0 - eps))
             grad_h[s:s + chunk] = p @ w
             grad_w.addmm_(p.T, hc)
         ctx.save_for_backward(grad_h, grad_w)
@@ -202,7 +209,7 @@ class _ChunkedSoftmaxCE(torch.autograd.Function):
     def backward(ctx: Any, grad: torch.Tensor) -> tuple[torch.Tensor | None, ...]:
         grad_h, grad_w = ctx.saved_tensors
         scale = grad / max(1, ctx.n)
-        return grad_h * scale, grad_w * scale, None, None, None
+        return grad_h * scale, grad_w * scale, None, None, None, None
 
 
 class _SparseRowsMean(torch.autograd.Function):
@@ -221,10 +228,27 @@ class _SparseRowsMean(torch.autograd.Function):
 
 
 def chunked_softmax_ce(h: torch.Tensor, w: torch.Tensor, target: torch.Tensor, label_smoothing: float = 0.0,
-                       chunk: int = 1024) -> torch.Tensor:
+                       chunk: int = 1024, weight: torch.Tensor | None = None) -> torch.Tensor:
     """``F.cross_entropy(h @ w.T, target, label_smoothing=...)`` without materialising the logits (see
-    :class:`_ChunkedSoftmaxCE`); same value and gradients up to float rounding."""
-    return _ChunkedSoftmaxCE.apply(h, w, target, float(label_smoothing), int(chunk))
+    :class:`_ChunkedSoftmaxCE`); same value and gradients up to float rounding. With ``weight`` ([N, m], rows
+    summing to 1), ``target`` is [N, m]: row ``i`` is trained towards the distribution that puts
+    ``weight[i, j]`` on item ``target[i, j]`` (soft targets, as ``F.cross_entropy`` with class
+    probabilities)."""
+    return _ChunkedSoftmaxCE.apply(h, w, target, float(label_smoothing), int(chunk), weight)
+
+
+def future_targets(tgt: torch.Tensor, window: int, share: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """Soft targets for next-items training: each position of ``tgt`` ([B, L] next items, 0 = none) gets
+    its own next item with weight ``1 - share`` and the ``window - 1`` items after it (those that exist) with
+    ``share`` split evenly; a position with no later item keeps all the weight on its next item. Returns
+    ``([B, L, window]`` items, ``[B, L, window]`` weights)."""
+    later = [F.pad(tgt[:, j:], (0, j)) for j in range(1, window)]
+    items = torch.stack([tgt, *later], dim=-1)
+    real = (items[..., 1:] > 0).to(torch.float32)
+    count = real.sum(-1, keepdim=True)
+    rest = real * (share / count.clamp(min=1.0))
+    first = torch.where(count > 0, torch.full_like(count, 1.0 - share), torch.ones_like(count))
+    return items, torch.cat([first, rest], dim=-1)
 
 
 # ---------------------------------------------------------------------------------------------- modules
@@ -358,6 +382,8 @@ class SequentialRecommender(Recommender):
     gbce_t: float
     label_smoothing: float
     loss_fraction: float
+    future_window: int
+    future_share: float
     lr: float
     weight_decay: float
     warmup: float
@@ -392,6 +418,10 @@ class SequentialRecommender(Recommender):
         check_float(name, "gbce_t", self.gbce_t, low=0.0, high=1.0)
         check_float(name, "label_smoothing", self.label_smoothing, low=0.0, high=0.5)
         check_float(name, "loss_fraction", self.loss_fraction, low=0.0, high=1.0, low_open=True)
+        check_int(name, "future_window", self.future_window, low=1)
+        check_float(name, "future_share", self.future_share, low=0.0, high=1.0)
+        check_param(name, "loss", self.loss, self.future_window == 1 or self.loss in ("auto", "ce"),
+                    "'ce' or 'auto' with future_window > 1 (next-items targets need the full softmax)")
         check_float(name, "ema", self.ema, low=0.0, high=0.9999)
         check_float(name, "lr", self.lr, low=0.0, low_open=True)
         check_float(name, "weight_decay", self.weight_decay, low=0.0)
@@ -443,6 +473,9 @@ class SequentialRecommender(Recommender):
           ml-100k, ~1.1k training windows, need the extra updates: 9 steps/epoch under-trained).
         """
         self.loss_ = self.loss if self.loss != "auto" else ("ce" if n_items <= AUTO_CE_MAX_ITEMS else "sce")
+        if self.future_window > 1 and self.loss_ != "ce":
+            raise ParameterError(type(self).__name__, "future_window", self.future_window,
+                                 f"1 with loss={self.loss!r} on {n_items} items (next-items targets need loss='ce')")
         self.batch_size_ = (int(self.batch_size) if self.batch_size != "auto"
                             else int(np.clip(n_windows // 32, 16, 128)))
         # shared negatives are cheap (one [N, k] product); per-position ones cost N x k x d
@@ -719,10 +752,18 @@ class SequentialRecommender(Recommender):
         t = tgt[mask]
         n = int(t.numel())
         if self.loss_ == "ce":
+            q = None
+            if self.future_window > 1 and self.future_share > 0 and net.training:
+                items, weights = future_targets(tgt, self.future_window, self.future_share)
+                t, q = items[mask], weights[mask]
+            idx = (t - 1).clamp(min=0)  # absent later items carry weight 0
             if hs.device.type == "cpu" and not torch.is_autocast_enabled("cpu"):
-                return chunked_softmax_ce(hs, table[1:], t - 1, self.label_smoothing), n
+                return chunked_softmax_ce(hs, table[1:], idx, self.label_smoothing, weight=q), n
             logits = hs @ table[1:].T
-            return F.cross_entropy(logits, t - 1, label_smoothing=self.label_smoothing), n
+            if q is None:
+                return F.cross_entropy(logits, idx, label_smoothing=self.label_smoothing), n
+            soft = torch.zeros_like(logits).scatter_add_(1, idx, q.to(logits.dtype))
+            return F.cross_entropy(logits, soft, label_smoothing=self.label_smoothing), n
         if self.loss_ == "sce":
             # sampled softmax: the positive against n_negatives uniform items shared by the whole batch
             # (an accidental hit of the positive is masked); ~n_items / n_negatives times cheaper than "ce"

@@ -64,6 +64,8 @@ class GRU4Rec(SequentialRecommender):
         gbce_t: float = 0.75,
         label_smoothing: float = 0.0,
         loss_fraction: float = 1.0,
+        future_window: int = 1,
+        future_share: float = 0.3,
         lr: float = 2e-3,
         weight_decay: float = 0.0,
         warmup: float = 0.02,
@@ -95,6 +97,8 @@ class GRU4Rec(SequentialRecommender):
         self.gbce_t = gbce_t
         self.label_smoothing = label_smoothing
         self.loss_fraction = loss_fraction
+        self.future_window = future_window
+        self.future_share = future_share
         self.lr = lr
         self.weight_decay = weight_decay
         self.warmup = warmup

@@ -138,6 +138,10 @@ class SASRec(SequentialRecommender):
     loss_fraction : share of the target positions of each batch the loss is computed on, drawn at random
         per batch (1.0 = all). The encoder still reads every position; only the softmax (most of a step on
         a CPU) shrinks.
+    future_window, future_share : with ``future_window`` > 1 (``"ce"`` only), each position is trained
+        towards its next item with weight ``1 - future_share`` and the ``future_window - 1`` items after it with
+        ``future_share`` split evenly (soft next-items targets, at the cost of the plain loss: the softmax is
+        shared). For logs where the order of nearby events is loose (a user rating a batch of films at once).
     lr, weight_decay, warmup, batch_size, epochs : AdamW, linear warmup (fraction of steps) then cosine
         decay over ``epochs``; ``batch_size="auto"`` gives about 32 steps per epoch within [16, 128].
     ema : decay of an exponential moving average of the weights, updated after every step (0 = off). With
@@ -185,6 +189,8 @@ class SASRec(SequentialRecommender):
         gbce_t: float = 0.75,
         label_smoothing: float = 0.0,
         loss_fraction: float = 1.0,
+        future_window: int = 1,
+        future_share: float = 0.3,
         lr: float = 1e-3,
         weight_decay: float = 0.0,
         warmup: float = 0.02,
@@ -220,6 +226,8 @@ class SASRec(SequentialRecommender):
         self.gbce_t = gbce_t
         self.label_smoothing = label_smoothing
         self.loss_fraction = loss_fraction
+        self.future_window = future_window
+        self.future_share = future_share
         self.lr = lr
         self.weight_decay = weight_decay
         self.warmup = warmup

@@ -22,7 +22,8 @@ retailrocket      RetailRocket ``events.csv``
 taobao            Taobao UserBehavior CSV (no header)
 rees46            REES46 multi-category store CSV
 sequence          ``user item item ...`` per line; timestamp = position in the user's history
-pairs             ``user item`` per line, chronological per user (SASRec ``ml-1m.txt``)
+pairs             ``user item`` per line, chronological per user (SASRec ``ml-1m.txt``); titles and
+                  genres from a sibling ``sas_to_original_items.txt`` + ``movies.dat``
 ================  ==========================================================================
 
 Conventions of the values (the importer validates and coerces them):

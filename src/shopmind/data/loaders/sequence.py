@@ -10,7 +10,8 @@ history (an integer; ties impossible, file order kept). Consumers must not read 
 
 An optional item table (tab-separated with a header, e.g. ``asin p5_id title categories``) adds titles
 and categories; HTML entities such as ``&amp;`` are unescaped. It is given as ``items=`` or found as a
-sibling ``items.tsv``.
+sibling ``items.tsv``. A ``pairs`` file without one, next to the SASRec authors' ``sas_to_original_items.txt``
+and MovieLens' ``movies.dat``, gets its movies' titles and genres through that map.
 """
 
 from __future__ import annotations
@@ -76,6 +77,38 @@ def read_item_table(path: Path, *, key: str | None = None) -> tuple[pd.DataFrame
     if rest:
         data["attributes"] = dict_column({c: f[c] for c in rest}, len(f))
     return canonical_frame("items", data, raw.source, f["_row"]), raw.rejects
+
+
+SASREC_ITEM_MAP = "sas_to_original_items.txt"
+
+
+def read_mapped_movies(map_path: Path, movies: Path) -> tuple[pd.DataFrame, list[Reject]]:
+    """Titles and genres for a SASRec-numbered MovieLens file: ``map_path`` holds ``sasrec_id original_id``
+    per line (the SASRec authors' ``sas_to_original_items.txt``), ``movies`` is MovieLens' ``movies.dat``.
+    Items are keyed by the SASRec id; a map row whose original id is not in ``movies.dat`` is rejected."""
+    from shopmind.data.loaders.movielens import _ml_dat_items
+
+    sep = pairs_separator(map_path)
+    names = ["item_id", "original_id"]
+    raw = (read_delimited(map_path, delimiter=sep, header=False, names=names, quote=False, kind="item")
+           if sep is not None else read_split_lines(map_path, separator=None, names=names, kind="item"))
+    movies_frame, rejects = _ml_dat_items(movies)
+    known = movies_frame.drop_duplicates("item_id").set_index("item_id")
+    m = raw.frame
+    found = m["original_id"].isin(known.index)
+    rejects = list(raw.rejects) + rejects
+    for row, orig in zip(m.loc[~found, "_row"], m.loc[~found, "original_id"], strict=True):
+        rejects.append(Reject(raw.source, int(row), "original_id", orig,
+                              f"no movie {orig!r} in {movies.name}", "item"))
+    m = m[found]
+    meta = known.loc[m["original_id"].to_numpy()]
+    frame = canonical_frame("items", {
+        "item_id": m["item_id"].reset_index(drop=True),
+        "title": meta["title"].reset_index(drop=True),
+        "category": meta["category"].reset_index(drop=True),
+        "attributes": dict_column({"original_id": m["original_id"]}, len(m)),
+    }, raw.source, m["_row"])
+    return frame, rejects
 
 
 def _item_table(path: Path, items: Path | str | None) -> Path | None:
@@ -182,5 +215,10 @@ def read_pairs(path: Path, *, items: Path | str | None = None, item_key: str | N
     table = _item_table(path, items)
     if table is not None:
         res.items, item_rejects = read_item_table(table, key=item_key)
+        res.rejects += item_rejects
+    elif (path.parent / SASREC_ITEM_MAP).is_file() and (path.parent / "movies.dat").is_file():
+        # the SASRec authors' MovieLens files: their item map and MovieLens' movies.dat give titles and genres
+        log.info("%s: reading titles and genres from the sibling %s and movies.dat", path, SASREC_ITEM_MAP)
+        res.items, item_rejects = read_mapped_movies(path.parent / SASREC_ITEM_MAP, path.parent / "movies.dat")
         res.rejects += item_rejects
     return res
