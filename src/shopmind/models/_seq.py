@@ -247,7 +247,7 @@ def future_targets(tgt: torch.Tensor, window: int, share: float) -> tuple[torch.
     real = (items[..., 1:] > 0).to(torch.float32)
     count = real.sum(-1, keepdim=True)
     rest = real * (share / count.clamp(min=1.0))
-    first = torch.where(count > 0, torch.full_like(count, 1.0 - share), torch.ones_like(count))
+    first = 1.0 - share * (count > 0).to(torch.float32)
     return items, torch.cat([first, rest], dim=-1)
 
 

@@ -25,8 +25,9 @@ import numpy as np
 import pandas as pd
 
 from shopmind.data.loaders.base import ReadResult, Reject
-from shopmind.data.loaders.delimited import read_delimited, read_split_lines, rejoin_split_rows
+from shopmind.data.loaders.delimited import RawTable, read_delimited, read_split_lines, rejoin_split_rows
 from shopmind.data.loaders.frames import canonical_frame, dict_column
+from shopmind.data.loaders.movielens import _ml_dat_items
 from shopmind.data.loaders.textio import WHOLE_ROW, NumberedLines, head_lines, plain_name
 from shopmind.errors import DataError
 
@@ -86,12 +87,7 @@ def read_mapped_movies(map_path: Path, movies: Path) -> tuple[pd.DataFrame, list
     """Titles and genres for a SASRec-numbered MovieLens file: ``map_path`` holds ``sasrec_id original_id``
     per line (the SASRec authors' ``sas_to_original_items.txt``), ``movies`` is MovieLens' ``movies.dat``.
     Items are keyed by the SASRec id; a map row whose original id is not in ``movies.dat`` is rejected."""
-    from shopmind.data.loaders.movielens import _ml_dat_items
-
-    sep = pairs_separator(map_path)
-    names = ["item_id", "original_id"]
-    raw = (read_delimited(map_path, delimiter=sep, header=False, names=names, quote=False, kind="item")
-           if sep is not None else read_split_lines(map_path, separator=None, names=names, kind="item"))
+    raw = _read_two_columns(map_path, ["item_id", "original_id"], kind="item")
     movies_frame, rejects = _ml_dat_items(movies)
     known = movies_frame.drop_duplicates("item_id").set_index("item_id")
     m = raw.frame
@@ -192,6 +188,13 @@ def pairs_separator(path: Path) -> str | None:
     return None
 
 
+def _read_two_columns(path: Path, names: list[str], kind: str = "event") -> RawTable:
+    """A header-less two-column file split on the separator :func:`pairs_separator` sniffs."""
+    sep = pairs_separator(path)
+    return (read_delimited(path, delimiter=sep, header=False, names=names, quote=False, kind=kind)
+            if sep is not None else read_split_lines(path, separator=None, names=names, kind=kind))
+
+
 def read_pairs(path: Path, *, items: Path | str | None = None, item_key: str | None = None,
                event_type: str = "click") -> ReadResult:
     """Read a ``user item`` per line file (SASRec style), chronological within each user.
@@ -202,10 +205,7 @@ def read_pairs(path: Path, *, items: Path | str | None = None, item_key: str | N
     >>> read_pairs(Path("ml-1m_sasrec.txt.gz")).counts()   # doctest: +SKIP
     {'events': 999611, 'items': 0, 'users': 0, 'rejected': 0}
     """
-    sep = pairs_separator(path)
-    names = ["user_id", "item_id"]
-    raw = (read_delimited(path, delimiter=sep, header=False, names=names, quote=False) if sep is not None
-           else read_split_lines(path, separator=None, names=names))
+    raw = _read_two_columns(path, ["user_id", "item_id"])
     f = raw.frame
     events = canonical_frame("events", {
         "user_id": f["user_id"], "item_id": f["item_id"], "type": event_type,
