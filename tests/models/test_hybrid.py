@@ -81,3 +81,31 @@ def test_carved_validation_holds_out_only_the_sampled_users_last_items(block_dat
         assert hist.history(u).tolist() == block_data.history(u).tolist()
     again = carve_validation(block_data, max_users=5, seed=0)
     assert np.array_equal(again[1], users)
+
+
+def test_early_stopping_components_validate_on_the_blends_held_out_items(block_data, monkeypatch):
+    from shopmind.models.hybrid import carve_validation
+    from shopmind.models.sasrec import SASRec
+
+    seen: list[tuple[int, int | None]] = []
+    real_fit = SASRec.fit
+
+    def spy(self, train, valid=None):
+        seen.append((len(train), None if valid is None else len(valid)))
+        out = real_fit(self, train, valid)
+        if valid is not None:
+            assert np.array_equal(np.flatnonzero(np.diff(valid.indptr) > 0), users)
+        return out
+
+    hist, users, _ = carve_validation(block_data, max_users=12, seed=0)
+    monkeypatch.setattr(SASRec, "fit", spy)
+    m = create("hybrid", components=f"itemknn,{TINY_SAS}:patience=2:eval_every=1", grid_step=0.5,
+               max_valid_users=12).fit(block_data)
+    # trained once, on the blend's history with the blend's 12 held-out items as its validation:
+    # no second hold-out of its own, so the network saw every other training interaction
+    assert seen == [(len(hist), 12)]
+    assert m.models_[1].history_ and "valid_ndcg@10" in m.models_[1].history_[0]
+    # a fixed-schedule component (no early stopping) trains on the history alone, as before
+    seen.clear()
+    create("hybrid", components=f"itemknn,{TINY_SAS}:patience=0", grid_step=0.5, max_valid_users=12).fit(block_data)
+    assert seen == [(len(hist), None)]

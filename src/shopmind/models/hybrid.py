@@ -4,7 +4,9 @@ Each component's scores are standardised per user (zero mean, unit variance over
 blended as ``sum_c w_c * z_c``. The weights are chosen on a validation split *carved from the training
 data* (each user's last training interaction), so ``fit(train)`` never looks at anything outside ``train``;
 the grid includes every single component, so on that validation split the blend is never worse than its
-best part. The components are then refitted on all of ``train``.
+best part. Components that stop early on a held-out interaction (sequence models) use the same held-out
+items for it, so no training interaction is held out twice. The components are then refitted on all of
+``train``.
 """
 
 from __future__ import annotations
@@ -148,10 +150,16 @@ class Hybrid(Recommender):
 
         hist, users, tgts = carve_validation(train, self.max_valid_users, self.seed)
         seen = hist.to_csr(weighted=False)
+        # components that early-stop on held-out interactions of their own (sequence models with
+        # ``auto_valid``) validate on the blend's held-out items instead: no user loses a second interaction
+        held = train.take(train.indptr[users + 1] - 1)
         zs = []
         fitted: list[Recommender | None] = []
         for m in self._build():
-            m.fit(hist)
+            if getattr(m, "auto_valid", 0) and getattr(m, "patience", 0):
+                m.fit(hist, held)
+            else:
+                m.fit(hist)
             z = _standardise(m.score(users))
             mask_seen(z, seen, users)
             zs.append(z)

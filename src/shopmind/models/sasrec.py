@@ -27,11 +27,15 @@ class CausalSelfAttention(nn.Module):
         self.out = nn.Linear(d, d)
         self.dropout = dropout
 
-    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, mask: torch.Tensor, bias: torch.Tensor | None = None) -> torch.Tensor:
+        """``mask``: [B, 1, L, L] bool (True = may attend); ``bias``: None or [h, L, L] added to the logits."""
         b, length, d = x.shape
         q, k, v = self.qkv(x).view(b, length, 3, self.n_heads, d // self.n_heads).permute(2, 0, 3, 1, 4)
         # no dropout on the attention weights: on a CPU its [B, h, L, L] mask costs more than it helps
-        y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
+        if bias is None:
+            y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
+        else:
+            y = F.scaled_dot_product_attention(q, k, v, attn_mask=bias.masked_fill(~mask, float("-inf")))
         return self.out(y.transpose(1, 2).reshape(b, length, d))
 
 
@@ -56,9 +60,11 @@ class Block(nn.Module):
     scaled by a sigmoid gate computed from the residual stream before it is added."""
 
     def __init__(self, d: int, n_heads: int, dropout: float, norm_first: bool, ffn_mult: int,
-                 block: str = "sasrec") -> None:
+                 block: str = "sasrec", max_len: int = 0) -> None:
         super().__init__()
         self.attn = CausalSelfAttention(d, n_heads, dropout)
+        # relative attention bias (``max_len`` > 0): one learned logit offset per head and query-key distance
+        self.rel_bias = nn.Parameter(torch.zeros(n_heads, max_len)) if max_len else None
         self.ln1 = nn.LayerNorm(d)
         self.ln2 = nn.LayerNorm(d)
         self.gated = block == "ligr"
@@ -73,14 +79,18 @@ class Block(nn.Module):
         self.drop = FastDropout(dropout)
         self.norm_first = norm_first
 
-    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, mask: torch.Tensor, dist: torch.Tensor | None = None) -> torch.Tensor:
+        """``dist``: [L, L] query-minus-key distances (clamped to >= 0), for the relative attention bias."""
+        bias = None
+        if self.rel_bias is not None and dist is not None:
+            bias = self.rel_bias[:, dist]  # [h, L, L]
         if self.gated:
-            x = x + torch.sigmoid(self.gate1(x)) * self.drop(self.attn(self.ln1(x), mask))
+            x = x + torch.sigmoid(self.gate1(x)) * self.drop(self.attn(self.ln1(x), mask, bias))
             return x + torch.sigmoid(self.gate2(x)) * self.drop(self.ffn(self.ln2(x)))
         if self.norm_first:
-            x = x + self.drop(self.attn(self.ln1(x), mask))
+            x = x + self.drop(self.attn(self.ln1(x), mask, bias))
             return x + self.drop(self.ffn(self.ln2(x)))
-        x = self.ln1(x + self.drop(self.attn(x, mask)))
+        x = self.ln1(x + self.drop(self.attn(x, mask, bias)))
         return self.ln2(x + self.drop(self.ffn(x)))
 
 
@@ -88,13 +98,16 @@ class SASRecNet(SequenceNet):
     """Item + position (distance from the most recent item) embeddings -> N causal blocks."""
 
     def __init__(self, table: ItemTable, n_event_types: int, d: int, max_len: int, n_blocks: int,
-                 n_heads: int, dropout: float, norm_first: bool, ffn_mult: int, block: str = "sasrec") -> None:
+                 n_heads: int, dropout: float, norm_first: bool, ffn_mult: int, block: str = "sasrec",
+                 relative_bias: bool = False) -> None:
         super().__init__(table, n_event_types, d)
         self.pos = nn.Embedding(max_len, d)
         nn.init.normal_(self.pos.weight, std=0.02)
         self.drop = FastDropout(dropout)
         pre_ln = norm_first or block == "ligr"  # LiGR blocks are always pre-LN
-        self.blocks = nn.ModuleList(Block(d, n_heads, dropout, pre_ln, ffn_mult, block) for _ in range(n_blocks))
+        self.blocks = nn.ModuleList(Block(d, n_heads, dropout, pre_ln, ffn_mult, block,
+                                          max_len if relative_bias else 0) for _ in range(n_blocks))
+        self.relative_bias = relative_bias
         self.final_ln = nn.LayerNorm(d) if pre_ln else nn.Identity()
         self.max_len = max_len
 
@@ -112,8 +125,12 @@ class SASRecNet(SequenceNet):
         mask = causal & ((seq > 0)[:, None, :] | torch.eye(length, dtype=torch.bool, device=seq.device))
         mask = mask[:, None]
         # padding never leaks into real positions: their queries only see real keys
+        dist = None
+        if self.relative_bias:
+            steps = torch.arange(length, device=seq.device)
+            dist = (steps[:, None] - steps[None, :]).clamp(min=0)  # the future keys are masked anyway
         for blk in self.blocks:
-            x = blk(x, mask)
+            x = blk(x, mask, dist)
         return self.final_ln(x)
 
 
@@ -130,6 +147,9 @@ class SASRec(SequentialRecommender):
     ffn_mult : width of the feed-forward layer as a multiple of ``d``.
     block : ``"sasrec"`` (attention + GELU feed-forward) or ``"ligr"`` (LiGR, as in eSASRec: pre-LN, SwiGLU
         feed-forward, sigmoid-gated residuals; about 10% more compute per step at ``ffn_mult=1``).
+    relative_bias : add a learned bias per head and query-key distance (0 to ``max_len - 1`` steps back) to
+        the attention logits (the relative attention bias of T5 and HSTU): each position can weigh its recent
+        items by how far back they are, not only by the absolute positions of both.
     loss : ``"auto"`` (``"ce"`` up to 5,000 items, else ``"sce"``); ``"ce"`` (softmax over all items);
         ``"sce"`` (sampled softmax against ``n_negatives`` uniform items shared by the batch: for big
         catalogs); ``"bce"`` or ``"gbce"`` with ``n_negatives`` uniform negatives per position (``gbce_t``
@@ -184,6 +204,7 @@ class SASRec(SequentialRecommender):
         norm_first: bool = True,
         ffn_mult: int = 1,
         block: str = "sasrec",
+        relative_bias: bool = False,
         loss: str = "auto",
         n_negatives: int | None = None,
         gbce_t: float = 0.75,
@@ -221,6 +242,7 @@ class SASRec(SequentialRecommender):
         self.norm_first = norm_first
         self.ffn_mult = ffn_mult
         self.block = block
+        self.relative_bias = relative_bias
         self.loss = loss
         self.n_negatives = n_negatives
         self.gbce_t = gbce_t
@@ -259,7 +281,8 @@ class SASRec(SequentialRecommender):
         check_int(name, "ffn_mult", self.ffn_mult, low=1)
         check_param(name, "norm_first", self.norm_first, isinstance(self.norm_first, bool), "a bool")
         check_param(name, "block", self.block, self.block in ("sasrec", "ligr"), "'sasrec' or 'ligr'")
+        check_param(name, "relative_bias", self.relative_bias, isinstance(self.relative_bias, bool), "a bool")
 
     def _build_net(self, table: ItemTable, n_event_types: int) -> SequenceNet:
         return SASRecNet(table, n_event_types, self.d, self.max_len, self.n_blocks, self.n_heads, self.dropout,
-                         self.norm_first, self.ffn_mult, self.block)
+                         self.norm_first, self.ffn_mult, self.block, self.relative_bias)
