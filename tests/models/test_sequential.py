@@ -24,7 +24,7 @@ from shopmind.models._seq import (
     training_windows,
 )
 from shopmind.models.gru4rec import GRU4Rec
-from shopmind.models.sasrec import SASRec
+from shopmind.models.sasrec import SASRec, relative_distances
 
 SEQ_MODELS = ("sasrec", "gru4rec")
 TINY = {"d": 16, "max_len": 12, "batch_size": 16, "epochs": 30, "lr": 1e-2, "dropout": 0.1, "num_threads": 1}
@@ -163,8 +163,7 @@ def test_relative_bias_learns_and_shifts_attention_by_distance(cyclic, tmp_path)
         blk.rel_bias[:, 1] = 1e4
     x = torch.randn(1, 4, TINY["d"])
     mask = torch.ones(4, 4, dtype=torch.bool).tril()[None, None]
-    steps = torch.arange(4)
-    bias = blk.rel_bias[:, (steps[:, None] - steps[None, :]).clamp(min=0)]
+    bias = blk.rel_bias[:, relative_distances(4)]
     attn.eval()
     with torch.no_grad():
         y = attn(x, mask, bias)

@@ -38,6 +38,11 @@ def _parse_component(text: str) -> tuple[str, dict[str, Any]]:
     return name, params
 
 
+def _last_rows(train: Interactions, users: np.ndarray) -> np.ndarray:
+    """Row index of each of ``users``' newest training interaction (the one ``carve_validation`` holds out)."""
+    return train.indptr[users + 1] - 1
+
+
 def carve_validation(train: Interactions, max_users: int, seed: int
                      ) -> tuple[Interactions, np.ndarray, list[np.ndarray]]:
     """Hold out the last training interaction of up to ``max_users`` users (a seeded sample of those with
@@ -53,7 +58,7 @@ def carve_validation(train: Interactions, max_users: int, seed: int
     users = np.flatnonzero(np.diff(leave_one_out(train).test.indptr) > 0)  # the users with 3+ interactions
     if len(users) > max_users:
         users = np.sort(np.random.default_rng(seed).choice(users, max_users, replace=False))
-    last = train.indptr[users + 1] - 1
+    last = _last_rows(train, users)
     held = np.zeros(len(train), dtype=bool)
     held[last] = True
     return train.take(~held), users, [train.item[r:r + 1] for r in last]
@@ -152,7 +157,7 @@ class Hybrid(Recommender):
         seen = hist.to_csr(weighted=False)
         # components that early-stop on held-out interactions of their own (sequence models with
         # ``auto_valid``) validate on the blend's held-out items instead: no user loses a second interaction
-        held = train.take(train.indptr[users + 1] - 1)
+        held = train.take(_last_rows(train, users))
         zs = []
         fitted: list[Recommender | None] = []
         for m in self._build():

@@ -19,6 +19,13 @@ from shopmind.models._seq import FastDropout, ItemTable, SequenceNet, Sequential
 from shopmind.models.base import register
 
 
+def relative_distances(length: int, device: torch.device | None = None) -> torch.Tensor:
+    """[L, L] query-minus-key distances, clamped to >= 0 (the future keys are masked anyway): the index of
+    each attention logit's relative bias."""
+    steps = torch.arange(length, device=device)
+    return (steps[:, None] - steps[None, :]).clamp(min=0)
+
+
 class CausalSelfAttention(nn.Module):
     def __init__(self, d: int, n_heads: int, dropout: float) -> None:
         super().__init__()
@@ -125,10 +132,7 @@ class SASRecNet(SequenceNet):
         mask = causal & ((seq > 0)[:, None, :] | torch.eye(length, dtype=torch.bool, device=seq.device))
         mask = mask[:, None]
         # padding never leaks into real positions: their queries only see real keys
-        dist = None
-        if self.relative_bias:
-            steps = torch.arange(length, device=seq.device)
-            dist = (steps[:, None] - steps[None, :]).clamp(min=0)  # the future keys are masked anyway
+        dist = relative_distances(length, seq.device) if self.relative_bias else None
         for blk in self.blocks:
             x = blk(x, mask, dist)
         return self.final_ln(x)
