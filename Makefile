@@ -38,9 +38,11 @@ demo: setup
 test: setup
 	$(BIN)/python -m pytest
 
+# Static checks CI runs beside the tests: lint, types, and the layer contract of pyproject.toml.
 lint: setup
 	$(BIN)/ruff check src tests
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # Full benchmark: needs ../shared/data (or pass DATA=...); writes JSON + Markdown reports.
 bench: setup

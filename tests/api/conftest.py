@@ -3,7 +3,6 @@ model, a fresh copy of the store per test, and TestClients with and without API 
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,20 +10,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from shopmind.api import ApiSettings, create_app
-from shopmind.pipeline import PipelineConfig, RecommendationService
-from shopmind.storage import open_store
+from shopmind.pipeline import RecommendationService
 
 READ_KEY, WRITE_KEY = "reader-key", "writer-key"
 READ, WRITE = {"X-API-Key": READ_KEY}, {"X-API-Key": WRITE_KEY}
-
-
-@pytest.fixture()
-def service(trained_shop, tmp_path: Path) -> Iterator[RecommendationService]:
-    shutil.copy(trained_shop.db, tmp_path / "s.db")
-    store = open_store(f"sqlite:///{tmp_path / 's.db'}")
-    yield RecommendationService.open(store, trained_shop.model,
-                                     config=PipelineConfig(seed=0, refresh_seconds=0, explore=0))
-    store.close()
 
 
 @pytest.fixture()

@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
-
 import pytest
-import uvicorn
 
-from shopmind.api import ApiSettings, create_app
-from shopmind.client import ShopmindAPIError, ShopmindClient
+from shopmind.api.client import ShopmindAPIError, ShopmindClient
 
 
 @pytest.fixture()
@@ -47,32 +41,3 @@ def test_client_raises_the_api_error(sm, client):
     with pytest.raises(ShopmindAPIError) as e:
         ShopmindClient(api_key="reader-key", http=client).insert_events([{"user_id": "u", "type": "view"}])
     assert e.value.status == 403
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def test_client_against_a_live_server(service):
-    port = _free_port()
-    app = create_app(service, ApiSettings.from_env("live-key:write"))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + 10
-        while not server.started and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert server.started
-        with ShopmindClient(f"http://127.0.0.1:{port}", api_key="live-key") as sm:
-            assert sm.health() == {"status": "ok"}
-            assert sm.insert_events([{"user_id": "live", "item_id": "SKU00001", "type": "view"}])["inserted"] == 1
-            assert len(sm.recommend("live", n=4)["items"]) == 4
-        with ShopmindClient(f"http://127.0.0.1:{port}") as anonymous, pytest.raises(ShopmindAPIError) as e:
-            anonymous.recommend("live")
-        assert e.value.status == 401
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)

@@ -9,8 +9,8 @@ import pytest
 from shopmind.data import Interactions
 from shopmind.errors import ParameterError, ShopmindError
 from shopmind.evaluation.protocol import evaluate, rank_all, targets_by_user
-from shopmind.evaluation.splits import leave_one_out
 from shopmind.models.base import Recommender
+from shopmind.training.splits import leave_one_out
 
 
 class TableModel(Recommender):

@@ -21,9 +21,9 @@ from shopmind.evaluation.report import (
     sort_results,
     write_report,
 )
-from shopmind.evaluation.splits import leave_one_out
 from shopmind.models.baselines import MostPopular, RandomModel
 from shopmind.models.knn import ItemKNN
+from shopmind.training.splits import leave_one_out
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

@@ -15,8 +15,8 @@ from shopmind.evaluation.segments import (
     popularity_breakdown,
     segment_metrics,
 )
-from shopmind.evaluation.splits import leave_one_out
 from shopmind.models.baselines import MostPopular
+from shopmind.training.splits import leave_one_out
 
 
 def test_activity_segments_cold_then_quantiles() -> None:

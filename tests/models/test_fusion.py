@@ -10,9 +10,9 @@ import pytest
 from shopmind.data import Interactions
 from shopmind.errors import DataError, ParameterError
 from shopmind.evaluation.protocol import evaluate
-from shopmind.evaluation.splits import leave_one_out
 from shopmind.models import Recommender, create
 from shopmind.models.fusion import AttributeVocabulary, FusionRecommender, parse_weights
+from shopmind.training.splits import leave_one_out
 
 FAST = {"encoder": "hashing", "epochs": 12, "num_threads": 1, "batch_size": 64, "d": 8, "lr": 0.03}
 N_GROUPS = 12
@@ -328,9 +328,9 @@ def test_save_load_recommend_identical(image_shop, tmp_path, params):
 
 
 def test_bench_labels_run_attention_and_concat_side_by_side():
-    from shopmind.bench import parse_models
+    from shopmind.cli.params import parse_model_params
 
-    runs = parse_models("fusion,fusion@concat", ["fusion.fusion=attention", "fusion@concat.fusion=concat",
+    runs = parse_model_params("fusion,fusion@concat", ["fusion.fusion=attention", "fusion@concat.fusion=concat",
                                                  "fusion@concat.weights=text=1,attrs=0.5,image=0.5"])
     assert runs == [("fusion", {"fusion": "attention"}),
                     ("fusion@concat", {"fusion": "concat", "weights": "text=1,attrs=0.5,image=0.5"})]

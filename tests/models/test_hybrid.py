@@ -7,10 +7,16 @@ import numpy as np
 import pytest
 
 from shopmind.errors import ParameterError
-from shopmind.evaluation.splits import leave_one_out
 from shopmind.models import create
+from shopmind.training.splits import leave_one_out
 
 TINY_SAS = "sasrec:d=16:max_len=12:epochs=3:num_threads=1:batch_size=16"
+
+
+def _other_mapping():
+    from shopmind.data import Interactions
+
+    return Interactions.from_sequences({"a": ["x", "y"], "b": ["y", "z"]})
 
 
 def test_learned_weights_are_the_best_point_of_the_grid_including_every_single_part(block_data):
@@ -61,31 +67,9 @@ def test_sequence_models_follow_new_histories_without_retraining(block_data):
         sas.update_histories(_other_mapping())
 
 
-def _other_mapping():
-    from shopmind.data import Interactions
-
-    return Interactions.from_sequences({"a": ["x", "y"], "b": ["y", "z"]})
-
-
-def test_carved_validation_holds_out_only_the_sampled_users_last_items(block_data):
-    from shopmind.models.hybrid import carve_validation
-
-    hist, users, targets = carve_validation(block_data, max_users=5, seed=0)
-    assert len(users) == 5 and len(hist) == len(block_data) - 5
-    for u, t in zip(users, targets, strict=True):
-        full = block_data.history(u)
-        assert t.tolist() == [full[-1]]
-        assert hist.history(u).tolist() == full[:-1].tolist()
-    others = np.setdiff1d(np.arange(block_data.n_users), users)
-    for u in others[:20]:  # everyone else keeps their newest item
-        assert hist.history(u).tolist() == block_data.history(u).tolist()
-    again = carve_validation(block_data, max_users=5, seed=0)
-    assert np.array_equal(again[1], users)
-
-
 def test_early_stopping_components_validate_on_the_blends_held_out_items(block_data, monkeypatch):
-    from shopmind.models.hybrid import carve_validation
     from shopmind.models.sasrec import SASRec
+    from shopmind.training.splits import carve_validation
 
     seen: list[tuple[int, int | None]] = []
     real_fit = SASRec.fit
@@ -97,7 +81,8 @@ def test_early_stopping_components_validate_on_the_blends_held_out_items(block_d
             assert np.array_equal(np.flatnonzero(np.diff(valid.indptr) > 0), users)
         return out
 
-    hist, users, _ = carve_validation(block_data, max_users=12, seed=0)
+    carved = carve_validation(block_data, max_users=12, seed=0)
+    hist, users = carved.rest, carved.users
     monkeypatch.setattr(SASRec, "fit", spy)
     m = create("hybrid", components=f"itemknn,{TINY_SAS}:patience=2:eval_every=1", grid_step=0.5,
                max_valid_users=12).fit(block_data)

@@ -7,12 +7,12 @@ import time
 import numpy as np
 import pytest
 
+from shopmind.data.catalog import Catalog
+from shopmind.data.signals import ItemSignals
 from shopmind.pipeline import Boost, Pin, Promotion, RequestError, RerankOptions, Rule
 from shopmind.pipeline.candidates import SOURCE_CODE, SOURCES, CandidateMerger
-from shopmind.pipeline.catalog import Catalog
 from shopmind.pipeline.exploration import thompson_pick
 from shopmind.pipeline.rerank import RerankInputs, assemble, rerank
-from shopmind.pipeline.signals import ItemSignals
 
 NOW = int(time.time())
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from shopmind.data.catalog import Catalog
 from shopmind.pipeline import RequestError, Rule, parse_boost, parse_pin, parse_rule
-from shopmind.pipeline.catalog import Catalog
 
 
 @pytest.fixture()

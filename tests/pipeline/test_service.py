@@ -37,6 +37,19 @@ def _best_anchor_item(service) -> str:
     return service.state.catalog.raw(int(np.argmax(counts)))
 
 
+@pytest.fixture()
+def als_service(service, trained_shop):
+    service.swap_model(create("als", factors=16, iterations=5, recency="none").fit(trained_shop.data))
+    return service
+
+
+def replace_weights(service, **weights):
+    from dataclasses import replace
+
+    service.config = replace(service.config, weights=replace(service.config.weights, **weights))
+    return service
+
+
 def test_known_user_gets_explained_model_recommendations(service, trained_shop):
     user = trained_shop.heavy_user()
     rec = service.recommend(user, n=8)
@@ -258,12 +271,6 @@ def test_model_swap_and_rollback_fail_no_request(service, trained_shop):
     assert versions <= {first, "knn-k5"} and service.recommend(user, n=5).model_version == "knn-k5"
 
 
-@pytest.fixture()
-def als_service(service, trained_shop):
-    service.swap_model(create("als", factors=16, iterations=5, recency="none").fit(trained_shop.data))
-    return service
-
-
 def test_an_event_moves_a_factor_models_user_vector_at_once(als_service, trained_shop):
     user = trained_shop.heavy_user()
     bundle = als_service.model
@@ -344,10 +351,3 @@ def test_popular_in_the_users_segment_is_a_candidate_source(service, trained_sho
     assert all(i.reason == "popular with Beauty shoppers like you" for i in segment)
     without = replace_weights(service, segment=0.0).recommend("fan-1", n=30, options=RerankOptions(diversity=1.0))
     assert "segment" not in {i.source for i in without.items}
-
-
-def replace_weights(service, **weights):
-    from dataclasses import replace
-
-    service.config = replace(service.config, weights=replace(service.config.weights, **weights))
-    return service

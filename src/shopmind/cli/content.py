@@ -16,16 +16,25 @@ import pandas as pd
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from shopmind.config import Settings
 from shopmind.content import ContentService, ContentType, GeneratedText, GroundingChecker, Review
 from shopmind.content.backends import Generator
-from shopmind.content.bench import DEFAULT_BACKENDS, DEFAULT_TYPES, BackendSpec, ContentBenchResult
 from shopmind.content.registry import BACKENDS, LLMSettings, make_generator
 from shopmind.content.service import ITEM_TYPES
 from shopmind.content.slate import similar_slate, user_history
 from shopmind.errors import DataError, ParameterError, ShopmindError, UnknownIdError
+from shopmind.evaluation.content import (
+    DEFAULT_BACKENDS,
+    DEFAULT_TYPES,
+    BackendSpec,
+    ContentBenchResult,
+    run_content_bench,
+)
+from shopmind.evaluation.content import ITEM_TYPES as BENCH_ITEM_TYPES
+from shopmind.settings import Settings
+from shopmind.storage import open_store
 
 content_app = typer.Typer(help="Grounded marketing copy (Chinese / English): descriptions, headlines, ads, "
                                "e-mail, review summaries, and a claim checker.", no_args_is_help=True)
@@ -90,7 +99,6 @@ def _generator(backend: str, model: str | None, url: str | None) -> Generator | 
 
 
 def _shop(store: str | None, generator: Generator | None = None) -> _Shop:
-    from shopmind.storage import open_store
 
     settings = Settings.from_env(store_url=store) if store else Settings.from_env()
     st = open_store(settings.store)
@@ -322,10 +330,7 @@ def bench(items: Annotated[int, typer.Option("--items", help="Sampled items (a d
                                                 min=0)] = 3) -> None:
     """Benchmark the copy backends on a seeded demo-shop sample: hallucinated claims before the fallback,
     retries and fallbacks, compliance, length, diversity, personalisation, latency and tokens/s."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from shopmind.content.bench import ITEM_TYPES as BENCH_ITEM_TYPES
-    from shopmind.content.bench import run_content_bench
 
     langs = [_lang(x.strip()) for x in lang.split(",") if x.strip()]
     specs = [BackendSpec.parse(b) for b in backends.split(",") if b.strip()]

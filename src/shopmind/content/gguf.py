@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-from shopmind.config import Settings
 from shopmind.content.backends import GenerationError
+from shopmind.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -96,7 +96,7 @@ class LlamaCppGenerator(LLMGenerator):
         if self._llama is not None:
             return self._llama
         try:
-            import llama_cpp
+            import llama_cpp  # lazy: optional (make setup-llm)
         except ImportError:
             raise GenerationError("the llama-cpp backend needs llama-cpp-python, which is not installed: "
                                   f"{INSTALL_COMMAND}") from None

@@ -20,6 +20,8 @@ from typing import Any
 from pydantic import BaseModel
 
 from shopmind.content.backends import Generator, TemplateGenerator
+from shopmind.content.llamacpp import LlamaCppGenerator
+from shopmind.content.openai_compat import OpenAICompatibleGenerator
 from shopmind.errors import ParameterError
 
 #: The backend names :func:`make_generator` knows.
@@ -69,7 +71,6 @@ def make_generator(name: str, settings: LLMSettings | None = None, **opts: Any) 
     s = (settings or LLMSettings()).model_copy(update={k: v for k, v in opts.items() if k in fields})
     extra = {k: v for k, v in opts.items() if k not in fields}
     if name == "openai":
-        from shopmind.content.openai_compat import OpenAICompatibleGenerator
 
         if not s.url:
             raise ParameterError("make_generator('openai')", "url", s.url,
@@ -80,7 +81,6 @@ def make_generator(name: str, settings: LLMSettings | None = None, **opts: Any) 
                                  "the model name the server serves (--llm-model or SHOPMIND_LLM_MODEL)")
         return OpenAICompatibleGenerator(s.url, s.model, api_key=s.api_key, timeout=s.timeout, **extra)
     if name in ("llama-cpp", "llamacpp"):
-        from shopmind.content.llamacpp import LlamaCppGenerator
 
         model = s.model or DEFAULT_LOCAL_MODEL
         return LlamaCppGenerator(str(Path(model).expanduser()) if model.endswith(".gguf") else model,

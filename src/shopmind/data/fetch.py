@@ -21,8 +21,8 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
-from shopmind.config import default_home
 from shopmind.errors import ParameterError, ShopmindError
+from shopmind.settings import default_home
 
 log = logging.getLogger(__name__)
 

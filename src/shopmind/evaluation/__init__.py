@@ -1,13 +1,15 @@
-"""Evaluation: splits, metrics, the full-ranking protocol, segments, statistics and reports.
+"""Evaluation: the full-ranking protocol, segments, statistics, reports, hyperparameter search and the
+benchmarks of the whole engine (offline models, CTR rankers, generated content, text encoders, serving).
 
-Modules (imported on use, so ``import shopmind.evaluation`` stays light):
+Splits and ranking metrics live one layer down, in :mod:`shopmind.training`, because the models use them
+to choose their own settings on held-out data; this package measures and reports.
 
-- :mod:`~shopmind.evaluation.splits`: ``leave_one_out``, ``temporal_split``, ``random_split`` -> ``Split``;
-- :mod:`~shopmind.evaluation.metrics`: per-user HR, NDCG, MRR, recall, precision, AP; coverage, Gini,
-  novelty, intra-list diversity;
-- :mod:`~shopmind.evaluation.protocol`: ``evaluate`` (full ranking, history excluded) -> ``EvalResult``;
-- :mod:`~shopmind.evaluation.segments`: per user-activity and head/tail breakdowns;
-- :mod:`~shopmind.evaluation.stats`: bootstrap intervals and paired tests;
-- :mod:`~shopmind.evaluation.report`: ``write_report`` (JSON, Markdown, PNG charts), ``format_table``;
-- :mod:`~shopmind.evaluation.resources`: ``peak_rss_mb``, ``measure`` (wall time and peak RSS of a block).
+- :mod:`.protocol`: ``evaluate`` (full ranking, history excluded) -> ``EvalResult``;
+- :mod:`.segments`: per user-activity and head/tail breakdowns; :mod:`.stats`: bootstrap intervals, paired
+  tests; :mod:`.report` and :mod:`.plots`: JSON, Markdown and PNG reports; :mod:`.resources`: wall time and
+  peak memory of a block;
+- :mod:`.tuning`: hyperparameter search on the validation split;
+- :mod:`.bench` (``shopmind bench``), :mod:`.ctr` (``shopmind ctr bench``), :mod:`.content`
+  (``shopmind content bench``), :mod:`.text` (``shopmind text bench`` / ``cold-bench``), :mod:`.serving`
+  (``shopmind bench-serve``); :mod:`.provenance`: the commit and machine every result records.
 """

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from shopmind.evaluation.metrics import gini
+from shopmind.training.metrics import gini
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -30,6 +30,7 @@ CURVE_KS: tuple[int, ...] = (1, 5, 10, 20, 50)
 
 
 def _figure(width: float, height: float) -> Figure:
+    # lazy: matplotlib takes a second to import; only reports draw
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 

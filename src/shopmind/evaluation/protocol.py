@@ -8,18 +8,15 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from shopmind.data.interactions import Interactions
 from shopmind.errors import ParameterError, ShopmindError, check_int
-from shopmind.evaluation import metrics as M
-
-if TYPE_CHECKING:
-    # shopmind.models imports every model module, and some (tuning) import this one: importing the models
-    # package lazily, at call time, keeps `import shopmind.evaluation.protocol` free of that cycle.
-    from shopmind.models.base import Recommender
+from shopmind.training import metrics as M
+from shopmind.training.scores import Scorer, mask_seen, top_k
+from shopmind.training.splits import targets_by_user
 
 PER_USER_METRICS = {
     "hr": M.hit_rate, "ndcg": M.ndcg, "mrr": M.mrr, "recall": M.recall, "precision": M.precision,
@@ -50,20 +47,7 @@ class EvalResult:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def targets_by_user(targets: Interactions) -> tuple[np.ndarray, list[np.ndarray]]:
-    """Users that have targets, and each one's target items (in time order).
-
-    >>> t = Interactions.from_sequences({"a": ["x"], "b": ["y", "z"]})
-    >>> users, items = targets_by_user(t)
-    >>> users.tolist(), [i.tolist() for i in items]
-    ([0, 1], [[0], [1, 2]])
-    """
-    p = targets.indptr
-    users = np.flatnonzero(np.diff(p) > 0)
-    return users, [targets.item[p[u]:p[u + 1]] for u in users]
-
-
-def rank_all(model: Recommender, history: Interactions, users: np.ndarray, k: int,
+def rank_all(model: Scorer, history: Interactions, users: np.ndarray, k: int,
              exclude_seen: bool = True, batch_size: int = 512) -> np.ndarray:
     """Top-``k`` item ids for each user over the whole catalog (``history.n_items`` items).
 
@@ -78,8 +62,6 @@ def rank_all(model: Recommender, history: Interactions, users: np.ndarray, k: in
     >>> rank_all(model, data, np.array([2]), k=2).tolist()  # "x" is c's history
     [[1, 2]]
     """
-    from shopmind.models.base import mask_seen, top_k
-
     check_int("rank_all", "k", k, low=1)
     check_int("rank_all", "batch_size", batch_size, low=1)
     seen = history.to_csr(weighted=False) if exclude_seen else None
@@ -100,7 +82,7 @@ def rank_all(model: Recommender, history: Interactions, users: np.ndarray, k: in
     return out
 
 
-def evaluate(model: Recommender, history: Interactions, targets: Interactions, ks: tuple[int, ...] = (10,),
+def evaluate(model: Scorer, history: Interactions, targets: Interactions, ks: tuple[int, ...] = (10,),
              exclude_seen: bool = True, batch_size: int = 512,
              item_vectors: np.ndarray | None = None) -> EvalResult:
     """Rank all items for each user with targets and compute metrics at each ``k``.
@@ -112,7 +94,7 @@ def evaluate(model: Recommender, history: Interactions, targets: Interactions, k
 
     Examples
     --------
-    >>> from shopmind.evaluation.splits import leave_one_out
+    >>> from shopmind.training.splits import leave_one_out
     >>> from shopmind.models.baselines import MostPopular
     >>> data = Interactions.from_sequences({"a": ["x", "y", "z"], "b": ["x", "y", "z"], "c": ["y", "x", "z"]})
     >>> split = leave_one_out(data)

@@ -36,11 +36,11 @@ from rich.table import Table
 
 from shopmind.data.interactions import Interactions
 from shopmind.errors import ParameterError
-from shopmind.evaluation import metrics as M
 from shopmind.evaluation import plots as charts
 from shopmind.evaluation.protocol import EvalResult
 from shopmind.evaluation.segments import activity_breakdown, popularity_breakdown
 from shopmind.evaluation.stats import ConfidenceInterval, bootstrap_ci, paired_test
+from shopmind.training import metrics as M
 
 log = logging.getLogger(__name__)
 

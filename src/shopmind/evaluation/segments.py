@@ -8,7 +8,7 @@ Examples
 --------
 >>> from shopmind.data.interactions import Interactions
 >>> from shopmind.evaluation.protocol import evaluate
->>> from shopmind.evaluation.splits import leave_one_out
+>>> from shopmind.training.splits import leave_one_out
 >>> from shopmind.models.baselines import MostPopular
 >>> data = Interactions.from_sequences({"a": ["x", "y", "z"], "b": ["x", "y", "z", "w"]})
 >>> split = leave_one_out(data)

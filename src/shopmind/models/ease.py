@@ -18,8 +18,10 @@ from scipy.linalg import lapack
 
 from shopmind.data.interactions import Interactions
 from shopmind.errors import ShopmindError, check_float, check_int, check_param
-from shopmind.models.base import Recommender, register, top_k
+from shopmind.models.base import Recommender
 from shopmind.models.knn import RECENCY_MODES, history_matrix
+from shopmind.models.registry import register
+from shopmind.training.scores import top_k
 
 
 def ease_weights(gram: np.ndarray, l2: float) -> np.ndarray:
@@ -64,7 +66,7 @@ class EASE(Recommender):
         self.half_life = half_life
         self.max_items = max_items
 
-    def _validate_params(self) -> None:
+    def validate_params(self) -> None:
         name = type(self).__name__
         check_float(name, "l2", self.l2, low=0.0, low_open=True)
         check_param(name, "weighted", self.weighted, isinstance(self.weighted, bool), "a bool")

@@ -21,12 +21,15 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+from implicit.cpu.als import AlternatingLeastSquares
+from implicit.cpu.bpr import BayesianPersonalizedRanking
 from threadpoolctl import threadpool_limits
 
 from shopmind.data.interactions import Interactions
 from shopmind.errors import ParameterError, ShopmindError, check_float, check_int, check_param
-from shopmind.models.base import Recommender, register
+from shopmind.models.base import Recommender
 from shopmind.models.knn import RECENCY_MODES, history_matrix
+from shopmind.models.registry import register
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +56,7 @@ def _replace_rows(m: sp.csr_matrix, rows: np.ndarray, new: sp.csr_matrix) -> sp.
     return out
 
 
-class _FactorModel(Recommender):
+class FactorModel(Recommender):
     """Shared scoring, fold-in plumbing and explanations of the implicit-feedback factor models."""
 
     weighted: bool
@@ -64,6 +67,11 @@ class _FactorModel(Recommender):
     def score(self, users: np.ndarray) -> np.ndarray:
         self._check_fitted()
         return (self.user_factors_[np.asarray(users)] @ self.item_factors_.T).astype(np.float32, copy=False)
+
+    def linear_factors(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """``(user_factors_, item_factors_)``: scores are exactly their product."""
+        self._check_fitted()
+        return self.user_factors_, self.item_factors_
 
     def score_vectors(self, user_vectors: np.ndarray) -> np.ndarray:
         """Scores ``[B, n_items]`` of user vectors, e.g. from :meth:`fold_in` for an unseen user."""
@@ -167,7 +175,7 @@ class _FactorModel(Recommender):
 
 
 @register("als")
-class ALS(_FactorModel):
+class ALS(FactorModel):
     """Implicit-feedback ALS (``implicit.cpu.als``) with confidence 1 + alpha * w_ui.
 
     ``regularization`` is implicit's (not scaled by counts). ``num_threads=0`` uses every core this
@@ -178,7 +186,7 @@ class ALS(_FactorModel):
     the recency-decayed history, so recent items shape the recommendations more.
 
     >>> model = ALS(factors=64).fit(train)             # doctest: +SKIP
-    >>> vec = model.fold_in(np.array([3, 17, 42]))     # a new user's vector from three items
+    >>> vec = model.fold_in(np.array([3, 17, 42]))     # doctest: +SKIP
     """
 
     live_fold_in = True
@@ -198,7 +206,7 @@ class ALS(_FactorModel):
         self.num_threads = num_threads
         self.random_state = random_state
 
-    def _validate_params(self) -> None:
+    def validate_params(self) -> None:
         name = type(self).__name__
         check_int(name, "factors", self.factors, low=1)
         check_float(name, "regularization", self.regularization, low=0.0)
@@ -218,7 +226,6 @@ class ALS(_FactorModel):
         return conf
 
     def _fit(self, train: Interactions, valid: Interactions | None) -> None:
-        from implicit.cpu.als import AlternatingLeastSquares
 
         self.user_items_ = self._history_weights(train)
         with threadpool_limits(1, "blas"):
@@ -261,7 +268,7 @@ class ALS(_FactorModel):
 
 
 @register("bpr")
-class BPR(_FactorModel):
+class BPR(FactorModel):
     """Bayesian personalised ranking (``implicit.cpu.bpr``), sampled pairwise SGD with an item bias.
 
     With ``recency`` the item factors are learned from the whole history and each user's vector is then
@@ -284,7 +291,7 @@ class BPR(_FactorModel):
         self.num_threads = num_threads
         self.random_state = random_state
 
-    def _validate_params(self) -> None:
+    def validate_params(self) -> None:
         name = type(self).__name__
         check_int(name, "factors", self.factors, low=1)
         check_float(name, "learning_rate", self.learning_rate, low=0.0, low_open=True)
@@ -298,7 +305,6 @@ class BPR(_FactorModel):
         check_int(name, "random_state", self.random_state, low=0)
 
     def _fit(self, train: Interactions, valid: Interactions | None) -> None:
-        from implicit.cpu.bpr import BayesianPersonalizedRanking
 
         self.user_items_ = self._history_weights(train)
         with threadpool_limits(1, "blas"):
@@ -390,7 +396,7 @@ class BiasedMF(Recommender):
         self.init_std = init_std
         self.random_state = random_state
 
-    def _validate_params(self) -> None:
+    def validate_params(self) -> None:
         name = type(self).__name__
         check_int(name, "factors", self.factors, low=1)
         check_float(name, "regularization", self.regularization, low=0.0, low_open=True)

@@ -77,10 +77,18 @@ from torch.nn import functional as F
 from shopmind.data.ids import IdMapping
 from shopmind.data.interactions import Interactions
 from shopmind.data.loaders.frames import as_dict, is_missing
-from shopmind.errors import DataError, check_float, check_int, check_param
-from shopmind.models.base import Recommender, register, top_k
+from shopmind.errors import DataError, ParameterError, check_float, check_int, check_param
+from shopmind.models.base import Recommender
 from shopmind.models.content import item_texts, l2_rows
 from shopmind.models.knn import RECENCY_MODES, history_matrix
+from shopmind.models.registry import register
+from shopmind.models.sequential import MIN_VALID_USERS, padded_windows
+from shopmind.text import encode_cached, get_encoder
+from shopmind.text.cache import default_cache_store
+from shopmind.text.encoders import ENCODERS
+from shopmind.training.scores import top_k
+from shopmind.training.splits import carve_validation
+from shopmind.training.threads import torch_threads
 
 logger = logging.getLogger(__name__)
 
@@ -630,8 +638,7 @@ class FusionRecommender(Recommender):
         self.num_threads = num_threads
 
     # ------------------------------------------------------------------ validation
-    def _validate_params(self) -> None:
-        from shopmind.text.encoders import ENCODERS
+    def validate_params(self) -> None:
 
         name = type(self).__name__
         check_param(name, "fusion", self.fusion, self.fusion in FUSIONS, f"one of {list(FUSIONS)}")
@@ -687,8 +694,6 @@ class FusionRecommender(Recommender):
 
     # ------------------------------------------------------------------ blocks
     def _text_block(self, meta: pd.DataFrame | None, n: int) -> tuple[np.ndarray, np.ndarray]:
-        from shopmind.text import encode_cached, get_encoder
-        from shopmind.text.cache import default_cache_store
 
         texts = item_texts(meta, n, self._text_fields(), tokens=False)
         has = np.array([bool(t.strip()) for t in texts], dtype=bool)
@@ -769,9 +774,8 @@ class FusionRecommender(Recommender):
         if self.fusion == "concat":
             self._fit_concat(blocks, mask)
         else:
-            from shopmind.models._seq import _threads
 
-            with _threads(self.num_threads):
+            with torch_threads(self.num_threads):
                 self._fit_attention(train, valid, blocks, mask)
 
     def _fit_concat(self, blocks: list[Any], mask: np.ndarray) -> None:
@@ -854,7 +858,6 @@ class FusionRecommender(Recommender):
     def _batch_windows(self, flat: np.ndarray, w: np.ndarray, ts: np.ndarray, user_start: np.ndarray,
                        tpos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Left-padded history items (-1 = padding) ``[B, L]`` and their recency x event weights."""
-        from shopmind.models._seq import padded_windows
 
         starts = np.maximum(user_start[tpos], tpos - self.max_len)
         idx = padded_windows(np.arange(len(flat), dtype=np.int64), starts, tpos) - 1  # -1 = padding
@@ -873,15 +876,15 @@ class FusionRecommender(Recommender):
 
     def _fit_attention(self, train: Interactions, valid: Interactions | None, blocks: list[Any],
                        mask: np.ndarray) -> None:
-        from shopmind.models._seq import _carve_validation
 
         t_start = time.perf_counter()
         torch.manual_seed(self.seed)
         rng = np.random.default_rng(self.seed)
         full = train
         if (valid is None or len(valid) == 0) and self.patience and self.auto_valid:
-            train, valid = _carve_validation(full, self.auto_valid, np.random.default_rng(self.seed))
-            if valid is not None:
+            carved = carve_validation(full, self.auto_valid, self.seed)
+            if len(carved.users) >= min(MIN_VALID_USERS, self.auto_valid):
+                train, valid = carved.rest, carved.held
                 logger.info("fusion: early stopping on the last item of %d training users held out", len(valid))
         n = self.n_items_
         tblocks = _tensor_blocks(blocks)
@@ -1108,7 +1111,6 @@ class FusionRecommender(Recommender):
         self._check_fitted()
         if not sp.issparse(self.item_vectors_):
             return super().similar_items(item, N)
-        from shopmind.errors import ParameterError
 
         if not 0 <= int(item) < self.n_items_:
             raise ParameterError("similar_items", "item", item, f"a dense item index in [0, {self.n_items_})")

@@ -14,8 +14,8 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from shopmind.errors import check_int
-from shopmind.models._seq import FastDropout, ItemTable, SequenceNet, SequentialRecommender
-from shopmind.models.base import register
+from shopmind.models.registry import register
+from shopmind.models.sequential import FastDropout, ItemTable, SequenceNet, SequentialRecommender
 
 
 class GRU4RecNet(SequenceNet):
@@ -121,7 +121,7 @@ class GRU4Rec(SequentialRecommender):
         self.device = device
         self.num_threads = num_threads
 
-    def _validate_params(self) -> None:
+    def validate_params(self) -> None:
         self._validate_common()
         check_int(type(self).__name__, "n_layers", self.n_layers, low=1)
 

@@ -19,56 +19,13 @@ import numpy as np
 
 from shopmind.data.interactions import Interactions
 from shopmind.errors import ParameterError, check_float, check_int, check_param
-from shopmind.models.base import Recommender, mask_seen, register, top_k
+from shopmind.models.base import Recommender
+from shopmind.models.registry import available, create, parse_spec, register
+from shopmind.training.metrics import ndcg
+from shopmind.training.scores import mask_seen, standardise, top_k
+from shopmind.training.splits import carve_validation
 
 log = logging.getLogger(__name__)
-
-
-def _parse_component(text: str) -> tuple[str, dict[str, Any]]:
-    """``"itemknn:k=20:recency=position"`` -> ``("itemknn", {"k": 20, "recency": "position"})``."""
-    from shopmind.bench import _parse_value
-
-    name, *pairs = [p.strip() for p in text.split(":")]
-    params: dict[str, Any] = {}
-    for pair in pairs:
-        if "=" not in pair:
-            raise ParameterError("Hybrid", "components", text, "NAME[:PARAM=VALUE...] entries, e.g. itemknn:k=20")
-        k, v = pair.split("=", 1)
-        params[k.strip()] = _parse_value(v)
-    return name, params
-
-
-def _last_rows(train: Interactions, users: np.ndarray) -> np.ndarray:
-    """Row index of each of ``users``' newest training interaction (the one ``carve_validation`` holds out)."""
-    return train.indptr[users + 1] - 1
-
-
-def carve_validation(train: Interactions, max_users: int, seed: int
-                     ) -> tuple[Interactions, np.ndarray, list[np.ndarray]]:
-    """Hold out the last training interaction of up to ``max_users`` users (a seeded sample of those with
-    3+ interactions): the remaining history, and those users with their held-out items - the split blend
-    weights are chosen on.
-
-    Only the sampled users lose an interaction: everyone else's most recent item stays in the history the
-    components learn from. (Holding out every user's last item cost the Amazon Beauty SASRec 7% of test
-    NDCG@10: on short histories the newest interaction is the most informative one.)
-    """
-    from shopmind.evaluation.splits import leave_one_out
-
-    users = np.flatnonzero(np.diff(leave_one_out(train).test.indptr) > 0)  # the users with 3+ interactions
-    if len(users) > max_users:
-        users = np.sort(np.random.default_rng(seed).choice(users, max_users, replace=False))
-    last = _last_rows(train, users)
-    held = np.zeros(len(train), dtype=bool)
-    held[last] = True
-    return train.take(~held), users, [train.item[r:r + 1] for r in last]
-
-
-def _standardise(s: np.ndarray) -> np.ndarray:
-    s = s.astype(np.float32, copy=True)
-    s -= s.mean(axis=1, keepdims=True)
-    s /= s.std(axis=1, keepdims=True) + 1e-8
-    return s
 
 
 @register("hybrid")
@@ -95,21 +52,19 @@ class Hybrid(Recommender):
 
     # ------------------------------------------------------------------ params
     def _specs(self) -> list[tuple[str, dict[str, Any]]]:
-        from shopmind.models import available
-
         comps = self.components
         if isinstance(comps, str):
             comps = [c.strip() for c in comps.split(",") if c.strip()]
         specs = []
         for c in comps:
-            name, params = _parse_component(c) if isinstance(c, str) else (c[0], dict(c[1]))
+            name, params = parse_spec(c, "Hybrid.components") if isinstance(c, str) else (c[0], dict(c[1]))
             if name not in available() or name == "hybrid":
                 raise ParameterError(type(self).__name__, "components", self.components,
                                      f"model names from {sorted(set(available()) - {'hybrid'})}")
             specs.append((name, params))
         return specs
 
-    def _validate_params(self) -> None:
+    def validate_params(self) -> None:
         name = type(self).__name__
         specs = self._specs()
         check_param(name, "components", self.components, len(specs) >= 1, "at least one model name")
@@ -124,8 +79,6 @@ class Hybrid(Recommender):
 
     # ------------------------------------------------------------------ fitting
     def _build(self) -> list[Recommender]:
-        from shopmind.models import create
-
         return [create(n, **p) for n, p in self._specs()]
 
     def _fit(self, train: Interactions, valid: Interactions | None) -> None:
@@ -151,13 +104,12 @@ class Hybrid(Recommender):
         log.info("hybrid weights %s", dict(zip([n for n, _ in specs], self.weights_.tolist(), strict=True)))
 
     def _learn_weights(self, train: Interactions) -> tuple[np.ndarray, dict[str, float], list[Recommender | None]]:
-        from shopmind.evaluation.metrics import ndcg
-
-        hist, users, tgts = carve_validation(train, self.max_valid_users, self.seed)
+        carved = carve_validation(train, self.max_valid_users, self.seed)
+        hist, users, tgts = carved.rest, carved.users, carved.targets
         seen = hist.to_csr(weighted=False)
         # components that early-stop on held-out interactions of their own (sequence models with
         # ``auto_valid``) validate on the blend's held-out items instead: no user loses a second interaction
-        held = train.take(_last_rows(train, users))
+        held = carved.held
         zs = []
         fitted: list[Recommender | None] = []
         for m in self._build():
@@ -165,7 +117,7 @@ class Hybrid(Recommender):
                 m.fit(hist, held)
             else:
                 m.fit(hist)
-            z = _standardise(m.score(users))
+            z = standardise(m.score(users))
             mask_seen(z, seen, users)
             zs.append(z)
             fitted.append(m)
@@ -189,7 +141,7 @@ class Hybrid(Recommender):
         out = np.zeros((len(users), self.n_items_), dtype=np.float32)
         for w, m in zip(self.weights_, self.models_, strict=True):
             if w > 0:
-                out += w * _standardise(m.score(users))
+                out += w * standardise(m.score(users))
         return out
 
     def score_history(self, user_items: Any) -> np.ndarray:
@@ -197,7 +149,7 @@ class Hybrid(Recommender):
         out = np.zeros((user_items.shape[0], self.n_items_), dtype=np.float32)
         for w, m in zip(self.weights_, self.models_, strict=True):
             if w > 0:
-                out += w * _standardise(m.score_history(user_items))
+                out += w * standardise(m.score_history(user_items))
         return out
 
     def explain(self, user: int, item: int) -> dict[str, Any] | None:

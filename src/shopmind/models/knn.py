@@ -22,7 +22,8 @@ import scipy.sparse as sp
 
 from shopmind.data.interactions import Interactions
 from shopmind.errors import check_float, check_int, check_param
-from shopmind.models.base import Recommender, register
+from shopmind.models.base import Recommender
+from shopmind.models.registry import register
 
 RECENCY_MODES = ("none", "position", "time")
 SIMILARITIES = ("cosine", "asymmetric")
@@ -154,7 +155,7 @@ class ItemKNN(_NeighbourhoodParams, Recommender):
         self.half_life = half_life
         self.normalize = normalize
 
-    def _validate_params(self) -> None:
+    def validate_params(self) -> None:
         self._validate_common()
         name = type(self).__name__
         check_param(name, "recency", self.recency, self.recency in RECENCY_MODES,
@@ -240,7 +241,7 @@ class UserKNN(_NeighbourhoodParams, Recommender):
         self.weighted = weighted
         self.normalize = normalize
 
-    def _validate_params(self) -> None:
+    def validate_params(self) -> None:
         self._validate_common()
 
     def _fit(self, train: Interactions, valid: Interactions | None) -> None:

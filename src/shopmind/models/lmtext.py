@@ -27,11 +27,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+import torch
+from torch.nn import functional as F
 
 from shopmind.data.interactions import Interactions
 from shopmind.errors import ParameterError, ShopmindError, check_float, check_int, check_param
-from shopmind.models.base import Recommender, mask_seen, register, top_k
-from shopmind.models.hybrid import _parse_component, _standardise, carve_validation
+from shopmind.models.base import Recommender
+from shopmind.models.registry import available, create, parse_spec, register
+from shopmind.text.encoders import hub_offline, minilm_path
+from shopmind.training.metrics import ndcg
+from shopmind.training.scores import mask_seen, standardise, top_k
+from shopmind.training.splits import carve_validation
 
 log = logging.getLogger(__name__)
 
@@ -66,10 +72,9 @@ class MiniLMBiEncoder:
     """all-MiniLM-L6-v2 (mean pooling + L2 norm, as sentence-transformers uses it) for training."""
 
     def __init__(self, state: dict[str, Any] | None, num_threads: int | None) -> None:
-        import torch
+        # lazy: transformers takes seconds to import; only the MiniLM fine-tune needs it
         from transformers import AutoModel, AutoTokenizer
 
-        from shopmind.text.encoders import hub_offline, minilm_path
 
         hub_offline()
         if num_threads:
@@ -82,7 +87,6 @@ class MiniLMBiEncoder:
         self.model.eval()
 
     def embed(self, texts: Sequence[str], max_tokens: int) -> Any:
-        from torch.nn import functional as F
 
         batch = self.tokenizer(list(texts), padding=True, truncation=True, max_length=max_tokens,
                                return_tensors="pt")
@@ -92,7 +96,6 @@ class MiniLMBiEncoder:
         return F.normalize(pooled, dim=-1)
 
     def encode(self, texts: Sequence[str], max_tokens: int, batch_size: int = 128) -> np.ndarray:
-        import torch
 
         self.model.eval()
         parts = []
@@ -139,7 +142,7 @@ class LMText(Recommender):
         self.seed = seed
         self.num_threads = num_threads
 
-    def _validate_params(self) -> None:
+    def validate_params(self) -> None:
         name = type(self).__name__
         check_int(name, "history_len", self.history_len, low=1)
         check_int(name, "epochs", self.epochs, low=0)
@@ -194,8 +197,6 @@ class LMText(Recommender):
         return u_all[pick], pos_all[pick]
 
     def _train(self, lm: MiniLMBiEncoder, train: Interactions) -> None:
-        import torch
-        from torch.nn import functional as F
 
         rng = np.random.default_rng(self.seed)
         torch.manual_seed(self.seed)
@@ -344,13 +345,11 @@ class LMRerank(Recommender):
         self.seed = seed
 
     def _specs(self) -> tuple[tuple[str, dict[str, Any]], tuple[str, dict[str, Any]]]:
-        from shopmind.models import available
-
         out = []
         for field, spec in (("base", self.base), ("lm", self.lm)):
             if not isinstance(spec, str):
                 raise ParameterError(type(self).__name__, field, spec, "a model spec NAME[:PARAM=VALUE...]")
-            name, params = _parse_component(spec)
+            name, params = parse_spec(spec, f"{type(self).__name__}.{field}")
             allowed = sorted(set(available()) - {"lmrerank"})
             if field == "lm":
                 allowed = ["lmtext"]
@@ -359,7 +358,7 @@ class LMRerank(Recommender):
             out.append((name, params))
         return out[0], out[1]
 
-    def _validate_params(self) -> None:
+    def validate_params(self) -> None:
         name = type(self).__name__
         self._specs()
         check_int(name, "top_n", self.top_n, low=2)
@@ -372,11 +371,9 @@ class LMRerank(Recommender):
         check_int(name, "max_valid_users", self.max_valid_users, low=1)
 
     def _fit(self, train: Interactions, valid: Interactions | None) -> None:
-        from shopmind.evaluation.metrics import ndcg
-        from shopmind.models import create
-
         (bname, bparams), (lname, lparams) = self._specs()
-        hist, users, tgts = carve_validation(train, self.max_valid_users, self.seed)
+        carved = carve_validation(train, self.max_valid_users, self.seed)
+        hist, users, tgts = carved.rest, carved.users, carved.targets
         lm = create(lname, **lparams).fit(hist)
         assert isinstance(lm, LMText)
         self.lm_model_: LMText = lm
@@ -411,7 +408,7 @@ class LMRerank(Recommender):
         items ``[B, top_n]`` (-1 pads users with fewer unseen items, replaced by item 0 and marked
         invalid), the validity mask, and the base scores standardised over the valid candidates."""
         raw = base.score(users).astype(np.float32, copy=True)
-        zfull = _standardise(raw)
+        zfull = standardise(raw)
         mask_seen(raw, self.seen_, users)
         cand, top = top_k(raw, min(self.top_n, self.n_items_))
         valid = cand >= 0

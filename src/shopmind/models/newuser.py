@@ -20,8 +20,10 @@ import scipy.sparse as sp
 
 from shopmind.data.interactions import Interactions
 from shopmind.errors import check_float, check_param
-from shopmind.models.base import Recommender, register
-from shopmind.models.hybrid import _standardise as _z
+from shopmind.models.base import Recommender
+from shopmind.models.registry import available, create, parse_spec, register
+from shopmind.training.coldstart import cold_user_split, evaluate_cold_users
+from shopmind.training.scores import standardise
 
 log = logging.getLogger(__name__)
 C_GRID = (0.0, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0)
@@ -41,13 +43,9 @@ class NewUserBlend(Recommender):
         self.seed = seed
 
     def _spec(self, text: str) -> tuple[str, dict[str, Any]]:
-        from shopmind.models.hybrid import _parse_component
+        return parse_spec(str(text).replace("/", ":"), "NewUserBlend")
 
-        return _parse_component(str(text).replace("/", ":"))
-
-    def _validate_params(self) -> None:
-        from shopmind.models import available
-
+    def validate_params(self) -> None:
         name = type(self).__name__
         for field in ("base", "prior"):
             model, _ = self._spec(getattr(self, field))
@@ -58,8 +56,6 @@ class NewUserBlend(Recommender):
         check_float(name, "holdout", self.holdout, low=0.0, high=0.9, low_open=True)
 
     def _make(self, text: str) -> Recommender:
-        from shopmind.models import create
-
         model, params = self._spec(text)
         return create(model, **params)
 
@@ -70,8 +66,6 @@ class NewUserBlend(Recommender):
         self.n_events_ = np.diff(self.seen_.indptr).astype(np.float32)
 
     def _learn_c(self, train: Interactions) -> float:
-        from shopmind.evaluation.coldstart import cold_user_split, evaluate_cold_users
-
         split = cold_user_split(train, self.holdout, 5, self.seed)
         base, prior = self._make(self.base).fit(split.train), self._make(self.prior).fit(split.train)
         self.valid_ndcg_: dict[str, float] = {}
@@ -87,7 +81,7 @@ class NewUserBlend(Recommender):
 
     def _blend(self, base: np.ndarray, prior: np.ndarray, n: np.ndarray) -> np.ndarray:
         w = (self.c_ / (self.c_ + np.maximum(n, 0.0)))[:, None] if self.c_ > 0 else np.zeros((len(n), 1))
-        return (w * _z(prior) + (1.0 - w) * _z(base)).astype(np.float32)
+        return (w * standardise(prior) + (1.0 - w) * standardise(base)).astype(np.float32)
 
     def score(self, users: np.ndarray) -> np.ndarray:
         self._check_fitted()
@@ -116,4 +110,4 @@ class _Fixed:
     def score_history(self, rows: sp.csr_matrix) -> np.ndarray:
         n = np.diff(rows.indptr).astype(np.float32)
         w = (self.c / (self.c + n))[:, None] if self.c > 0 else np.zeros((len(n), 1))
-        return w * _z(self.prior.score_history(rows)) + (1 - w) * _z(self.base.score_history(rows))
+        return w * standardise(self.prior.score_history(rows)) + (1 - w) * standardise(self.base.score_history(rows))

@@ -15,8 +15,8 @@ from torch import nn
 from torch.nn import functional as F
 
 from shopmind.errors import check_int, check_param
-from shopmind.models._seq import FastDropout, ItemTable, SequenceNet, SequentialRecommender
-from shopmind.models.base import register
+from shopmind.models.registry import register
+from shopmind.models.sequential import FastDropout, ItemTable, SequenceNet, SequentialRecommender
 
 
 def relative_distances(length: int, device: torch.device | None = None) -> torch.Tensor:
@@ -276,7 +276,7 @@ class SASRec(SequentialRecommender):
         self.device = device
         self.num_threads = num_threads
 
-    def _validate_params(self) -> None:
+    def validate_params(self) -> None:
         self._validate_common()
         name = type(self).__name__
         check_int(name, "n_blocks", self.n_blocks, low=1)

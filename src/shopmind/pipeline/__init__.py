@@ -11,6 +11,7 @@ counts), :mod:`.history` (stored histories and live sessions), :mod:`.cooccurren
 :mod:`.writes`, :mod:`.service`.
 """
 
+from shopmind.data.signals import WINDOWS
 from shopmind.pipeline.candidates import SOURCES, Candidates, SourceWeights
 from shopmind.pipeline.config import PipelineConfig
 from shopmind.pipeline.results import Recommendation, RecommendedItem
@@ -26,7 +27,6 @@ from shopmind.pipeline.rules import (
     parse_rule,
 )
 from shopmind.pipeline.service import RecommendationService
-from shopmind.pipeline.signals import WINDOWS
 from shopmind.pipeline.writes import DeleteResult, RowError, WriteResult
 
 __all__ = [

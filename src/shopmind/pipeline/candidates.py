@@ -22,9 +22,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from shopmind.pipeline.catalog import Catalog
+from shopmind.data.catalog import Catalog
+from shopmind.data.signals import ItemSignals
 from shopmind.pipeline.cooccurrence import CoOccurrence
-from shopmind.pipeline.signals import ItemSignals
 from shopmind.pipeline.versions import ModelBundle
 
 #: Every source name, by code (the last three are assigned by the re-ranker; ``bought_together`` serves the

@@ -2,7 +2,7 @@
 
 Each item has a Beta posterior over its click-through rate: ``Beta(1 + rewards, 1 + impressions -
 rewards)``, updated live from impression and click/cart/purchase/favourite events (see
-:mod:`shopmind.pipeline.signals`). An exploration slot draws one sample per pool item and takes the
+:mod:`shopmind.data.signals`). An exploration slot draws one sample per pool item and takes the
 highest draw: items never shown have a flat prior and get picked often; items shown a lot without clicks
 fade out; items that earn clicks keep coming back.
 
@@ -20,8 +20,8 @@ import time
 
 import numpy as np
 
-from shopmind.pipeline.catalog import Catalog
-from shopmind.pipeline.signals import ItemSignals
+from shopmind.data.catalog import Catalog
+from shopmind.data.signals import ItemSignals
 
 
 def thompson_pick(ids: np.ndarray, impressions: np.ndarray, rewards: np.ndarray, k: int,

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-from shopmind.models.base import top_k, unit_rows
+from shopmind.training.scores import top_k, unit_rows
 
 logger = logging.getLogger(__name__)
 

@@ -25,11 +25,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from shopmind.data.catalog import Catalog
+from shopmind.data.signals import ItemSignals
 from shopmind.pipeline.candidates import SOURCE_CODE, Candidates, member
-from shopmind.pipeline.catalog import Catalog
 from shopmind.pipeline.exploration import thompson_pick
 from shopmind.pipeline.rules import RequestError, RerankOptions
-from shopmind.pipeline.signals import ItemSignals
 from shopmind.pipeline.versions import ModelBundle
 
 

@@ -17,8 +17,8 @@ from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
+from shopmind.data.catalog import Catalog
 from shopmind.pipeline.candidates import SOURCES
-from shopmind.pipeline.catalog import Catalog
 from shopmind.pipeline.rerank import Placed
 
 _VERBS = {"view": "viewed", "add_to_cart": "added to your cart", "purchase": "bought"}

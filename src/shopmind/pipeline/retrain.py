@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from shopmind.errors import ShopmindError
+from shopmind.models import create
+from shopmind.storage import load_interactions
 
 logger = logging.getLogger(__name__)
 
@@ -62,10 +64,9 @@ class Retrainer:
     def start(self, model: str, params: dict[str, Any] | None = None) -> RetrainJob:
         """Queue a retrain of ``model`` (a registered name) with ``params``; raises ShopmindError if one is
         already running or the parameters are invalid (checked before any work starts)."""
-        from shopmind.models import create
 
         params = dict(params or {})
-        create(model, **params)._validate_params()  # unknown name / bad parameter: fail now, by name
+        create(model, **params).validate_params()  # unknown name / bad parameter: fail now, by name
         with self._lock:
             if self._running is not None:
                 raise ShopmindError(f"a retrain is already running (job {self._running.job_id}, "
@@ -79,8 +80,6 @@ class Retrainer:
         return job
 
     def _run(self, job: RetrainJob) -> None:
-        from shopmind.models import create
-        from shopmind.storage import load_interactions
 
         job.state, job.started_at = "running", time.time()
         try:

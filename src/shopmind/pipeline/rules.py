@@ -23,8 +23,8 @@ from typing import Any
 
 import numpy as np
 
+from shopmind.data.catalog import Catalog
 from shopmind.errors import ShopmindError
-from shopmind.pipeline.catalog import Catalog
 
 
 class RequestError(ShopmindError, ValueError):

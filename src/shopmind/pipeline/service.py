@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from shopmind.data.signals import WINDOWS
 from shopmind.errors import UnknownIdError
 from shopmind.models.base import Recommender
 from shopmind.pipeline.candidates import (
@@ -37,13 +38,14 @@ from shopmind.pipeline.candidates import (
 )
 from shopmind.pipeline.config import PipelineConfig
 from shopmind.pipeline.exploration import ExplorationPool
+from shopmind.pipeline.ranker import RankerBundle
 from shopmind.pipeline.rerank import Placed, RerankInputs, rerank
 from shopmind.pipeline.results import AttributionLog, Recommendation, build_items, new_recommendation_id
 from shopmind.pipeline.rules import RequestError, RerankOptions, Rule
-from shopmind.pipeline.signals import WINDOWS
 from shopmind.pipeline.state import LiveState
 from shopmind.pipeline.versions import ModelBundle, ModelVersions
 from shopmind.pipeline.writes import DeleteResult, LiveWriter, WriteResult
+from shopmind.ranking.models import Ranker
 from shopmind.storage.base import Store
 
 logger = logging.getLogger(__name__)
@@ -103,8 +105,6 @@ class RecommendationService:
     def set_ranker(self, ranker: Any, *, source: str = "memory") -> dict[str, Any] | None:
         """Use a fitted :class:`shopmind.ranking.Ranker` (or a path to its artifact) as the ranking stage of
         personal recommendations; ``None`` removes it. Returns its description."""
-        from shopmind.ranking.models import Ranker
-        from shopmind.ranking.serving import RankerBundle
 
         if ranker is None:
             self.ranker = None

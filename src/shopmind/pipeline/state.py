@@ -19,11 +19,11 @@ from datetime import UTC
 import numpy as np
 import pandas as pd
 
-from shopmind.pipeline.catalog import Catalog
+from shopmind.data.catalog import Catalog, datetimes_to_epoch_seconds
+from shopmind.data.signals import ItemSignals
 from shopmind.pipeline.config import PipelineConfig
 from shopmind.pipeline.cooccurrence import CoOccurrence
 from shopmind.pipeline.history import SessionStore, UserHistory
-from shopmind.pipeline.signals import ItemSignals
 from shopmind.schema import Event
 from shopmind.storage.base import Store
 
@@ -56,12 +56,6 @@ class EventArrays:
                            [self.recommendation_ids[i] for i in sel])
 
 
-def epoch_seconds(values: pd.Series) -> np.ndarray:
-    """UTC datetimes (any unit) as int64 epoch seconds."""
-    ts = pd.to_datetime(values, utc=True)
-    return ((ts - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(seconds=1)).to_numpy(dtype=np.int64)
-
-
 def _assemble(users: list[str], item_ids: list[str], types: list[str], ts: np.ndarray, sessions: list[object],
               event_ids: list[object], contexts: list[object], catalog: Catalog,
               weights: dict[str, float]) -> EventArrays:
@@ -84,8 +78,9 @@ def event_arrays(frame: pd.DataFrame, catalog: Catalog, weights: dict[str, float
     def column(name: str) -> list[object]:
         return ev[name].to_numpy(object).tolist() if name in ev.columns else [None] * n
 
+    ts = datetimes_to_epoch_seconds(ev["timestamp"]) if n else np.empty(0, np.int64)
     return _assemble([str(u) for u in column("user_id")], [str(i) for i in column("item_id")],
-                     [str(t) for t in column("type")], epoch_seconds(ev["timestamp"]) if n else np.empty(0, np.int64),
+                     [str(t) for t in column("type")], ts,
                      column("session_id"), column("event_id"), column("context"), catalog, weights)
 
 

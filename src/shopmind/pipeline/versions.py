@@ -24,9 +24,9 @@ from typing import Any
 
 import numpy as np
 
+from shopmind.data.catalog import Catalog
 from shopmind.errors import ShopmindError
 from shopmind.models.base import Recommender
-from shopmind.pipeline.catalog import Catalog
 from shopmind.pipeline.neighbours import NeighbourTable, build_neighbours, top_positions, unit_rows
 
 logger = logging.getLogger(__name__)
@@ -127,15 +127,10 @@ class ModelBundle:
         self._row_norms = np.empty(0)  # decreasing
         self._scored = np.empty(0, np.int64)  # model index of each row
         self._row_of = np.empty(0, np.int64)  # row of each model index, -1 for zero vectors
-        try:
-            from shopmind.models.factorization import _FactorModel
-        except ImportError:  # the generic path serves every model
+        factors = model.linear_factors()
+        if factors is None or model.n_users_ == 0 or model.n_items_ == 0:
             return
-        users = getattr(model, "user_factors_", None)
-        items = getattr(model, "item_factors_", None)
-        if (type(model).score is not _FactorModel.score or model.n_users_ == 0 or model.n_items_ == 0
-                or not isinstance(users, np.ndarray) or not isinstance(items, np.ndarray) or items.ndim != 2):
-            return
+        users, items = factors
         users = np.asarray(users, dtype=np.float32)
         items = np.asarray(items, dtype=np.float32)
         if not np.allclose(users[0] @ items.T, model.score(np.array([0]))[0], rtol=1e-4, atol=1e-5):

@@ -26,12 +26,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from rich.progress import track
 
+from shopmind.data.catalog import Catalog, datetimes_to_epoch_seconds
 from shopmind.data.ids import IdMapping
+from shopmind.data.signals import ItemSignals
 from shopmind.errors import DataError, ParameterError, check_float, check_int
-from shopmind.pipeline.catalog import Catalog
-from shopmind.pipeline.signals import ItemSignals
-from shopmind.pipeline.state import epoch_seconds
 from shopmind.ranking.features import DENSE, FIELDS, Context, UserProfile, dense_features, sparse_fields
 from shopmind.schema import DEFAULT_EVENT_WEIGHTS
 
@@ -125,7 +125,7 @@ def build_dataset(events: pd.DataFrame, items: pd.DataFrame | None = None, *, ta
     if missing:
         raise DataError(f"the event log lacks column(s) {missing}; expected user_id, item_id, type, timestamp")
     ev = events[events["item_id"].notna()].copy()
-    ev["_ts"] = epoch_seconds(ev["timestamp"])
+    ev["_ts"] = datetimes_to_epoch_seconds(ev["timestamp"])
     ev["_arrival"] = np.arange(len(ev))
     ev = ev.sort_values(["_ts", "_arrival"], kind="stable").reset_index(drop=True)
     types = ev["type"].astype(str).to_numpy(object)
@@ -170,7 +170,6 @@ def build_dataset(events: pd.DataFrame, items: pd.DataFrame | None = None, *, ta
     dense_parts, field_parts, label_parts, time_parts, user_parts = [], [], [], [], []
     iterator: Iterable[int] = range(chunks)
     if progress:
-        from rich.progress import track
 
         iterator = track(iterator, description=f"featurising {len(sel_all):,} exposures")
     for c in iterator:

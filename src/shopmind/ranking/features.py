@@ -3,9 +3,9 @@
 The same code computes them offline (training rows from an event log, replayed in time order) and online
 (candidates of a live request), from the serving layer's own structures, so the two never drift apart:
 
-- the :class:`~shopmind.pipeline.catalog.Catalog` (category, root category, brand and price codes by
+- the :class:`~shopmind.data.catalog.Catalog` (category, root category, brand and price codes by
   catalog index);
-- :class:`~shopmind.pipeline.signals.ItemSignals` (weighted popularity, impressions and clicks per item);
+- :class:`~shopmind.data.signals.ItemSignals` (weighted popularity, impressions and clicks per item);
 - the user's positive history (catalog indices of items viewed, carted, bought, ...);
 - the request context (page, device, slot position, hour of day).
 
@@ -24,8 +24,8 @@ from typing import Any
 
 import numpy as np
 
-from shopmind.pipeline.catalog import Catalog
-from shopmind.pipeline.signals import ItemSignals
+from shopmind.data.catalog import Catalog
+from shopmind.data.signals import ItemSignals
 
 PAGES = ("home", "category", "search", "product", "cart", "other")
 DEVICES = ("mobile", "desktop", "tablet", "app", "other")

@@ -18,6 +18,7 @@ validation rows given to ``fit``.
 
 from __future__ import annotations
 
+import copy
 import logging
 import pickle
 import time
@@ -49,7 +50,7 @@ class Ranker:
 
     def fit(self, train: Any, valid: Any | None = None) -> Ranker:
         """Learn from ``train`` (a CTRDataset); ``valid`` calibrates the probabilities."""
-        self._validate_params()
+        self.validate_params()
         if len(train) == 0 or train.label.min() == train.label.max():
             raise ShopmindError(f"{self.name} ranker needs both positive and negative rows to learn from "
                                 f"(got {len(train)} rows, {int(train.label.sum())} positive)")
@@ -57,6 +58,7 @@ class Ranker:
         self._fit(train, valid)
         self.platt_: tuple[float, float] | None = None
         if self.calibrate and valid is not None and len(valid) and 0 < valid.label.mean() < 1:
+            # lazy: scikit-learn / torch load only with the ranker that needs them (serving starts without)
             from sklearn.linear_model import LogisticRegression
 
             z = _logit(self._raw(valid.dense, valid.fields))[:, None]
@@ -83,7 +85,7 @@ class Ranker:
         return p.astype(np.float64)
 
     # subclass hooks
-    def _validate_params(self) -> None: ...
+    def validate_params(self) -> None: ...
 
     def _fit(self, train: Any, valid: Any | None) -> None:
         raise NotImplementedError
@@ -130,11 +132,12 @@ class LogisticRanker(Ranker):
         self.C = C
         self.max_iter = max_iter
 
-    def _validate_params(self) -> None:
+    def validate_params(self) -> None:
         check_float("LogisticRanker", "C", self.C, low=0.0, low_open=True)
         check_int("LogisticRanker", "max_iter", self.max_iter, low=10)
 
     def _fit(self, train: Any, valid: Any | None) -> None:
+        # lazy: scikit-learn / torch load only with the ranker that needs them (serving starts without)
         from sklearn.linear_model import LogisticRegression
         from sklearn.pipeline import make_pipeline
         from sklearn.preprocessing import StandardScaler
@@ -168,7 +171,7 @@ class GBDTRanker(Ranker):
         self.max_leaf_nodes = max_leaf_nodes
         self.seed = seed
 
-    def _validate_params(self) -> None:
+    def validate_params(self) -> None:
         check_int("GBDTRanker", "max_iter", self.max_iter, low=1)
         check_float("GBDTRanker", "learning_rate", self.learning_rate, low=0.0, low_open=True, high=1.0)
         check_int("GBDTRanker", "max_leaf_nodes", self.max_leaf_nodes, low=2)
@@ -178,6 +181,7 @@ class GBDTRanker(Ranker):
         return np.hstack([dense, fields[:, 4:7].astype(np.float32)])
 
     def _fit(self, train: Any, valid: Any | None) -> None:
+        # lazy: scikit-learn / torch load only with the ranker that needs them (serving starts without)
         from sklearn.ensemble import HistGradientBoostingClassifier
 
         self.model_ = HistGradientBoostingClassifier(max_iter=self.max_iter, learning_rate=self.learning_rate,
@@ -275,7 +279,7 @@ class FMRanker(Ranker):
         self.weight_decay = weight_decay
         self.seed = seed
 
-    def _validate_params(self) -> None:
+    def validate_params(self) -> None:
         check_int("FMRanker", "k", self.k, low=1)
         check_int("FMRanker", "epochs", self.epochs, low=1)
         check_float("FMRanker", "lr", self.lr, low=0.0, low_open=True)
@@ -292,9 +296,8 @@ class FMRanker(Ranker):
         return out
 
     def _fit(self, train: Any, valid: Any | None) -> None:
-        import copy
 
-        import torch
+        import torch  # lazy: scikit-learn / torch load only with the ranker that needs them (serving starts without)
         from torch import nn
 
         torch.manual_seed(self.seed)
@@ -329,6 +332,7 @@ class FMRanker(Ranker):
             self.net_ = net.eval()
             msg = f"fm epoch {epoch + 1}/{self.epochs} train logloss {total_loss / len(y_all):.4f}"
             if valid is not None and len(valid):
+                # lazy: scikit-learn / torch load only with the ranker that needs them (serving starts without)
                 from sklearn.metrics import log_loss
 
                 v = log_loss(valid.label, np.clip(self._raw(valid.dense, valid.fields), 1e-6, 1 - 1e-6),
@@ -346,7 +350,7 @@ class FMRanker(Ranker):
         self.net_ = net.eval()
 
     def _raw(self, dense: np.ndarray, fields: np.ndarray) -> np.ndarray:
-        import torch
+        import torch  # lazy: scikit-learn / torch load only with the ranker that needs them (serving starts without)
 
         x = torch.from_numpy(((dense - self.mean_) / self.std_).astype(np.float32))
         idx = torch.from_numpy(self._codes(fields))
@@ -371,7 +375,7 @@ class FMRanker(Ranker):
 
 
 def _fm_net_class() -> Any:
-    import torch
+    import torch  # lazy: scikit-learn / torch load only with the ranker that needs them (serving starts without)
     from torch import nn
 
     class FMNet(nn.Module):

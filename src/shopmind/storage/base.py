@@ -77,6 +77,8 @@ class AppendCounts:
 class ItemStore(Protocol):
     """The catalog, keyed by ``item_id``.
 
+    >>> from shopmind.storage import open_store
+    >>> store = open_store("sqlite:///:memory:")
     >>> store.upsert_items([{"item_id": "sku-1", "title": "Tea", "price": 4.5}])
     UpsertCounts(inserted=1, updated=0, unchanged=0, collapsed=0)
     >>> store.get_item("sku-1")["title"]
@@ -125,6 +127,9 @@ class UserStore(Protocol):
 class EventLog(Protocol):
     """Append-only behaviour events.
 
+    >>> import pandas as pd
+    >>> from shopmind.storage import open_store
+    >>> store = open_store("sqlite:///:memory:")
     >>> store.append_events([{"event_id": "e1", "user_id": "u1", "item_id": "sku-1", "type": "view",
     ...                       "timestamp": pd.Timestamp("2024-05-01 10:00", tz="UTC")}])
     AppendCounts(inserted=1, duplicates=0)

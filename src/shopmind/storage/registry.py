@@ -13,19 +13,19 @@ from urllib.parse import urlsplit
 
 from shopmind.errors import StoreError
 from shopmind.storage.base import Store
+from shopmind.storage.postgres import PostgresStore
+from shopmind.storage.sqlite import SQLiteStore
 
 StoreFactory = Callable[[str], Store]
 
 
 def _sqlite(url: str) -> Store:
-    from shopmind.storage.sqlite import SQLiteStore
 
     return SQLiteStore(url)
 
 
 def _postgres(url: str) -> Store:
     # imported lazily: a SQLite-only deployment never loads the PostgreSQL driver
-    from shopmind.storage.postgres import PostgresStore
 
     return PostgresStore(url)
 

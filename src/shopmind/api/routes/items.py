@@ -12,9 +12,9 @@ from shopmind.api.metrics import Metrics
 from shopmind.api.params import OPTION_PARAMETERS, list_options
 from shopmind.api.routes.common import ERRORS, NOT_FOUND, recommendation_out
 from shopmind.api.schemas import RecommendationOut
+from shopmind.data.signals import WINDOWS
 from shopmind.pipeline.rules import RerankOptions
 from shopmind.pipeline.service import RecommendationService
-from shopmind.pipeline.signals import WINDOWS
 
 router = APIRouter(tags=["items"], responses=ERRORS, dependencies=READ)
 Service = Annotated[RecommendationService, Depends(get_service)]

@@ -13,7 +13,9 @@ from shopmind.api.metrics import CONTENT_TYPE, Metrics
 from shopmind.api.routes.common import CONFLICT, ERRORS, NOT_FOUND
 from shopmind.api.schemas import ModelActivateIn, ModelOut, ModelReloadIn, RetrainIn
 from shopmind.api.settings import ApiSettings
-from shopmind.errors import ShopmindError, StoreError
+from shopmind.errors import ParameterError, ShopmindError, StoreError
+from shopmind.models import available
+from shopmind.pipeline.retrain import Retrainer
 from shopmind.pipeline.service import RecommendationService
 
 router = APIRouter(tags=["operations"], responses=ERRORS)
@@ -86,7 +88,6 @@ def reload(body: ModelReloadIn, service: Service,
 
 
 def _retrainer(service: RecommendationService, settings: ApiSettings) -> Any:
-    from shopmind.pipeline.retrain import Retrainer
 
     if service.retrainer is None:
         service.retrainer = Retrainer(service, settings.models_dir)
@@ -99,7 +100,6 @@ def retrain(body: RetrainIn, service: Service,
     """Train a new version of `model` on everything in the store, in the background; when it is done it
     is saved (under the models directory) and swapped in atomically. Poll `GET /models/retrain/{job_id}`.
     409 while another retrain runs; 422 for an unknown model or a bad parameter."""
-    from shopmind.errors import ParameterError
 
     try:
         return _retrainer(service, settings).start(body.model, body.params).info()
@@ -110,7 +110,6 @@ def retrain(body: RetrainIn, service: Service,
 
 
 def _model_names() -> list[str]:
-    from shopmind.models import available
 
     return list(available())
 

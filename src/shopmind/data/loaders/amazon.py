@@ -12,6 +12,7 @@ never code). Millisecond timestamps of 2023 are converted to seconds.
 
 from __future__ import annotations
 
+import ast
 import html
 import json
 import logging
@@ -55,7 +56,6 @@ def classify(record: dict[str, Any]) -> tuple[str, str] | None:
 
 def sniff(path: Path) -> tuple[str, str] | None:
     """Classify a file by its first parsable line (JSON or Python literal)."""
-    import ast
 
     for line in head_lines(path, 5):
         for parse in (json.loads, ast.literal_eval):

@@ -137,7 +137,7 @@ def read_parquet(path: Path, mapping: MappingLike = None, *, kind: Kind | None =
     >>> read_parquet(Path("items.parquet")).items.columns.tolist()[:2]   # doctest: +SKIP
     ['item_id', 'title']
     """
-    import pyarrow as pa
+    import pyarrow as pa  # lazy: pyarrow loads only for Parquet files
     import pyarrow.parquet as pq
 
     m = effective_mapping(mapping, kind=kind, event_type=event_type)

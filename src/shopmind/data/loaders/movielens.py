@@ -126,7 +126,7 @@ def read_movielens_100k(path: Path) -> ReadResult:
 
 
 # ------------------------------------------------------------------------------------------ 1M / 10M
-def _ml_dat_items(path: Path) -> tuple[pd.DataFrame, list[Reject]]:
+def read_movies_dat(path: Path) -> tuple[pd.DataFrame, list[Reject]]:
     raw = read_split_lines(path, separator="::", names=["item_id", "title", "genres"], encoding=ML_ENCODING,
                            kind="item")
     f = raw.frame
@@ -158,7 +158,7 @@ def read_movielens_1m(path: Path) -> ReadResult:
     movies = _sibling(folder, "movies.dat") if name in ("", "ratings.dat") else (path if name == "movies.dat"
                                                                                  else None)
     if movies is not None:
-        res.items, rejects = _ml_dat_items(movies)
+        res.items, rejects = read_movies_dat(movies)
         res.rejects += rejects
     users = _sibling(folder, "users.dat") if name in ("", "ratings.dat") else (path if name == "users.dat"
                                                                                else None)

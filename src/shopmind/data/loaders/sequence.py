@@ -27,7 +27,7 @@ import pandas as pd
 from shopmind.data.loaders.base import ReadResult, Reject
 from shopmind.data.loaders.delimited import RawTable, read_delimited, read_split_lines, rejoin_split_rows
 from shopmind.data.loaders.frames import canonical_frame, dict_column
-from shopmind.data.loaders.movielens import _ml_dat_items
+from shopmind.data.loaders.movielens import read_movies_dat
 from shopmind.data.loaders.textio import WHOLE_ROW, NumberedLines, head_lines, plain_name
 from shopmind.errors import DataError
 
@@ -88,7 +88,7 @@ def read_mapped_movies(map_path: Path, movies: Path) -> tuple[pd.DataFrame, list
     per line (the SASRec authors' ``sas_to_original_items.txt``), ``movies`` is MovieLens' ``movies.dat``.
     Items are keyed by the SASRec id; a map row whose original id is not in ``movies.dat`` is rejected."""
     raw = _read_two_columns(map_path, ["item_id", "original_id"], kind="item")
-    movies_frame, rejects = _ml_dat_items(movies)
+    movies_frame, rejects = read_movies_dat(movies)
     known = movies_frame.drop_duplicates("item_id").set_index("item_id")
     m = raw.frame
     found = m["original_id"].isin(known.index)

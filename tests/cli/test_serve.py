@@ -1,0 +1,82 @@
+"""`shopmind serve` (the typer command function): one-line errors, model resolution, app wiring."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import typer
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from shopmind.cli import serve as serve_module
+from shopmind.errors import ShopmindError
+from shopmind.settings import Settings
+
+runner = CliRunner()
+
+
+@pytest.fixture()
+def cli() -> typer.Typer:
+    app = typer.Typer()
+    app.command()(serve_module.serve)
+    app.command("noop")(lambda: None)  # two commands, so `serve` is addressed by name as in `shopmind serve`
+    return app
+
+
+@pytest.fixture()
+def home(tmp_path, monkeypatch, trained_shop) -> Path:
+    monkeypatch.setenv("SHOPMIND_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("SHOPMIND_STORE", f"sqlite:///{trained_shop.db}")
+    monkeypatch.delenv("SHOPMIND_API_KEYS", raising=False)
+    monkeypatch.setenv("COLUMNS", "200")
+    return tmp_path / "home"
+
+
+def test_no_trained_model_is_one_clear_line(cli, home):
+    res = runner.invoke(cli, ["serve"])
+    assert res.exit_code == 2
+    assert "no trained model" in res.output and "shopmind train itemknn" in res.output
+    assert "Traceback" not in res.output
+
+
+def test_unknown_model_name_and_workers(cli, home, trained_shop):
+    trained_shop.model.save(home / "models" / "itemknn")
+    res = runner.invoke(cli, ["serve", "--model", "als"])
+    assert res.exit_code == 2 and "no trained model 'als'" in res.output and "itemknn" in res.output
+    res = runner.invoke(cli, ["serve", "--workers", "2"])
+    assert res.exit_code == 2 and "only 1 worker" in res.output
+
+
+def test_best_model_is_the_highest_recorded_ndcg_else_the_latest(home, trained_shop):
+    models = home / "models"
+    for name in ("a", "b"):
+        trained_shop.model.save(models / name)
+    settings = Settings.from_env()
+    meta = json.loads((models / "a" / "meta.json").read_text())
+    meta["metrics"] = {"ndcg@10": 0.3}
+    (models / "a" / "meta.json").write_text(json.dumps(meta))
+    assert serve_module.resolve_model_path(settings, None).name == "a"
+    assert serve_module.resolve_model_path(settings, str(models / "b")).name == "b"
+    with pytest.raises(ShopmindError):
+        serve_module.resolve_model_path(settings, "missing")
+
+
+def test_serve_runs_uvicorn_on_the_store_with_the_model(cli, home, trained_shop, monkeypatch):
+    trained_shop.model.save(home / "models" / "itemknn")
+    calls = {}
+
+    def fake_run(app, **kwargs):
+        calls.update(kwargs, app=app)
+
+    import uvicorn
+
+    monkeypatch.setattr(uvicorn, "run", fake_run)
+    res = runner.invoke(cli, ["serve", "--port", "8123", "--api-keys", "k:read"])
+    assert res.exit_code == 0, res.output
+    assert calls["port"] == 8123 and calls["host"] == "127.0.0.1" and calls["workers"] == 1
+    with TestClient(calls["app"]) as client:
+        assert client.get("/ready").json()["model"]["source"].endswith("itemknn")
+        assert client.get("/recommendations/u").status_code == 401
+        assert client.get("/recommendations/u", headers={"X-API-Key": "k"}).status_code == 200

