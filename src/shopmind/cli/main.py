@@ -18,7 +18,7 @@ from rich.table import Table
 
 from shopmind.cli.content import content_app
 from shopmind.cli.ctr import ctr_app
-from shopmind.cli.params import parse_model_params, parse_params
+from shopmind.cli.params import load_settings, parse_model_params, parse_params
 from shopmind.cli.serve import serve
 from shopmind.cli.show import show_recommendations
 from shopmind.cli.text import text_app
@@ -44,7 +44,7 @@ StoreOpt = Annotated[str | None, typer.Option("--store", help="Store URL (sqlite
 
 
 def _settings(store: str | None = None) -> Settings:
-    return Settings.from_env(store_url=store) if store else Settings.from_env()
+    return load_settings(store_url=store)
 
 
 def _fail(message: str) -> None:
@@ -293,7 +293,7 @@ def demo(
     """Generate the demo shop, import it, train and evaluate the models, write the report, recommend."""
     from shopmind.cli.demo import run_demo  # lazy: the demo imports the whole engine
 
-    run_demo(console, Settings.from_env(home=home) if home else Settings.from_env(), quick=quick)
+    run_demo(console, load_settings(home=home), quick=quick)
 
 
 @app.command("bench-serve")

@@ -30,7 +30,7 @@ from shopmind.content.llamacpp import LlamaCppGenerator
 from shopmind.content.llm import LLMGenerator, Usage
 from shopmind.content.openai_compat import OpenAICompatibleGenerator
 from shopmind.content.prompt_book import PromptBook
-from shopmind.content.registry import LLMSettings, make_generator
+from shopmind.content.registry import make_generator
 from shopmind.content.request import (
     Attempt,
     ContentRequest,
@@ -65,7 +65,6 @@ __all__ = [
     "GroundingReport",
     "HistoryEntry",
     "LLMGenerator",
-    "LLMSettings",
     "Length",
     "LlamaCppGenerator",
     "Localised",

@@ -34,18 +34,6 @@ SOURCES = ("model", "similar", "bought_together", "trending", "new", "popular", 
 SOURCE_CODE = {name: code for code, name in enumerate(SOURCES)}
 
 
-@dataclass(frozen=True)
-class SourceWeights:
-    """How much each source counts when candidates are merged."""
-
-    model: float = 1.0
-    similar: float = 1.0
-    trending: float = 0.35
-    new: float = 0.2
-    popular: float = 0.25
-    segment: float = 0.3
-
-
 @dataclass
 class Candidates:
     """Merged candidates: catalog index, score, source code and anchor (catalog index or -1)."""

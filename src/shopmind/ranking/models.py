@@ -296,7 +296,6 @@ class FMRanker(Ranker):
         return out
 
     def _fit(self, train: Any, valid: Any | None) -> None:
-
         import torch  # lazy: scikit-learn / torch load only with the ranker that needs them (serving starts without)
         from torch import nn
 

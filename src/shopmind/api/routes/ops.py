@@ -12,11 +12,11 @@ from shopmind.api.errors import ApiError
 from shopmind.api.metrics import CONTENT_TYPE, Metrics
 from shopmind.api.routes.common import CONFLICT, ERRORS, NOT_FOUND
 from shopmind.api.schemas import ModelActivateIn, ModelOut, ModelReloadIn, RetrainIn
-from shopmind.api.settings import ApiSettings
 from shopmind.errors import ParameterError, ShopmindError, StoreError
 from shopmind.models import available
 from shopmind.pipeline.retrain import Retrainer
 from shopmind.pipeline.service import RecommendationService
+from shopmind.settings import ApiSettings
 
 router = APIRouter(tags=["operations"], responses=ERRORS)
 Service = Annotated[RecommendationService, Depends(get_service)]
@@ -88,7 +88,6 @@ def reload(body: ModelReloadIn, service: Service,
 
 
 def _retrainer(service: RecommendationService, settings: ApiSettings) -> Any:
-
     if service.retrainer is None:
         service.retrainer = Retrainer(service, settings.models_dir)
     return service.retrainer
@@ -110,7 +109,6 @@ def retrain(body: RetrainIn, service: Service,
 
 
 def _model_names() -> list[str]:
-
     return list(available())
 
 
