@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -98,7 +99,12 @@ def serve(
 
     # One BLAS thread per request by default: requests run concurrently, and on a small machine a
     # multi-threaded matrix-vector product fights the other requests (and the event loop) for the cores.
-    threadpool_limits(limits=app.state.settings.blas_threads)
+    blas = app.state.settings.blas_threads
+    legacy = os.environ.get("SHOPMIND_SERVE_BLAS_THREADS")
+    if legacy and "SHOPMIND_API_BLAS_THREADS" not in os.environ:
+        logger.warning("SHOPMIND_SERVE_BLAS_THREADS is deprecated: use SHOPMIND_API_BLAS_THREADS")
+        blas = int(legacy)
+    threadpool_limits(limits=blas)
     uvicorn.run(app, host=host, port=port, log_level=log_level, workers=1)
 
 
