@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import pandas as pd
 import typer
@@ -77,7 +77,7 @@ class _Shop:
             example = self.items["item_id"].head(1).tolist()
             err.args = (f"{err.args[0]} (ids look like {example[0]!r})" if example else err.args[0],)
             raise err
-        return rows.iloc[0].to_dict()
+        return cast("dict[str, Any]", rows.iloc[0].to_dict())
 
     def history(self, user_id: str, limit: int = 10) -> list[tuple[dict[str, Any], str]]:
         if str(user_id) not in self.users and not (self.events["user_id"].astype(str) == str(user_id)).any():

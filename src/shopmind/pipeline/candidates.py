@@ -19,6 +19,7 @@ several sources gets the sum, and is labelled with the source that contributed m
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
@@ -63,7 +64,7 @@ def rescale(scores: np.ndarray) -> np.ndarray:
     lo, hi = scores.min(), scores.max()
     if not np.isfinite(lo) or not np.isfinite(hi) or hi - lo < 1e-12:
         return np.ones(len(scores))
-    return 0.1 + 0.9 * (scores - lo) / (hi - lo)
+    return cast("np.ndarray", 0.1 + 0.9 * (scores - lo) / (hi - lo))
 
 
 def member(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
@@ -76,7 +77,7 @@ def member(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
     if len(sorted_set) == 0 or len(values) == 0:
         return np.zeros(len(values), dtype=bool)
     pos = np.searchsorted(sorted_set, values)
-    return sorted_set[np.minimum(pos, len(sorted_set) - 1)] == values
+    return cast("np.ndarray", sorted_set[np.minimum(pos, len(sorted_set) - 1)] == values)
 
 
 class CandidateMerger:
