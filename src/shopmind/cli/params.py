@@ -14,6 +14,7 @@ from typing import Any
 
 from shopmind.errors import ParameterError
 from shopmind.models import parse_value
+from shopmind.models.registry import parse_assignments
 from shopmind.settings import Settings
 from shopmind.text.cache import set_cache_url
 
@@ -28,13 +29,7 @@ def load_settings(**overrides: Any) -> Settings:
 
 def parse_params(params: Sequence[str], owner: str = "--param") -> dict[str, Any]:
     """``["k=50"]`` -> ``{"k": 50}``; values are read by :func:`~shopmind.models.parse_value`."""
-    out: dict[str, Any] = {}
-    for p in params:
-        if "=" not in p:
-            raise ParameterError(owner, "param", p, "NAME=VALUE, e.g. k=50")
-        k, v = p.split("=", 1)
-        out[k.strip()] = parse_value(v)
-    return out
+    return parse_assignments(params, owner, "param", "NAME=VALUE, e.g. k=50")
 
 
 def parse_model_params(spec: str, params: Sequence[str] = (), owner: str = "bench") -> list[tuple[str, dict[str, Any]]]:
