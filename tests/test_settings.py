@@ -75,3 +75,9 @@ def test_sections_are_immutable_values():
     assert api.auth_enabled and api.keys["k"] == {"read", "write"}
     with pytest.raises(ValueError, match="frozen"):
         api.max_batch = 5  # type: ignore[misc]
+
+
+def test_one_set_of_event_weights_for_training_and_the_pipeline(clean_env):
+    clean_env.setenv("SHOPMIND_EVENT_WEIGHTS", '{"purchase": 9, "view": 1}')
+    s = Settings.load()
+    assert s.event_weights == {"purchase": 9.0, "view": 1.0} == s.pipeline.event_weights

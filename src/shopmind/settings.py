@@ -9,6 +9,8 @@ Environment variables (all optional; prefix ``SHOPMIND_``, a section and its fie
 ``SHOPMIND_EMBEDDING_CACHE``   store URL of the text-embedding cache (default
                                ``sqlite:///$SHOPMIND_HOME/embeddings.db``; ``none`` turns it off)
 ``SHOPMIND_SEED``              seed of everything random the CLI starts (default 42)
+``SHOPMIND_EVENT_WEIGHTS``     JSON ``{"purchase": 5, "view": 0.5, ...}``: how much each event type counts, for the
+                               training views (train, bench, evaluate) and the online pipeline alike
 ``SHOPMIND_API_KEYS``          API keys and scopes, ``key1:read,key2:write,key3:read+write`` (none: auth off)
 ``SHOPMIND_API_MAX_BODY_BYTES``  largest request body (default 5 MB); also ``SHOPMIND_API_MAX_BATCH``
 ``SHOPMIND_LLM_URL`` /         the chat-model backends: an OpenAI-compatible endpoint and its model name (or a
@@ -113,7 +115,8 @@ class PipelineSettings(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    #: Weight of each event type for popularity, trending and "seen" (> 0 means the user engaged).
+    #: Weight of each event type for popularity, trending and "seen" (> 0 means the user engaged); in
+    #: :class:`Settings` it follows ``Settings.event_weights``.
     event_weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_EVENT_WEIGHTS))
     weights: SourceWeights = Field(default_factory=SourceWeights)
     model_candidates: int = 200
@@ -197,9 +200,13 @@ class Settings(BaseSettings):
         return value.expanduser()
 
     @model_validator(mode="after")
-    def _share_home(self) -> Settings:
+    def _share(self) -> Settings:
+        """Values the sections take from the whole: the LLM's home, and one set of event weights for the
+        training views and the online pipeline alike."""
         if self.llm.home is None:
             self.llm = self.llm.model_copy(update={"home": self.home})
+        if self.pipeline.event_weights != self.event_weights:
+            self.pipeline = self.pipeline.model_copy(update={"event_weights": dict(self.event_weights)})
         return self
 
     def with_overrides(self, **overrides: Any) -> Settings:

@@ -178,7 +178,8 @@ def train(
 ) -> None:
     """Train a model on all data in the store (or --data) and save the artifact."""
     s = _settings(store)
-    inter = load_data(data, store_url=s.store, datasets_dir=s.datasets_dir, k_core=k_core)
+    inter = load_data(data, store_url=s.store, datasets_dir=s.datasets_dir, k_core=k_core,
+                      event_weights=s.event_weights)
     m = create(model, **parse_params(param or []))
     with console.status(f"training {model} on {inter.name} ({len(inter):,} interactions)"):
         m.fit(inter)
@@ -230,7 +231,8 @@ def _bench_impl(data: str | None, format: str, models: str, ks: list[int], param
     s = _settings(store)
     specs = parse_model_params(models, params)
     with console.status("loading data"):
-        inter = load_data(data, store_url=s.store, datasets_dir=s.datasets_dir, format=format, k_core=k_core)
+        inter = load_data(data, store_url=s.store, datasets_dir=s.datasets_dir, format=format, k_core=k_core,
+                          event_weights=s.event_weights)
     d = inter.describe()
     console.print(f"[bold]{inter.name}[/]: {d['users']:,} users, {d['items']:,} items, "
                   f"{d['interactions']:,} interactions")

@@ -123,10 +123,12 @@ class RecommendationService:
                            self.config.rank_candidates, self.config.ranker_weight)
 
     def rollback(self) -> dict[str, Any]:
-        return self.versions.rollback().info()
+        """Serve the version that was active before this one again; returns its info (``active`` true)."""
+        return {**self.versions.rollback().info(), "active": True}
 
     def activate(self, version: str) -> dict[str, Any]:
-        return self.versions.activate_version(version).info()
+        """Serve a loaded ``version``; returns its info (``active`` true)."""
+        return {**self.versions.activate_version(version).info(), "active": True}
 
     # ------------------------------------------------------------------ writes (see LiveWriter)
     def ingest_events(self, rows: Sequence[Mapping[str, Any]], source: str = "api") -> WriteResult:
