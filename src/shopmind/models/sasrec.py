@@ -159,21 +159,11 @@ class SASRec(SequentialRecommender):
         catalogs); ``"bce"`` or ``"gbce"`` with ``n_negatives`` uniform negatives per position (``gbce_t``
         is gSASRec's calibration). ``n_negatives=None``: 2048 for ``"sce"``, 256 for ``"bce"``/``"gbce"``.
     label_smoothing : for ``"ce"``.
-    loss_fraction : share of the target positions of each batch the loss is computed on, drawn at random
-        per batch (1.0 = all). The encoder still reads every position; only the softmax (most of a step on
-        a CPU) shrinks.
-    future_window, future_share : with ``future_window`` > 1 (``"ce"`` only), each position is trained
-        towards its next item with weight ``1 - future_share`` and the ``future_window - 1`` items after it with
-        ``future_share`` split evenly (soft next-items targets, at the cost of the plain loss: the softmax is
-        shared). For logs where the order of nearby events is loose (a user rating a batch of films at once).
     lr, weight_decay, warmup, batch_size, epochs : AdamW, linear warmup (fraction of steps) then cosine
         decay over ``epochs``; ``batch_size="auto"`` gives about 32 steps per epoch within [16, 128].
-    ema : decay of an exponential moving average of the weights, updated after every step (0 = off). With
-        validation, each evaluation scores both the trained and the averaged weights and the better one is
-        kept (the choice is logged and recorded in ``history_``).
-    amp : train in bfloat16 mixed precision (scoring stays float32); ``"auto"``: on GPUs, and on CPUs with
-        native bf16 only where a timed step on the data shows it faster than float32 (on AVX2-only CPUs bf16
-        is emulated and several times slower; on one AVX512-BF16 machine it was still 2.5x slower).
+    amp : train in bfloat16 mixed precision (scoring stays float32). Off by default: on the CPUs we measured
+        it was slower (emulated bf16 on AVX2; 2-2.5x slower even on one AVX512-BF16 machine); worth a try
+        on GPUs.
     n_models : ensemble size: members trained with seeds ``seed + 1000 k``, scores are the mean of their
         log-probabilities (training time grows linearly).
     all_windows : also train on the earlier ``max_len`` windows of long histories (else the last only).
@@ -213,14 +203,10 @@ class SASRec(SequentialRecommender):
         n_negatives: int | None = None,
         gbce_t: float = 0.75,
         label_smoothing: float = 0.0,
-        loss_fraction: float = 1.0,
-        future_window: int = 1,
-        future_share: float = 0.3,
         lr: float = 1e-3,
         weight_decay: float = 0.0,
         warmup: float = 0.02,
-        ema: float = 0.0,
-        amp: bool | str = "auto",
+        amp: bool = False,
         batch_size: int | str = "auto",
         n_models: int = 1,
         epochs: int = 100,
@@ -251,13 +237,9 @@ class SASRec(SequentialRecommender):
         self.n_negatives = n_negatives
         self.gbce_t = gbce_t
         self.label_smoothing = label_smoothing
-        self.loss_fraction = loss_fraction
-        self.future_window = future_window
-        self.future_share = future_share
         self.lr = lr
         self.weight_decay = weight_decay
         self.warmup = warmup
-        self.ema = ema
         self.amp = amp
         self.batch_size = batch_size
         self.epochs = epochs

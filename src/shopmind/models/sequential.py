@@ -175,7 +175,7 @@ class _ChunkedSoftmaxCE(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx: Any, h: torch.Tensor, w: torch.Tensor, target: torch.Tensor, eps: float,
-                chunk: int, weight: torch.Tensor | None = None) -> torch.Tensor:
+                chunk: int) -> torch.Tensor:
         n, v = h.shape[0], w.shape[0]
         grad_h = torch.empty_like(h)
         grad_w = torch.zeros_like(w)
@@ -184,11 +184,7 @@ class _ChunkedSoftmaxCE(torch.autograd.Function):
             hc, tc = h[s:s + chunk], target[s:s + chunk]
             logits = hc @ w.T
             logits.sub_(logits.amax(1, keepdim=True))  # shifted logits: the loss is shift-invariant
-            if weight is None:
-                picked = logits.gather(1, tc[:, None]).squeeze(1)
-            else:  # several targets per row, weights summing to 1
-                qc = weight[s:s + chunk]
-                picked = (logits.gather(1, tc) * qc).sum(1)
+            picked = logits.gather(1, tc[:, None]).squeeze(1)
             mean = logits.mean(1) if eps else None
             sums = logits.exp_().sum(1, keepdim=True)
             lse = sums.log().squeeze(1)
@@ -199,10 +195,7 @@ class _ChunkedSoftmaxCE(torch.autograd.Function):
             p = logits.div_(sums)  # softmax, in place of the logits
             if eps:
                 p.sub_(eps / v)
-            if weight is None:
-                p[torch.arange(len(tc), device=p.device), tc] -= 1.0 - eps
-            else:
-                p.scatter_add_(1, tc, qc * -(1.0 - eps))
+            p[torch.arange(len(tc), device=p.device), tc] -= 1.0 - eps
             grad_h[s:s + chunk] = p @ w
             grad_w.addmm_(p.T, hc)
         ctx.save_for_backward(grad_h, grad_w)
@@ -213,7 +206,7 @@ class _ChunkedSoftmaxCE(torch.autograd.Function):
     def backward(ctx: Any, grad: torch.Tensor) -> tuple[torch.Tensor | None, ...]:
         grad_h, grad_w = ctx.saved_tensors
         scale = grad / max(1, ctx.n)
-        return grad_h * scale, grad_w * scale, None, None, None, None
+        return grad_h * scale, grad_w * scale, None, None, None
 
 
 class _SparseRowsMean(torch.autograd.Function):
@@ -232,27 +225,10 @@ class _SparseRowsMean(torch.autograd.Function):
 
 
 def chunked_softmax_ce(h: torch.Tensor, w: torch.Tensor, target: torch.Tensor, label_smoothing: float = 0.0,
-                       chunk: int = 1024, weight: torch.Tensor | None = None) -> torch.Tensor:
+                       chunk: int = 1024) -> torch.Tensor:
     """``F.cross_entropy(h @ w.T, target, label_smoothing=...)`` without materialising the logits (see
-    :class:`_ChunkedSoftmaxCE`); same value and gradients up to float rounding. With ``weight`` ([N, m], rows
-    summing to 1), ``target`` is [N, m]: row ``i`` is trained towards the distribution that puts
-    ``weight[i, j]`` on item ``target[i, j]`` (soft targets, as ``F.cross_entropy`` with class
-    probabilities)."""
-    return _ChunkedSoftmaxCE.apply(h, w, target, float(label_smoothing), int(chunk), weight)
-
-
-def future_targets(tgt: torch.Tensor, window: int, share: float) -> tuple[torch.Tensor, torch.Tensor]:
-    """Soft targets for next-items training: each position of ``tgt`` ([B, L] next items, 0 = none) gets
-    its own next item with weight ``1 - share`` and the ``window - 1`` items after it (those that exist) with
-    ``share`` split evenly; a position with no later item keeps all the weight on its next item. Returns
-    ``([B, L, window]`` items, ``[B, L, window]`` weights)."""
-    later = [F.pad(tgt[:, j:], (0, j)) for j in range(1, window)]
-    items = torch.stack([tgt, *later], dim=-1)
-    real = (items[..., 1:] > 0).to(torch.float32)
-    count = real.sum(-1, keepdim=True)
-    rest = real * (share / count.clamp(min=1.0))
-    first = 1.0 - share * (count > 0).to(torch.float32)
-    return items, torch.cat([first, rest], dim=-1)
+    :class:`_ChunkedSoftmaxCE`); same value and gradients up to float rounding."""
+    return _ChunkedSoftmaxCE.apply(h, w, target, float(label_smoothing), int(chunk))
 
 
 # ---------------------------------------------------------------------------------------------- modules
@@ -385,14 +361,10 @@ class SequentialRecommender(Recommender):
     n_negatives: int | None
     gbce_t: float
     label_smoothing: float
-    loss_fraction: float
-    future_window: int
-    future_share: float
     lr: float
     weight_decay: float
     warmup: float
-    ema: float
-    amp: bool | str
+    amp: bool
     epochs: int
     n_models: int
     all_windows: bool
@@ -421,12 +393,6 @@ class SequentialRecommender(Recommender):
             check_int(name, "n_negatives", self.n_negatives, low=1)
         check_float(name, "gbce_t", self.gbce_t, low=0.0, high=1.0)
         check_float(name, "label_smoothing", self.label_smoothing, low=0.0, high=0.5)
-        check_float(name, "loss_fraction", self.loss_fraction, low=0.0, high=1.0, low_open=True)
-        check_int(name, "future_window", self.future_window, low=1)
-        check_float(name, "future_share", self.future_share, low=0.0, high=1.0)
-        check_param(name, "loss", self.loss, self.future_window == 1 or self.loss in ("auto", "ce"),
-                    "'ce' or 'auto' with future_window > 1 (next-items targets need the full softmax)")
-        check_float(name, "ema", self.ema, low=0.0, high=0.9999)
         check_float(name, "lr", self.lr, low=0.0, low_open=True)
         check_float(name, "weight_decay", self.weight_decay, low=0.0)
         check_float(name, "warmup", self.warmup, low=0.0, high=0.5)
@@ -434,7 +400,7 @@ class SequentialRecommender(Recommender):
             check_int(name, "batch_size", self.batch_size, low=1)
         check_int(name, "epochs", self.epochs, low=1)
         check_int(name, "n_models", self.n_models, low=1)
-        check_param(name, "amp", self.amp, isinstance(self.amp, bool) or self.amp == "auto", "a bool or 'auto'")
+        check_param(name, "amp", self.amp, isinstance(self.amp, bool), "a bool")
         check_param(name, "all_windows", self.all_windows, isinstance(self.all_windows, bool), "a bool")
         feats = self._features()
         check_param(name, "item_features", self.item_features, all(f in ITEM_FEATURES for f in feats),
@@ -476,14 +442,10 @@ class SequentialRecommender(Recommender):
           ml-100k, ~1.1k training windows, need the extra updates: 9 steps/epoch under-trained).
         """
         self.loss_ = self.loss if self.loss != "auto" else ("ce" if n_items <= AUTO_CE_MAX_ITEMS else "sce")
-        if self.future_window > 1 and self.loss_ != "ce":
-            raise ParameterError(type(self).__name__, "future_window", self.future_window,
-                                 f"1 with loss={self.loss!r} on {n_items} items (next-items targets need loss='ce')")
         self.batch_size_ = (int(self.batch_size) if self.batch_size != "auto"
                             else int(np.clip(n_windows // 32, 16, 128)))
         # shared negatives are cheap (one [N, k] product); per-position ones cost N x k x d
         self.n_negatives_ = self.n_negatives or (2048 if self.loss_ == "sce" else 256)
-        self.amp_ = bool(self.amp) if self.amp != "auto" else bf16_is_fast(self.device_)
 
     # ------------------------------------------------------------------ network (subclass hook)
     def _build_net(self, table: ItemTable, n_event_types: int) -> SequenceNet:
@@ -640,14 +602,6 @@ class SequentialRecommender(Recommender):
         name = type(self).__name__ + (f"[{member}]" if self.n_models > 1 else "")
         self.nets_.append(net)
         lengths = ends - starts
-        # exponential moving average of the weights (``ema`` > 0): a second copy of the net, lerped after
-        # each step; every evaluation scores both copies and the better one is kept
-        averaged = copy.deepcopy(net) if self.ema else None
-        avg_params: list[torch.Tensor] = list(averaged.parameters()) if averaged is not None else []
-        live_params: list[torch.Tensor] = list(net.parameters())
-        n_avg = 0
-        if member == 0 and self.amp == "auto" and self.amp_ and dev.type == "cpu" and len(starts):
-            self.amp_ = self._bf16_pays_off(net, data, n_items, dev)
         started = time.perf_counter()
         for epoch in range(1, self.epochs + 1):
             if epoch > plan["epochs"]:
@@ -657,17 +611,13 @@ class SequentialRecommender(Recommender):
             loss_sum, n_tok = 0.0, 0
             for b in bucketed_batches(lengths, self.batch_size_, rng):
                 inp, tgt, ev = _window_batch(data, b, dev)
-                with _autocast(dev, self.amp_):
+                with _autocast(dev, self.amp):
                     loss, n = self._loss(net, inp, ev, tgt, n_items)
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
                 nn.utils.clip_grad_norm_(net.parameters(), 5.0)
                 opt.step()
                 sched.step()
-                if averaged is not None:  # warm start: the decay grows to ``ema`` as (1 + t) / (10 + t)
-                    n_avg += 1
-                    with torch.no_grad():
-                        torch._foreach_lerp_(avg_params, live_params, 1.0 - min(self.ema, (1 + n_avg) / (10 + n_avg)))
                 loss_sum += float(loss.detach()) * n
                 n_tok += n
             rec: dict[str, float] = {"member": member, "epoch": epoch, "loss": loss_sum / max(1, n_tok),
@@ -687,18 +637,9 @@ class SequentialRecommender(Recommender):
                 continue
             ndcg, hr = self._validation_metrics(eval_users, eval_targets, nets=[net])
             rec.update({"valid_ndcg@10": ndcg, "valid_hr@10": hr})
-            scored = net
-            if averaged is not None:
-                ema_ndcg, ema_hr = self._validation_metrics(eval_users, eval_targets, nets=[averaged])
-                rec.update({"ema_valid_ndcg@10": ema_ndcg, "ema_valid_hr@10": ema_hr})
-                logger.info("%s epoch %d: weight average valid ndcg@10 %.4f hr@10 %.4f", name, epoch, ema_ndcg,
-                            ema_hr)
-                if ema_ndcg > ndcg:
-                    ndcg, hr, scored = ema_ndcg, ema_hr, averaged
             if ndcg > best:
                 best, best_epoch, bad = ndcg, epoch, 0
-                best_state = copy.deepcopy(scored.state_dict())
-                rec["kept_ema"] = float(scored is averaged)
+                best_state = copy.deepcopy(net.state_dict())
             else:
                 bad += 1
             logger.info("%s epoch %d/%d loss %.4f valid ndcg@10 %.4f hr@10 %.4f (%.1fs)", name, epoch,
@@ -709,64 +650,23 @@ class SequentialRecommender(Recommender):
         validated = best_state is not None
         if best_state is not None:
             net.load_state_dict(best_state)
-        elif averaged is not None:  # no validation: the averaged weights
-            net.load_state_dict(averaged.state_dict())
         net.eval()
         self.best_epochs_.append(best_epoch if validated else min(epoch, plan["epochs"]))
         self.best_valid_ndcgs_.append(best if validated else float("nan"))
-
-    def _bf16_pays_off(self, net: SequenceNet, data: _TrainData, n_items: int, dev: torch.device) -> bool:
-        """``amp="auto"`` on a CPU that reports native bf16: time forward + backward of a copy of the network
-        on the longest training windows in float32 and under bfloat16 autocast, and keep bf16 only if it is
-        at least 10% faster. (The CPU flag alone misleads: on one 2-core AVX512-BF16 machine the autocast
-        SASRec step measured 2-2.5x *slower* than float32 - the casts, dropout masks and bf16 softmax cost more
-        than the faster products save.)"""
-        longest = np.argsort(data.starts - data.ends, kind="stable")[: self.batch_size_]
-        inp, tgt, ev = _window_batch(data, longest, dev)
-        probe = copy.deepcopy(net)
-        probe.train()
-
-        def step(amp: bool) -> float:
-            t0 = time.perf_counter()
-            with _autocast(dev, amp):
-                loss, _ = self._loss(probe, inp, ev, tgt, n_items)
-            loss.backward()
-            probe.zero_grad(set_to_none=True)
-            return time.perf_counter() - t0
-
-        times = {}
-        for amp in (False, True):
-            step(amp)  # warm-up (oneDNN primitive creation)
-            times[amp] = min(step(amp) for _ in range(3))  # best of 3: one slow step must not flip it
-        keep = times[True] < 0.9 * times[False]
-        self.amp_probe_ = {"float32_s": round(times[False], 4), "bfloat16_s": round(times[True], 4)}
-        logger.info("%s: bf16 autocast step %.0f ms vs float32 %.0f ms: training in %s", type(self).__name__,
-                    1000 * times[True], 1000 * times[False], "bfloat16" if keep else "float32")
-        return keep
 
     def _loss(self, net: SequenceNet, inp: torch.Tensor, ev: torch.Tensor | None, tgt: torch.Tensor,
               n_items: int) -> tuple[torch.Tensor, int]:
         table = net.table()
         h = net.encode(inp, ev, table)
         mask = tgt > 0
-        if self.loss_fraction < 1.0 and net.training:
-            mask &= torch.rand(mask.shape, device=mask.device) < self.loss_fraction
         hs = h[mask]
         t = tgt[mask]
         n = int(t.numel())
         if self.loss_ == "ce":
-            q = None
-            if self.future_window > 1 and self.future_share > 0 and net.training:
-                items, weights = future_targets(tgt, self.future_window, self.future_share)
-                t, q = items[mask], weights[mask]
-            idx = (t - 1).clamp(min=0)  # absent later items carry weight 0
+            idx = t - 1
             if hs.device.type == "cpu" and not torch.is_autocast_enabled("cpu"):
-                return chunked_softmax_ce(hs, table[1:], idx, self.label_smoothing, weight=q), n
-            logits = hs @ table[1:].T
-            if q is None:
-                return F.cross_entropy(logits, idx, label_smoothing=self.label_smoothing), n
-            soft = torch.zeros_like(logits).scatter_add_(1, idx, q.to(logits.dtype))
-            return F.cross_entropy(logits, soft, label_smoothing=self.label_smoothing), n
+                return chunked_softmax_ce(hs, table[1:], idx, self.label_smoothing), n
+            return F.cross_entropy(hs @ table[1:].T, idx, label_smoothing=self.label_smoothing), n
         if self.loss_ == "sce":
             # sampled softmax: the positive against n_negatives uniform items shared by the whole batch
             # (an accidental hit of the positive is masked); ~n_items / n_negatives times cheaper than "ce"
@@ -903,24 +803,8 @@ def _tail(indptr: np.ndarray, flat: np.ndarray, events: np.ndarray | None,
     return new_ptr, flat[idx].copy(), None if events is None else events[idx].copy()
 
 
-def bf16_is_fast(device: str) -> bool:
-    """bfloat16 autocast can pay off on GPUs and on CPUs with native bf16 (AVX512-BF16 / AMX); elsewhere
-    (e.g. AVX2-only CPUs) oneDNN emulates it and a SASRec step measured 4-5x *slower* than float32. On a CPU
-    with the flag, ``amp="auto"`` still times a step both ways before it trusts bf16
-    (:meth:`SequentialRecommender._bf16_pays_off`)."""
-    if device != "cpu":
-        return True
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as fh:
-            flags = next((line for line in fh if line.startswith("flags")), "")
-    except OSError:
-        return False
-    return "avx512_bf16" in flags or "amx_bf16" in flags
-
-
 def _autocast(dev: torch.device, enabled: bool) -> contextlib.AbstractContextManager[Any]:
-    """bfloat16 mixed precision for training (where :func:`bf16_is_fast` and, on CPUs, a timed step say it
-    pays); scoring always runs in float32."""
+    """bfloat16 mixed precision for training (``amp=True``); scoring always runs in float32."""
     if not enabled:
         return contextlib.nullcontext()
     return torch.autocast(device_type=dev.type, dtype=torch.bfloat16)
