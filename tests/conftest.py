@@ -1,5 +1,6 @@
 """Fixtures shared by the whole suite live in ``tests/fixtures`` (loaded here as plugins): tiny synthetic data
-sets and a trained shop (:mod:`fixtures.shop`), a demo catalog and a fake chat-model server
+sets and a trained shop (:mod:`fixtures.shop`), cyclic sequences for the torch sequence models
+(:mod:`fixtures.sequences`), a demo catalog and a fake chat-model server
 (:mod:`fixtures.content`). Tests never read ../shared."""
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["fixtures.shop", "fixtures.content"]
+pytest_plugins = ["fixtures.shop", "fixtures.content", "fixtures.sequences"]
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -82,13 +82,13 @@ from shopmind.models.base import Recommender
 from shopmind.models.content import item_texts, l2_rows
 from shopmind.models.knn import RECENCY_MODES, history_matrix
 from shopmind.models.registry import register
-from shopmind.models.sequential import MIN_VALID_USERS, padded_windows
+from shopmind.models.sequential.windows import padded_windows
 from shopmind.text import encode_cached, get_encoder
 from shopmind.text.cache import default_cache_store
 from shopmind.text.encoders import ENCODERS
+from shopmind.training.loop import MIN_VALID_USERS, torch_threads
 from shopmind.training.scores import top_k
 from shopmind.training.splits import carve_validation
-from shopmind.training.threads import torch_threads
 
 logger = logging.getLogger(__name__)
 
@@ -775,7 +775,7 @@ class FusionRecommender(Recommender):
             self._fit_concat(blocks, mask)
         else:
 
-            with torch_threads(self.num_threads):
+            with torch_threads(self.num_threads or 0):
                 self._fit_attention(train, valid, blocks, mask)
 
     def _fit_concat(self, blocks: list[Any], mask: np.ndarray) -> None:

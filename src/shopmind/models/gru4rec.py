@@ -15,7 +15,9 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from shopmind.errors import check_int
 from shopmind.models.registry import register
-from shopmind.models.sequential import FastDropout, ItemTable, SequenceNet, SequentialRecommender
+from shopmind.models.sequential.items import ItemTable
+from shopmind.models.sequential.networks import FastDropout, SequenceNet
+from shopmind.models.sequential.recommender import SequentialRecommender
 
 
 class GRU4RecNet(SequenceNet):

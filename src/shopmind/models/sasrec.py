@@ -16,7 +16,9 @@ from torch.nn import functional as F
 
 from shopmind.errors import check_int, check_param
 from shopmind.models.registry import register
-from shopmind.models.sequential import FastDropout, ItemTable, SequenceNet, SequentialRecommender
+from shopmind.models.sequential.items import ItemTable
+from shopmind.models.sequential.networks import FastDropout, SequenceNet
+from shopmind.models.sequential.recommender import SequentialRecommender
 
 
 def relative_distances(length: int, device: torch.device | None = None) -> torch.Tensor:
