@@ -35,6 +35,7 @@ from shopmind.errors import ParameterError, ShopmindError, check_float, check_in
 from shopmind.models.base import Recommender
 from shopmind.models.registry import available, create, parse_spec, register
 from shopmind.text.encoders import hub_offline, minilm_path
+from shopmind.training.loop import Schedule, TrainingLoop, seeded, torch_threads
 from shopmind.training.metrics import ndcg
 from shopmind.training.scores import mask_seen, standardise, top_k
 from shopmind.training.splits import carve_validation
@@ -71,14 +72,11 @@ def _texts(meta: pd.DataFrame | None, n_items: int, fields: Sequence[str]) -> li
 class MiniLMBiEncoder:
     """all-MiniLM-L6-v2 (mean pooling + L2 norm, as sentence-transformers uses it) for training."""
 
-    def __init__(self, state: dict[str, Any] | None, num_threads: int | None) -> None:
+    def __init__(self, state: dict[str, Any] | None = None) -> None:
         # lazy: transformers takes seconds to import; only the MiniLM fine-tune needs it
         from transformers import AutoModel, AutoTokenizer
 
-
         hub_offline()
-        if num_threads:
-            torch.set_num_threads(int(num_threads))
         path = minilm_path()
         self.tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
         self.model = AutoModel.from_pretrained(path, local_files_only=True)
@@ -87,7 +85,6 @@ class MiniLMBiEncoder:
         self.model.eval()
 
     def embed(self, texts: Sequence[str], max_tokens: int) -> Any:
-
         batch = self.tokenizer(list(texts), padding=True, truncation=True, max_length=max_tokens,
                                return_tensors="pt")
         hidden = self.model(**batch).last_hidden_state
@@ -96,7 +93,6 @@ class MiniLMBiEncoder:
         return F.normalize(pooled, dim=-1)
 
     def encode(self, texts: Sequence[str], max_tokens: int, batch_size: int = 128) -> np.ndarray:
-
         self.model.eval()
         parts = []
         with torch.inference_mode():
@@ -168,14 +164,15 @@ class LMText(Recommender):
     def _fit(self, train: Interactions, valid: Interactions | None) -> None:
         self.item_texts_ = _texts(train.item_meta, train.n_items, ITEM_FIELDS)
         self.history_texts_ = _texts(train.item_meta, train.n_items, HISTORY_FIELDS)
-        lm = MiniLMBiEncoder(None, self.num_threads)
-        self.train_log_: list[dict[str, float]] = []
-        if self.epochs > 0:
-            self._train(lm, train)
-        self.lm_state_ = {k: v.detach().clone() for k, v in lm.model.state_dict().items()}
-        self._lm = lm
-        t0 = time.perf_counter()
-        self.item_emb_ = lm.encode(self.item_texts_, self.item_tokens)
+        lm = MiniLMBiEncoder()
+        self.train_log_: list[dict[str, Any]] = []
+        with torch_threads(self.num_threads or 0):
+            if self.epochs > 0:
+                self._train(lm, train)
+            self.lm_state_ = {k: v.detach().clone() for k, v in lm.model.state_dict().items()}
+            self._lm = lm
+            t0 = time.perf_counter()
+            self.item_emb_ = lm.encode(self.item_texts_, self.item_tokens)
         log.info("LMText: encoded %d item texts in %.1fs", len(self.item_texts_), time.perf_counter() - t0)
         self.update_histories(train)
 
@@ -197,9 +194,9 @@ class LMText(Recommender):
         return u_all[pick], pos_all[pick]
 
     def _train(self, lm: MiniLMBiEncoder, train: Interactions) -> None:
-
-        rng = np.random.default_rng(self.seed)
-        torch.manual_seed(self.seed)
+        """Fine-tune the top ``train_layers`` layers on (history text -> next item text) on the shared loop:
+        AdamW, linear decay to 0, no gradient clipping."""
+        rng = seeded(self.seed)
         model = lm.model
         layers = model.encoder.layer
         for prm in model.parameters():
@@ -213,39 +210,28 @@ class LMText(Recommender):
         opt = torch.optim.AdamW(params, lr=self.lr, weight_decay=0.01)
         users, positions = self._examples(train, rng)
         p = train.indptr
-        steps = self.epochs * int(np.ceil(len(users) / self.batch_size))
-        sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: max(0.0, 1.0 - s / max(steps, 1)))
-        model.train()
-        step, t0 = 0, time.perf_counter()
-        for epoch in range(self.epochs):
+        schedule = Schedule(self.epochs, int(np.ceil(len(users) / self.batch_size)), decay="linear")
+
+        def batches(epoch: int) -> Any:
             order = rng.permutation(len(users))
-            total = 0.0
-            for s in range(0, len(order), self.batch_size):
-                b = order[s:s + self.batch_size]
-                targets = np.array([train.item[p[users[i]] + positions[i]] for i in b])
-                texts_u = [self._user_text(train.item[p[users[i]]: p[users[i]] + positions[i]]) for i in b]
-                negs = rng.integers(0, train.n_items, self.n_negatives)
-                cand = np.concatenate([targets, negs])
-                qu = lm.embed(texts_u, self.user_tokens)
-                qi = lm.embed([self.item_texts_[int(i)] for i in cand], self.item_tokens)
-                logits = self.scale * qu @ qi.T
-                # a batch item equal to another row's target is not a negative for that row
-                same = torch.as_tensor(cand[None, :] == targets[:, None])
-                same[torch.arange(len(b)), torch.arange(len(b))] = False
-                logits = logits.masked_fill(same, -1e4)
-                loss = F.cross_entropy(logits, torch.arange(len(b)))
-                opt.zero_grad()
-                loss.backward()
-                opt.step()
-                sched.step()
-                step += 1
-                total += float(loss.detach()) * len(b)
-                if step % 20 == 0:
-                    log.info("LMText step %d/%d loss %.4f (%.1fs)", step, steps, float(loss.detach()),
-                             time.perf_counter() - t0)
-            self.train_log_.append({"epoch": epoch + 1, "loss": total / len(order),
-                                    "seconds": time.perf_counter() - t0})
-        model.eval()
+            return (order[s:s + self.batch_size] for s in range(0, len(order), self.batch_size))
+
+        def batch_loss(b: np.ndarray) -> tuple[torch.Tensor, int]:
+            targets = np.array([train.item[p[users[i]] + positions[i]] for i in b])
+            texts_u = [self._user_text(train.item[p[users[i]]: p[users[i]] + positions[i]]) for i in b]
+            negs = rng.integers(0, train.n_items, self.n_negatives)
+            cand = np.concatenate([targets, negs])
+            qu = lm.embed(texts_u, self.user_tokens)
+            qi = lm.embed([self.item_texts_[int(i)] for i in cand], self.item_tokens)
+            logits = self.scale * qu @ qi.T
+            # a batch item equal to another row's target is not a negative for that row
+            same = torch.as_tensor(cand[None, :] == targets[:, None])
+            same[torch.arange(len(b)), torch.arange(len(b))] = False
+            logits = logits.masked_fill(same, -1e4)
+            return F.cross_entropy(logits, torch.arange(len(b))), len(b)
+
+        result = TrainingLoop(model, opt, schedule, name="LMText", clip=None).run(batches, batch_loss)
+        self.train_log_ = result.history
 
     # ------------------------------------------------------------------ histories and scoring
     def update_histories(self, data: Interactions) -> LMText:
@@ -263,7 +249,7 @@ class LMText(Recommender):
     def _model(self) -> MiniLMBiEncoder:
         lm = getattr(self, "_lm", None)
         if lm is None:
-            lm = self._lm = MiniLMBiEncoder(self.lm_state_, self.num_threads)
+            lm = self._lm = MiniLMBiEncoder(self.lm_state_)
         return lm
 
     def user_vectors(self, users: np.ndarray) -> np.ndarray:
@@ -273,7 +259,8 @@ class LMText(Recommender):
         if todo:
             p = self.hist_indptr_
             texts = [self._user_text(self.hist_items_[p[u]:p[u + 1]]) for u in todo]
-            vecs = self._model().encode(texts, self.user_tokens, batch_size=64)
+            with torch_threads(self.num_threads or 0):
+                vecs = self._model().encode(texts, self.user_tokens, batch_size=64)
             cache.update(zip(todo, vecs, strict=True))
         return np.stack([cache[int(u)] for u in users]) if len(users) else np.zeros((0, 384), np.float32)
 
@@ -290,7 +277,8 @@ class LMText(Recommender):
         self._check_fitted()
         rows = sp.csr_matrix(user_items)
         texts = [self._user_text(rows.indices[rows.indptr[r]:rows.indptr[r + 1]]) for r in range(rows.shape[0])]
-        return (self._model().encode(texts, self.user_tokens) @ self.item_emb_.T).astype(np.float32)
+        with torch_threads(self.num_threads or 0):
+            return (self._model().encode(texts, self.user_tokens) @ self.item_emb_.T).astype(np.float32)
 
     def item_vectors(self) -> np.ndarray:
         self._check_fitted()
