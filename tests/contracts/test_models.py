@@ -12,15 +12,15 @@ from shopmind.models import Recommender, available, create
 FAST_PARAMS: dict[str, dict[str, object]] = {
     "sasrec": {"epochs": 3, "d": 16, "max_len": 16, "batch_size": 32},
     "gru4rec": {"epochs": 3, "d": 16, "max_len": 16, "batch_size": 32},
-    "als": {"factors": 8, "iterations": 5},
-    "bpr": {"factors": 8, "iterations": 20},
+    "als": {"factors": 8, "epochs": 5},
+    "bpr": {"factors": 8, "epochs": 20},
     "mf": {"factors": 8, "epochs": 5},
     "hybrid": {},
-    "coldstart": {"base": "als:factors=8:iterations=5", "encoder": "hashing"},
+    "coldstart": {"base": "als:factors=8:epochs=5", "encoder": "hashing"},
     "fusion": {"encoder": "hashing", "epochs": 3, "d": 16},
-    "lmtext": {"max_examples": 48, "batch_size": 16, "n_negatives": 8, "train_layers": 1, "num_threads": 1},
+    "lmtext": {"max_examples": 48, "batch_size": 16, "n_negatives": 8, "train_layers": 1, "threads": 1},
     "lmrerank": {"base": "itemknn", "top_n": 12,
-                 "lm": "lmtext:max_examples=32:batch_size=16:n_negatives=8:train_layers=1:num_threads=1"},
+                 "lm": "lmtext:max_examples=32:batch_size=16:n_negatives=8:train_layers=1:threads=1"},
 }
 
 

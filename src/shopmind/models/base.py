@@ -12,6 +12,17 @@
 
 Models only see dense indices; :class:`~shopmind.data.ids.IdMapping` (kept on the model as ``users_`` and
 ``items_``) translates raw ids at the edges.
+
+Hyperparameters that several models share have one name and one meaning everywhere:
+
+- ``seed``: every random choice of a fit (initialisation, data order, sampling, held-out users) derives from
+  it; the same seed on the same machine and thread count gives the same model;
+- ``epochs``: passes over the training data (for ``als`` and ``mf`` an epoch is one alternation: every
+  user's vector, then every item's, solved once; implicit calls these ``iterations``);
+- ``threads``: how many CPU threads the model computes on; ``0`` means every core this process may use
+  (its CPU affinity), ``n >= 1`` exactly ``n`` (:mod:`shopmind.training.threads`);
+- ``patience``, ``auto_valid``, ``eval_users``, ``time_budget``: early stopping and the time budget of the
+  torch models, as :mod:`shopmind.training.loop` applies them.
 """
 
 from __future__ import annotations

@@ -84,7 +84,7 @@ class GRU4Rec(SequentialRecommender):
         time_budget: float | None = None,
         seed: int = 0,
         device: str = "cpu",
-        num_threads: int | None = None,
+        threads: int = 0,
     ) -> None:
         self.d = d
         self.n_layers = n_layers
@@ -113,7 +113,7 @@ class GRU4Rec(SequentialRecommender):
         self.time_budget = time_budget
         self.seed = seed
         self.device = device
-        self.num_threads = num_threads
+        self.threads = threads
 
     def validate_params(self) -> None:
         self._validate_common()

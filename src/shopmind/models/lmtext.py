@@ -39,6 +39,7 @@ from shopmind.training.loop import Schedule, TrainingLoop, seeded, torch_threads
 from shopmind.training.metrics import ndcg
 from shopmind.training.scores import mask_seen, standardise, top_k
 from shopmind.training.splits import carve_validation
+from shopmind.training.threads import check_threads
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +116,7 @@ class LMText(Recommender):
         ``n_negatives`` catalog items, cosine scaled by ``scale``; AdamW with learning rate ``lr``.
     train_layers : how many of the 6 transformer layers (from the top) are fine-tuned; fewer is faster.
     user_tokens, item_tokens : token budgets of the two texts.
-    seed, num_threads : reproducibility and torch threads (None = torch's default).
+    seed, threads : reproducibility and torch threads (0 = every core this process may use).
     """
 
     sequential = True
@@ -123,7 +124,7 @@ class LMText(Recommender):
     def __init__(self, history_len: int = 10, epochs: int = 1, max_examples: int = 6000,
                  positions_per_user: int = 20, batch_size: int = 32, lr: float = 5e-5, n_negatives: int = 64,
                  scale: float = 20.0, train_layers: int = 2, user_tokens: int = 96, item_tokens: int = 32,
-                 seed: int = 0, num_threads: int | None = None) -> None:
+                 seed: int = 0, threads: int = 0) -> None:
         self.history_len = history_len
         self.epochs = epochs
         self.max_examples = max_examples
@@ -136,7 +137,7 @@ class LMText(Recommender):
         self.user_tokens = user_tokens
         self.item_tokens = item_tokens
         self.seed = seed
-        self.num_threads = num_threads
+        self.threads = threads
 
     def validate_params(self) -> None:
         name = type(self).__name__
@@ -152,8 +153,7 @@ class LMText(Recommender):
         check_int(name, "user_tokens", self.user_tokens, low=8, high=256)
         check_int(name, "item_tokens", self.item_tokens, low=4, high=256)
         check_int(name, "seed", self.seed, low=0)
-        if self.num_threads is not None:
-            check_int(name, "num_threads", self.num_threads, low=1)
+        check_threads(name, self.threads)
 
     # ------------------------------------------------------------------ texts
     def _user_text(self, items: np.ndarray) -> str:
@@ -166,7 +166,7 @@ class LMText(Recommender):
         self.history_texts_ = _texts(train.item_meta, train.n_items, HISTORY_FIELDS)
         lm = MiniLMBiEncoder()
         self.train_log_: list[dict[str, Any]] = []
-        with torch_threads(self.num_threads or 0):
+        with torch_threads(self.threads):
             if self.epochs > 0:
                 self._train(lm, train)
             self.lm_state_ = {k: v.detach().clone() for k, v in lm.model.state_dict().items()}
@@ -259,7 +259,7 @@ class LMText(Recommender):
         if todo:
             p = self.hist_indptr_
             texts = [self._user_text(self.hist_items_[p[u]:p[u + 1]]) for u in todo]
-            with torch_threads(self.num_threads or 0):
+            with torch_threads(self.threads):
                 vecs = self._model().encode(texts, self.user_tokens, batch_size=64)
             cache.update(zip(todo, vecs, strict=True))
         return np.stack([cache[int(u)] for u in users]) if len(users) else np.zeros((0, 384), np.float32)
@@ -277,7 +277,7 @@ class LMText(Recommender):
         self._check_fitted()
         rows = sp.csr_matrix(user_items)
         texts = [self._user_text(rows.indices[rows.indptr[r]:rows.indptr[r + 1]]) for r in range(rows.shape[0])]
-        with torch_threads(self.num_threads or 0):
+        with torch_threads(self.threads):
             return (self._model().encode(texts, self.user_tokens) @ self.item_emb_.T).astype(np.float32)
 
     def item_vectors(self) -> np.ndarray:

@@ -187,7 +187,8 @@ class SASRec(SequentialRecommender):
         ``n_models`` members; data and text preparation are not counted): after each epoch the measured
         pace decides how many of ``epochs`` fit, and the learning-rate schedule is shortened to end there
         (None = train all ``epochs``, early stopping aside).
-    seed, device, num_threads : reproducibility, ``"cpu" | "cuda" | "auto"``, torch threads (None = all cores).
+    seed, device, threads : reproducibility, ``"cpu" | "cuda" | "auto"``, torch threads (0 = every core this
+        process may use).
     """
 
     def __init__(
@@ -224,7 +225,7 @@ class SASRec(SequentialRecommender):
         time_budget: float | None = None,
         seed: int = 0,
         device: str = "cpu",
-        num_threads: int | None = None,
+        threads: int = 0,
     ) -> None:
         self.d = d
         self.n_blocks = n_blocks
@@ -258,7 +259,7 @@ class SASRec(SequentialRecommender):
         self.time_budget = time_budget
         self.seed = seed
         self.device = device
-        self.num_threads = num_threads
+        self.threads = threads
 
     def validate_params(self) -> None:
         self._validate_common()

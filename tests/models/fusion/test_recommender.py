@@ -168,7 +168,7 @@ def test_score_history_folds_in_a_new_history_and_explain_names_modalities(atten
     ({"image_vectors": 5}, "image_vectors"), ({"temperature": 0.0}, "temperature"),
     ({"price_levels": 0}, "price_levels"), ({"text_fields": ()}, "text_fields"), ({"recency": "soon"}, "recency"),
     ({"user_query": "yes"}, "user_query"), ({"center": 1}, "center"), ({"n_negatives": 0}, "n_negatives"),
-    ({"samples_per_user": 0}, "samples_per_user"), ({"num_threads": 0}, "num_threads"),
+    ({"samples_per_user": 0}, "samples_per_user"), ({"threads": -1}, "threads"),
 ])
 def test_bad_params_name_parameter_value_and_what_is_allowed(block_data, params, name):
     with pytest.raises(ParameterError, match=f"'{name}' parameter of FusionRecommender must be") as err:

@@ -145,7 +145,7 @@ def test_user_without_history_gets_finite_scores():
     data = Interactions.from_frame(df, users=None)
     data.users.add("nobody")  # a known user with no interactions
     for klass in (SASRec, GRU4Rec):
-        m = klass(d=8, max_len=4, epochs=1, num_threads=1).fit(data)
+        m = klass(d=8, max_len=4, epochs=1, threads=1).fit(data)
         s = m.score(np.array([0, 1, 2]))
         assert s.shape == (3, 3) and np.isfinite(s).all()
 

@@ -44,7 +44,7 @@ meant for away from everyone.
 With ``center``, every projected block is centred on its catalog mean, so a projection cannot hide a
 useless modality as a constant: only the attention can silence it. Early stopping on validation NDCG@10 of
 held-out last items (``valid`` when given, else the last item of ``auto_valid`` training users). The fit is
-seeded (numpy and torch) and runs on ``num_threads`` torch threads.
+seeded (numpy and torch) and runs on ``threads`` torch threads.
 
 After fitting, ``modality_weights_`` is the mean attention each modality gets (over the items that have
 it) - what the model learned to trust; ``explain`` names the modality contributions and the attributes the

@@ -40,6 +40,7 @@ from shopmind.models.registry import register
 from shopmind.text.encoders import ENCODERS
 from shopmind.training.loop import HeldOutItems, Schedule, TrainingLoop, early_stopping_split, seeded, torch_threads
 from shopmind.training.scores import top_k
+from shopmind.training.threads import check_threads
 
 logger = logging.getLogger(__name__)
 
@@ -83,9 +84,9 @@ class FusionRecommender(Recommender):
     patience, auto_valid, eval_users : early stopping after ``patience`` epochs without a better validation
         NDCG@10 (0 = never); without ``valid``, the last item of ``auto_valid`` users is held out; validation
         ranks for at most ``eval_users`` users (0 = all).
-    seed, num_threads : reproducibility and torch threads (None = all cores). The default is one thread: the
-        products are small ([batch x catalog x d]), and on a busy 2-core machine a second torch thread that
-        waits for a core stalled every step (an ml-100k epoch took 60 s instead of 4 s).
+    seed, threads : reproducibility and torch threads (0 = every core this process may use). The default is
+        one thread: the products are small ([batch x catalog x d]), and on a busy 2-core machine a second torch
+        thread that waits for a core stalled every step (an ml-100k epoch took 60 s instead of 4 s).
     """
 
     def __init__(
@@ -116,7 +117,7 @@ class FusionRecommender(Recommender):
         auto_valid: int = 1000,
         eval_users: int = 1000,
         seed: int = 0,
-        num_threads: int | None = 1,
+        threads: int = 1,
     ) -> None:
         self.fusion = fusion
         self.encoder = encoder
@@ -144,7 +145,7 @@ class FusionRecommender(Recommender):
         self.auto_valid = auto_valid
         self.eval_users = eval_users
         self.seed = seed
-        self.num_threads = num_threads
+        self.threads = threads
 
     # ------------------------------------------------------------------ validation
     def validate_params(self) -> None:
@@ -187,8 +188,7 @@ class FusionRecommender(Recommender):
         check_int(name, "auto_valid", self.auto_valid, low=0)
         check_int(name, "eval_users", self.eval_users, low=0)
         check_int(name, "seed", self.seed, low=0)
-        if self.num_threads is not None:
-            check_int(name, "num_threads", self.num_threads, low=1)
+        check_threads(name, self.threads)
 
     def _text_fields(self) -> tuple[str, ...] | None:
         f = self.text_fields
@@ -265,7 +265,7 @@ class FusionRecommender(Recommender):
         if self.fusion == "concat":
             self._fit_concat(blocks, mask)
         else:
-            with torch_threads(self.num_threads or 0):
+            with torch_threads(self.threads):
                 self._fit_attention(train, valid, blocks, mask)
 
     def _fit_concat(self, blocks: list[Any], mask: np.ndarray) -> None:

@@ -40,6 +40,7 @@ from shopmind.models.sequential.windows import (
 )
 from shopmind.text.encoders import ENCODERS
 from shopmind.training.loop import HeldOutItems, Schedule, TrainingLoop, early_stopping_split, seeded, torch_threads
+from shopmind.training.threads import check_threads
 
 logger = logging.getLogger(__name__)
 
@@ -80,7 +81,7 @@ class SequentialRecommender(Recommender):
     time_budget: float | None
     seed: int
     device: str
-    num_threads: int | None
+    threads: int
 
     # ------------------------------------------------------------------ validation
     def _validate_common(self) -> None:
@@ -123,8 +124,7 @@ class SequentialRecommender(Recommender):
                     "'cpu', 'cuda' or 'auto'")
         if self.device == "cuda":
             check_param(name, "device", self.device, torch.cuda.is_available(), "'cpu' or 'auto' (no CUDA here)")
-        if self.num_threads is not None:
-            check_int(name, "num_threads", self.num_threads, low=1)
+        check_threads(name, self.threads)
 
     def _features(self) -> tuple[str, ...]:
         f = self.item_features
@@ -175,7 +175,7 @@ class SequentialRecommender(Recommender):
     # ------------------------------------------------------------------ fitting
     def _fit(self, train: Interactions, valid: Interactions | None) -> None:
         self.device_ = _resolve_device(self.device)
-        with torch_threads(self.num_threads or 0):
+        with torch_threads(self.threads):
             self._fit_torch(train, valid)
 
     def _fit_torch(self, train: Interactions, valid: Interactions | None) -> None:
@@ -335,7 +335,7 @@ class SequentialRecommender(Recommender):
     def score(self, users: np.ndarray) -> np.ndarray:
         """Next-item logits over all items ``[len(users), n_items]`` from each user's fitted history."""
         self._check_fitted()
-        with torch_threads(self.num_threads or 0):
+        with torch_threads(self.threads):
             return self._score_tensor(np.asarray(users)).numpy()
 
     def item_vectors(self) -> np.ndarray | None:
