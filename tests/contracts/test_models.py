@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from shopmind.errors import NotFittedError, ParameterError
 from shopmind.models import Recommender, available, create
+from shopmind.models.registry import parse_spec
 
 # Small, fast settings for the tiny fixture; models not listed use their defaults. Every name must be a
 # hyperparameter of that model: create() refuses any other, so a typo fails here instead of training with defaults.
@@ -149,3 +153,22 @@ def test_personalised_models_beat_popularity(block_data):
     pop = evaluate(create("popular").fit(full), full, split.test).metrics["ndcg@10"]
     knn = evaluate(create("itemknn").fit(full), full, split.test).metrics["ndcg@10"]
     assert knn > pop + 0.05
+
+
+def _recorded_configurations() -> dict[str, str]:
+    """The hybrid@best component lists of benchmarks/run.sh (VAR="..." lines ending in _BEST)."""
+    text = (Path(__file__).resolve().parents[2] / "benchmarks" / "run.sh").read_text()
+    return dict(re.findall(r'^(\w+_BEST)="([^"]+)"', text, flags=re.MULTILINE))
+
+
+def test_recorded_benchmark_configurations_name_only_hyperparameters_models_accept():
+    """benchmarks/run.sh reproduces the published numbers: every model and parameter it names must exist
+    (a renamed or removed one would fail there after a 30-minute run, or worse, be ignored)."""
+    configs = _recorded_configurations()
+    assert {"BEAUTY_BEST", "ML1M_BEST", "ML100K_BEST"} <= set(configs)
+    for label, components in configs.items():
+        for spec in components.split(","):
+            name, params = parse_spec(spec)
+            model = create(name, **params)
+            model.validate_params()
+            assert all(model.get_params()[k] == v for k, v in params.items()), (label, spec)
