@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 import torch
+from rich.progress import Progress
 from torch import nn
 
 from shopmind.data import Interactions
@@ -150,3 +151,23 @@ def test_torch_threads_sets_and_restores():
     with torch_threads(0):
         assert torch.get_num_threads() >= 1
     assert torch.get_num_threads() == before
+
+
+def test_a_progress_bar_counts_the_steps_on_a_terminal_only(monkeypatch):
+    advanced = []
+    real = Progress.advance
+
+    def spy(self, task, steps=1):
+        advanced.append(steps)
+        return real(self, task, steps)
+
+    monkeypatch.setattr(Progress, "advance", spy)
+    net, opt = _toy()
+    TrainingLoop(net, opt, Schedule(3, 1), name="toy").run(_batches, lambda b: _mse(b, net))
+    assert advanced == []  # not a terminal (pytest captures stderr)
+    monkeypatch.setenv("FORCE_COLOR", "1")  # rich treats the console as a terminal
+    TrainingLoop(net, opt, Schedule(3, 1), name="toy").run(_batches, lambda b: _mse(b, net))
+    assert advanced == [1, 1, 1]
+    advanced.clear()
+    TrainingLoop(net, opt, Schedule(3, 1), name="toy", progress=False).run(_batches, lambda b: _mse(b, net))
+    assert advanced == []
