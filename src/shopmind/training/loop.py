@@ -162,7 +162,8 @@ class HeldOutItems:
 
     def metrics(self, score: Callable[[np.ndarray], Any], batch: int = 1024) -> tuple[float, float]:
         """Mean NDCG@10 and HR@10 of the held-out items under ``score(users) -> [len(users), n_items]``
-        (a numpy array or a CPU tensor), seen items masked, ``batch`` users at a time."""
+        (a fresh numpy array or CPU tensor: seen items are masked in it, in place), ``batch`` users at a
+        time."""
         ndcg_sum, hit_sum = 0.0, 0.0
         for s in range(0, len(self.users), batch):
             scores = score(self.users[s:s + batch])
