@@ -18,13 +18,13 @@ def test_values_and_specs_are_read_as_typed_values():
     assert [parse_value(v) for v in ("true", "FALSE", "none", "7", "0.5", "ce")] == [True, False, None, 7, 0.5, "ce"]
     assert parse_spec("sasrec:max_len=50:loss=ce") == ("sasrec", {"max_len": 50, "loss": "ce"})
     assert parse_assignments([], "x", "y", "z") == {}
-    with pytest.raises(ParameterError, match="'spec' parameter of Hybrid.components"):
+    with pytest.raises(ParameterError, match=r"'spec' parameter of Hybrid\.components"):
         parse_spec("itemknn:k", "Hybrid.components")
 
 
 def test_create_names_the_known_models_and_parameters():
     assert create("itemknn", k=5).k == 5
-    with pytest.raises(ParameterError, match="one of .*'itemknn'"):
+    with pytest.raises(ParameterError, match=r"one of .*'itemknn'"):
         create("no-such-model")
     with pytest.raises(ParameterError, match="'iterations' parameter of BiasedMF"):
         create("mf", iterations=3)
