@@ -13,7 +13,8 @@ from shopmind.data.interactions import Interactions
 from shopmind.errors import DataError, ParameterError
 from shopmind.evaluation.protocol import evaluate
 from shopmind.models import create
-from shopmind.models.content import ContentRecommender, ItemFeaturizer, item_texts
+from shopmind.models.content import ContentRecommender, ItemFeaturizer
+from shopmind.text.items import item_texts
 from shopmind.training.splits import leave_one_out
 
 N_ITEMS_PER_BLOCK = 15
