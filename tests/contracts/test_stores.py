@@ -272,3 +272,103 @@ def test_embedding_cache_round_trip_replace_and_isolation_by_model(store: Store,
     store.close()
     with open_store(store_url) as again:
         np.testing.assert_array_equal(again.get_embeddings("enc", ["k2"])["k2"], b)
+
+
+# ---------------------------------------------------------------------------------------------- experiments
+def test_experiment_documents_round_trip_replace_and_order(store: Store, store_url: str) -> None:
+    assert store.get_experiment("e1") is None and store.list_experiments() == []
+    doc = {"experiment_id": "e1", "surface": "home", "variants": [{"name": "control", "weight": 0.5}],
+           "buckets": [0, 5000], "status": "running", "名前": "首页"}
+    store.put_experiment(doc)
+    store.put_experiment({"experiment_id": "e0", "surface": "pdp"})
+    assert store.get_experiment("e1") == doc
+    store.put_experiment({**doc, "status": "stopped"})  # replaced, keeps its place
+    assert [d["experiment_id"] for d in store.list_experiments()] == ["e1", "e0"]
+    assert store.get_experiment("e1")["status"] == "stopped"  # type: ignore[index]
+    with pytest.raises(StoreError, match="experiment_id"):
+        store.put_experiment({"surface": "home"})
+    with pytest.raises(StoreError, match="not JSON"):
+        store.put_experiment({"experiment_id": "bad", "traffic": float("nan")})
+    store.close()
+    with open_store(store_url) as again:
+        assert again.get_experiment("e1")["status"] == "stopped"  # type: ignore[index]
+
+
+def test_exposure_log_append_filter_and_forget_users(store: Store) -> None:
+    from shopmind.storage import EXPOSURE_COLUMNS
+
+    rows = [{"experiment_id": "e1", "variant": "a" if i % 2 else "b", "user_id": f"u{i % 3}",
+             "recommendation_id": f"r{i}" if i < 3 else None, "model_version": "v7", "propensity": 0.5,
+             "timestamp": T0 + pd.Timedelta(minutes=i)} for i in range(6)]
+    assert store.log_exposures(rows) == 6
+    assert store.log_exposures([{"experiment_id": "e2", "variant": "a", "user_id": "u0", "timestamp": T0}]) == 1
+    assert store.log_exposures([]) == 0
+    frame = store.exposures_frame("e1")
+    assert list(frame.columns) == [*EXPOSURE_COLUMNS, "seq"] and len(frame) == 6
+    assert frame["recommendation_id"].tolist() == ["r0", "r1", "r2", None, None, None]
+    assert frame["propensity"].tolist() == [0.5] * 6 and frame["seq"].is_monotonic_increasing
+    assert str(frame["timestamp"].dtype) == "datetime64[us, UTC]" and frame["timestamp"].iloc[5] == T0 + pd.Timedelta(
+        minutes=5)
+    everything = store.exposures_frame()
+    assert len(everything) == 7 and np.isnan(everything["propensity"].iloc[6])
+    with pytest.raises(StoreError):  # a propensity must be a probability; nothing of the batch is kept
+        store.log_exposures([{**rows[0], "propensity": 0.5}, {**rows[0], "propensity": 1.5}])
+    with pytest.raises(StoreError, match="variant"):
+        store.log_exposures([{"experiment_id": "e1", "user_id": "u1", "timestamp": T0}])
+    assert len(store.exposures_frame()) == 7
+    assert store.delete_user_exposures(["u0", "ghost"]) == 3
+    assert sorted(set(store.exposures_frame()["user_id"])) == ["u1", "u2"]
+
+
+# ---------------------------------------------------------------------------------------------- bandits
+def test_bandit_documents_and_additive_stats(store: Store, store_url: str) -> None:
+    store.put_bandit({"bandit_id": "b1", "policy": "thompson", "arms": ["a", "b"]})
+    assert store.get_bandit("b1") == {"bandit_id": "b1", "policy": "thompson", "arms": ["a", "b"]}
+    assert [d["bandit_id"] for d in store.list_bandits()] == ["b1"]
+    assert store.bandit_stats("b1") == {}
+    store.add_bandit_stats("b1", [("a", "pulls", 1), ("a", "reward", 1.0), ("b", "pulls", 1)])
+    store.add_bandit_stats("b1", [("a", "pulls", 1), ("a", "pulls", 2.5)])  # equal keys in one batch add up
+    store.add_bandit_stats("b2", [("a", "pulls", 100)])  # another bandit is separate
+    assert store.bandit_stats("b1") == {"a": {"pulls": 4.5, "reward": 1.0}, "b": {"pulls": 1.0}}
+    with pytest.raises(StoreError, match="finite"):
+        store.add_bandit_stats("b1", [("a", "pulls", 1.0), ("b", "pulls", float("inf"))])
+    assert store.bandit_stats("b1")["a"]["pulls"] == 4.5  # nothing of the bad batch was added
+    store.close()
+    with open_store(store_url) as again:
+        assert again.bandit_stats("b1")["b"] == {"pulls": 1.0}
+
+
+def test_bandit_stats_from_two_connections_add_up(store_url: str) -> None:
+    """Two workers (two open stores) adding to the same sums: no update is lost."""
+    with open_store(store_url) as one, open_store(store_url) as two:
+        for _ in range(5):
+            one.add_bandit_stats("b", [("x", "pulls", 1.0)])
+            two.add_bandit_stats("b", [("x", "pulls", 1.0), ("x", "reward", 0.5)])
+        assert one.bandit_stats("b") == {"x": {"pulls": 10.0, "reward": 2.5}}
+
+
+def test_decision_log_rewards_count_once(store: Store) -> None:
+    from shopmind.storage import DECISION_COLUMNS
+
+    decisions = [{"decision_id": f"d{i}", "bandit_id": "b1", "user_id": f"u{i % 2}", "arm": "a" if i else "b",
+                  "propensity": 0.25 + 0.25 * i, "context": {"segment": "new", "x": [1.0, 0.5]} if i == 1 else None,
+                  "timestamp": T0 + pd.Timedelta(seconds=i)} for i in range(3)]
+    assert store.log_decisions(decisions) == 3
+    with pytest.raises(StoreError):  # a decision id is unique
+        store.log_decisions([{**decisions[0], "decision_id": "d9"}, decisions[0]])
+    with pytest.raises(StoreError, match="propensity"):
+        store.log_decisions([{**decisions[0], "decision_id": "d8", "propensity": 0.0}])
+    frame = store.decisions_frame("b1")
+    assert list(frame.columns) == [*DECISION_COLUMNS, "seq"] and frame["decision_id"].tolist() == ["d0", "d1", "d2"]
+    assert frame["context"].tolist()[1] == {"segment": "new", "x": [1.0, 0.5]} and np.isnan(frame["reward"]).all()
+    assert store.reward_decision("d1", 1.0, [("a", "reward", 1.0)]) is True
+    assert store.reward_decision("d1", 1.0, [("a", "reward", 1.0)]) is False  # a retry changes nothing
+    assert store.reward_decision("nope", 1.0, [("a", "reward", 1.0)]) is False
+    assert store.bandit_stats("b1") == {"a": {"reward": 1.0}}
+    d1 = store.get_decision("d1")
+    assert d1 is not None and d1["reward"] == 1.0 and d1["propensity"] == 0.5 and d1["arm"] == "a"
+    assert d1["timestamp"] == T0 + pd.Timedelta(seconds=1)
+    assert store.get_decision("d0")["reward"] is None  # type: ignore[index]
+    assert store.get_decision("nope") is None
+    assert store.delete_user_decisions(["u0"]) == 2
+    assert store.decisions_frame()["decision_id"].tolist() == ["d1"]

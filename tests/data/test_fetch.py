@@ -69,3 +69,19 @@ def test_pip_failure_says_what_to_do(tmp_path, monkeypatch):
 def test_unknown_dataset_lists_the_known_ones(tmp_path):
     with pytest.raises(ParameterError, match="ml-100k"):
         fetch("netflix", tmp_path)
+
+
+def test_open_bandit_from_an_obp_wheel(tmp_path, monkeypatch):
+    from shopmind.data.fetch import OPEN_BANDIT_MEMBER_DIR, fetch_open_bandit
+
+    wheel = tmp_path / "obp-0.4.1-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as zf:
+        for policy in ("random", "bts"):
+            text = f",item_id,position,click,propensity_score\n0,1,1,0,{0.0125 if policy == 'random' else 0.3}\n"
+            zf.writestr(f"{OPEN_BANDIT_MEMBER_DIR}{policy}/all/all.csv", text)
+            zf.writestr(f"{OPEN_BANDIT_MEMBER_DIR}{policy}/all/item_context.csv", ",item_id\n0,1\n")
+    dest = fetch("open-bandit", tmp_path / "ob", wheel=wheel)
+    assert sorted(str(p.relative_to(dest)) for p in dest.rglob("*.csv")) == [
+        "bts/all/all.csv", "bts/all/item_context.csv", "random/all/all.csv", "random/all/item_context.csv"]
+    monkeypatch.setattr(fetch_mod, "download_wheel", lambda *a, **k: pytest.fail("downloaded again"))
+    assert fetch_open_bandit(dest) == dest

@@ -16,12 +16,16 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from shopmind.cli.bandit import bandit_app
 from shopmind.cli.content import content_app
 from shopmind.cli.ctr import ctr_app
+from shopmind.cli.experiments import experiments_app
+from shopmind.cli.ope import ope
 from shopmind.cli.params import load_settings, parse_model_params, parse_params
 from shopmind.cli.serve import serve
 from shopmind.cli.show import show_recommendations
 from shopmind.cli.text import text_app
+from shopmind.cli.uplift import uplift_app
 from shopmind.errors import ParameterError, ShopmindError
 from shopmind.evaluation.provenance import write_json
 from shopmind.ingest.sources import fetch_dataset, generate_dataset, import_path, load_data
@@ -356,6 +360,11 @@ def _register_subcommands() -> None:
     for command in text_app.registered_commands:
         command.callback = _guard(command.callback)
     app.add_typer(text_app, name="text")
+    app.command("ope")(_guard(ope))
+    for sub, name in ((experiments_app, "experiments"), (bandit_app, "bandit"), (uplift_app, "uplift")):
+        for command in sub.registered_commands:
+            command.callback = _guard(command.callback)
+        app.add_typer(sub, name=name)
 
 
 _register_subcommands()

@@ -27,6 +27,13 @@ log = logging.getLogger(__name__)
 
 ML100K_FILES = ("ml-100k.inter", "ml-100k.item", "ml-100k.user")
 ML100K_MEMBER_DIR = "recbole/dataset_example/ml-100k/"
+#: The Open Bandit Dataset samples (ZOZOTOWN, Saito et al. 2021, CC BY 4.0): 10,000 impressions each from a uniform
+#: random and a Bernoulli Thompson sampling policy. obp 0.4.1 is the newest release with a wheel (0.5.x ships
+#: source archives only); its samples are byte-identical to those of obp 0.5.7.
+OBP_WHEEL = "obp==0.4.1"
+OPEN_BANDIT_MEMBER_DIR = "obp/dataset/obd/"
+OPEN_BANDIT_POLICIES = ("random", "bts")
+OPEN_BANDIT_FILES = ("all.csv", "item_context.csv")
 PIP_TIMEOUT_S = 600
 
 
@@ -69,7 +76,7 @@ def extract_members(wheel: Path, member_dir: str, names: tuple[str, ...], dest: 
         present = set(archive.namelist())
         missing = [member_dir + n for n in names if member_dir + n not in present]
         if missing:
-            raise ShopmindError(f"{wheel} has no {missing[0]}; expected a recbole wheel that carries "
+            raise ShopmindError(f"{wheel} has no {missing[0]}; expected a wheel that carries "
                                 f"{member_dir}{{{','.join(names)}}}")
         dest.mkdir(parents=True, exist_ok=True)
         for name in names:
@@ -108,8 +115,35 @@ def fetch_ml100k(dest: Path, wheel: Path | None = None) -> Path:
     return dest
 
 
+def fetch_open_bandit(dest: Path, wheel: Path | None = None) -> Path:
+    """The Open Bandit Dataset samples as ``dest/{random,bts}/all/{all.csv,item_context.csv}``, taken from the
+    ``obp`` wheel (read as a zip; obp itself is never installed or imported). Read a log with
+    :func:`shopmind.experiments.ope.read_log`.
+
+    >>> fetch_open_bandit(Path("/tmp/open-bandit"), wheel=Path("obp-0.4.1-py3-none-any.whl"))  # doctest: +SKIP
+    PosixPath('/tmp/open-bandit')
+    """
+    dest = Path(dest).expanduser()
+    parts = [(p, dest / p / "all") for p in OPEN_BANDIT_POLICIES]
+    if all(_complete(d, OPEN_BANDIT_FILES) for _, d in parts):
+        log.info("open-bandit is already in %s", dest)
+        return dest
+
+    def extract(archive: Path) -> None:
+        for policy, folder in parts:
+            extract_members(archive, f"{OPEN_BANDIT_MEMBER_DIR}{policy}/all/", OPEN_BANDIT_FILES, folder)
+
+    if wheel is not None:
+        extract(Path(wheel))
+    else:
+        with tempfile.TemporaryDirectory(prefix="shopmind-wheel-") as tmp:
+            extract(download_wheel(OBP_WHEEL, Path(tmp)))
+    log.info("open-bandit written to %s", dest)
+    return dest
+
+
 #: Dataset name -> fetcher taking ``dest`` (and fetcher-specific keywords).
-FETCHERS: dict[str, Callable[..., Path]] = {"ml-100k": fetch_ml100k}
+FETCHERS: dict[str, Callable[..., Path]] = {"ml-100k": fetch_ml100k, "open-bandit": fetch_open_bandit}
 
 
 def fetch(name: str, dest: Path, **options: object) -> Path:

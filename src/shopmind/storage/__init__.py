@@ -7,9 +7,13 @@
 """
 
 from shopmind.storage.base import (
+    DECISION_COLUMNS,
+    EXPOSURE_COLUMNS,
     REJECT_COLUMNS,
     AppendCounts,
+    BanditStore,
     EventLog,
+    ExperimentStore,
     ImportLog,
     ItemStore,
     Records,
@@ -22,9 +26,13 @@ from shopmind.storage.registry import open_store, register_backend, supported_sc
 from shopmind.storage.sqlite import SQLiteStore
 
 __all__ = [
+    "DECISION_COLUMNS",
+    "EXPOSURE_COLUMNS",
     "REJECT_COLUMNS",
     "AppendCounts",
+    "BanditStore",
     "EventLog",
+    "ExperimentStore",
     "ImportLog",
     "ItemStore",
     "Records",

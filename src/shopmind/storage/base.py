@@ -7,7 +7,9 @@ uses (the training export needs :class:`EventLog` and the two entity stores, the
 - :class:`ItemStore` / :class:`UserStore`: the catalog and the shoppers, upserted by id;
 - :class:`EventLog`: behaviour events, append-only, deduplicated, read back in arrival order;
 - :class:`ImportLog`: quarantined rows and one report per import;
-- :class:`EmbeddingCache`: text embeddings by encoder and text hash.
+- :class:`EmbeddingCache`: text embeddings by encoder and text hash;
+- :class:`ExperimentStore`: experiment definitions and the exposure log;
+- :class:`BanditStore`: bandit definitions, their additive statistics and the decision log.
 
 :class:`Store` is all of them plus ``counts`` and ``close``. Backends live in
 :mod:`shopmind.storage.sqlite` and :mod:`shopmind.storage.postgres`; open one with
@@ -39,6 +41,12 @@ Records: TypeAlias = pd.DataFrame | Sequence[Mapping[str, Any]]
 
 #: Columns of :meth:`ImportLog.quarantine_frame` (``source`` is the file the row came from).
 REJECT_COLUMNS = ("import_id", "source", "row", "kind", "field", "value", "reason")
+#: Columns of :meth:`ExperimentStore.exposures_frame`: who saw which variant, when, through which recommendation
+#: and model version, and the probability that the assignment gave that variant (for off-policy evaluation).
+EXPOSURE_COLUMNS = ("experiment_id", "variant", "user_id", "recommendation_id", "model_version", "propensity",
+                    "timestamp")
+#: Columns of :meth:`BanditStore.decisions_frame`: one bandit choice, its propensity and (once known) reward.
+DECISION_COLUMNS = ("decision_id", "bandit_id", "user_id", "arm", "propensity", "context", "reward", "timestamp")
 
 
 @dataclass(frozen=True)
@@ -180,8 +188,104 @@ class EmbeddingCache(Protocol):
 
 
 @runtime_checkable
-class Store(ItemStore, UserStore, EventLog, ImportLog, EmbeddingCache, Protocol):
-    """Everything shopmind keeps: catalog, users, events, quarantine and import log.
+class ExperimentStore(Protocol):
+    """Experiment definitions (JSON documents keyed by ``experiment_id``) and the append-only exposure log.
+
+    >>> import pandas as pd
+    >>> from shopmind.storage import open_store
+    >>> store = open_store("sqlite:///:memory:")
+    >>> store.put_experiment({"experiment_id": "e1", "surface": "home"})
+    >>> store.log_exposures([{"experiment_id": "e1", "variant": "control", "user_id": "u1",
+    ...                       "timestamp": pd.Timestamp("2024-05-01", tz="UTC")}])
+    1
+    """
+
+    def put_experiment(self, doc: Mapping[str, Any]) -> None:
+        """Store or replace an experiment document (a JSON-able dict with an ``experiment_id``)."""
+        ...
+
+    def get_experiment(self, experiment_id: str) -> dict[str, Any] | None:
+        """One experiment document, or None."""
+        ...
+
+    def list_experiments(self) -> list[dict[str, Any]]:
+        """Every experiment document, in the order they were first stored."""
+        ...
+
+    def log_exposures(self, exposures: Records) -> int:
+        """Append exposures (columns ``EXPOSURE_COLUMNS``; ``recommendation_id``, ``model_version`` and
+        ``propensity`` may be missing); returns how many were stored. Arrival order is kept."""
+        ...
+
+    def exposures_frame(self, experiment_id: str | None = None) -> pd.DataFrame:
+        """Exposures in arrival order (``EXPOSURE_COLUMNS`` + ``seq``), all or those of one experiment."""
+        ...
+
+    def delete_user_exposures(self, user_ids: Iterable[str]) -> int:
+        """Forget the exposures of these users (a user deleted on request); returns how many rows went."""
+        ...
+
+
+@runtime_checkable
+class BanditStore(Protocol):
+    """Bandits shared by every worker: definitions (JSON documents keyed by ``bandit_id``), statistics kept
+    as sums that workers add to atomically (``arm -> stat -> value``), and the decision log with propensities.
+
+    >>> from shopmind.storage import open_store
+    >>> store = open_store("sqlite:///:memory:")
+    >>> store.add_bandit_stats("b1", [("a", "pulls", 1.0), ("a", "pulls", 1.0), ("a", "reward", 1.0)])
+    >>> store.bandit_stats("b1")
+    {'a': {'pulls': 2.0, 'reward': 1.0}}
+    """
+
+    def put_bandit(self, doc: Mapping[str, Any]) -> None:
+        """Store or replace a bandit document (a JSON-able dict with a ``bandit_id``)."""
+        ...
+
+    def get_bandit(self, bandit_id: str) -> dict[str, Any] | None:
+        """One bandit document, or None."""
+        ...
+
+    def list_bandits(self) -> list[dict[str, Any]]:
+        """Every bandit document, in the order they were first stored."""
+        ...
+
+    def add_bandit_stats(self, bandit_id: str, deltas: Iterable[tuple[str, str, float]]) -> None:
+        """Add each ``(arm, stat, delta)`` to the stored sum (missing sums start at 0), in one transaction."""
+        ...
+
+    def bandit_stats(self, bandit_id: str) -> dict[str, dict[str, float]]:
+        """The sums of a bandit, ``arm -> stat -> value`` (empty when nothing was added yet)."""
+        ...
+
+    def log_decisions(self, decisions: Records) -> int:
+        """Append decisions (columns ``DECISION_COLUMNS``; ``decision_id`` unique); returns how many were
+        stored. A decision whose id is already stored is an error and nothing is written."""
+        ...
+
+    def reward_decision(self, decision_id: str, reward: float, deltas: Iterable[tuple[str, str, float]]) -> bool:
+        """Record the reward of a decision that has none yet and, in the same transaction, add ``deltas`` to
+        its bandit's sums. False (and nothing written) when the decision is unknown or already rewarded, so a
+        reward counts exactly once however often it is retried."""
+        ...
+
+    def get_decision(self, decision_id: str) -> dict[str, Any] | None:
+        """One decision as a dict with every ``DECISION_COLUMNS`` key, or None."""
+        ...
+
+    def decisions_frame(self, bandit_id: str | None = None) -> pd.DataFrame:
+        """Decisions in arrival order (``DECISION_COLUMNS`` + ``seq``), all or those of one bandit."""
+        ...
+
+    def delete_user_decisions(self, user_ids: Iterable[str]) -> int:
+        """Forget the decisions logged for these users; returns how many rows went (the sums stay: they
+        hold no user id)."""
+        ...
+
+
+@runtime_checkable
+class Store(ItemStore, UserStore, EventLog, ImportLog, EmbeddingCache, ExperimentStore, BanditStore, Protocol):
+    """Everything shopmind keeps: catalog, users, events, quarantine and import log, experiments and bandits.
 
     >>> from shopmind.storage import open_store
     >>> with open_store("sqlite:///:memory:") as store:

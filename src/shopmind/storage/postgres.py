@@ -26,8 +26,17 @@ from psycopg import sql
 from shopmind.data.loaders.base import Reject
 from shopmind.errors import StoreError
 from shopmind.schema import ITEM_COLUMNS, USER_COLUMNS
+from shopmind.storage import marketing_rows as mrows
 from shopmind.storage import records as rec
-from shopmind.storage.base import REJECT_COLUMNS, AppendCounts, ContextManagedStore, Records, UpsertCounts
+from shopmind.storage.base import (
+    DECISION_COLUMNS,
+    EXPOSURE_COLUMNS,
+    REJECT_COLUMNS,
+    AppendCounts,
+    ContextManagedStore,
+    Records,
+    UpsertCounts,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +85,39 @@ CREATE TABLE IF NOT EXISTS imports (
 CREATE TABLE IF NOT EXISTS embeddings (
     model text NOT NULL, key text NOT NULL, vec bytea NOT NULL, PRIMARY KEY (model, key)
 );
+CREATE TABLE IF NOT EXISTS experiments (
+    seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, experiment_id text NOT NULL UNIQUE, doc jsonb NOT NULL
+);
+CREATE TABLE IF NOT EXISTS exposures (
+    seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    experiment_id text NOT NULL CHECK (experiment_id <> ''),
+    variant text NOT NULL CHECK (variant <> ''),
+    user_id text NOT NULL CHECK (user_id <> ''),
+    recommendation_id text, model_version text,
+    propensity double precision CHECK (propensity IS NULL OR (propensity > 0 AND propensity <= 1)),
+    ts timestamptz NOT NULL
+);
+CREATE INDEX IF NOT EXISTS exposures_experiment ON exposures (experiment_id);
+CREATE INDEX IF NOT EXISTS exposures_user ON exposures (user_id);
+CREATE TABLE IF NOT EXISTS bandits (
+    seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, bandit_id text NOT NULL UNIQUE, doc jsonb NOT NULL
+);
+CREATE TABLE IF NOT EXISTS bandit_stats (
+    bandit_id text NOT NULL, arm text NOT NULL, stat text NOT NULL, value double precision NOT NULL,
+    PRIMARY KEY (bandit_id, arm, stat)
+);
+CREATE TABLE IF NOT EXISTS decisions (
+    seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    decision_id text NOT NULL UNIQUE CHECK (decision_id <> ''),
+    bandit_id text NOT NULL CHECK (bandit_id <> ''),
+    user_id text NOT NULL CHECK (user_id <> ''),
+    arm text NOT NULL CHECK (arm <> ''),
+    propensity double precision NOT NULL CHECK (propensity > 0 AND propensity <= 1),
+    context jsonb, reward double precision,
+    ts timestamptz NOT NULL
+);
+CREATE INDEX IF NOT EXISTS decisions_bandit ON decisions (bandit_id);
+CREATE INDEX IF NOT EXISTS decisions_user ON decisions (user_id);
 """
 
 # Staging tables (one per write transaction, dropped at commit) and their column types.
@@ -83,6 +125,12 @@ _STAGE_ITEMS = ("ord bigint, item_id text, title text, description text, categor
                 "price double precision, currency text, attributes text, image text, created_us bigint, "
                 "in_stock boolean, row_hash bytea")
 _STAGE_USERS = "ord bigint, user_id text, attributes text, created_us bigint, row_hash bytea"
+_STAGE_EXPOSURES = ("ord bigint, experiment_id text, variant text, user_id text, recommendation_id text, "
+                    "model_version text, propensity double precision, ts_us bigint")
+_STAGE_DECISIONS = ("ord bigint, decision_id text, bandit_id text, user_id text, arm text, "
+                    "propensity double precision, context text, reward double precision, ts_us bigint")
+_ADD_STAT = ("INSERT INTO bandit_stats (bandit_id, arm, stat, value) VALUES (%s, %s, %s, %s) "
+             "ON CONFLICT (bandit_id, arm, stat) DO UPDATE SET value = bandit_stats.value + excluded.value")
 _STAGE_EVENTS = ("ord bigint, dedupe_key bytea, event_id text, user_id text, item_id text, type text, "
                  "value double precision, ts_us bigint, session_id text, context text")
 
@@ -289,6 +337,107 @@ class PostgresStore(ContextManagedStore):
             cur.executemany("INSERT INTO embeddings (model, key, vec) VALUES (%s, %s, %s) "
                             "ON CONFLICT (model, key) DO UPDATE SET vec = excluded.vec", rows)
         return len(rows)
+
+    # ------------------------------------------------------------------ experiments and exposures
+    def _put_doc(self, table: str, key: str, doc: Mapping[str, Any], what: str) -> None:
+        ident, text = mrows.document_json(doc, key, what)
+        with self._write(f"storing {what} {ident}") as cur:
+            cur.execute(f"INSERT INTO {table} ({key}, doc) VALUES (%s, %s::jsonb) "
+                        f"ON CONFLICT ({key}) DO UPDATE SET doc = excluded.doc", (ident, text))
+
+    def _get_doc(self, table: str, key: str, ident: str) -> dict[str, Any] | None:
+        rows = self._read(f"SELECT doc::text FROM {table} WHERE {key} = %s", (str(ident),))
+        return rec.decode_json([rows[0][0]])[0] if rows else None
+
+    def _list_docs(self, table: str) -> list[dict[str, Any]]:
+        return rec.decode_json([r[0] for r in self._read(f"SELECT doc::text FROM {table} ORDER BY seq")])
+
+    def _delete_of_users(self, table: str, user_ids: Iterable[str]) -> int:
+        keys = [str(u) for u in user_ids]
+        with self._write(f"deleting the {table} of {len(keys)} users") as cur:
+            cur.execute(f"DELETE FROM {table} WHERE user_id = ANY(%s)", (keys,))
+            return max(cur.rowcount, 0)
+
+    def _append(self, table: str, stage: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]],
+                what: str) -> int:
+        target = ["ts" if c == "timestamp" else c for c in columns]
+        select = [_EPOCH.format("ts_us") if c == "timestamp" else "context::jsonb" if c == "context" else c
+                  for c in columns]
+        with self._write(f"logging {len(rows)} {what}") as cur:
+            self._stage(cur, "_stage", stage, [rows])
+            cur.execute(f"INSERT INTO {table} ({', '.join(target)}) SELECT {', '.join(select)} FROM _stage "
+                        "ORDER BY ord")
+        return len(rows)
+
+    def _select(self, table: str, columns: tuple[str, ...], where: str, params: Sequence[Any]) -> list[Any]:
+        cols = ", ".join(_MICROS.format("ts") if c == "timestamp" else "context::text" if c == "context" else c
+                         for c in columns)
+        return self._read(f"SELECT seq, {cols} FROM {table} {where} ORDER BY seq", params)
+
+    def put_experiment(self, doc: Mapping[str, Any]) -> None:
+        self._put_doc("experiments", "experiment_id", doc, "experiment")
+
+    def get_experiment(self, experiment_id: str) -> dict[str, Any] | None:
+        return self._get_doc("experiments", "experiment_id", experiment_id)
+
+    def list_experiments(self) -> list[dict[str, Any]]:
+        return self._list_docs("experiments")
+
+    def log_exposures(self, exposures: Records) -> int:
+        return self._append("exposures", _STAGE_EXPOSURES, EXPOSURE_COLUMNS, mrows.encode_exposures(exposures),
+                            "exposures")
+
+    def exposures_frame(self, experiment_id: str | None = None) -> pd.DataFrame:
+        where, params = ("WHERE experiment_id = %s", (str(experiment_id),)) if experiment_id is not None else ("", ())
+        with rec.paused_gc():
+            return mrows.decode_exposures(self._select("exposures", EXPOSURE_COLUMNS, where, params))
+
+    def delete_user_exposures(self, user_ids: Iterable[str]) -> int:
+        return self._delete_of_users("exposures", user_ids)
+
+    # ------------------------------------------------------------------ bandits
+    def put_bandit(self, doc: Mapping[str, Any]) -> None:
+        self._put_doc("bandits", "bandit_id", doc, "bandit")
+
+    def get_bandit(self, bandit_id: str) -> dict[str, Any] | None:
+        return self._get_doc("bandits", "bandit_id", bandit_id)
+
+    def list_bandits(self) -> list[dict[str, Any]]:
+        return self._list_docs("bandits")
+
+    def add_bandit_stats(self, bandit_id: str, deltas: Iterable[tuple[str, str, float]]) -> None:
+        rows = mrows.increments(bandit_id, deltas)
+        with self._write(f"updating bandit {bandit_id}") as cur:
+            cur.executemany(_ADD_STAT, rows)
+
+    def bandit_stats(self, bandit_id: str) -> dict[str, dict[str, float]]:
+        return mrows.stats_dict(self._read("SELECT arm, stat, value FROM bandit_stats WHERE bandit_id = %s "
+                                           "ORDER BY arm COLLATE \"C\", stat COLLATE \"C\"", (str(bandit_id),)))
+
+    def log_decisions(self, decisions: Records) -> int:
+        return self._append("decisions", _STAGE_DECISIONS, DECISION_COLUMNS, mrows.encode_decisions(decisions),
+                            "bandit decisions")
+
+    def reward_decision(self, decision_id: str, reward: float, deltas: Iterable[tuple[str, str, float]]) -> bool:
+        with self._write(f"rewarding decision {decision_id}") as cur:
+            row = cur.execute("UPDATE decisions SET reward = %s WHERE decision_id = %s AND reward IS NULL "
+                              "RETURNING bandit_id", (float(reward), str(decision_id))).fetchone()
+            if row is None:
+                return False
+            cur.executemany(_ADD_STAT, mrows.increments(row[0], deltas))
+        return True
+
+    def get_decision(self, decision_id: str) -> dict[str, Any] | None:
+        rows = self._select("decisions", DECISION_COLUMNS, "WHERE decision_id = %s", (str(decision_id),))
+        return mrows.first_row(mrows.decode_decisions(rows))
+
+    def decisions_frame(self, bandit_id: str | None = None) -> pd.DataFrame:
+        where, params = ("WHERE bandit_id = %s", (str(bandit_id),)) if bandit_id is not None else ("", ())
+        with rec.paused_gc():
+            return mrows.decode_decisions(self._select("decisions", DECISION_COLUMNS, where, params))
+
+    def delete_user_decisions(self, user_ids: Iterable[str]) -> int:
+        return self._delete_of_users("decisions", user_ids)
 
     # ------------------------------------------------------------------ the rest
     def counts(self) -> dict[str, int]:

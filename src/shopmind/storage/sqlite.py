@@ -24,8 +24,17 @@ import pandas as pd
 from shopmind.data.loaders.base import Reject
 from shopmind.errors import StoreError
 from shopmind.schema import ITEM_COLUMNS, USER_COLUMNS
+from shopmind.storage import marketing_rows as mrows
 from shopmind.storage import records as rec
-from shopmind.storage.base import REJECT_COLUMNS, AppendCounts, ContextManagedStore, Records, UpsertCounts
+from shopmind.storage.base import (
+    DECISION_COLUMNS,
+    EXPOSURE_COLUMNS,
+    REJECT_COLUMNS,
+    AppendCounts,
+    ContextManagedStore,
+    Records,
+    UpsertCounts,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +80,37 @@ CREATE TABLE IF NOT EXISTS imports (
 CREATE TABLE IF NOT EXISTS embeddings (
     model TEXT NOT NULL, key TEXT NOT NULL, vec BLOB NOT NULL, PRIMARY KEY (model, key)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS experiments (
+    seq INTEGER PRIMARY KEY, experiment_id TEXT NOT NULL UNIQUE, doc TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS exposures (
+    seq INTEGER PRIMARY KEY,
+    experiment_id TEXT NOT NULL CHECK (length(experiment_id) > 0),
+    variant TEXT NOT NULL CHECK (length(variant) > 0),
+    user_id TEXT NOT NULL CHECK (length(user_id) > 0),
+    recommendation_id TEXT, model_version TEXT,
+    propensity REAL CHECK (propensity IS NULL OR (propensity > 0 AND propensity <= 1)),
+    ts_us INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS exposures_experiment ON exposures (experiment_id);
+CREATE INDEX IF NOT EXISTS exposures_user ON exposures (user_id);
+CREATE TABLE IF NOT EXISTS bandits (seq INTEGER PRIMARY KEY, bandit_id TEXT NOT NULL UNIQUE, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS bandit_stats (
+    bandit_id TEXT NOT NULL, arm TEXT NOT NULL, stat TEXT NOT NULL, value REAL NOT NULL,
+    PRIMARY KEY (bandit_id, arm, stat)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS decisions (
+    seq INTEGER PRIMARY KEY,
+    decision_id TEXT NOT NULL UNIQUE CHECK (length(decision_id) > 0),
+    bandit_id TEXT NOT NULL CHECK (length(bandit_id) > 0),
+    user_id TEXT NOT NULL CHECK (length(user_id) > 0),
+    arm TEXT NOT NULL CHECK (length(arm) > 0),
+    propensity REAL NOT NULL CHECK (propensity > 0 AND propensity <= 1),
+    context TEXT, reward REAL,
+    ts_us INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS decisions_bandit ON decisions (bandit_id);
+CREATE INDEX IF NOT EXISTS decisions_user ON decisions (user_id);
 """
 
 
@@ -272,6 +312,107 @@ class SQLiteStore(ContextManagedStore):
 
     def list_imports(self) -> list[dict[str, Any]]:
         return [rec.decode_json([r[0]])[0] for r in self._read("SELECT report FROM imports ORDER BY seq")]
+
+    # ------------------------------------------------------------------ experiments and exposures
+    def _put_doc(self, table: str, key: str, doc: Mapping[str, Any], what: str) -> None:
+        ident, text = mrows.document_json(doc, key, what)
+        with self._write(f"storing {what} {ident}") as cur:
+            cur.execute(f"INSERT INTO {table} ({key}, doc) VALUES (?, ?) "
+                        f"ON CONFLICT ({key}) DO UPDATE SET doc = excluded.doc", (ident, text))
+
+    def _get_doc(self, table: str, key: str, ident: str) -> dict[str, Any] | None:
+        rows = self._read(f"SELECT doc FROM {table} WHERE {key} = ?", (str(ident),))
+        return rec.decode_json([rows[0][0]])[0] if rows else None
+
+    def _list_docs(self, table: str) -> list[dict[str, Any]]:
+        return rec.decode_json([r[0] for r in self._read(f"SELECT doc FROM {table} ORDER BY seq")])
+
+    def _delete_of_users(self, table: str, user_ids: Iterable[str]) -> int:
+        keys = [(str(u),) for u in user_ids]
+        with self._write(f"deleting the {table} of {len(keys)} users") as cur:
+            before = self._c.total_changes
+            cur.executemany(f"DELETE FROM {table} WHERE user_id = ?", keys)
+            return self._c.total_changes - before
+
+    def put_experiment(self, doc: Mapping[str, Any]) -> None:
+        self._put_doc("experiments", "experiment_id", doc, "experiment")
+
+    def get_experiment(self, experiment_id: str) -> dict[str, Any] | None:
+        return self._get_doc("experiments", "experiment_id", experiment_id)
+
+    def list_experiments(self) -> list[dict[str, Any]]:
+        return self._list_docs("experiments")
+
+    def log_exposures(self, exposures: Records) -> int:
+        rows = mrows.encode_exposures(exposures)
+        cols = ["ts_us" if c == "timestamp" else c for c in EXPOSURE_COLUMNS]
+        with self._write(f"logging {len(rows)} exposures") as cur:
+            cur.executemany(f"INSERT INTO exposures ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", rows)
+        return len(rows)
+
+    def exposures_frame(self, experiment_id: str | None = None) -> pd.DataFrame:
+        where, params = ("WHERE experiment_id = ?", (str(experiment_id),)) if experiment_id is not None else ("", ())
+        cols = ", ".join("ts_us" if c == "timestamp" else c for c in EXPOSURE_COLUMNS)
+        with rec.paused_gc():
+            return mrows.decode_exposures(self._read(f"SELECT seq, {cols} FROM exposures {where} ORDER BY seq",
+                                                     params))
+
+    def delete_user_exposures(self, user_ids: Iterable[str]) -> int:
+        return self._delete_of_users("exposures", user_ids)
+
+    # ------------------------------------------------------------------ bandits
+    def put_bandit(self, doc: Mapping[str, Any]) -> None:
+        self._put_doc("bandits", "bandit_id", doc, "bandit")
+
+    def get_bandit(self, bandit_id: str) -> dict[str, Any] | None:
+        return self._get_doc("bandits", "bandit_id", bandit_id)
+
+    def list_bandits(self) -> list[dict[str, Any]]:
+        return self._list_docs("bandits")
+
+    _ADD_STAT = ("INSERT INTO bandit_stats (bandit_id, arm, stat, value) VALUES (?, ?, ?, ?) "
+                 "ON CONFLICT (bandit_id, arm, stat) DO UPDATE SET value = bandit_stats.value + excluded.value")
+
+    def add_bandit_stats(self, bandit_id: str, deltas: Iterable[tuple[str, str, float]]) -> None:
+        rows = mrows.increments(bandit_id, deltas)
+        with self._write(f"updating bandit {bandit_id}") as cur:
+            cur.executemany(self._ADD_STAT, rows)
+
+    def bandit_stats(self, bandit_id: str) -> dict[str, dict[str, float]]:
+        return mrows.stats_dict(self._read("SELECT arm, stat, value FROM bandit_stats WHERE bandit_id = ? "
+                                           "ORDER BY arm, stat", (str(bandit_id),)))
+
+    def log_decisions(self, decisions: Records) -> int:
+        rows = mrows.encode_decisions(decisions)
+        cols = ["ts_us" if c == "timestamp" else c for c in DECISION_COLUMNS]
+        with self._write(f"logging {len(rows)} bandit decisions") as cur:
+            cur.executemany(f"INSERT INTO decisions ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", rows)
+        return len(rows)
+
+    def reward_decision(self, decision_id: str, reward: float, deltas: Iterable[tuple[str, str, float]]) -> bool:
+        with self._write(f"rewarding decision {decision_id}") as cur:
+            row = cur.execute("UPDATE decisions SET reward = ? WHERE decision_id = ? AND reward IS NULL "
+                              "RETURNING bandit_id", (float(reward), str(decision_id))).fetchone()
+            if row is None:
+                return False
+            cur.executemany(self._ADD_STAT, mrows.increments(row[0], deltas))
+        return True
+
+    def _decisions(self, where: str, params: tuple[Any, ...]) -> pd.DataFrame:
+        cols = ", ".join("ts_us" if c == "timestamp" else c for c in DECISION_COLUMNS)
+        with rec.paused_gc():
+            return mrows.decode_decisions(self._read(f"SELECT seq, {cols} FROM decisions {where} ORDER BY seq",
+                                                     params))
+
+    def get_decision(self, decision_id: str) -> dict[str, Any] | None:
+        frame = self._decisions("WHERE decision_id = ?", (str(decision_id),))
+        return mrows.first_row(frame)
+
+    def decisions_frame(self, bandit_id: str | None = None) -> pd.DataFrame:
+        return self._decisions(*(("WHERE bandit_id = ?", (str(bandit_id),)) if bandit_id is not None else ("", ())))
+
+    def delete_user_decisions(self, user_ids: Iterable[str]) -> int:
+        return self._delete_of_users("decisions", user_ids)
 
     # ------------------------------------------------------------------ the rest
     def counts(self) -> dict[str, int]:

@@ -1,0 +1,1 @@
+"""A/B experiments: deterministic assignment, the exposure log, analysis and off-policy evaluation."""

@@ -1,0 +1,1 @@
+"""Marketing: bandits over creatives and slots, uplift targeting (campaigns and coupons come in phase 2)."""
