@@ -39,6 +39,8 @@ Records: TypeAlias = pd.DataFrame | Sequence[Mapping[str, Any]]
 
 #: Columns of :meth:`ImportLog.quarantine_frame` (``source`` is the file the row came from).
 REJECT_COLUMNS = ("import_id", "source", "row", "kind", "field", "value", "reason")
+#: Columns of :meth:`EventLog.event_counts`.
+EVENT_COUNT_COLUMNS = ("start", "type", "count")
 
 
 @dataclass(frozen=True)
@@ -143,6 +145,12 @@ class EventLog(Protocol):
         """All events in arrival order: ``EVENT_COLUMNS`` plus ``seq``, the arrival sequence number."""
         ...
 
+    def event_counts(self, bucket_seconds: int = 86_400) -> pd.DataFrame:
+        """Events per event type and time bucket, counted by the database (no event row is read out):
+        ``EVENT_COUNT_COLUMNS``, ``start`` the bucket's first instant (UTC; buckets are aligned to the epoch),
+        ordered by ``start`` then ``type``."""
+        ...
+
 
 @runtime_checkable
 class ImportLog(Protocol):
@@ -160,8 +168,8 @@ class ImportLog(Protocol):
         """Store an import report (a JSON-able mapping with an ``import_id`` key; re-recording replaces)."""
         ...
 
-    def list_imports(self) -> list[dict[str, Any]]:
-        """Every recorded import report, oldest first."""
+    def list_imports(self, limit: int | None = None) -> list[dict[str, Any]]:
+        """Recorded import reports, oldest first: every one, or the newest ``limit``."""
         ...
 
 
