@@ -188,6 +188,8 @@ class WebSettings(BaseModel):
     session_hours: float = Field(default=12.0, gt=0)
     #: Evaluation reports (``<dir>/<name>/report.json`` and its plots) for the Models page; None: none shown.
     reports_dir: Path | None = None
+    #: Largest file the Data page's import takes (bytes); the API's other requests keep ``api.max_body_bytes``.
+    max_upload_bytes: int = Field(default=500 * 1024 * 1024, ge=1)
 
 
 #: The work folder when no settings say otherwise.
