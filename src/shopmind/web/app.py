@@ -96,6 +96,9 @@ def mount_console(app: FastAPI, settings: WebSettings | None = None) -> FastAPI:
     limits = getattr(app.state, "body_limits", None)
     if isinstance(limits, dict):
         limits[UPLOAD_PATH] = settings.max_upload_bytes
+    for page in PAGES:
+        if page.startup is not None:
+            page.startup(app)
     if sessions.development:
         logger.warning("console at /admin: no API keys configured, so anyone who reaches this server can use it")
     return app

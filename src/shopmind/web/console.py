@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import jinja2
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
 
 from shopmind import __version__
@@ -27,11 +27,13 @@ from shopmind.web.sessions import COOKIE, COOKIE_PATH, CSRF_FIELD, CSRF_HEADER, 
 
 @dataclass(frozen=True)
 class Page:
-    """A page of the navigation: where it lives, its name, and the router serving it (and its parts)."""
+    """A page of the navigation: where it lives, its name, the router serving it (and its parts), and what to do
+    when the console is mounted (e.g. start counting something in the background), if anything."""
 
     path: str
     title: str
     router: APIRouter
+    startup: Callable[[FastAPI], None] | None = None
 
 
 @dataclass

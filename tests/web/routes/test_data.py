@@ -1,16 +1,32 @@
-"""Data in the browser: importing a file with bad rows shows its progress and report, and the quarantine
-shows the bad rows with their file row, field, value and reason."""
+"""Data: events by type counted in the background; in the browser, importing a file with bad rows shows its
+progress and report, and the quarantine shows the bad rows with their file row, field, value and reason."""
 
 from __future__ import annotations
+
+import time
 
 import pandas as pd
 import pytest
 
 from fixtures.console import ADMIN_KEY, browser_sign_in
+from shopmind.web.routes.data import EventCounts
 
-pytestmark = pytest.mark.browser
+
+def test_event_counts_are_shown_at_once_and_recounted_in_the_background(console_shop):
+    store = console_shop.service.store
+    counts = EventCounts(store, ttl=0.0)
+    first_at, first = counts.get(86_400)
+    assert int(first["count"].sum()) == store.counts()["events"]
+    store.append_events([{"user_id": "late", "item_id": "x", "type": "view", "timestamp": pd.Timestamp.now(tz="UTC")}])
+    at, again = counts.get(86_400)  # stale: the last counts now, a recount starts
+    assert at == first_at and again is first
+    deadline = time.monotonic() + 30
+    while counts.get(86_400)[0] == first_at and time.monotonic() < deadline:
+        time.sleep(0.05)  # a background thread of this process: polled, the test's only wait
+    assert int(counts.get(86_400)[1]["count"].sum()) == store.counts()["events"]
 
 
+@pytest.mark.browser
 def test_importing_a_file_with_bad_rows_quarantines_them(open_page, live_console, tmp_path):
     from playwright.sync_api import expect
 

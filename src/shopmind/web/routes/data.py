@@ -3,25 +3,91 @@ events by type over time (counted by the store, never read out row by row)."""
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
 from typing import Any
 
 import pandas as pd
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from shopmind.errors import ShopmindError
+from shopmind.storage.base import Store
 from shopmind.web.charts import line_chart
-from shopmind.web.console import Page, Refused, actor, console_of, render, service_of, viewer
+from shopmind.web.console import Console, Page, Refused, actor, console_of, render, service_of, viewer
 from shopmind.web.imports import ImportJobs
+
+logger = logging.getLogger(__name__)
 
 router = APIRouter(dependencies=[Depends(viewer)])
 #: Quarantined rows per page of the browser; import reports listed.
 QUARANTINE_PAGE, REPORTS_LISTED = 50, 15
-#: Bucket widths of the events chart, and how long its counts are reused while events keep arriving.
+#: Bucket widths of the events chart, and how long its counts are shown before they are counted again.
 BUCKETS = {"day": 86_400, "hour": 3_600}
 COUNTS_TTL = 30.0
+
+
+class EventCounts:
+    """Events per type and bucket (``store.event_counts``), counted again in the background once older than
+    ``ttl`` seconds: counting a large event log takes the database a few hundred milliseconds, which no page
+    waits for except the very first (the console counts at start-up, see :func:`warm_up`)."""
+
+    def __init__(self, store: Store, ttl: float = COUNTS_TTL) -> None:
+        self.store, self.ttl = store, ttl
+        self._counted: dict[int, tuple[float, pd.DataFrame]] = {}
+        self._running: set[int] = set()
+        self._lock = threading.Lock()
+
+    def _count(self, bucket_seconds: int) -> tuple[float, pd.DataFrame]:
+        try:
+            counted = (time.time(), self.store.event_counts(bucket_seconds))
+            self._counted[bucket_seconds] = counted
+            return counted
+        finally:
+            with self._lock:
+                self._running.discard(bucket_seconds)
+
+    def _in_background(self, bucket_seconds: int) -> None:
+        with self._lock:
+            if bucket_seconds in self._running:
+                return
+            self._running.add(bucket_seconds)
+
+        def run() -> None:
+            try:
+                self._count(bucket_seconds)
+            except ShopmindError as exc:  # the store closed under it (shutdown): the next request counts again
+                logger.debug("counting events failed: %s", exc)
+
+        threading.Thread(target=run, name="console-event-counts", daemon=True).start()
+
+    def get(self, bucket_seconds: int) -> tuple[float, pd.DataFrame]:
+        """(when counted, the counts): the last counts at once, recounted in the background when stale."""
+        hit = self._counted.get(bucket_seconds)
+        if hit is None:
+            with self._lock:
+                self._running.add(bucket_seconds)
+            return self._count(bucket_seconds)
+        if time.time() - hit[0] > self.ttl:
+            self._in_background(bucket_seconds)
+        return hit
+
+    def warm_up(self) -> None:
+        for seconds in BUCKETS.values():
+            self._in_background(seconds)
+
+
+def _counts(console: Console, store: Store) -> EventCounts:
+    counts: EventCounts = console.part("event_counts", lambda: EventCounts(store))
+    return counts
+
+
+def warm_up(app: FastAPI) -> None:
+    """Count events by type once when the console starts, so the Data page never waits for it."""
+    _counts(app.state.console, app.state.service.store).warm_up()
 
 
 def _jobs(request: Request) -> ImportJobs:
@@ -80,12 +146,7 @@ def event_counts(request: Request, bucket: str = "day") -> HTMLResponse:
     """Events per type over time, one point per bucket (``day`` or ``hour``: the last 72 hours)."""
     if bucket not in BUCKETS:
         raise Refused(422, f"Unknown bucket {bucket!r}: choose day or hour.")
-    console, store = console_of(request), service_of(request).store
-    cache: dict[str, tuple[float, pd.DataFrame]] = console.part("event_counts", dict)
-    hit = cache.get(bucket)
-    if hit is None or time.monotonic() - hit[0] > COUNTS_TTL:
-        hit = cache[bucket] = (time.monotonic(), store.event_counts(BUCKETS[bucket]))
-    frame = hit[1]
+    counted_at, frame = _counts(console_of(request), service_of(request).store).get(BUCKETS[bucket])
     if bucket == "hour" and len(frame):
         frame = frame[frame["start"] > frame["start"].max() - pd.Timedelta(hours=72)]
     chart, totals = None, []
@@ -98,7 +159,8 @@ def event_counts(request: Request, bucket: str = "day") -> HTMLResponse:
         chart = line_chart(labels, {str(c): table[c].astype(int).tolist() for c in order},
                            title=f"events per {bucket} by type")
         totals = [(str(c), int(table[c].sum())) for c in order]
-    return render(request, "partials/event_counts.html", chart=chart, totals=totals, bucket=bucket)
+    return render(request, "partials/event_counts.html", chart=chart, totals=totals, bucket=bucket,
+                  counted_at=time.strftime("%H:%M:%S", time.gmtime(counted_at)))
 
 
 @router.post("/admin/data/import", response_class=HTMLResponse, dependencies=[Depends(actor)])
@@ -121,4 +183,4 @@ def import_progress(request: Request, job_id: str) -> HTMLResponse:
     return render(request, "partials/import_progress.html", job=job)
 
 
-PAGE = Page("/admin/data", "Data", router)
+PAGE = Page("/admin/data", "Data", router, startup=warm_up)
