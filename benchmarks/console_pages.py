@@ -37,7 +37,8 @@ def _csrf(html: str) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--home", type=Path, default=None, help="SHOPMIND_HOME of the demo (default: the environment's)")
+    parser.add_argument("--home", type=Path, default=None,
+                        help="SHOPMIND_HOME of the demo (default: the environment's)")
     parser.add_argument("--rounds", type=int, default=20)
     args = parser.parse_args()
     settings = Settings.load(home=args.home)
@@ -52,7 +53,8 @@ def main() -> int:
     # first visits (nothing cached for them yet): the next-longest histories, the next most popular items
     users = [history.users.raw(int(u)) for u in np.argsort(-lengths)[1:args.rounds + 3]]
     items = [service.state.catalog.raw(int(i)) for i in service.state.signals.popular_top(args.rounds + 3)[1:]]
-    pages: list[tuple[str, str | list[str], float]] = [("overview", "/admin", PAGE_BUDGET_MS), ("overview figures", "/admin/overview/figures", PAGE_BUDGET_MS),
+    pages: list[tuple[str, str | list[str], float]] = [
+             ("overview", "/admin", PAGE_BUDGET_MS), ("overview figures", "/admin/overview/figures", PAGE_BUDGET_MS),
              ("data", "/admin/data", PAGE_BUDGET_MS), ("events chart", "/admin/data/event-counts", PAGE_BUDGET_MS),
              ("events chart (hour)", "/admin/data/event-counts?bucket=hour", PAGE_BUDGET_MS),
              ("quarantine", "/admin/data/quarantine?kind=event", PAGE_BUDGET_MS),
