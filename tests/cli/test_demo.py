@@ -38,6 +38,8 @@ def test_demo_serves_the_shop_and_shows_a_live_change(trained_shop, tmp_path):
     assert f"GET /recommendations/{user}" in out and "POST /events" in out
     assert "headline (en)" in out and "headline (zh)" in out and "0 unsupported" in out
     assert "shopmind serve" in out
+    key = out.split("--api-keys ")[1].split(":write")[0]
+    assert "http://127.0.0.1:8000/admin" in out and f"sign in with the key {key}" in out
 
 
 def test_demo_quick_end_to_end(home):

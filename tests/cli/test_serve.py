@@ -80,3 +80,5 @@ def test_serve_runs_uvicorn_on_the_store_with_the_model(cli, home, trained_shop,
         assert client.get("/ready").json()["model"]["source"].endswith("itemknn")
         assert client.get("/recommendations/u").status_code == 401
         assert client.get("/recommendations/u", headers={"X-API-Key": "k"}).status_code == 200
+        # the merchant's console rides on the same app, behind the same keys
+        assert client.get("/admin", follow_redirects=False).headers["location"].startswith("/admin/signin")

@@ -169,6 +169,25 @@ def test_unicode_round_trip(store: Store) -> None:
     assert row["user_id"] == "用户甲" and row["context"] == {"搜索": "绿茶"}
 
 
+def test_event_counts_by_type_and_bucket(store: Store) -> None:
+    assert list(store.event_counts().columns) == ["start", "type", "count"] and store.event_counts().empty
+    day = pd.Timedelta(days=1)
+    store.append_events([ev("u1", "a"), ev("u2", "a"), ev("u1", "b", type="purchase"),
+                         ev("u1", "a", T0 + day), ev("u3", "c", T0 - 400 * day, type="purchase")])
+    counts = store.event_counts()
+    midnight = T0.floor("D")
+    assert counts.to_dict("records") == [
+        {"start": midnight - 400 * day, "type": "purchase", "count": 1},
+        {"start": midnight, "type": "purchase", "count": 1},
+        {"start": midnight, "type": "view", "count": 2},
+        {"start": midnight + day, "type": "view", "count": 1},
+    ]
+    hourly = store.event_counts(bucket_seconds=3600)
+    assert hourly["start"].iloc[1] == T0.floor("h") and int(hourly["count"].sum()) == 5
+    with pytest.raises(StoreError, match="bucket_seconds"):
+        store.event_counts(bucket_seconds=0)
+
+
 def test_batches_larger_than_a_chunk(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     from shopmind.storage import records
 
@@ -234,6 +253,9 @@ def test_import_log(store: Store) -> None:
     store.record_import({"import_id": "a", "source": "f.csv", "events": {"inserted": 4}})  # replaces
     logs = store.list_imports()
     assert [r["import_id"] for r in logs] == ["a", "b"] and logs[0]["events"] == {"inserted": 4}
+    store.record_import({"import_id": "c", "source": "h.csv"})
+    assert [r["import_id"] for r in store.list_imports(limit=2)] == ["b", "c"]
+    assert store.list_imports(limit=0) == []
     with pytest.raises(StoreError, match="import_id"):
         store.record_import({"source": "no id"})
 

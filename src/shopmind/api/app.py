@@ -79,9 +79,10 @@ def create_app(service: RecommendationService, settings: ApiSettings | None = No
         options["strict_content_type"] = False  # accept JSON bodies sent without a Content-Type
     app = FastAPI(title=settings.title, version=__version__, description=DESCRIPTION, lifespan=lifespan, **options)
     app.state.service, app.state.settings, app.state.metrics = service, settings, metrics
+    app.state.body_limits = {}  # path prefix -> larger body limit (the console's file upload)
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
-    app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
+    app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes, path_limits=app.state.body_limits)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     return app

@@ -48,6 +48,11 @@ class Counter:
     def value(self, labels: tuple[str, ...] = ()) -> float:
         return self._values.get(labels, 0.0)
 
+    def samples(self) -> dict[tuple[str, ...], float]:
+        """A copy of every label combination's count (for pages that summarise them)."""
+        with self._lock:
+            return dict(self._values)
+
     def render(self) -> Iterable[str]:
         yield f"# HELP {self.name} {self.help}"
         yield f"# TYPE {self.name} counter"
@@ -71,6 +76,12 @@ class Histogram:
             counts = self._counts.setdefault(labels, [0] * (len(self.buckets) + 1))
             counts[pos] += 1
             self._sums[labels] = self._sums.get(labels, 0.0) + value
+
+    def bucket_counts(self) -> dict[tuple[str, ...], list[int]]:
+        """A copy of the (non-cumulative) count in each bucket per label combination; the last one is the
+        overflow past the largest bound."""
+        with self._lock:
+            return {labels: list(counts) for labels, counts in self._counts.items()}
 
     def render(self) -> Iterable[str]:
         yield f"# HELP {self.name} {self.help}"

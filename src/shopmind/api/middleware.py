@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -17,24 +18,29 @@ from shopmind.api.metrics import Metrics
 
 
 class BodyLimitMiddleware:
-    """Reject request bodies larger than ``limit`` bytes with 413 in the common error shape."""
+    """Reject request bodies larger than ``limit`` bytes with 413 in the common error shape. ``path_limits``
+    (path prefix -> bytes, read per request, so a part mounted later can add its own) lets e.g. the console's
+    file upload take more."""
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app, self.limit = app, limit
+    def __init__(self, app: ASGIApp, limit: int, path_limits: Mapping[str, int] | None = None) -> None:
+        self.app, self.default_limit = app, limit
+        self.path_limits = path_limits if path_limits is not None else {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        path = scope.get("path", "")
+        limit = next((n for prefix, n in self.path_limits.items() if path.startswith(prefix)), self.default_limit)
         for name, value in scope.get("headers", ()):
             if name == b"content-length":
                 try:
                     declared = int(value)
                 except ValueError:
                     declared = 0
-                if declared > self.limit:
+                if declared > limit:
                     response = error_response(413, f"request body of {declared:,} bytes is larger than the "
-                                              f"limit of {self.limit:,} bytes; send smaller batches")
+                                              f"limit of {limit:,} bytes; send smaller batches")
                     await response(scope, receive, send)
                     return
         seen = 0
@@ -44,8 +50,8 @@ class BodyLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.limit:
-                    raise PayloadTooLarge(self.limit)
+                if seen > limit:
+                    raise PayloadTooLarge(limit)
             return message
 
         await self.app(scope, limited, send)

@@ -9,6 +9,7 @@ the shop over the REST API for a live tour.
 from __future__ import annotations
 
 import logging
+import secrets
 import time
 from typing import Any
 
@@ -132,8 +133,11 @@ def serve_demo(console: Console, settings: Settings, model: Recommender, user: s
                 console.print(f"headline ({lang}): {out.text}  [{check}]")
     finally:
         store.close()
-    console.print("keep serving it: [bold]shopmind serve --port 8000[/] (OpenAPI docs at "
+    key = secrets.token_urlsafe(12)
+    console.print(f"keep serving it: [bold]shopmind serve --port 8000 --api-keys {key}:write[/] (OpenAPI docs at "
                   "http://127.0.0.1:8000/docs; `shopmind ctr train` + `--ranker` adds the ranker)")
+    console.print(f"then open the merchant's console at [bold]http://127.0.0.1:8000/admin[/] and sign in with the "
+                  f"key [bold]{key}[/] (it has the write scope; give read-only staff a key:read entry)")
 
 
 def _demo_params(name: str, quick: bool) -> dict[str, Any]:

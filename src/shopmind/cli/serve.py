@@ -26,6 +26,7 @@ from shopmind.pipeline.retrain import Retrainer
 from shopmind.settings import ApiSettings, Settings
 from shopmind.storage import open_store
 from shopmind.text.cache import set_cache_url
+from shopmind.web import mount_console
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -89,7 +90,8 @@ def serve(
     retrain_model: Annotated[str, typer.Option("--retrain-model", help="Model the timer retrains.")] = "als",
     log_level: Annotated[str, typer.Option(help="Server log level.")] = "info",
 ) -> None:
-    """Serve recommendations over HTTP (OpenAPI docs at /docs) with a trained model."""
+    """Serve recommendations over HTTP (OpenAPI docs at /docs, the merchant's console at /admin) with a trained
+    model."""
     try:
         app = build_app(store=store, model=model, api_keys=api_keys, workers=workers, ranker=ranker,
                         retrain_every=retrain_every, retrain_model=retrain_model)
@@ -139,4 +141,5 @@ def build_app(store: str | None = None, model: str | None = None, api_keys: str 
         st.close()
         raise
     logger.info("serving %s from %s on %s", recommender.name, path, settings.store)
-    return create_app(service, api_settings, close_store=True)
+    web_settings = settings.web.model_copy(update={"reports_dir": settings.web.reports_dir or settings.reports_dir})
+    return mount_console(create_app(service, api_settings, close_store=True), web_settings)

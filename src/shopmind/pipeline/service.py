@@ -21,8 +21,10 @@ from typing import Any
 
 import numpy as np
 
+from shopmind.data.loaders.base import ReadResult
 from shopmind.data.signals import WINDOWS
 from shopmind.errors import UnknownIdError
+from shopmind.ingest import ImportReport
 from shopmind.models.base import Recommender
 from shopmind.pipeline.candidates import (
     SOURCE_CODE,
@@ -136,6 +138,9 @@ class RecommendationService:
 
     def upsert_items(self, rows: Sequence[Mapping[str, Any]], source: str = "api") -> WriteResult:
         return self.writer.upsert_items(rows, source)
+
+    def import_result(self, result: ReadResult, *, import_id: str | None = None) -> ImportReport:
+        return self.writer.import_result(result, import_id=import_id)
 
     def upsert_users(self, rows: Sequence[Mapping[str, Any]], source: str = "api") -> WriteResult:
         return self.writer.upsert_users(rows, source)

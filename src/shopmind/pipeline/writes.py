@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 from pydantic import ValidationError
 
+from shopmind.data.loaders.base import ReadResult
 from shopmind.ingest import ImportReport, import_read_result, records_to_result, validate_frame
 from shopmind.ingest.validate import REQUIRED_COLUMNS
 from shopmind.pipeline.results import AttributionLog
@@ -115,13 +116,27 @@ class LiveWriter:
         report, errors, ignored = self._import(rows, "event", source)
         c = report.events
         if c.inserted:
-            bad = {e.index for e in errors}
-            applied = self.state.apply_events(_typed_events(rows, bad))
-            for rid, item, etype in zip(applied.recommendation_ids, applied.items, applied.types, strict=True):
-                if rid is not None:
-                    self.attribution.attribute(rid, self.state.catalog.raw(int(item)), str(etype))
+            self._apply_events(_typed_events(rows, {e.index for e in errors}))
         return WriteResult("event", len(rows), inserted=c.inserted, duplicates=c.duplicates, rejected=c.rejected,
                            errors=errors, ignored_fields=ignored, import_id=report.import_id)
+
+    def _apply_events(self, events: list[Event]) -> None:
+        applied = self.state.apply_events(events)
+        for rid, item, etype in zip(applied.recommendation_ids, applied.items, applied.types, strict=True):
+            if rid is not None:
+                self.attribution.attribute(rid, self.state.catalog.raw(int(item)), str(etype))
+
+    def import_result(self, result: ReadResult, *, import_id: str | None = None) -> ImportReport:
+        """Import what a reader made of a file - rows keep the file's row numbers, rows it could not parse are
+        quarantined too - and apply the accepted items and events to the live state, as the batch writes do
+        (the console's file import; ``import_id`` lets several parts of one file share one id)."""
+        report = import_read_result(self.store, result, import_id=import_id)
+        if result.items is not None and report.items.accepted:
+            self.state.catalog.upsert_frame(validate_frame(result.items, "item").frame)
+        if result.events is not None and report.events.inserted:
+            accepted = validate_frame(result.events, "event").frame
+            self._apply_events(_typed_events(accepted.to_dict("records"), set()))
+        return report
 
     def upsert_items(self, rows: Sequence[Mapping[str, Any]], source: str = "api") -> WriteResult:
         """Insert or replace items in the store and the serving catalog."""

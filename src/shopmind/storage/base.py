@@ -47,6 +47,8 @@ EXPOSURE_COLUMNS = ("experiment_id", "variant", "user_id", "recommendation_id", 
                     "timestamp")
 #: Columns of :meth:`BanditStore.decisions_frame`: one bandit choice, its propensity and (once known) reward.
 DECISION_COLUMNS = ("decision_id", "bandit_id", "user_id", "arm", "propensity", "context", "reward", "timestamp")
+#: Columns of :meth:`EventLog.event_counts`.
+EVENT_COUNT_COLUMNS = ("start", "type", "count")
 
 
 @dataclass(frozen=True)
@@ -151,6 +153,12 @@ class EventLog(Protocol):
         """All events in arrival order: ``EVENT_COLUMNS`` plus ``seq``, the arrival sequence number."""
         ...
 
+    def event_counts(self, bucket_seconds: int = 86_400) -> pd.DataFrame:
+        """Events per event type and time bucket, counted by the database (no event row is read out):
+        ``EVENT_COUNT_COLUMNS``, ``start`` the bucket's first instant (UTC; buckets are aligned to the epoch),
+        ordered by ``start`` then ``type``."""
+        ...
+
 
 @runtime_checkable
 class ImportLog(Protocol):
@@ -168,8 +176,8 @@ class ImportLog(Protocol):
         """Store an import report (a JSON-able mapping with an ``import_id`` key; re-recording replaces)."""
         ...
 
-    def list_imports(self) -> list[dict[str, Any]]:
-        """Every recorded import report, oldest first."""
+    def list_imports(self, limit: int | None = None) -> list[dict[str, Any]]:
+        """Recorded import reports, oldest first: every one, or the newest ``limit``."""
         ...
 
 

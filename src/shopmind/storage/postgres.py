@@ -295,6 +295,13 @@ class PostgresStore(ContextManagedStore):
                               "session_id, context FROM events ORDER BY seq")
             return rec.decode_events(rows)
 
+    def event_counts(self, bucket_seconds: int = 86_400) -> pd.DataFrame:
+        width = rec.bucket_micros(bucket_seconds)
+        micros = _MICROS.format("ts")
+        rows = self._read(f"SELECT {micros} - mod(mod({micros}, %s) + %s, %s) AS b, type, count(*) FROM events "
+                          "GROUP BY b, type ORDER BY b, type", (width, width, width))
+        return rec.decode_event_counts(rows)
+
     # ------------------------------------------------------------------ quarantine and import log
     def add_rejects(self, import_id: str, rejects: Iterable[Reject | Mapping[str, Any]]) -> int:
         rows = rec.encode_rejects(str(import_id), list(rejects))
@@ -317,8 +324,12 @@ class PostgresStore(ContextManagedStore):
             cur.execute("INSERT INTO imports (import_id, report) VALUES (%s, %s::jsonb) "
                         "ON CONFLICT (import_id) DO UPDATE SET report = excluded.report", (import_id, text))
 
-    def list_imports(self) -> list[dict[str, Any]]:
-        return rec.decode_json([r[0] for r in self._read("SELECT report FROM imports ORDER BY seq")])
+    def list_imports(self, limit: int | None = None) -> list[dict[str, Any]]:
+        if limit is None:
+            rows = self._read("SELECT report FROM imports ORDER BY seq")
+        else:
+            rows = self._read("SELECT report FROM imports ORDER BY seq DESC LIMIT %s", (max(int(limit), 0),))[::-1]
+        return rec.decode_json([r[0] for r in rows])
 
     # ------------------------------------------------------------------ embedding cache
     def get_embeddings(self, model: str, keys: Sequence[str]) -> dict[str, np.ndarray]:

@@ -26,7 +26,7 @@ import pandas as pd
 from shopmind.data.loaders.base import Reject
 from shopmind.errors import StoreError
 from shopmind.schema import EVENT_COLUMNS, ITEM_COLUMNS, USER_COLUMNS
-from shopmind.storage.base import REJECT_COLUMNS, Records
+from shopmind.storage.base import EVENT_COUNT_COLUMNS, REJECT_COLUMNS, Records
 
 #: Events are encoded and written in chunks of this many rows (bounded memory, same transaction).
 CHUNK_ROWS = 50_000
@@ -304,6 +304,25 @@ def decode_rejects(rows: Sequence[Sequence[Any]]) -> pd.DataFrame:
     data = _columns(rows, len(REJECT_COLUMNS))
     return pd.DataFrame({c: pd.Series(v, dtype="int64" if c == "row" else object)
                          for c, v in zip(REJECT_COLUMNS, data, strict=True)})
+
+
+def bucket_micros(bucket_seconds: int) -> int:
+    """The width of an :meth:`~shopmind.storage.base.EventLog.event_counts` bucket in microseconds (checked)."""
+    if not isinstance(bucket_seconds, int) or isinstance(bucket_seconds, bool) or bucket_seconds < 1:
+        raise StoreError(f"event_counts: bucket_seconds must be an int >= 1, got {bucket_seconds!r}")
+    return bucket_seconds * 1_000_000
+
+
+def decode_event_counts(rows: Sequence[Sequence[Any]]) -> pd.DataFrame:
+    """The :meth:`~shopmind.storage.base.EventLog.event_counts` frame from ``(bucket start in microseconds,
+    type, count)`` rows."""
+    starts, types, counts = _columns(rows, 3)
+    frame = pd.DataFrame({
+        "start": pd.to_datetime(pd.Series(starts, dtype="int64"), unit="us", utc=True),
+        "type": pd.Series(types, dtype=object),
+        "count": pd.Series(counts, dtype="int64"),
+    })
+    return frame[list(EVENT_COUNT_COLUMNS)]
 
 
 def report_json(report: Mapping[str, Any]) -> tuple[str, str]:

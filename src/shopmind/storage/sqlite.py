@@ -271,6 +271,12 @@ class SQLiteStore(ContextManagedStore):
         with rec.paused_gc():
             return rec.decode_events(self._read(_SELECT_EVENTS))
 
+    def event_counts(self, bucket_seconds: int = 86_400) -> pd.DataFrame:
+        width = rec.bucket_micros(bucket_seconds)
+        rows = self._read("SELECT (ts_us - ((ts_us % ?) + ?) % ?) AS b, type, count(*) FROM events "
+                          "GROUP BY b, type ORDER BY b, type", (width, width, width))
+        return rec.decode_event_counts(rows)
+
     # ------------------------------------------------------------------ embedding cache
     def get_embeddings(self, model: str, keys: Sequence[str]) -> dict[str, np.ndarray]:
         out: dict[str, np.ndarray] = {}
@@ -310,8 +316,12 @@ class SQLiteStore(ContextManagedStore):
             cur.execute("INSERT INTO imports (import_id, report) VALUES (?, ?) "
                         "ON CONFLICT (import_id) DO UPDATE SET report = excluded.report", (import_id, text))
 
-    def list_imports(self) -> list[dict[str, Any]]:
-        return [rec.decode_json([r[0]])[0] for r in self._read("SELECT report FROM imports ORDER BY seq")]
+    def list_imports(self, limit: int | None = None) -> list[dict[str, Any]]:
+        if limit is None:
+            rows = self._read("SELECT report FROM imports ORDER BY seq")
+        else:
+            rows = self._read("SELECT report FROM imports ORDER BY seq DESC LIMIT ?", (max(int(limit), 0),))[::-1]
+        return [rec.decode_json([r[0]])[0] for r in rows]
 
     # ------------------------------------------------------------------ experiments and exposures
     def _put_doc(self, table: str, key: str, doc: Mapping[str, Any], what: str) -> None:

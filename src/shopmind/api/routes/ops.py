@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, cast
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import PlainTextResponse
@@ -87,10 +87,12 @@ def reload(body: ModelReloadIn, service: Service,
         raise ApiError(422, str(exc), field="name") from None
 
 
-def _retrainer(service: RecommendationService, settings: ApiSettings) -> Any:
+def retrainer_of(service: RecommendationService, settings: ApiSettings) -> Retrainer:
+    """The service's background retrainer (made on first use; it saves new versions under the models dir)."""
     if service.retrainer is None:
         service.retrainer = Retrainer(service, settings.models_dir)
-    return service.retrainer
+    retrainer: Retrainer = service.retrainer
+    return retrainer
 
 
 @router.post("/models/retrain", status_code=202, dependencies=WRITE, tags=["models"], responses=CONFLICT)
@@ -101,7 +103,7 @@ def retrain(body: RetrainIn, service: Service,
     409 while another retrain runs; 422 for an unknown model or a bad parameter."""
 
     try:
-        return cast("dict[str, Any]", _retrainer(service, settings).start(body.model, body.params).info())
+        return retrainer_of(service, settings).start(body.model, body.params).info()
     except ParameterError as exc:
         raise ApiError(422, str(exc), field="params" if body.model in _model_names() else "model") from None
     except ShopmindError as exc:
@@ -115,14 +117,14 @@ def _model_names() -> list[str]:
 @router.get("/models/retrain", dependencies=READ, tags=["models"])
 def retrain_jobs(service: Service, settings: Annotated[ApiSettings, Depends(get_settings)]) -> list[dict[str, Any]]:
     """Retrain jobs, newest first."""
-    return cast("list[dict[str, Any]]", _retrainer(service, settings).list())
+    return retrainer_of(service, settings).list()
 
 
 @router.get("/models/retrain/{job_id}", dependencies=READ, tags=["models"], responses=NOT_FOUND)
 def retrain_job(job_id: str, service: Service,
                 settings: Annotated[ApiSettings, Depends(get_settings)]) -> dict[str, Any]:
     """One retrain job: state (queued, running, done, failed), timings, new version, error."""
-    job = _retrainer(service, settings).get(job_id)
+    job = retrainer_of(service, settings).get(job_id)
     if job is None:
         raise ApiError(404, f"no retrain job {job_id!r}", field="job_id")
-    return cast("dict[str, Any]", job.info())
+    return job.info()
