@@ -9,6 +9,7 @@
 from shopmind.storage.base import (
     REJECT_COLUMNS,
     AppendCounts,
+    CustomerStore,
     EventLog,
     ImportLog,
     ItemStore,
@@ -24,6 +25,7 @@ from shopmind.storage.sqlite import SQLiteStore
 __all__ = [
     "REJECT_COLUMNS",
     "AppendCounts",
+    "CustomerStore",
     "EventLog",
     "ImportLog",
     "ItemStore",
