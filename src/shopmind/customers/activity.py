@@ -12,6 +12,8 @@ Bad input (each counted in :attr:`Activity.quality`, none ever crashes or leaves
   (as for a missing price); the shop's currency is ``currency`` or the most common one among purchases;
 - **users with no purchases**: profiles from their other events (stage ``prospect``, no RFM group, value 0).
 
+Impressions are left out altogether: they record what the shop showed, not what the shopper did.
+
 An amount is ``context.revenue`` when the event carries it, else the item's price times the quantity
 (the event's ``value`` when it is a positive number, else 1).
 """
@@ -123,7 +125,8 @@ def prepare_activity(events: pd.DataFrame, tags: ItemTags, settings: CustomerSet
     ts = events["timestamp"]
     future = (ts > as_of + pd.Timedelta(seconds=settings.future_tolerance_seconds)).to_numpy()
     quality["future_events"] = int(future.sum())
-    ev = events.loc[~future, ["user_id", "item_id", "type", "value", "timestamp", "context", "session_id"]]
+    shown = (events["type"] == "impression").to_numpy()
+    ev = events.loc[~future & ~shown, ["user_id", "item_id", "type", "value", "timestamp", "context", "session_id"]]
     item_row = tags.item_ids.get_indexer(ev["item_id"].astype(object).where(ev["item_id"].notna(), "")).astype(
         np.int64)
     etype = ev["type"].astype(str).to_numpy(object)

@@ -39,13 +39,16 @@ def _cut(activity: Activity, cutoff: pd.Timestamp) -> tuple[pd.DataFrame, pd.Dat
     return ev, buys
 
 
-def bgnbd_at(buys: pd.DataFrame, cutoff: pd.Timestamp, unit_days: float) -> tuple[pd.DataFrame, BetaGeoModel | None]:
-    """BG/NBD fitted on purchases up to ``cutoff`` (None when it cannot be fitted) and the summary it used."""
+def _summary(buys: pd.DataFrame, cutoff: pd.Timestamp, unit_days: float) -> pd.DataFrame:
     tx = pd.DataFrame({"customer_id": buys["user_id"].to_numpy(), "timestamp": buys["timestamp"].to_numpy(),
                        "amount": buys["amount"].to_numpy()})
     tx["timestamp"] = pd.to_datetime(tx["timestamp"], utc=True)
-    cut_day = cutoff.floor("D")
-    summary = summarise(tx, cut_day, unit_days=unit_days).frame
+    return summarise(tx, cutoff.floor("D"), unit_days=unit_days).frame
+
+
+def bgnbd_at(buys: pd.DataFrame, cutoff: pd.Timestamp, unit_days: float) -> tuple[pd.DataFrame, BetaGeoModel | None]:
+    """BG/NBD fitted on purchases up to ``cutoff`` (None when it cannot be fitted) and the summary it used."""
+    summary = _summary(buys, cutoff, unit_days)
     try:
         return summary, BetaGeoModel().fit(summary["frequency"], summary["recency"], summary["T"])
     except DataError as exc:
@@ -54,8 +57,12 @@ def bgnbd_at(buys: pd.DataFrame, cutoff: pd.Timestamp, unit_days: float) -> tupl
 
 
 def churn_features(activity: Activity, cutoff: pd.Timestamp, users: pd.DataFrame | None = None,
-                   horizon_days: float = 90.0, unit_days: float = 7.0) -> pd.DataFrame:
-    """One row per customer with a purchase by ``cutoff`` (index ``user_id``), from data up to ``cutoff``."""
+                   horizon_days: float = 90.0, unit_days: float = 7.0,
+                   bgnbd: BetaGeoModel | None = None) -> pd.DataFrame:
+    """One row per customer with a purchase by ``cutoff`` (index ``user_id``), from data up to ``cutoff``.
+
+    BG/NBD's P(alive) and expected purchases are features: from ``bgnbd`` when given (a model fitted on the
+    whole shop, for scoring a few users), else from a fit on these purchases up to the cutoff."""
     ev, buys = _cut(activity, cutoff)
     if buys.empty:
         raise DataError(f"no purchases up to the cutoff {cutoff}: nothing to predict churn for")
@@ -103,7 +110,10 @@ def churn_features(activity: Activity, cutoff: pd.Timestamp, users: pd.DataFrame
             f.index).fillna(0.0)
     if users is not None and len(users):
         f = f.join(_attribute_features(users, f.index))
-    summary, bgnbd = bgnbd_at(buys, cutoff, unit_days)
+    if bgnbd is None:
+        summary, bgnbd = bgnbd_at(buys, cutoff, unit_days)
+    else:
+        summary = _summary(buys, cutoff, unit_days)
     if bgnbd is not None:
         s = summary.reindex(f.index)
         f["bgnbd_p_alive"] = bgnbd.probability_alive(s["frequency"], s["recency"], s["T"])

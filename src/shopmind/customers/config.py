@@ -64,8 +64,7 @@ class CustomerSettings(BaseModel):
     #: Lifecycle: no purchase for this long -> lapsed (between active_days and this: at risk); a purchase
     #: after such a gap -> reactivated.
     lapsed_days: int = Field(default=90, ge=1)
-    #: Lifetime value horizon (days) and the BG/NBD time unit (days).
-    clv_horizon_days: int = Field(default=365, ge=1)
+    #: The BG/NBD time unit (days); lifetime value is given over 365 days (``clv_12m``).
     clv_unit_days: float = Field(default=7.0, gt=0)
     #: RFM: named groups, and optional fixed score edges per dimension (4 increasing numbers each).
     rfm_rules: tuple[RfmRule, ...] = DEFAULT_RFM_RULES
@@ -74,8 +73,9 @@ class CustomerSettings(BaseModel):
     k_min: int = Field(default=3, ge=2)
     k_max: int = Field(default=8, ge=2)
     topics: int = Field(default=6, ge=2)
-    #: Users sampled to fit k-means / LDA and to score silhouettes (all users are then assigned).
+    #: Users sampled to fit k-means and LDA (all users are then assigned; sklearn's LDA is slow per document).
     fit_sample: int = Field(default=20_000, ge=100)
+    topic_sample: int = Field(default=5_000, ge=100)
     #: Categories likely to buy next, from the active recommender.
     next_categories: int = Field(default=3, ge=1)
     #: Money: the shop's currency (None: the most common one among purchases) and rates into it.

@@ -24,6 +24,7 @@ from typing import Any, Self
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from shopmind.errors import DataError, check_int
 
@@ -57,11 +58,13 @@ class KMeansSegmenter:
         self.scores_: dict[int, float] = {}
         best: tuple[float, Any] | None = None
         for k in range(self.k_min, min(self.k_max, len(fit_rows) - 1) + 1):
-            km = KMeans(n_clusters=k, n_init=3, random_state=self.seed).fit(x[fit_rows])
-            labels = km.labels_[sil_rows]
-            if len(np.unique(labels)) < 2:
-                continue
-            score = float(silhouette_score(x[fit_rows][sil_rows], labels))
+            # one thread: small problems on a shared 2-core machine lose more to thread hand-offs than they gain
+            with threadpool_limits(1):
+                km = KMeans(n_clusters=k, n_init=3, random_state=self.seed).fit(x[fit_rows])
+                labels = km.labels_[sil_rows]
+                if len(np.unique(labels)) < 2:
+                    continue
+                score = float(silhouette_score(x[fit_rows][sil_rows], labels))
             self.scores_[k] = round(score, 4)
             if best is None or score > best[0]:
                 best = (score, km)
@@ -84,7 +87,7 @@ class KMeansSegmenter:
 class TopicSegmenter:
     """LDA topics over users' term counts (sklearn ``LatentDirichletAllocation``)."""
 
-    def __init__(self, topics: int = 6, sample: int = 20_000, min_weight: float = 0.5, seed: int = 0) -> None:
+    def __init__(self, topics: int = 6, sample: int = 5_000, min_weight: float = 0.5, seed: int = 0) -> None:
         self.topics, self.sample, self.min_weight, self.seed = topics, sample, min_weight, seed
 
     def fit(self, counts: Any, vocab: list[str]) -> Self:
@@ -97,8 +100,9 @@ class TopicSegmenter:
             raise DataError(f"LDA needs at least {self.topics} users with purchases; got {len(rows)}")
         rng = np.random.default_rng(self.seed)
         fit_rows = rng.choice(rows, size=min(self.sample, len(rows)), replace=False)
-        self.lda_ = LatentDirichletAllocation(n_components=self.topics, learning_method="batch", max_iter=20,
-                                              random_state=self.seed).fit(counts[fit_rows])
+        with threadpool_limits(1):
+            self.lda_ = LatentDirichletAllocation(n_components=self.topics, learning_method="batch", max_iter=10,
+                                                  random_state=self.seed).fit(counts[fit_rows])
         self.vocab_ = list(vocab)
         return self
 
@@ -108,11 +112,17 @@ class TopicSegmenter:
         return [[(self.vocab_[j], round(float(row[j]), 4)) for j in np.argsort(-row)[:n]] for row in comp]
 
     def predict(self, counts: Any) -> tuple[np.ndarray, np.ndarray]:
-        """``(topic, share)`` per user: the dominant topic, -1 when the user has no terms or no topic holds
-        ``min_weight`` of their document."""
-        mix = self.lda_.transform(counts)
+        """``(topic, share)`` per user: the topic under which the user's whole document is most likely and
+        its posterior share (a one-topic reading of the LDA posterior: one sparse product for any number of
+        users, where ``LatentDirichletAllocation.transform`` iterates per document); -1 for users without terms
+        or whose best topic holds less than ``min_weight``."""
+        log_beta = np.log(self.lda_.components_ / self.lda_.components_.sum(axis=1, keepdims=True))
+        ll = np.asarray(counts @ log_beta.T)
+        ll -= ll.max(axis=1, keepdims=True)
+        post = np.exp(ll)
+        post /= post.sum(axis=1, keepdims=True)
         has = np.asarray(counts.sum(axis=1)).ravel() > 0
-        topic, share = mix.argmax(axis=1), mix.max(axis=1)
+        topic, share = post.argmax(axis=1), post.max(axis=1)
         return np.where(has & (share >= self.min_weight), topic, -1), np.where(has, share, 0.0)
 
 

@@ -1,0 +1,544 @@
+"""The refresh job: compute every user's profile from the store and write profiles, segments and memberships back.
+
+- **full** (the first run, or ``full=True``): reads every event, fits the population-level models (RFM score
+  edges, BG/NBD and Gamma-Gamma, the churn classifier, k-means centres, LDA topics), describes the segments, and
+  writes every profile. The fitted models are kept in the store (``customer_state``) with the last event
+  ``seq`` read.
+- **incremental**: reads only events after that ``seq``, re-reads the whole history of the users they belong
+  to, and recomputes those users' profiles with the kept models (no refit). Users without new events keep
+  their profile (its ``as_of`` says when it was computed); segment descriptions and sizes change at the next
+  full refresh. Run a full refresh regularly (e.g. nightly) so that time alone (a customer drifting from
+  active to lapsed) shows up for everyone.
+
+>>> from shopmind.storage import open_store
+>>> store = open_store("sqlite:///:memory:")
+>>> refresh(store, CustomerSettings()).users
+0
+"""
+
+from __future__ import annotations
+
+import logging
+import pickle
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from shopmind.customers.activity import Activity, item_tags, prepare_activity
+from shopmind.customers.churn import ChurnModel, churn_features, churn_labels
+from shopmind.customers.clv import BetaGeoModel, GammaGammaModel, summarise
+from shopmind.customers.config import CustomerSettings
+from shopmind.customers.profiles import interest_matrix, interest_tags, interest_weights, user_table
+from shopmind.customers.rfm import rfm_edges, rfm_groups, rfm_scores, rule_labels
+from shopmind.customers.segments import KMeansSegmenter, TopicSegmenter, describe_segment
+from shopmind.customers.summary import summarise_profile
+from shopmind.errors import DataError
+from shopmind.storage.base import Store
+
+if TYPE_CHECKING:
+    from shopmind.models import Recommender
+
+logger = logging.getLogger(__name__)
+
+STATE_KEY = "customers.models"
+STATE_FORMAT = 1
+DAY = pd.Timedelta(days=1)
+YEAR_DAYS = 365.0
+
+
+@dataclass
+class FittedModels:
+    """Everything a full refresh fits and an incremental one reuses (pickled into the store)."""
+
+    as_of: pd.Timestamp
+    last_seq: int
+    rfm_edges: dict[str, list[float]]
+    bgnbd: dict[str, float] | None
+    gamma_gamma: dict[str, float] | None
+    churn: ChurnModel | None
+    kmeans: KMeansSegmenter | None
+    kmeans_vocab: list[str]
+    topics: TopicSegmenter | None
+    currency: str | None
+    format: int = STATE_FORMAT
+
+
+@dataclass
+class RefreshReport:
+    """What a refresh did."""
+
+    mode: str
+    users: int
+    events_read: int
+    seconds: float
+    as_of: str
+    last_seq: int
+    steps: dict[str, float] = field(default_factory=dict)
+    quality: dict[str, int] = field(default_factory=dict)
+    segments: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class _Steps:
+    """Times each step and shows a progress bar (rich) over the steps when asked."""
+
+    def __init__(self, names: list[str], progress: bool) -> None:
+        self.times: dict[str, float] = {}
+        self._progress: Any = None
+        if progress:
+            # lazy: rich's live display is only for a person watching
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self._progress = Progress(TextColumn("customers refresh: {task.description:<28}"), BarColumn(),
+                                      MofNCompleteColumn(), TimeElapsedColumn(), console=Console(stderr=True),
+                                      transient=True)
+            self._progress.start()
+            self._task = self._progress.add_task(names[0], total=len(names))
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        if self._progress is not None:
+            self._progress.update(self._task, description=name)
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.times[name] = round(time.perf_counter() - t0, 3)
+            if self._progress is not None:
+                self._progress.advance(self._task)
+
+    def close(self) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+
+FULL_STEPS = ["reading the store", "cleaning events", "profiles and interests", "RFM", "lifetime value",
+              "churn model", "k-means segments", "LDA topics", "next categories", "writing profiles"]
+INCREMENTAL_STEPS = ["reading new events", "cleaning events", "profiles and interests", "scoring",
+                     "next categories", "writing profiles"]
+
+
+def load_models(store: Store) -> FittedModels | None:
+    """The models of the last full refresh, or None (never refreshed, or written by another format)."""
+    blob = store.get_customer_state(STATE_KEY)
+    if blob is None:
+        return None
+    try:
+        models = pickle.loads(blob)
+    except (pickle.UnpicklingError, AttributeError, EOFError, ImportError) as exc:
+        logger.warning("the stored customer models cannot be read (%s): a full refresh will replace them", exc)
+        return None
+    return models if getattr(models, "format", None) == STATE_FORMAT else None
+
+
+def refresh(store: Store, settings: CustomerSettings, *, full: bool = False, as_of: pd.Timestamp | None = None,
+            recommender: Recommender | None = None, progress: bool = False) -> RefreshReport:
+    """Refresh the profiles in ``store``: incrementally when a previous full refresh left its models,
+    else (or with ``full``) from scratch. ``recommender`` gives the categories each user is likely to buy next."""
+    models = None if full else load_models(store)
+    now = pd.Timestamp.now(tz="UTC") if as_of is None else pd.Timestamp(as_of)
+    now = now.tz_localize("UTC") if now.tzinfo is None else now.tz_convert("UTC")
+    if models is None:
+        return _full(store, settings, now, recommender, progress)
+    return _incremental(store, settings, models, now, recommender, progress)
+
+
+# ---------------------------------------------------------------------------------------------- pieces
+def _bgnbd_values(activity: Activity, bgnbd: BetaGeoModel | None, gg: GammaGammaModel | None,
+                  users: pd.Index, settings: CustomerSettings) -> pd.DataFrame:
+    """p_alive, expected purchases and spend, clv_12m of ``users`` (customers) as of the activity's time."""
+    out = pd.DataFrame(index=users, columns=["p_alive", "expected_purchases_12m", "expected_spend", "clv_12m"],
+                       dtype=np.float64)
+    if bgnbd is None or not len(users):
+        return out
+    buys = activity.purchases[activity.purchases["user_id"].isin(users)]
+    tx = pd.DataFrame({"customer_id": buys["user_id"].to_numpy(), "timestamp": buys["timestamp"],
+                       "amount": buys["amount"].to_numpy()})
+    s = summarise(tx, activity.as_of.floor("D"), unit_days=settings.clv_unit_days).frame.reindex(users)
+    s = s.fillna({"frequency": 0.0, "recency": 0.0, "T": 0.0, "monetary": 0.0})
+    x, tx_, t = s["frequency"], s["recency"], s["T"]
+    out["p_alive"] = bgnbd.probability_alive(x, tx_, t)
+    out["expected_purchases_12m"] = bgnbd.conditional_expected_purchases(YEAR_DAYS / settings.clv_unit_days,
+                                                                         x, tx_, t)
+    if gg is not None:
+        out["expected_spend"] = gg.conditional_expected_spend(x, s["monetary"])
+        out["clv_12m"] = out["expected_purchases_12m"] * out["expected_spend"]
+    return out
+
+
+def _purchase_counts(activity: Activity, users: pd.Index, vocab: list[str] | None = None
+                     ) -> tuple[sp.csr_matrix, list[str]]:
+    """Users x terms counts of categories and brands bought (carts and favourites count half when a user
+    bought fewer than 2 items): the LDA documents."""
+    ev = activity.events
+    ev = ev[(ev["item_row"] >= 0) & ev["type"].isin(["purchase", "add_to_cart", "favorite"])]
+    rows = ev["item_row"].to_numpy()
+    w = np.where(ev["type"].to_numpy() == "purchase", 1.0, 0.5)
+    terms = []
+    for kind, values in (("category", activity.tags.category), ("brand", activity.tags.brand)):
+        v = values[rows] if len(rows) else np.zeros(0, dtype=object)
+        terms.append(pd.DataFrame({"user_id": ev["user_id"].to_numpy(), "term": [
+            f"{kind}:{t}" if t is not None else None for t in v], "w": w}))
+    df = pd.concat(terms).dropna(subset=["term"])
+    bought = df[df["w"] == 1.0].groupby("user_id")["w"].sum()
+    few = ~df["user_id"].map(bought).fillna(0.0).ge(2).to_numpy()
+    df = df[(df["w"] == 1.0).to_numpy() | few]
+    vocab = sorted(df["term"].unique()) if vocab is None else vocab
+    col = pd.Index(vocab).get_indexer(df["term"])
+    row = users.get_indexer(df["user_id"])
+    ok = (col >= 0) & (row >= 0)
+    mat = sp.csr_matrix((df["w"].to_numpy()[ok], (row[ok], col[ok])), shape=(len(users), len(vocab)))
+    mat.sum_duplicates()
+    return mat, list(vocab)
+
+
+def _representation(activity: Activity, weights: dict[str, pd.DataFrame], users: pd.Index,
+                    vocab: list[str] | None = None) -> tuple[np.ndarray, list[str]]:
+    """Interest-tag vectors: category and price-band weights (each block sums to 1 per user)."""
+    blocks, names = [], []
+    for kind in ("category", "price_band"):
+        w = weights[kind]
+        want = None if vocab is None else [v.split(":", 1)[1] for v in vocab if v.startswith(kind + ":")]
+        if want is not None:
+            w = w[w["tag"].isin(want)]
+        mat, tags = interest_matrix(w, users)
+        if want is not None:
+            full = np.zeros((len(users), len(want)))
+            idx = pd.Index(want).get_indexer(tags)
+            full[:, idx] = mat
+            mat, tags = full, want
+        blocks.append(mat)
+        names += [f"{kind}:{t}" for t in tags]
+    return np.hstack(blocks) if blocks else np.zeros((len(users), 0)), names
+
+
+def _next_categories(recommender: Recommender | None, activity: Activity, users: pd.Index, n: int,
+                     batch: int = 2048) -> dict[str, list[dict[str, Any]]]:
+    """The categories of each user's top-20 recommended items, scored by reciprocal rank."""
+    if recommender is None or not len(users):
+        return {}
+    dense = recommender.users_.indices(users, missing="skip")
+    known = np.flatnonzero(dense >= 0)
+    model_items = recommender.items_.raws(range(len(recommender.items_)))
+    rows = activity.tags.item_ids.get_indexer(pd.Index(model_items, dtype=object))
+    cats = np.where(rows >= 0, activity.tags.category[np.maximum(rows, 0)], None)
+    out: dict[str, list[dict[str, Any]]] = {}
+    for s in range(0, len(known), batch):
+        part = known[s:s + batch]
+        ids, _ = recommender.recommend(dense[part], N=20)
+        for u, row in zip(part, ids, strict=True):
+            score: dict[str, float] = {}
+            for rank, it in enumerate(row):
+                c = cats[it] if it >= 0 else None
+                if c is not None:
+                    score[c] = score.get(c, 0.0) + 1.0 / (rank + 1)
+            top = sorted(score.items(), key=lambda kv: -kv[1])[:n]
+            total = sum(score.values()) or 1.0
+            out[str(users[u])] = [{"category": c, "score": round(v / total, 4)} for c, v in top]
+    return out
+
+
+def _num(v: Any, digits: int = 4) -> float | None:
+    """A finite float rounded, or None (profiles never hold NaN)."""
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return round(f, digits) if np.isfinite(f) else None
+
+
+def _iso(v: Any) -> str | None:
+    return None if v is None or pd.isna(v) else pd.Timestamp(v).isoformat()
+
+
+def _tags_by_user(top: dict[str, pd.DataFrame]) -> dict[str, dict[str, list[dict[str, Any]]]]:
+    out: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    for kind, df in top.items():
+        for user, tag, weight in zip(df["user_id"].tolist(), df["tag"].tolist(), df["weight"].tolist(), strict=True):
+            out.setdefault(user, {}).setdefault(kind, []).append({"tag": tag, "weight": weight})
+    return out
+
+
+def _profiles(table: pd.DataFrame, activity: Activity, settings: CustomerSettings,
+              top: dict[str, pd.DataFrame], attrs: dict[str, dict[str, Any]],
+              memberships: dict[str, list[str]], next_cats: dict[str, list[dict[str, Any]]],
+              churn_source: str) -> dict[str, dict[str, Any]]:
+    """The profile documents of every row of ``table``."""
+    tags = _tags_by_user(top)
+    labels = rule_labels(settings)
+    cur = activity.currency
+    docs: dict[str, dict[str, Any]] = {}
+    as_of = activity.as_of.isoformat()
+    cols = {c: table[c].tolist() for c in table.columns}
+    for i, user in enumerate(table.index.tolist()):
+        r = {c: v[i] for c, v in cols.items()}
+        orders = int(r["orders"])
+        group = r.get("rfm")
+        doc: dict[str, Any] = {
+            "user_id": user, "as_of": as_of, "attributes": attrs.get(user, {}), "stage": r["stage"],
+            "activity": {"first_seen": _iso(r["first_seen"]), "last_seen": _iso(r["last_seen"]),
+                         "events": int(r["events"]) if _num(r["events"]) is not None else 0},
+            "purchases": {"orders": orders, "purchase_days": int(r["purchase_days"]),
+                          "items": _num(r["items_bought"], 2) or 0.0, "spend": _num(r["monetary"], 2) or 0.0,
+                          "currency": cur, "first": _iso(r["first_purchase"]), "last": _iso(r["last_purchase"]),
+                          "recency_days": _num(r["recency_days"], 2), "orders_per_30d": _num(r["orders_per_30d"]),
+                          "basket_size": _num(r["basket_size"], 3), "mean_gap_days": _num(r["mean_gap_days"], 2)},
+            "price_range": ({"low": _num(r["price_low"], 2), "high": _num(r["price_high"], 2), "currency": cur}
+                            if _num(r["price_low"]) is not None else None),
+            "interests": tags.get(user, {}),
+            "rfm": ({"r": int(r["rfm_r"]), "f": int(r["rfm_f"]), "m": int(r["rfm_m"]),
+                     "score": f"{int(r['rfm_r'])}{int(r['rfm_f'])}{int(r['rfm_m'])}", "group": group,
+                     "label": labels[group][0], "label_zh": labels[group][1]}
+                    if isinstance(group, str) else None),
+            "value": ({"clv_12m": _num(r["clv_12m"], 2), "expected_purchases_12m": _num(r["expected_purchases_12m"]),
+                       "expected_spend": _num(r["expected_spend"], 2), "p_alive": _num(r["p_alive"])}
+                      if orders else None),
+            "churn": ({"risk": _num(r["churn_risk"]), "horizon_days": settings.churn_days, "source": churn_source}
+                      if orders and _num(r["churn_risk"]) is not None else None),
+            "segments": memberships.get(user, []),
+            "next_categories": next_cats.get(user, []),
+        }
+        doc["summary"] = summarise_profile(doc)
+        docs[user] = doc
+    return docs
+
+
+def _attributes(users: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    return {str(u): (a if isinstance(a, dict) else {}) for u, a in zip(users["user_id"], users["attributes"],
+                                                                       strict=True)}
+
+
+def _add_silent_users(table: pd.DataFrame, users: pd.DataFrame) -> pd.DataFrame:
+    """Imported users without any event get a (prospect) row too."""
+    silent = pd.Index(users["user_id"].astype(str)).difference(table.index)
+    if not len(silent):
+        return table
+    extra = pd.DataFrame(index=silent, columns=table.columns)
+    extra["events"], extra["orders"], extra["purchase_days"] = 0, 0, 0
+    extra["items_bought"], extra["monetary"], extra["stage"] = 0.0, 0.0, "prospect"
+    out = pd.concat([table, extra.astype(table.dtypes.to_dict(), errors="ignore")])
+    out.index.name = "user_id"
+    return out
+
+
+# ---------------------------------------------------------------------------------------------- full
+def _full(store: Store, settings: CustomerSettings, as_of: pd.Timestamp, recommender: Recommender | None,
+          progress: bool) -> RefreshReport:
+    t0 = time.perf_counter()
+    steps = _Steps(FULL_STEPS, progress)
+    notes: list[str] = []
+    try:
+        with steps.step("reading the store"):
+            events = store.events_frame()
+            items, users = store.items_frame(), store.users_frame()
+            last_seq = int(events["seq"].max()) if len(events) else 0
+            events_read = len(events)
+        with steps.step("cleaning events"):
+            activity = prepare_activity(events, item_tags(items), settings, as_of)
+            del events
+        with steps.step("profiles and interests"):
+            table = _add_silent_users(user_table(activity, settings), users)
+            weights = interest_weights(activity)
+            top = interest_tags(weights, settings.top_tags)
+        customers = table.index[table["orders"] > 0]
+        with steps.step("RFM"):
+            edges = rfm_edges(table.loc[customers], settings)
+            scores = rfm_scores(table.loc[customers], edges)
+            table = table.join(scores)
+            table["rfm"] = rfm_groups(scores, settings).reindex(table.index)
+        with steps.step("lifetime value"):
+            bgnbd, gg = _fit_clv(activity, settings, notes)
+            table = table.join(_bgnbd_values(activity, bgnbd, gg, customers, settings))
+        with steps.step("churn model"):
+            churn, source = _fit_churn(activity, users, settings, bgnbd, notes)
+            table["churn_risk"] = _churn_risk(churn, activity, users, settings, bgnbd, table, customers)
+        memberships: dict[str, list[str]] = {u: [] for u in table.index}
+        segments: list[dict[str, Any]] = []
+        for group, members in table.loc[customers].groupby("rfm").groups.items():
+            for u in members:
+                memberships[u].append(f"rfm:{group}")
+        for rule in settings.rfm_rules:
+            mask = (table["rfm"] == rule.name).to_numpy()
+            segments.append({"segment_id": f"rfm:{rule.name}", "kind": "rfm", "name": rule.label,
+                             "name_zh": rule.label_zh, "rule": {"r": list(rule.r), "fm": list(rule.fm)},
+                             **describe_segment(mask, table, _rows(weights, table.index))})
+        with steps.step("k-means segments"):
+            kmeans, vocab = None, []
+            x, vocab = _representation(activity, weights, table.index)
+            try:
+                kmeans = KMeansSegmenter(settings.k_min, settings.k_max, settings.fit_sample,
+                                         seed=settings.seed).fit(x)
+                labels_k = kmeans.predict(x)
+                for k in range(kmeans.k_):
+                    mask = labels_k == k
+                    for u in table.index[mask]:
+                        memberships[u].append(f"kmeans:{k}")
+                    segments.append({"segment_id": f"kmeans:{k}", "kind": "kmeans", "name": f"Cluster {k}",
+                                     "name_zh": f"聚类{k}", "representation": "interest tags",
+                                     "silhouette": round(kmeans.silhouette_, 4), "k_scores": kmeans.scores_,
+                                     **describe_segment(mask, table, _rows(weights, table.index))})
+            except DataError as exc:
+                notes.append(f"k-means skipped: {exc}")
+        with steps.step("LDA topics"):
+            topics = None
+            counts, terms = _purchase_counts(activity, table.index)
+            try:
+                topics = TopicSegmenter(settings.topics, settings.topic_sample, seed=settings.seed).fit(counts, terms)
+                topic, _share = topics.predict(counts)
+                for k, words in enumerate(topics.top_terms()):
+                    mask = topic == k
+                    for u in table.index[mask]:
+                        memberships[u].append(f"topic:{k}")
+                    segments.append({"segment_id": f"topic:{k}", "kind": "topic", "name": f"Topic {k}",
+                                     "name_zh": f"主题{k}", "top_terms": [{"term": t, "weight": w} for t, w in words],
+                                     **describe_segment(mask, table, _rows(weights, table.index))})
+            except DataError as exc:
+                notes.append(f"LDA skipped: {exc}")
+        with steps.step("next categories"):
+            next_cats = _next_categories(recommender, activity, table.index, settings.next_categories)
+        with steps.step("writing profiles"):
+            docs = _profiles(table, activity, settings, top, _attributes(users), memberships, next_cats, source)
+            store.put_profiles(docs)
+            store.put_segments(segments)
+            store.put_memberships(memberships)
+            models = FittedModels(as_of, last_seq, edges, bgnbd.as_dict() if bgnbd else None,
+                                  gg.as_dict() if gg else None, churn, kmeans, vocab, topics, activity.currency)
+            store.put_customer_state(STATE_KEY, pickle.dumps(models, protocol=pickle.HIGHEST_PROTOCOL))
+    finally:
+        steps.close()
+    return RefreshReport("full", len(docs), events_read, round(time.perf_counter() - t0, 3),
+                         as_of.isoformat(), last_seq, steps.times, activity.quality, len(segments), notes)
+
+
+def _rows(weights: dict[str, pd.DataFrame], index: pd.Index) -> dict[str, pd.DataFrame]:
+    """Interest weights with each user's row in ``index`` (for segment lift tables)."""
+    return {k: w.assign(row=index.get_indexer(w["user_id"]))[lambda d: d["row"] >= 0]
+            for k, w in weights.items() if k != "attribute"}
+
+
+def _fit_clv(activity: Activity, settings: CustomerSettings, notes: list[str]
+             ) -> tuple[BetaGeoModel | None, GammaGammaModel | None]:
+    buys = activity.purchases
+    if buys.empty:
+        notes.append("lifetime value skipped: no purchases")
+        return None, None
+    tx = pd.DataFrame({"customer_id": buys["user_id"].to_numpy(), "timestamp": buys["timestamp"],
+                       "amount": buys["amount"].to_numpy()})
+    s = summarise(tx, activity.as_of.floor("D"), unit_days=settings.clv_unit_days).frame
+    try:
+        bgnbd = BetaGeoModel().fit(s["frequency"], s["recency"], s["T"])
+    except DataError as exc:
+        notes.append(f"lifetime value skipped: {exc}")
+        return None, None
+    try:
+        gg = GammaGammaModel().fit(s["frequency"], s["monetary"])
+    except DataError as exc:
+        notes.append(f"spend model skipped (values are purchases only): {exc}")
+        gg = None
+    return bgnbd, gg
+
+
+def _fit_churn(activity: Activity, users: pd.DataFrame, settings: CustomerSettings, bgnbd: BetaGeoModel | None,
+               notes: list[str]) -> tuple[ChurnModel | None, str]:
+    """The churn classifier, trained at ``as_of - churn_days`` on what happened in the churn window since."""
+    cutoff = activity.as_of - settings.churn_days * DAY
+    buys = activity.purchases
+    if buys.empty or buys["timestamp"].min() >= cutoff:
+        notes.append(f"churn model skipped: no purchases before {cutoff.date()} (the history is shorter than "
+                     f"churn_days={settings.churn_days}); churn risk is BG/NBD's 1 - P(alive)")
+        return None, "bgnbd"
+    try:
+        x = churn_features(activity, cutoff, users, settings.churn_days, settings.clv_unit_days)
+        y = churn_labels(activity, cutoff, settings.churn_days, x.index)
+        return ChurnModel(seed=settings.seed).fit(x, y), "model"
+    except DataError as exc:
+        notes.append(f"churn model skipped: {exc}; churn risk is BG/NBD's 1 - P(alive)")
+        return None, "bgnbd"
+
+
+def _churn_risk(churn: ChurnModel | None, activity: Activity, users: pd.DataFrame, settings: CustomerSettings,
+                bgnbd: BetaGeoModel | None, table: pd.DataFrame, customers: pd.Index) -> pd.Series:
+    risk = pd.Series(np.nan, index=table.index)
+    if not len(customers):
+        return risk
+    if churn is not None:
+        x = churn_features(activity, activity.as_of, users, settings.churn_days, settings.clv_unit_days, bgnbd)
+        risk.loc[x.index] = churn.predict_proba(x)
+    elif "p_alive" in table:
+        risk.loc[customers] = 1.0 - table.loc[customers, "p_alive"]
+    return risk
+
+
+# ---------------------------------------------------------------------------------------------- incremental
+def _incremental(store: Store, settings: CustomerSettings, models: FittedModels, as_of: pd.Timestamp,
+                 recommender: Recommender | None, progress: bool) -> RefreshReport:
+    t0 = time.perf_counter()
+    steps = _Steps(INCREMENTAL_STEPS, progress)
+    try:
+        with steps.step("reading new events"):
+            new = store.events_frame(after_seq=models.last_seq)
+            if new.empty:
+                return RefreshReport("incremental", 0, 0, round(time.perf_counter() - t0, 3), as_of.isoformat(),
+                                     models.last_seq, steps.times)
+            last_seq = int(new["seq"].max())
+            changed = pd.Index(new["user_id"].astype(str).unique())
+            events = store.events_frame(user_ids=changed)
+            items = store.items_frame()
+            user_rows = [store.get_user(u) for u in changed]
+            users = pd.DataFrame([u for u in user_rows if u is not None], columns=["user_id", "attributes",
+                                                                                   "created_at"])
+        with steps.step("cleaning events"):
+            settings_now = settings.model_copy(update={"currency": settings.currency or models.currency})
+            activity = prepare_activity(events, item_tags(items), settings_now, as_of)
+        with steps.step("profiles and interests"):
+            table = user_table(activity, settings_now)
+            weights = interest_weights(activity)
+            top = interest_tags(weights, settings.top_tags)
+        with steps.step("scoring"):
+            customers = table.index[table["orders"] > 0]
+            scores = rfm_scores(table.loc[customers], models.rfm_edges)
+            table = table.join(scores)
+            table["rfm"] = rfm_groups(scores, settings).reindex(table.index)
+            bgnbd = BetaGeoModel.from_dict(models.bgnbd) if models.bgnbd else None
+            gg = GammaGammaModel.from_dict(models.gamma_gamma) if models.gamma_gamma else None
+            table = table.join(_bgnbd_values(activity, bgnbd, gg, customers, settings_now))
+            table["churn_risk"] = _churn_risk(models.churn, activity, users, settings_now, bgnbd, table, customers)
+            memberships: dict[str, list[str]] = {u: [] for u in table.index}
+            for u, g in table["rfm"].items():
+                if isinstance(g, str):
+                    memberships[u].append(f"rfm:{g}")
+            if models.kmeans is not None:
+                x, _ = _representation(activity, weights, table.index, models.kmeans_vocab)
+                for u, k in zip(table.index, models.kmeans.predict(x), strict=True):
+                    if k >= 0:
+                        memberships[u].append(f"kmeans:{k}")
+            if models.topics is not None:
+                counts, _ = _purchase_counts(activity, table.index, models.topics.vocab_)
+                topic, _ = models.topics.predict(counts)
+                for u, k in zip(table.index, topic, strict=True):
+                    if k >= 0:
+                        memberships[u].append(f"topic:{k}")
+        with steps.step("next categories"):
+            next_cats = _next_categories(recommender, activity, table.index, settings.next_categories)
+        with steps.step("writing profiles"):
+            source = "model" if models.churn is not None else "bgnbd"
+            docs = _profiles(table, activity, settings_now, top, _attributes(users), memberships, next_cats, source)
+            store.put_profiles(docs)
+            store.put_memberships(memberships)
+            models.last_seq = last_seq
+            store.put_customer_state(STATE_KEY, pickle.dumps(models, protocol=pickle.HIGHEST_PROTOCOL))
+    finally:
+        steps.close()
+    return RefreshReport("incremental", len(docs), int(len(new)), round(time.perf_counter() - t0, 3),
+                         as_of.isoformat(), last_seq, steps.times, activity.quality,
+                         notes=[f"{len(events):,} events of {len(changed):,} users re-read"])
