@@ -18,6 +18,7 @@ from rich.table import Table
 
 from shopmind.cli.content import content_app
 from shopmind.cli.ctr import ctr_app
+from shopmind.cli.customers import customers_app
 from shopmind.cli.params import parse_model_params, parse_params
 from shopmind.cli.serve import serve
 from shopmind.cli.show import show_recommendations
@@ -342,7 +343,8 @@ def bench_serve(
 
 
 def _register_subcommands() -> None:
-    """Commands that live in their own modules: `shopmind serve`, `shopmind content ...`, `shopmind ctr ...`."""
+    """Commands that live in their own modules: `shopmind serve`, `shopmind content ...`, `shopmind ctr ...`,
+    `shopmind text ...`, `shopmind customers ...`."""
 
     app.command("serve")(serve)
     for command in content_app.registered_commands:  # one-line errors, no tracebacks
@@ -354,6 +356,9 @@ def _register_subcommands() -> None:
     for command in text_app.registered_commands:
         command.callback = _guard(command.callback)
     app.add_typer(text_app, name="text")
+    for command in customers_app.registered_commands:
+        command.callback = _guard(command.callback)
+    app.add_typer(customers_app, name="customers")
 
 
 _register_subcommands()

@@ -38,7 +38,7 @@ from shopmind.customers.profiles import interest_matrix, interest_tags, interest
 from shopmind.customers.rfm import rfm_edges, rfm_groups, rfm_scores, rule_labels
 from shopmind.customers.segments import KMeansSegmenter, TopicSegmenter, describe_segment
 from shopmind.customers.summary import summarise_profile
-from shopmind.errors import DataError
+from shopmind.errors import DataError, ShopmindError, UnknownIdError
 from shopmind.storage.base import Store
 
 if TYPE_CHECKING:
@@ -542,3 +542,28 @@ def _incremental(store: Store, settings: CustomerSettings, models: FittedModels,
     return RefreshReport("incremental", len(docs), int(len(new)), round(time.perf_counter() - t0, 3),
                          as_of.isoformat(), last_seq, steps.times, activity.quality,
                          notes=[f"{len(events):,} events of {len(changed):,} users re-read"])
+
+
+def explain_churn(store: Store, user_id: str, settings: CustomerSettings, top: int = 5) -> dict[str, Any]:
+    """One customer's churn risk from the last full refresh's model, with the features behind it (each set to
+    its typical value in turn: how much the risk would move)."""
+    models = load_models(store)
+    if models is None or models.churn is None:
+        raise ShopmindError("no churn model yet: run `shopmind customers refresh` on a store whose history is "
+                            f"longer than churn_days ({settings.churn_days} days)")
+    events = store.events_frame(user_ids=[str(user_id)])
+    if events.empty:
+        raise UnknownIdError("user", user_id)
+    user = store.get_user(str(user_id))
+    users = pd.DataFrame([user] if user else [], columns=["user_id", "attributes", "created_at"])
+    now = settings.model_copy(update={"currency": settings.currency or models.currency})
+    activity = prepare_activity(events, item_tags(store.items_frame()), now, models.as_of)
+    bgnbd = BetaGeoModel.from_dict(models.bgnbd) if models.bgnbd else None
+    try:
+        x = churn_features(activity, models.as_of, users, settings.churn_days, settings.clv_unit_days, bgnbd)
+    except DataError:
+        raise ShopmindError(f"user {user_id!r} has no purchase up to {models.as_of.date()}: churn risk is "
+                            "defined for customers") from None
+    row = x.iloc[0]
+    return {"user_id": str(user_id), "as_of": models.as_of.isoformat(), "horizon_days": settings.churn_days,
+            "risk": round(float(models.churn.predict_proba(x)[0]), 4), "features": models.churn.explain(row, top)}

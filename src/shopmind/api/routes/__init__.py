@@ -1,11 +1,12 @@
-"""The API's routers, one module per area (catalog, events, recommendations, items, operations)."""
+"""The API's routers, one module per area (catalog, events, recommendations, items, operations, customers)."""
 
 from fastapi import APIRouter
 
-from shopmind.api.routes import catalog, events, items, ops, recommendations
+from shopmind.api.routes import catalog, customers, events, items, ops, recommendations
 
 #: In matching order: a request is matched against the routes one by one, so the recommendation routes (the
 #: bulk of the traffic) come first. No two routers have overlapping paths, so the order changes nothing else.
-ROUTERS: list[APIRouter] = [recommendations.router, ops.router, catalog.router, events.router, items.router]
+ROUTERS: list[APIRouter] = [recommendations.router, ops.router, catalog.router, events.router, items.router,
+                             customers.router]
 
 __all__ = ["ROUTERS"]
