@@ -25,7 +25,7 @@ from shopmind.customers.clv import (
 )
 from shopmind.customers.churn import evaluate_churn
 from shopmind.customers.config import CustomerSettings
-from shopmind.customers.refresh import explain_churn, refresh
+from shopmind.customers.refresh import explain_churn, refresh, with_summary
 from shopmind.customers.sources import load_customer_data
 from shopmind.errors import ParameterError, ShopmindError, UnknownIdError
 from shopmind.evaluation.provenance import write_json
@@ -109,7 +109,7 @@ def profile_cmd(user_id: Annotated[str, typer.Argument(help="Raw user id.")], st
         doc = st.get_profile(user_id)
     if doc is None:
         raise UnknownIdError("user", user_id)
-    _print_json(doc)
+    _print_json(with_summary(doc))
 
 
 @customers_app.command("segments")

@@ -332,7 +332,7 @@ def audience_frame(profiles: pd.DataFrame) -> pd.DataFrame:
                "segment": p.get("segments") or [],
                "next_category": [c["category"] for c in p.get("next_categories") or []]}
         for kind in ("category", "brand", "price_band", "attribute"):
-            row[f"interest.{kind}"] = [t["tag"] for t in interests.get(kind) or []]
+            row[f"interest.{kind}"] = list(interests.get(kind) or {})
         for k, v in (p.get("attributes") or {}).items():
             row[f"attr.{k}"] = v
         rows.append(row)

@@ -146,7 +146,7 @@ def churn_labels(activity: Activity, cutoff: pd.Timestamp, horizon_days: float, 
 class ChurnModel:
     """Gradient-boosted churn classifier over :func:`churn_features` columns (missing values allowed)."""
 
-    def __init__(self, max_iter: int = 150, learning_rate: float = 0.05, max_leaf_nodes: int = 8,
+    def __init__(self, max_iter: int = 100, learning_rate: float = 0.07, max_leaf_nodes: int = 8,
                  min_samples_leaf: int = 40, l2_regularization: float = 1.0, seed: int = 0) -> None:
         self.max_iter, self.learning_rate, self.max_leaf_nodes = max_iter, learning_rate, max_leaf_nodes
         self.min_samples_leaf = min_samples_leaf

@@ -74,8 +74,8 @@ class CustomerSettings(BaseModel):
     k_max: int = Field(default=8, ge=2)
     topics: int = Field(default=6, ge=2)
     #: Users sampled to fit k-means and LDA (all users are then assigned; sklearn's LDA is slow per document).
-    fit_sample: int = Field(default=20_000, ge=100)
-    topic_sample: int = Field(default=5_000, ge=100)
+    fit_sample: int = Field(default=10_000, ge=100)
+    topic_sample: int = Field(default=2_000, ge=100)
     #: Categories likely to buy next, from the active recommender.
     next_categories: int = Field(default=3, ge=1)
     #: Money: the shop's currency (None: the most common one among purchases) and rates into it.

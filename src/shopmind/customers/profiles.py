@@ -2,7 +2,7 @@
 tags (decayed by recency: an event's weight halves every ``half_life_days``).
 
 Everything is computed for many users at once with pandas group-bys; :func:`user_table` gives one row per user
-and :func:`interest_tags` the top tags of each kind per user.
+and :func:`interest_tags` the top tags of each kind per user (sparse users x items x tags products).
 
 Lifecycle stages (as of the refresh time):
 
@@ -17,8 +17,12 @@ Lifecycle stages (as of the refresh time):
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from shopmind.customers.activity import Activity
 from shopmind.customers.config import CustomerSettings
@@ -108,55 +112,99 @@ def lifecycle(table: pd.DataFrame, settings: CustomerSettings) -> pd.Series:
     return pd.Series(stage, index=table.index, dtype=object)
 
 
-def _tag_weights(users: np.ndarray, tags: np.ndarray, weights: np.ndarray) -> pd.DataFrame:
-    ok = pd.notna(tags) & (weights > 0)
-    df = pd.DataFrame({"user_id": users[ok], "tag": tags[ok], "weight": weights[ok]})
-    return df.groupby(["user_id", "tag"], sort=False, observed=True)["weight"].sum().reset_index()
+def _indicator(rows: np.ndarray, tags: np.ndarray, n_items: int) -> tuple[sp.csr_matrix, list[str]]:
+    """Items x tags 0/1 matrix from parallel arrays of item rows and tag names (None: no tag)."""
+    ok = pd.notna(tags)
+    codes, names = pd.factorize(pd.Series(tags[ok], dtype=object), sort=True)
+    mat = sp.csr_matrix((np.ones(int(ok.sum())), (rows[ok], codes)), shape=(n_items, len(names)))
+    mat.data[:] = 1.0
+    return mat, [str(n) for n in names]
 
 
-def interest_weights(activity: Activity) -> dict[str, pd.DataFrame]:
-    """Decayed interest per (user, tag) for each tag kind: frames ``user_id, tag, weight`` (all tags)."""
+@dataclass
+class TagWeights:
+    """Decayed interest per user and tag, for each tag kind: ``users x tags`` sparse matrices."""
+
+    users: pd.Index
+    kinds: dict[str, tuple[sp.csr_matrix, list[str]]]
+
+
+def user_item_matrix(activity: Activity, users: pd.Index, types: tuple[str, ...] | None = None,
+                     weight: str = "weight") -> sp.csr_matrix:
+    """``users x items`` sums of event weights (only events of ``types`` when given; ``weight='count'``
+    counts events instead)."""
     ev = activity.events
-    ev = ev[(ev["item_row"] >= 0) & (ev["weight"] > 0)]
-    rows, users, w = ev["item_row"].to_numpy(), ev["user_id"].to_numpy(object), ev["weight"].to_numpy()
+    keep = (ev["item_row"].to_numpy() >= 0)
+    if types is not None:
+        keep &= ev["type"].isin(types).to_numpy()
+    rows = users.get_indexer(ev["user_id"].to_numpy()[keep])
+    cols = ev["item_row"].to_numpy()[keep]
+    w = np.ones(len(cols)) if weight == "count" else ev[weight].to_numpy()[keep]
+    ok = (rows >= 0) & (w > 0)
+    mat = sp.csr_matrix((w[ok], (rows[ok], cols[ok])), shape=(len(users), len(activity.tags.item_ids)))
+    mat.sum_duplicates()
+    return mat
+
+
+def item_tag_matrices(activity: Activity) -> dict[str, tuple[sp.csr_matrix, list[str]]]:
+    """``items x tags`` indicators of each kind: category, brand, price band, attribute."""
     tags = activity.tags
-    out = {"category": _tag_weights(users, tags.category[rows], w),
-           "brand": _tag_weights(users, tags.brand[rows], w),
-           "price_band": _tag_weights(users, tags.price_band[rows], w)}
+    n = len(tags.item_ids)
+    rows = np.arange(n)
+    out = {"category": _indicator(rows, tags.category, n), "brand": _indicator(rows, tags.brand, n),
+           "price_band": _indicator(rows, tags.price_band, n)}
     attr = tags.attributes
-    if len(attr) and len(ev):
-        joined = pd.DataFrame({"item_row": rows, "user_id": users, "weight": w}).merge(attr, on="item_row")
-        out["attribute"] = _tag_weights(joined["user_id"].to_numpy(object), joined["tag"].to_numpy(object),
-                                        joined["weight"].to_numpy())
-    else:
-        out["attribute"] = pd.DataFrame({"user_id": [], "tag": [], "weight": []})
+    out["attribute"] = _indicator(attr["item_row"].to_numpy(np.int64), attr["tag"].to_numpy(object), n)
     return out
 
 
-def interest_tags(weights: dict[str, pd.DataFrame], top: int) -> dict[str, pd.DataFrame]:
-    """The ``top`` tags of each kind per user, weights normalised to sum to 1 over the user's tags of the kind
-    (rounded to 4 decimals), strongest first."""
-    out = {}
-    for kind, df in weights.items():
-        if df.empty:
-            out[kind] = df.assign(weight=pd.Series(dtype=np.float64))
+def interest_weights(activity: Activity, users: pd.Index) -> TagWeights:
+    """Decayed interest of every user of ``users`` in every tag of each kind."""
+    w = user_item_matrix(activity, users)
+    return TagWeights(users, {kind: (sp.csr_matrix(w @ ind), names)
+                              for kind, (ind, names) in item_tag_matrices(activity).items()})
+
+
+def interest_tags(weights: TagWeights, top: int) -> dict[str, dict[str, dict[str, float]]]:
+    """user -> kind -> ``{tag: weight}`` of the ``top`` tags, strongest first, weights normalised to sum to 1
+    over all the user's tags of the kind (rounded to 4 decimals). Users without any tag are left out."""
+    out: dict[str, dict[str, dict[str, float]]] = {}
+    user_names = weights.users.to_numpy(object)
+    for kind, (mat, names) in weights.kinds.items():
+        coo = mat.tocoo()
+        if not coo.nnz:
             continue
-        total = df.groupby("user_id", sort=False)["weight"].transform("sum")
-        d = df.assign(weight=(df["weight"] / total).round(4)).sort_values(["user_id", "weight", "tag"],
-                                                                          ascending=[True, False, True])
-        out[kind] = d.groupby("user_id", sort=False).head(top)
+        totals = np.asarray(mat.sum(axis=1)).ravel()
+        share = np.round(coo.data / totals[coo.row], 4)
+        order = np.lexsort((coo.col, -share, coo.row))
+        row, col, share = coo.row[order], coo.col[order], share[order]
+        first = np.searchsorted(row, row, side="left")
+        keep = (np.arange(len(row)) - first) < top
+        row, tags, share = row[keep], np.asarray(names, dtype=object)[col[keep]].tolist(), share[keep].tolist()
+        bounds = np.flatnonzero(np.diff(row)) + 1
+        starts = [0, *bounds.tolist()]
+        ends = [*bounds.tolist(), len(row)]
+        for r, s0, s1 in zip(row[starts].tolist(), starts, ends, strict=True):
+            out.setdefault(user_names[r], {})[kind] = dict(zip(tags[s0:s1], share[s0:s1], strict=True))
     return out
 
 
-def interest_matrix(weights: pd.DataFrame, users: pd.Index) -> tuple[np.ndarray, list[str]]:
-    """Users x tags matrix of normalised weights (rows of ``users``; unseen users are zero rows)."""
-    if weights.empty:
-        return np.zeros((len(users), 0)), []
-    vocab = sorted(weights["tag"].astype(str).unique())
-    col = pd.Index(vocab).get_indexer(weights["tag"].astype(str))
-    row = users.get_indexer(weights["user_id"])
-    keep = row >= 0
-    mat = np.zeros((len(users), len(vocab)))
-    np.add.at(mat, (row[keep], col[keep]), weights["weight"].to_numpy()[keep])
-    sums = mat.sum(axis=1, keepdims=True)
-    return np.divide(mat, sums, out=np.zeros_like(mat), where=sums > 0), vocab
+def interest_matrix(weights: TagWeights, kinds: tuple[str, ...] = ("category", "price_band"),
+                    vocab: list[str] | None = None) -> tuple[np.ndarray, list[str]]:
+    """Dense users x ``kind:tag`` matrix, each kind's block normalised to sum to 1 per user (zero rows for users
+    without tags); with ``vocab`` the columns follow it (tags not in it are dropped, missing ones are zero)."""
+    blocks, names = [], []
+    for kind in kinds:
+        mat, tags = weights.kinds[kind]
+        dense = np.asarray(mat.todense())
+        sums = dense.sum(axis=1, keepdims=True)
+        dense = np.divide(dense, sums, out=np.zeros_like(dense), where=sums > 0)
+        blocks.append(dense)
+        names += [f"{kind}:{t}" for t in tags]
+    full = np.hstack(blocks) if blocks else np.zeros((len(weights.users), 0))
+    if vocab is None:
+        return full, names
+    idx = pd.Index(names).get_indexer(vocab)
+    out = np.zeros((full.shape[0], len(vocab)))
+    out[:, idx >= 0] = full[:, idx[idx >= 0]]
+    return out, list(vocab)

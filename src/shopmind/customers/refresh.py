@@ -34,7 +34,14 @@ from shopmind.customers.activity import Activity, item_tags, prepare_activity
 from shopmind.customers.churn import ChurnModel, churn_features, churn_labels
 from shopmind.customers.clv import BetaGeoModel, GammaGammaModel, summarise
 from shopmind.customers.config import CustomerSettings
-from shopmind.customers.profiles import interest_matrix, interest_tags, interest_weights, user_table
+from shopmind.customers.profiles import (
+    interest_matrix,
+    interest_tags,
+    interest_weights,
+    item_tag_matrices,
+    user_item_matrix,
+    user_table,
+)
 from shopmind.customers.rfm import rfm_edges, rfm_groups, rfm_scores, rule_labels
 from shopmind.customers.segments import KMeansSegmenter, TopicSegmenter, describe_segment
 from shopmind.customers.summary import summarise_profile
@@ -178,48 +185,28 @@ def _bgnbd_values(activity: Activity, bgnbd: BetaGeoModel | None, gg: GammaGamma
 
 def _purchase_counts(activity: Activity, users: pd.Index, vocab: list[str] | None = None
                      ) -> tuple[sp.csr_matrix, list[str]]:
-    """Users x terms counts of categories and brands bought (carts and favourites count half when a user
-    bought fewer than 2 items): the LDA documents."""
-    ev = activity.events
-    ev = ev[(ev["item_row"] >= 0) & ev["type"].isin(["purchase", "add_to_cart", "favorite"])]
-    rows = ev["item_row"].to_numpy()
-    w = np.where(ev["type"].to_numpy() == "purchase", 1.0, 0.5)
-    terms = []
-    for kind, values in (("category", activity.tags.category), ("brand", activity.tags.brand)):
-        v = values[rows] if len(rows) else np.zeros(0, dtype=object)
-        terms.append(pd.DataFrame({"user_id": ev["user_id"].to_numpy(), "term": [
-            f"{kind}:{t}" if t is not None else None for t in v], "w": w}))
-    df = pd.concat(terms).dropna(subset=["term"])
-    bought = df[df["w"] == 1.0].groupby("user_id")["w"].sum()
-    few = ~df["user_id"].map(bought).fillna(0.0).ge(2).to_numpy()
-    df = df[(df["w"] == 1.0).to_numpy() | few]
-    vocab = sorted(df["term"].unique()) if vocab is None else vocab
-    col = pd.Index(vocab).get_indexer(df["term"])
-    row = users.get_indexer(df["user_id"])
-    ok = (col >= 0) & (row >= 0)
-    mat = sp.csr_matrix((df["w"].to_numpy()[ok], (row[ok], col[ok])), shape=(len(users), len(vocab)))
-    mat.sum_duplicates()
-    return mat, list(vocab)
-
-
-def _representation(activity: Activity, weights: dict[str, pd.DataFrame], users: pd.Index,
-                    vocab: list[str] | None = None) -> tuple[np.ndarray, list[str]]:
-    """Interest-tag vectors: category and price-band weights (each block sums to 1 per user)."""
+    """Users x terms counts of the categories and brands each user bought (carts and favourites count half
+    for users who bought fewer than 2 items): the LDA documents."""
+    bought = user_item_matrix(activity, users, ("purchase",), weight="count")
+    wanted = user_item_matrix(activity, users, ("add_to_cart", "favorite"), weight="count")
+    few = np.asarray(bought.sum(axis=1)).ravel() < 2
+    docs = bought + sp.diags(few.astype(np.float64)) @ wanted * 0.5
+    tags = item_tag_matrices(activity)
     blocks, names = [], []
-    for kind in ("category", "price_band"):
-        w = weights[kind]
-        want = None if vocab is None else [v.split(":", 1)[1] for v in vocab if v.startswith(kind + ":")]
-        if want is not None:
-            w = w[w["tag"].isin(want)]
-        mat, tags = interest_matrix(w, users)
-        if want is not None:
-            full = np.zeros((len(users), len(want)))
-            idx = pd.Index(want).get_indexer(tags)
-            full[:, idx] = mat
-            mat, tags = full, want
-        blocks.append(mat)
-        names += [f"{kind}:{t}" for t in tags]
-    return np.hstack(blocks) if blocks else np.zeros((len(users), 0)), names
+    for kind in ("category", "brand"):
+        ind, tag_names = tags[kind]
+        blocks.append(docs @ ind)
+        names += [f"{kind}:{t}" for t in tag_names]
+    counts = sp.csr_matrix(sp.hstack(blocks)) if blocks else sp.csr_matrix((len(users), 0))
+    if vocab is None:
+        return counts, names
+    idx = pd.Index(names).get_indexer(vocab)
+    coo = counts.tocoo()
+    remap = np.full(len(names), -1)
+    remap[idx[idx >= 0]] = np.flatnonzero(idx >= 0)
+    col = remap[coo.col] if len(names) else coo.col
+    ok = col >= 0
+    return sp.csr_matrix((coo.data[ok], (coo.row[ok], col[ok])), shape=(len(users), len(vocab))), list(vocab)
 
 
 def _next_categories(recommender: Recommender | None, activity: Activity, users: pd.Index, n: int,
@@ -261,56 +248,80 @@ def _iso(v: Any) -> str | None:
     return None if v is None or pd.isna(v) else pd.Timestamp(v).isoformat()
 
 
-def _tags_by_user(top: dict[str, pd.DataFrame]) -> dict[str, dict[str, list[dict[str, Any]]]]:
-    out: dict[str, dict[str, list[dict[str, Any]]]] = {}
-    for kind, df in top.items():
-        for user, tag, weight in zip(df["user_id"].tolist(), df["tag"].tolist(), df["weight"].tolist(), strict=True):
-            out.setdefault(user, {}).setdefault(kind, []).append({"tag": tag, "weight": weight})
+def _column(table: pd.DataFrame, name: str, digits: int = 4) -> list[Any]:
+    """A numeric column as rounded floats with None for missing values (profiles never hold NaN)."""
+    v = pd.to_numeric(table[name], errors="coerce").to_numpy(np.float64)
+    ok = np.isfinite(v)
+    out: list[Any] = np.round(np.where(ok, v, 0.0), digits).tolist()
+    for i in np.flatnonzero(~ok).tolist():
+        out[i] = None
     return out
 
 
+def _times(table: pd.DataFrame, name: str) -> list[Any]:
+    """A UTC time column as ISO 8601 text (``2026-06-01T10:00:00Z``) with None for missing values."""
+    ts = pd.to_datetime(table[name], utc=True)
+    ok = ts.notna().to_numpy()
+    text = np.full(len(ts), None, dtype=object)
+    if ok.any():
+        text[ok] = np.datetime_as_string(ts[ok].dt.tz_localize(None).to_numpy().astype("datetime64[s]"),
+                                         unit="s").astype(object) + "Z"
+    return text.tolist()
+
+
 def _profiles(table: pd.DataFrame, activity: Activity, settings: CustomerSettings,
-              top: dict[str, pd.DataFrame], attrs: dict[str, dict[str, Any]],
+              tags: dict[str, dict[str, list[dict[str, Any]]]], attrs: dict[str, dict[str, Any]],
               memberships: dict[str, list[str]], next_cats: dict[str, list[dict[str, Any]]],
               churn_source: str) -> dict[str, dict[str, Any]]:
-    """The profile documents of every row of ``table``."""
-    tags = _tags_by_user(top)
+    """The profile documents of every row of ``table`` (the readable summary is added when a profile is read,
+    :func:`with_summary`)."""
     labels = rule_labels(settings)
     cur = activity.currency
-    docs: dict[str, dict[str, Any]] = {}
     as_of = activity.as_of.isoformat()
-    cols = {c: table[c].tolist() for c in table.columns}
+    n = len(table)
+    c = {name: _column(table, name, d) for name, d in (
+        ("items_bought", 2), ("monetary", 2), ("recency_days", 2), ("orders_per_30d", 4), ("basket_size", 3),
+        ("mean_gap_days", 2), ("price_low", 2), ("price_high", 2), ("clv_12m", 2), ("expected_purchases_12m", 4),
+        ("expected_spend", 2), ("p_alive", 4), ("churn_risk", 4))}
+    t = {name: _times(table, name) for name in ("first_seen", "last_seen", "first_purchase", "last_purchase")}
+    orders = table["orders"].astype(np.int64).tolist()
+    days = table["purchase_days"].astype(np.int64).tolist()
+    events = table["events"].fillna(0).astype(np.int64).tolist()
+    stage = table["stage"].tolist()
+    rfm = table["rfm"].tolist() if "rfm" in table else [None] * n
+    r_, f_, m_ = ((table[k].fillna(0).astype(np.int64).tolist() if k in table else [0] * n)
+                  for k in ("rfm_r", "rfm_f", "rfm_m"))
+    docs: dict[str, dict[str, Any]] = {}
     for i, user in enumerate(table.index.tolist()):
-        r = {c: v[i] for c, v in cols.items()}
-        orders = int(r["orders"])
-        group = r.get("rfm")
-        doc: dict[str, Any] = {
-            "user_id": user, "as_of": as_of, "attributes": attrs.get(user, {}), "stage": r["stage"],
-            "activity": {"first_seen": _iso(r["first_seen"]), "last_seen": _iso(r["last_seen"]),
-                         "events": int(r["events"]) if _num(r["events"]) is not None else 0},
-            "purchases": {"orders": orders, "purchase_days": int(r["purchase_days"]),
-                          "items": _num(r["items_bought"], 2) or 0.0, "spend": _num(r["monetary"], 2) or 0.0,
-                          "currency": cur, "first": _iso(r["first_purchase"]), "last": _iso(r["last_purchase"]),
-                          "recency_days": _num(r["recency_days"], 2), "orders_per_30d": _num(r["orders_per_30d"]),
-                          "basket_size": _num(r["basket_size"], 3), "mean_gap_days": _num(r["mean_gap_days"], 2)},
-            "price_range": ({"low": _num(r["price_low"], 2), "high": _num(r["price_high"], 2), "currency": cur}
-                            if _num(r["price_low"]) is not None else None),
+        group = rfm[i]
+        bought = orders[i] > 0
+        docs[user] = {
+            "user_id": user, "as_of": as_of, "attributes": attrs.get(user, {}), "stage": stage[i],
+            "activity": {"first_seen": t["first_seen"][i], "last_seen": t["last_seen"][i], "events": events[i]},
+            "purchases": {"orders": orders[i], "purchase_days": days[i], "items": c["items_bought"][i] or 0.0,
+                          "spend": c["monetary"][i] or 0.0, "currency": cur, "first": t["first_purchase"][i],
+                          "last": t["last_purchase"][i], "recency_days": c["recency_days"][i],
+                          "orders_per_30d": c["orders_per_30d"][i], "basket_size": c["basket_size"][i],
+                          "mean_gap_days": c["mean_gap_days"][i]},
+            "price_range": ({"low": c["price_low"][i], "high": c["price_high"][i], "currency": cur}
+                            if c["price_low"][i] is not None else None),
             "interests": tags.get(user, {}),
-            "rfm": ({"r": int(r["rfm_r"]), "f": int(r["rfm_f"]), "m": int(r["rfm_m"]),
-                     "score": f"{int(r['rfm_r'])}{int(r['rfm_f'])}{int(r['rfm_m'])}", "group": group,
-                     "label": labels[group][0], "label_zh": labels[group][1]}
-                    if isinstance(group, str) else None),
-            "value": ({"clv_12m": _num(r["clv_12m"], 2), "expected_purchases_12m": _num(r["expected_purchases_12m"]),
-                       "expected_spend": _num(r["expected_spend"], 2), "p_alive": _num(r["p_alive"])}
-                      if orders else None),
-            "churn": ({"risk": _num(r["churn_risk"]), "horizon_days": settings.churn_days, "source": churn_source}
-                      if orders and _num(r["churn_risk"]) is not None else None),
+            "rfm": ({"r": r_[i], "f": f_[i], "m": m_[i], "score": f"{r_[i]}{f_[i]}{m_[i]}", "group": group,
+                     "label": labels[group][0], "label_zh": labels[group][1]} if isinstance(group, str) else None),
+            "value": ({"clv_12m": c["clv_12m"][i], "expected_purchases_12m": c["expected_purchases_12m"][i],
+                       "expected_spend": c["expected_spend"][i], "p_alive": c["p_alive"][i]} if bought else None),
+            "churn": ({"risk": c["churn_risk"][i], "horizon_days": settings.churn_days, "source": churn_source}
+                      if bought and c["churn_risk"][i] is not None else None),
             "segments": memberships.get(user, []),
             "next_categories": next_cats.get(user, []),
         }
-        doc["summary"] = summarise_profile(doc)
-        docs[user] = doc
     return docs
+
+
+def with_summary(profile: dict[str, Any]) -> dict[str, Any]:
+    """The profile with its readable English and Chinese ``summary`` (written from the profile's own fields
+    when it is read, so it always agrees with them)."""
+    return {**profile, "summary": summarise_profile(profile)}
 
 
 def _attributes(users: pd.DataFrame) -> dict[str, dict[str, Any]]:
@@ -348,7 +359,7 @@ def _full(store: Store, settings: CustomerSettings, as_of: pd.Timestamp, recomme
             del events
         with steps.step("profiles and interests"):
             table = _add_silent_users(user_table(activity, settings), users)
-            weights = interest_weights(activity)
+            weights = interest_weights(activity, table.index)
             top = interest_tags(weights, settings.top_tags)
         customers = table.index[table["orders"] > 0]
         with steps.step("RFM"):
@@ -371,10 +382,10 @@ def _full(store: Store, settings: CustomerSettings, as_of: pd.Timestamp, recomme
             mask = (table["rfm"] == rule.name).to_numpy()
             segments.append({"segment_id": f"rfm:{rule.name}", "kind": "rfm", "name": rule.label,
                              "name_zh": rule.label_zh, "rule": {"r": list(rule.r), "fm": list(rule.fm)},
-                             **describe_segment(mask, table, _rows(weights, table.index))})
+                             **describe_segment(mask, table, weights)})
         with steps.step("k-means segments"):
             kmeans, vocab = None, []
-            x, vocab = _representation(activity, weights, table.index)
+            x, vocab = interest_matrix(weights)
             try:
                 kmeans = KMeansSegmenter(settings.k_min, settings.k_max, settings.fit_sample,
                                          seed=settings.seed).fit(x)
@@ -386,7 +397,7 @@ def _full(store: Store, settings: CustomerSettings, as_of: pd.Timestamp, recomme
                     segments.append({"segment_id": f"kmeans:{k}", "kind": "kmeans", "name": f"Cluster {k}",
                                      "name_zh": f"聚类{k}", "representation": "interest tags",
                                      "silhouette": round(kmeans.silhouette_, 4), "k_scores": kmeans.scores_,
-                                     **describe_segment(mask, table, _rows(weights, table.index))})
+                                     **describe_segment(mask, table, weights)})
             except DataError as exc:
                 notes.append(f"k-means skipped: {exc}")
         with steps.step("LDA topics"):
@@ -401,7 +412,7 @@ def _full(store: Store, settings: CustomerSettings, as_of: pd.Timestamp, recomme
                         memberships[u].append(f"topic:{k}")
                     segments.append({"segment_id": f"topic:{k}", "kind": "topic", "name": f"Topic {k}",
                                      "name_zh": f"主题{k}", "top_terms": [{"term": t, "weight": w} for t, w in words],
-                                     **describe_segment(mask, table, _rows(weights, table.index))})
+                                     **describe_segment(mask, table, weights)})
             except DataError as exc:
                 notes.append(f"LDA skipped: {exc}")
         with steps.step("next categories"):
@@ -418,12 +429,6 @@ def _full(store: Store, settings: CustomerSettings, as_of: pd.Timestamp, recomme
         steps.close()
     return RefreshReport("full", len(docs), events_read, round(time.perf_counter() - t0, 3),
                          as_of.isoformat(), last_seq, steps.times, activity.quality, len(segments), notes)
-
-
-def _rows(weights: dict[str, pd.DataFrame], index: pd.Index) -> dict[str, pd.DataFrame]:
-    """Interest weights with each user's row in ``index`` (for segment lift tables)."""
-    return {k: w.assign(row=index.get_indexer(w["user_id"]))[lambda d: d["row"] >= 0]
-            for k, w in weights.items() if k != "attribute"}
 
 
 def _fit_clv(activity: Activity, settings: CustomerSettings, notes: list[str]
@@ -459,6 +464,8 @@ def _fit_churn(activity: Activity, users: pd.DataFrame, settings: CustomerSettin
         return None, "bgnbd"
     try:
         x = churn_features(activity, cutoff, users, settings.churn_days, settings.clv_unit_days)
+        if len(x) > settings.fit_sample:  # boosting time grows with rows; a sample learns the same shape
+            x = x.sample(settings.fit_sample, random_state=settings.seed)
         y = churn_labels(activity, cutoff, settings.churn_days, x.index)
         return ChurnModel(seed=settings.seed).fit(x, y), "model"
     except DataError as exc:
@@ -502,7 +509,7 @@ def _incremental(store: Store, settings: CustomerSettings, models: FittedModels,
             activity = prepare_activity(events, item_tags(items), settings_now, as_of)
         with steps.step("profiles and interests"):
             table = user_table(activity, settings_now)
-            weights = interest_weights(activity)
+            weights = interest_weights(activity, table.index)
             top = interest_tags(weights, settings.top_tags)
         with steps.step("scoring"):
             customers = table.index[table["orders"] > 0]
@@ -518,7 +525,7 @@ def _incremental(store: Store, settings: CustomerSettings, models: FittedModels,
                 if isinstance(g, str):
                     memberships[u].append(f"rfm:{g}")
             if models.kmeans is not None:
-                x, _ = _representation(activity, weights, table.index, models.kmeans_vocab)
+                x, _ = interest_matrix(weights, vocab=models.kmeans_vocab)
                 for u, k in zip(table.index, models.kmeans.predict(x), strict=True):
                     if k >= 0:
                         memberships[u].append(f"kmeans:{k}")

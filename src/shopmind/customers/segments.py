@@ -34,7 +34,7 @@ logger = logging.getLogger(__name__)
 class KMeansSegmenter:
     """k-means with k chosen by silhouette (sklearn). ``fit`` on a sample, ``predict`` on everyone."""
 
-    def __init__(self, k_min: int = 3, k_max: int = 8, sample: int = 20_000, silhouette_sample: int = 4_000,
+    def __init__(self, k_min: int = 3, k_max: int = 8, sample: int = 10_000, silhouette_sample: int = 2_000,
                  seed: int = 0) -> None:
         self.k_min, self.k_max, self.sample, self.silhouette_sample, self.seed = (k_min, k_max, sample,
                                                                                   silhouette_sample, seed)
@@ -60,7 +60,7 @@ class KMeansSegmenter:
         for k in range(self.k_min, min(self.k_max, len(fit_rows) - 1) + 1):
             # one thread: small problems on a shared 2-core machine lose more to thread hand-offs than they gain
             with threadpool_limits(1):
-                km = KMeans(n_clusters=k, n_init=3, random_state=self.seed).fit(x[fit_rows])
+                km = KMeans(n_clusters=k, n_init=1, random_state=self.seed).fit(x[fit_rows])
                 labels = km.labels_[sil_rows]
                 if len(np.unique(labels)) < 2:
                     continue
@@ -87,7 +87,7 @@ class KMeansSegmenter:
 class TopicSegmenter:
     """LDA topics over users' term counts (sklearn ``LatentDirichletAllocation``)."""
 
-    def __init__(self, topics: int = 6, sample: int = 5_000, min_weight: float = 0.5, seed: int = 0) -> None:
+    def __init__(self, topics: int = 6, sample: int = 2_000, min_weight: float = 0.5, seed: int = 0) -> None:
         self.topics, self.sample, self.min_weight, self.seed = topics, sample, min_weight, seed
 
     def fit(self, counts: Any, vocab: list[str]) -> Self:
@@ -102,7 +102,7 @@ class TopicSegmenter:
         fit_rows = rng.choice(rows, size=min(self.sample, len(rows)), replace=False)
         with threadpool_limits(1):
             self.lda_ = LatentDirichletAllocation(n_components=self.topics, learning_method="batch", max_iter=10,
-                                                  random_state=self.seed).fit(counts[fit_rows])
+                                                  max_doc_update_iter=30, random_state=self.seed).fit(counts[fit_rows])
         self.vocab_ = list(vocab)
         return self
 
@@ -126,34 +126,38 @@ class TopicSegmenter:
         return np.where(has & (share >= self.min_weight), topic, -1), np.where(has, share, 0.0)
 
 
-def lift_table(member: np.ndarray, weights: pd.DataFrame, top: int = 5, min_share: float = 0.01
+def lift_table(member: np.ndarray, weights: Any, names: list[str], top: int = 5, min_share: float = 0.01
                ) -> list[dict[str, Any]]:
-    """Tags most over-represented among ``member`` users (a boolean mask over ``weights``' user rows):
-    ``[{"tag", "share", "shop_share", "lift"}]``, highest lift first, among tags holding ``min_share`` of the
-    segment's weight. ``weights`` has columns ``row`` (user row), ``tag``, ``weight``."""
-    if weights.empty or not member.any():
+    """Tags most over-represented among ``member`` users (a boolean mask over the rows of ``weights``, a users x
+    tags matrix): ``[{"tag", "share", "shop_share", "lift"}]``, highest lift first, among tags holding
+    ``min_share`` of the segment's weight. Lift = share of the tag in the segment / share in the whole shop."""
+    if not member.any() or weights.shape[1] == 0:
         return []
-    shop = weights.groupby("tag")["weight"].sum()
-    seg = weights[member[weights["row"].to_numpy()]].groupby("tag")["weight"].sum()
-    shop_share, seg_share = shop / shop.sum(), seg / max(seg.sum(), 1e-12)
-    table = pd.DataFrame({"share": seg_share, "shop_share": shop_share.reindex(seg_share.index)})
-    table["lift"] = table["share"] / table["shop_share"]
-    table = table[table["share"] >= min_share].sort_values(["lift", "share"], ascending=False).head(top)
-    return [{"tag": str(t), "share": round(float(r.share), 4), "shop_share": round(float(r.shop_share), 4),
-             "lift": round(float(r.lift), 2)} for t, r in table.iterrows()]
+    shop = np.asarray(weights.sum(axis=0)).ravel()
+    seg = np.asarray(member.astype(np.float64) @ weights).ravel()
+    if seg.sum() <= 0:
+        return []
+    seg_share, shop_share = seg / seg.sum(), shop / max(shop.sum(), 1e-12)
+    ok = np.flatnonzero((seg_share >= min_share) & (shop_share > 0))
+    lift = seg_share[ok] / shop_share[ok]
+    order = ok[np.lexsort((-seg_share[ok], -lift))][:top]
+    return [{"tag": names[j], "share": round(float(seg_share[j]), 4), "shop_share": round(float(shop_share[j]), 4),
+             "lift": round(float(seg_share[j] / shop_share[j]), 2)} for j in order]
 
 
-def describe_segment(member: np.ndarray, table: pd.DataFrame, weights: dict[str, pd.DataFrame]) -> dict[str, Any]:
-    """Size, over-represented tags of each kind, RFM mix, stage mix and value of the users in ``member``
-    (a mask over the rows of ``table``, which has ``rfm``, ``stage``, ``monetary`` and ``clv_12m``)."""
+def describe_segment(member: np.ndarray, table: pd.DataFrame, weights: Any,
+                     kinds: tuple[str, ...] = ("category", "brand", "price_band")) -> dict[str, Any]:
+    """Size, over-represented tags of each kind, RFM mix, stage mix and value of the users in ``member`` (a
+    mask over the rows of ``table``, which has ``rfm``, ``stage``, ``monetary`` and ``clv_12m``; ``weights`` is
+    the :class:`~shopmind.customers.profiles.TagWeights` of the same users)."""
     n = int(member.sum())
     sub = table[member]
     rfm = sub["rfm"].fillna("no_purchase").value_counts(normalize=True).round(4)
     stage = sub["stage"].value_counts(normalize=True).round(4)
-    clv = pd.to_numeric(sub.get("clv_12m"), errors="coerce") if "clv_12m" in sub else pd.Series(dtype=float)
+    clv = pd.to_numeric(sub["clv_12m"], errors="coerce") if "clv_12m" in sub else pd.Series(dtype=float)
     return {
         "size": n, "share": round(n / max(len(table), 1), 4),
-        "lift": {kind: lift_table(member, w) for kind, w in weights.items()},
+        "lift": {kind: lift_table(member, *weights.kinds[kind]) for kind in kinds if kind in weights.kinds},
         "rfm_mix": {str(k): float(v) for k, v in rfm.items()},
         "stage_mix": {str(k): float(v) for k, v in stage.items()},
         "value": {"mean_spend": round(float(sub["monetary"].mean()), 2) if n else 0.0,

@@ -2,7 +2,7 @@
 (no model writes it, so it can state nothing the profile does not hold).
 
 >>> p = {"stage": "active", "purchases": {"orders": 3, "spend": 420.0, "currency": "CNY", "recency_days": 5.2,
-...      "first": "2026-06-03T10:00:00+00:00"}, "interests": {"category": [{"tag": "Beauty > Skin Care > Serums"}]},
+...      "first": "2026-06-03T10:00:00+00:00"}, "interests": {"category": {"Beauty > Skin Care > Serums": 1.0}},
 ...      "rfm": {"label": "Champions", "label_zh": "冠军客户"}, "value": {"clv_12m": 800.0},
 ...      "churn": {"risk": 0.12}}
 >>> print(summarise_profile(p)["en"])
@@ -60,12 +60,12 @@ def summarise_profile(profile: dict[str, Any]) -> dict[str, str]:
         en.append(f"{stage_en}.")
         zh.append(f"{stage_zh}。")
     interests = profile.get("interests") or {}
-    names_en = [_leaf(t["tag"]) for t in (interests.get("category") or [])[:2]]
-    names_en += [t["tag"] for t in (interests.get("brand") or [])[:1]]
+    names_en = [_leaf(t) for t in list(interests.get("category") or {})[:2]]
+    names_en += list(interests.get("brand") or {})[:1]
     names_zh = list(names_en)
-    bands = interests.get("price_band") or []
+    bands = list(interests.get("price_band") or {})
     if bands:
-        b_en, b_zh = BAND_LABELS.get(bands[0]["tag"], (bands[0]["tag"],) * 2)
+        b_en, b_zh = BAND_LABELS.get(bands[0], (bands[0],) * 2)
         names_en.append(f"{b_en} items")
         names_zh.append(f"{b_zh}商品")
     if names_en:

@@ -14,6 +14,7 @@ from shopmind.api.deps import READ, get_service
 from shopmind.api.errors import ApiError
 from shopmind.api.routes.common import ERRORS, NOT_FOUND
 from shopmind.customers.audience import AudienceError, select
+from shopmind.customers.refresh import with_summary
 from shopmind.pipeline.service import RecommendationService
 
 router = APIRouter(tags=["customers"], responses=ERRORS, dependencies=READ)
@@ -63,7 +64,7 @@ async def profile(user_id: Id, service: Service) -> Response:
     if doc is None:
         raise ApiError(404, f"no profile for user {user_id!r} (unknown user, or `shopmind customers refresh` has not "
                        "run since their first event)", field="user_id")
-    return Response(json.dumps(doc, ensure_ascii=False, separators=(",", ":")), media_type="application/json")
+    return Response(json.dumps(with_summary(doc), ensure_ascii=False, separators=(",", ":")), media_type="application/json")
 
 
 @router.get("/segments")
