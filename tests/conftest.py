@@ -1,6 +1,7 @@
 """Fixtures shared by the whole suite live in ``tests/fixtures`` (loaded here as plugins): tiny synthetic data
 sets and a trained shop (:mod:`fixtures.shop`), a demo catalog and a fake chat-model server
-(:mod:`fixtures.content`). Tests never read ../shared."""
+(:mod:`fixtures.content`), the CDNOW sample from the lifetimes wheel and a small shop for customer understanding
+(:mod:`fixtures.customers`). Tests never read ../shared."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["fixtures.shop", "fixtures.content"]
+pytest_plugins = ["fixtures.shop", "fixtures.content", "fixtures.customers"]
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -178,8 +178,9 @@ class ChurnModel:
 
     def predict_proba(self, features: pd.DataFrame) -> np.ndarray:
         """P(churn) of each row."""
+        x = self._matrix(features)
         with threadpool_limits(1, "openmp"):
-            return self.clf_.predict_proba(self._matrix(features))[:, 1]
+            return self.clf_.predict_proba(x)[:, 1]
 
     def explain(self, row: pd.Series, top: int = 5) -> list[dict[str, Any]]:
         """The features that move one customer's score most: each feature in turn set to the training median;
