@@ -295,12 +295,15 @@ def bench_cmd(
     s = Settings.from_env()
     res = run_customers_bench(work_dir or s.home / "bench", users, events, new_events, requests,
                               say=lambda m: console.print(f"[dim]{m}[/]"), progress=True)
-    t = Table("measure", "value", "target", "met", title=f"customers: {users:,} users, {events:,} events")
-    t.add_row("refresh from scratch", f"{res['full_refresh']['seconds']:.1f} s", "< 60 s",
+    load = res["load_average_before"]
+    t = Table("measure", "wall clock", "CPU", "target", "met",
+              title=f"customers: {users:,} users, {events:,} events ({res['cpus']} CPUs, load average {load[0]:.1f})")
+    full, incr = res["full_refresh"], res["incremental_refresh"]
+    t.add_row("refresh from scratch", f"{full['seconds']:.1f} s", f"{full['cpu_seconds']:.1f} s", "< 60 s",
               "yes" if res["met"]["full_refresh"] else "[red]no[/]")
-    t.add_row(f"incremental after {new_events:,} events", f"{res['incremental_refresh']['seconds']:.2f} s", "< 5 s",
-              "yes" if res["met"]["incremental_refresh"] else "[red]no[/]")
-    t.add_row("GET /users/{id}/profile p99", f"{res['profile_get']['p99_ms']:.2f} ms", "< 10 ms",
+    t.add_row(f"incremental after {new_events:,} events", f"{incr['seconds']:.2f} s", f"{incr['cpu_seconds']:.2f} s",
+              "< 5 s", "yes" if res["met"]["incremental_refresh"] else "[red]no[/]")
+    t.add_row("GET /users/{id}/profile p99", f"{res['profile_get']['p99_ms']:.2f} ms", "", "< 10 ms",
               "yes" if res["met"]["profile_get"] else "[red]no[/]")
     console.print(t)
     if out:

@@ -98,6 +98,15 @@ class Activity:
     as_of: pd.Timestamp
     currency: str | None
     quality: dict[str, int] = field(default_factory=dict)
+    _rows: dict[int, tuple[pd.Index, np.ndarray]] = field(default_factory=dict, repr=False)
+
+    def user_rows(self, users: pd.Index) -> np.ndarray:
+        """The row of each event's user in ``users`` (-1: not there), computed once per index."""
+        hit = self._rows.get(id(users))
+        if hit is None or hit[0] is not users:
+            hit = (users, users.get_indexer(self.events["user_id"].to_numpy()))
+            self._rows[id(users)] = hit
+        return hit[1]
 
 
 def _revenue(context: Any) -> float:
@@ -133,10 +142,11 @@ def prepare_activity(events: pd.DataFrame, tags: ItemTags, settings: CustomerSet
     age_days = ((as_of - ev["timestamp"]) / pd.Timedelta(days=1)).to_numpy(np.float64)
     base = pd.Series(etype).map(settings.event_weights).fillna(0.0).to_numpy(np.float64)
     weight = base * np.exp2(-np.maximum(age_days, 0.0) / settings.half_life_days)
+    # (a tz-aware column's to_numpy() makes one Python object per row: keep the column itself)
+    stamps = ev["timestamp"].reset_index(drop=True)
+    stamps = stamps.dt.tz_localize("UTC") if stamps.dt.tz is None else stamps.dt.tz_convert("UTC")
     behaviour = pd.DataFrame({"user_id": ev["user_id"].to_numpy(object), "item_row": item_row, "type": etype,
-                              "timestamp": ev["timestamp"].to_numpy(), "weight": weight})
-    behaviour["timestamp"] = behaviour["timestamp"].dt.tz_localize("UTC") if getattr(
-        behaviour["timestamp"].dtype, "tz", None) is None else behaviour["timestamp"]
+                              "timestamp": stamps, "weight": weight})
 
     is_buy = etype == PURCHASE
     buys = ev.loc[is_buy]
@@ -164,13 +174,12 @@ def prepare_activity(events: pd.DataFrame, tags: ItemTags, settings: CustomerSet
     quality["unknown_amount"] = int((~np.isfinite(amount)).sum())
     quality["zero_amount"] = int((amount == 0).sum())
     keep = ~refund
-    t = buys["timestamp"].to_numpy()[keep]
+    t = stamps[is_buy].reset_index(drop=True)[keep].reset_index(drop=True)
     purchases = pd.DataFrame({
         "user_id": buys["user_id"].to_numpy(object)[keep], "item_row": rows[keep],
         "timestamp": t, "amount": amount[keep], "quantity": quantity[keep],
         "session_id": buys["session_id"].to_numpy(object)[keep],
     })
-    purchases["timestamp"] = pd.to_datetime(purchases["timestamp"], utc=True)
     purchases["day"] = purchases["timestamp"].dt.floor("D")
     # an order is one session's purchases (or, without a session id, one day's)
     session = purchases["session_id"].where(purchases["session_id"].notna(), purchases["day"].astype(str))

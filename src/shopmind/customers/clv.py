@@ -53,7 +53,7 @@ def _maximise(objective: Any, start: np.ndarray) -> Any:
     with np.errstate(all="ignore"):
         quick = minimize(objective, start, method="L-BFGS-B", options={"ftol": 1e-14, "gtol": 1e-9})
         polish = minimize(objective, quick.x, method="Nelder-Mead",
-                          options={"xatol": 1e-9, "fatol": 1e-13, "maxiter": 1_500})
+                          options={"xatol": 1e-9, "fatol": 1e-13, "maxiter": 200})
     return polish if polish.fun <= quick.fun else quick
 
 

@@ -137,7 +137,7 @@ def user_item_matrix(activity: Activity, users: pd.Index, types: tuple[str, ...]
     keep = (ev["item_row"].to_numpy() >= 0)
     if types is not None:
         keep &= ev["type"].isin(types).to_numpy()
-    rows = users.get_indexer(ev["user_id"].to_numpy()[keep])
+    rows = activity.user_rows(users)[keep]
     cols = ev["item_row"].to_numpy()[keep]
     w = np.ones(len(cols)) if weight == "count" else ev[weight].to_numpy()[keep]
     ok = (rows >= 0) & (w > 0)

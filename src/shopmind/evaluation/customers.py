@@ -6,8 +6,12 @@ behind ``shopmind customers bench`` (BENCHMARKS.md section 4): a generated store
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -151,16 +155,58 @@ def profile_latency(url: str, user_ids: Sequence[str], requests: int = 2_000, se
             "max_ms": round(float(t.max()), 3)}
 
 
+#: The API server of the latency phase, in its own process (a client in the same process would share its GIL).
+_SERVER = """
+import sys, uvicorn
+from shopmind.api import ApiSettings, create_app
+from shopmind.pipeline import RecommendationService
+from shopmind.storage import open_store
+store = open_store(sys.argv[1])
+uvicorn.run(create_app(RecommendationService.open(store), ApiSettings()), host="127.0.0.1", port=int(sys.argv[2]),
+            log_level="warning")
+"""
+
+
+@contextmanager
+def profile_server(store_url: str, timeout: float = 300.0) -> Iterator[str]:
+    """``shopmind``'s API over ``store_url`` in a child process on a free loopback port; yields its URL and stops
+    the child afterwards."""
+    # lazy: httpx is only needed when a server is measured
+    import httpx
+
+    from shopmind.api.server import free_port
+
+    port = free_port()
+    child = subprocess.Popen([sys.executable, "-c", _SERVER, store_url, str(port)], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if child.poll() is not None:
+                raise RuntimeError(f"the API server exited: {(child.stderr.read() if child.stderr else b'')[-500:]!r}")
+            try:
+                if httpx.get(f"{url}/health", timeout=1.0).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the API server did not answer within {timeout:.0f} s")
+            time.sleep(0.2)
+        yield url
+    finally:
+        child.terminate()
+        try:
+            child.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            child.kill()
+
+
 def run_customers_bench(work_dir: Path, users: int = 100_000, events: int = 1_000_000, new_events: int = 10_000,
                         requests: int = 2_000, settings: CustomerSettings | None = None, seed: int = 0,
                         say: Callable[[str], None] = print, progress: bool = False) -> dict[str, Any]:
     """Build the store, time a full refresh, append ``new_events`` and time the incremental refresh, then
     serve the API and time profile reads. Returns every number with the targets."""
-    # lazy: the API stack (FastAPI, uvicorn) is only needed for the latency phase
-    from shopmind.api import ApiSettings, create_app
-    from shopmind.api.server import ThreadedServer
-    from shopmind.pipeline import RecommendationService
-
     settings = settings or CustomerSettings()
     work_dir.mkdir(parents=True, exist_ok=True)
     db = work_dir / "customers-bench.db"
@@ -183,22 +229,21 @@ def run_customers_bench(work_dir: Path, users: int = 100_000, events: int = 1_00
         load_s = time.perf_counter() - t0
         say(f"stored in {load_s:.1f} s: {store.counts()}")
         as_of = pd.Timestamp(old["timestamp"].max())
+        load_before = [round(x, 2) for x in os.getloadavg()]
         full = refresh(store, settings, full=True, as_of=as_of, progress=progress)
-        say(f"full refresh: {full.users:,} profiles in {full.seconds:.1f} s")
+        say(f"full refresh: {full.users:,} profiles in {full.seconds:.1f} s ({full.cpu_seconds:.1f} CPU s)")
         store.append_events(new)
         incr = refresh(store, settings, as_of=pd.Timestamp(new["timestamp"].max()), progress=progress)
-        say(f"incremental refresh: {incr.users:,} profiles after {new_events:,} events in {incr.seconds:.2f} s")
+        say(f"incremental refresh: {incr.users:,} profiles after {new_events:,} events in {incr.seconds:.2f} s "
+            f"({incr.cpu_seconds:.2f} CPU s)")
         profiled = store.profiles_frame()["user_id"].tolist()
-    store = open_store(url)
-    try:
-        service = RecommendationService.open(store)
-        with ThreadedServer(create_app(service, ApiSettings())) as server:
-            latency = profile_latency(server.url, profiled, requests, seed)
-    finally:
-        store.close()
+    with profile_server(url) as server_url:
+        latency = profile_latency(server_url, profiled, requests, seed)
     say(f"GET /users/{{id}}/profile: p50 {latency['p50_ms']:.2f} ms, p99 {latency['p99_ms']:.2f} ms")
     return {
         "users": users, "events": events, "new_events": new_events, "store_seconds": round(load_s, 1),
+        "cpus": os.cpu_count(), "load_average_before": load_before,
+        "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
         "full_refresh": full.as_dict(), "incremental_refresh": incr.as_dict(), "profile_get": latency,
         "targets": {"full_refresh_s": 60, "incremental_refresh_s": 5, "profile_get_p99_ms": 10},
         "met": {"full_refresh": full.seconds < 60, "incremental_refresh": incr.seconds < 5,
