@@ -6,9 +6,8 @@ import json
 
 from typer.testing import CliRunner
 
-from shopmind.cli.main import app
-
 from fixtures.customers import SHOP_END
+from shopmind.cli.main import app
 
 runner = CliRunner()
 

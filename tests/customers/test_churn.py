@@ -6,12 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from fixtures.customers import SHOP_END
 from shopmind.customers.activity import item_tags, prepare_activity
 from shopmind.customers.churn import ChurnModel, churn_features, churn_labels, evaluate_churn, reliability
 from shopmind.customers.config import CustomerSettings
 from shopmind.errors import DataError, NotFittedError
-
-from fixtures.customers import SHOP_END
 
 DAY = pd.Timedelta(days=1)
 

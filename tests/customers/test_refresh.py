@@ -7,13 +7,12 @@ import json
 import pandas as pd
 import pytest
 
+from fixtures.customers import SHOP_END
 from shopmind.customers.config import CustomerSettings
 from shopmind.customers.refresh import explain_churn, load_models, refresh, with_summary
 from shopmind.errors import ShopmindError, UnknownIdError
 from shopmind.models import create
 from shopmind.storage import load_interactions
-
-from fixtures.customers import SHOP_END
 
 
 def _no_nan(doc):

@@ -39,7 +39,7 @@ def test_lda_recovers_two_planted_topics():
         row = np.zeros(6)
         row[rng.choice(block, 6)] += 1
         rows.append(row)
-    counts = sp.csr_matrix(np.vstack(rows + [np.zeros(6)]))
+    counts = sp.csr_matrix(np.vstack([*rows, np.zeros(6)]))
     topics = TopicSegmenter(topics=2, seed=0).fit(counts, vocab)
     terms = [{t for t, _ in topic[:3]} for topic in topics.top_terms(3)]
     assert sorted(map(sorted, terms)) == sorted([sorted(vocab[:3]), sorted(vocab[3:])])

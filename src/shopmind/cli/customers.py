@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from shopmind.customers.audience import select
+from shopmind.customers.churn import evaluate_churn
 from shopmind.customers.clv import (
     CDNOW_OBSERVATION_END,
     cdnow_calibration_end,
@@ -23,7 +24,6 @@ from shopmind.customers.clv import (
     fit_clv,
     summarise,
 )
-from shopmind.customers.churn import evaluate_churn
 from shopmind.customers.config import CustomerSettings
 from shopmind.customers.refresh import explain_churn, refresh, with_summary
 from shopmind.customers.sources import load_customer_data
@@ -39,7 +39,8 @@ console = Console()
 StoreOpt = Annotated[str | None, typer.Option("--store", help="Store URL (default: $SHOPMIND_STORE or "
                                              "sqlite:///$SHOPMIND_HOME/shopmind.db).")]
 DataOpt = Annotated[str | None, typer.Option("--data", help="cdnow, cdnow-master, a CDNOW-format file, any event "
-                                                           "file or dataset the importer reads, or (default) the store.")]
+                                                           "file or dataset the importer reads, or (default) the "
+                                                           "store.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 HalfLifeOpt = Annotated[float, typer.Option("--half-life", help="Days after which an event counts half in the "
                                                                "interest tags.")]
@@ -172,7 +173,7 @@ def clv_cmd(
     cal_end = cdnow_calibration_end(tx, calibration_weeks)
     tz = getattr(tx["timestamp"].dtype, "tz", None)
     last = pd.Timestamp(tx["timestamp"].max()).normalize()
-    obs_end = CDNOW_OBSERVATION_END if d.name.startswith("cdnow") or tz is None and last <= CDNOW_OBSERVATION_END \
+    obs_end = CDNOW_OBSERVATION_END if d.name.startswith("cdnow") or (tz is None and last <= CDNOW_OBSERVATION_END) \
         else last
     if tz is not None:
         cal_end = cal_end.tz_localize(tz) if cal_end.tzinfo is None else cal_end
@@ -222,7 +223,7 @@ def _churn_cutoffs(d: Any, horizon: float | None, test_cutoff: pd.Timestamp | No
     if history <= 2:
         raise ShopmindError(f"not enough history before the test cutoff {test_cutoff}: the log spans "
                             f"{first} to {last}; use a shorter --horizon-days")
-    train_cutoff = test_cutoff - pd.Timedelta(days=min(horizon, history / 2))
+    train_cutoff = test_cutoff - pd.Timedelta(days=int(min(horizon, history // 2)))
     return test_cutoff, horizon, train_cutoff
 
 

@@ -248,7 +248,7 @@ class ChurnEvaluation:
                               if name in self.scores}
         out.update({"train_cutoff": self.train_cutoff.isoformat(), "test_cutoff": self.test_cutoff.isoformat(),
                     "horizon_days": self.horizon_days, "train_horizon_days": self.train_horizon_days,
-                    "users": int(len(y)), "churn_rate": round(float(y.mean()), 4), "train_users": self.train_users})
+                    "users": len(y), "churn_rate": round(float(y.mean()), 4), "train_users": self.train_users})
         return out
 
 

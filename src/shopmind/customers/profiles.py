@@ -18,7 +18,6 @@ Lifecycle stages (as of the refresh time):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd

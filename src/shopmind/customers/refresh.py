@@ -273,7 +273,7 @@ def _times(table: pd.DataFrame, name: str) -> list[Any]:
 
 
 def _profiles(table: pd.DataFrame, activity: Activity, settings: CustomerSettings,
-              tags: dict[str, dict[str, list[dict[str, Any]]]], attrs: dict[str, dict[str, Any]],
+              tags: dict[str, dict[str, dict[str, float]]], attrs: dict[str, dict[str, Any]],
               memberships: dict[str, list[str]], next_cats: dict[str, list[dict[str, Any]]],
               churn_source: str) -> dict[str, dict[str, Any]]:
     """The profile documents of every row of ``table`` (the readable summary is added when a profile is read,
@@ -387,7 +387,7 @@ def _full(store: Store, settings: CustomerSettings, as_of: pd.Timestamp, recomme
                              "name_zh": rule.label_zh, "rule": {"r": list(rule.r), "fm": list(rule.fm)},
                              **describe_segment(mask, table, weights)})
         with steps.step("k-means segments"):
-            kmeans, vocab = None, []
+            kmeans: KMeansSegmenter | None = None
             x, vocab = interest_matrix(weights)
             try:
                 kmeans = KMeansSegmenter(settings.k_min, settings.k_max, settings.fit_sample,
@@ -563,7 +563,7 @@ def _incremental(store: Store, settings: CustomerSettings, models: FittedModels,
             store.put_customer_state(STATE_KEY, pickle.dumps(models, protocol=pickle.HIGHEST_PROTOCOL))
     finally:
         steps.close()
-    return RefreshReport("incremental", len(docs), int(len(new)), round(time.perf_counter() - t0, 3),
+    return RefreshReport("incremental", len(docs), len(new), round(time.perf_counter() - t0, 3),
                          round(time.process_time() - c0, 3), as_of.isoformat(), last_seq, steps.times, activity.quality,
                          notes=[f"{len(events):,} events of {len(changed):,} users re-read"])
 

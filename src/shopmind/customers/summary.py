@@ -5,10 +5,15 @@
 ...      "first": "2026-06-03T10:00:00+00:00"}, "interests": {"category": {"Beauty > Skin Care > Serums": 1.0}},
 ...      "rfm": {"label": "Champions", "label_zh": "冠军客户"}, "value": {"clv_12m": 800.0},
 ...      "churn": {"risk": 0.12}}
->>> print(summarise_profile(p)["en"])
-Active customer: 3 orders since 2026-06-03, 420 CNY spent, last purchase 5 days ago. Interested in Serums. RFM group: Champions. Predicted 12-month value: 800 CNY. Churn risk: 12%.
->>> print(summarise_profile(p)["zh"])
-活跃客户：自2026-06-03起下单3次，消费420 CNY，最近一次购买在5天前。兴趣：Serums。RFM分组：冠军客户。预计未来12个月价值：800 CNY。流失风险：12%。
+>>> s = summarise_profile(p)
+>>> s["en"].split(". ")[0]
+'Active customer: 3 orders since 2026-06-03, 420 CNY spent, last purchase 5 days ago'
+>>> s["zh"].split("。")[0]
+'活跃客户：自2026-06-03起下单3次，消费420 CNY，最近一次购买在5天前'
+>>> "RFM group: Champions. Predicted 12-month value: 800 CNY. Churn risk: 12%." in s["en"]
+True
+>>> "RFM分组：冠军客户。预计未来12个月价值：800 CNY。流失风险：12%。" in s["zh"]
+True
 """
 
 from __future__ import annotations

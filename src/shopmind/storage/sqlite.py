@@ -242,7 +242,8 @@ class SQLiteStore(ContextManagedStore):
         if after_seq is None and user_ids is None:
             with rec.paused_gc():
                 return rec.decode_events(self._read(_SELECT_EVENTS))
-        where, params = [], []
+        where: list[str] = []
+        params: list[Any] = []
         if after_seq is not None:
             where.append("seq > ?")
             params.append(int(after_seq))

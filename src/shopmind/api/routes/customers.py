@@ -29,7 +29,8 @@ class AudienceIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    where: str = Field(min_length=1, max_length=2_000, examples=["rfm in (at_risk, cannot_lose) and clv_12m > 100"])
+    where: str = Field(min_length=1, max_length=2_000,
+                       examples=["rfm in (at_risk, cannot_lose) and clv_12m > 100"])
     limit: int = Field(default=1_000, ge=0, le=100_000)
 
 
@@ -64,7 +65,8 @@ async def profile(user_id: Id, service: Service) -> Response:
     if doc is None:
         raise ApiError(404, f"no profile for user {user_id!r} (unknown user, or `shopmind customers refresh` has not "
                        "run since their first event)", field="user_id")
-    return Response(json.dumps(with_summary(doc), ensure_ascii=False, separators=(",", ":")), media_type="application/json")
+    body = json.dumps(with_summary(doc), ensure_ascii=False, separators=(",", ":"))
+    return Response(body, media_type="application/json")
 
 
 @router.get("/segments")
