@@ -174,6 +174,7 @@ def profile_server(store_url: str, timeout: float = 300.0) -> Iterator[str]:
     # lazy: httpx is only needed when a server is measured
     import httpx
 
+    # lazy: the API stack (FastAPI, uvicorn) is only needed when a server is measured
     from shopmind.api.server import free_port
 
     port = free_port()
