@@ -1,7 +1,7 @@
 """Event insert throughput of a store (not collected by pytest; run by hand).
 
-    python tests/storage/bench_insert.py 200000                       # SQLite in a temporary directory
-    python tests/storage/bench_insert.py 200000 "postgresql://127.0.0.1:5432/test?schema=bench"
+    python benchmarks/bench_insert.py 200000                       # SQLite in a temporary directory
+    python benchmarks/bench_insert.py 200000 "postgresql://127.0.0.1:5432/test?schema=bench"
 
 Appends N synthetic events without ids (so every row is content-hashed), appends them again (all
 duplicates), then reads the log back.

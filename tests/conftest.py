@@ -11,10 +11,14 @@ from pathlib import Path
 
 import pytest
 
+from shopmind.text.cache import set_cache_url
+
 pytest_plugins = ["fixtures.shop", "fixtures.content", "fixtures.customers"]
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Keep the text-embedding cache of the tests out of the user's home."""
-    cache = Path(tempfile.mkdtemp(prefix="shopmind-test-cache-")) / "embeddings.db"
-    os.environ["SHOPMIND_EMBEDDING_CACHE"] = f"sqlite:///{cache}"
+    """One text-embedding cache for the whole run, out of the user's home: models fitted directly in tests
+    use it, and so do CLI commands (through SHOPMIND_EMBEDDING_CACHE)."""
+    url = f"sqlite:///{Path(tempfile.mkdtemp(prefix='shopmind-test-cache-')) / 'embeddings.db'}"
+    os.environ["SHOPMIND_EMBEDDING_CACHE"] = url
+    set_cache_url(url)

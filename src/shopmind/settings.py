@@ -1,41 +1,239 @@
-"""Settings, built at the edges (CLI, API) and passed down explicitly.
+"""Settings: one typed object, read from the environment once at the edge (a CLI command, ``shopmind serve``)
+and passed down as sections to the parts that need them. Nothing below the edge reads the environment.
 
-Environment variables: ``SHOPMIND_HOME`` (default ``~/.shopmind``: datasets, models, reports) and
-``SHOPMIND_STORE`` (default ``sqlite:///$SHOPMIND_HOME/shopmind.db``).
+Environment variables (all optional; prefix ``SHOPMIND_``, a section and its field joined by ``_``):
+
+=============================  ==========================================================================
+``SHOPMIND_HOME``              work folder (default ``~/.shopmind``): datasets, models, reports, caches
+``SHOPMIND_STORE``             store URL (default ``sqlite:///$SHOPMIND_HOME/shopmind.db``; or ``postgresql://``)
+``SHOPMIND_EMBEDDING_CACHE``   store URL of the text-embedding cache (default
+                               ``sqlite:///$SHOPMIND_HOME/embeddings.db``; ``none`` turns it off)
+``SHOPMIND_SEED``              seed of everything random the CLI starts (default 42)
+``SHOPMIND_EVENT_WEIGHTS``     JSON ``{"purchase": 5, "view": 0.5, ...}``: how much each event type counts, for the
+                               training views (train, bench, evaluate) and the online pipeline alike
+``SHOPMIND_API_KEYS``          API keys and scopes, ``key1:read,key2:write,key3:read+write`` (none: auth off)
+``SHOPMIND_API_MAX_BODY_BYTES``  largest request body (default 5 MB); also ``SHOPMIND_API_MAX_BATCH``
+``SHOPMIND_LLM_URL`` /         the chat-model backends: an OpenAI-compatible endpoint and its model name (or a
+``SHOPMIND_LLM_MODEL`` /       known local model / ``.gguf`` path for ``llama-cpp``), its key, timeout, threads
+``SHOPMIND_LLM_API_KEY`` ...
+``SHOPMIND_PIPELINE_<FIELD>``  any field of :class:`PipelineSettings`, e.g. ``SHOPMIND_PIPELINE_EXPLORE=0``
+=============================  ==========================================================================
+
+>>> s = Settings(home="/srv/shop", store_url=None, api={"keys": "k1:read,k2:write"})
+>>> s.store, str(s.models_dir), sorted(s.api.keys["k2"])
+('sqlite:////srv/shop/shopmind.db', '/srv/shop/models', ['read', 'write'])
+>>> Settings(pipeline={"explore": 0}).pipeline.trending_window
+'24h'
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from shopmind.errors import ParameterError, ShopmindError
 from shopmind.schema import DEFAULT_EVENT_WEIGHTS
 
+#: The scopes an API key can hold.
+SCOPES = ("read", "write")
 
-def default_home() -> Path:
-    return Path(os.environ.get("SHOPMIND_HOME", Path.home() / ".shopmind")).expanduser()
+
+def parse_api_keys(text: str | None) -> dict[str, frozenset[str]]:
+    """Parse ``KEY:SCOPE[+SCOPE],...``; ``write`` implies ``read``. Raises :class:`ParameterError` on a
+    malformed entry.
+
+    >>> {key: sorted(scopes) for key, scopes in parse_api_keys("k1:read, k2:write").items()}
+    {'k1': ['read'], 'k2': ['read', 'write']}
+    """
+    keys: dict[str, frozenset[str]] = {}
+    for entry in (e.strip() for e in (text or "").split(",")):
+        if not entry:
+            continue
+        key, sep, scopes = entry.rpartition(":")
+        wanted = {s.strip().lower() for s in scopes.split("+") if s.strip()}
+        if not sep or not key.strip() or not wanted or not wanted <= set(SCOPES):
+            raise ParameterError("SHOPMIND_API_KEYS", "entry", entry,
+                                 "KEY:SCOPE with SCOPE read, write or read+write (e.g. 'k1:read,k2:write')")
+        if "write" in wanted:
+            wanted.add("read")
+        keys[key.strip()] = frozenset(wanted)
+    return keys
 
 
-class Settings(BaseModel):
-    """Typed settings. ``Settings.from_env()`` reads the environment once."""
+class ApiSettings(BaseModel):
+    """One REST API instance: keys and scopes, request limits, where model artifacts are reloaded from."""
 
-    home: Path = Field(default_factory=default_home)
-    store_url: str | None = None
+    model_config = ConfigDict(frozen=True)
+
+    #: key -> scopes; from ``"k1:read,k2:write"`` text (``SHOPMIND_API_KEYS``) or a mapping. Empty: auth off.
+    keys: Annotated[dict[str, frozenset[str]], NoDecode] = Field(default_factory=dict)
+    #: Largest request body accepted (bytes); larger ones get 413.
+    max_body_bytes: int = Field(default=5 * 1024 * 1024, ge=1)
+    #: Most records in one batch write.
+    max_batch: int = Field(default=10_000, ge=1)
+    #: Where ``POST /models/reload`` looks for model artifacts (``None`` disables reloading by name).
+    models_dir: Path | None = None
+    #: BLAS threads of ``shopmind serve``: one by default, since requests run concurrently and a
+    #: multi-threaded product fights the other requests for the cores.
+    blas_threads: int = Field(default=1, ge=1)
+    title: str = "shopmind"
+
+    @field_validator("keys", mode="before")
+    @classmethod
+    def _parse_keys(cls, value: Any) -> Any:
+        if value is None or isinstance(value, str):
+            return parse_api_keys(value)
+        return {str(k): frozenset(v) for k, v in dict(value).items()}
+
+    @property
+    def auth_enabled(self) -> bool:
+        return bool(self.keys)
+
+
+class SourceWeights(BaseModel):
+    """How much each candidate source counts when the serving pipeline merges candidates."""
+
+    model_config = ConfigDict(frozen=True)
+
+    model: float = 1.0
+    similar: float = 1.0
+    trending: float = 0.35
+    new: float = 0.2
+    popular: float = 0.25
+    segment: float = 0.3
+
+
+class PipelineSettings(BaseModel):
+    """Candidate sizes, source weights and defaults of the serving pipeline's stages.
+
+    >>> PipelineSettings(explore=0).trending_window
+    '24h'
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    #: Weight of each event type for popularity, trending and "seen" (> 0 means the user engaged); in
+    #: :class:`Settings` it follows ``Settings.event_weights``.
+    event_weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_EVENT_WEIGHTS))
+    weights: SourceWeights = Field(default_factory=SourceWeights)
+    model_candidates: int = 200
+    anchors: int = 5
+    per_anchor: int = 30
+    #: Nearest neighbours kept per item in each model version's neighbour table (at least ``per_anchor``).
+    neighbours: int = 50
+    #: Users whose model candidates each model version keeps (most recent first; about 1.6 kB a user).
+    user_cache: int = 20_000
+    trending_candidates: int = 100
+    popular_candidates: int = 200
+    new_candidates: int = 50
+    segment_candidates: int = 50
+    trending_window: str = "24h"
+    #: Default MMR lambda (1.0: no diversification) and exploration slots of personal recommendations.
+    diversity: float = 1.0
+    explore: int = 1
+    #: The share of the catalog, most popular first, that is the head for ``long_tail`` (the rest is the tail).
+    head_share: float = 0.05
+    min_impressions: int = 20
+    #: How stale cached top lists (trending, popular) may get under a stream of events, in seconds.
+    refresh_seconds: float = 0.5
+    max_sessions: int = 200_000
+    #: Event ids remembered to keep live counters idempotent across retried batches.
+    remembered_event_ids: int = 500_000
+    models_kept: int = 5
+    #: With a CTR ranker loaded: how many of the best merged candidates it scores, and the share of its
+    #: (rescaled) probability in their final score (the rest is the merged candidate score).
+    rank_candidates: int = 200
+    ranker_weight: float = 0.5
+    seed: int | None = None
+
+
+class LLMSettings(BaseModel):
+    """Where the chat-model backends of the content package find their model: ``url`` and ``api_key`` for the
+    ``openai`` backend; ``model`` is the server's model name there, and a known model name or a ``.gguf``
+    path for ``llama-cpp``."""
+
+    url: str | None = None
+    model: str | None = None
+    api_key: str | None = None
+    timeout: float = 60.0
+    n_threads: int = 2
+    #: Where a local model shipped in parts is joined once (``<home>/models/llm/``): :class:`Settings` fills
+    #: in its own ``home``; None means ``~/.shopmind``.
+    home: Path | None = None
+
+
+#: The work folder when no settings say otherwise.
+DEFAULT_HOME = Path.home() / ".shopmind"
+
+
+class Settings(BaseSettings):
+    """Everything configurable, typed. ``Settings()`` reads the environment (see the module docs); keyword
+    arguments win over it. Built once per command or server and passed down."""
+
+    model_config = SettingsConfigDict(env_prefix="SHOPMIND_", env_nested_delimiter="_", env_nested_max_split=1,
+                                      extra="ignore", populate_by_name=True)
+
+    home: Path = DEFAULT_HOME
+    store_url: str | None = Field(default=None, validation_alias=AliasChoices("store_url", "SHOPMIND_STORE"))
+    embedding_cache: str | None = None
     event_weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_EVENT_WEIGHTS))
     seed: int = 42
+    api: ApiSettings = Field(default_factory=ApiSettings)
+    pipeline: PipelineSettings = Field(default_factory=PipelineSettings)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
 
     @classmethod
-    def from_env(cls, **overrides: object) -> Settings:
-        s = cls(**overrides)  # type: ignore[arg-type]
-        if s.store_url is None:
-            s.store_url = os.environ.get("SHOPMIND_STORE") or f"sqlite:///{s.home / 'shopmind.db'}"
-        return s
+    def load(cls, **overrides: Any) -> Settings:
+        """The environment's settings with ``overrides`` (``None`` values ignored); a bad value raises
+        :class:`~shopmind.errors.ShopmindError` naming the setting, the value and what is expected."""
+        try:
+            return cls(**{k: v for k, v in overrides.items() if v is not None})
+        except ValidationError as exc:
+            raise ShopmindError(_describe(exc)) from None
+
+    @field_validator("home", mode="after")
+    @classmethod
+    def _expand_home(cls, value: Path) -> Path:
+        return value.expanduser()
+
+    @model_validator(mode="after")
+    def _share(self) -> Settings:
+        """Values the sections take from the whole: the LLM's home, and one set of event weights for the
+        training views and the online pipeline alike."""
+        if self.llm.home is None:
+            self.llm = self.llm.model_copy(update={"home": self.home})
+        if self.pipeline.event_weights != self.event_weights:
+            self.pipeline = self.pipeline.model_copy(update={"event_weights": dict(self.event_weights)})
+        return self
+
+    def with_overrides(self, **overrides: Any) -> Settings:
+        """A copy with the given fields replaced; ``None`` values are ignored (an option not given on the
+        command line keeps the environment's value)."""
+        given = {k: v for k, v in overrides.items() if v is not None}
+        if not given:
+            return self
+        current = self.model_dump()
+        if "home" in given and current["llm"]["home"] == self.home:
+            current["llm"]["home"] = None  # follows the new home
+        try:
+            return type(self).model_validate({**current, **given})
+        except ValidationError as exc:
+            raise ShopmindError(_describe(exc)) from None
 
     @property
     def store(self) -> str:
+        """The store URL: ``store_url`` or the SQLite file in ``home``."""
         return self.store_url or f"sqlite:///{self.home / 'shopmind.db'}"
+
+    @property
+    def embedding_cache_url(self) -> str | None:
+        """The store URL of the text-embedding cache, or None when ``embedding_cache`` is ``none``."""
+        if self.embedding_cache and self.embedding_cache.strip().lower() == "none":
+            return None
+        return self.embedding_cache or f"sqlite:///{self.home / 'embeddings.db'}"
 
     @property
     def models_dir(self) -> Path:
@@ -48,3 +246,13 @@ class Settings(BaseModel):
     @property
     def reports_dir(self) -> Path:
         return self.home / "reports"
+
+
+def _describe(exc: ValidationError) -> str:
+    """One line per invalid setting: its environment variable name, what was given and what is expected."""
+    parts = []
+    for err in exc.errors():
+        name = "SHOPMIND_" + "_".join(str(p) for p in err["loc"]).upper()
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        parts.append(f"setting {name} = {err.get('input')!r}: {msg}")
+    return "; ".join(parts)

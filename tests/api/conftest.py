@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from shopmind.api import ApiSettings, create_app
+from shopmind.api import create_app
 from shopmind.pipeline import RecommendationService
+from shopmind.settings import ApiSettings
 
 READ_KEY, WRITE_KEY = "reader-key", "writer-key"
 READ, WRITE = {"X-API-Key": READ_KEY}, {"X-API-Key": WRITE_KEY}
@@ -24,7 +25,7 @@ def models_dir(tmp_path: Path) -> Path:
 @pytest.fixture()
 def client(service: RecommendationService, models_dir: Path) -> Iterator[TestClient]:
     """API keys on: READ_KEY has read, WRITE_KEY has write (and so read)."""
-    settings = ApiSettings.from_env(f"{READ_KEY}:read,{WRITE_KEY}:write", models_dir=models_dir,
+    settings = ApiSettings(keys=f"{READ_KEY}:read,{WRITE_KEY}:write", models_dir=models_dir,
                                     max_body_bytes=64 * 1024)
     with TestClient(create_app(service, settings), raise_server_exceptions=False) as c:
         yield c

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from shopmind.api import ApiSettings, create_app
+from shopmind.api import create_app
 from shopmind.api.client import ShopmindAPIError, ShopmindClient
 from shopmind.api.server import ThreadedServer
+from shopmind.settings import ApiSettings
 
 
 @pytest.fixture()
@@ -15,7 +16,7 @@ def sm(client) -> ShopmindClient:
 
 
 def test_client_against_a_live_server(service):
-    app = create_app(service, ApiSettings.from_env("live-key:write"))
+    app = create_app(service, ApiSettings(keys="live-key:write"))
     with ThreadedServer(app) as server:
         with ShopmindClient(server.url, api_key="live-key") as sm:
             assert sm.health() == {"status": "ok"}

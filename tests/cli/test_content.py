@@ -22,7 +22,7 @@ runner = CliRunner()
 def shop_home(tmp_path_factory) -> tuple[Path, object]:
     home = tmp_path_factory.mktemp("home")
     shop = generate_demo_shop(n_users=80, n_items=60, days=30, seed=5)
-    store = open_store(Settings(home=home).store)
+    store = open_store(Settings.load(home=home).store)
     try:
         import_records(store, shop.items.to_dict("records"), "item")
         import_records(store, shop.users.to_dict("records"), "user")

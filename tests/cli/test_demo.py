@@ -30,7 +30,7 @@ def test_demo_serves_the_shop_and_shows_a_live_change(trained_shop, tmp_path):
     shutil.copy(trained_shop.db, tmp_path / "s.db")
     buf = io.StringIO()
     console = Console(file=buf, width=200)
-    settings = Settings.from_env(home=tmp_path / "home", store_url=f"sqlite:///{tmp_path / 's.db'}")
+    settings = Settings.load(home=tmp_path / "home", store_url=f"sqlite:///{tmp_path / 's.db'}")
     user = trained_shop.heavy_user()
     serve_demo(console, settings, trained_shop.model, user)
     out = buf.getvalue()

@@ -53,7 +53,7 @@ def test_best_model_is_the_highest_recorded_ndcg_else_the_latest(home, trained_s
     models = home / "models"
     for name in ("a", "b"):
         trained_shop.model.save(models / name)
-    settings = Settings.from_env()
+    settings = Settings.load()
     meta = json.loads((models / "a" / "meta.json").read_text())
     meta["metrics"] = {"ndcg@10": 0.3}
     (models / "a" / "meta.json").write_text(json.dumps(meta))

@@ -1,23 +1,19 @@
-"""The chat-model backends over real HTTP (a fake OpenAI-compatible server on 127.0.0.1): recording,
-the strict retry, the template fallback, transport errors; the llama.cpp backend with a stand-in module."""
+"""Choosing a generation backend by name, configured by the LLM settings section."""
 
 from __future__ import annotations
 
 import pytest
 
-from shopmind.content import (
-    LlamaCppGenerator,
-    LLMSettings,
-    OpenAICompatibleGenerator,
-    make_generator,
-)
+from shopmind.content import LlamaCppGenerator, OpenAICompatibleGenerator, make_generator
 from shopmind.errors import ParameterError
+from shopmind.settings import LLMSettings, Settings
 
 
-# ---------------------------------------------------------------------------------------------- selection
 def test_make_generator_and_settings_from_env(monkeypatch):
-    env = {"SHOPMIND_LLM_URL": "http://10.0.0.1:8000/v1", "SHOPMIND_LLM_MODEL": "m1", "SHOPMIND_LLM_API_KEY": "k"}
-    settings = LLMSettings.from_env(env, model=None)
+    for name, value in {"SHOPMIND_LLM_URL": "http://10.0.0.1:8000/v1", "SHOPMIND_LLM_MODEL": "m1",
+                        "SHOPMIND_LLM_API_KEY": "k"}.items():
+        monkeypatch.setenv(name, value)
+    settings = Settings.load().llm
     gen = make_generator("openai", settings)
     assert isinstance(gen, OpenAICompatibleGenerator) and (gen.model, gen.api_key) == ("m1", "k")
     assert make_generator("openai", settings, model="m2", timeout=3.0).timeout == 3.0
@@ -27,7 +23,7 @@ def test_make_generator_and_settings_from_env(monkeypatch):
     assert make_generator("llama-cpp", model="smollm2-135m", n_ctx=1024).n_ctx == 1024
     assert make_generator("template").name == "template"
     with pytest.raises(ParameterError, match="SHOPMIND_LLM_URL"):
-        make_generator("openai", LLMSettings.from_env({}))
+        make_generator("openai", LLMSettings())
     with pytest.raises(ParameterError, match="'name' parameter of make_generator must be one of 'template'"):
         make_generator("gpt")
     with pytest.raises(ParameterError, match="base_url"):

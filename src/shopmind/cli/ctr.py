@@ -13,11 +13,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from shopmind.cli.params import parse_model_params
+from shopmind.cli.params import load_settings, parse_model_params
 from shopmind.errors import ParameterError
 from shopmind.evaluation.provenance import write_json
 from shopmind.ingest.sources import load_event_frames
-from shopmind.settings import Settings
 
 if TYPE_CHECKING:
     from shopmind.ranking import CTRDataset
@@ -38,7 +37,7 @@ ParamOpt = Annotated[list[str] | None, typer.Option("--param", "-p", help="MODEL
 def _dataset(data: str | None, store: str | None, target: str, warmup: float) -> tuple[CTRDataset, str]:
     from shopmind.ranking import build_dataset  # lazy: scikit-learn takes most of a second to import
 
-    settings = Settings.from_env(store_url=store) if store else Settings.from_env()
+    settings = load_settings(store_url=store)
     events, items, name = load_event_frames(data, settings.store, settings.datasets_dir)
     ds = build_dataset(events, items, target=target, warmup=warmup, progress=True)
     d = ds.describe()
@@ -100,7 +99,7 @@ def train(
     create_ranker(model, **params)  # a bad name or parameter fails before the log is read
     ds, _ = _dataset(data, store, target, warmup)
     ranker, m = fit_for_serving(ds, model, params)
-    settings = Settings.from_env(store_url=store) if store else Settings.from_env()
+    settings = load_settings(store_url=store)
     path = out or settings.models_dir / f"ranker-{model}.pkl"
     ranker.save(path)
     console.print(f"{model}: calibration-slice AUC {m['auc']:.4f}, log-loss {m['logloss']:.4f} "

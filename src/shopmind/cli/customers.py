@@ -27,6 +27,7 @@ from shopmind.customers.clv import (
 from shopmind.customers.config import CustomerSettings
 from shopmind.customers.refresh import explain_churn, refresh, with_summary
 from shopmind.customers.sources import load_customer_data
+from shopmind.cli.params import load_settings
 from shopmind.errors import ParameterError, ShopmindError, UnknownIdError
 from shopmind.evaluation.provenance import write_json
 from shopmind.settings import Settings
@@ -48,7 +49,7 @@ ChurnDaysOpt = Annotated[int, typer.Option("--churn-days", help="Churn: no purch
 
 
 def _settings(store: str | None) -> Settings:
-    return Settings.from_env(store_url=store) if store else Settings.from_env()
+    return load_settings(store_url=store)
 
 
 def _timestamp(value: str | None, option: str) -> pd.Timestamp | None:
@@ -293,7 +294,7 @@ def bench_cmd(
     # lazy: the benchmark loads the API stack
     from shopmind.evaluation.customers import run_customers_bench
 
-    s = Settings.from_env()
+    s = load_settings()
     res = run_customers_bench(work_dir or s.home / "bench", users, events, new_events, requests,
                               say=lambda m: console.print(f"[dim]{m}[/]"), progress=True)
     load = res["load_average_before"]

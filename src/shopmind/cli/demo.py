@@ -15,7 +15,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from shopmind.api import ApiSettings, create_app
+from shopmind.api import create_app
 from shopmind.api.client import ShopmindClient
 from shopmind.api.server import ThreadedServer
 from shopmind.cli.show import print_user_recommendations
@@ -27,7 +27,7 @@ from shopmind.models import Recommender, available, create
 from shopmind.pipeline import RecommendationService
 from shopmind.ranking import build_dataset, create_ranker
 from shopmind.ranking.metrics import ctr_metrics
-from shopmind.settings import Settings
+from shopmind.settings import ApiSettings, Settings
 from shopmind.storage import load_interactions, open_store
 
 log = logging.getLogger(__name__)

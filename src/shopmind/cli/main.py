@@ -19,7 +19,7 @@ from rich.table import Table
 from shopmind.cli.content import content_app
 from shopmind.cli.ctr import ctr_app
 from shopmind.cli.customers import customers_app
-from shopmind.cli.params import parse_model_params, parse_params
+from shopmind.cli.params import load_settings, parse_model_params, parse_params
 from shopmind.cli.serve import serve
 from shopmind.cli.show import show_recommendations
 from shopmind.cli.text import text_app
@@ -45,7 +45,7 @@ StoreOpt = Annotated[str | None, typer.Option("--store", help="Store URL (sqlite
 
 
 def _settings(store: str | None = None) -> Settings:
-    return Settings.from_env(store_url=store) if store else Settings.from_env()
+    return load_settings(store_url=store)
 
 
 def _fail(message: str) -> None:
@@ -179,7 +179,8 @@ def train(
 ) -> None:
     """Train a model on all data in the store (or --data) and save the artifact."""
     s = _settings(store)
-    inter = load_data(data, store_url=s.store, datasets_dir=s.datasets_dir, k_core=k_core)
+    inter = load_data(data, store_url=s.store, datasets_dir=s.datasets_dir, k_core=k_core,
+                      event_weights=s.event_weights)
     m = create(model, **parse_params(param or []))
     with console.status(f"training {model} on {inter.name} ({len(inter):,} interactions)"):
         m.fit(inter)
@@ -231,7 +232,8 @@ def _bench_impl(data: str | None, format: str, models: str, ks: list[int], param
     s = _settings(store)
     specs = parse_model_params(models, params)
     with console.status("loading data"):
-        inter = load_data(data, store_url=s.store, datasets_dir=s.datasets_dir, format=format, k_core=k_core)
+        inter = load_data(data, store_url=s.store, datasets_dir=s.datasets_dir, format=format, k_core=k_core,
+                          event_weights=s.event_weights)
     d = inter.describe()
     console.print(f"[bold]{inter.name}[/]: {d['users']:,} users, {d['items']:,} items, "
                   f"{d['interactions']:,} interactions")
@@ -294,7 +296,7 @@ def demo(
     """Generate the demo shop, import it, train and evaluate the models, write the report, recommend."""
     from shopmind.cli.demo import run_demo  # lazy: the demo imports the whole engine
 
-    run_demo(console, Settings.from_env(home=home) if home else Settings.from_env(), quick=quick)
+    run_demo(console, load_settings(home=home), quick=quick)
 
 
 @app.command("bench-serve")

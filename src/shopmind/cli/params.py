@@ -1,4 +1,5 @@
-"""Parameters written on the command line: ``-p NAME=VALUE`` and ``-p MODEL.NAME=VALUE``.
+"""What a command reads from its command line: the settings (the environment's, with the command's options on
+top), ``-p NAME=VALUE`` and ``-p MODEL.NAME=VALUE``.
 
 >>> parse_params(["k=50", "recency=position"])
 {'k': 50, 'recency': 'position'}
@@ -13,17 +14,22 @@ from typing import Any
 
 from shopmind.errors import ParameterError
 from shopmind.models import parse_value
+from shopmind.models.registry import parse_assignments
+from shopmind.settings import Settings
+from shopmind.text.cache import set_cache_url
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """The command's settings: the environment's (``SHOPMIND_*``) with the options given on the command line
+    (``None``: not given) on top. Configures what the process shares: the text-embedding cache."""
+    settings = Settings.load(**overrides)
+    set_cache_url(settings.embedding_cache_url)
+    return settings
 
 
 def parse_params(params: Sequence[str], owner: str = "--param") -> dict[str, Any]:
     """``["k=50"]`` -> ``{"k": 50}``; values are read by :func:`~shopmind.models.parse_value`."""
-    out: dict[str, Any] = {}
-    for p in params:
-        if "=" not in p:
-            raise ParameterError(owner, "param", p, "NAME=VALUE, e.g. k=50")
-        k, v = p.split("=", 1)
-        out[k.strip()] = parse_value(v)
-    return out
+    return parse_assignments(params, owner, "param", "NAME=VALUE, e.g. k=50")
 
 
 def parse_model_params(spec: str, params: Sequence[str] = (), owner: str = "bench") -> list[tuple[str, dict[str, Any]]]:

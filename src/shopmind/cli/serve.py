@@ -17,13 +17,15 @@ import uvicorn
 from rich.console import Console
 from threadpoolctl import threadpool_limits
 
-from shopmind.api import ApiSettings, create_app
+from shopmind.api import create_app
+from shopmind.cli.params import load_settings
 from shopmind.errors import ShopmindError
 from shopmind.models import Recommender, create
 from shopmind.pipeline import RecommendationService
 from shopmind.pipeline.retrain import Retrainer
-from shopmind.settings import Settings
+from shopmind.settings import ApiSettings, Settings
 from shopmind.storage import open_store
+from shopmind.text.cache import set_cache_url
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -95,29 +97,37 @@ def serve(
         err.print(f"[bold red]error:[/] {exc}", highlight=False)
         raise typer.Exit(2) from None
 
-    # One BLAS thread per request: requests run concurrently, and on a small machine a multi-threaded
-    # matrix-vector product fights the other requests (and the event loop) for the cores.
-    threadpool_limits(limits=int(os.environ.get("SHOPMIND_SERVE_BLAS_THREADS", "1")))
+    # One BLAS thread per request by default: requests run concurrently, and on a small machine a
+    # multi-threaded matrix-vector product fights the other requests (and the event loop) for the cores.
+    blas = app.state.settings.blas_threads
+    legacy = os.environ.get("SHOPMIND_SERVE_BLAS_THREADS")
+    if legacy and "SHOPMIND_API_BLAS_THREADS" not in os.environ:
+        logger.warning("SHOPMIND_SERVE_BLAS_THREADS is deprecated: use SHOPMIND_API_BLAS_THREADS")
+        blas = int(legacy)
+    threadpool_limits(limits=blas)
     uvicorn.run(app, host=host, port=port, log_level=log_level, workers=1)
 
 
 def build_app(store: str | None = None, model: str | None = None, api_keys: str | None = None,
               workers: int = 1, ranker: str | None = None, retrain_every: float = 0.0,
-              retrain_model: str = "als") -> FastAPI:
+              retrain_model: str = "als", settings: Settings | None = None) -> FastAPI:
     """The app ``serve`` runs: open the store, load the model, build the live state (raises
-    :class:`ShopmindError` with a one-line message on a user mistake)."""
+    :class:`ShopmindError` with a one-line message on a user mistake). ``settings`` default to the
+    environment's; ``store`` and ``api_keys`` (the command-line options) win over them."""
     if workers != 1:
         raise ShopmindError(f"--workers {workers}: only 1 worker per process is supported (live sessions, "
                             "trending counters and model versions live in the process); run more instances "
                             "behind a load balancer that keeps each user on one instance")
 
-    settings = Settings.from_env(store_url=store) if store else Settings.from_env()
+    settings = load_settings(store_url=store) if settings is None else settings.with_overrides(store_url=store)
+    set_cache_url(settings.embedding_cache_url)
     path = resolve_model_path(settings, model)
-    api_settings = ApiSettings.from_env(api_keys, models_dir=settings.models_dir)
+    api_settings = ApiSettings.model_validate({**settings.api.model_dump(), "models_dir": settings.models_dir,
+                                               **({"keys": api_keys} if api_keys is not None else {})})
     recommender = Recommender.load(path)
     st = open_store(settings.store)
     try:
-        service = RecommendationService.open(st, recommender, source=str(path))
+        service = RecommendationService.open(st, recommender, source=str(path), config=settings.pipeline)
         if ranker:
             service.set_ranker(Path(ranker).expanduser())
         if retrain_every > 0:

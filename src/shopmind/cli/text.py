@@ -15,11 +15,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from shopmind.cli.params import load_settings
 from shopmind.errors import ParameterError
 from shopmind.evaluation.provenance import git_commit, write_json
 from shopmind.ingest.sources import load_data
 from shopmind.models import parse_spec
-from shopmind.settings import Settings
 from shopmind.storage import open_store
 from shopmind.text import encode_cached, get_encoder
 
@@ -41,7 +41,7 @@ def similar(
 ) -> None:
     """The candidates closest to QUERY (query vs passage embeddings, cosine)."""
     enc = get_encoder(encoder)
-    settings = Settings.from_env(store_url=store) if store else Settings.from_env()
+    settings = load_settings(store_url=store)
     with open_store(settings.store) as st:
         if texts:
             ids, cands = [f"#{i}" for i in range(len(texts))], list(texts)
@@ -114,7 +114,7 @@ def cold_bench(
 
     if protocol not in ("items", "users"):
         raise ParameterError("text cold-bench", "--protocol", protocol, "'items' or 'users'")
-    settings = Settings.from_env(store_url=store) if store else Settings.from_env()
+    settings = load_settings(store_url=store)
     labels = [s.strip() for s in models.split(",") if s.strip()]
     specs = [(label, *parse_spec(label, "--models")) for label in labels]
     inter = load_data(data, store_url=settings.store, datasets_dir=settings.datasets_dir)

@@ -16,7 +16,7 @@ outputs), :mod:`.templates` and :mod:`.slots` (template files and their slots), 
 backends), :mod:`.llm` (their base class), :mod:`.openai_compat` (OpenAI-compatible HTTP endpoints),
 :mod:`.llamacpp` and :mod:`.gguf` (local GGUF models from installed packages), :mod:`.registry` (backends by
 name), :mod:`.reviews`, :mod:`.cache`, :mod:`.service`, :mod:`.slate` (histories and simple slates from the
-store), :mod:`.bench` and :mod:`.text_metrics` (``shopmind content bench``: the backends side by side).
+store). The content benchmark (``shopmind content bench``) is :mod:`shopmind.evaluation.content`.
 """
 
 from shopmind.content.backends import GenerationError, Generator, TemplateGenerator
@@ -30,7 +30,7 @@ from shopmind.content.llamacpp import LlamaCppGenerator
 from shopmind.content.llm import LLMGenerator, Usage
 from shopmind.content.openai_compat import OpenAICompatibleGenerator
 from shopmind.content.prompt_book import PromptBook
-from shopmind.content.registry import LLMSettings, make_generator
+from shopmind.content.registry import make_generator
 from shopmind.content.request import (
     Attempt,
     ContentRequest,
@@ -65,7 +65,6 @@ __all__ = [
     "GroundingReport",
     "HistoryEntry",
     "LLMGenerator",
-    "LLMSettings",
     "Length",
     "LlamaCppGenerator",
     "Localised",

@@ -20,7 +20,7 @@ import math
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, cast
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
@@ -291,7 +291,7 @@ def format_discount(discount: float, lang: Lang) -> str:
 # ---------------------------------------------------------------------------------------------- helpers
 def _as_record(item: ItemLike) -> dict[str, Any]:
     if isinstance(item, pd.Series):
-        return item.to_dict()
+        return cast("dict[str, Any]", item.to_dict())
     if isinstance(item, BaseModel):
         return item.model_dump()
     if isinstance(item, Mapping):
@@ -434,4 +434,4 @@ def _time(v: Any) -> datetime | None:
     if pd.isna(ts):
         return None
     ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
-    return ts.to_pydatetime()
+    return cast("datetime | None", ts.to_pydatetime())

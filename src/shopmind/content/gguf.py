@@ -27,7 +27,7 @@ from importlib import metadata
 from pathlib import Path
 
 from shopmind.content.backends import GenerationError
-from shopmind.settings import Settings
+from shopmind.settings import DEFAULT_HOME
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +93,7 @@ def locate_gguf(name: str | Path, *, home: Path | None = None) -> Path:
     if len(model.parts) == 1 and not missing:
         _check_file(model, hits[0][0])
         return hits[0][0]
-    target = (home if home is not None else Settings().home) / "models" / "llm" / model.file_name
+    target = (home if home is not None else DEFAULT_HOME) / "models" / "llm" / model.file_name
     if missing:
         if len(model.parts) > 1 and target.is_file():  # joined earlier; the packages were removed since
             _check_file(model, target)

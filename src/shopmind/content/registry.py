@@ -1,7 +1,8 @@
 """Choosing a generation backend by name: ``template``, ``llama-cpp`` or ``openai``.
 
-:class:`LLMSettings` holds what the chat-model backends need; it is read from the environment once, at the
-edge (the CLI), and passed down: ``SHOPMIND_LLM_URL``, ``SHOPMIND_LLM_MODEL``, ``SHOPMIND_LLM_API_KEY``.
+:class:`~shopmind.settings.LLMSettings` holds what the chat-model backends need; it is read from the
+environment once, at the edge (the CLI), and passed down: ``SHOPMIND_LLM_URL``, ``SHOPMIND_LLM_MODEL``,
+``SHOPMIND_LLM_API_KEY``.
 
 >>> make_generator("template").name
 'template'
@@ -12,50 +13,19 @@ edge (the CLI), and passed down: ``SHOPMIND_LLM_URL``, ``SHOPMIND_LLM_MODEL``, `
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-
-from pydantic import BaseModel
 
 from shopmind.content.backends import Generator, TemplateGenerator
 from shopmind.content.llamacpp import LlamaCppGenerator
 from shopmind.content.openai_compat import OpenAICompatibleGenerator
 from shopmind.errors import ParameterError
+from shopmind.settings import LLMSettings
 
 #: The backend names :func:`make_generator` knows.
 BACKENDS = ("template", "llama-cpp", "openai")
 #: The model :class:`~shopmind.content.llamacpp.LlamaCppGenerator` runs when none is named.
 DEFAULT_LOCAL_MODEL = "qwen2.5-0.5b"
-
-
-class LLMSettings(BaseModel):
-    """Where the chat-model backends find their model.
-
-    ``url`` and ``api_key`` are for the ``openai`` backend; ``model`` is the server's model name there and
-    a known model name or a ``.gguf`` path for ``llama-cpp``.
-    """
-
-    url: str | None = None
-    model: str | None = None
-    api_key: str | None = None
-    timeout: float = 60.0
-    n_threads: int = 2
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> LLMSettings:
-        """Settings from ``SHOPMIND_LLM_URL`` / ``_MODEL`` / ``_API_KEY``; overrides that are not None win.
-
-        >>> LLMSettings.from_env({"SHOPMIND_LLM_URL": "http://h:1/v1", "SHOPMIND_LLM_MODEL": "m"}, model="x")
-        LLMSettings(url='http://h:1/v1', model='x', api_key=None, timeout=60.0, n_threads=2)
-        """
-        env = os.environ if env is None else env
-        values: dict[str, Any] = {"url": env.get("SHOPMIND_LLM_URL") or None,
-                                  "model": env.get("SHOPMIND_LLM_MODEL") or None,
-                                  "api_key": env.get("SHOPMIND_LLM_API_KEY") or None}
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**values)
 
 
 def make_generator(name: str, settings: LLMSettings | None = None, **opts: Any) -> Generator:
@@ -83,6 +53,7 @@ def make_generator(name: str, settings: LLMSettings | None = None, **opts: Any) 
     if name in ("llama-cpp", "llamacpp"):
 
         model = s.model or DEFAULT_LOCAL_MODEL
+        extra.setdefault("home", s.home)
         return LlamaCppGenerator(str(Path(model).expanduser()) if model.endswith(".gguf") else model,
                                  n_threads=s.n_threads, **extra)
     raise ParameterError("make_generator", "name", name, "one of " + ", ".join(repr(b) for b in BACKENDS))

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import numpy as np
 import pandas as pd
@@ -50,7 +50,7 @@ def category_path(raw: object) -> tuple[str, ...]:
 def datetimes_to_epoch_seconds(values: pd.Series) -> np.ndarray:
     """UTC datetimes (any unit) as int64 epoch seconds."""
     ts = pd.to_datetime(values, utc=True)
-    return ((ts - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(seconds=1)).to_numpy(dtype=np.int64)
+    return cast("np.ndarray", ((ts - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(seconds=1)).to_numpy(dtype=np.int64))
 
 
 def _to_epoch_seconds(value: object) -> int:
@@ -117,7 +117,7 @@ class Catalog:
 
     def is_available(self, idx: np.ndarray) -> np.ndarray:
         """Listed (in the store's catalog or known to a model), not deleted and in stock."""
-        return self.available[idx]
+        return cast("np.ndarray", self.available[idx])
 
     def _refresh_available(self, idx: np.ndarray) -> None:
         self.available[idx] = self.listed[idx] & ~self.deleted[idx] & self.in_stock[idx]

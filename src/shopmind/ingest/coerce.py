@@ -16,7 +16,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -60,7 +60,7 @@ def _present(s: pd.Series) -> np.ndarray:
         if kind in ("string", "mixed", "mixed-integer"):
             blank = (s.str.strip() == "").fillna(False).to_numpy(dtype=bool)
             mask = mask & ~blank
-    return mask
+    return cast("np.ndarray", mask)
 
 
 def _as_object(values: Any, index: pd.Index) -> pd.Series:
@@ -206,7 +206,7 @@ def epoch_to_micros(x: np.ndarray) -> np.ndarray:
     x = np.asarray(x, dtype="float64")
     mag = np.abs(x)
     scale = np.select([mag < 1e11, mag < 1e14, mag < 1e17], [1e6, 1e3, 1.0], default=1e-3)
-    return np.rint(x * scale).astype(np.int64)
+    return cast("np.ndarray", np.rint(x * scale).astype(np.int64))
 
 
 def _localize(ts: pd.Series, tz: str) -> pd.Series:

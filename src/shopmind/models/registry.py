@@ -12,7 +12,7 @@ models (``hybrid``'s components): :func:`parse_spec` reads ``NAME[:PARAM=VALUE..
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from shopmind.errors import ParameterError
@@ -91,14 +91,24 @@ def parse_value(raw: str) -> Any:
     return raw
 
 
+def parse_assignments(pairs: Sequence[str], owner: str, name: str, expected: str) -> dict[str, Any]:
+    """``["k=20", "recency=position"]`` -> ``{"k": 20, "recency": "position"}`` (values by :func:`parse_value`);
+    a pair without ``=`` raises :class:`~shopmind.errors.ParameterError` naming ``owner``'s ``name``.
+
+    >>> parse_assignments(["k=20"], "bench", "param", "NAME=VALUE")
+    {'k': 20}
+    """
+    params: dict[str, Any] = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise ParameterError(owner, name, pair, expected)
+        k, v = pair.split("=", 1)
+        params[k.strip()] = parse_value(v)
+    return params
+
+
 def parse_spec(text: str, owner: str = "model") -> tuple[str, dict[str, Any]]:
     """``"itemknn:k=20:recency=position"`` -> ``("itemknn", {"k": 20, "recency": "position"})``; ``owner``
     names the parameter in the error of a malformed entry."""
     name, *pairs = [p.strip() for p in text.split(":")]
-    params: dict[str, Any] = {}
-    for pair in pairs:
-        if "=" not in pair:
-            raise ParameterError(owner, "spec", text, "NAME[:PARAM=VALUE...], e.g. itemknn:k=20")
-        k, v = pair.split("=", 1)
-        params[k.strip()] = parse_value(v)
-    return name, params
+    return name, parse_assignments(pairs, owner, "spec", "NAME[:PARAM=VALUE...], e.g. itemknn:k=20")

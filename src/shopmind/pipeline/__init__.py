@@ -12,8 +12,7 @@ counts), :mod:`.history` (stored histories and live sessions), :mod:`.cooccurren
 """
 
 from shopmind.data.signals import WINDOWS
-from shopmind.pipeline.candidates import SOURCES, Candidates, SourceWeights
-from shopmind.pipeline.config import PipelineConfig
+from shopmind.pipeline.candidates import SOURCES, Candidates
 from shopmind.pipeline.results import Recommendation, RecommendedItem
 from shopmind.pipeline.rules import (
     Boost,
@@ -36,7 +35,6 @@ __all__ = [
     "Candidates",
     "DeleteResult",
     "Pin",
-    "PipelineConfig",
     "Promotion",
     "Recommendation",
     "RecommendationService",
@@ -45,7 +43,6 @@ __all__ = [
     "RerankOptions",
     "RowError",
     "Rule",
-    "SourceWeights",
     "WriteResult",
     "parse_boost",
     "parse_pin",

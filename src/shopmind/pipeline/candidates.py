@@ -19,6 +19,7 @@ several sources gets the sum, and is labelled with the source that contributed m
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
@@ -32,18 +33,6 @@ from shopmind.pipeline.versions import ModelBundle
 SOURCES = ("model", "similar", "bought_together", "trending", "new", "popular", "pinned", "promoted",
            "exploration", "segment")
 SOURCE_CODE = {name: code for code, name in enumerate(SOURCES)}
-
-
-@dataclass(frozen=True)
-class SourceWeights:
-    """How much each source counts when candidates are merged."""
-
-    model: float = 1.0
-    similar: float = 1.0
-    trending: float = 0.35
-    new: float = 0.2
-    popular: float = 0.25
-    segment: float = 0.3
 
 
 @dataclass
@@ -75,7 +64,7 @@ def rescale(scores: np.ndarray) -> np.ndarray:
     lo, hi = scores.min(), scores.max()
     if not np.isfinite(lo) or not np.isfinite(hi) or hi - lo < 1e-12:
         return np.ones(len(scores))
-    return 0.1 + 0.9 * (scores - lo) / (hi - lo)
+    return cast("np.ndarray", 0.1 + 0.9 * (scores - lo) / (hi - lo))
 
 
 def member(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
@@ -88,7 +77,7 @@ def member(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
     if len(sorted_set) == 0 or len(values) == 0:
         return np.zeros(len(values), dtype=bool)
     pos = np.searchsorted(sorted_set, values)
-    return sorted_set[np.minimum(pos, len(sorted_set) - 1)] == values
+    return cast("np.ndarray", sorted_set[np.minimum(pos, len(sorted_set) - 1)] == values)
 
 
 class CandidateMerger:

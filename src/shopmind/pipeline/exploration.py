@@ -17,6 +17,7 @@ impressions), which is how long-tail items get exposure.
 from __future__ import annotations
 
 import time
+from typing import cast
 
 import numpy as np
 
@@ -37,7 +38,7 @@ def thompson_pick(ids: np.ndarray, impressions: np.ndarray, rewards: np.ndarray,
         draws[shown] = rng.beta(1.0 + rewards[shown], 1.0 + np.maximum(impressions[shown] - rewards[shown], 0.0))
     # the first highest draw, as the stable sort would give it
     best = np.array([np.argmax(draws)]) if k == 1 else np.argsort(-draws, kind="stable")[:k]
-    return np.asarray(ids, dtype=np.int64)[best]
+    return cast("np.ndarray", np.asarray(ids, dtype=np.int64)[best])
 
 
 class ExplorationPool:

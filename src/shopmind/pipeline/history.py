@@ -20,6 +20,7 @@ import threading
 from collections import OrderedDict, deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 
@@ -86,7 +87,7 @@ class UserHistory:
 
     def purchased(self, user_id: str) -> np.ndarray:
         row = self._row(user_id)
-        return self.items[row][self.kinds[row] == KINDS.index("purchase")]
+        return cast("np.ndarray", self.items[row][self.kinds[row] == KINDS.index("purchase")])
 
     def recent(self, user_id: str, k: int) -> list[tuple[int, str]]:
         """Up to ``k`` distinct most recent items with their kind, newest first."""

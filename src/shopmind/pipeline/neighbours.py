@@ -27,6 +27,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 import scipy.sparse as sp
@@ -276,4 +277,4 @@ def recall(table: NeighbourTable, unit: np.ndarray, sample: int = 500, seed: int
     sims[has[None, :] == rows[:, None]] = -np.inf
     exact = has[top_k(sims, table.k)[0]]
     hits = sum(len(np.intersect1d(e, t[t >= 0])) for e, t in zip(exact, table.ids[rows], strict=True))
-    return hits / exact.size
+    return cast("float", hits / exact.size)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 
@@ -69,7 +70,7 @@ def eligible(ids: np.ndarray, options: RerankOptions, inputs: RerankInputs) -> n
         if not ok.any():
             break
         ok &= rule.mask(inputs.catalog, ids)
-    return ok
+    return cast("np.ndarray", ok)
 
 
 def apply_boosts(cands: Candidates, options: RerankOptions, catalog: Catalog) -> Candidates:
@@ -104,9 +105,9 @@ def category_keys(ids: np.ndarray, catalog: Catalog, level: int) -> np.ndarray:
     """The category each item is capped by: the full path (level 0), the root (1) or the first ``level``
     levels; -1 for items without a category (never capped)."""
     if level == 0:
-        return catalog.category[ids].astype(np.int64)
+        return cast("np.ndarray", catalog.category[ids].astype(np.int64))
     if level == 1:
-        return catalog.root[ids].astype(np.int64)
+        return cast("np.ndarray", catalog.root[ids].astype(np.int64))
     keys: dict[tuple[str, ...], int] = {}
     codes = catalog.category[ids]
     return np.array([-1 if c < 0 else keys.setdefault(catalog.category_paths[c][:level], len(keys))

@@ -80,7 +80,6 @@ class Retrainer:
         return job
 
     def _run(self, job: RetrainJob) -> None:
-
         job.state, job.started_at = "running", time.time()
         try:
             data = load_interactions(self.service.store).first_touch()

@@ -36,7 +36,6 @@ from shopmind.pipeline.candidates import (
     similar_source,
     trending_source,
 )
-from shopmind.pipeline.config import PipelineConfig
 from shopmind.pipeline.exploration import ExplorationPool
 from shopmind.pipeline.ranker import RankerBundle
 from shopmind.pipeline.rerank import Placed, RerankInputs, rerank
@@ -46,6 +45,7 @@ from shopmind.pipeline.state import LiveState
 from shopmind.pipeline.versions import ModelBundle, ModelVersions
 from shopmind.pipeline.writes import DeleteResult, LiveWriter, WriteResult
 from shopmind.ranking.models import Ranker
+from shopmind.settings import PipelineSettings
 from shopmind.storage.base import Store
 
 logger = logging.getLogger(__name__)
@@ -54,7 +54,7 @@ logger = logging.getLogger(__name__)
 class RecommendationService:
     """Recommendations, similar items, trending, re-ranking and writes over one store and model."""
 
-    def __init__(self, store: Store, state: LiveState, config: PipelineConfig | None = None) -> None:
+    def __init__(self, store: Store, state: LiveState, config: PipelineSettings | None = None) -> None:
         self.store = store
         self.state = state
         self.config = config or state.config
@@ -74,11 +74,11 @@ class RecommendationService:
         self.retrainer: Any = None
 
     @classmethod
-    def open(cls, store: Store, model: Recommender | None = None, *, config: PipelineConfig | None = None,
+    def open(cls, store: Store, model: Recommender | None = None, *, config: PipelineSettings | None = None,
              source: str = "memory", version: str | None = None) -> RecommendationService:
         """Build the live state from ``store`` and activate ``model`` (a service without a model serves
         popular, trending and new items only)."""
-        config = config or PipelineConfig()
+        config = config or PipelineSettings()
         service = cls(store, LiveState.from_store(store, config), config)
         if model is not None:
             service.swap_model(model, source=source, version=version)
@@ -123,10 +123,12 @@ class RecommendationService:
                            self.config.rank_candidates, self.config.ranker_weight)
 
     def rollback(self) -> dict[str, Any]:
-        return self.versions.rollback().info()
+        """Serve the version that was active before this one again; returns its info (``active`` true)."""
+        return {**self.versions.rollback().info(), "active": True}
 
     def activate(self, version: str) -> dict[str, Any]:
-        return self.versions.activate_version(version).info()
+        """Serve a loaded ``version``; returns its info (``active`` true)."""
+        return {**self.versions.activate_version(version).info(), "active": True}
 
     # ------------------------------------------------------------------ writes (see LiveWriter)
     def ingest_events(self, rows: Sequence[Mapping[str, Any]], source: str = "api") -> WriteResult:

@@ -21,10 +21,10 @@ import pandas as pd
 
 from shopmind.data.catalog import Catalog, datetimes_to_epoch_seconds
 from shopmind.data.signals import ItemSignals
-from shopmind.pipeline.config import PipelineConfig
 from shopmind.pipeline.cooccurrence import CoOccurrence
 from shopmind.pipeline.history import SessionStore, UserHistory
 from shopmind.schema import Event
+from shopmind.settings import PipelineSettings
 from shopmind.storage.base import Store
 
 logger = logging.getLogger(__name__)
@@ -115,7 +115,7 @@ class EventIdWindow:
 class LiveState:
     """Catalog, signals, histories, sessions and co-occurrence (see the module docs)."""
 
-    def __init__(self, config: PipelineConfig) -> None:
+    def __init__(self, config: PipelineSettings) -> None:
         self.config = config
         self.catalog = Catalog()
         self.signals = ItemSignals(config.event_weights, refresh_seconds=config.refresh_seconds)
@@ -127,7 +127,7 @@ class LiveState:
         self._lock = threading.Lock()
 
     @classmethod
-    def from_store(cls, store: Store, config: PipelineConfig) -> LiveState:
+    def from_store(cls, store: Store, config: PipelineSettings) -> LiveState:
         """Read the catalog and every event once (DataFrame work happens here, never per request)."""
         t0 = time.perf_counter()
         state = cls(config)

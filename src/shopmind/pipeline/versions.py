@@ -27,7 +27,8 @@ import numpy as np
 from shopmind.data.catalog import Catalog
 from shopmind.errors import ShopmindError
 from shopmind.models.base import Recommender
-from shopmind.pipeline.neighbours import NeighbourTable, build_neighbours, top_positions, unit_rows
+from shopmind.pipeline.neighbours import NeighbourTable, build_neighbours, top_positions
+from shopmind.training.scores import unit_rows
 
 logger = logging.getLogger(__name__)
 

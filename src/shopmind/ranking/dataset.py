@@ -22,7 +22,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -102,7 +102,7 @@ def _contexts(frame: pd.DataFrame) -> list[dict[str, Any]]:
 def _sessions(users: np.ndarray, ts: np.ndarray, raw: np.ndarray | None) -> np.ndarray:
     """Session codes: the log's own session ids, else per-user runs split by 30 minutes of inactivity."""
     if raw is not None and pd.notna(raw).all():
-        return pd.factorize(pd.Series(raw).astype(str))[0].astype(np.int64)
+        return cast("np.ndarray", pd.factorize(pd.Series(raw).astype(str))[0].astype(np.int64))
     order = np.lexsort((ts, users))
     u, t = users[order], ts[order]
     new = np.ones(len(u), dtype=bool)

@@ -23,7 +23,7 @@ import logging
 import pickle
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -36,7 +36,7 @@ ARTIFACT_VERSION = 1
 
 def _logit(p: np.ndarray) -> np.ndarray:
     p = np.clip(p, 1e-6, 1 - 1e-6)
-    return np.log(p / (1 - p))
+    return cast("np.ndarray", np.log(p / (1 - p)))
 
 
 class Ranker:
@@ -153,9 +153,9 @@ class LogisticRanker(Ranker):
 
     def _raw(self, dense: np.ndarray, fields: np.ndarray) -> np.ndarray:
         if not hasattr(self, "weights_"):  # artifacts saved before the folded weights existed
-            return self.model_.predict_proba(dense)[:, 1]
+            return cast("np.ndarray", self.model_.predict_proba(dense)[:, 1])
         z = np.asarray(dense, dtype=np.float64) @ self.weights_ + self.bias_
-        return 1.0 / (1.0 + np.exp(-z))
+        return cast("np.ndarray", 1.0 / (1.0 + np.exp(-z)))
 
 
 class GBDTRanker(Ranker):
@@ -195,8 +195,8 @@ class GBDTRanker(Ranker):
         if not hasattr(self, "forest_"):  # artifacts saved before the flat forest existed
             self.forest_ = _FlatForest.of(self.model_)
         if self.forest_ is None:
-            return self.model_.predict_proba(x)[:, 1]
-        return 1.0 / (1.0 + np.exp(-self.forest_.raw(x)))
+            return cast("np.ndarray", self.model_.predict_proba(x)[:, 1])
+        return cast("np.ndarray", 1.0 / (1.0 + np.exp(-self.forest_.raw(x))))
 
 
 class _FlatForest:
@@ -258,7 +258,7 @@ class _FlatForest:
             at = np.where(left, self.left[at], self.right[at])
             node[active] = at
             active = active[~self.leaf[at]]
-        return self.baseline + self.value[node].reshape(n, trees).sum(axis=1)
+        return cast("np.ndarray", self.baseline + self.value[node].reshape(n, trees).sum(axis=1))
 
 
 class FMRanker(Ranker):
@@ -296,7 +296,6 @@ class FMRanker(Ranker):
         return out
 
     def _fit(self, train: Any, valid: Any | None) -> None:
-
         import torch  # lazy: scikit-learn / torch load only with the ranker that needs them (serving starts without)
         from torch import nn
 
@@ -390,7 +389,7 @@ def _fm_net_class() -> Any:
             # dense features join the interactions as value-scaled factors x_j * u_j
             v = torch.cat([self.v(idx), x.unsqueeze(2) * self.u.unsqueeze(0)], dim=1)
             pair = 0.5 * (v.sum(1).pow(2) - v.pow(2).sum(1)).sum(1)
-            return self.lin_dense(x).squeeze(1) + self.w(idx).sum((1, 2)) + pair
+            return cast("torch.Tensor", self.lin_dense(x).squeeze(1) + self.w(idx).sum((1, 2)) + pair)
 
     return FMNet
 

@@ -18,7 +18,7 @@ import json
 import math
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -84,7 +84,7 @@ def str_list(s: pd.Series) -> list[str | None]:
     if not len(s):
         return []
     if pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty"):
-        return s.astype(object).where(s.notna(), None).tolist()
+        return cast("list[str | None]", s.astype(object).where(s.notna(), None).tolist())
     return [None if _missing(v) else str(v) for v in s.tolist()]
 
 

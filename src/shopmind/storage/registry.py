@@ -20,7 +20,6 @@ StoreFactory = Callable[[str], Store]
 
 
 def _sqlite(url: str) -> Store:
-
     return SQLiteStore(url)
 
 

@@ -6,20 +6,22 @@
 
 Re-encoding an unchanged catalog costs one cache lookup; a changed title has a new hash and is encoded
 again. Without a store, everything is encoded.
+
+Models that embed item text (``content``, ``coldstart``, ``fusion``, text-initialised sequence models) use the
+process's cache store, which the edge configures once from the settings (``SHOPMIND_EMBEDDING_CACHE``, default
+``$SHOPMIND_HOME/embeddings.db``) with :func:`set_cache_url`; until then nothing is cached.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 import time
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from shopmind.settings import default_home
-from shopmind.storage import open_store
+from shopmind.storage import Store, open_store
 from shopmind.text.encoders import TextEncoder
 
 
@@ -62,12 +64,18 @@ def encode_cached(encoder: TextEncoder, texts: Sequence[str], store: Any = None,
                  "seconds": round(time.perf_counter() - t0, 3)}
 
 
-def default_cache_store() -> Any:
-    """The embedding cache used when no store is given: ``$SHOPMIND_EMBEDDING_CACHE`` (a store URL, or
-    ``none`` to disable), default ``sqlite:///$SHOPMIND_HOME/embeddings.db``."""
+#: The store URL of the process's embedding cache (None: no cache), set at the edge by :func:`set_cache_url`.
+_CACHE: dict[str, str | None] = {"url": None}
 
 
-    url = os.environ.get("SHOPMIND_EMBEDDING_CACHE") or f"sqlite:///{default_home() / 'embeddings.db'}"
-    if url.lower() == "none":
-        return None
-    return open_store(url)
+def set_cache_url(url: str | None) -> None:
+    """Keep item-text embeddings in the store at ``url`` (None: encode every time). Called once by the edge
+    (a CLI command, ``shopmind serve``) with ``Settings.embedding_cache_url``."""
+    _CACHE["url"] = url
+
+
+def default_cache_store() -> Store | None:
+    """A connection to the process's embedding cache (see :func:`set_cache_url`), or None without one. The
+    caller closes it."""
+    url = _CACHE["url"]
+    return open_store(url) if url else None

@@ -15,6 +15,7 @@ items in their targets (an item bought twice counts once). Asking for ``k`` larg
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
 import numpy as np
 
@@ -41,7 +42,7 @@ def _hits(topk: np.ndarray, targets: Sequence[np.ndarray], k: int, fn: str = "me
         raise ValueError(f"{fn}: {len(targets)} target sets for {len(top)} top-k rows")
     if len(targets) and all(len(t) == 1 for t in targets):
         tgt = np.array([t[0] for t in targets], dtype=np.int64)
-        return (top == tgt[:, None]) & (top >= 0)
+        return cast("np.ndarray", (top == tgt[:, None]) & (top >= 0))
     out = np.zeros(top.shape, dtype=bool)
     for u, t in enumerate(targets):
         out[u] = np.isin(top[u], t) & (top[u] >= 0)
@@ -74,7 +75,7 @@ def precision(topk: np.ndarray, targets: Sequence[np.ndarray], k: int) -> np.nda
     >>> precision(np.array([[1, 2, 3, 4]]), [np.array([1, 9])], 4).tolist()
     [0.25]
     """
-    return _hits(topk, targets, k, "precision").sum(axis=1) / float(k)
+    return cast("np.ndarray", _hits(topk, targets, k, "precision").sum(axis=1) / float(k))
 
 
 def ndcg(topk: np.ndarray, targets: Sequence[np.ndarray], k: int) -> np.ndarray:

@@ -11,7 +11,7 @@ list ranked offline and a list served online break ties the same way.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Protocol, cast
 
 import numpy as np
 import scipy.sparse as sp
@@ -70,7 +70,7 @@ def unit_rows(vectors: np.ndarray) -> np.ndarray:
     """Row-normalised float32 copy of ``vectors`` (zero rows stay zero): the cosine geometry of
     ``similar_items`` and of the serving pipeline's neighbour tables."""
     vecs = np.asarray(vectors, dtype=np.float32)
-    return vecs / (np.linalg.norm(vecs, axis=1, keepdims=True) + 1e-12)
+    return cast("np.ndarray", vecs / (np.linalg.norm(vecs, axis=1, keepdims=True) + 1e-12))
 
 
 _UNIT_CACHE: dict[int, tuple[np.ndarray, np.ndarray]] = {}

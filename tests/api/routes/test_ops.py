@@ -46,6 +46,7 @@ def test_model_versions_swap_reload_and_rollback(client, trained_shop, models_di
     body = client.get("/recommendations/u", headers=READ).json()
     assert body["model_version"] == new_version
     back = client.post("/models/rollback", headers=WRITE).json()
+    assert back["active"] is True  # the answer describes the version now serving
     assert back["version"] == first[0]["version"]
     assert client.get("/recommendations/u", headers=READ).json()["model_version"] == first[0]["version"]
     assert client.post("/models/activate", headers=WRITE, json={"version": new_version}).status_code == 200

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import PlainTextResponse
@@ -12,11 +12,11 @@ from shopmind.api.errors import ApiError
 from shopmind.api.metrics import CONTENT_TYPE, Metrics
 from shopmind.api.routes.common import CONFLICT, ERRORS, NOT_FOUND
 from shopmind.api.schemas import ModelActivateIn, ModelOut, ModelReloadIn, RetrainIn
-from shopmind.api.settings import ApiSettings
 from shopmind.errors import ParameterError, ShopmindError, StoreError
 from shopmind.models import available
 from shopmind.pipeline.retrain import Retrainer
 from shopmind.pipeline.service import RecommendationService
+from shopmind.settings import ApiSettings
 
 router = APIRouter(tags=["operations"], responses=ERRORS)
 Service = Annotated[RecommendationService, Depends(get_service)]
@@ -88,7 +88,6 @@ def reload(body: ModelReloadIn, service: Service,
 
 
 def _retrainer(service: RecommendationService, settings: ApiSettings) -> Any:
-
     if service.retrainer is None:
         service.retrainer = Retrainer(service, settings.models_dir)
     return service.retrainer
@@ -102,7 +101,7 @@ def retrain(body: RetrainIn, service: Service,
     409 while another retrain runs; 422 for an unknown model or a bad parameter."""
 
     try:
-        return _retrainer(service, settings).start(body.model, body.params).info()
+        return cast("dict[str, Any]", _retrainer(service, settings).start(body.model, body.params).info())
     except ParameterError as exc:
         raise ApiError(422, str(exc), field="params" if body.model in _model_names() else "model") from None
     except ShopmindError as exc:
@@ -110,14 +109,13 @@ def retrain(body: RetrainIn, service: Service,
 
 
 def _model_names() -> list[str]:
-
     return list(available())
 
 
 @router.get("/models/retrain", dependencies=READ, tags=["models"])
 def retrain_jobs(service: Service, settings: Annotated[ApiSettings, Depends(get_settings)]) -> list[dict[str, Any]]:
     """Retrain jobs, newest first."""
-    return _retrainer(service, settings).list()
+    return cast("list[dict[str, Any]]", _retrainer(service, settings).list())
 
 
 @router.get("/models/retrain/{job_id}", dependencies=READ, tags=["models"], responses=NOT_FOUND)
@@ -127,4 +125,4 @@ def retrain_job(job_id: str, service: Service,
     job = _retrainer(service, settings).get(job_id)
     if job is None:
         raise ApiError(404, f"no retrain job {job_id!r}", field="job_id")
-    return job.info()
+    return cast("dict[str, Any]", job.info())

@@ -12,7 +12,7 @@ import json
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -80,7 +80,7 @@ def _parse_all(lines: list[str]) -> list[Any] | None:
         return None
     if len(parsed) != len(lines) or not all(isinstance(obj, dict) for obj in parsed):
         return None
-    return parsed
+    return cast("list[Any] | None", parsed)
 
 
 def _whole_text(path: Path) -> str | None:
@@ -182,8 +182,8 @@ def _as_list(data: Any) -> Iterator[Any]:
 
 
 def _is_flat(t: pa.DataType) -> bool:
-    return (pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_string(t)
-            or pa.types.is_large_string(t) or pa.types.is_boolean(t) or pa.types.is_null(t))
+    return (cast("bool", pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_string(t)
+            or pa.types.is_large_string(t) or pa.types.is_boolean(t) or pa.types.is_null(t)))
 
 
 def read_flat_json_lines(path: Path) -> pd.DataFrame | None:

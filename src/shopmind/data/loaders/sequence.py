@@ -19,7 +19,7 @@ from __future__ import annotations
 import html
 import logging
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -43,7 +43,7 @@ _SIMPLE = ("description", "brand", "price", "image")
 
 def _positions(users: pd.Series) -> np.ndarray:
     """1-based position of each row within its user's rows, in file order."""
-    return users.groupby(users, sort=False, dropna=False).cumcount().to_numpy(dtype=np.int64) + 1
+    return cast("np.ndarray", users.groupby(users, sort=False, dropna=False).cumcount().to_numpy(dtype=np.int64) + 1)
 
 
 def read_item_table(path: Path, *, key: str | None = None) -> tuple[pd.DataFrame, list[Reject]]:

@@ -17,6 +17,7 @@ Everything is vectorised over sessions and slots; Python loops only write search
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -55,7 +56,7 @@ C_VIEW, C_CLICK, C_FAV, C_CART, C_BUY = -3.5, -1.2, -3.6, -2.9, -1.9
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
+    return cast("np.ndarray", 1.0 / (1.0 + np.exp(-x)))
 
 
 @dataclass
@@ -111,18 +112,18 @@ class Simulator:
         return _sigmoid(z)
 
     def _day(self, t: np.ndarray) -> np.ndarray:
-        return np.clip((t - self.cal.start_s) // DAY, 0, self.cal.days - 1)
+        return cast("np.ndarray", np.clip((t - self.cal.start_s) // DAY, 0, self.cal.days - 1))
 
     def _leaf_weights(self, user: np.ndarray, t: np.ndarray) -> np.ndarray:
         """``[n, L]`` taste at time t scaled by seasonal demand (unnormalised)."""
         w = self._taste(user, t)[:, None]
         pref = (1 - w) * self.pop.leaf_pref[user] + w * self.pop.leaf_pref_new[user]
-        return pref * self.cal.season[self._day(t)][:, self.tax.leaf_season]
+        return cast("np.ndarray", pref * self.cal.season[self._day(t)][:, self.tax.leaf_season])
 
     def _categorical(self, weights: np.ndarray) -> np.ndarray:
         cdf = np.cumsum(weights, axis=1)
         u = self.rng.random(len(weights))[:, None] * cdf[:, -1:]
-        return np.minimum((cdf < u).sum(axis=1), weights.shape[1] - 1)
+        return cast("np.ndarray", np.minimum((cdf < u).sum(axis=1), weights.shape[1] - 1))
 
     def plan_sessions(self) -> dict[str, np.ndarray]:
         """Main sessions: how many per shopper (heavy-tailed), when, entry, focal leaf and brand."""
@@ -255,8 +256,9 @@ class Simulator:
         fit = np.clip(np.log(pref * self.tax.n_leaves + 1e-9), -4.0, 2.5)
         price = -((cat.rel_price[item] - pop.price_level[user]) ** 2) / 0.4
         season = np.log(self.cal.season[self._day(t), self.tax.leaf_season[leaf]])
-        return (fit + 0.7 * pop.brand_score[user, cat.brand[item]] + 0.9 * price + 0.45 * cat.quality[item]
-                + 0.25 * np.log(cat.exposure[item]) + 0.5 * season)
+        utility: np.ndarray = (fit + 0.7 * pop.brand_score[user, cat.brand[item]] + 0.9 * price
+                               + 0.45 * cat.quality[item] + 0.25 * np.log(cat.exposure[item]) + 0.5 * season)
+        return utility
 
     def funnel(self, slots: _Slots, base: np.ndarray) -> dict[str, np.ndarray]:
         """Impressions -> views -> clicks (-> favourites) -> carts for the slots; each session's slates start

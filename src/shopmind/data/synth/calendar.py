@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -42,7 +43,7 @@ def make_calendar(start: pd.Timestamp, days: int) -> Calendar:
     doy = dates.day_of_year.to_numpy()
 
     def bump(peak: int, kappa: float) -> np.ndarray:
-        return 0.4 + 1.6 * np.exp(kappa * (np.cos(2 * np.pi * (doy - peak) / 365.25) - 1))
+        return cast("np.ndarray", 0.4 + 1.6 * np.exp(kappa * (np.cos(2 * np.pi * (doy - peak) / 365.25) - 1)))
 
     season = np.stack([np.ones(days), bump(190, 1.5), bump(355, 1.5)], axis=1)
     return Calendar(int(start.timestamp()), days, cdf / cdf[-1], promo_mult > 1.0, season)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -40,7 +40,7 @@ def _iso(values: pd.Series) -> list[str | None]:
     arr = pd.to_datetime(values, utc=True).to_numpy(dtype="datetime64[s]")
     out = np.char.add(np.datetime_as_string(arr, unit="s"), "Z").astype(object)
     out[np.isnat(arr)] = None
-    return out.tolist()
+    return cast("list[str | None]", out.tolist())
 
 
 def _write_jsonl(frame: pd.DataFrame, columns: tuple[str, ...], path: Path) -> None:

@@ -9,6 +9,7 @@ drifts; the switch time is part of the ground truth.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -57,7 +58,7 @@ def _dirichlet_rows(alpha: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """One Dirichlet draw per row of ``alpha`` (vectorised through gamma variates)."""
     g = rng.gamma(np.maximum(alpha, 1e-3))
     g += 1e-12
-    return g / g.sum(axis=1, keepdims=True)
+    return cast("np.ndarray", g / g.sum(axis=1, keepdims=True))
 
 
 def build_population(n_users: int, rng: np.random.Generator, tax: Taxonomy, start: pd.Timestamp,
@@ -125,4 +126,4 @@ def _normalise_within_tops(w: np.ndarray, tax: Taxonomy) -> np.ndarray:
     """Rescale ``[U, L]`` weights so that the leaves of each top category sum to 1."""
     onehot = tax.leaf_top[:, None] == np.arange(len(tax.tops))[None, :]
     sums = w @ onehot
-    return w / np.maximum(sums[:, tax.leaf_top], 1e-12)
+    return cast("np.ndarray", w / np.maximum(sums[:, tax.leaf_top], 1e-12))

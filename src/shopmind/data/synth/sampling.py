@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 
 
@@ -47,7 +49,7 @@ def exclusive_cumsum(values: np.ndarray, group: np.ndarray) -> np.ndarray:
     """
     c = np.cumsum(values) - values
     run, first = runs(group)
-    return c - c[first][run] if len(values) else c
+    return cast("np.ndarray", c - c[first][run] if len(values) else c)
 
 
 def rank_within(group: np.ndarray) -> np.ndarray:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -64,11 +64,11 @@ class ShopTruth:
         u = self._row(user_id)
         at = self.drift_at[u]
         if pd.isna(at):
-            return self.leaf_pref[u]
+            return cast("np.ndarray", self.leaf_pref[u])
         ts = pd.Timestamp(when)
         days = (ts.tz_localize("UTC") if ts.tzinfo is None else ts) - at
         w = 1.0 / (1.0 + np.exp(-np.clip(days / pd.Timedelta(days=2), -50, 50)))
-        return (1 - w) * self.leaf_pref[u] + w * self.leaf_pref_after[u]
+        return cast("np.ndarray", (1 - w) * self.leaf_pref[u] + w * self.leaf_pref_after[u])
 
     def preferred_categories(self, user_id: str, k: int = 3, after_drift: bool = False) -> list[str]:
         """The ``k`` leaf categories the shopper likes most (initially, or after the drift).

@@ -38,13 +38,14 @@ import httpx
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from shopmind.api import ApiSettings, create_app
+from shopmind.api import create_app
 from shopmind.evaluation.serving.config import TARGETS, ServeBenchConfig, ServeBenchResult
 from shopmind.evaluation.serving.load import Server, ingest, latency, percentiles, realtime, run_loop
 from shopmind.evaluation.serving.retrieval import retrieval_bench
 from shopmind.evaluation.serving.shop import build_shop
 from shopmind.models import Recommender
 from shopmind.pipeline import RecommendationService
+from shopmind.settings import ApiSettings
 from shopmind.storage import open_store
 
 
