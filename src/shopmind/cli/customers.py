@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from shopmind.cli.params import load_settings
 from shopmind.customers.audience import select
 from shopmind.customers.churn import evaluate_churn
 from shopmind.customers.clv import (
@@ -27,7 +28,6 @@ from shopmind.customers.clv import (
 from shopmind.customers.config import CustomerSettings
 from shopmind.customers.refresh import explain_churn, refresh, with_summary
 from shopmind.customers.sources import load_customer_data
-from shopmind.cli.params import load_settings
 from shopmind.errors import ParameterError, ShopmindError, UnknownIdError
 from shopmind.evaluation.provenance import write_json
 from shopmind.settings import Settings

@@ -31,6 +31,7 @@ invalid audience expression at position 10: expected a value after '>', got the 
 
 from __future__ import annotations
 
+import operator
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -272,6 +273,10 @@ def _norm(field: str, v: Any) -> str:
     return s.replace(" ", "_") if field in NORMALISED else s
 
 
+_COMPARE = {"=": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt,
+            ">=": operator.ge}
+
+
 def _evaluate(node: Any, frame: pd.DataFrame) -> np.ndarray:
     if isinstance(node, BoolOp):
         parts = [_evaluate(a, frame) for a in node.args]
@@ -291,10 +296,13 @@ def _evaluate(node: Any, frame: pd.DataFrame) -> np.ndarray:
         ok = np.isfinite(x)
         v = np.asarray(c.values, dtype=np.float64)
         with np.errstate(invalid="ignore"):
-            res = {"=": lambda: x == v[0], "!=": lambda: x != v[0], "<": lambda: x < v[0], "<=": lambda: x <= v[0],
-                   ">": lambda: x > v[0], ">=": lambda: x >= v[0], "in": lambda: np.isin(x, v),
-                   "notin": lambda: ~np.isin(x, v)}[c.op]()
-        return res & ok
+            if c.op == "in":
+                res = np.isin(x, v)
+            elif c.op == "notin":
+                res = ~np.isin(x, v)
+            else:
+                res = _COMPARE[c.op](x, v[0])
+        return np.asarray(res & ok, dtype=bool)
     wanted = [_norm(c.field, v) for v in c.values]
     if c.field in LIST_FIELDS:
         items = [[_norm(c.field, e) for e in (lst if isinstance(lst, list | tuple) else [])] for lst in col.tolist()]

@@ -174,13 +174,13 @@ class ChurnModel:
     def _matrix(self, features: pd.DataFrame) -> np.ndarray:
         if not hasattr(self, "clf_"):
             raise NotFittedError("ChurnModel is not fitted yet: call fit() first")
-        return features.reindex(columns=self.features_).to_numpy(np.float64)
+        return np.asarray(features.reindex(columns=self.features_).to_numpy(np.float64))
 
     def predict_proba(self, features: pd.DataFrame) -> np.ndarray:
         """P(churn) of each row."""
         x = self._matrix(features)
         with threadpool_limits(1, "openmp"):
-            return self.clf_.predict_proba(x)[:, 1]
+            return np.asarray(self.clf_.predict_proba(x)[:, 1], dtype=np.float64)
 
     def explain(self, row: pd.Series, top: int = 5) -> list[dict[str, Any]]:
         """The features that move one customer's score most: each feature in turn set to the training median;

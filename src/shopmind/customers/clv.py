@@ -92,7 +92,7 @@ class BetaGeoModel:
         repeat = x > 0
         xr = np.where(repeat, x, 1.0)  # keeps log(b + x - 1) finite where it is not used
         a4 = np.where(repeat, np.log(a) - np.log(b + xr - 1) - (r + x) * np.log(alpha + tx), -np.inf)
-        return a1 + a2 + np.logaddexp(a3, a4)
+        return np.asarray(a1 + a2 + np.logaddexp(a3, a4), dtype=np.float64)
 
     def fit(self, frequency: Any, recency: Any, T: Any, weights: Any = None) -> Self:
         """Maximum likelihood fit; sets ``r_``, ``alpha_``, ``a_``, ``b_`` and ``log_likelihood_``."""
@@ -110,7 +110,7 @@ class BetaGeoModel:
             params = np.exp(log_params)
             ll = float(np.dot(w, self.log_likelihood_terms(params, x, tx, t_obs)))
             penalty = self.penalizer * float(np.sum(params ** 2))
-            return -ll / w.sum() + penalty
+            return float(-ll / w.sum() + penalty)
 
         t0 = time.perf_counter()
         best = _maximise(objective, np.log([1.0, scale, 1.0, 1.0]))
@@ -197,8 +197,8 @@ class GammaGammaModel:
         """Per-customer log-likelihood of the mean spend ``m`` over ``x`` transactions."""
         p, q, g = params
         px = p * x
-        return (gammaln(px + q) - gammaln(px) - gammaln(q) + q * np.log(g) + (px - 1) * np.log(m)
-                + px * np.log(x) - (px + q) * np.log(g + x * m))
+        return np.asarray(gammaln(px + q) - gammaln(px) - gammaln(q) + q * np.log(g) + (px - 1) * np.log(m)
+                          + px * np.log(x) - (px + q) * np.log(g + x * m), dtype=np.float64)
 
     def fit(self, frequency: Any, monetary: Any) -> Self:
         """Maximum likelihood fit on the customers with ``frequency > 0`` and ``monetary > 0``."""

@@ -42,7 +42,7 @@ def rfm_scores(table: pd.DataFrame, edges: dict[str, list[float]]) -> pd.DataFra
     """``rfm_r``, ``rfm_f``, ``rfm_m`` (ints 1-5) and ``rfm_fm`` for every row of ``table``."""
     def score(dim: str) -> np.ndarray:
         v = pd.to_numeric(table[dim], errors="coerce").fillna(0.0).to_numpy(np.float64)
-        return 1 + np.searchsorted(np.asarray(edges[dim]), v, side="left")
+        return np.asarray(1 + np.searchsorted(np.asarray(edges[dim]), v, side="left"), dtype=np.int64)
 
     r = 6 - score("recency_days")
     f, m = score("frequency"), score("monetary")
