@@ -28,9 +28,9 @@ FAST_PARAMS: dict[str, dict[str, object]] = {
     "userknn": {"k": 20},
     "ease": {"l2": 10.0},
     # two latent blocks: more factors than that only memorise the toy data
-    "als": {"factors": 2, "iterations": 10, "regularization": 0.1, "num_threads": 1},
-    "bpr": {"factors": 2, "iterations": 60, "learning_rate": 0.05, "num_threads": 1},
-    "mf": {"factors": 8, "iterations": 10, "regularization": 0.1},
+    "als": {"factors": 2, "epochs": 10, "regularization": 0.1, "threads": 1},
+    "bpr": {"factors": 2, "epochs": 60, "learning_rate": 0.05, "threads": 1},
+    "mf": {"factors": 8, "epochs": 10, "regularization": 0.1},
     "content": {},
 }
 

@@ -2,31 +2,62 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from shopmind.errors import NotFittedError, ParameterError
 from shopmind.models import Recommender, available, create
+from shopmind.models.registry import parse_spec
 
-# Small, fast settings for the tiny fixture; models not listed use their defaults.
+# Small, fast settings for the tiny fixture; models not listed use their defaults. Every name must be a
+# hyperparameter of that model: create() refuses any other, so a typo fails here instead of training with defaults.
 FAST_PARAMS: dict[str, dict[str, object]] = {
     "sasrec": {"epochs": 3, "d": 16, "max_len": 16, "batch_size": 32},
     "gru4rec": {"epochs": 3, "d": 16, "max_len": 16, "batch_size": 32},
-    "als": {"factors": 8, "iterations": 5},
-    "bpr": {"factors": 8, "iterations": 20},
+    "als": {"factors": 8, "epochs": 5},
+    "bpr": {"factors": 8, "epochs": 20},
     "mf": {"factors": 8, "epochs": 5},
     "hybrid": {},
-    "coldstart": {"base": "als:factors=8:iterations=5", "encoder": "hashing"},
+    "coldstart": {"base": "als:factors=8:epochs=5", "encoder": "hashing"},
     "fusion": {"encoder": "hashing", "epochs": 3, "d": 16},
-    "lmtext": {"max_examples": 48, "batch_size": 16, "n_negatives": 8, "train_layers": 1, "num_threads": 1},
+    "lmtext": {"max_examples": 48, "batch_size": 16, "n_negatives": 8, "train_layers": 1, "threads": 1},
     "lmrerank": {"base": "itemknn", "top_n": 12,
-                 "lm": "lmtext:max_examples=32:batch_size=16:n_negatives=8:train_layers=1:num_threads=1"},
+                 "lm": "lmtext:max_examples=32:batch_size=16:n_negatives=8:train_layers=1:threads=1"},
 }
 
 
 def _model(name: str) -> Recommender:
-    params = {k: v for k, v in FAST_PARAMS.get(name, {}).items() if k in available()[name].param_names()}
-    return create(name, **params)
+    return create(name, **FAST_PARAMS.get(name, {}))
+
+
+def test_fast_params_name_registered_models_and_their_hyperparameters():
+    """A misspelt model or parameter name must fail, not train with defaults (it once did: ``epochs`` for
+    ``mf``, whose passes were called ``iterations``)."""
+    assert set(FAST_PARAMS) <= set(available())
+    for name, params in FAST_PARAMS.items():
+        unknown = set(params) - set(available()[name].param_names())
+        assert not unknown, f"{name} has no hyperparameter(s) {sorted(unknown)}"
+
+
+#: Names retired for the shared vocabulary (models/base.py): seed, epochs, threads.
+RETIRED = {"num_threads": "threads", "random_state": "seed", "iterations": "epochs", "n_threads": "threads",
+           "random_seed": "seed", "n_epochs": "epochs"}
+
+
+@pytest.mark.parametrize("name", sorted(available()))
+def test_shared_hyperparameters_have_one_name(name):
+    params = set(available()[name].param_names())
+    assert not params & set(RETIRED), {p: RETIRED[p] for p in params & set(RETIRED)}
+
+
+@pytest.mark.parametrize("name", sorted(n for n, k in available().items() if "threads" in k.param_names()))
+def test_threads_has_one_meaning(name, block_data):
+    """``threads``: an int >= 0, 0 = every core this process may use; the same check everywhere."""
+    with pytest.raises(ParameterError, match=r"'threads' parameter .* must be an int >= 0 \(0 = every core"):
+        create(name, threads=-1).fit(block_data)
 
 
 @pytest.fixture(scope="module", params=sorted(available()))
@@ -42,8 +73,7 @@ def test_fit_returns_self_and_learned_state_has_underscore(fitted):
     assert learned and all(k.endswith("_") for k in learned), learned
     # hyperparameters are stored verbatim
     for k, v in FAST_PARAMS.get(name, {}).items():
-        if k in model.get_params():
-            assert model.get_params()[k] == v
+        assert model.get_params()[k] == v
 
 
 def test_score_shape(fitted):
@@ -123,3 +153,22 @@ def test_personalised_models_beat_popularity(block_data):
     pop = evaluate(create("popular").fit(full), full, split.test).metrics["ndcg@10"]
     knn = evaluate(create("itemknn").fit(full), full, split.test).metrics["ndcg@10"]
     assert knn > pop + 0.05
+
+
+def _recorded_configurations() -> dict[str, str]:
+    """The hybrid@best component lists of benchmarks/run.sh (VAR="..." lines ending in _BEST)."""
+    text = (Path(__file__).resolve().parents[2] / "benchmarks" / "run.sh").read_text()
+    return dict(re.findall(r'^(\w+_BEST)="([^"]+)"', text, flags=re.MULTILINE))
+
+
+def test_recorded_benchmark_configurations_name_only_hyperparameters_models_accept():
+    """benchmarks/run.sh reproduces the published numbers: every model and parameter it names must exist
+    (a renamed or removed one would fail there after a 30-minute run, or worse, be ignored)."""
+    configs = _recorded_configurations()
+    assert {"BEAUTY_BEST", "ML1M_BEST", "ML100K_BEST"} <= set(configs)
+    for label, components in configs.items():
+        for spec in components.split(","):
+            name, params = parse_spec(spec)
+            model = create(name, **params)
+            model.validate_params()
+            assert all(model.get_params()[k] == v for k, v in params.items()), (label, spec)

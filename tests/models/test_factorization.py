@@ -26,9 +26,9 @@ FAST_PARAMS: dict[str, dict[str, object]] = {
     "userknn": {"k": 20},
     "ease": {"l2": 10.0},
     # two latent blocks: more factors than that only memorise the toy data
-    "als": {"factors": 2, "iterations": 10, "regularization": 0.1, "num_threads": 1},
-    "bpr": {"factors": 2, "iterations": 60, "learning_rate": 0.05, "num_threads": 1},
-    "mf": {"factors": 8, "iterations": 10, "regularization": 0.1},
+    "als": {"factors": 2, "epochs": 10, "regularization": 0.1, "threads": 1},
+    "bpr": {"factors": 2, "epochs": 60, "learning_rate": 0.05, "threads": 1},
+    "mf": {"factors": 8, "epochs": 10, "regularization": 0.1},
     "content": {},
 }
 
@@ -75,7 +75,7 @@ def _b_items(data: Interactions) -> np.ndarray:
 def test_als_fold_in_reproduces_trained_user(block_split):
     train = block_split.train
     # without recency the stored user vectors come from training itself, not from a fold-in
-    model = ALS(factors=8, iterations=15, regularization=0.1, num_threads=1, recency="none").fit(train)
+    model = ALS(factors=8, epochs=15, regularization=0.1, threads=1, recency="none").fit(train)
     hist = model.user_items_
     for u in (0, 45):
         vec = model.fold_in(hist[u])
@@ -103,12 +103,12 @@ def test_als_live_vector_folds_in_the_history_followed_by_new_items():
     df = pd.DataFrame({"user_id": rng.integers(0, 30, 600).astype(str), "item_id": rng.integers(0, 40, 600).astype(str),
                        "timestamp": np.arange(600)})
     data = Interactions.from_frame(df)
-    plain = create("als", factors=8, iterations=3, recency="none").fit(data)
+    plain = create("als", factors=8, epochs=3, recency="none").fit(data)
     new = np.array([1, 2, 3])
     expected = plain.fold_in(np.union1d(plain.user_items_[0].indices, new))
     np.testing.assert_allclose(plain.live_vector(0, new), expected, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(plain.live_vector(-1, new), plain.fold_in(new), rtol=1e-5, atol=1e-6)
-    decayed = create("als", factors=8, iterations=3, recency="position", half_life=2.0).fit(data)
+    decayed = create("als", factors=8, epochs=3, recency="position", half_life=2.0).fit(data)
     row = decayed.user_items_[0]
     weights = dict(zip(row.indices.tolist(), (row.data * 0.5 ** 1.5).tolist(), strict=True))
     for item, w in zip([5, 6, 7], [0.5, 0.5 ** 0.5, 1.0], strict=True):  # oldest first, newest weighs 1

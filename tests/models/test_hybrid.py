@@ -10,7 +10,7 @@ from shopmind.errors import ParameterError
 from shopmind.models import create
 from shopmind.training.splits import leave_one_out
 
-TINY_SAS = "sasrec:d=16:max_len=12:epochs=3:num_threads=1:batch_size=16"
+TINY_SAS = "sasrec:d=16:max_len=12:epochs=3:threads=1:batch_size=16"
 
 
 def _other_mapping():

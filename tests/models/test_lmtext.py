@@ -12,7 +12,7 @@ from shopmind.models import create
 
 COLOURS = ["red", "blue", "green", "black", "white", "yellow"]
 KINDS = ["shirt", "hat", "scarf", "sock", "glove", "coat", "bag"]
-FAST = {"batch_size": 16, "n_negatives": 8, "train_layers": 1, "num_threads": 1, "history_len": 4}
+FAST = {"batch_size": 16, "n_negatives": 8, "train_layers": 1, "threads": 1, "history_len": 4}
 
 
 def _colour_shop(n_users: int = 90, seed: int = 0) -> Interactions:
@@ -74,11 +74,11 @@ def test_user_texts_follow_new_histories_and_the_cache_is_reset(colours):
 def test_rerank_with_alpha_zero_keeps_the_base_order_and_learns_alpha_on_validation(colours):
     base = create("itemknn").fit(colours)
     fixed = create("lmrerank", base="itemknn", top_n=10, alpha=0.0,
-                   lm="lmtext:epochs=0:num_threads=1:history_len=4").fit(colours)
+                   lm="lmtext:epochs=0:threads=1:history_len=4").fit(colours)
     users = np.arange(20)
     np.testing.assert_array_equal(fixed.recommend(users, N=10)[0], base.recommend(users, N=10)[0])
     learned = create("lmrerank", base="popular", top_n=20, alphas=[0.0, 0.5, 2.0],
-                     lm="lmtext:epochs=0:num_threads=1:history_len=4").fit(colours)
+                     lm="lmtext:epochs=0:threads=1:history_len=4").fit(colours)
     assert set(learned.valid_ndcg_) == {"0", "0.5", "2"}
     assert learned.valid_ndcg_[f"{learned.alpha_:g}"] == max(learned.valid_ndcg_.values())
     # popularity cannot tell colours apart; the text model can, so the re-ranker chooses to use it

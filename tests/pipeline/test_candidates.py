@@ -13,7 +13,7 @@ from shopmind.pipeline.versions import ModelBundle
 
 @pytest.fixture(scope="module")
 def als(trained_shop):
-    return create("als", factors=8, iterations=3).fit(trained_shop.data)
+    return create("als", factors=8, epochs=3).fit(trained_shop.data)
 
 
 def test_similar_source_rescales_each_anchor_and_source_separately(als, service):

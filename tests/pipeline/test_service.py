@@ -39,7 +39,7 @@ def _best_anchor_item(service) -> str:
 
 @pytest.fixture()
 def als_service(service, trained_shop):
-    service.swap_model(create("als", factors=16, iterations=5, recency="none").fit(trained_shop.data))
+    service.swap_model(create("als", factors=16, epochs=5, recency="none").fit(trained_shop.data))
     return service
 
 

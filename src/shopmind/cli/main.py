@@ -179,9 +179,9 @@ def train(
 ) -> None:
     """Train a model on all data in the store (or --data) and save the artifact."""
     s = _settings(store)
+    m = create(model, **parse_params(param or []))  # a bad name or parameter fails before the data is read
     inter = load_data(data, store_url=s.store, datasets_dir=s.datasets_dir, k_core=k_core,
                       event_weights=s.event_weights)
-    m = create(model, **parse_params(param or []))
     with console.status(f"training {model} on {inter.name} ({len(inter):,} interactions)"):
         m.fit(inter)
     path = m.save(out or s.models_dir / model)

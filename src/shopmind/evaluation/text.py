@@ -54,7 +54,7 @@ def rerank_cost(n_candidates: int, n_texts: int = 512, history: int = 10, reques
     ``history`` latest titles, as the model builds it) and score ``n_candidates`` cached item vectors."""
     texts = sample_texts(n_texts)
     defaults = LMText()
-    lm = MiniLMBiEncoder(None, None)
+    lm = MiniLMBiEncoder()
     items = lm.encode(texts[:n_candidates] or texts[:1], defaults.item_tokens)
     users = ["; ".join(texts[(r + j) % len(texts)] for j in range(history)) for r in range(requests)]
     lm.encode(users[:2], defaults.user_tokens)  # warm

@@ -45,7 +45,7 @@ DEFAULT_GRIDS: dict[str, dict[str, list[Any]]] = {
     "als": {"factors": [64, 128, 256], "regularization": [1.0, 10.0, 30.0, 100.0],
             "alpha": [1.0, 5.0, 10.0, 20.0], "recency": ["none", "position"], "half_life": [1.0, 3.0, 5.0]},
     "bpr": {"factors": [64, 128], "learning_rate": [0.03, 0.05, 0.1],
-            "regularization": [0.003, 0.01, 0.03], "iterations": [50, 100, 200],
+            "regularization": [0.003, 0.01, 0.03], "epochs": [50, 100, 200],
             "recency": ["none", "position"], "half_life": [1.0, 2.0]},
     "mf": {"factors": [4, 8, 16, 32], "regularization": [0.02, 0.05, 0.1, 0.2]},
     "content": {"ngram_max": [1, 2], "min_df": [1, 2], "half_life": [1.0, 2.0, 5.0]},

@@ -12,12 +12,24 @@
 
 Models only see dense indices; :class:`~shopmind.data.ids.IdMapping` (kept on the model as ``users_`` and
 ``items_``) translates raw ids at the edges.
+
+Hyperparameters that several models share have one name and one meaning everywhere:
+
+- ``seed``: every random choice of a fit (initialisation, data order, sampling, held-out users) derives from
+  it; the same seed on the same machine and thread count gives the same model;
+- ``epochs``: passes over the training data (for ``als`` and ``mf`` an epoch is one alternation: every
+  user's vector, then every item's, solved once; implicit calls these ``iterations``);
+- ``threads``: how many CPU threads the model computes on; ``0`` means every core this process may use
+  (its CPU affinity), ``n >= 1`` exactly ``n`` (:mod:`shopmind.training.threads`);
+- ``patience``, ``auto_valid``, ``eval_users``, ``time_budget``: early stopping and the time budget of the
+  torch models, as :mod:`shopmind.training.loop` applies them.
 """
 
 from __future__ import annotations
 
 import inspect
 import json
+import logging
 import pickle
 import platform
 import time
@@ -36,6 +48,31 @@ from shopmind.models.registry import available
 from shopmind.training.scores import cached_unit_rows, mask_seen, top_k
 
 ARTIFACT_FORMAT = 1
+
+logger = logging.getLogger(__name__)
+
+#: Hyperparameters renamed since artifacts were written: old name -> new name (the value carries over).
+RENAMED_PARAMS = {"num_threads": "threads", "random_state": "seed", "iterations": "epochs"}
+#: Values a hyperparameter no longer takes, and the value that means the same now.
+RETIRED_VALUES: dict[tuple[str, Any], Any] = {("threads", None): 0, ("amp", "auto"): False}
+#: Classes pickled in artifacts that have moved since: (old module, name) -> the module they live in now.
+MOVED_CLASSES = {
+    ("shopmind.models._seq", "ItemTable"): "shopmind.models.sequential.items",
+    ("shopmind.models._seq", "FastDropout"): "shopmind.models.sequential.networks",
+    ("shopmind.models.sequential", "ItemTable"): "shopmind.models.sequential.items",
+    ("shopmind.models.sequential", "FastDropout"): "shopmind.models.sequential.networks",
+    ("shopmind.models.fusion", "AttributeVocabulary"): "shopmind.models.fusion.attributes",
+    ("shopmind.models.fusion", "FusionNet"): "shopmind.models.fusion.network",
+}
+
+
+class ArtifactUnpickler(pickle.Unpickler):
+    """Reads ``state.pkl``, finding classes that moved module since the artifact was written
+    (:data:`MOVED_CLASSES`)."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        return super().find_class(MOVED_CLASSES.get((module, name), module), name)
+
 
 class Recommender(ABC):
     """Base class of all models. Subclasses implement ``_fit`` and ``score`` (and optionally
@@ -212,7 +249,8 @@ class Recommender(ABC):
             raise ShopmindError(f"{path}: unknown model {meta['model']!r}")
         obj = klass.__new__(klass)
         with open(path / "state.pkl", "rb") as f:
-            obj.__dict__.update(pickle.load(f))
+            obj.__dict__.update(ArtifactUnpickler(f).load())
+        _upgrade_params(obj, meta.get("params", {}), path)
         # a parameter added after the artifact was written takes its default (which reproduces the old model)
         for p in inspect.signature(klass.__init__).parameters.values():
             if p.name != "self" and p.default is not inspect.Parameter.empty:
@@ -220,6 +258,29 @@ class Recommender(ABC):
         obj.users_ = IdMapping(meta["users"], kind="user")
         obj.items_ = IdMapping(meta["items"], kind="item")
         return obj
+
+
+def _upgrade_params(obj: Recommender, saved: dict[str, Any], path: Path) -> None:
+    """Bring the hyperparameters of an artifact written by an older shopmind up to date: a renamed one
+    carries its value over (:data:`RENAMED_PARAMS`), a retired value becomes its equivalent
+    (:data:`RETIRED_VALUES`), and one the model no longer has is dropped, with a log line each."""
+    known = set(type(obj).param_names())
+    for old in [k for k in saved if k not in known]:
+        value = obj.__dict__.pop(old, saved[old])
+        new = RENAMED_PARAMS.get(old)
+        if new in known and new not in saved:
+            obj.__dict__[new] = value
+            logger.info("%s: parameter %r is now called %r (value %r kept)", path, old, new, value)
+        else:
+            logger.info("%s: dropped parameter %s=%r, which %s no longer has", path, old, value, type(obj).__name__)
+    for name in known & set(obj.__dict__):
+        value = obj.__dict__[name]
+        try:
+            new_value = RETIRED_VALUES[(name, value)]
+        except (KeyError, TypeError):  # TypeError: an unhashable value is never a retired one
+            continue
+        obj.__dict__[name] = new_value
+        logger.info("%s: parameter %s=%r is now %r", path, name, value, new_value)
 
 
 def _jsonable(d: dict[str, Any]) -> dict[str, Any]:

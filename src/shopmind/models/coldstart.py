@@ -12,7 +12,7 @@ recommended the moment they are in the catalog. Warm items keep their learned fa
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from sklearn.linear_model import Ridge
@@ -107,7 +107,7 @@ class ColdStartFactors(Recommender):
         """Factors of new items from their texts (e.g. at import, before any interaction)."""
 
         self._check_fitted()
-        return self.map_.predict(get_encoder(self.encoder).encode(texts)).astype(np.float32)
+        return cast("np.ndarray", self.map_.predict(get_encoder(self.encoder).encode(texts)).astype(np.float32))
 
     def score(self, users: np.ndarray) -> np.ndarray:
         self._check_fitted()

@@ -10,7 +10,7 @@ The item x item Gram matrix and its inverse are dense: memory grows as n_items^2
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import scipy.sparse as sp
@@ -45,7 +45,7 @@ def ease_weights(gram: np.ndarray, l2: float) -> np.ndarray:
     del upper, inv
     b = p / (-np.diag(p))[None, :]
     b[np.diag_indices(n)] = 0.0
-    return b
+    return cast("np.ndarray", b)
 
 
 @register("ease")

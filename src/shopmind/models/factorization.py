@@ -16,8 +16,7 @@ training alternates over; BPR: the BPR objective minimised over the user vector 
 from __future__ import annotations
 
 import logging
-import os
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import scipy.sparse as sp
@@ -30,18 +29,9 @@ from shopmind.errors import ParameterError, ShopmindError, check_float, check_in
 from shopmind.models.base import Recommender
 from shopmind.models.knn import RECENCY_MODES, history_matrix
 from shopmind.models.registry import register
+from shopmind.training.threads import check_threads, resolve_threads
 
 log = logging.getLogger(__name__)
-
-
-def _threads(n: int) -> int:
-    """0 means every core this process may use (2 on our machines); implicit's own 0 means the same."""
-    if n > 0:
-        return n
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - non-Linux
-        return max(1, os.cpu_count() or 1)
 
 
 def _replace_rows(m: sp.csr_matrix, rows: np.ndarray, new: sp.csr_matrix) -> sp.csr_matrix:
@@ -66,7 +56,9 @@ class FactorModel(Recommender):
 
     def score(self, users: np.ndarray) -> np.ndarray:
         self._check_fitted()
-        return (self.user_factors_[np.asarray(users)] @ self.item_factors_.T).astype(np.float32, copy=False)
+        scores: np.ndarray = (self.user_factors_[np.asarray(users)] @ self.item_factors_.T).astype(np.float32,
+                                                                                                copy=False)
+        return scores
 
     def linear_factors(self) -> tuple[np.ndarray, np.ndarray] | None:
         """``(user_factors_, item_factors_)``: scores are exactly their product."""
@@ -76,7 +68,7 @@ class FactorModel(Recommender):
     def score_vectors(self, user_vectors: np.ndarray) -> np.ndarray:
         """Scores ``[B, n_items]`` of user vectors, e.g. from :meth:`fold_in` for an unseen user."""
         self._check_fitted()
-        return (np.atleast_2d(user_vectors) @ self.item_factors_.T).astype(np.float32, copy=False)
+        return cast("np.ndarray", (np.atleast_2d(user_vectors) @ self.item_factors_.T).astype(np.float32, copy=False))
 
     def score_history(self, user_items: Any) -> np.ndarray:
         """Scores of histories folded in (item factors fixed)."""
@@ -168,7 +160,7 @@ class FactorModel(Recommender):
         np.maximum.at(best, inverse, weights)
         history = sp.csr_matrix((best.astype(np.float32), cols, np.array([0, len(cols)])),
                                 shape=(1, self.n_items_))
-        return self._fold_in(history)[0]
+        return cast("np.ndarray", self._fold_in(history)[0])
 
     def _history_weights(self, train: Interactions) -> sp.csr_matrix:
         return train.to_csr(aggregate="max", weighted=self.weighted)
@@ -178,8 +170,9 @@ class FactorModel(Recommender):
 class ALS(FactorModel):
     """Implicit-feedback ALS (``implicit.cpu.als``) with confidence 1 + alpha * w_ui.
 
-    ``regularization`` is implicit's (not scaled by counts). ``num_threads=0`` uses every core this
-    process may use; OpenBLAS is held to one thread while fitting, as implicit recommends.
+    ``regularization`` is implicit's (not scaled by counts). ``epochs`` is implicit's ``iterations``: each
+    epoch solves every user's vector, then every item's, once. ``threads`` (0 = every core this process
+    may use) run implicit's solver; OpenBLAS is held to one thread while fitting, as implicit recommends.
 
     With ``recency`` (``"position"`` or ``"time"``, ``half_life`` in events or days, as in item-kNN) the
     item factors are still learned from the whole history, but each user's vector is then folded in from
@@ -192,33 +185,32 @@ class ALS(FactorModel):
     live_fold_in = True
 
     def __init__(self, factors: int = 128, regularization: float = 30.0, alpha: float = 20.0,
-                 iterations: int = 15, weighted: bool = False, recency: str = "position",
-                 half_life: float = 3.0, use_cg: bool = True, num_threads: int = 0,
-                 random_state: int = 0) -> None:
+                 epochs: int = 15, weighted: bool = False, recency: str = "position",
+                 half_life: float = 3.0, use_cg: bool = True, threads: int = 0, seed: int = 0) -> None:
         self.factors = factors
         self.regularization = regularization
         self.alpha = alpha
-        self.iterations = iterations
+        self.epochs = epochs
         self.weighted = weighted
         self.recency = recency
         self.half_life = half_life
         self.use_cg = use_cg
-        self.num_threads = num_threads
-        self.random_state = random_state
+        self.threads = threads
+        self.seed = seed
 
     def validate_params(self) -> None:
         name = type(self).__name__
         check_int(name, "factors", self.factors, low=1)
         check_float(name, "regularization", self.regularization, low=0.0)
         check_float(name, "alpha", self.alpha, low=0.0)
-        check_int(name, "iterations", self.iterations, low=1)
+        check_int(name, "epochs", self.epochs, low=1)
         check_param(name, "weighted", self.weighted, isinstance(self.weighted, bool), "a bool")
         check_param(name, "recency", self.recency, self.recency in RECENCY_MODES,
                     f"one of {list(RECENCY_MODES)}")
         check_float(name, "half_life", self.half_life, low=0.0)
         check_param(name, "use_cg", self.use_cg, isinstance(self.use_cg, bool), "a bool")
-        check_int(name, "num_threads", self.num_threads, low=0)
-        check_int(name, "random_state", self.random_state, low=0)
+        check_threads(name, self.threads)
+        check_int(name, "seed", self.seed, low=0)
 
     def _confidence(self, weights: sp.csr_matrix) -> sp.csr_matrix:
         conf = weights.astype(np.float32, copy=True)
@@ -231,8 +223,8 @@ class ALS(FactorModel):
         with threadpool_limits(1, "blas"):
             model = AlternatingLeastSquares(
                 factors=self.factors, regularization=float(self.regularization), alpha=1.0, dtype=np.float32,
-                use_cg=self.use_cg, iterations=self.iterations, num_threads=_threads(self.num_threads),
-                random_state=self.random_state)
+                use_cg=self.use_cg, iterations=self.epochs, num_threads=resolve_threads(self.threads),
+                random_state=self.seed)
             # alpha is applied here (c = 1 + alpha * w); implicit's own alpha would give c = alpha * w
             model.fit(self._confidence(self.user_items_), show_progress=False)
         self.model_ = model
@@ -274,35 +266,36 @@ class BPR(FactorModel):
     With ``recency`` the item factors are learned from the whole history and each user's vector is then
     refitted (BPR loss, item factors fixed, see :meth:`_fold_in`) to the recency-decayed history.
 
-    With ``num_threads > 1`` the SGD updates race (Hogwild), so runs are reproducible only up to that
-    noise; ``num_threads=1`` is exactly reproducible.
+    ``epochs`` are passes of SGD over the interactions (implicit's ``iterations``). With ``threads`` other
+    than 1 (0 = every core this process may use) the SGD updates race (Hogwild), so runs are reproducible
+    only up to that noise; ``threads=1`` is exactly reproducible.
     """
 
     def __init__(self, factors: int = 128, learning_rate: float = 0.1, regularization: float = 0.03,
-                 iterations: int = 200, weighted: bool = False, recency: str = "position",
-                 half_life: float = 1.0, num_threads: int = 0, random_state: int = 0) -> None:
+                 epochs: int = 200, weighted: bool = False, recency: str = "position",
+                 half_life: float = 1.0, threads: int = 0, seed: int = 0) -> None:
         self.factors = factors
         self.learning_rate = learning_rate
         self.regularization = regularization
-        self.iterations = iterations
+        self.epochs = epochs
         self.weighted = weighted
         self.recency = recency
         self.half_life = half_life
-        self.num_threads = num_threads
-        self.random_state = random_state
+        self.threads = threads
+        self.seed = seed
 
     def validate_params(self) -> None:
         name = type(self).__name__
         check_int(name, "factors", self.factors, low=1)
         check_float(name, "learning_rate", self.learning_rate, low=0.0, low_open=True)
         check_float(name, "regularization", self.regularization, low=0.0)
-        check_int(name, "iterations", self.iterations, low=1)
+        check_int(name, "epochs", self.epochs, low=1)
         check_param(name, "weighted", self.weighted, isinstance(self.weighted, bool), "a bool")
         check_param(name, "recency", self.recency, self.recency in RECENCY_MODES,
                     f"one of {list(RECENCY_MODES)}")
         check_float(name, "half_life", self.half_life, low=0.0)
-        check_int(name, "num_threads", self.num_threads, low=0)
-        check_int(name, "random_state", self.random_state, low=0)
+        check_threads(name, self.threads)
+        check_int(name, "seed", self.seed, low=0)
 
     def _fit(self, train: Interactions, valid: Interactions | None) -> None:
 
@@ -310,8 +303,8 @@ class BPR(FactorModel):
         with threadpool_limits(1, "blas"):
             model = BayesianPersonalizedRanking(
                 factors=self.factors, learning_rate=float(self.learning_rate),
-                regularization=float(self.regularization), dtype=np.float32, iterations=self.iterations,
-                num_threads=_threads(self.num_threads), random_state=self.random_state)
+                regularization=float(self.regularization), dtype=np.float32, iterations=self.epochs,
+                num_threads=resolve_threads(self.threads), random_state=self.seed)
             model.fit(self.user_items_, show_progress=False)
         # implicit appends a bias factor: item_factors[:, -1] is the item bias, user_factors[:, -1] == 1
         self.user_factors_ = np.ascontiguousarray(model.user_factors)
@@ -330,7 +323,7 @@ class BPR(FactorModel):
         ``n_negatives`` items drawn uniformly per user and step (seeded). The bias coordinate stays 1.
         Starts from the weighted mean of the history's item factors.
         """
-        rng = np.random.default_rng(self.random_state)
+        rng = np.random.default_rng(self.seed)
         rows = sp.csr_matrix(rows, dtype=np.float32)
         rows.sort_indices()
         n, nnz = rows.shape[0], rows.nnz
@@ -383,26 +376,27 @@ class BiasedMF(Recommender):
     """Biased matrix factorisation for explicit ratings: r_ui = mu + b_u + b_i + z_u . z_i.
 
     Fitted to the ``value`` column by ALS with regularisation ``regularization * n`` (n = the number of
-    ratings of that user or item, "ALS-WR"). :meth:`predict` returns ratings clipped to the training range;
+    ratings of that user or item, "ALS-WR"), ``epochs`` alternations (every user, then every item, solved
+    once each). :meth:`predict` returns ratings clipped to the training range;
     :meth:`rating_metrics` gives RMSE / MAE; ``valid_metrics_`` holds them for the validation split after
     ``fit(train, valid)``. Ranking uses the predicted ratings, which is weak at top-K by design.
     """
 
-    def __init__(self, factors: int = 4, regularization: float = 0.1, iterations: int = 15,
-                 init_std: float = 0.1, random_state: int = 0) -> None:
+    def __init__(self, factors: int = 4, regularization: float = 0.1, epochs: int = 15,
+                 init_std: float = 0.1, seed: int = 0) -> None:
         self.factors = factors
         self.regularization = regularization
-        self.iterations = iterations
+        self.epochs = epochs
         self.init_std = init_std
-        self.random_state = random_state
+        self.seed = seed
 
     def validate_params(self) -> None:
         name = type(self).__name__
         check_int(name, "factors", self.factors, low=1)
         check_float(name, "regularization", self.regularization, low=0.0, low_open=True)
-        check_int(name, "iterations", self.iterations, low=1)
+        check_int(name, "epochs", self.epochs, low=1)
         check_float(name, "init_std", self.init_std, low=0.0)
-        check_int(name, "random_state", self.random_state, low=0)
+        check_int(name, "seed", self.seed, low=0)
 
     @staticmethod
     def _ratings(data: Interactions) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -423,7 +417,7 @@ class BiasedMF(Recommender):
                                 "none; use 'als' or 'bpr' for implicit feedback")
         self.global_mean_ = float(r.mean())
         self.rating_range_ = (float(r.min()), float(r.max()))
-        rng = np.random.default_rng(self.random_state)
+        rng = np.random.default_rng(self.seed)
         f = self.factors
         p = rng.normal(0.0, self.init_std, (self.n_users_, f))
         q = rng.normal(0.0, self.init_std, (self.n_items_, f))
@@ -433,14 +427,14 @@ class BiasedMF(Recommender):
         by_item = by_user.T.tocsr()
         vu = None if valid is None else self._ratings(valid)
         self.history_: list[dict[str, float]] = []
-        for it in range(self.iterations):
+        for epoch in range(1, self.epochs + 1):
             p, bu = self._solve_side(by_user, q, bi, float(self.regularization))
             q, bi = self._solve_side(by_item, p, bu, float(self.regularization))
             self.user_factors_, self.item_factors_, self.user_bias_, self.item_bias_ = p, q, bu, bi
             if vu is not None and len(vu[2]):
                 m = self._metrics(*vu)
-                self.history_.append({"iteration": it + 1, **m})
-                log.info("mf iteration %d: valid rmse %.4f mae %.4f", it + 1, m["rmse"], m["mae"])
+                self.history_.append({"epoch": epoch, **m})
+                log.info("mf epoch %d: valid rmse %.4f mae %.4f", epoch, m["rmse"], m["mae"])
         self.valid_metrics_ = self.history_[-1] if self.history_ else {}
 
     @staticmethod
@@ -492,7 +486,7 @@ class BiasedMF(Recommender):
         uu = np.asarray(users)
         s = (self.user_factors_[uu] @ self.item_factors_.T + self.user_bias_[uu, None]
              + self.item_bias_[None, :] + self.global_mean_)
-        return s.astype(np.float32)
+        return cast("np.ndarray", s.astype(np.float32))
 
     def item_vectors(self) -> np.ndarray | None:
         self._check_fitted()

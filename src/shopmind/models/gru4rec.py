@@ -9,13 +9,17 @@ Example
 
 from __future__ import annotations
 
+from typing import cast
+
 import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from shopmind.errors import check_int
 from shopmind.models.registry import register
-from shopmind.models.sequential import FastDropout, ItemTable, SequenceNet, SequentialRecommender
+from shopmind.models.sequential.items import ItemTable
+from shopmind.models.sequential.networks import FastDropout, SequenceNet
+from shopmind.models.sequential.recommender import SequentialRecommender
 
 
 class GRU4RecNet(SequenceNet):
@@ -42,7 +46,7 @@ class GRU4RecNet(SequenceNet):
         h, _ = pad_packed_sequence(out, batch_first=True, total_length=length)
         back = (ar - shift) % length
         h = h.gather(1, back[..., None].expand(-1, -1, h.shape[-1]))
-        return self.proj(self.drop(h))
+        return cast("torch.Tensor", self.proj(self.drop(h)))
 
 
 @register("gru4rec")
@@ -63,14 +67,10 @@ class GRU4Rec(SequentialRecommender):
         n_negatives: int | None = None,
         gbce_t: float = 0.75,
         label_smoothing: float = 0.0,
-        loss_fraction: float = 1.0,
-        future_window: int = 1,
-        future_share: float = 0.3,
         lr: float = 2e-3,
         weight_decay: float = 0.0,
         warmup: float = 0.02,
-        ema: float = 0.0,
-        amp: bool | str = "auto",
+        amp: bool = False,
         batch_size: int | str = "auto",
         n_models: int = 1,
         epochs: int = 30,
@@ -86,7 +86,7 @@ class GRU4Rec(SequentialRecommender):
         time_budget: float | None = None,
         seed: int = 0,
         device: str = "cpu",
-        num_threads: int | None = None,
+        threads: int = 0,
     ) -> None:
         self.d = d
         self.n_layers = n_layers
@@ -96,13 +96,9 @@ class GRU4Rec(SequentialRecommender):
         self.n_negatives = n_negatives
         self.gbce_t = gbce_t
         self.label_smoothing = label_smoothing
-        self.loss_fraction = loss_fraction
-        self.future_window = future_window
-        self.future_share = future_share
         self.lr = lr
         self.weight_decay = weight_decay
         self.warmup = warmup
-        self.ema = ema
         self.amp = amp
         self.batch_size = batch_size
         self.epochs = epochs
@@ -119,7 +115,7 @@ class GRU4Rec(SequentialRecommender):
         self.time_budget = time_budget
         self.seed = seed
         self.device = device
-        self.num_threads = num_threads
+        self.threads = threads
 
     def validate_params(self) -> None:
         self._validate_common()

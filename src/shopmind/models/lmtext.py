@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -35,9 +35,11 @@ from shopmind.errors import ParameterError, ShopmindError, check_float, check_in
 from shopmind.models.base import Recommender
 from shopmind.models.registry import available, create, parse_spec, register
 from shopmind.text.encoders import hub_offline, minilm_path
+from shopmind.training.loop import Schedule, TrainingLoop, seeded, torch_threads
 from shopmind.training.metrics import ndcg
 from shopmind.training.scores import mask_seen, standardise, top_k
 from shopmind.training.splits import carve_validation
+from shopmind.training.threads import check_threads
 
 log = logging.getLogger(__name__)
 
@@ -71,14 +73,11 @@ def _texts(meta: pd.DataFrame | None, n_items: int, fields: Sequence[str]) -> li
 class MiniLMBiEncoder:
     """all-MiniLM-L6-v2 (mean pooling + L2 norm, as sentence-transformers uses it) for training."""
 
-    def __init__(self, state: dict[str, Any] | None, num_threads: int | None) -> None:
+    def __init__(self, state: dict[str, Any] | None = None) -> None:
         # lazy: transformers takes seconds to import; only the MiniLM fine-tune needs it
         from transformers import AutoModel, AutoTokenizer
 
-
         hub_offline()
-        if num_threads:
-            torch.set_num_threads(int(num_threads))
         path = minilm_path()
         self.tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
         self.model = AutoModel.from_pretrained(path, local_files_only=True)
@@ -87,7 +86,6 @@ class MiniLMBiEncoder:
         self.model.eval()
 
     def embed(self, texts: Sequence[str], max_tokens: int) -> Any:
-
         batch = self.tokenizer(list(texts), padding=True, truncation=True, max_length=max_tokens,
                                return_tensors="pt")
         hidden = self.model(**batch).last_hidden_state
@@ -96,7 +94,6 @@ class MiniLMBiEncoder:
         return F.normalize(pooled, dim=-1)
 
     def encode(self, texts: Sequence[str], max_tokens: int, batch_size: int = 128) -> np.ndarray:
-
         self.model.eval()
         parts = []
         with torch.inference_mode():
@@ -119,7 +116,7 @@ class LMText(Recommender):
         ``n_negatives`` catalog items, cosine scaled by ``scale``; AdamW with learning rate ``lr``.
     train_layers : how many of the 6 transformer layers (from the top) are fine-tuned; fewer is faster.
     user_tokens, item_tokens : token budgets of the two texts.
-    seed, num_threads : reproducibility and torch threads (None = torch's default).
+    seed, threads : reproducibility and torch threads (0 = every core this process may use).
     """
 
     sequential = True
@@ -127,7 +124,7 @@ class LMText(Recommender):
     def __init__(self, history_len: int = 10, epochs: int = 1, max_examples: int = 6000,
                  positions_per_user: int = 20, batch_size: int = 32, lr: float = 5e-5, n_negatives: int = 64,
                  scale: float = 20.0, train_layers: int = 2, user_tokens: int = 96, item_tokens: int = 32,
-                 seed: int = 0, num_threads: int | None = None) -> None:
+                 seed: int = 0, threads: int = 0) -> None:
         self.history_len = history_len
         self.epochs = epochs
         self.max_examples = max_examples
@@ -140,7 +137,7 @@ class LMText(Recommender):
         self.user_tokens = user_tokens
         self.item_tokens = item_tokens
         self.seed = seed
-        self.num_threads = num_threads
+        self.threads = threads
 
     def validate_params(self) -> None:
         name = type(self).__name__
@@ -156,8 +153,7 @@ class LMText(Recommender):
         check_int(name, "user_tokens", self.user_tokens, low=8, high=256)
         check_int(name, "item_tokens", self.item_tokens, low=4, high=256)
         check_int(name, "seed", self.seed, low=0)
-        if self.num_threads is not None:
-            check_int(name, "num_threads", self.num_threads, low=1)
+        check_threads(name, self.threads)
 
     # ------------------------------------------------------------------ texts
     def _user_text(self, items: np.ndarray) -> str:
@@ -168,14 +164,15 @@ class LMText(Recommender):
     def _fit(self, train: Interactions, valid: Interactions | None) -> None:
         self.item_texts_ = _texts(train.item_meta, train.n_items, ITEM_FIELDS)
         self.history_texts_ = _texts(train.item_meta, train.n_items, HISTORY_FIELDS)
-        lm = MiniLMBiEncoder(None, self.num_threads)
-        self.train_log_: list[dict[str, float]] = []
-        if self.epochs > 0:
-            self._train(lm, train)
-        self.lm_state_ = {k: v.detach().clone() for k, v in lm.model.state_dict().items()}
-        self._lm = lm
-        t0 = time.perf_counter()
-        self.item_emb_ = lm.encode(self.item_texts_, self.item_tokens)
+        lm = MiniLMBiEncoder()
+        self.train_log_: list[dict[str, Any]] = []
+        with torch_threads(self.threads):
+            if self.epochs > 0:
+                self._train(lm, train)
+            self.lm_state_ = {k: v.detach().clone() for k, v in lm.model.state_dict().items()}
+            self._lm = lm
+            t0 = time.perf_counter()
+            self.item_emb_ = lm.encode(self.item_texts_, self.item_tokens)
         log.info("LMText: encoded %d item texts in %.1fs", len(self.item_texts_), time.perf_counter() - t0)
         self.update_histories(train)
 
@@ -197,9 +194,9 @@ class LMText(Recommender):
         return u_all[pick], pos_all[pick]
 
     def _train(self, lm: MiniLMBiEncoder, train: Interactions) -> None:
-
-        rng = np.random.default_rng(self.seed)
-        torch.manual_seed(self.seed)
+        """Fine-tune the top ``train_layers`` layers on (history text -> next item text) on the shared loop:
+        AdamW, linear decay to 0, no gradient clipping."""
+        rng = seeded(self.seed)
         model = lm.model
         layers = model.encoder.layer
         for prm in model.parameters():
@@ -213,39 +210,28 @@ class LMText(Recommender):
         opt = torch.optim.AdamW(params, lr=self.lr, weight_decay=0.01)
         users, positions = self._examples(train, rng)
         p = train.indptr
-        steps = self.epochs * int(np.ceil(len(users) / self.batch_size))
-        sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: max(0.0, 1.0 - s / max(steps, 1)))
-        model.train()
-        step, t0 = 0, time.perf_counter()
-        for epoch in range(self.epochs):
+        schedule = Schedule(self.epochs, int(np.ceil(len(users) / self.batch_size)), decay="linear")
+
+        def batches(epoch: int) -> Any:
             order = rng.permutation(len(users))
-            total = 0.0
-            for s in range(0, len(order), self.batch_size):
-                b = order[s:s + self.batch_size]
-                targets = np.array([train.item[p[users[i]] + positions[i]] for i in b])
-                texts_u = [self._user_text(train.item[p[users[i]]: p[users[i]] + positions[i]]) for i in b]
-                negs = rng.integers(0, train.n_items, self.n_negatives)
-                cand = np.concatenate([targets, negs])
-                qu = lm.embed(texts_u, self.user_tokens)
-                qi = lm.embed([self.item_texts_[int(i)] for i in cand], self.item_tokens)
-                logits = self.scale * qu @ qi.T
-                # a batch item equal to another row's target is not a negative for that row
-                same = torch.as_tensor(cand[None, :] == targets[:, None])
-                same[torch.arange(len(b)), torch.arange(len(b))] = False
-                logits = logits.masked_fill(same, -1e4)
-                loss = F.cross_entropy(logits, torch.arange(len(b)))
-                opt.zero_grad()
-                loss.backward()
-                opt.step()
-                sched.step()
-                step += 1
-                total += float(loss.detach()) * len(b)
-                if step % 20 == 0:
-                    log.info("LMText step %d/%d loss %.4f (%.1fs)", step, steps, float(loss.detach()),
-                             time.perf_counter() - t0)
-            self.train_log_.append({"epoch": epoch + 1, "loss": total / len(order),
-                                    "seconds": time.perf_counter() - t0})
-        model.eval()
+            return (order[s:s + self.batch_size] for s in range(0, len(order), self.batch_size))
+
+        def batch_loss(b: np.ndarray) -> tuple[torch.Tensor, int]:
+            targets = np.array([train.item[p[users[i]] + positions[i]] for i in b])
+            texts_u = [self._user_text(train.item[p[users[i]]: p[users[i]] + positions[i]]) for i in b]
+            negs = rng.integers(0, train.n_items, self.n_negatives)
+            cand = np.concatenate([targets, negs])
+            qu = lm.embed(texts_u, self.user_tokens)
+            qi = lm.embed([self.item_texts_[int(i)] for i in cand], self.item_tokens)
+            logits = self.scale * qu @ qi.T
+            # a batch item equal to another row's target is not a negative for that row
+            same = torch.as_tensor(cand[None, :] == targets[:, None])
+            same[torch.arange(len(b)), torch.arange(len(b))] = False
+            logits = logits.masked_fill(same, -1e4)
+            return F.cross_entropy(logits, torch.arange(len(b))), len(b)
+
+        result = TrainingLoop(model, opt, schedule, name="LMText", clip=None).run(batches, batch_loss)
+        self.train_log_ = result.history
 
     # ------------------------------------------------------------------ histories and scoring
     def update_histories(self, data: Interactions) -> LMText:
@@ -263,7 +249,7 @@ class LMText(Recommender):
     def _model(self) -> MiniLMBiEncoder:
         lm = getattr(self, "_lm", None)
         if lm is None:
-            lm = self._lm = MiniLMBiEncoder(self.lm_state_, self.num_threads)
+            lm = self._lm = MiniLMBiEncoder(self.lm_state_)
         return lm
 
     def user_vectors(self, users: np.ndarray) -> np.ndarray:
@@ -273,24 +259,27 @@ class LMText(Recommender):
         if todo:
             p = self.hist_indptr_
             texts = [self._user_text(self.hist_items_[p[u]:p[u + 1]]) for u in todo]
-            vecs = self._model().encode(texts, self.user_tokens, batch_size=64)
+            with torch_threads(self.threads):
+                vecs = self._model().encode(texts, self.user_tokens, batch_size=64)
             cache.update(zip(todo, vecs, strict=True))
         return np.stack([cache[int(u)] for u in users]) if len(users) else np.zeros((0, 384), np.float32)
 
     def score(self, users: np.ndarray) -> np.ndarray:
         self._check_fitted()
-        return (self.user_vectors(np.asarray(users)) @ self.item_emb_.T).astype(np.float32)
+        return cast("np.ndarray", (self.user_vectors(np.asarray(users)) @ self.item_emb_.T).astype(np.float32))
 
     def score_items(self, users: np.ndarray, items: np.ndarray) -> np.ndarray:
         """Scores of candidate ``items[b, :]`` for each user ``users[b]`` only (the re-ranking cost)."""
         uv = self.user_vectors(np.asarray(users))
-        return np.einsum("bd,bkd->bk", uv, self.item_emb_[items]).astype(np.float32)
+        return cast("np.ndarray", np.einsum("bd,bkd->bk", uv, self.item_emb_[items]).astype(np.float32))
 
     def score_history(self, user_items: sp.csr_matrix) -> np.ndarray:
         self._check_fitted()
         rows = sp.csr_matrix(user_items)
         texts = [self._user_text(rows.indices[rows.indptr[r]:rows.indptr[r + 1]]) for r in range(rows.shape[0])]
-        return (self._model().encode(texts, self.user_tokens) @ self.item_emb_.T).astype(np.float32)
+        with torch_threads(self.threads):
+            scores: np.ndarray = (self._model().encode(texts, self.user_tokens) @ self.item_emb_.T).astype(np.float32)
+            return scores
 
     def item_vectors(self) -> np.ndarray:
         self._check_fitted()

@@ -13,7 +13,7 @@ Users with long histories get (almost) the base model.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import scipy.sparse as sp
@@ -81,7 +81,7 @@ class NewUserBlend(Recommender):
 
     def _blend(self, base: np.ndarray, prior: np.ndarray, n: np.ndarray) -> np.ndarray:
         w = (self.c_ / (self.c_ + np.maximum(n, 0.0)))[:, None] if self.c_ > 0 else np.zeros((len(n), 1))
-        return (w * standardise(prior) + (1.0 - w) * standardise(base)).astype(np.float32)
+        return cast("np.ndarray", (w * standardise(prior) + (1.0 - w) * standardise(base)).astype(np.float32))
 
     def score(self, users: np.ndarray) -> np.ndarray:
         self._check_fitted()
@@ -110,4 +110,6 @@ class _Fixed:
     def score_history(self, rows: sp.csr_matrix) -> np.ndarray:
         n = np.diff(rows.indptr).astype(np.float32)
         w = (self.c / (self.c + n))[:, None] if self.c > 0 else np.zeros((len(n), 1))
-        return w * standardise(self.prior.score_history(rows)) + (1 - w) * standardise(self.base.score_history(rows))
+        blended: np.ndarray = w * standardise(self.prior.score_history(rows)) + (1 - w) * standardise(
+            self.base.score_history(rows))
+        return blended

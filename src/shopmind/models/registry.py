@@ -25,7 +25,7 @@ R = TypeVar("R", bound="type[Recommender]")
 #: The modules that define models, imported by :func:`available`.
 MODEL_MODULES = (
     "baselines", "knn", "ease", "factorization", "content", "coldstart", "newuser", "hybrid",
-    "sasrec", "gru4rec", "fusion", "lmtext",
+    "sasrec", "gru4rec", "fusion.recommender", "lmtext",
 )
 
 #: name -> class, filled by :func:`register`.

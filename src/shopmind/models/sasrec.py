@@ -10,13 +10,17 @@ Example
 
 from __future__ import annotations
 
+from typing import cast
+
 import torch
 from torch import nn
 from torch.nn import functional as F
 
 from shopmind.errors import check_int, check_param
 from shopmind.models.registry import register
-from shopmind.models.sequential import FastDropout, ItemTable, SequenceNet, SequentialRecommender
+from shopmind.models.sequential.items import ItemTable
+from shopmind.models.sequential.networks import FastDropout, SequenceNet
+from shopmind.models.sequential.recommender import SequentialRecommender
 
 
 def relative_distances(length: int, device: torch.device | None = None) -> torch.Tensor:
@@ -43,7 +47,7 @@ class CausalSelfAttention(nn.Module):
             y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
         else:
             y = F.scaled_dot_product_attention(q, k, v, attn_mask=bias.masked_fill(~mask, float("-inf")))
-        return self.out(y.transpose(1, 2).reshape(b, length, d))
+        return cast("torch.Tensor", self.out(y.transpose(1, 2).reshape(b, length, d)))
 
 
 class SwiGLU(nn.Module):
@@ -57,7 +61,7 @@ class SwiGLU(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         a, b = self.w13(x).chunk(2, dim=-1)
-        return self.w2(self.drop(F.silu(a) * b))
+        return cast("torch.Tensor", self.w2(self.drop(F.silu(a) * b)))
 
 
 class Block(nn.Module):
@@ -93,12 +97,12 @@ class Block(nn.Module):
             bias = self.rel_bias[:, dist]  # [h, L, L]
         if self.gated:
             x = x + torch.sigmoid(self.gate1(x)) * self.drop(self.attn(self.ln1(x), mask, bias))
-            return x + torch.sigmoid(self.gate2(x)) * self.drop(self.ffn(self.ln2(x)))
+            return cast("torch.Tensor", x + torch.sigmoid(self.gate2(x)) * self.drop(self.ffn(self.ln2(x))))
         if self.norm_first:
             x = x + self.drop(self.attn(self.ln1(x), mask, bias))
-            return x + self.drop(self.ffn(self.ln2(x)))
+            return cast("torch.Tensor", x + self.drop(self.ffn(self.ln2(x))))
         x = self.ln1(x + self.drop(self.attn(x, mask, bias)))
-        return self.ln2(x + self.drop(self.ffn(x)))
+        return cast("torch.Tensor", self.ln2(x + self.drop(self.ffn(x))))
 
 
 class SASRecNet(SequenceNet):
@@ -135,7 +139,7 @@ class SASRecNet(SequenceNet):
         dist = relative_distances(length, seq.device) if self.relative_bias else None
         for blk in self.blocks:
             x = blk(x, mask, dist)
-        return self.final_ln(x)
+        return cast("torch.Tensor", self.final_ln(x))
 
 
 @register("sasrec")
@@ -159,21 +163,11 @@ class SASRec(SequentialRecommender):
         catalogs); ``"bce"`` or ``"gbce"`` with ``n_negatives`` uniform negatives per position (``gbce_t``
         is gSASRec's calibration). ``n_negatives=None``: 2048 for ``"sce"``, 256 for ``"bce"``/``"gbce"``.
     label_smoothing : for ``"ce"``.
-    loss_fraction : share of the target positions of each batch the loss is computed on, drawn at random
-        per batch (1.0 = all). The encoder still reads every position; only the softmax (most of a step on
-        a CPU) shrinks.
-    future_window, future_share : with ``future_window`` > 1 (``"ce"`` only), each position is trained
-        towards its next item with weight ``1 - future_share`` and the ``future_window - 1`` items after it with
-        ``future_share`` split evenly (soft next-items targets, at the cost of the plain loss: the softmax is
-        shared). For logs where the order of nearby events is loose (a user rating a batch of films at once).
     lr, weight_decay, warmup, batch_size, epochs : AdamW, linear warmup (fraction of steps) then cosine
         decay over ``epochs``; ``batch_size="auto"`` gives about 32 steps per epoch within [16, 128].
-    ema : decay of an exponential moving average of the weights, updated after every step (0 = off). With
-        validation, each evaluation scores both the trained and the averaged weights and the better one is
-        kept (the choice is logged and recorded in ``history_``).
-    amp : train in bfloat16 mixed precision (scoring stays float32); ``"auto"``: on GPUs, and on CPUs with
-        native bf16 only where a timed step on the data shows it faster than float32 (on AVX2-only CPUs bf16
-        is emulated and several times slower; on one AVX512-BF16 machine it was still 2.5x slower).
+    amp : train in bfloat16 mixed precision (scoring stays float32). Off by default: on the CPUs we measured
+        it was slower (emulated bf16 on AVX2; 2-2.5x slower even on one AVX512-BF16 machine); worth a try
+        on GPUs.
     n_models : ensemble size: members trained with seeds ``seed + 1000 k``, scores are the mean of their
         log-probabilities (training time grows linearly).
     all_windows : also train on the earlier ``max_len`` windows of long histories (else the last only).
@@ -195,7 +189,8 @@ class SASRec(SequentialRecommender):
         ``n_models`` members; data and text preparation are not counted): after each epoch the measured
         pace decides how many of ``epochs`` fit, and the learning-rate schedule is shortened to end there
         (None = train all ``epochs``, early stopping aside).
-    seed, device, num_threads : reproducibility, ``"cpu" | "cuda" | "auto"``, torch threads (None = all cores).
+    seed, device, threads : reproducibility, ``"cpu" | "cuda" | "auto"``, torch threads (0 = every core this
+        process may use).
     """
 
     def __init__(
@@ -213,14 +208,10 @@ class SASRec(SequentialRecommender):
         n_negatives: int | None = None,
         gbce_t: float = 0.75,
         label_smoothing: float = 0.0,
-        loss_fraction: float = 1.0,
-        future_window: int = 1,
-        future_share: float = 0.3,
         lr: float = 1e-3,
         weight_decay: float = 0.0,
         warmup: float = 0.02,
-        ema: float = 0.0,
-        amp: bool | str = "auto",
+        amp: bool = False,
         batch_size: int | str = "auto",
         n_models: int = 1,
         epochs: int = 100,
@@ -236,7 +227,7 @@ class SASRec(SequentialRecommender):
         time_budget: float | None = None,
         seed: int = 0,
         device: str = "cpu",
-        num_threads: int | None = None,
+        threads: int = 0,
     ) -> None:
         self.d = d
         self.n_blocks = n_blocks
@@ -251,13 +242,9 @@ class SASRec(SequentialRecommender):
         self.n_negatives = n_negatives
         self.gbce_t = gbce_t
         self.label_smoothing = label_smoothing
-        self.loss_fraction = loss_fraction
-        self.future_window = future_window
-        self.future_share = future_share
         self.lr = lr
         self.weight_decay = weight_decay
         self.warmup = warmup
-        self.ema = ema
         self.amp = amp
         self.batch_size = batch_size
         self.epochs = epochs
@@ -274,7 +261,7 @@ class SASRec(SequentialRecommender):
         self.time_budget = time_budget
         self.seed = seed
         self.device = device
-        self.num_threads = num_threads
+        self.threads = threads
 
     def validate_params(self) -> None:
         self._validate_common()

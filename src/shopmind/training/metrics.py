@@ -206,3 +206,24 @@ def intra_list_diversity(topk: np.ndarray, item_vectors: np.ndarray, k: int) -> 
         m = len(items)
         out[u] = 1.0 - (s.sum() - np.trace(s)) / (m * (m - 1))
     return out
+
+
+def held_out_ndcg(scores: np.ndarray, targets: np.ndarray, k: int = 10) -> tuple[np.ndarray, np.ndarray]:
+    """Per-row NDCG@k and hit@k of one held-out target item per row of a full score matrix.
+
+    The target's rank counts every item scored at least as high as it (ties count against the target, so a
+    model that scores everything alike gets nothing); a target scored -inf (e.g. masked as already seen)
+    is a miss. This is the early-stopping metric of the torch models (see
+    :class:`shopmind.training.loop.HeldOutItems`); it needs no top-k list, only the target's score.
+
+    >>> s = np.array([[0.9, 0.5, 0.1], [0.2, 0.2, 0.7]])
+    >>> gain, hit = held_out_ndcg(s, np.array([1, 0]), k=2)
+    >>> gain.round(4).tolist(), hit.tolist()  # rank 1 -> 1/log2(3); rank 2 (a tie with item 1) -> miss
+    ([0.6309, 0.0], [True, False])
+    """
+    s = np.asarray(scores)
+    t = np.asarray(targets, dtype=np.int64)
+    ts = s[np.arange(len(t)), t]
+    rank = (s >= ts[:, None]).sum(axis=1) - 1
+    hit = (rank < k) & np.isfinite(ts)
+    return np.where(hit, 1.0 / np.log2(rank + 2.0), 0.0), hit

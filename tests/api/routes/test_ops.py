@@ -105,7 +105,7 @@ def test_only_one_retrain_at_a_time(client, service):
     second = client.post("/models/retrain", json={"model": "als"}, headers=WRITE)
     assert second.status_code == 409 and "already running" in second.json()["error"]["message"]
     service.retrainer._running = None
-    r = client.post("/models/retrain", json={"model": "als", "params": {"iterations": 5}}, headers=WRITE)
+    r = client.post("/models/retrain", json={"model": "als", "params": {"epochs": 5}}, headers=WRITE)
     assert r.status_code == 202 and _wait(client, r.json()["job_id"])["state"] == "done"
 
 

@@ -1,5 +1,4 @@
-"""The multi-modal fusion model: modality blocks, image vector inputs, concat vs learned attention, cold items,
-parameter errors, persistence."""
+"""The fusion recommender: concat vs learned attention, cold items, parameter errors, persistence."""
 
 from __future__ import annotations
 
@@ -7,60 +6,19 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from fixtures.image_shop import FAST, N_GROUPS, image_map
 from shopmind.data import Interactions
 from shopmind.errors import DataError, ParameterError
 from shopmind.evaluation.protocol import evaluate
 from shopmind.models import Recommender, create
-from shopmind.models.fusion import AttributeVocabulary, FusionRecommender, parse_weights
+from shopmind.models.fusion.recommender import FusionRecommender
 from shopmind.training.splits import leave_one_out
-
-FAST = {"encoder": "hashing", "epochs": 12, "num_threads": 1, "batch_size": 64, "d": 8, "lr": 0.03}
-N_GROUPS = 12
-WORDS = ["zorp", "miklo", "tessa", "brundle", "quav", "oplix", "vento", "gralm", "sirup", "dacto", "welm", "fyx"]
-
-
-def make_image_shop(n_users: int = 120, n_items: int = 120, per_user: int = 14, seed: int = 0, n_groups: int = N_GROUPS,
-                    image_dim: int = 8, cold: int = 6) -> tuple[Interactions, np.ndarray]:
-    """``n_groups`` taste groups that only the image vectors reveal (a centroid per group plus noise): titles
-    are random words, brands and categories random too. Each user sticks to one group (90% of
-    events). Items ``i{n_items - cold}..`` are in the catalog but nobody touched them. Returns the data and the
-    image matrix (row r = item ``i{r}``)."""
-    rng = np.random.default_rng(seed)
-    group = np.arange(n_items) % n_groups
-    centroids = rng.normal(size=(n_groups, image_dim))
-    images = centroids[group] + 0.35 * rng.normal(size=(n_items, image_dim))
-    warm = n_items - cold
-    rows = []
-    for u in range(n_users):
-        own = [i for i in range(warm) if group[i] == u % n_groups]
-        for t in range(per_user):
-            it = int(rng.choice(own)) if rng.random() < 0.9 else int(rng.integers(warm))
-            rows.append((f"u{u}", f"i{it}", 1_700_000_000 + t))
-    df = pd.DataFrame(rows, columns=["user_id", "item_id", "timestamp"])
-    # few distinct values, so that text and attributes cannot act as item ids either
-    titles = [" ".join(rng.choice(WORDS, 3)) for _ in range(4)]
-    meta = pd.DataFrame({
-        "item_id": [f"i{i}" for i in range(n_items)],
-        "title": [titles[rng.integers(4)] for _ in range(n_items)],
-        "category": [f"Misc > {rng.choice(['Alpha', 'Beta'])}" for _ in range(n_items)],
-        "brand": [f"Brand{rng.integers(3)}" for _ in range(n_items)],
-    })
-    return Interactions.from_frame(df, item_meta=meta, name="image-shop"), images.astype(np.float32)
-
-
-@pytest.fixture(scope="module")
-def image_shop() -> tuple[Interactions, np.ndarray]:
-    return make_image_shop()
-
-
-def _image_map(data: Interactions, images: np.ndarray) -> dict[str, np.ndarray]:
-    return {f"i{i}": images[i] for i in range(len(images))}
 
 
 @pytest.fixture(scope="module")
 def attention_model(image_shop) -> FusionRecommender:
     data, images = image_shop
-    return create("fusion", image_vectors=_image_map(data, images), **FAST).fit(data)
+    return create("fusion", image_vectors=image_map(data, images), **FAST).fit(data)
 
 
 # ---------------------------------------------------------------------------------------------- learning
@@ -79,7 +37,7 @@ def test_attention_beats_the_default_concat_and_concat_needs_the_image_weight(im
     data, images = image_shop
     split = leave_one_out(data)
     full = split.train_valid()
-    imgs = _image_map(data, images)
+    imgs = image_map(data, images)
 
     def ndcg(**params: object) -> float:
         model = create("fusion", image_vectors=imgs, **{**FAST, **params}).fit(full)
@@ -96,7 +54,7 @@ def test_attention_beats_the_default_concat_and_concat_needs_the_image_weight(im
 
 def test_concat_is_a_weighted_concatenation_of_unit_blocks(image_shop):
     data, images = image_shop
-    m = create("fusion", fusion="concat", encoder="hashing", image_vectors=_image_map(data, images),
+    m = create("fusion", fusion="concat", encoder="hashing", image_vectors=image_map(data, images),
                weights={"text": 1.0, "attrs": 0.5, "image": 2.0}).fit(data)
     v = m.item_vectors()
     assert v is not None
@@ -114,7 +72,7 @@ def test_concat_is_a_weighted_concatenation_of_unit_blocks(image_shop):
 
 def test_user_conditioned_attention_trains_and_scores(image_shop):
     data, images = image_shop
-    m = create("fusion", user_query=True, image_vectors=_image_map(data, images), **{**FAST, "epochs": 4}).fit(data)
+    m = create("fusion", user_query=True, image_vectors=image_map(data, images), **{**FAST, "epochs": 4}).fit(data)
     s = m.score(np.arange(6))
     assert s.shape == (6, data.n_items) and np.isfinite(s).all()
     np.testing.assert_allclose(m.score_history(m.user_items_[np.arange(6)]), s, rtol=1e-5, atol=1e-6)
@@ -122,59 +80,15 @@ def test_user_conditioned_attention_trains_and_scores(image_shop):
 
 def test_fit_is_seeded(image_shop):
     data, images = image_shop
-    a = create("fusion", image_vectors=_image_map(data, images), **{**FAST, "epochs": 2}).fit(data)
-    b = create("fusion", image_vectors=_image_map(data, images), **{**FAST, "epochs": 2}).fit(data)
+    a = create("fusion", image_vectors=image_map(data, images), **{**FAST, "epochs": 2}).fit(data)
+    b = create("fusion", image_vectors=image_map(data, images), **{**FAST, "epochs": 2}).fit(data)
     np.testing.assert_allclose(a.item_vectors_, b.item_vectors_, atol=1e-6)
-
-
-# ---------------------------------------------------------------------------------------------- blocks
-def test_image_vectors_from_every_accepted_source_agree(image_shop, tmp_path):
-    data, images = image_shop
-    ids = [f"i{i}" for i in range(len(images))]
-    some = list(range(0, len(images), 3))  # only a third of the items have an image
-    np.save(tmp_path / "img.npy", images[some])
-    (tmp_path / "img.ids.txt").write_text("\n".join(ids[i] for i in some))
-    np.savez(tmp_path / "img.npz", ids=np.array([ids[i] for i in some]), vectors=images[some])
-    frame = pd.DataFrame({"item_id": [ids[i] for i in some], "vector": [images[i].tolist() for i in some]})
-    frame.to_parquet(tmp_path / "img.parquet")
-    wide = pd.DataFrame(images[some], columns=[f"c{j}" for j in range(images.shape[1])])
-    wide.insert(0, "item_id", [ids[i] for i in some])
-    wide.to_csv(tmp_path / "img.csv", index=False)
-    sources = [str(tmp_path / "img.npy"), tmp_path / "img.npz", str(tmp_path / "img.parquet"),
-               str(tmp_path / "img.csv"), {ids[i]: images[i] for i in some}, frame,
-               ([ids[i] for i in some], images[some])]
-    blocks = []
-    for src in sources:
-        m = create("fusion", fusion="concat", encoder="hashing", image_vectors=src).fit(data)
-        a, b = m.block_slices_["image"]
-        blocks.append(m.item_vectors_[:, a:b])
-        j = m.modalities_.index("image")
-        dense = data.items.indices(ids)
-        assert m.item_mask_[dense[some], j].all()
-        assert not m.item_mask_[np.setdiff1d(dense, dense[some]), j].any()  # missing -> masked, zero block
-        assert m.coverage_["image"] == pytest.approx(len(some) / data.n_items)
-    for blk in blocks[1:]:
-        np.testing.assert_allclose(blk, blocks[0], atol=1e-6)
-    # from item_meta: an image_vector column, or an entry of the attributes
-    meta = data.item_meta.copy()
-    vec_of = {ids[i]: images[i].tolist() for i in some}
-    meta["image_vector"] = [vec_of.get(r) for r in meta["item_id"]]
-    with_col = Interactions(data.user, data.item, data.weight, data.timestamp, data.users, data.items, item_meta=meta)
-    meta2 = data.item_meta.copy()
-    meta2["attributes"] = [{"image_vector": vec_of[r]} if r in vec_of else {} for r in meta2["item_id"]]
-    with_attr = Interactions(data.user, data.item, data.weight, data.timestamp, data.users, data.items,
-                             item_meta=meta2)
-    for d in (with_col, with_attr):
-        m = create("fusion", fusion="concat", encoder="hashing").fit(d)
-        a, b = m.block_slices_["image"]
-        np.testing.assert_allclose(m.item_vectors_[:, a:b], blocks[0], atol=1e-6)
-        assert not any(t.startswith("attr:image_vector") for t in m.attr_vocab_.vocab)
 
 
 def test_images_alone_are_enough_without_any_item_meta(image_shop):
     data, images = image_shop
     bare = Interactions(data.user, data.item, data.weight, data.timestamp, data.users, data.items)
-    m = create("fusion", image_vectors=_image_map(data, images), **{**FAST, "epochs": 2}).fit(bare)
+    m = create("fusion", image_vectors=image_map(data, images), **{**FAST, "epochs": 2}).fit(bare)
     assert m.modalities_ == ("image",)
     assert m.modality_weights_ == {"image": 1.0}
     assert np.isfinite(m.score(np.arange(4))).all()
@@ -183,42 +97,6 @@ def test_images_alone_are_enough_without_any_item_meta(image_shop):
 def test_no_image_anywhere_means_no_image_modality(block_data):
     m = create("fusion", fusion="concat", encoder="hashing").fit(block_data)
     assert m.modalities_ == ("text", "attrs")
-
-
-def test_attribute_block_category_prefixes_brand_price_level_and_tags():
-    meta = pd.DataFrame({
-        "category": ["Shoes > Running"] * 10 + ["Home > Kitchen"] * 10 + ["Drama|Comedy", "Comedy"],
-        "brand": ["Acme"] * 10 + ["Potter"] * 10 + [None, None],
-        # cheap and dear *within* each category: 1..10 and 100..1000
-        "price": list(range(1, 11)) + [100 * i for i in range(1, 11)] + [np.nan, np.nan],
-        "attributes": [{"colour": "red", "features": ["Waterproof", "Light"], "description_zh": "x" * 80}] * 10
-        + ['{"colour": "blue"}'] * 10 + [{"release_year": 1996}, {"release_year": 1996}],
-        "tags": ["sale, new"] * 2 + [None] * 20,
-    })
-    vocab = AttributeVocabulary(price_levels=5, min_count=2).fit(meta, len(meta))
-    toks = vocab.item_tokens(meta, len(meta))
-    assert toks[0]["category"] == ["cat:shoes", "cat:shoes>running"]
-    assert toks[0]["brand"] == ["brand:acme"]
-    assert toks[0]["price"] == ["price_level=0"] and toks[10]["price"] == ["price_level=0"]  # per category
-    assert toks[9]["price"] == ["price_level=4"] and toks[19]["price"] == ["price_level=4"]
-    assert {"attr:colour=red", "attr:features=waterproof", "attr:tag=sale"} <= set(toks[0]["attr"])
-    assert not any("description_zh" in t for t in vocab.vocab)  # long free text is not an attribute
-    assert toks[20]["category"] == ["cat:comedy"]  # "Drama" is on one item only: dropped (min_count=2)
-    assert toks[20]["attr"] == ["attr:release_year=1996"]
-    x = vocab.transform(meta, len(meta))
-    np.testing.assert_allclose(np.sqrt(x.multiply(x).sum(axis=1)).A.ravel(), 1.0, rtol=1e-5)
-    # each group carries the same weight: two category tokens share one group's mass
-    row = x[0].toarray().ravel()
-    assert row[vocab.vocab["cat:shoes"]] ** 2 * 2 == pytest.approx(row[vocab.vocab["brand:acme"]] ** 2, rel=1e-5)
-
-
-def test_parse_weights():
-    assert parse_weights("text=1,attrs=0.5") == {"text": 1.0, "attrs": 0.5, "image": 0.0}
-    assert parse_weights("text=1/image=2") == {"text": 1.0, "attrs": 0.0, "image": 2.0}
-    assert parse_weights({"image": 1}) == {"text": 0.0, "attrs": 0.0, "image": 1.0}
-    for bad in ("text", "audio=1", "text=-1", "text=0", "text=abc", 3):
-        with pytest.raises(ValueError):
-            parse_weights(bad)
 
 
 # ---------------------------------------------------------------------------------------------- cold items
@@ -254,7 +132,7 @@ def test_cold_items_get_vectors_from_content(image_shop, attention_model):
     near0 = (m.item_vectors_ @ vecs[0]).argsort()[::-1][:5]
     assert np.mean(group[[int(data.items.raw(i)[1:]) for i in near0]] == 0) >= 0.8
     # the same content as a known item gives that item's vector; scoring = user_vectors . item_vectors_for
-    again = m.item_vectors_for(data.item_meta.iloc[:5], image_vectors=_image_map(data, images))
+    again = m.item_vectors_for(data.item_meta.iloc[:5], image_vectors=image_map(data, images))
     np.testing.assert_allclose(again, m.item_vectors_[data.item_meta.index[:5]], atol=1e-5)
     u = np.arange(3)
     np.testing.assert_allclose(m.user_vectors(u) @ again.T, m.score(u)[:, data.item_meta.index[:5]], rtol=1e-4,
@@ -290,7 +168,7 @@ def test_score_history_folds_in_a_new_history_and_explain_names_modalities(atten
     ({"image_vectors": 5}, "image_vectors"), ({"temperature": 0.0}, "temperature"),
     ({"price_levels": 0}, "price_levels"), ({"text_fields": ()}, "text_fields"), ({"recency": "soon"}, "recency"),
     ({"user_query": "yes"}, "user_query"), ({"center": 1}, "center"), ({"n_negatives": 0}, "n_negatives"),
-    ({"samples_per_user": 0}, "samples_per_user"), ({"num_threads": 0}, "num_threads"),
+    ({"samples_per_user": 0}, "samples_per_user"), ({"threads": -1}, "threads"),
 ])
 def test_bad_params_name_parameter_value_and_what_is_allowed(block_data, params, name):
     with pytest.raises(ParameterError, match=f"'{name}' parameter of FusionRecommender must be") as err:
@@ -315,7 +193,7 @@ def test_bad_inputs_are_data_errors(block_data, tmp_path):
 @pytest.mark.parametrize("params", [{}, {"fusion": "concat"}, {"user_query": True, "epochs": 2}])
 def test_save_load_recommend_identical(image_shop, tmp_path, params):
     data, images = image_shop
-    m = create("fusion", image_vectors=_image_map(data, images), **{**FAST, "epochs": 3, **params}).fit(data)
+    m = create("fusion", image_vectors=image_map(data, images), **{**FAST, "epochs": 3, **params}).fit(data)
     loaded = Recommender.load(m.save(tmp_path / "m"))
     assert isinstance(loaded, FusionRecommender)
     a, b = m.recommend(np.arange(8), N=7), loaded.recommend(np.arange(8), N=7)
