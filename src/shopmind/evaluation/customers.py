@@ -18,12 +18,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from shopmind.api import create_app
+from shopmind.api.server import free_port
 from shopmind.customers.config import CustomerSettings
 from shopmind.customers.refresh import refresh
 from shopmind.data.synth import generate_demo_shop
 from shopmind.data.synth.population import GENDERS
 from shopmind.data.synth.vocab import AGE_BANDS, CITIES
 from shopmind.evaluation.plots import metric_bars
+from shopmind.pipeline import RecommendationService
+from shopmind.settings import ApiSettings
 from shopmind.storage import open_store
 
 logger = logging.getLogger(__name__)
@@ -175,9 +179,6 @@ def profile_server(store_url: str, timeout: float = 300.0) -> Iterator[str]:
     # lazy: httpx is only needed when a server is measured
     import httpx
 
-    # lazy: the API stack (FastAPI, uvicorn) is only needed when a server is measured
-    from shopmind.api.server import free_port
-
     port = free_port()
     child = subprocess.Popen([sys.executable, "-c", _SERVER, store_url, str(port)], stdout=subprocess.DEVNULL,
                              stderr=subprocess.PIPE)
@@ -208,12 +209,8 @@ def profile_cpu(store_url: str, user_ids: Sequence[str], requests: int = 2_000, 
     """CPU milliseconds of the process per ``GET /users/{id}/profile`` served in-process (ASGI test client: the
     client's share is included, so this is an upper bound on the server's work). Unlike wall-clock latency it
     does not grow when other processes compete for the cores."""
-    # lazy: the API stack (FastAPI, the test client) is only needed when a server is measured
+    # lazy: the test client (and httpx under it) is only needed when a server is measured
     from fastapi.testclient import TestClient
-
-    from shopmind.api import create_app
-    from shopmind.pipeline import RecommendationService
-    from shopmind.settings import ApiSettings
 
     rng = np.random.default_rng(seed)
     picks = rng.choice(np.asarray(user_ids, dtype=object), requests)
