@@ -1,8 +1,9 @@
 """Fixtures shared by the whole suite live in ``tests/fixtures`` (loaded here as plugins): tiny synthetic data
-sets and a trained shop (:mod:`fixtures.shop`), cyclic sequences for the torch sequence models
-(:mod:`fixtures.sequences`), a shop whose tastes only image vectors reveal (:mod:`fixtures.image_shop`), a
-demo catalog and a fake chat-model server (:mod:`fixtures.content`), the CDNOW sample from the lifetimes wheel and
-a small shop for customer understanding (:mod:`fixtures.customers`). Tests never read ../shared."""
+sets and a trained shop (:mod:`fixtures.shop`), two taste blocks for the classic models
+(:mod:`fixtures.blocks`), cyclic sequences for the torch sequence models (:mod:`fixtures.sequences`), a shop
+whose tastes only image vectors reveal (:mod:`fixtures.image_shop`), a demo catalog and a fake chat-model
+server (:mod:`fixtures.content`), the CDNOW sample from the lifetimes wheel and a small shop for customer
+understanding (:mod:`fixtures.customers`). Tests never read ../shared."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import pytest
 
 from shopmind.text.cache import set_cache_url
 
-pytest_plugins = ["fixtures.shop", "fixtures.content", "fixtures.sequences", "fixtures.image_shop",
+pytest_plugins = ["fixtures.shop", "fixtures.blocks", "fixtures.content", "fixtures.sequences", "fixtures.image_shop",
                   "fixtures.customers"]
 
 

@@ -6,10 +6,9 @@ than popularity, round-trip through save/load, and reject bad hyperparameters wi
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 
-from shopmind.data.interactions import Interactions
+from fixtures.blocks import FAST_PARAMS, item_block
 from shopmind.errors import ParameterError
 from shopmind.evaluation.protocol import evaluate
 from shopmind.models import create
@@ -17,62 +16,6 @@ from shopmind.models.content import ContentRecommender
 from shopmind.models.ease import EASE
 from shopmind.models.factorization import ALS, BPR, BiasedMF
 from shopmind.models.knn import ItemKNN, UserKNN
-from shopmind.training.splits import leave_one_out
-
-N_ITEMS_PER_BLOCK = 15
-
-
-#: small settings so each model fits in well under a second on the toy data
-FAST_PARAMS: dict[str, dict[str, object]] = {
-    "itemknn": {"k": 20},
-    "userknn": {"k": 20},
-    "ease": {"l2": 10.0},
-    # two latent blocks: more factors than that only memorise the toy data
-    "als": {"factors": 2, "epochs": 10, "regularization": 0.1, "threads": 1},
-    "bpr": {"factors": 2, "epochs": 60, "learning_rate": 0.05, "threads": 1},
-    "mf": {"factors": 8, "epochs": 10, "regularization": 0.1},
-    "content": {},
-}
-
-
-def _block_frame(seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """60 users: 40 like items 0-14 (block A), 20 like items 15-29 (block B), so the most popular items
-    are all A items and popularity fails the B users. Each user first rates one item of the other block
-    badly (rating 1), then 8 items of their own block well (4-5)."""
-    rng = np.random.default_rng(seed)
-    rows = []
-    for u in range(60):
-        own, other = (0, 1) if u < 40 else (1, 0)
-        t = 0
-        bad = other * N_ITEMS_PER_BLOCK + int(rng.integers(N_ITEMS_PER_BLOCK))
-        rows.append((f"u{u}", f"i{bad}", 1.0, t))
-        for it in rng.choice(N_ITEMS_PER_BLOCK, size=8, replace=False):
-            t += 1
-            rows.append((f"u{u}", f"i{own * N_ITEMS_PER_BLOCK + int(it)}", float(rng.integers(4, 6)), t))
-    events = pd.DataFrame(rows, columns=["user_id", "item_id", "value", "timestamp"])
-    words = [("red running shoe", "Shoes > Running"), ("blue phone charger", "Electronics > Phones")]
-    meta = pd.DataFrame([
-        {"item_id": f"i{i}", "title": f"{words[i // N_ITEMS_PER_BLOCK][0]} model {i}",
-         "category": words[i // N_ITEMS_PER_BLOCK][1], "brand": "Acme" if i % 2 else "Globex"}
-        for i in range(2 * N_ITEMS_PER_BLOCK)])
-    return events, meta
-
-
-@pytest.fixture(scope="module")
-def block_split():
-    events, meta = _block_frame()
-    return leave_one_out(Interactions.from_frame(events, item_meta=meta, name="blocks"))
-
-
-def _item_block(data: Interactions) -> np.ndarray:
-    """Block (0 = A, 1 = B) of each dense item index (dense indices follow first appearance)."""
-    return np.array([int(raw[1:]) // N_ITEMS_PER_BLOCK for raw in data.items.raw_ids])
-
-
-@pytest.fixture(scope="module")
-def popular_ndcg(block_split) -> float:
-    pop = create("popular").fit(block_split.train)
-    return evaluate(pop, block_split.train, block_split.valid).metrics["ndcg@10"]
 
 
 @pytest.mark.parametrize("name", sorted(FAST_PARAMS))
@@ -83,7 +26,7 @@ def test_learns_blocks_and_beats_popularity(name, block_split, popular_ndcg):
     # block-B users (the minority, whom popularity fails) get block-B items on top
     b_users = block_split.train.users.indices([f"u{u}" for u in range(40, 60)])
     ids, _ = model.recommend(b_users, N=3)
-    assert (_item_block(block_split.train)[ids] == 1).mean() >= 0.8, (name, ids)
+    assert (item_block(block_split.train)[ids] == 1).mean() >= 0.8, (name, ids)
 
 
 @pytest.mark.parametrize("name", sorted(FAST_PARAMS))

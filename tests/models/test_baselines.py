@@ -1,4 +1,4 @@
-""""""
+"""The baselines: popularity over all time and over a recent window."""
 
 import pandas as pd
 

@@ -1,7 +1,4 @@
-"""Classic models: item/user kNN, EASE, ALS, BPR, biased MF, content-based, and the tuner.
-
-Every model must learn a tiny block-structured data set (two user groups liking two item groups) better
-than popularity, round-trip through save/load, and reject bad hyperparameters with the standard message."""
+"""ALS, BPR and biased MF: fold-in of new histories, live user vectors, partial refits, rating prediction."""
 
 from __future__ import annotations
 
@@ -10,65 +7,12 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 
+from fixtures.blocks import FAST_PARAMS, N_ITEMS_PER_BLOCK, b_items, item_block
 from shopmind.data.interactions import Interactions
 from shopmind.errors import ParameterError, ShopmindError
 from shopmind.models import create
 from shopmind.models.factorization import ALS, BPR, BiasedMF
 from shopmind.models.knn import history_matrix
-from shopmind.training.splits import leave_one_out
-
-N_ITEMS_PER_BLOCK = 15
-
-
-#: small settings so each model fits in well under a second on the toy data
-FAST_PARAMS: dict[str, dict[str, object]] = {
-    "itemknn": {"k": 20},
-    "userknn": {"k": 20},
-    "ease": {"l2": 10.0},
-    # two latent blocks: more factors than that only memorise the toy data
-    "als": {"factors": 2, "epochs": 10, "regularization": 0.1, "threads": 1},
-    "bpr": {"factors": 2, "epochs": 60, "learning_rate": 0.05, "threads": 1},
-    "mf": {"factors": 8, "epochs": 10, "regularization": 0.1},
-    "content": {},
-}
-
-
-def _block_frame(seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """60 users: 40 like items 0-14 (block A), 20 like items 15-29 (block B), so the most popular items
-    are all A items and popularity fails the B users. Each user first rates one item of the other block
-    badly (rating 1), then 8 items of their own block well (4-5)."""
-    rng = np.random.default_rng(seed)
-    rows = []
-    for u in range(60):
-        own, other = (0, 1) if u < 40 else (1, 0)
-        t = 0
-        bad = other * N_ITEMS_PER_BLOCK + int(rng.integers(N_ITEMS_PER_BLOCK))
-        rows.append((f"u{u}", f"i{bad}", 1.0, t))
-        for it in rng.choice(N_ITEMS_PER_BLOCK, size=8, replace=False):
-            t += 1
-            rows.append((f"u{u}", f"i{own * N_ITEMS_PER_BLOCK + int(it)}", float(rng.integers(4, 6)), t))
-    events = pd.DataFrame(rows, columns=["user_id", "item_id", "value", "timestamp"])
-    words = [("red running shoe", "Shoes > Running"), ("blue phone charger", "Electronics > Phones")]
-    meta = pd.DataFrame([
-        {"item_id": f"i{i}", "title": f"{words[i // N_ITEMS_PER_BLOCK][0]} model {i}",
-         "category": words[i // N_ITEMS_PER_BLOCK][1], "brand": "Acme" if i % 2 else "Globex"}
-        for i in range(2 * N_ITEMS_PER_BLOCK)])
-    return events, meta
-
-
-@pytest.fixture(scope="module")
-def block_split():
-    events, meta = _block_frame()
-    return leave_one_out(Interactions.from_frame(events, item_meta=meta, name="blocks"))
-
-
-def _item_block(data: Interactions) -> np.ndarray:
-    """Block (0 = A, 1 = B) of each dense item index (dense indices follow first appearance)."""
-    return np.array([int(raw[1:]) // N_ITEMS_PER_BLOCK for raw in data.items.raw_ids])
-
-
-def _b_items(data: Interactions) -> np.ndarray:
-    return np.flatnonzero(_item_block(data) == 1)
 
 
 # ---------------------------------------------------------------------------- fold-in
@@ -124,10 +68,10 @@ def test_als_live_vector_folds_in_the_history_followed_by_new_items():
 def test_partial_fit_users_moves_a_user_to_the_other_block(klass, block_split):
     params = FAST_PARAMS[klass.name]
     model = klass(**params).fit(block_split.train)
-    block = _item_block(block_split.train)
+    block = item_block(block_split.train)
     u = block_split.train.users.index("u0")  # a block-A user ...
     assert (block[model.recommend(u, N=3)[0]] == 0).all()
-    new_hist = _b_items(block_split.train)[:6]  # ... who now only buys block B
+    new_hist = b_items(block_split.train)[:6]  # ... who now only buys block B
     model.partial_fit_users(np.array([u]), sp.csr_matrix(
         (np.ones(6, dtype=np.float32), (np.zeros(6, dtype=int), new_hist)), shape=(1, model.n_items_)))
     ids = model.recommend(u, N=3)[0]
@@ -139,10 +83,10 @@ def test_partial_fit_users_moves_a_user_to_the_other_block(klass, block_split):
 
 def test_bpr_fold_in_ranks_own_block_first(block_split):
     model = BPR(**FAST_PARAMS["bpr"]).fit(block_split.train)
-    vec = model.fold_in(_b_items(block_split.train)[:4])
+    vec = model.fold_in(b_items(block_split.train)[:4])
     assert vec[-1] == 1.0  # the bias coordinate
     top = np.argsort(-model.score_vectors(vec)[0])[:8]
-    assert (_item_block(block_split.train)[top] == 1).mean() >= 0.75
+    assert (item_block(block_split.train)[top] == 1).mean() >= 0.75
 
 
 # ---------------------------------------------------------------------------- explicit MF

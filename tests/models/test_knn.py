@@ -1,4 +1,4 @@
-""""""
+"""Item-, user- and sequence-aware kNN: similarity formulas on hand examples, pruning, recency weights."""
 
 from __future__ import annotations
 

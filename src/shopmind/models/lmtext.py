@@ -35,6 +35,7 @@ from shopmind.errors import ParameterError, ShopmindError, check_float, check_in
 from shopmind.models.base import Recommender
 from shopmind.models.registry import available, create, parse_spec, register
 from shopmind.text.encoders import hub_offline, minilm_path
+from shopmind.text.items import item_texts
 from shopmind.training.loop import Schedule, TrainingLoop, seeded, torch_threads
 from shopmind.training.metrics import ndcg
 from shopmind.training.scores import mask_seen, standardise, top_k
@@ -48,26 +49,11 @@ ITEM_FIELDS = ("title", "category", "brand")
 HISTORY_FIELDS = ("title",)
 
 
-def _field(value: Any) -> str:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return ""
-    return str(value).strip()
-
-
 def _texts(meta: pd.DataFrame | None, n_items: int, fields: Sequence[str]) -> list[str]:
-    """One text per dense item (``"item <index>"`` for items without text, so they stay distinct)."""
-    out = [f"item {i}" for i in range(n_items)]
-    if meta is None or len(meta) == 0:
-        return out
-    cols = [c for c in fields if c in meta.columns]
-    if not cols:
-        return out
-    for idx, row in zip(meta.index.to_numpy(), meta[cols].itertuples(index=False, name=None), strict=True):
-        if 0 <= idx < n_items:
-            text = " | ".join(t for t in (_field(v) for v in row) if t)
-            if text:
-                out[int(idx)] = text
-    return out
+    """One text per dense item, its fields joined by `` | `` (``"item <index>"`` for items without text, so
+    they stay distinct)."""
+    texts = item_texts(meta, n_items, fields, tokens=False, separator=" | ")
+    return [t or f"item {i}" for i, t in enumerate(texts)]
 
 
 class MiniLMBiEncoder:

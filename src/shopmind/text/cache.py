@@ -74,6 +74,11 @@ def set_cache_url(url: str | None) -> None:
     _CACHE["url"] = url
 
 
+def cache_url() -> str | None:
+    """The store URL of the process's embedding cache (None: none configured)."""
+    return _CACHE["url"]
+
+
 def default_cache_store() -> Store | None:
     """A connection to the process's embedding cache (see :func:`set_cache_url`), or None without one. The
     caller closes it."""

@@ -15,9 +15,8 @@ import pandas as pd
 import scipy.sparse as sp
 import torch
 
-from shopmind.models.content import item_texts, l2_rows
-from shopmind.text import encode_cached, get_encoder
-from shopmind.text.cache import default_cache_store
+from shopmind.models.content import l2_rows
+from shopmind.text.items import embed_items
 
 logger = logging.getLogger(__name__)
 
@@ -60,20 +59,7 @@ def text_block(meta: pd.DataFrame | None, n: int, fields: Sequence[str] | None, 
                ) -> tuple[np.ndarray, np.ndarray]:
     """Unit text embeddings ``[n, dim]`` of each item's ``fields`` by ``encoder`` (through the embedding
     cache) and which items have any text (the others get zeros)."""
-    texts = item_texts(meta, n, fields, tokens=False)
-    has = np.array([bool(t.strip()) for t in texts], dtype=bool)
-    enc = get_encoder(encoder)
-    if not has.any():
-        return np.zeros((n, enc.dim), dtype=np.float32), has
-    store = default_cache_store()
-    try:
-        vecs, stats = encode_cached(enc, [t for t, h in zip(texts, has, strict=True) if h], store)
-    finally:
-        if store is not None:
-            store.close()
-    logger.info("fusion: text block (%s) %s", encoder, stats)
-    out = np.zeros((n, vecs.shape[1]), dtype=np.float32)
-    out[has] = vecs
+    out, has = embed_items(meta, n, encoder, fields)
     norms = np.linalg.norm(out, axis=1, keepdims=True)
     return out / np.where(norms > 0, norms, 1.0), has & (norms.ravel() > 0)
 
