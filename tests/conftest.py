@@ -2,8 +2,9 @@
 sets and a trained shop (:mod:`fixtures.shop`), two taste blocks for the classic models
 (:mod:`fixtures.blocks`), cyclic sequences for the torch sequence models (:mod:`fixtures.sequences`), a shop
 whose tastes only image vectors reveal (:mod:`fixtures.image_shop`), a demo catalog and a fake chat-model
-server (:mod:`fixtures.content`), the merchant's console and its browser (:mod:`fixtures.console`). Tests never
-read ../shared."""
+server (:mod:`fixtures.content`), the merchant's console and its browser (:mod:`fixtures.console`), the CDNOW
+sample from the lifetimes wheel and a small shop for customer understanding (:mod:`fixtures.customers`). Tests
+never read ../shared."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import pytest
 from shopmind.text.cache import set_cache_url
 
 pytest_plugins = ["fixtures.shop", "fixtures.blocks", "fixtures.content", "fixtures.sequences", "fixtures.image_shop",
-                  "fixtures.console"]
+                  "fixtures.console", "fixtures.customers"]
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -394,3 +394,60 @@ def test_decision_log_rewards_count_once(store: Store) -> None:
     assert store.get_decision("nope") is None
     assert store.delete_user_decisions(["u0"]) == 2
     assert store.decisions_frame()["decision_id"].tolist() == ["d1"]
+
+# ---------------------------------------------------------------------------------------------- event filters
+def test_events_frame_after_seq_and_of_users(store: Store) -> None:
+    store.append_events([ev(f"u{i % 3}", f"i{i}", T0 + pd.Timedelta(seconds=i)) for i in range(9)])
+    seqs = store.events_frame()["seq"].tolist()
+    later = store.events_frame(after_seq=seqs[4])
+    assert later["item_id"].tolist() == ["i5", "i6", "i7", "i8"]
+    mine = store.events_frame(user_ids=["u1", "nobody"])
+    assert mine["item_id"].tolist() == ["i1", "i4", "i7"] and mine["seq"].is_monotonic_increasing
+    both = store.events_frame(after_seq=seqs[4], user_ids=iter(["u1", "u2"]))
+    assert both["item_id"].tolist() == ["i5", "i7", "i8"]
+    assert store.events_frame(user_ids=[]).empty
+    assert list(both.columns) == [*EVENT_COLUMNS, "seq"]
+
+
+# ---------------------------------------------------------------------------------------------- customers
+def test_profiles_round_trip_replace_and_frame(store: Store, store_url: str) -> None:
+    assert store.get_profile("u1") is None
+    doc = {"stage": "active", "rfm": {"r": 5, "group": "champions"}, "clv_12m": 12.5, "tags": ["护肤", "Skin"],
+           "missing": None}
+    assert store.put_profiles({"u1": doc, "u2": {"stage": "new"}}) == 2
+    assert store.get_profile("u1") == doc
+    store.put_profiles({"u2": {"stage": "lapsed"}})  # replaced, not duplicated
+    frame = store.profiles_frame()
+    assert frame["user_id"].tolist() == ["u1", "u2"] and frame["profile"].tolist()[1] == {"stage": "lapsed"}
+    assert str(frame["updated_at"].dtype) == "datetime64[us, UTC]"
+    with pytest.raises(StoreError, match="not JSON"):
+        store.put_profiles({"u3": {"clv": float("nan")}})
+    assert store.get_profile("u3") is None
+    store.close()
+    with open_store(store_url) as again:
+        assert again.get_profile("u1") == doc
+
+
+def test_segments_catalog_and_members(store: Store) -> None:
+    segs = [{"segment_id": "rfm:champions", "kind": "rfm", "size": 2}, {"segment_id": "kmeans:0", "size": 1}]
+    assert store.put_segments(segs) == 2
+    assert store.list_segments() == segs
+    assert store.put_memberships({"u2": ["rfm:champions", "kmeans:0"], "u1": ["rfm:champions"], "u3": []}) == 3
+    assert store.segment_users("rfm:champions") == ["u1", "u2"]
+    assert store.segment_users("rfm:champions", limit=1, offset=1) == ["u2"]
+    store.put_memberships({"u2": ["kmeans:0"]})  # u2 leaves champions
+    assert store.segment_users("rfm:champions") == ["u1"]
+    store.put_segments([{"segment_id": "kmeans:0"}])  # champions gone: its members go too
+    assert store.segment_users("rfm:champions") == [] and store.segment_users("kmeans:0") == ["u2"]
+    with pytest.raises(StoreError, match="segment_id"):
+        store.put_segments([{"name": "no id"}])
+    with pytest.raises(StoreError, match="twice"):
+        store.put_segments([{"segment_id": "a"}, {"segment_id": "a"}])
+    assert [s["segment_id"] for s in store.list_segments()] == ["kmeans:0"]
+
+
+def test_customer_state_blobs(store: Store) -> None:
+    assert store.get_customer_state("model") is None
+    store.put_customer_state("model", b"\x00\x01abc")
+    store.put_customer_state("model", b"\x02")
+    assert store.get_customer_state("model") == b"\x02"

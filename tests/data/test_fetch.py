@@ -85,3 +85,15 @@ def test_open_bandit_from_an_obp_wheel(tmp_path, monkeypatch):
         "bts/all/all.csv", "bts/all/item_context.csv", "random/all/all.csv", "random/all/item_context.csv"]
     monkeypatch.setattr(fetch_mod, "download_wheel", lambda *a, **k: pytest.fail("downloaded again"))
     assert fetch_open_bandit(dest) == dest
+
+
+def test_fetch_cdnow_from_a_wheel(tmp_path):
+    from shopmind.data.fetch import CDNOW_MEMBER_DIR, fetch_cdnow
+
+    wheel = tmp_path / "Lifetimes-0.11.3-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as zf:
+        zf.writestr(CDNOW_MEMBER_DIR + "CDNOW_sample.txt", " 00004 0001 19970101  2   29.33\n")
+        zf.writestr(CDNOW_MEMBER_DIR + "CDNOW_master.txt", " 00001 19970101  1   11.77\n")
+    dest = fetch("cdnow", tmp_path / "cdnow", wheel=wheel)
+    assert sorted(p.name for p in dest.iterdir()) == ["CDNOW_master.txt", "CDNOW_sample.txt"]
+    assert fetch_cdnow(dest) == dest  # already there: no wheel, no pip

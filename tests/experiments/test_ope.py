@@ -101,11 +101,9 @@ def test_wilson_interval_matches_statsmodels() -> None:
 
 
 @pytest.fixture(scope="session")
-def open_bandit(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
-    """The real Open Bandit samples, taken from the obp wheel on PyPI into pytest's cache (once; a temporary
-    folder when the cache plugin is off)."""
-    cache = getattr(request.config, "cache", None)
-    dest = cache.mkdir("open-bandit") if cache is not None else tmp_path_factory.mktemp("open-bandit")
+def open_bandit(download_dir):
+    """The real Open Bandit samples, taken from the obp wheel on PyPI (once, into pytest's cache)."""
+    dest = download_dir("open-bandit")
     try:
         return fetch_open_bandit(dest)
     except ShopmindError as exc:

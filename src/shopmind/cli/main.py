@@ -19,6 +19,7 @@ from rich.table import Table
 from shopmind.cli.bandit import bandit_app
 from shopmind.cli.content import content_app
 from shopmind.cli.ctr import ctr_app
+from shopmind.cli.customers import customers_app
 from shopmind.cli.experiments import experiments_app
 from shopmind.cli.ope import ope
 from shopmind.cli.params import load_settings, parse_model_params, parse_params
@@ -348,7 +349,8 @@ def bench_serve(
 
 
 def _register_subcommands() -> None:
-    """Commands that live in their own modules: `shopmind serve`, `shopmind content ...`, `shopmind ctr ...`."""
+    """Commands that live in their own modules: `shopmind serve`, `shopmind content ...`, `shopmind ctr ...`,
+    `shopmind text ...`, `shopmind customers ...`."""
 
     app.command("serve")(serve)
     for command in content_app.registered_commands:  # one-line errors, no tracebacks
@@ -361,7 +363,8 @@ def _register_subcommands() -> None:
         command.callback = _guard(command.callback)
     app.add_typer(text_app, name="text")
     app.command("ope")(_guard(ope))
-    for sub, name in ((experiments_app, "experiments"), (bandit_app, "bandit"), (uplift_app, "uplift")):
+    for sub, name in ((customers_app, "customers"), (experiments_app, "experiments"), (bandit_app, "bandit"),
+                      (uplift_app, "uplift")):
         for command in sub.registered_commands:
             command.callback = _guard(command.callback)
         app.add_typer(sub, name=name)

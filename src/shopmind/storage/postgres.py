@@ -118,6 +118,15 @@ CREATE TABLE IF NOT EXISTS decisions (
 );
 CREATE INDEX IF NOT EXISTS decisions_bandit ON decisions (bandit_id);
 CREATE INDEX IF NOT EXISTS decisions_user ON decisions (user_id);
+CREATE TABLE IF NOT EXISTS profiles (
+    user_id text PRIMARY KEY, profile jsonb NOT NULL, updated_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE IF NOT EXISTS segments (segment_id text PRIMARY KEY, ord bigint NOT NULL, body jsonb NOT NULL);
+CREATE TABLE IF NOT EXISTS segment_members (
+    segment_id text NOT NULL, user_id text NOT NULL, PRIMARY KEY (segment_id, user_id)
+);
+CREATE INDEX IF NOT EXISTS segment_members_user ON segment_members (user_id);
+CREATE TABLE IF NOT EXISTS customer_state (key text PRIMARY KEY, value bytea NOT NULL);
 """
 
 # Staging tables (one per write transaction, dropped at commit) and their column types.
@@ -289,10 +298,19 @@ class PostgresStore(ContextManagedStore):
         logger.debug("appended %d events to %s (%d duplicates)", inserted, self.url, total - inserted)
         return AppendCounts(inserted, total - inserted)
 
-    def events_frame(self) -> pd.DataFrame:
+    def events_frame(self, *, after_seq: int | None = None, user_ids: Iterable[str] | None = None) -> pd.DataFrame:
+        where: list[str] = []
+        params: list[Any] = []
+        if after_seq is not None:
+            where.append("seq > %s")
+            params.append(int(after_seq))
+        if user_ids is not None:
+            where.append("user_id = ANY(%s)")
+            params.append([str(u) for u in user_ids])
+        clause = f"WHERE {' AND '.join(where)} " if where else ""
         with rec.paused_gc():
             rows = self._read(f"SELECT seq, event_id, user_id, item_id, type, value, {_MICROS.format('ts')}, "
-                              "session_id, context FROM events ORDER BY seq")
+                              f"session_id, context FROM events {clause}ORDER BY seq", params)
             return rec.decode_events(rows)
 
     def event_counts(self, bucket_seconds: int = 86_400) -> pd.DataFrame:
@@ -449,6 +467,64 @@ class PostgresStore(ContextManagedStore):
 
     def delete_user_decisions(self, user_ids: Iterable[str]) -> int:
         return self._delete_of_users("decisions", user_ids)
+
+    # ------------------------------------------------------------------ customer profiles and segments
+    def put_profiles(self, profiles: Mapping[str, Mapping[str, Any]]) -> int:
+        rows = [(str(u), rec.document_json(p, "profile")) for u, p in profiles.items()]
+        with self._write(f"storing {len(rows)} profiles") as cur:
+            self._stage(cur, "_stage", "ord bigint, user_id text, profile text", [rows])
+            cur.execute("INSERT INTO profiles (user_id, profile, updated_at) "
+                        "SELECT DISTINCT ON (user_id) user_id, profile::jsonb, now() FROM _stage "
+                        "ORDER BY user_id, ord DESC "
+                        "ON CONFLICT (user_id) DO UPDATE SET profile = excluded.profile, updated_at = now()")
+        return len(rows)
+
+    def get_profile(self, user_id: str) -> dict[str, Any] | None:
+        rows = self._read("SELECT profile FROM profiles WHERE user_id = %s", (str(user_id),))
+        return rec.decode_json([rows[0][0]])[0] if rows else None
+
+    def profiles_frame(self) -> pd.DataFrame:
+        with rec.paused_gc():
+            rows = self._read(f"SELECT user_id, profile::text, {_MICROS.format('updated_at')} FROM profiles "
+                              "ORDER BY user_id COLLATE \"C\"")
+            users, docs, times = rec.transpose(rows, 3)
+            return pd.DataFrame({"user_id": pd.Series(users, dtype=object),
+                                 "profile": pd.Series(rec.decode_json(docs), dtype=object),
+                                 "updated_at": rec.decode_micros(times)})
+
+    def put_segments(self, segments: Sequence[Mapping[str, Any]]) -> int:
+        rows = rec.segment_rows(segments)
+        with self._write(f"storing {len(rows)} segments") as cur:
+            cur.execute("DELETE FROM segments")
+            cur.executemany("INSERT INTO segments (segment_id, ord, body) VALUES (%s, %s, %s::jsonb)", rows)
+            cur.execute("DELETE FROM segment_members WHERE segment_id NOT IN (SELECT segment_id FROM segments)")
+        return len(rows)
+
+    def list_segments(self) -> list[dict[str, Any]]:
+        return rec.decode_json([r[0] for r in self._read("SELECT body::text FROM segments ORDER BY ord")])
+
+    def put_memberships(self, memberships: Mapping[str, Sequence[str]]) -> int:
+        users, pairs = rec.membership_rows(memberships)
+        with self._write(f"storing the segments of {len(users)} users") as cur:
+            cur.execute("DELETE FROM segment_members WHERE user_id = ANY(%s)", (users,))
+            self._stage(cur, "_stage", "ord bigint, segment_id text, user_id text", [pairs])
+            cur.execute("INSERT INTO segment_members (segment_id, user_id) SELECT segment_id, user_id FROM _stage "
+                        "ON CONFLICT DO NOTHING")
+        return len(pairs)
+
+    def segment_users(self, segment_id: str, limit: int = 100, offset: int = 0) -> list[str]:
+        rows = self._read("SELECT user_id FROM segment_members WHERE segment_id = %s ORDER BY user_id COLLATE \"C\" "
+                          "LIMIT %s OFFSET %s", (str(segment_id), int(limit), int(offset)))
+        return [r[0] for r in rows]
+
+    def get_customer_state(self, key: str) -> bytes | None:
+        rows = self._read("SELECT value FROM customer_state WHERE key = %s", (str(key),))
+        return bytes(rows[0][0]) if rows else None
+
+    def put_customer_state(self, key: str, value: bytes) -> None:
+        with self._write(f"storing customer state {key!r}") as cur:
+            cur.execute("INSERT INTO customer_state (key, value) VALUES (%s, %s) "
+                        "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (str(key), bytes(value)))
 
     # ------------------------------------------------------------------ the rest
     def counts(self) -> dict[str, int]:

@@ -208,6 +208,11 @@ def decode_entities(rows: Sequence[Sequence[Any]], kind: str) -> pd.DataFrame:
     return out
 
 
+def transpose(rows: Sequence[Sequence[Any]], width: int) -> list[list[Any]]:
+    """Rows transposed into ``width`` column lists (None stays None)."""
+    return _columns(rows, width)
+
+
 def _columns(rows: Sequence[Sequence[Any]], width: int) -> list[list[Any]]:
     """Rows transposed into column lists (keeps None as None, unlike ``DataFrame.from_records``)."""
     if not rows:
@@ -330,3 +335,35 @@ def report_json(report: Mapping[str, Any]) -> tuple[str, str]:
     if "import_id" not in report:
         raise StoreError(f"an import report needs an 'import_id' key; got keys {sorted(report)}")
     return str(report["import_id"]), json.dumps(dict(report), ensure_ascii=False, default=str)
+
+
+# ---------------------------------------------------------------------------------------------- customers
+def document_json(doc: Mapping[str, Any], what: str) -> str:
+    """A profile or segment document as compact JSON; NaN and infinities are refused (they are not JSON)."""
+    if not isinstance(doc, Mapping):
+        raise StoreError(f"a {what} must be a dict, got {type(doc).__name__}")
+    try:
+        return json.dumps(dict(doc), ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=str)
+    except ValueError as exc:
+        raise StoreError(f"a {what} holds a value that is not JSON (NaN or infinity?): {exc}") from None
+
+
+def segment_rows(segments: Sequence[Mapping[str, Any]]) -> list[tuple[str, int, str]]:
+    """``(segment_id, position, json)`` rows of a segment catalog; ids must be present and distinct."""
+    rows, seen = [], set()
+    for i, seg in enumerate(segments):
+        sid = seg.get("segment_id") if isinstance(seg, Mapping) else None
+        if not isinstance(sid, str) or not sid:
+            raise StoreError(f"segment {i} has no 'segment_id' (a non-empty string)")
+        if sid in seen:
+            raise StoreError(f"segment id {sid!r} occurs twice in one catalog")
+        seen.add(sid)
+        rows.append((sid, i, document_json(seg, "segment")))
+    return rows
+
+
+def membership_rows(memberships: Mapping[str, Sequence[str]]) -> tuple[list[str], list[tuple[str, str]]]:
+    """``(user ids, [(segment_id, user_id)])`` of a membership update."""
+    users = [str(u) for u in memberships]
+    pairs = [(str(seg), str(u)) for u, segs in memberships.items() for seg in dict.fromkeys(segs)]
+    return users, pairs

@@ -111,6 +111,17 @@ CREATE TABLE IF NOT EXISTS decisions (
 );
 CREATE INDEX IF NOT EXISTS decisions_bandit ON decisions (bandit_id);
 CREATE INDEX IF NOT EXISTS decisions_user ON decisions (user_id);
+CREATE TABLE IF NOT EXISTS profiles (
+    user_id TEXT PRIMARY KEY NOT NULL, profile TEXT NOT NULL, updated_us INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS segments (
+    segment_id TEXT PRIMARY KEY NOT NULL, ord INTEGER NOT NULL, body TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS segment_members (
+    segment_id TEXT NOT NULL, user_id TEXT NOT NULL, PRIMARY KEY (segment_id, user_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS segment_members_user ON segment_members (user_id);
+CREATE TABLE IF NOT EXISTS customer_state (key TEXT PRIMARY KEY NOT NULL, value BLOB NOT NULL) WITHOUT ROWID;
 """
 
 
@@ -267,9 +278,24 @@ class SQLiteStore(ContextManagedStore):
         logger.debug("appended %d events to %s (%d duplicates)", inserted, self.url, total - inserted)
         return AppendCounts(inserted, total - inserted)
 
-    def events_frame(self) -> pd.DataFrame:
-        with rec.paused_gc():
-            return rec.decode_events(self._read(_SELECT_EVENTS))
+    def events_frame(self, *, after_seq: int | None = None, user_ids: Iterable[str] | None = None) -> pd.DataFrame:
+        if after_seq is None and user_ids is None:
+            with rec.paused_gc():
+                return rec.decode_events(self._read(_SELECT_EVENTS))
+        where: list[str] = []
+        params: list[Any] = []
+        if after_seq is not None:
+            where.append("seq > ?")
+            params.append(int(after_seq))
+        with self._lock, rec.paused_gc():
+            if user_ids is not None:
+                # one scan joined to a temporary table, however many users are asked for
+                self._c.execute("CREATE TEMP TABLE IF NOT EXISTS wanted_users (user_id TEXT PRIMARY KEY)")
+                self._c.execute("DELETE FROM wanted_users")
+                self._c.executemany("INSERT OR IGNORE INTO wanted_users VALUES (?)", [(str(u),) for u in user_ids])
+                where.append("user_id IN (SELECT user_id FROM wanted_users)")
+            sql = _SELECT_EVENTS.replace(" ORDER BY seq", f" WHERE {' AND '.join(where)} ORDER BY seq")
+            return rec.decode_events(self._read(sql, tuple(params)))
 
     def event_counts(self, bucket_seconds: int = 86_400) -> pd.DataFrame:
         width = rec.bucket_micros(bucket_seconds)
@@ -423,6 +449,57 @@ class SQLiteStore(ContextManagedStore):
 
     def delete_user_decisions(self, user_ids: Iterable[str]) -> int:
         return self._delete_of_users("decisions", user_ids)
+
+    # ------------------------------------------------------------------ customer profiles and segments
+    def put_profiles(self, profiles: Mapping[str, Mapping[str, Any]]) -> int:
+        now = int(pd.Timestamp.now(tz="UTC").value // 1000)
+        rows = [(str(u), rec.document_json(p, "profile"), now) for u, p in profiles.items()]
+        with self._write(f"storing {len(rows)} profiles") as cur:
+            cur.executemany("INSERT OR REPLACE INTO profiles (user_id, profile, updated_us) VALUES (?, ?, ?)", rows)
+        return len(rows)
+
+    def get_profile(self, user_id: str) -> dict[str, Any] | None:
+        rows = self._read("SELECT profile FROM profiles WHERE user_id = ?", (str(user_id),))
+        return rec.decode_json([rows[0][0]])[0] if rows else None
+
+    def profiles_frame(self) -> pd.DataFrame:
+        with rec.paused_gc():
+            rows = self._read("SELECT user_id, profile, updated_us FROM profiles ORDER BY user_id")
+            users, docs, times = rec.transpose(rows, 3)
+            return pd.DataFrame({"user_id": pd.Series(users, dtype=object),
+                                 "profile": pd.Series(rec.decode_json(docs), dtype=object),
+                                 "updated_at": rec.decode_micros(times)})
+
+    def put_segments(self, segments: Sequence[Mapping[str, Any]]) -> int:
+        rows = rec.segment_rows(segments)
+        with self._write(f"storing {len(rows)} segments") as cur:
+            cur.execute("DELETE FROM segments")
+            cur.executemany("INSERT INTO segments (segment_id, ord, body) VALUES (?, ?, ?)", rows)
+            cur.execute("DELETE FROM segment_members WHERE segment_id NOT IN (SELECT segment_id FROM segments)")
+        return len(rows)
+
+    def list_segments(self) -> list[dict[str, Any]]:
+        return rec.decode_json([r[0] for r in self._read("SELECT body FROM segments ORDER BY ord")])
+
+    def put_memberships(self, memberships: Mapping[str, Sequence[str]]) -> int:
+        users, pairs = rec.membership_rows(memberships)
+        with self._write(f"storing the segments of {len(users)} users") as cur:
+            cur.executemany("DELETE FROM segment_members WHERE user_id = ?", [(u,) for u in users])
+            cur.executemany("INSERT INTO segment_members (segment_id, user_id) VALUES (?, ?)", pairs)
+        return len(pairs)
+
+    def segment_users(self, segment_id: str, limit: int = 100, offset: int = 0) -> list[str]:
+        rows = self._read("SELECT user_id FROM segment_members WHERE segment_id = ? ORDER BY user_id "
+                          "LIMIT ? OFFSET ?", (str(segment_id), int(limit), int(offset)))
+        return [r[0] for r in rows]
+
+    def get_customer_state(self, key: str) -> bytes | None:
+        rows = self._read("SELECT value FROM customer_state WHERE key = ?", (str(key),))
+        return bytes(rows[0][0]) if rows else None
+
+    def put_customer_state(self, key: str, value: bytes) -> None:
+        with self._write(f"storing customer state {key!r}") as cur:
+            cur.execute("INSERT OR REPLACE INTO customer_state (key, value) VALUES (?, ?)", (str(key), bytes(value)))
 
     # ------------------------------------------------------------------ the rest
     def counts(self) -> dict[str, int]:

@@ -1,13 +1,13 @@
-"""The API's routers, one module per area (catalog, events, recommendations, items, operations, experiments,
-marketing)."""
+"""The API's routers, one module per area (catalog, events, recommendations, items, operations, customers,
+experiments, marketing)."""
 
 from fastapi import APIRouter
 
-from shopmind.api.routes import catalog, events, experiments, items, marketing, ops, recommendations
+from shopmind.api.routes import catalog, customers, events, experiments, items, marketing, ops, recommendations
 
 #: In matching order: a request is matched against the routes one by one, so the recommendation routes (the
 #: bulk of the traffic) come first. No two routers have overlapping paths, so the order changes nothing else.
 ROUTERS: list[APIRouter] = [recommendations.router, ops.router, catalog.router, events.router, items.router,
-                             experiments.router, marketing.router]
+                             customers.router, experiments.router, marketing.router]
 
 __all__ = ["ROUTERS"]
