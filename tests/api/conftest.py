@@ -1,4 +1,4 @@
-"""The REST API over a tiny trained shop: a generated catalog and events (ending today), an item-kNN
+"""The REST API over a tiny trained shop: a generated catalog and events (a fixed month), an item-kNN
 model, a fresh copy of the store per test, and TestClients with and without API keys."""
 
 from __future__ import annotations

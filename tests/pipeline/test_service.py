@@ -6,8 +6,10 @@ import threading
 from datetime import UTC, datetime
 
 import numpy as np
+import pandas as pd
 import pytest
 
+from shopmind.data.signals import WINDOWS
 from shopmind.errors import UnknownIdError
 from shopmind.models import create
 from shopmind.pipeline import (
@@ -47,6 +49,15 @@ def replace_weights(service, **weights):
 
     service.config = service.config.model_copy(update={"weights": service.config.weights.model_copy(update=weights)})
     return service
+
+
+def test_the_shared_shop_is_the_same_shop_on_every_day(trained_shop, pytestconfig):
+    """The shop's events start on a fixed day and end more than the longest trending window before now: a
+    shop generated from "30 days ago" was a different shop each day and broke tests on about half of them."""
+    first, last = (pd.Timestamp(t, unit="s", tz="UTC") for t in (trained_shop.data.timestamp.min(),
+                                                                 trained_shop.data.timestamp.max()))
+    assert first.floor("D") == pd.Timestamp(pytestconfig.getoption("--shop-start"), tz="UTC")
+    assert last < pd.Timestamp.now(tz="UTC") - pd.Timedelta(seconds=WINDOWS["7d"])
 
 
 def test_known_user_gets_explained_model_recommendations(service, trained_shop):
