@@ -12,23 +12,26 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pandas as pd
 
-from shopmind.data.catalog import Catalog, datetimes_to_epoch_seconds
+from shopmind.data.catalog import Catalog
 from shopmind.data.signals import ItemSignals
+from shopmind.errors import StoreError
 from shopmind.pipeline.cooccurrence import CoOccurrence
 from shopmind.pipeline.history import SessionStore, UserHistory
 from shopmind.schema import Event
 from shopmind.settings import PipelineSettings
 from shopmind.storage.base import Store
+from shopmind.storage.records import event_key, float_list, micros_list
 
 logger = logging.getLogger(__name__)
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 #: Event types that make two items "bought together" when they share a basket.
 BUY_TYPES = frozenset({"purchase", "add_to_cart"})
 
@@ -43,7 +46,7 @@ class EventArrays:
     timestamps: np.ndarray  # epoch seconds
     weights: np.ndarray
     baskets: np.ndarray  # session id, else "u:" + user id
-    keys: list[str]  # idempotency key: event id, else the content
+    keys: list[bytes]  # idempotency key: the store's (event id, else the content)
     recommendation_ids: list[object]
 
     def __len__(self) -> int:
@@ -56,14 +59,17 @@ class EventArrays:
                            [self.recommendation_ids[i] for i in sel])
 
 
-def _assemble(users: list[str], item_ids: list[str], types: list[str], ts: np.ndarray, sessions: list[object],
-              event_ids: list[object], contexts: list[object], catalog: Catalog,
+def _assemble(users: list[str], item_ids: list[str], types: list[str], ts_us: list[int], values: list[float | None],
+              sessions: list[object], event_ids: list[object], contexts: list[object], catalog: Catalog,
               weights: dict[str, float]) -> EventArrays:
     items = catalog.ensure(item_ids) if item_ids else np.empty(0, np.int64)
     baskets = [f"s:{s}" if isinstance(s, str) and s else f"u:{u}" for s, u in zip(sessions, users, strict=True)]
-    keys = [f"id:{e}" if isinstance(e, str) and e else f"ev:{u}|{i}|{t}|{s}|{b}"
-            for e, u, i, t, s, b in zip(event_ids, users, item_ids, types, ts.tolist(), baskets, strict=True)]
+    # the store's identity of each event (its event_id, else its content to the microsecond): an event
+    # counts live exactly when the store takes it
+    keys = [event_key(e if isinstance(e, str) else None, u, i, t, v, us, s if isinstance(s, str) else None)
+            for e, u, i, t, v, us, s in zip(event_ids, users, item_ids, types, values, ts_us, sessions, strict=True)]
     rec_ids = [c.get("recommendation_id") if isinstance(c, dict) else None for c in contexts]
+    ts = np.array(ts_us, dtype=np.int64) // 1_000_000  # epoch seconds, rounded down
     return EventArrays(np.array(users, dtype=object), np.asarray(items, np.int64), np.array(types, dtype=object),
                        ts, np.array([weights.get(t, 0.0) for t in types], dtype=np.float64),
                        np.array(baskets, dtype=object), keys, rec_ids)
@@ -78,18 +84,24 @@ def event_arrays(frame: pd.DataFrame, catalog: Catalog, weights: dict[str, float
     def column(name: str) -> list[object]:
         return ev[name].to_numpy(object).tolist() if name in ev.columns else [None] * n
 
-    ts = datetimes_to_epoch_seconds(ev["timestamp"]) if n else np.empty(0, np.int64)
+    ts_us = [t for t in micros_list(ev["timestamp"], "timestamp") if t is not None] if n else []
+    if len(ts_us) != n:
+        raise StoreError("stored events without a timestamp")
+    values: list[float | None] = float_list(ev["value"], "value") if n and "value" in ev.columns else [None] * n
     return _assemble([str(u) for u in column("user_id")], [str(i) for i in column("item_id")],
-                     [str(t) for t in column("type")], ts,
+                     [str(t) for t in column("type")], ts_us, values,
                      column("session_id"), column("event_id"), column("context"), catalog, weights)
+
+
+def _micros(t: datetime) -> int:
+    return ((t if t.tzinfo else t.replace(tzinfo=UTC)) - EPOCH) // timedelta(microseconds=1)
 
 
 def event_arrays_from_models(events: list[Event], catalog: Catalog, weights: dict[str, float]) -> EventArrays:
     """:func:`event_arrays` for validated :class:`~shopmind.schema.Event` objects (no pandas: the live path)."""
     ev = [e for e in events if e.item_id]
-    ts = np.array([int((e.timestamp if e.timestamp.tzinfo else e.timestamp.replace(tzinfo=UTC)).timestamp())
-                   for e in ev], dtype=np.int64)
-    return _assemble([e.user_id for e in ev], [str(e.item_id) for e in ev], [e.type for e in ev], ts,
+    return _assemble([e.user_id for e in ev], [str(e.item_id) for e in ev], [e.type for e in ev],
+                     [_micros(e.timestamp) for e in ev], [e.value for e in ev],
                      [e.session_id for e in ev], [e.event_id for e in ev], [e.context for e in ev], catalog, weights)
 
 
@@ -98,9 +110,9 @@ class EventIdWindow:
 
     def __init__(self, capacity: int) -> None:
         self.capacity = capacity
-        self._keys: OrderedDict[str, None] = OrderedDict()
+        self._keys: OrderedDict[Hashable, None] = OrderedDict()
 
-    def admit(self, keys: Iterable[str]) -> np.ndarray:
+    def admit(self, keys: Iterable[Hashable]) -> np.ndarray:
         out = []
         for k in keys:
             new = k not in self._keys

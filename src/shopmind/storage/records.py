@@ -243,6 +243,28 @@ EVENT_ROW = ("dedupe_key", "event_id", "user_id", "item_id", "type", "value", "t
              "context")
 
 
+def event_key(event_id: str | None, user_id: str | None, item_id: str | None, event_type: str | None,
+              value: float | None, ts_us: int | None, session_id: str | None) -> bytes:
+    """The identity of an event (16 bytes): its ``event_id``, or else a hash of its content - user, item,
+    type, value (None when missing or not finite), time in microseconds and session. The store keeps one
+    event per key (``dedupe_key``), and the serving pipeline's live counters skip the same keys, so an
+    event counts live exactly when the store took it.
+
+    >>> event_key("e1", "u", "i", "view", None, 1, None) == event_key("e1", "v", None, "buy", 2.0, 9, "s")
+    True
+    >>> one_us_apart = [event_key(None, "u", "i", "view", None, t, None) for t in (1_000_000, 1_000_001)]
+    >>> one_us_apart[0] == one_us_apart[1]
+    False
+    """
+    if event_id is not None:
+        return _digest(f"id{_SEP}{event_id}")
+    # None is spelled _NONE so that a missing value never equals the text "None"
+    v = None if value is None or not math.isfinite(value) else float(value)
+    return _digest(f"h{_SEP}{_NONE if user_id is None else user_id}{_SEP}{_NONE if item_id is None else item_id}"
+                   f"{_SEP}{_NONE if event_type is None else event_type}{_SEP}{_NONE if v is None else repr(v)}"
+                   f"{_SEP}{_NONE if ts_us is None else ts_us}{_SEP}{_NONE if session_id is None else session_id}")
+
+
 def encode_events(records: Records) -> Iterator[list[tuple[Any, ...]]]:
     """Chunks of event rows in ``EVENT_ROW`` order, in input order."""
     df = as_frame(records, EVENT_COLUMNS, "event")
@@ -253,12 +275,7 @@ def encode_events(records: Records) -> Iterator[list[tuple[Any, ...]]]:
         value = float_list(part["value"], "value")
         ts = micros_list(part["timestamp"], "timestamp")
         ctx = json_list(part["context"], "context")
-        # identity: the event_id, or else (user, item, type, value, time, session); None is spelled
-        # _NONE so that a missing value never equals the text "None"
-        keys = [_digest(f"id{_SEP}{e}") if e is not None else _digest(
-                    f"h{_SEP}{_NONE if u is None else u}{_SEP}{_NONE if i is None else i}"
-                    f"{_SEP}{_NONE if t is None else t}{_SEP}{_NONE if v is None else repr(v)}"
-                    f"{_SEP}{_NONE if s is None else s}{_SEP}{_NONE if ss is None else ss}")
+        keys = [event_key(e, u, i, t, v, s, ss)
                 for e, u, i, t, v, s, ss in zip(eid, user, item, etype, value, ts, session, strict=True)]
         yield list(zip(keys, eid, user, item, etype, value, ts, session, ctx, strict=True))
 
