@@ -30,7 +30,7 @@ def test_unknown_user_is_cold_start_not_an_error(client):
 def test_rules_in_query_parameters_are_visible(client, trained_shop):
     user = trained_shop.heavy_user()
     items = trained_shop.items.set_index("item_id")
-    pinned = trained_shop.items.item_id.iloc[-1]
+    pinned = trained_shop.showable_items(user)[-1]
     brand = trained_shop.items.brand.value_counts().index[0]
     body = _get(client, f"/recommendations/{user}", n=10, pin=f"{pinned}@1", promote=f"brand:{brand}",
                 promote_share=0.2, explore=1, max_per_category=2, category_level=1)
