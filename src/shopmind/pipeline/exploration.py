@@ -17,6 +17,7 @@ impressions), which is how long-tail items get exposure.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import cast
 
 import numpy as np
@@ -42,21 +43,28 @@ def thompson_pick(ids: np.ndarray, impressions: np.ndarray, rewards: np.ndarray,
 
 
 class ExplorationPool:
-    """Newest items plus a sample of under-exposed items (the under-exposed set is cached briefly)."""
+    """Newest items plus a sample of under-exposed items.
+
+    The under-exposed set is cached like the pipeline's top lists: recomputed when the catalog changes, and
+    when impressions have been counted since, once it is ``refresh_seconds`` old (0: at once).
+    """
 
     def __init__(self, min_impressions: int = 20, newest: int = 100, sample: int = 200,
-                 refresh_seconds: float = 5.0) -> None:
+                 refresh_seconds: float = 0.5, clock: Callable[[], float] = time.monotonic) -> None:
         self.min_impressions = min_impressions
         self.newest = newest
         self.sample = sample
         self.refresh_seconds = refresh_seconds
+        self.clock = clock
         self._under: np.ndarray = np.empty(0, np.int64)
-        self._stamp: tuple[int, float] = (-1, 0.0)
+        #: (catalog version, signals version, clock time) of ``_under``
+        self._stamp: tuple[int, int, float] = (-1, -1, 0.0)
 
     def under_exposed(self, catalog: Catalog, signals: ItemSignals) -> np.ndarray:
-        now = time.monotonic()
-        version, at = self._stamp
-        if version == catalog.version and now - at < self.refresh_seconds:
+        now = self.clock()
+        catalog_version, signals_version, at = self._stamp
+        if catalog_version == catalog.version and (signals_version == signals.version
+                                                   or now - at < self.refresh_seconds):
             return self._under
         n = len(catalog)
         imp = np.zeros(n)
@@ -64,7 +72,7 @@ class ExplorationPool:
         imp[:m] = signals.impressions[:m]
         ok = catalog.available[:n] & (imp < self.min_impressions)
         self._under = np.flatnonzero(ok)
-        self._stamp = (catalog.version, now)
+        self._stamp = (catalog.version, signals.version, now)
         return self._under
 
     def draw(self, catalog: Catalog, signals: ItemSignals, newest: np.ndarray,

@@ -63,7 +63,8 @@ class RecommendationService:
         self.versions = ModelVersions(keep=self.config.models_kept)
         self.attribution = AttributionLog()
         self.writer = LiveWriter(store, state, self.attribution)
-        self.exploration = ExplorationPool(min_impressions=self.config.min_impressions)
+        self.exploration = ExplorationPool(min_impressions=self.config.min_impressions,
+                                           refresh_seconds=self.config.refresh_seconds)
         self.rng = np.random.default_rng(self.config.seed)
         self._newest_cache: tuple[int, np.ndarray] = (-1, np.empty(0, np.int64))
         #: (signals version, catalog version, monotonic time, entries) of the general sources.
