@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from shopmind.errors import ParameterError
+from shopmind.evaluation import resources
 from shopmind.evaluation.resources import current_rss_mb, measure, peak_rss_mb
 
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/statm")
@@ -22,10 +23,25 @@ def test_peak_is_at_least_current() -> None:
 
 
 @linux_only
-def test_measure_sees_a_temporary_allocation() -> None:
+def test_measure_sees_a_temporary_allocation(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the block frees its memory only after the sampler thread has read the RSS at least once while it was
+    # allocated: sleeping 50 ms and hoping the sampler got the CPU in that window failed on a busy machine
+    # once an earlier test had raised the process's high-water mark (then only a sample sees the spike)
+    real = resources.current_rss_mb
+    allocated, sampled = threading.Event(), threading.Event()
+
+    def spied() -> float:
+        rss = real()
+        if allocated.is_set() and threading.current_thread().name == "shopmind-rss-sampler":
+            sampled.set()
+        return rss
+
+    monkeypatch.setattr(resources, "current_rss_mb", spied)
     with measure(sample_interval=0.002) as usage:
         block = np.ones(64 * 2**20 // 8)  # 64 MiB, touched
         time.sleep(0.05)
+        allocated.set()
+        sampled.wait()
         del block
         time.sleep(0.01)
     # the memory was released before the block ended, but its peak is still reported
