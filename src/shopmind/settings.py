@@ -148,7 +148,8 @@ class PipelineSettings(BaseModel):
     #: The share of the catalog, most popular first, that is the head for ``long_tail`` (the rest is the tail).
     head_share: float = 0.05
     min_impressions: int = 20
-    #: How stale cached top lists (trending, popular) may get under a stream of events, in seconds.
+    #: How stale cached top lists (trending, popular, segment) and the exploration pool may get under a stream
+    #: of events, in seconds (0: recomputed whenever an event changes them).
     refresh_seconds: float = 0.5
     max_sessions: int = 200_000
     #: Event ids remembered to keep live counters idempotent across retried batches.

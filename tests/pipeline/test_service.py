@@ -50,7 +50,7 @@ def als_service(service, trained_shop):
 
 
 def replace_weights(service, **weights):
-
+    """The service with some candidate sources' weights changed (0: the source is left out)."""
     service.config = service.config.model_copy(update={"weights": service.config.weights.model_copy(update=weights)})
     return service
 
@@ -68,12 +68,14 @@ def test_known_user_gets_explained_model_recommendations(service, trained_shop):
     user = trained_shop.heavy_user()
     rec = service.recommend(user, n=8)
     assert len(rec.items) == 8 and not rec.cold_start and len(rec.recommendation_id) == 32
-    assert "model" in {i.source for i in rec.items}
     assert all(i.reason for i in rec.items)
     assert any(i.reason.startswith("because you ") and i.because_item_id for i in rec.items)
     history = set(trained_shop.data.items.raws(trained_shop.data.history(trained_shop.data.users.index(user))))
     assert not history & set(_ids(rec))  # seen items are excluded
     assert [i.position for i in rec.items] == list(range(8))
+    # the model's own candidates (which items win the blend depends on the shop: other sources left out)
+    only_model = replace_weights(service, similar=0.0, trending=0.0, new=0.0, popular=0.0, segment=0.0)
+    assert "model" in {i.source for i in only_model.recommend(user, n=8).items}
 
 
 def test_unknown_user_gets_cold_start_not_an_error(service):
@@ -320,9 +322,10 @@ def test_a_shopper_the_model_never_saw_gets_model_candidates_from_their_first_ev
     assert als_service.recommend("brand-new", n=6).cold_start
     als_service.ingest_events([{"user_id": "brand-new", "item_id": item, "type": "view", "timestamp": _now()}])
     rec = als_service.recommend("brand-new", n=6)
-    assert not rec.cold_start and "model" in {i.source for i in rec.items}
-    session = als_service.recommend_for_session([item], n=6)
-    assert "model" in {i.source for i in session.items}
+    assert not rec.cold_start
+    only_model = replace_weights(als_service, similar=0.0, trending=0.0, new=0.0, popular=0.0, segment=0.0)
+    assert "model" in {i.source for i in only_model.recommend("brand-new", n=6).items}
+    assert "model" in {i.source for i in only_model.recommend_for_session([item], n=6).items}
 
 
 def test_models_without_a_cheap_fold_in_keep_their_cached_candidates(service, trained_shop):
@@ -366,6 +369,8 @@ def test_popular_in_the_users_segment_is_a_candidate_source(service, trained_sho
     service.ingest_events([{"user_id": "fan-1", "item_id": i, "type": "view", "timestamp": _now()} for i in beauty])
     root, share = main_root(cat, cat.indices(beauty))
     assert cat.root_label(cat.indices(beauty)[0]) == "Beauty" and share == 1.0
+    # the segment's own candidates: the general lists (whose items may win the blend on another shop) left out
+    replace_weights(service, trending=0.0, new=0.0, popular=0.0)
     rec = service.recommend("fan-1", n=30, options=RerankOptions(diversity=1.0))
     segment = [i for i in rec.items if i.source == "segment"]
     assert segment and all(i.category.startswith("Beauty") for i in segment)
