@@ -266,14 +266,15 @@ class BPR(FactorModel):
     With ``recency`` the item factors are learned from the whole history and each user's vector is then
     refitted (BPR loss, item factors fixed, see :meth:`_fold_in`) to the recency-decayed history.
 
-    ``epochs`` are passes of SGD over the interactions (implicit's ``iterations``). With ``threads`` other
-    than 1 (0 = every core this process may use) the SGD updates race (Hogwild), so runs are reproducible
-    only up to that noise; ``threads=1`` is exactly reproducible.
+    ``epochs`` are passes of SGD over the interactions (implicit's ``iterations``). ``threads`` is 1 by
+    default, which is exactly reproducible; with more (0 = every core this process may use) the SGD updates
+    race (Hogwild), so a fit is faster but its result depends on the timing of the threads (on ml-100k,
+    NDCG@10 0.091-0.096 over runs with 2 threads, 0.0953 every time with 1).
     """
 
     def __init__(self, factors: int = 128, learning_rate: float = 0.1, regularization: float = 0.03,
                  epochs: int = 200, weighted: bool = False, recency: str = "position",
-                 half_life: float = 1.0, threads: int = 0, seed: int = 0) -> None:
+                 half_life: float = 1.0, threads: int = 1, seed: int = 0) -> None:
         self.factors = factors
         self.learning_rate = learning_rate
         self.regularization = regularization
