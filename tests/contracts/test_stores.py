@@ -451,3 +451,16 @@ def test_customer_state_blobs(store: Store) -> None:
     store.put_customer_state("model", b"\x00\x01abc")
     store.put_customer_state("model", b"\x02")
     assert store.get_customer_state("model") == b"\x02"
+
+
+# ---------------------------------------------------------------------------------------------- documents
+def test_documents_put_get_list_delete(store: Store, store_url: str) -> None:
+    assert store.get_document("faq", "a") is None and store.list_documents("faq") == []
+    assert store.put_documents("faq", {"a": {"q": "运费?", "n": 1}, "b": {"q": "Returns?"}}) == 2
+    assert store.put_documents("faq", {"a": {"q": "Shipping?"}}) == 1
+    assert store.get_document("faq", "a") == {"q": "Shipping?"}
+    assert store.list_documents("faq") == ["a", "b"] and store.list_documents("sessions") == []
+    assert store.delete_documents("faq", ["b", "zzz"]) == 1
+    with open_store(store_url) as again:
+        assert again.list_documents("faq") == ["a"]
+    assert store.delete_documents("faq") == 1 and store.list_documents("faq") == []

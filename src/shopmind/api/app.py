@@ -54,9 +54,10 @@ def _service_gauges(service: RecommendationService) -> list[str]:
 
 
 def create_app(service: RecommendationService, settings: ApiSettings | None = None, *,
-               close_store: bool = False) -> FastAPI:
+               close_store: bool = False, search: Any = None, assist: Any = None) -> FastAPI:
     """The REST API over ``service``. With ``close_store`` the app closes the service's store on shutdown
-    (``shopmind serve`` owns it; tests usually do not)."""
+    (``shopmind serve`` owns it; tests usually do not). ``search`` (a :class:`shopmind.search.SearchService`)
+    and ``assist`` enable the ``/search`` and ``/assist`` routes (503 without them)."""
     settings = settings or ApiSettings()
     metrics = Metrics()
     metrics.collectors.append(lambda: _service_gauges(service))
@@ -80,6 +81,7 @@ def create_app(service: RecommendationService, settings: ApiSettings | None = No
     app = FastAPI(title=settings.title, version=__version__, description=DESCRIPTION, lifespan=lifespan, **options)
     app.state.service, app.state.settings, app.state.metrics = service, settings, metrics
     app.state.body_limits = {}  # path prefix -> larger body limit (the console's file upload)
+    app.state.search, app.state.assist = search, assist
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)

@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from shopmind.cli.assist import assist_app
 from shopmind.cli.bandit import bandit_app
 from shopmind.cli.content import content_app
 from shopmind.cli.ctr import ctr_app
@@ -23,6 +24,7 @@ from shopmind.cli.customers import customers_app
 from shopmind.cli.experiments import experiments_app
 from shopmind.cli.ope import ope
 from shopmind.cli.params import load_settings, parse_model_params, parse_params
+from shopmind.cli.search import search_app
 from shopmind.cli.serve import serve
 from shopmind.cli.show import show_recommendations
 from shopmind.cli.text import text_app
@@ -364,10 +366,23 @@ def _register_subcommands() -> None:
     app.add_typer(text_app, name="text")
     app.command("ope")(_guard(ope))
     for sub, name in ((customers_app, "customers"), (experiments_app, "experiments"), (bandit_app, "bandit"),
-                      (uplift_app, "uplift")):
-        for command in sub.registered_commands:
-            command.callback = _guard(command.callback)
-        app.add_typer(sub, name=name)
+                      (uplift_app, "uplift"), (search_app, "search")):
+        _register(sub, name)
+    for command in faq_app_commands():
+        command.callback = _guard(command.callback)
+    _register(assist_app, "assist")
+
+
+def faq_app_commands() -> list[Any]:
+    return [c for group in assist_app.registered_groups if group.typer_instance
+            for c in group.typer_instance.registered_commands]
+
+
+def _register(sub: typer.Typer, name: str) -> None:
+    """Add a sub-app whose commands print user mistakes as one line (no traceback)."""
+    for command in sub.registered_commands:
+        command.callback = _guard(command.callback)
+    app.add_typer(sub, name=name)
 
 
 _register_subcommands()

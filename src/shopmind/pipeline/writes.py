@@ -11,7 +11,7 @@ idempotent (the store skips a known id, and so do the live counters).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -93,6 +93,16 @@ class LiveWriter:
         self.store = store
         self.state = state
         self.attribution = attribution
+        #: Called after every catalog change with ``("upsert", accepted item frame)`` or ``("delete", ids)``
+        #: (the search index keeps itself current this way).
+        self.item_listeners: list[Callable[[str, Any], None]] = []
+
+    def _notify(self, change: str, payload: Any) -> None:
+        for listener in self.item_listeners:
+            try:
+                listener(change, payload)
+            except Exception:  # a listener must never fail a write that the store already holds
+                logger.exception("item listener failed on %s", change)
 
     def _import(self, rows: Sequence[Mapping[str, Any]], kind: str, source: str
                 ) -> tuple[ImportReport, list[RowError], list[str]]:
@@ -146,6 +156,7 @@ class LiveWriter:
         accepted = validate_frame(records_to_result([r for i, r in enumerate(rows) if i not in bad], "item").items,
                                   "item").frame
         self.state.catalog.upsert_frame(accepted)
+        self._notify("upsert", accepted)
         c = report.items
         return WriteResult("item", len(rows), inserted=c.inserted, updated=c.updated, unchanged=c.unchanged,
                            duplicates=c.duplicates, rejected=c.rejected, errors=errors, ignored_fields=ignored,
@@ -165,6 +176,7 @@ class LiveWriter:
         existing = {i for i in ids if self.state.catalog.is_known(i)}
         self.store.delete_items(ids)
         self.state.catalog.delete(ids)
+        self._notify("delete", ids)
         return DeleteResult(len(existing), [i for i in ids if i not in existing])
 
     def delete_users(self, user_ids: Iterable[str]) -> DeleteResult:

@@ -345,10 +345,39 @@ class BanditStore(Protocol):
 
 
 @runtime_checkable
+class DocumentStore(Protocol):
+    """Small JSON documents by (collection, key): FAQ entries, assistant sessions and other state that is
+    read whole and replaced whole.
+
+    >>> from shopmind.storage import open_store
+    >>> store = open_store("sqlite:///:memory:")
+    >>> store.put_documents("faq", {"ship": {"question": "Shipping?"}})
+    1
+    >>> store.get_document("faq", "ship")["question"], store.list_documents("faq")
+    ('Shipping?', ['ship'])
+    """
+
+    def put_documents(self, collection: str, documents: Mapping[str, Mapping[str, Any]]) -> int:
+        """Store (or replace) documents by key; returns how many were written."""
+        ...
+
+    def get_document(self, collection: str, key: str) -> dict[str, Any] | None:
+        ...
+
+    def list_documents(self, collection: str) -> list[str]:
+        """Keys of a collection, in the order they were first stored."""
+        ...
+
+    def delete_documents(self, collection: str, keys: Iterable[str] | None = None) -> int:
+        """Delete some keys (or, with None, the whole collection); returns how many existed."""
+        ...
+
+
+@runtime_checkable
 class Store(ItemStore, UserStore, EventLog, ImportLog, EmbeddingCache, CustomerStore, ExperimentStore, BanditStore,
-            Protocol):
+            DocumentStore, Protocol):
     """Everything shopmind keeps: catalog, users, events, quarantine and import log, customer profiles,
-    experiments and bandits.
+    experiments and bandits, small documents (FAQ entries, assistant sessions).
 
     >>> from shopmind.storage import open_store
     >>> with open_store("sqlite:///:memory:") as store:

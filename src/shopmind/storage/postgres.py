@@ -10,6 +10,7 @@ CONFLICT`` statement, all inside one transaction. Times are ``timestamptz``; dic
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import threading
@@ -127,6 +128,10 @@ CREATE TABLE IF NOT EXISTS segment_members (
 );
 CREATE INDEX IF NOT EXISTS segment_members_user ON segment_members (user_id);
 CREATE TABLE IF NOT EXISTS customer_state (key text PRIMARY KEY, value bytea NOT NULL);
+CREATE TABLE IF NOT EXISTS documents (
+    seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, collection text NOT NULL, key text NOT NULL,
+    doc jsonb NOT NULL, UNIQUE (collection, key)
+);
 """
 
 # Staging tables (one per write transaction, dropped at commit) and their column types.
@@ -525,6 +530,37 @@ class PostgresStore(ContextManagedStore):
         with self._write(f"storing customer state {key!r}") as cur:
             cur.execute("INSERT INTO customer_state (key, value) VALUES (%s, %s) "
                         "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (str(key), bytes(value)))
+
+    # ------------------------------------------------------------------ documents
+    def put_documents(self, collection: str, documents: Mapping[str, Mapping[str, Any]]) -> int:
+        rows = [(str(collection), str(k), json.dumps(dict(v), ensure_ascii=False, default=str))
+                for k, v in documents.items()]
+        if not rows:
+            return 0
+        with self._write(f"storing {len(rows)} {collection} documents") as cur:
+            cur.executemany("INSERT INTO documents (collection, key, doc) VALUES (%s, %s, %s::jsonb) "
+                            "ON CONFLICT (collection, key) DO UPDATE SET doc = excluded.doc", rows)
+        return len(rows)
+
+    def get_document(self, collection: str, key: str) -> dict[str, Any] | None:
+        rows = self._read("SELECT doc::text FROM documents WHERE collection = %s AND key = %s",
+                          (str(collection), str(key)))
+        return dict(json.loads(rows[0][0])) if rows else None
+
+    def list_documents(self, collection: str) -> list[str]:
+        return [r[0] for r in self._read("SELECT key FROM documents WHERE collection = %s ORDER BY seq",
+                                         (str(collection),))]
+
+    def delete_documents(self, collection: str, keys: Iterable[str] | None = None) -> int:
+        with self._write(f"deleting {collection} documents") as cur:
+            if keys is None:
+                cur.execute("DELETE FROM documents WHERE collection = %s", (str(collection),))
+                return max(cur.rowcount, 0)
+            n = 0
+            for k in keys:
+                cur.execute("DELETE FROM documents WHERE collection = %s AND key = %s", (str(collection), str(k)))
+                n += max(cur.rowcount, 0)
+            return n
 
     # ------------------------------------------------------------------ the rest
     def counts(self) -> dict[str, int]:

@@ -10,6 +10,7 @@ Timestamps are stored as integer microseconds since the epoch (UTC); dicts as JS
 
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
 import threading
@@ -122,6 +123,10 @@ CREATE TABLE IF NOT EXISTS segment_members (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS segment_members_user ON segment_members (user_id);
 CREATE TABLE IF NOT EXISTS customer_state (key TEXT PRIMARY KEY NOT NULL, value BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS documents (
+    seq INTEGER PRIMARY KEY, collection TEXT NOT NULL, key TEXT NOT NULL, doc TEXT NOT NULL,
+    UNIQUE (collection, key)
+);
 """
 
 
@@ -322,6 +327,34 @@ class SQLiteStore(ContextManagedStore):
         with self._write(f"caching {len(rows)} embeddings") as cur:
             cur.executemany("INSERT OR REPLACE INTO embeddings (model, key, vec) VALUES (?, ?, ?)", rows)
         return len(rows)
+
+    # ------------------------------------------------------------------ documents
+    def put_documents(self, collection: str, documents: Mapping[str, Mapping[str, Any]]) -> int:
+        rows = [(str(collection), str(k), json.dumps(dict(v), ensure_ascii=False, default=str))
+                for k, v in documents.items()]
+        if not rows:
+            return 0
+        with self._write(f"storing {len(rows)} {collection} documents") as cur:
+            cur.executemany("INSERT INTO documents (collection, key, doc) VALUES (?, ?, ?) "
+                            "ON CONFLICT (collection, key) DO UPDATE SET doc = excluded.doc", rows)
+        return len(rows)
+
+    def get_document(self, collection: str, key: str) -> dict[str, Any] | None:
+        rows = self._read("SELECT doc FROM documents WHERE collection = ? AND key = ?", (str(collection), str(key)))
+        return dict(json.loads(rows[0][0])) if rows else None
+
+    def list_documents(self, collection: str) -> list[str]:
+        return [r[0] for r in self._read("SELECT key FROM documents WHERE collection = ? ORDER BY seq",
+                                         (str(collection),))]
+
+    def delete_documents(self, collection: str, keys: Iterable[str] | None = None) -> int:
+        with self._write(f"deleting {collection} documents") as cur:
+            if keys is None:
+                cur.execute("DELETE FROM documents WHERE collection = ?", (str(collection),))
+            else:
+                cur.executemany("DELETE FROM documents WHERE collection = ? AND key = ?",
+                                [(str(collection), str(k)) for k in keys])
+            return max(cur.rowcount, 0)
 
     # ------------------------------------------------------------------ quarantine and import log
     def add_rejects(self, import_id: str, rejects: Iterable[Reject | Mapping[str, Any]]) -> int:

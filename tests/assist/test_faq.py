@@ -1,0 +1,53 @@
+"""FAQ matching with abstention on a small bilingual FAQ (lexical: no model in unit tests)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from shopmind.assist.faq import FaqEntry, FaqMatcher, calibrate, evaluate_faq, read_faq
+from shopmind.errors import DataError
+
+FAQ = [
+    FaqEntry("ship.en", "en", "How much does shipping cost?", "Free over ¥99, else ¥10.", "shipping"),
+    FaqEntry("ship.zh", "zh", "运费是多少？", "满99元包邮。", "shipping"),
+    FaqEntry("return.en", "en", "What is your return policy?", "7-day returns.", "returns"),
+    FaqEntry("return.zh", "zh", "退货政策是什么？", "7天无理由退货。", "returns"),
+    FaqEntry("pay.en", "en", "What payment methods do you accept?", "Alipay, WeChat Pay, cards.", "payment"),
+]
+
+
+def test_paraphrases_match_in_their_language() -> None:
+    m = FaqMatcher(FAQ)
+    assert m.answer("is shipping free?").faq_id == "ship.en"
+    assert m.answer("运费要多少").faq_id == "ship.zh"
+    assert m.answer("can I return an item").faq_id == "return.en"
+    a = m.answer("退货政策")
+    assert a.faq_id == "return.zh" and not a.handoff and a.confidence > 0
+
+
+@pytest.mark.parametrize("question", ["tell me a joke", "明天天气怎么样", "", "😀", "who won the match"])
+def test_out_of_scope_hands_off(question: str) -> None:
+    a = FaqMatcher(FAQ).answer(question)
+    assert a.handoff and a.faq_id is None and a.answer
+
+
+def test_evaluate_and_calibrate() -> None:
+    m = FaqMatcher(FAQ)
+    qs = [{"text": "shipping cost?", "lang": "en", "faq_id": "ship.en"},
+          {"text": "退货政策", "lang": "zh", "faq_id": "return.zh"}]
+    oos = [{"text": "tell me a joke", "lang": "en"}, {"text": "明天天气", "lang": "zh"}]
+    out = evaluate_faq(m, qs, oos)
+    assert out["top1_accuracy"] == 1.0 and out["oos_f1"] == 1.0 and set(out["by_lang"]) == {"en", "zh"}
+    assert 0.1 <= calibrate(m, qs, oos) <= 0.9
+
+
+def test_read_faq(tmp_path: Path) -> None:
+    p = tmp_path / "faq.jsonl"
+    p.write_text(json.dumps({"question": "运费?", "answer": "包邮"}, ensure_ascii=False) + "\n")
+    assert read_faq(p)[0].lang == "zh"
+    p.write_text('{"question": "x"}\n')
+    with pytest.raises(DataError, match="row 1"):
+        read_faq(p)

@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from shopmind.cli.main import app
+
+
+def test_faq_import_and_evaluate(tmp_path: Path) -> None:
+    faq = tmp_path / "faq.jsonl"
+    faq.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in [
+        {"faq_id": "ship", "lang": "en", "question": "How much is shipping?", "answer": "Free over 99."},
+        {"faq_id": "ret", "lang": "zh", "question": "退货政策是什么？", "answer": "7天无理由退货。"}]))
+    qs = tmp_path / "q.jsonl"
+    qs.write_text(json.dumps({"text": "is shipping free", "lang": "en", "faq_id": "ship"}) + "\n")
+    oos = tmp_path / "oos.jsonl"
+    oos.write_text(json.dumps({"text": "tell me a joke", "lang": "en"}) + "\n")
+    runner = CliRunner()
+    r = runner.invoke(app, ["assist", "faq", "evaluate", "--faq", str(faq), "--questions", str(qs),
+                            "--out-of-scope", str(oos), "--encoder", "none", "--json"])
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.output.strip().splitlines()[-1])
+    assert set(out) >= {"top1_accuracy", "oos_precision", "oos_recall", "oos_f1", "by_lang"}
+    r = runner.invoke(app, ["assist", "faq", "import", str(faq), "--store", f"sqlite:///{tmp_path}/s.db"])
+    assert r.exit_code == 0 and "stored 2" in r.output
+    r = runner.invoke(app, ["assist", "faq", "import", str(tmp_path / "missing.jsonl")])
+    assert r.exit_code == 2

@@ -1,0 +1,35 @@
+"""`shopmind search` through the typer runner: a query, and the evaluate contract."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from shopmind.cli.main import app
+from shopmind.data.synth import generate_demo_shop
+
+
+def test_query_and_evaluate_on_a_catalog_file(tmp_path: Path) -> None:
+    items = generate_demo_shop(n_items=150, seed=4, items_only=True).items
+    items["created_at"] = items["created_at"].astype(str)
+    catalog = tmp_path / "items.jsonl"
+    catalog.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in items.to_dict("records")))
+    dresses = items[items["category"].str.endswith("Dresses")]["item_id"].tolist()
+    queries = tmp_path / "q.jsonl"
+    queries.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in [
+        {"query": "连衣裙", "kind": "head", "judgments": {i: 3 for i in dresses}},
+        {"query": "汽车轮胎", "kind": "not_in_catalog", "judgments": {}}]))
+    runner = CliRunner()
+    r = runner.invoke(app, ["search", "连衣裙", "--catalog", str(catalog), "--retriever", "bm25", "--json"])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["search", "evaluate", "--catalog", str(catalog), "--queries", str(queries),
+                            "--retriever", "bm25", "--encoder", "none", "--json"])
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.output.strip().splitlines()[-1])
+    assert set(out) >= {"ndcg@10", "recall@100", "zero_result_rate", "queries", "by_kind"}
+    assert out["by_kind"]["head"]["ndcg@10"] > 0.9 and out["by_kind"]["not_in_catalog"]["ndcg@10"] == 1.0
+    r = runner.invoke(app, ["search", "evaluate", "--catalog", str(catalog), "--queries", str(queries),
+                            "--retriever", "nope"])
+    assert r.exit_code == 2

@@ -1,0 +1,102 @@
+"""Tokenisation, typos, pinyin, synonyms, filters, facets, incremental indexing and deletion end to end."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from shopmind.errors import ParameterError
+from shopmind.search.engine import SearchEngine
+from shopmind.search.request import SearchRequest
+
+
+def top_leaves(engine: SearchEngine, q: str, n: int = 5, **kw: object) -> list[str]:
+    result = engine.search(SearchRequest(q=q, retriever="bm25", limit=n, **kw))  # type: ignore[arg-type]
+    return [str(h.category).split(" > ")[-1] for h in result.hits]
+
+
+@pytest.mark.parametrize("query", ["连衣裙", "連衣裙", "lianyiqun", "lyq", "莲衣裙", "dress", "裙子"])
+def test_every_way_of_asking_for_a_dress_finds_dresses(engine: SearchEngine, query: str) -> None:
+    assert top_leaves(engine, query) == ["Dresses"] * 5
+
+
+def test_backpacks_rank_above_blouses_for_womens_backpack(engine: SearchEngine) -> None:
+    """The bug that opened issue 24: "女士双肩包" ranked blouses above bags."""
+    result = engine.search(SearchRequest(q="女士双肩包", retriever="bm25", limit=3))
+    assert all("双肩包" in h.highlight or "Daypack" in (h.title or "") for h in result.hits)
+
+
+def test_typos_are_tolerated_by_length(engine: SearchEngine) -> None:
+    assert top_leaves(engine, "runing shoes", 3) == ["Running Shoes"] * 3
+    result = engine.search(SearchRequest(q="smartphnes", retriever="bm25", limit=1))
+    assert result.corrections and result.hits[0].category.endswith("Smartphones")
+
+
+def test_price_in_the_query_filters(engine: SearchEngine) -> None:
+    result = engine.search(SearchRequest(q="跑步鞋 800元以下", retriever="bm25", limit=50))
+    assert result.hits and all(h.price is not None and h.price <= 800 for h in result.hits)
+    assert result.constraints == {"price_max": 800.0}
+
+
+def test_not_in_the_catalog_returns_nothing_and_says_so(engine: SearchEngine) -> None:
+    for q in ("汽车轮胎", "狗粮", "guitar strings"):
+        result = engine.search(SearchRequest(q=q, retriever="bm25"))
+        assert result.total == 0 and result.not_in_catalog and result.message()
+
+
+def test_filters_and_facets(engine: SearchEngine) -> None:
+    result = engine.search(SearchRequest(q="", category="Women", price_max=300, sort="price_asc", limit=200))
+    assert result.total > 0
+    assert all(h.category.startswith("Women") and h.price <= 300 for h in result.hits)
+    prices = [h.price for h in result.hits]
+    assert prices == sorted(prices)
+    facets = result.facets
+    assert facets["category"][0]["value"] == "Women"
+    assert sum(r["count"] for r in facets["price"]) == result.total
+    assert {"category", "brand", "price", "attributes"} <= set(facets)
+
+
+def test_attribute_and_brand_filters(engine: SearchEngine, search_items: pd.DataFrame) -> None:
+    item = search_items.iloc[0]
+    result = engine.search(SearchRequest(q="", brand=[item["brand"]], limit=200))
+    assert result.total and all(h.brand == item["brand"] for h in result.hits)
+    colour = next((k for k in ("colour", "shade") if k in item["attributes"]), None)
+    if colour:
+        result = engine.search(SearchRequest(q="", attributes={colour: item["attributes"][colour]}, limit=200))
+        assert item["item_id"] in result.item_ids
+
+
+def test_upsert_is_searchable_at_once_and_delete_hides_at_once(search_items: pd.DataFrame) -> None:
+    engine = SearchEngine.from_items(search_items.head(50))
+    assert engine.search(SearchRequest(q="zorblax", retriever="bm25")).total == 0
+    engine.upsert([{"item_id": "N1", "title": "Zorblax Teapot", "category": "Home > Kitchen > Teapots", "price": 9}])
+    assert engine.search(SearchRequest(q="zorblax", retriever="bm25")).item_ids == ["N1"]
+    engine.upsert([{"item_id": "N1", "title": "Quibble Teapot", "category": "Home > Kitchen > Teapots", "price": 9}])
+    assert engine.search(SearchRequest(q="zorblax", retriever="bm25")).total == 0
+    assert engine.search(SearchRequest(q="quibble", retriever="bm25")).item_ids == ["N1"]
+    engine.delete(["N1"])
+    assert engine.search(SearchRequest(q="quibble", retriever="bm25")).total == 0
+    assert engine.item("N1") is None
+
+
+@pytest.mark.parametrize("query", ['"*', "NEAR OR AND", "title:(x", "😀🛍", "\x00\x01", "a" * 5000, "-1 OR 1=1; --"])
+def test_hostile_queries_never_raise(engine: SearchEngine, query: str) -> None:
+    engine.search(SearchRequest(q=query))
+
+
+def test_bad_requests_name_the_parameter() -> None:
+    with pytest.raises(ParameterError, match="price_min"):
+        SearchRequest(q="x", price_min=-1).validate()
+    with pytest.raises(ParameterError, match="sort"):
+        SearchRequest(q="x", sort="random").validate()
+    with pytest.raises(ParameterError, match="q"):
+        SearchRequest(q="a" * 10_001).validate()
+
+
+def test_hybrid_with_an_encoder(search_items: pd.DataFrame) -> None:
+    from shopmind.text.encoders import get_encoder
+
+    engine = SearchEngine.from_items(search_items.head(120), get_encoder("hashing"))
+    result = engine.search(SearchRequest(q="dress", retriever="hybrid", limit=5))
+    assert result.hits and any("bm25" in h.sources for h in result.hits)
+    assert engine.search(SearchRequest(q="dress", retriever="dense", limit=5)).hits
