@@ -16,6 +16,7 @@ from fixtures.console import (
     browser_sign_in,
     build_console,
     csrf_of,
+    ensure_experiment,
     sign_in,
 )
 
@@ -38,8 +39,11 @@ def test_every_page_answers_with_server_timing(client, console_shop):
     sign_in(client)
     user = console_shop.user_with_profile()
     item = console_shop.service.state.catalog.raw(0)
+    experiment = ensure_experiment(console_shop)
     for path in ("/admin", "/admin/data", "/admin/data/event-counts", "/admin/models", "/admin/users",
-                 f"/admin/users/{user}", "/admin/items", f"/admin/items/{item}", "/admin/studio"):
+                 f"/admin/users/{user}", "/admin/items", f"/admin/items/{item}", "/admin/customers",
+                 "/admin/search", "/admin/search?q=shoes", "/admin/experiments", f"/admin/experiments/{experiment}",
+                 f"/admin/experiments/{experiment}/results", "/admin/studio"):
         r = client.get(path)
         assert r.status_code == 200, (path, r.text[:300])
         assert r.headers["server-timing"].startswith("app;dur=")
@@ -91,7 +95,8 @@ def test_uploads_get_their_own_body_limit(console_shop):
 
 
 # ---------------------------------------------------------------------------------------------- browser
-PAGES = ["/admin", "/admin/data", "/admin/models", "/admin/users", "/admin/items", "/admin/studio"]
+PAGES = ["/admin", "/admin/data", "/admin/models", "/admin/users", "/admin/items", "/admin/customers", "/admin/search",
+         "/admin/experiments", "/admin/studio"]
 
 
 @pytest.mark.browser
@@ -102,7 +107,8 @@ def test_each_page_renders_demo_data_without_console_errors(open_page, live_cons
     browser_sign_in(bp)
     user = live_console.shop.user_with_profile(avoid=("U00001",))
     item = live_console.shop.service.state.catalog.raw(0)
-    for path in [*PAGES, f"/admin/users/{user}", f"/admin/items/{item}"]:
+    experiment = ensure_experiment(live_console.shop)
+    for path in [*PAGES, f"/admin/users/{user}", f"/admin/items/{item}", f"/admin/experiments/{experiment}"]:
         bp.go(path)
         expect(bp.page.locator("h1")).to_be_visible()
         expect(bp.page.locator("[data-testid=refused]")).to_have_count(0)
@@ -115,6 +121,11 @@ def test_each_page_renders_demo_data_without_console_errors(open_page, live_cons
     expect(bp.page.locator("[data-testid=user-recs] li").first).to_be_visible()
     bp.go(f"/admin/items/{item}")
     expect(bp.page.locator("[data-testid=check-summary]")).to_contain_text("claims")
+    bp.go("/admin/customers")
+    expect(bp.page.locator("[data-testid=rfm-grid]")).to_be_visible()
+    expect(bp.page.locator("[data-testid=churn-chart] svg")).to_be_visible()
+    bp.go(f"/admin/experiments/{experiment}")
+    expect(bp.page.locator("[data-testid=comparisons]")).to_be_visible()
     assert bp.errors == []
 
 
@@ -140,15 +151,21 @@ def test_layout_fits_desktop_and_phone_widths(open_page, live_console, width):
     browser_sign_in(bp)
     item = live_console.shop.service.state.catalog.raw(0)
     user = live_console.shop.user_with_profile(avoid=("U00001",))
+    experiment = ensure_experiment(live_console.shop)
+    word = str(live_console.shop.service.store.items_frame()["title"].iloc[0]).split()[-1]
     for name, path in [("overview", "/admin"), ("data", "/admin/data"), ("models", "/admin/models"),
-                       ("user", f"/admin/users/{user}"), ("item", f"/admin/items/{item}")]:
+                       ("user", f"/admin/users/{user}"), ("item", f"/admin/items/{item}"),
+                       ("customers", "/admin/customers?where=stage%20%3D%20active%20and%20clv_12m%20%3E%20100"),
+                       ("search", f"/admin/search?q={word}"), ("experiment", f"/admin/experiments/{experiment}")]:
         bp.go(path)
         expect(bp.page.locator("nav[aria-label=Pages] a[aria-current=page]")).to_be_visible()
         if name == "data":
             expect(bp.page.locator("[data-testid=event-chart] svg")).to_be_visible()
+        if name == "experiment":
+            expect(bp.page.locator("[data-testid=comparisons]")).to_be_visible()
         overflow = bp.page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 1, f"{path} is {overflow}px wider than a {width}px window"
-        if SCREENSHOTS and (width > 800 or name in ("overview", "item")):
+        if SCREENSHOTS and (width > 800 or name in ("overview", "item", "customers")):
             folder = Path(SCREENSHOTS)
             folder.mkdir(parents=True, exist_ok=True)
             bp.page.screenshot(path=str(folder / f"console-{name}-{width}.png"), full_page=width > 800)
