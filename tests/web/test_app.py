@@ -3,6 +3,7 @@ every page with demo data and no console errors, and the layout at desktop and p
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import httpx
@@ -141,6 +142,21 @@ def _serve_some_recommendations(live_console) -> None:
                                               "context": {"recommendation_id": rec["recommendation_id"]}}]})
 
 
+def _search_and_click(live_console) -> str:
+    """Some searches and clicks on their results through the API, for the Search page's analytics; returns a
+    word that finds items."""
+    title = str(live_console.shop.service.store.items_frame()["title"].iloc[0])
+    word = max(re.findall(r"[A-Za-z]{4,}", title), key=len).lower()
+    with httpx.Client(base_url=live_console.url, headers={"X-API-Key": ADMIN_KEY}, timeout=30) as api:
+        for position in (0, 0, 1, 2, None, 0, None):
+            found = api.get("/search", params={"q": word}).json()
+            if position is not None:
+                api.post("/search/click", json={"search_id": found["search_id"], "position": position,
+                                                "item_id": found["items"][position]["item_id"]})
+    live_console.shop.app.state.console.parts.pop("search_analytics", None)  # count them now, not in 30 s
+    return word
+
+
 @pytest.mark.browser
 @pytest.mark.parametrize("width", [1280, 390])
 def test_layout_fits_desktop_and_phone_widths(open_page, live_console, width):
@@ -152,10 +168,10 @@ def test_layout_fits_desktop_and_phone_widths(open_page, live_console, width):
     item = live_console.shop.service.state.catalog.raw(0)
     user = live_console.shop.user_with_profile(avoid=("U00001",))
     experiment = ensure_experiment(live_console.shop)
-    word = str(live_console.shop.service.store.items_frame()["title"].iloc[0]).split()[-1]
+    word = _search_and_click(live_console)
     for name, path in [("overview", "/admin"), ("data", "/admin/data"), ("models", "/admin/models"),
                        ("user", f"/admin/users/{user}"), ("item", f"/admin/items/{item}"),
-                       ("customers", "/admin/customers?where=stage%20%3D%20active%20and%20clv_12m%20%3E%20100"),
+                       ("customers", "/admin/customers?where=orders%20%3E%3D%201%20and%20churn_risk%20%3C%200.5"),
                        ("search", f"/admin/search?q={word}"), ("experiment", f"/admin/experiments/{experiment}")]:
         bp.go(path)
         expect(bp.page.locator("nav[aria-label=Pages] a[aria-current=page]")).to_be_visible()

@@ -122,7 +122,7 @@ def describe(segment: dict[str, Any]) -> dict[str, Any]:
         defined = f"R {rule['r'][0]}-{rule['r'][1]}, FM {rule['fm'][0]}-{rule['fm'][1]}"
     elif kind == "topic":
         defined = "LDA topic: " + ", ".join(str(t["term"]).split(":", 1)[-1] for t in
-                                             (segment.get("top_terms") or [])[:5])
+                                             (segment.get("top_terms") or [])[:4])
     elif kind == "kmeans":
         defined = f"k-means on {segment.get('representation', 'interests')} (silhouette {segment.get('silhouette')})"
     else:
@@ -130,7 +130,7 @@ def describe(segment: dict[str, Any]) -> dict[str, Any]:
     return {"segment_id": segment.get("segment_id"), "kind": kind, "name": segment.get("name"),
             "name_zh": segment.get("name_zh"), "size": int(segment.get("size") or 0),
             "share": float(segment.get("share") or 0.0), "defined": defined,
-            "lift": {k: [(t["tag"], t["lift"]) for t in (lift.get(k) or [])[:3]]
+            "lift": {k: [(t["tag"], t["lift"]) for t in (lift.get(k) or [])[:2]]
                      for k in ("category", "brand", "price_band")},
             "rfm_mix": _top(segment.get("rfm_mix")), "stage_mix": _top(segment.get("stage_mix")),
             "value": segment.get("value") or {}}

@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse
+from markupsafe import Markup, escape
 
 from shopmind.api.errors import ApiError
 from shopmind.api.routes.search import request_from_query
@@ -55,6 +56,17 @@ def warm_up(app: FastAPI) -> None:
         analytics_source(app.state.console, search).peek()
 
 
+def marked(highlight: str | None) -> Markup:
+    """A hit's highlight (the title with ``<em>`` around matched words) as HTML: everything escaped except the
+    highlight's own tags, which become ``<mark>``.
+
+    >>> str(marked("<b>Tea</b> <em>pot</em>"))
+    '&lt;b&gt;Tea&lt;/b&gt; <mark>pot</mark>'
+    """
+    text = str(escape(highlight or ""))
+    return Markup(text.replace("&lt;em&gt;", "<mark>").replace("&lt;/em&gt;", "</mark>"))
+
+
 def with_filter(params: dict[str, str], **changes: str) -> str:
     """The page's query string with ``changes`` (an empty value removes the filter)."""
     merged = {k: v for k, v in {**params, **changes}.items() if v}
@@ -93,9 +105,9 @@ def search_page(request: Request) -> HTMLResponse:
     params = {k: request.query_params.get(k, "") for k in FILTERS}
     if search is None:
         return render(request, "search.html", enabled=False, params=params, sorts=SORTS, found=None,
-                      analytics=None, link=lambda **c: with_filter(params, **c))
+                      analytics=None, link=lambda **c: with_filter(params, **c), marked=marked)
     return render(request, "search.html", enabled=True, params=params, sorts=SORTS, found=_run(request, search),
-                  analytics=_analytics(request, search), link=lambda **c: with_filter(params, **c))
+                  analytics=_analytics(request, search), link=lambda **c: with_filter(params, **c), marked=marked)
 
 
 PAGE = Page("/admin/search", "Search", router, startup=warm_up)
