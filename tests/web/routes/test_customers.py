@@ -5,6 +5,7 @@ follows the expression as it is typed."""
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 
@@ -60,6 +61,37 @@ def test_a_bad_expression_says_where_it_is_wrong(client):
     assert 'data-testid="audience-error"' in part.text and "position 10" in part.text
     empty = client.get("/admin/customers/audience", params={"where": "  "})
     assert "Type an expression" in empty.text
+
+
+def test_a_shop_without_profiles_computes_them_from_the_page(trained_shop, tmp_path):
+    from fastapi.testclient import TestClient
+
+    from fixtures.console import build_console
+
+    shop = build_console(trained_shop, tmp_path, search=False)  # the trained shop's store: no profiles yet
+    with TestClient(shop.app) as c:
+        reader = sign_in(c, READ_KEY)
+        page = c.get("/admin/customers")
+        assert 'data-testid="no-profiles"' in page.text and "Refresh the profiles now" not in page.text
+        assert c.post("/admin/customers/refresh", data={"csrf_token": reader}).status_code == 403
+        token = sign_in(c)
+        assert "Refresh the profiles now" in c.get("/admin/customers").text
+        started = c.post("/admin/customers/refresh", data={"csrf_token": token, "full": "1"})
+        assert started.status_code == 200 and 'data-state="running"' in started.text
+        deadline = time.monotonic() + 300
+        state = started.text
+        while 'data-state="running"' in state and time.monotonic() < deadline:
+            time.sleep(0.2)  # the refresh runs in a background thread of this process: polled, as the page does
+            state = c.get("/admin/customers/refresh").text
+        assert 'data-state="done"' in state, state
+        profiles = len(shop.service.store.profiles_frame())
+        assert profiles > 0 and f"{profiles:,} profiles" in state
+        deadline = time.monotonic() + 60
+        page = c.get("/admin/customers").text
+        while 'data-testid="rfm-grid"' not in page and time.monotonic() < deadline:
+            time.sleep(0.2)  # the profile table is read again in the background
+            page = c.get("/admin/customers").text
+        assert 'data-testid="rfm-grid"' in page
 
 
 @pytest.mark.browser

@@ -10,20 +10,29 @@ costs a parse and a vectorised match, not a read of every profile.
 
 from __future__ import annotations
 
+import logging
 import math
+import threading
+import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
 import pandas as pd
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse
 
 from shopmind.customers.audience import FIELDS, AudienceError, audience_frame, parse
+from shopmind.customers.config import CustomerSettings
+from shopmind.customers.refresh import refresh
+from shopmind.errors import ShopmindError
+from shopmind.pipeline.service import RecommendationService
 from shopmind.storage.base import Store
 from shopmind.web.cache import Refreshing
 from shopmind.web.charts import histogram, nice_max
-from shopmind.web.console import Console, Page, Refused, console_of, render, service_of, viewer
+from shopmind.web.console import Console, Page, Refused, actor, console_of, render, service_of, viewer
+
+logger = logging.getLogger(__name__)
 
 router = APIRouter(dependencies=[Depends(viewer)])
 #: Seconds the profile table is shown before it is read again (in the background).
@@ -69,6 +78,52 @@ def table_of(request: Request) -> CustomerTable:
 def warm_up(app: FastAPI) -> None:
     """Read the profile table once when the console starts, so the Customers page never waits for it."""
     table_source(app.state.console, app.state.service.store).peek()
+
+
+class ProfileRefresh:
+    """``shopmind customers refresh`` started from the page: one at a time, in a background thread, with the
+    serving model for the categories each shopper is likely to buy next; when it is done the profile table is
+    read again."""
+
+    def __init__(self, service: RecommendationService, table: Refreshing[CustomerTable]) -> None:
+        self.service, self.table = service, table
+        self.state, self.full = "idle", False
+        self.started: float | None = None
+        self.seconds: float | None = None
+        self.report: dict[str, Any] | None = None
+        self.error: str | None = None
+        self._lock = threading.Lock()
+
+    def start(self, full: bool) -> bool:
+        """Start a refresh (False when one is running)."""
+        with self._lock:
+            if self.state == "running":
+                return False
+            self.state, self.full, self.started, self.report, self.error = "running", full, time.time(), None, None
+        threading.Thread(target=self._run, name="console-customers-refresh", daemon=True).start()
+        return True
+
+    def _run(self) -> None:
+        bundle = self.service.versions.active
+        try:
+            report = refresh(self.service.store, CustomerSettings(), full=self.full,
+                             recommender=bundle.model if bundle is not None else None)
+            self.report, self.state = report.as_dict(), "done"
+        except ShopmindError as exc:
+            self.error, self.state = str(exc), "failed"
+        except Exception as exc:  # a bug: shown, logged with its traceback
+            logger.exception("customers refresh from the console failed")
+            self.error, self.state = f"{type(exc).__name__}: {exc}", "failed"
+        finally:
+            self.seconds = time.time() - (self.started or time.time())
+            self.table.invalidate()
+
+
+def refresh_of(request: Request) -> ProfileRefresh:
+    service = service_of(request)
+    table = table_source(console_of(request), service.store)
+    job: ProfileRefresh = console_of(request).part("customers_refresh", lambda: ProfileRefresh(service, table))
+    return job
 
 
 def _numbers(frame: pd.DataFrame, column: str) -> np.ndarray:
@@ -174,7 +229,8 @@ def audience(frame: pd.DataFrame, where: str) -> dict[str, Any]:
 def customers_page(request: Request, where: str = "") -> HTMLResponse:
     table = table_of(request)
     segments = service_of(request).store.list_segments()
-    return render(request, "customers.html", updated=table.updated, grid=rfm_grid(table.frame, segments),
+    return render(request, "customers.html", updated=table.updated, job=refresh_of(request),
+                  grid=rfm_grid(table.frame, segments),
                   segments=[describe(s) for s in segments], figures=distributions(table.frame),
                   aud=audience(table.frame, where), examples=EXAMPLES, fields=FIELDS)
 
@@ -183,6 +239,20 @@ def customers_page(request: Request, where: str = "") -> HTMLResponse:
 def audience_size(request: Request, where: str = "") -> HTMLResponse:
     """The audience's size as the expression is typed."""
     return render(request, "partials/audience.html", aud=audience(table_of(request).frame, where))
+
+
+@router.post("/admin/customers/refresh", response_class=HTMLResponse, dependencies=[Depends(actor)])
+def start_refresh(request: Request, full: Annotated[str, Form()] = "") -> HTMLResponse:
+    """Start ``shopmind customers refresh`` (``--full`` when asked); the answer polls its state."""
+    job = refresh_of(request)
+    if not job.start(full=bool(full)):
+        raise Refused(409, "A refresh is already running.")
+    return render(request, "partials/customers_refresh.html", job=job)
+
+
+@router.get("/admin/customers/refresh", response_class=HTMLResponse)
+def refresh_state(request: Request) -> HTMLResponse:
+    return render(request, "partials/customers_refresh.html", job=refresh_of(request))
 
 
 PAGE = Page("/admin/customers", "Customers", router, startup=warm_up)
