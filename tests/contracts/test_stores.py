@@ -409,6 +409,18 @@ def test_events_frame_after_seq_and_of_users(store: Store) -> None:
     assert list(both.columns) == [*EVENT_COLUMNS, "seq"]
 
 
+def test_events_frame_of_types(store: Store) -> None:
+    kinds = ["view", "search", "click"]
+    store.append_events([ev(f"u{i % 2}", f"i{i}", T0 + pd.Timedelta(seconds=i), kinds[i % 3]) for i in range(9)])
+    found = store.events_frame(types=("search", "click"))
+    assert found["item_id"].tolist() == ["i1", "i2", "i4", "i5", "i7", "i8"] and found["seq"].is_monotonic_increasing
+    assert store.events_frame(types=["click"], user_ids=["u0"])["item_id"].tolist() == ["i2", "i8"]
+    seqs = store.events_frame()["seq"].tolist()
+    assert store.events_frame(types=iter(["view"]), after_seq=seqs[3])["item_id"].tolist() == ["i6"]
+    assert store.events_frame(types=[]).empty and store.events_frame(types=["purchase"]).empty
+    assert list(found.columns) == [*EVENT_COLUMNS, "seq"]
+
+
 # ---------------------------------------------------------------------------------------------- customers
 def test_profiles_round_trip_replace_and_frame(store: Store, store_url: str) -> None:
     assert store.get_profile("u1") is None

@@ -70,3 +70,33 @@ def test_load_document_reads_json_and_yaml() -> None:
                                                                            "variants": [{"name": "a"}]}
     with pytest.raises(DataError, match="expected an object"):
         load_document("[1, 2]")
+
+
+def test_experiment_results_read_only_the_exposed_users_outcomes_and_match_the_full_analysis(tmp_path) -> None:
+    from shopmind.experiments.analysis import analyze
+    from shopmind.experiments.registry import experiment_results
+
+    t0 = pd.Timestamp("2024-05-01 10:00", tz="UTC")
+    with open_store(f"sqlite:///{tmp_path / 's.db'}") as store:
+        exp = create_experiment(store, {"experiment_id": "e", "surface": "home",
+                                        "variants": [{"name": "a"}, {"name": "b"}]})
+        users = [f"u{i}" for i in range(60)]
+        log_exposures(store, exp, [{"user_id": u, "timestamp": t0} for u in users])
+        events = []
+        for i, u in enumerate(users):
+            for k in range(i % 4):
+                events.append({"user_id": u, "item_id": f"i{k}", "type": "click",
+                               "timestamp": t0 + pd.Timedelta(hours=k + 1)})
+            if i % 3 == 0:
+                events.append({"user_id": u, "item_id": "i9", "type": "purchase", "value": 1 + i % 5,
+                               "timestamp": t0 + pd.Timedelta(hours=6)})
+            events.append({"user_id": u, "item_id": "i1", "type": "view", "timestamp": t0 + pd.Timedelta(hours=2)})
+        events += [{"user_id": f"other{i}", "item_id": "i1", "type": "purchase", "timestamp": t0}
+                   for i in range(30)]
+        store.append_events(events)
+        mine = experiment_results(store, "e").as_dict()
+        full = analyze(exp, store.exposures_frame("e"), store.events_frame()).as_dict()
+    assert mine["users"] == full["users"] == 60
+    assert mine["variants"] == full["variants"] and mine["srm"] == full["srm"]
+    pd.testing.assert_frame_equal(pd.json_normalize(mine["comparisons"]), pd.json_normalize(full["comparisons"]))
+    assert round(sum(v["conversion"] * v["users"] for v in mine["variants"])) == 20

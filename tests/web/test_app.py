@@ -3,6 +3,7 @@ every page with demo data and no console errors, and the layout at desktop and p
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import httpx
@@ -16,6 +17,7 @@ from fixtures.console import (
     browser_sign_in,
     build_console,
     csrf_of,
+    ensure_experiment,
     sign_in,
 )
 
@@ -38,8 +40,11 @@ def test_every_page_answers_with_server_timing(client, console_shop):
     sign_in(client)
     user = console_shop.user_with_profile()
     item = console_shop.service.state.catalog.raw(0)
+    experiment = ensure_experiment(console_shop)
     for path in ("/admin", "/admin/data", "/admin/data/event-counts", "/admin/models", "/admin/users",
-                 f"/admin/users/{user}", "/admin/items", f"/admin/items/{item}", "/admin/studio"):
+                 f"/admin/users/{user}", "/admin/items", f"/admin/items/{item}", "/admin/customers",
+                 "/admin/search", "/admin/search?q=shoes", "/admin/experiments", f"/admin/experiments/{experiment}",
+                 f"/admin/experiments/{experiment}/results", "/admin/studio"):
         r = client.get(path)
         assert r.status_code == 200, (path, r.text[:300])
         assert r.headers["server-timing"].startswith("app;dur=")
@@ -91,7 +96,8 @@ def test_uploads_get_their_own_body_limit(console_shop):
 
 
 # ---------------------------------------------------------------------------------------------- browser
-PAGES = ["/admin", "/admin/data", "/admin/models", "/admin/users", "/admin/items", "/admin/studio"]
+PAGES = ["/admin", "/admin/data", "/admin/models", "/admin/users", "/admin/items", "/admin/customers", "/admin/search",
+         "/admin/experiments", "/admin/studio"]
 
 
 @pytest.mark.browser
@@ -102,7 +108,8 @@ def test_each_page_renders_demo_data_without_console_errors(open_page, live_cons
     browser_sign_in(bp)
     user = live_console.shop.user_with_profile(avoid=("U00001",))
     item = live_console.shop.service.state.catalog.raw(0)
-    for path in [*PAGES, f"/admin/users/{user}", f"/admin/items/{item}"]:
+    experiment = ensure_experiment(live_console.shop)
+    for path in [*PAGES, f"/admin/users/{user}", f"/admin/items/{item}", f"/admin/experiments/{experiment}"]:
         bp.go(path)
         expect(bp.page.locator("h1")).to_be_visible()
         expect(bp.page.locator("[data-testid=refused]")).to_have_count(0)
@@ -115,6 +122,11 @@ def test_each_page_renders_demo_data_without_console_errors(open_page, live_cons
     expect(bp.page.locator("[data-testid=user-recs] li").first).to_be_visible()
     bp.go(f"/admin/items/{item}")
     expect(bp.page.locator("[data-testid=check-summary]")).to_contain_text("claims")
+    bp.go("/admin/customers")
+    expect(bp.page.locator("[data-testid=rfm-grid]")).to_be_visible()
+    expect(bp.page.locator("[data-testid=churn-chart] svg")).to_be_visible()
+    bp.go(f"/admin/experiments/{experiment}")
+    expect(bp.page.locator("[data-testid=comparisons]")).to_be_visible()
     assert bp.errors == []
 
 
@@ -130,6 +142,21 @@ def _serve_some_recommendations(live_console) -> None:
                                               "context": {"recommendation_id": rec["recommendation_id"]}}]})
 
 
+def _search_and_click(live_console) -> str:
+    """Some searches and clicks on their results through the API, for the Search page's analytics; returns a
+    word that finds items."""
+    title = str(live_console.shop.service.store.items_frame()["title"].iloc[0])
+    word = max(re.findall(r"[A-Za-z]{4,}", title), key=len).lower()
+    with httpx.Client(base_url=live_console.url, headers={"X-API-Key": ADMIN_KEY}, timeout=30) as api:
+        for position in (0, 0, 1, 2, None, 0, None):
+            found = api.get("/search", params={"q": word}).json()
+            if position is not None:
+                api.post("/search/click", json={"search_id": found["search_id"], "position": position,
+                                                "item_id": found["items"][position]["item_id"]})
+    live_console.shop.app.state.console.parts.pop("search_analytics", None)  # count them now, not in 30 s
+    return word
+
+
 @pytest.mark.browser
 @pytest.mark.parametrize("width", [1280, 390])
 def test_layout_fits_desktop_and_phone_widths(open_page, live_console, width):
@@ -140,15 +167,21 @@ def test_layout_fits_desktop_and_phone_widths(open_page, live_console, width):
     browser_sign_in(bp)
     item = live_console.shop.service.state.catalog.raw(0)
     user = live_console.shop.user_with_profile(avoid=("U00001",))
+    experiment = ensure_experiment(live_console.shop)
+    word = _search_and_click(live_console)
     for name, path in [("overview", "/admin"), ("data", "/admin/data"), ("models", "/admin/models"),
-                       ("user", f"/admin/users/{user}"), ("item", f"/admin/items/{item}")]:
+                       ("user", f"/admin/users/{user}"), ("item", f"/admin/items/{item}"),
+                       ("customers", "/admin/customers?where=orders%20%3E%3D%201%20and%20churn_risk%20%3C%200.5"),
+                       ("search", f"/admin/search?q={word}"), ("experiment", f"/admin/experiments/{experiment}")]:
         bp.go(path)
         expect(bp.page.locator("nav[aria-label=Pages] a[aria-current=page]")).to_be_visible()
         if name == "data":
             expect(bp.page.locator("[data-testid=event-chart] svg")).to_be_visible()
+        if name == "experiment":
+            expect(bp.page.locator("[data-testid=comparisons]")).to_be_visible()
         overflow = bp.page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 1, f"{path} is {overflow}px wider than a {width}px window"
-        if SCREENSHOTS and (width > 800 or name in ("overview", "item")):
+        if SCREENSHOTS and (width > 800 or name in ("overview", "item", "customers")):
             folder = Path(SCREENSHOTS)
             folder.mkdir(parents=True, exist_ok=True)
             bp.page.screenshot(path=str(folder / f"console-{name}-{width}.png"), full_page=width > 800)

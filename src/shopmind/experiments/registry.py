@@ -23,8 +23,10 @@ from typing import Any
 import pandas as pd
 
 from shopmind.errors import DataError, UnknownIdError
+from shopmind.experiments.analysis import ExperimentReport, analyze
 from shopmind.experiments.assignment import Experiment
 from shopmind.storage import ExperimentStore
+from shopmind.storage.base import Store
 
 
 def load_document(text: str, source: str = "experiment") -> dict[str, Any]:
@@ -126,3 +128,16 @@ def log_exposures(store: ExperimentStore, experiment: Experiment, exposures: Seq
 def forget_users(store: ExperimentStore, user_ids: Iterable[str]) -> int:
     """Remove the exposures of deleted users (their assignment is a hash: nothing else is stored)."""
     return store.delete_user_exposures(user_ids)
+
+
+def experiment_results(store: Store, experiment_id: str) -> ExperimentReport:
+    """:func:`~shopmind.experiments.analysis.analyze` of a stored experiment, reading from the event log only the
+    clicks and purchases of the users in its exposure log (the database filters them; the analysis counts no
+    other event). The estimates equal those over the whole log; the daily timeline ends at the last outcome of
+    an exposed user (at most an attribution window after the last exposure)."""
+    exp = get_experiment(store, experiment_id)
+    exposures = store.exposures_frame(exp.experiment_id)
+    users = exposures["user_id"].astype(str).unique().tolist() if len(exposures) else []
+    events = store.events_frame(user_ids=users, types=("click", "purchase"))
+    items = store.items_frame()
+    return analyze(exp, exposures, events, items if len(items) else None)

@@ -213,7 +213,7 @@ class SearchService:
 
     # ------------------------------------------------------------------ analytics
     def _search_events(self) -> tuple[pd.DataFrame, pd.DataFrame]:
-        events = self.store.events_frame()
+        events = self.store.events_frame(types=("search", "click"))  # the database filters: not every event
         searches = events[events["type"] == "search"]
         clicks = events[(events["type"] == "click")
                         & events["context"].map(lambda c: isinstance(c, dict) and c.get("source") == "search")]

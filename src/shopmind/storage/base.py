@@ -150,9 +150,11 @@ class EventLog(Protocol):
         """Append events (columns ``EVENT_COLUMNS``), skipping duplicates; arrival order is kept."""
         ...
 
-    def events_frame(self, *, after_seq: int | None = None, user_ids: Iterable[str] | None = None) -> pd.DataFrame:
+    def events_frame(self, *, after_seq: int | None = None, user_ids: Iterable[str] | None = None,
+                     types: Iterable[str] | None = None) -> pd.DataFrame:
         """Events in arrival order: ``EVENT_COLUMNS`` plus ``seq``, the arrival sequence number. All of them, or
-        only those with ``seq > after_seq`` and/or of the users in ``user_ids``."""
+        only those with ``seq > after_seq`` and/or of the users in ``user_ids`` and/or of the event ``types``
+        (filtered by the database: only matching rows are read out)."""
         ...
 
     def event_counts(self, bucket_seconds: int = 86_400) -> pd.DataFrame:

@@ -303,7 +303,8 @@ class PostgresStore(ContextManagedStore):
         logger.debug("appended %d events to %s (%d duplicates)", inserted, self.url, total - inserted)
         return AppendCounts(inserted, total - inserted)
 
-    def events_frame(self, *, after_seq: int | None = None, user_ids: Iterable[str] | None = None) -> pd.DataFrame:
+    def events_frame(self, *, after_seq: int | None = None, user_ids: Iterable[str] | None = None,
+                     types: Iterable[str] | None = None) -> pd.DataFrame:
         where: list[str] = []
         params: list[Any] = []
         if after_seq is not None:
@@ -312,6 +313,9 @@ class PostgresStore(ContextManagedStore):
         if user_ids is not None:
             where.append("user_id = ANY(%s)")
             params.append([str(u) for u in user_ids])
+        if types is not None:
+            where.append("type = ANY(%s)")
+            params.append(sorted({str(t) for t in types}))
         clause = f"WHERE {' AND '.join(where)} " if where else ""
         with rec.paused_gc():
             rows = self._read(f"SELECT seq, event_id, user_id, item_id, type, value, {_MICROS.format('ts')}, "

@@ -283,8 +283,9 @@ class SQLiteStore(ContextManagedStore):
         logger.debug("appended %d events to %s (%d duplicates)", inserted, self.url, total - inserted)
         return AppendCounts(inserted, total - inserted)
 
-    def events_frame(self, *, after_seq: int | None = None, user_ids: Iterable[str] | None = None) -> pd.DataFrame:
-        if after_seq is None and user_ids is None:
+    def events_frame(self, *, after_seq: int | None = None, user_ids: Iterable[str] | None = None,
+                     types: Iterable[str] | None = None) -> pd.DataFrame:
+        if after_seq is None and user_ids is None and types is None:
             with rec.paused_gc():
                 return rec.decode_events(self._read(_SELECT_EVENTS))
         where: list[str] = []
@@ -292,6 +293,10 @@ class SQLiteStore(ContextManagedStore):
         if after_seq is not None:
             where.append("seq > ?")
             params.append(int(after_seq))
+        if types is not None:
+            wanted = sorted({str(t) for t in types})
+            where.append(f"type IN ({', '.join('?' * len(wanted))})" if wanted else "0")
+            params.extend(wanted)
         with self._lock, rec.paused_gc():
             if user_ids is not None:
                 # one scan joined to a temporary table, however many users are asked for

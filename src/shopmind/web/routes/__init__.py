@@ -1,10 +1,21 @@
 """The console's pages, in navigation order. A page is one module here (its ``router`` and ``PAGE``) plus one
-line in :data:`PAGES`; the Customers, Campaigns and Search pages join when their packages land."""
+line in :data:`PAGES`; the Campaigns page joins when its package lands."""
 
 from fastapi import APIRouter
 
 from shopmind.web.console import Page
-from shopmind.web.routes import data, items, models, overview, signin, studio, users
+from shopmind.web.routes import (
+    customers,
+    data,
+    experiments,
+    items,
+    models,
+    overview,
+    search,
+    signin,
+    studio,
+    users,
+)
 
 PAGES: list[Page] = [
     overview.PAGE,
@@ -12,6 +23,9 @@ PAGES: list[Page] = [
     models.PAGE,
     users.PAGE,
     items.PAGE,
+    customers.PAGE,
+    search.PAGE,
+    experiments.PAGE,
     studio.PAGE,
 ]
 
