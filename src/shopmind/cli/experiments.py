@@ -18,6 +18,7 @@ from shopmind.cli.params import load_settings
 from shopmind.errors import ParameterError
 from shopmind.experiments.registry import (
     create_experiment,
+    experiment_results,
     get_experiment,
     list_experiments,
     load_document,
@@ -85,16 +86,12 @@ def report(experiment_id: str, store: StoreOpt = None, as_json: JsonOpt = False,
            ) -> None:
     """Per-variant conversion, CTR and revenue per user; fixed-horizon (with CUPED) and always-valid tests;
     the SRM check; the effect over time."""
-    # lazy: pandas-heavy analysis, only this command needs it
-    from shopmind.experiments.analysis import analyze
-
     if attribution not in ("user", "recommendation"):
         raise ParameterError("experiments report", "--attribution", attribution, "user or recommendation")
     with open_store(load_settings(store_url=store).store) as st:
         exp = get_experiment(st, experiment_id)
-        items = st.items_frame()
-        rep = analyze(exp, st.exposures_frame(experiment_id), st.events_frame(), items if len(items) else None,
-                      attribution="user" if attribution == "user" else "recommendation")
+        rep = experiment_results(st, experiment_id,
+                                 attribution="user" if attribution == "user" else "recommendation")
     if plot is not None:
         # lazy: matplotlib takes a second to import; only the plot needs it
         from shopmind.experiments.plots import effect_over_time

@@ -23,7 +23,7 @@ from typing import Any
 import pandas as pd
 
 from shopmind.errors import DataError, UnknownIdError
-from shopmind.experiments.analysis import ExperimentReport, analyze
+from shopmind.experiments.analysis import Attribution, ExperimentReport, analyze
 from shopmind.experiments.assignment import Experiment
 from shopmind.storage import ExperimentStore
 from shopmind.storage.base import Store
@@ -130,7 +130,8 @@ def forget_users(store: ExperimentStore, user_ids: Iterable[str]) -> int:
     return store.delete_user_exposures(user_ids)
 
 
-def experiment_results(store: Store, experiment_id: str) -> ExperimentReport:
+def experiment_results(store: Store, experiment_id: str, *,
+                       attribution: Attribution = "user") -> ExperimentReport:
     """:func:`~shopmind.experiments.analysis.analyze` of a stored experiment, reading from the event log only the
     clicks and purchases of the users in its exposure log (the database filters them; the analysis counts no
     other event). The estimates equal those over the whole log; the daily timeline ends at the last outcome of
@@ -140,4 +141,4 @@ def experiment_results(store: Store, experiment_id: str) -> ExperimentReport:
     users = exposures["user_id"].astype(str).unique().tolist() if len(exposures) else []
     events = store.events_frame(user_ids=users, types=("click", "purchase"))
     items = store.items_frame()
-    return analyze(exp, exposures, events, items if len(items) else None)
+    return analyze(exp, exposures, events, items if len(items) else None, attribution=attribution)

@@ -11,9 +11,9 @@ from starlette.concurrency import run_in_threadpool
 
 from shopmind.api.deps import READ, WRITE, get_service
 from shopmind.api.routes.common import ERRORS, NOT_FOUND
-from shopmind.experiments.analysis import analyze
 from shopmind.experiments.registry import (
     create_experiment,
+    experiment_results,
     get_experiment,
     list_experiments,
     log_exposures,
@@ -101,10 +101,6 @@ async def results(experiment_id: ExperimentId, service: Service) -> dict[str, An
     metric's effect over time."""
 
     def work() -> dict[str, Any]:
-        store = service.store
-        exp = get_experiment(store, experiment_id)
-        items = store.items_frame()
-        return cast("dict[str, Any]", _finite(analyze(exp, store.exposures_frame(experiment_id), store.events_frame(),
-                               items if len(items) else None).as_dict()))
+        return cast("dict[str, Any]", _finite(experiment_results(service.store, experiment_id).as_dict()))
 
     return await run_in_threadpool(work)
