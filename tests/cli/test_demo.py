@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -54,3 +55,6 @@ def test_demo_quick_end_to_end(home):
     assert ndcg["itemknn"] > ndcg["popular"] > ndcg["random"]
     assert (report / "report.md").exists() and any(report.glob("*.png"))
     assert (home / "models" / "itemknn" / "meta.json").exists()
+    # the customer profiles are computed, so the console's Customers page has data after the demo
+    profiles = re.search(r"([\d,]+) profiles, (\d+) segments", res.output)
+    assert profiles is not None and int(profiles.group(1).replace(",", "")) > 0, res.output

@@ -2,8 +2,9 @@
 
 Generates the synthetic bilingual demo shop, imports it into the embedded store (showing the import
 report and quarantine), trains and evaluates the models under the leave-one-out full-ranking protocol,
-prints the leaderboard, writes the report with plots, shows recommendations for a few users, then serves
-the shop over the REST API for a live tour.
+prints the leaderboard, writes the report with plots, shows recommendations for a few users, computes the
+customer profiles and segments (so the console's Customers page has data), then serves the shop over the REST
+API for a live tour.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from shopmind.api.client import ShopmindClient
 from shopmind.api.server import ThreadedServer
 from shopmind.cli.show import print_user_recommendations
 from shopmind.content import ContentService
+from shopmind.customers.config import CustomerSettings
+from shopmind.customers.refresh import refresh
 from shopmind.evaluation.bench import ModelRun, bench_payload, run_bench, write_bench_report
 from shopmind.evaluation.provenance import write_json
 from shopmind.ingest.sources import generate_dataset, import_path
@@ -86,6 +89,12 @@ def run_demo(console: Console, settings: Settings, quick: bool = False) -> dict[
     counts = data.user_counts()
     users = [int(u) for u in counts.argsort()[::-1][[0, len(counts) // 4, len(counts) // 2]]]
     print_user_recommendations(console, model, data, users, n=5)
+    console.rule("[bold]Customers: profiles, RFM, segments, value and churn")
+    with open_store(settings.store) as store:
+        customers = refresh(store, CustomerSettings(), full=True, recommender=model)
+    console.print(f"{customers.users:,} profiles, {customers.segments} segments in {customers.seconds:.1f} s "
+                  f"(shopmind customers segments; GET /users/{{id}}/profile)")
+    payload["customers"] = {"profiles": customers.users, "segments": customers.segments}
     if not quick:
         serve_demo(console, settings, model, data.users.raw(users[0]))
     return payload
