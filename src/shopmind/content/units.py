@@ -35,7 +35,8 @@ _UNIT_TABLE: tuple[tuple[str, float, tuple[str, ...]], ...] = (
     ("mm", 1.0, ("mm", "millimetre", "millimetres", "millimeter", "millimeters", "毫米")),
     ("mm", 10.0, ("cm", "centimetre", "centimetres", "centimeter", "centimeters", "厘米", "公分")),
     ("mm", 1000.0, ("m", "metre", "metres", "meter", "meters", "米")),
-    ("inch", 1.0, ("inch", "inches", "in.", "英寸", "″")),
+    ("inch", 1.0, ("inch", "inches", "in.", "英寸", "″", "寸")),  # a screen's 寸 is an inch
+    ("hp_ac", 1.0, ("匹",)),  # air-conditioner cooling power, "1.5匹"
     ("sqm", 1.0, ("m2", "sqm", "square metres", "square meters", "平方米", "平米")),
     ("GB", 0.001, ("MB",)),
     ("GB", 1.0, ("GB", "G内存")),
