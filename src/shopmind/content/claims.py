@@ -487,8 +487,11 @@ class ClaimExtractor:
 
     def _vocabulary(self, work: str, original: str) -> list[Claim | tuple[int, int]]:
         out: list[Claim | tuple[int, int]] = []
+        units = [m.span("unit") for m in _QUANTITY.finditer(work) if unit_of(m.group("unit")) is not None]
         hits = self._vocab.scan(work)
         for n, (s, e, entry) in enumerate(hits):
+            if any(us <= s < ue for us, ue in units):  # "6 Fluid Ounce": a unit, not the category "Fluids"
+                continue
             if entry.kind is None:  # a shield is consumed without a claim
                 out.append((s, e))
                 continue

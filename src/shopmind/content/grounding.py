@@ -540,6 +540,8 @@ def _not_pure(material: str, ev: Evidence) -> str | None:
 _IMPERIAL = (("oz", "ml", 29.5735), ("oz", "g", 28.3495), ("lb", "g", 453.592), ("inch", "mm", 25.4))
 #: Converted values are rounded in copy ("1.7 fl oz" for 50 ml): how far they may be off.
 _CONVERSION_TOLERANCE = 0.03
+#: ... and at most this far when the converted value is rounded to a whole number ("5 ml" for 0.16 fl oz).
+_ROUNDED_TOLERANCE = 0.06
 
 
 def _converts(x: float, dim: str, ev: Evidence) -> bool:
@@ -552,9 +554,18 @@ def _converts(x: float, dim: str, ev: Evidence) -> bool:
             target, have = x / factor, ev.quantities.get(imperial, [])
         else:
             continue
-        if any(abs(target - h) <= _CONVERSION_TOLERANCE * abs(h) for h in have):
+        # copy rounds a converted value to its last digit ("7 ml" for 0.25 fl oz = 7.4 ml): half of that digit
+        half = 0.5 * 10 ** -_decimals(x) * (factor if dim == imperial else 1 / factor)
+        if any(abs(target - h) <= max(_CONVERSION_TOLERANCE * abs(h), min(half, _ROUNDED_TOLERANCE * abs(h)))
+               for h in have):
             return True
     return False
+
+
+def _decimals(x: float) -> int:
+    """Digits after the decimal point of a value as copy writes it (7 -> 0, 0.25 -> 2)."""
+    text = f"{x:.6f}".rstrip("0").rstrip(".")
+    return len(text.partition(".")[2])
 
 
 def _close(a: float, b: float) -> bool:

@@ -44,8 +44,8 @@ def number(text: str) -> float | None:
 
 
 # ------------------------------------------------------------------------------------------------ specs
-_BLUETOOTH = re.compile(r"(?i:\bBluetooth|蓝牙|\bBT)\s?(?:v|V|版本)?\s?(?P<v>\d(?:\.\d)?)(?![\d.])")
-_USB = re.compile(r"(?<![A-Za-z])USB\s?(?P<v>[1-4](?:\.\d)?)(?![\d.])(?:\s?Gen\s?\d(?:x\d)?)?")
+_BLUETOOTH = re.compile(r"(?i:\bBluetooth|蓝牙|\bBT)\s?(?:v|V|版本)?\s?(?P<v>\d(?:\.\d)?)(?!\d|\.\d)")
+_USB = re.compile(r"(?<![A-Za-z])USB\s?(?P<v>[1-4](?:\.\d)?)(?!\d|\.\d)(?:\s?Gen\s?\d(?:x\d)?)?")
 _CONNECTOR = re.compile(r"(?P<c>(?i:\bUSB[- ]?Type[- ]?C\b|\bUSB[- ]?C\b|\bType[- ]?C\b|\bLightning\b(?=[- ]?"
                         r"(?:port|connector|cable|charging|接口|数据线))|\bmicro[- ]?USB\b|\bUSB[- ]?A\b)|"
                         r"Lightning接口|安卓接口)")
