@@ -41,7 +41,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from shopmind.content.lexicon import TermKind, english_words, key, lexicon
-from shopmind.content.specs import find_services, find_specs
+from shopmind.content.specs import NUM_EN, find_services, find_specs, number
 from shopmind.content.units import COUNT_DIMS, NUM, NUM_AR, UNIT_ALT, normalise_text, parse_number, unit_of
 
 ClaimKind = Literal["brand", "price", "discount", "quantity", "size", "material", "colour", "category",
@@ -182,7 +182,7 @@ _SIZE_WORD = re.compile(r"(?P<zh>[大中小])号|\b(?P<en>Small|Medium|Large)\s?
 _SIZE_WORDS = {"大": "large", "中": "medium", "小": "small"}
 
 _PREFIXED = re.compile(r"\bSPF\s?(?P<spf>\d{1,3})\+?|\bIP\s?(?P<ip>\d{2})\b")
-_QUANTITY = re.compile(rf"{_B}(?P<a>{NUM})(?:\s?(?P<sep>[-–~～至到x×*])\s?(?P<b>{NUM}))?\s?-?\s?"
+_QUANTITY = re.compile(rf"{_B}(?P<a>{NUM}|{NUM_EN})(?:\s?(?P<sep>[-–~～至到x×*])\s?(?P<b>{NUM}))?\s?-?\s?"
                        rf"(?P<unit>{UNIT_ALT})(?![A-Za-z])", re.IGNORECASE)
 _PERCENT = re.compile(rf"{_B}(?P<a>{NUM_AR})\s?%")
 
@@ -511,13 +511,13 @@ class ClaimExtractor:
         out = []
         for m in _QUANTITY.finditer(work):
             unit = unit_of(m.group("unit"))
-            a = parse_number(m.group("a"))
+            a = number(m.group("a"))  # digits, Chinese numerals or English words ("two-litre")
             if unit is None or a is None:
                 continue
             dim, factor = unit
-            raw_nums = [m.group("a")] + ([m.group("b")] if m.group("b") else [])
+            raw_nums = [m.group("a").lower()] + ([m.group("b")] if m.group("b") else [])
             nums = [a] + ([b] if m.group("b") and (b := parse_number(m.group("b"))) is not None else [])
-            if dim in COUNT_DIMS and raw_nums == ["一"]:
+            if dim in COUNT_DIMS and raw_nums in (["一"], ["one"]):
                 continue
             if dim == "year" and a >= 1900:  # a date, not a duration
                 continue

@@ -44,36 +44,36 @@ def number(text: str) -> float | None:
 
 
 # ------------------------------------------------------------------------------------------------ specs
-_BLUETOOTH = re.compile(r"(?i:\bBluetooth|蓝牙|\bBT)\s?(?:v|V|版本)?\s?(?P<v>\d(?:\.\d)?)(?!\d|\.\d)")
-_USB = re.compile(r"(?<![A-Za-z])USB\s?(?P<v>[1-4](?:\.\d)?)(?!\d|\.\d)(?:\s?Gen\s?\d(?:x\d)?)?")
+_BLUETOOTH = re.compile(r"(?i:\bBluetooth|蓝牙|\bBT)\s?(?:v|V|版本)?\s?(?P<v>\d(?:\.\d)?)(?!\d|\.\d)", re.ASCII)
+_USB = re.compile(r"(?<![A-Za-z])USB\s?(?P<v>[1-4](?:\.\d)?)(?!\d|\.\d)(?:\s?Gen\s?\d(?:x\d)?)?", re.ASCII)
 _CONNECTOR = re.compile(r"(?P<c>(?i:\bUSB[- ]?Type[- ]?C\b|\bUSB[- ]?C\b|\bType[- ]?C\b|\bLightning\b(?=[- ]?"
                         r"(?:port|connector|cable|charging|接口|数据线))|\bmicro[- ]?USB\b|\bUSB[- ]?A\b)|"
-                        r"Lightning接口|安卓接口)")
+                        r"Lightning接口|安卓接口)", re.ASCII)
 _CONNECTORS = {"usb type c": "usb-c", "usb type-c": "usb-c", "usb-type-c": "usb-c", "usb c": "usb-c",
                "usb-c": "usb-c", "usbc": "usb-c", "type c": "usb-c", "type-c": "usb-c", "typec": "usb-c",
                "usbtype-c": "usb-c", "usbtypec": "usb-c", "lightning": "lightning", "lightning接口": "lightning",
                "micro usb": "micro-usb", "micro-usb": "micro-usb", "microusb": "micro-usb",
                "安卓接口": "micro-usb", "usb-a": "usb-a", "usb a": "usb-a", "usba": "usb-a"}
-_WIFI = re.compile(r"(?i:\bWi-?Fi|无线网络|WLAN)\s?(?P<v>[4-7])(?P<e>E)?(?![\d.A-Za-z])|"
-                   r"\b802\.11\s?(?P<std>ax|ac|be|n)\b")
+_WIFI = re.compile(r"(?i:\bWi-?Fi|无线网络|WLAN)\s?(?P<v>[4-7])(?P<e>E)?(?!\d|\.\d|[A-Za-z])|"
+                   r"\b802\.11\s?(?P<std>ax|ac|be|n)\b", re.ASCII)
 _WIFI_STD = {"n": "4", "ac": "5", "ax": "6", "be": "7"}
-_NETWORK = re.compile(r"(?<![A-Za-z0-9.])(?P<v>[2-5])G(?![A-Za-z0-9])(?!\s?(?:内存|存储|RAM|ROM|流量))")
+_NETWORK = re.compile(r"(?<![A-Za-z0-9.])(?P<v>[2-5])G(?![A-Za-z0-9])(?!\s?(?:内存|存储|RAM|ROM|流量))", re.ASCII)
 _RESOLUTION = re.compile(r"(?<![A-Za-z0-9.])(?P<p>480|720|1080|1440|2160|4320)[pP](?![A-Za-z0-9])|"
                          r"(?<![A-Za-z0-9.$¥€£])(?P<k>[248])K(?![A-Za-z0-9])|"
                          r"(?P<name>\bFull HD\b|\bFHD\b|\bQHD\b|\bWQHD\b|\bUHD\b|全高清|超高清|\bHD Ready\b)|"
                          r"(?<![\d.])(?P<w>\d{3,4})\s?[x×*]\s?(?P<h>\d{3,4})(?![\d.])(?!\s?(?:mm|cm|m\b|毫米|厘米|米|"
-                         r"in|英寸|\"|px\s?\*))")
+                         r"in|英寸|\"|px\s?\*))", re.ASCII)
 _RES_NAMES = {"full hd": 1080, "fhd": 1080, "全高清": 1080, "qhd": 1440, "wqhd": 1440, "uhd": 2160, "超高清": 2160,
               "hd ready": 720}
 _RES_K = {"2": 1440, "4": 2160, "8": 4320}
 _BED = re.compile(r"(?i:\b(?P<en>california king|cal king|super king|twin xl|twin|full|queen|king|double|single)"
                   r"(?=[- ]?(?:size|bed|sheet|duvet|mattress|quilt|comforter|bedding|set|fitted|flat)\b)|"
                   r"\bsize[:\s]+(?P<en2>california king|super king|twin xl|twin|full|queen|king|double|single)\b)|"
-                  r"(?P<zh>特大|单人|双人|大)(?=床)")
+                  r"(?P<zh>特大|单人|双人|大)(?=床)", re.ASCII)
 _BEDS = {"california king": "california king", "cal king": "california king", "super king": "king",
          "twin xl": "twin xl", "twin": "twin", "single": "twin", "full": "full", "double": "full",
          "queen": "queen", "king": "king", "单人": "twin", "双人": "full", "大": "queen", "特大": "king"}
-_ONE_SIZE = re.compile(r"(?i:\bone[- ]size(?: fits (?:all|most))?\b|\bfree size\b)|均码|均码")
+_ONE_SIZE = re.compile(r"(?i:\bone[- ]size(?: fits (?:all|most))?\b|\bfree size\b)|均码", re.ASCII)
 
 
 def find_specs(work: str) -> list[tuple[int, int, str, str | int]]:
@@ -151,18 +151,19 @@ _WARRANTY = re.compile(
     rf"(?:整机|官方|全国联保|免费)?(?:保修|质保|保固|联保)(?:期)?[:：]?\s?(?P<n3>{NUM})\s?(?P<u3>年|个月|月|天)|"
     rf"(?P<n4>{NUM})\s?(?P<u4>年|个月|月|天)(?:整机|官方|全国)?(?:免费)?(?:保修|质保|保固|联保)|"
     rf"(?P<life2>终身)(?:保修|质保)|"
-    rf"(?P<bare>(?i:\b(?:{_WARRANTY_WORD})\b)|保修|(?<!品)质保|联保)")
+    rf"(?P<bare>(?i:\b(?:{_WARRANTY_WORD})\b)|保修|(?<!品)质保|联保)", re.ASCII)
 _RETURNS = re.compile(
     rf"(?i:(?P<n>{ANY_NUM})[\s-]?(?P<u>days?|天)[\s-]+(?:(?:free|easy|hassle-free|no-questions-asked|money-back)"
     rf"[\s-])?(?:returns?|return policy|money[- ]back(?: guarantee)?)\b|"
-    rf"\breturns?\s(?:within|in|up to)\s(?P<n2>{ANY_NUM})\s(?P<u2>days?)\b)|"
+    rf"\breturns?\s(?:within|in|up to)\s(?P<n2>{ANY_NUM})\s(?P<u2>days?)\b|"
+    rf"\breturns?(?:\swindow|\speriod|\spolicy)?:\s?(?P<n4>{ANY_NUM})[\s-]?(?P<u4>days?|天)(?![A-Za-z]))|"
     rf"(?P<n3>{NUM})\s?(?P<u3>天|日)(?:无理由)?(?:退换货|退货|退换)|"
-    rf"(?P<bare>(?i:\bfree returns?\b|\bmoney[- ]back(?: guarantee)?\b)|无理由退(?:换)?货|退换无忧|运费险)")
+    rf"(?P<bare>(?i:\bfree returns?\b|\bmoney[- ]back(?: guarantee)?\b)|无理由退(?:换)?货|退换无忧|运费险)", re.ASCII)
 _SHIPPING = re.compile(r"(?i:\bfree (?:shipping|delivery|standard shipping|postage)\b|\bships? free\b)|"
-                       r"(?:顺丰)?包邮|免运费|免邮")
+                       r"(?:顺丰)?包邮|免运费|免邮", re.ASCII)
 _INSTALL = re.compile(r"(?i:\bfree (?:installation|install|setup|fitting)\b|\binstallation included\b)|"
-                      r"免费安装|包安装|送装一体|上门安装")
-_GIFT = re.compile(r"(?i:\bfree gifts?\b|\bgift included\b|\bfree gift wrapping\b)|赠品|送礼品|附赠")
+                      r"免费安装|包安装|送装一体|上门安装", re.ASCII)
+_GIFT = re.compile(r"(?i:\bfree gifts?\b|\bgift included\b|\bfree gift wrapping\b)|赠品|送礼品|附赠", re.ASCII)
 
 
 def find_services(work: str) -> list[tuple[int, int, str, float | str]]:
@@ -191,7 +192,7 @@ def find_services(work: str) -> list[tuple[int, int, str, float | str]]:
         if m.group("bare"):
             add(*m.span(), "returns", "yes")
             continue
-        g = next(i for i in ("", "2", "3") if m.group("n" + i))
+        g = next(i for i in ("", "2", "3", "4") if m.group("n" + i))
         days = number(m.group("n" + g))
         if days is not None:
             add(*m.span(), "returns", days)
