@@ -515,7 +515,8 @@ def _verdict(c: Claim, ev: Evidence) -> tuple[Verdict | None, str]:
         return "supported", best
     if not facts:
         return "unsupported", ""
-    return "contradicted", "; ".join(facts[:3])
+    stated = [f for f in facts if not f.startswith(("Title:", "Description:"))] or facts  # the attribute first
+    return "contradicted", "; ".join(stated[:3])
 
 
 def _not_pure(material: str, ev: Evidence) -> str | None:
