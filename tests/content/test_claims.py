@@ -237,3 +237,11 @@ def test_template_texts_of_every_item_are_clean(checker: GroundingChecker) -> No
             text = "; ".join(f"{label}: {value}" for label, value in facts.lines(lang))
             report = checker.check(text, facts)
             assert report.ok, f"{item['item_id']} {lang}: {report.summary()}"
+
+
+@pytest.mark.parametrize("text", ["来自你喜欢的Corvin", "你喜欢的Corvin，更多好物", "来自您关注的Corvin品牌"])
+def test_our_own_headline_templates_are_not_read_as_a_brand(checker: GroundingChecker, text: str) -> None:
+    """Regression (issue 25): "来自你喜欢的{brand}" read "你喜欢" as an unknown brand and flagged the template."""
+    report = checker.check(text, extract_facts(ITEMS["shirt"]))
+    assert report.ok, report.summary()
+    assert [c.text for c in report.claims if c.kind == "brand"] == ["Corvin"]
