@@ -18,6 +18,8 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from statsmodels.stats.proportion import proportion_confint
+
 
 def score(cases: list[dict[str, Any]], results: list[dict[str, Any]]) -> dict[str, Any]:
     if len(cases) != len(results):
@@ -55,9 +57,13 @@ def score(cases: list[dict[str, Any]], results: list[dict[str, Any]]) -> dict[st
         row: dict[str, Any] = dict(g)
         if g["planted"]:
             row["caught_rate"] = round(g["caught"] / g["planted"], 4)
+            row["caught_rate_wilson95"] = [round(x, 4) for x in proportion_confint(g["caught"], g["planted"],
+                                                                                 method="wilson")]
             row["caught_at_span_rate"] = round(g["caught_at_span"] / g["planted"], 4)
         if g["faithful"]:
             row["false_alarm_rate"] = round(g["false_alarms"] / g["faithful"], 4)
+            row["false_alarm_rate_wilson95"] = [round(x, 4) for x in proportion_confint(
+                g["false_alarms"], g["faithful"], method="wilson")]
         table[k] = row
     return {"groups": table, "misses": misses, "false_alarms": alarms}
 
@@ -74,10 +80,11 @@ def main(argv: list[str] | None = None) -> int:
     results = [json.loads(x) for x in args.audit.read_text(encoding="utf-8").splitlines() if x.strip()]
     out = score(cases, results)
     a = out["groups"]["all"]
+    ci_c, ci_f = a.get("caught_rate_wilson95", [0, 0]), a.get("false_alarm_rate_wilson95", [0, 0])
     print(f"{args.cases.name}: {len(cases)} cases; planted caught {a.get('caught', 0)}/{a.get('planted', 0)} "
-          f"({a.get('caught_rate', 0):.1%}, at the span {a.get('caught_at_span_rate', 0):.1%}); faithful flagged "
-          f"{a.get('false_alarms', 0)}/{a.get('faithful', 0)} ({a.get('false_alarm_rate', 0):.1%}); "
-          f"errors {a.get('errors', 0)}")
+          f"({a.get('caught_rate', 0):.1%}, 95% CI {ci_c[0]:.1%}-{ci_c[1]:.1%}; at the span "
+          f"{a.get('caught_at_span_rate', 0):.1%}); faithful flagged {a.get('false_alarms', 0)}/{a.get('faithful', 0)} "
+          f"({a.get('false_alarm_rate', 0):.1%}, 95% CI {ci_f[0]:.1%}-{ci_f[1]:.1%}); errors {a.get('errors', 0)}")
     for k, row in out["groups"].items():
         if k != "all":
             print(f"  {k:28s} caught {row.get('caught', 0)}/{row.get('planted', 0)}  "
