@@ -85,7 +85,7 @@ def test_check_prints_claims_and_fails_on_unsupported(env):
     item = env.items.iloc[0]
     res = runner.invoke(content_app, ["check", "--item", item["item_id"], "--text",
                                       f"{item['brand']}, only ¥{item['price'] + 100:.0f}."])
-    assert res.exit_code == 1 and "UNSUPPORTED" in res.output and "supported" in res.output
+    assert res.exit_code == 1 and "CONTRADICTED" in res.output and "supported" in res.output
     res = runner.invoke(content_app, ["check", "--item", item["item_id"], "--text",
                                       f"{item['brand']}, ¥{item['price']:.0f}.", "--json"])
     assert res.exit_code == 0, res.output

@@ -279,11 +279,11 @@ def check(item: Annotated[str, typer.Option("--item", "-i", help="The item the t
     if as_json:
         console.print_json(report.model_dump_json())
     else:
-        table = Table("claim", "kind", "verdict", "reason")
+        table = Table("claim", "attribute", "verdict", "fact", "reason")
         for c in report.claims:
             verdict = ("[green]supported[/]" if c.supported else "[yellow]not judged[/]" if c.supported is None
-                       else "[red]UNSUPPORTED[/]")
-            table.add_row(c.text, c.kind, verdict, c.reason)
+                       else f"[red]{(c.verdict or 'unsupported').upper()}[/]")
+            table.add_row(escape(c.text), c.attribute, verdict, escape(c.fact), escape(c.reason))
         console.print(table)
         console.print(report.summary(), markup=False, highlight=False)
     if not report.ok:

@@ -144,7 +144,7 @@ def audit_one(n: int, raw: str, lookup: ItemLookup, checker: GroundingChecker) -
     try:
         rec = parse_line(raw)
         sheets = _sheets(rec, lookup)
-    except ShopmindError as exc:
+    except (ShopmindError, ValueError, TypeError, KeyError) as exc:  # an odd record must not end the batch
         return AuditLine(line=n, ok=False, error=str(exc))
     report = checker.check(rec["text"], sheets)
     claims = [AuditClaim(text=c.text, attribute=c.attribute, verdict=c.verdict, fact=c.fact, reason=c.reason)

@@ -38,7 +38,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, computed_field
 
 from shopmind.content.lexicon import TermKind, english_words, key, lexicon
 from shopmind.content.specs import NUM_EN, find_services, find_specs, number
@@ -66,6 +66,7 @@ class Claim(BaseModel):
     #: The item's fact the claim was checked against ("Capacity: 50 ml"), empty when the item states none.
     fact: str = ""
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def attribute(self) -> str:
         """The attribute the claim is about: ``brand``, ``price``, ``volume``, ``warranty``, ``author``..."""
