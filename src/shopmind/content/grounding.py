@@ -500,15 +500,18 @@ def _show_term(attribute: str, value: Any) -> str:
     return str(value)
 
 
+#: Attributes a measure may also state ("oz" is a volume or a weight).
+_OTHER_ATTRIBUTES = {"oz": ("weight", "volume"), "lb": ("weight",), "inch": ("size", "length"), "mm": ("length",)}
+
+
 def _verdict(c: Claim, ev: Evidence) -> tuple[Verdict | None, str]:
     """Supported, contradicted (the data states this attribute with another value) or unsupported (the data
     states nothing about it), with the fact the claim was checked against."""
     if c.supported is None:
         return None, ""
     facts = sorted(ev.sources.get(c.attribute, []), key=lambda f: f.startswith(("Title:", "Description:")))
-    if c.kind == "quantity" and not facts:  # "6.1 inch" and "15.5 cm" are one attribute in two units
-        facts = [f for k, fs in ev.sources.items() if k in ("size", "length") for f in fs] if c.attribute == "size" \
-            else []
+    if c.kind == "quantity" and not facts:  # "8.8 oz" is a weight when the data gives grams
+        facts = [f for k in _OTHER_ATTRIBUTES.get(c.value["dim"], ()) for f in ev.sources.get(k, [])]
     if c.supported:
         low = c.text.lower()
         best = next((f for f in facts if low in f.lower()), facts[0] if facts else "")
