@@ -100,3 +100,10 @@ def test_committed_held_out_sets_meet_the_targets(name: str) -> None:
         assert planted and faithful
         assert 1 - sum(planted) / len(planted) >= 0.95, f"{name} {lang}: caught {len(planted) - sum(planted)}"
         assert sum(faithful) / len(faithful) >= 0.95, f"{name} {lang}: flagged {len(faithful) - sum(faithful)}"
+
+
+def test_parsed_records_are_audited_like_lines() -> None:
+    """The REST route passes the request's records, not JSON text."""
+    recs = [{"item": MUG, "text": "Brewmaster mug, 750 ml."}, {"text": "no item"}]
+    out = list(audit_lines(recs, STORE.get))
+    assert [r.ok for r in out] == [False, False] and out[1].error and out[0].claims[-1].verdict == "contradicted"

@@ -78,15 +78,22 @@ class AuditSummary(BaseModel):
             row[c.verdict] += 1
 
 
-def parse_line(raw: str) -> dict[str, Any]:
+#: One input: a JSONL line, or an already parsed record (a REST request body's list element).
+AuditInput = str | Mapping[str, Any]
+
+
+def parse_line(raw: AuditInput) -> dict[str, Any]:
     """One input line as a record, or a :class:`ShopmindError` that says what is wrong with it."""
-    if not raw.strip():
+    if isinstance(raw, Mapping):
+        rec: Any = dict(raw)
+    elif not raw.strip():
         raise ShopmindError("empty line; expected a JSON object with 'text' and 'item_id', 'item_ids' or 'item'")
-    try:
-        rec = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise ShopmindError(f"not JSON ({exc.msg} at column {exc.colno}); expected one JSON object per line") \
-            from exc
+    else:
+        try:
+            rec = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise ShopmindError(f"not JSON ({exc.msg} at column {exc.colno}); expected one JSON object per line") \
+                from exc
     if not isinstance(rec, dict):
         raise ShopmindError(f"a line must be a JSON object, got {type(rec).__name__}")
     text = rec.get("text")
@@ -109,7 +116,7 @@ def parse_line(raw: str) -> dict[str, Any]:
     return rec
 
 
-def inline_items(lines: Iterable[str]) -> list[dict[str, Any]]:
+def inline_items(lines: Iterable[AuditInput]) -> list[dict[str, Any]]:
     """The inline items of well-formed lines (a checker built from them knows their brands and categories)."""
     out = []
     for raw in lines:
@@ -122,10 +129,10 @@ def inline_items(lines: Iterable[str]) -> list[dict[str, Any]]:
     return out
 
 
-def audit_lines(lines: Sequence[str], lookup: ItemLookup, checker: GroundingChecker | None = None, *,
+def audit_lines(lines: Sequence[AuditInput], lookup: ItemLookup, checker: GroundingChecker | None = None, *,
                 catalog: Iterable[ItemLike] = (),
                 on_line: Callable[[AuditLine], None] | None = None) -> Iterator[AuditLine]:
-    """Audit every line, in order, one result per line.
+    """Audit every line (a JSONL string or a parsed record), in order, one result per line.
 
     ``lookup`` resolves ids; ``checker`` defaults to one that knows the brands, categories and named attribute
     values of ``catalog`` plus the inline items of the file. ``on_line`` is called after each line (progress).
@@ -139,7 +146,7 @@ def audit_lines(lines: Sequence[str], lookup: ItemLookup, checker: GroundingChec
         yield result
 
 
-def audit_one(n: int, raw: str, lookup: ItemLookup, checker: GroundingChecker) -> AuditLine:
+def audit_one(n: int, raw: AuditInput, lookup: ItemLookup, checker: GroundingChecker) -> AuditLine:
     """The verdicts of line ``n`` (an error result when the line is malformed or names unknown items)."""
     try:
         rec = parse_line(raw)
