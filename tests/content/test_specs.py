@@ -21,6 +21,9 @@ from shopmind.content.specs import find_services, find_specs, number, same_spec
     ("双人床", [("bed_size", "full")]),
     ("one size fits all, 均码", [("size", "one size"), ("size", "one size")]),
     ("150 x 200 cm duvet, 500G内存", []),
+    ("双频WiFi 2.4G/5G，5G双频路由", []),  # a Wi-Fi band, not a mobile network
+    ("a full set of tools, double the fun, single use", []),  # not bed sizes
+    ("twin sheets, full size bed, queen set", [("bed_size", "twin"), ("bed_size", "full"), ("bed_size", "queen")]),
 ])
 def test_find_specs(text: str, expected: list[tuple[str, object]]) -> None:
     assert [(a, v) for _, _, a, v in find_specs(text)] == expected
@@ -39,6 +42,8 @@ def test_find_specs(text: str, expected: list[tuple[str, object]]) -> None:
     ("free shipping, 包邮", [("shipping", "free"), ("shipping", "free")]),
     ("free installation / 送装一体", [("installation", "free"), ("installation", "free")]),
     ("365-day warranty", [("warranty", 12)]),
+    ("money-back guarantee", [("returns", "yes")]),
+    ("satisfaction guarantee", []),
 ])
 def test_find_services(text: str, expected: list[tuple[str, object]]) -> None:
     assert [(a, v) for _, _, a, v in find_services(text)] == expected

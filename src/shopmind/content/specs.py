@@ -57,7 +57,9 @@ _CONNECTORS = {"usb type c": "usb-c", "usb type-c": "usb-c", "usb-type-c": "usb-
 _WIFI = re.compile(r"(?i:\bWi-?Fi|无线网络|WLAN)\s?(?P<v>[4-7])(?P<e>E)?(?!\d|\.\d|[A-Za-z])|"
                    r"\b802\.11\s?(?P<std>ax|ac|be|n)\b", re.ASCII)
 _WIFI_STD = {"n": "4", "ac": "5", "ax": "6", "be": "7"}
-_NETWORK = re.compile(r"(?<![A-Za-z0-9.])(?P<v>[2-5])G(?![A-Za-z0-9])(?!\s?(?:内存|存储|RAM|ROM|流量))", re.ASCII)
+#: "5G" is a mobile network unless it is a Wi-Fi band ("2.4G/5G双频") or memory ("5G内存").
+_NETWORK = re.compile(r"(?<![A-Za-z0-9./])(?P<v>[2-5])G(?![A-Za-z0-9])"
+                      r"(?!\s?(?:/\s?2\.4|内存|存储|RAM|ROM|流量|双频|频段|Wi-?Fi|WLAN|wifi|频))", re.ASCII)
 _RESOLUTION = re.compile(r"(?<![A-Za-z0-9.])(?P<p>480|720|1080|1440|2160|4320)[pP](?![A-Za-z0-9])|"
                          r"(?<![A-Za-z0-9.$¥€£])(?P<k>[248])K(?![A-Za-z0-9])|"
                          r"(?P<name>\bFull HD\b|\bFHD\b|\bQHD\b|\bWQHD\b|\bUHD\b|全高清|超高清|\bHD Ready\b)|"
@@ -66,8 +68,10 @@ _RESOLUTION = re.compile(r"(?<![A-Za-z0-9.])(?P<p>480|720|1080|1440|2160|4320)[p
 _RES_NAMES = {"full hd": 1080, "fhd": 1080, "全高清": 1080, "qhd": 1440, "wqhd": 1440, "uhd": 2160, "超高清": 2160,
               "hd ready": 720}
 _RES_K = {"2": 1440, "4": 2160, "8": 4320}
-_BED = re.compile(r"(?i:\b(?P<en>california king|cal king|super king|twin xl|twin|full|queen|king|double|single)"
-                  r"(?=[- ]?(?:size|bed|sheet|duvet|mattress|quilt|comforter|bedding|set|fitted|flat)\b)|"
+_BED_NOUN = r"(?:bed|sheet|duvet|mattress|quilt|comforter|bedding|topper|bedspread|coverlet|pillowcase)s?"
+_BED = re.compile(rf"(?i:\b(?P<en>california king|cal king|super king|queen|king)"
+                  rf"(?=[- ]?(?:size\b|{_BED_NOUN}\b|set\b))|"
+                  rf"\b(?P<en3>twin xl|twin|full|double|single)(?=[- ]?(?:size[d]?\s?{_BED_NOUN}\b|{_BED_NOUN}\b))|"
                   r"\bsize[:\s]+(?P<en2>california king|super king|twin xl|twin|full|queen|king|double|single)\b)|"
                   r"(?P<zh>特大|单人|双人|大)(?=床)", re.ASCII)
 _BEDS = {"california king": "california king", "cal king": "california king", "super king": "king",
@@ -113,8 +117,9 @@ def find_specs(work: str) -> list[tuple[int, int, str, str | int]]:
             lines = min(w, h)
         add(*m.span(), "resolution", lines)
     for m in _BED.finditer(work):
-        word = (m.group("en") or m.group("en2") or m.group("zh")).lower()
-        span = m.span("en") if m.group("en") else m.span("en2") if m.group("en2") else m.span("zh")
+        group = next(g for g in ("en", "en2", "en3", "zh") if m.group(g))
+        word = m.group(group).lower()
+        span = m.span(group)
         add(*span, "bed_size", _BEDS[word])
     for m in _ONE_SIZE.finditer(work):
         add(*m.span(), "size", "one size")
@@ -151,7 +156,7 @@ _WARRANTY = re.compile(
     rf"(?:整机|官方|全国联保|免费)?(?:保修|质保|保固|联保)(?:期)?[:：]?\s?(?P<n3>{NUM})\s?(?P<u3>年|个月|月|天)|"
     rf"(?P<n4>{NUM})\s?(?P<u4>年|个月|月|天)(?:整机|官方|全国)?(?:免费)?(?:保修|质保|保固|联保)|"
     rf"(?P<life2>终身)(?:保修|质保)|"
-    rf"(?P<bare>(?i:\b(?:{_WARRANTY_WORD})\b)|保修|(?<!品)质保|联保)", re.ASCII)
+    rf"(?P<bare>(?i:\bwarranty\b)|保修|(?<!品)质保|联保)", re.ASCII)
 _RETURNS = re.compile(
     rf"(?i:(?P<n>{ANY_NUM})[\s-]?(?P<u>days?|天)[\s-]+(?:(?:free|easy|hassle-free|no-questions-asked|money-back)"
     rf"[\s-])?(?:returns?|return policy|money[- ]back(?: guarantee)?)\b|"
