@@ -352,7 +352,7 @@ def name_index(values: Mapping[str, Iterable[str]], brands: Iterable[str] = ()) 
     """
     lex = lexicon()
     taken = {key(b) for b in brands}
-    out: dict[str, list[str]] = {}
+    out: dict[str, dict[str, None]] = {}
     for attr, vals in values.items():
         k = str(attr).lower()
         if k.endswith("_zh") and k[:-3] not in _NOT_NAME_KEYS:
@@ -373,8 +373,8 @@ def name_index(values: Mapping[str, Iterable[str]], brands: Iterable[str] = ()) 
                 continue
             keep.append(t)
         if keep and (len(keep) >= 2 or k in NAME_KEYS):
-            out.setdefault(k, []).extend(x for x in keep if x not in out.get(k, []))
-    return out
+            out.setdefault(k, {}).update(dict.fromkeys(keep))
+    return {k: list(v) for k, v in out.items()}
 
 
 def _str(v: Any) -> str | None:
