@@ -420,7 +420,7 @@ def audit(file: Annotated[Path, typer.Argument(help="JSONL: one {\"item_id\" | \
     """
     if not file.is_file():
         raise ParameterError("shopmind content audit", "FILE", str(file), "an existing JSONL file")
-    lines = file.read_text(encoding="utf-8").splitlines()
+    lines = file.read_text(encoding="utf-8-sig").splitlines()  # a BOM is not part of line 1
     catalog: list[dict[str, Any]] = []
     by_id: dict[str, dict[str, Any]] = {}
     if any(_names_ids(raw) for raw in lines):
