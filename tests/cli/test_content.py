@@ -85,7 +85,7 @@ def test_check_prints_claims_and_fails_on_unsupported(env):
     item = env.items.iloc[0]
     res = runner.invoke(content_app, ["check", "--item", item["item_id"], "--text",
                                       f"{item['brand']}, only ¥{item['price'] + 100:.0f}."])
-    assert res.exit_code == 1 and "UNSUPPORTED" in res.output and "supported" in res.output
+    assert res.exit_code == 1 and "CONTRADICTED" in res.output and "supported" in res.output
     res = runner.invoke(content_app, ["check", "--item", item["item_id"], "--text",
                                       f"{item['brand']}, ¥{item['price']:.0f}.", "--json"])
     assert res.exit_code == 0, res.output
@@ -162,3 +162,46 @@ def test_backend_mistakes_are_one_line_errors(env, monkeypatch):
         res = runner.invoke(app, ["content", *args])
         assert res.exit_code == 2, (args, res.output)
         assert expected in res.output.replace("\n", "") and "Traceback" not in res.output, (args, res.output)
+
+
+def test_audit_writes_one_verdict_line_per_input_line_in_order(env, tmp_path):
+    item = env.items.iloc[0]
+    inline = {"item_id": "x1", "title": "Nordhaus Kettle 1.5 L", "brand": "Nordhaus", "category": "Home > Kettles",
+              "price": 159.0, "currency": "CNY", "attributes": {"capacity": "1.5 L", "warranty": "2 years"}}
+    lines = [json.dumps({"item_id": item["item_id"], "text": f"{item['brand']}, ¥{item['price']:.0f}."}),
+             "not json",
+             json.dumps({"item": inline, "text": "Nordhaus kettle, 2 L, 3-year warranty.", "lang": "en"}),
+             "",
+             json.dumps({"item_ids": [item["item_id"], "missing-id"], "text": "x"}),
+             json.dumps({"item": inline, "text": "北屋电水壶，1500毫升，两年保修。", "lang": "zh"}, ensure_ascii=False)]
+    src = tmp_path / "copy.jsonl"
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "verdicts.jsonl"
+    res = runner.invoke(content_app, ["audit", str(src), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    rows = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["line"] for r in rows] == [1, 2, 3, 4, 5, 6]
+    assert [r["ok"] for r in rows] == [True, False, False, False, False, True]
+    assert [("error" in r) for r in rows] == [False, True, False, True, True, False]
+    assert "missing-id" in rows[4]["error"]
+    verdicts = {c["text"]: (c["attribute"], c["verdict"], c["fact"]) for c in rows[2]["claims"]}
+    assert verdicts["2 L"] == ("volume", "contradicted", "Capacity: 1.5 L")
+    assert verdicts["3-year warranty"] == ("warranty", "contradicted", "Warranty: 2 years")
+    assert "contradicted" in res.output and "warranty" in res.output and "6 lines: 2 ok, 1 flagged, 3 errors" \
+        in res.output
+    res = runner.invoke(content_app, ["audit", str(src), "--strict", "--out", str(out)])
+    assert res.exit_code == 1
+
+
+def test_audit_of_inline_items_needs_no_store(tmp_path, monkeypatch):
+    monkeypatch.setenv("SHOPMIND_STORE", "sqlite:///" + str(tmp_path / "never" / "created.db"))
+    src = tmp_path / "copy.jsonl"
+    src.write_text(json.dumps({"item": {"item_id": "a", "title": "Acme Mug 500 ml", "brand": "Acme"},
+                               "text": "Acme mug, 0.5 L."}) + "\n", encoding="utf-8")
+    res = runner.invoke(content_app, ["audit", str(src)])
+    assert res.exit_code == 0, res.output
+    first = json.loads(res.stdout.splitlines()[0])
+    assert first["ok"] and first["claims"][-1]["verdict"] == "supported"
+    assert not (tmp_path / "never").exists()
+    res = runner.invoke(content_app, ["audit", str(tmp_path / "nope.jsonl")])
+    assert res.exit_code != 0

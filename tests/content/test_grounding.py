@@ -6,7 +6,14 @@ import re
 
 import pytest
 
-from shopmind.content import ContentRequest, GroundingChecker, TemplateGenerator, extract_facts, format_price
+from shopmind.content import (
+    ContentRequest,
+    ContentService,
+    GroundingChecker,
+    TemplateGenerator,
+    extract_facts,
+    format_price,
+)
 from shopmind.content.lexicon import lexicon
 
 BAG = {"item_id": "bag-1", "title": "Ferro Women's Water-Resistant Cowhide Leather Crossbody Bag - Red, Large (35 cm)",
@@ -183,3 +190,18 @@ def test_a_plural_of_the_items_category_is_supported():
     checker = GroundingChecker(brands=["Tea Garden"], categories=["Tea", "Dresses"])
     assert checker.check("Great teas from Tea Garden.", tea).ok
     assert not checker.check("Great dresses from Tea Garden.", tea).ok
+
+
+def test_the_checker_never_flags_our_own_templates(checker, demo_items):
+    """Issue 25: every template text, for every demo item, type and language, passes the check on its own
+    (no fallback, no claim contradicted or unsupported)."""
+    svc = ContentService(checker=checker)
+    flagged = []
+    for row in demo_items.to_dict("records"):
+        for ctype in ("product_description", "ad_copy", "selling_points"):
+            for lang in ("en", "zh"):
+                out = svc.generate(svc.request(ctype, [row], lang=lang, length="long"))
+                if not out.check.ok or out.fallback or any(c.verdict not in ("supported", None)
+                                                           for c in out.check.claims):
+                    flagged.append((row["item_id"], ctype, lang, out.text, out.check.summary()))
+    assert not flagged, flagged[:3]

@@ -480,7 +480,7 @@ NEUTRAL: list[tuple[str, str, str]] = [
     ("dress", "en", "Your Sunday cotton shirt dress."),
     ("dress", "en", "The French-made shirt dress."),
     ("dress", "en", "Fresh as a green pasture."),
-    ("charger", "en", "A GaN fast charger with USB-C and PD."),
+    ("charger", "en", "A GaN fast charger with PD."),  # "USB-C" would be a connector claim (issue 25)
     ("dress", "zh", "知名品牌出品，品质保证。"),
     ("dress", "zh", "匠心出品。"),
     ("dress", "zh", "只要3步，轻松搭配。"),

@@ -21,6 +21,7 @@ from rich.table import Table
 
 from shopmind.cli.params import load_settings
 from shopmind.content import ContentService, ContentType, GeneratedText, GroundingChecker, Review
+from shopmind.content.audit import AuditSummary, audit_lines
 from shopmind.content.backends import Generator
 from shopmind.content.registry import BACKENDS, make_generator
 from shopmind.content.service import ITEM_TYPES
@@ -278,11 +279,11 @@ def check(item: Annotated[str, typer.Option("--item", "-i", help="The item the t
     if as_json:
         console.print_json(report.model_dump_json())
     else:
-        table = Table("claim", "kind", "verdict", "reason")
+        table = Table("claim", "attribute", "verdict", "fact", "reason")
         for c in report.claims:
             verdict = ("[green]supported[/]" if c.supported else "[yellow]not judged[/]" if c.supported is None
-                       else "[red]UNSUPPORTED[/]")
-            table.add_row(c.text, c.kind, verdict, c.reason)
+                       else f"[red]{(c.verdict or 'unsupported').upper()}[/]")
+            table.add_row(escape(c.text), c.attribute, verdict, escape(c.fact), escape(c.reason))
         console.print(table)
         console.print(report.summary(), markup=False, highlight=False)
     if not report.ok:
@@ -401,3 +402,74 @@ def _bench_table(result: ContentBenchResult, examples: int) -> None:
 
 
 __all__ = ["ShopmindError", "content_app"]
+
+
+@content_app.command()
+def audit(file: Annotated[Path, typer.Argument(help="JSONL: one {\"item_id\" | \"item_ids\" | \"item\", \"text\", "
+                                               "\"lang\"?} per line.")],
+          out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the verdicts (one JSON line per "
+                                                   "input line) here instead of to standard output.")] = None,
+          strict: Annotated[bool, typer.Option("--strict", help="Exit with status 1 when a line is flagged "
+                                               "or malformed.")] = False,
+          store: StoreOpt = None) -> None:
+    """Audit existing copy: every claim of every line with its verdict (supported / contradicted /
+    unsupported) and the fact it was checked against, then a summary table.
+
+    Items given by id are read from the store (only opened when a line names an id); inline items need no
+    store. A malformed line gets an "error" in its place: no line is lost or reordered.
+    """
+    if not file.is_file():
+        raise ParameterError("shopmind content audit", "FILE", str(file), "an existing JSONL file")
+    lines = file.read_text(encoding="utf-8-sig").splitlines()  # a BOM is not part of line 1
+    catalog: list[dict[str, Any]] = []
+    by_id: dict[str, dict[str, Any]] = {}
+    if any(_names_ids(raw) for raw in lines):
+        settings = load_settings(store_url=store)
+        st = open_store(settings.store)
+        try:
+            items = st.items_frame()
+        finally:
+            st.close()
+        catalog = cast("list[dict[str, Any]]", items.to_dict("records"))
+        by_id = {str(r["item_id"]): r for r in catalog}
+    err = Console(stderr=True)
+    summary = AuditSummary()
+    sink = out.open("w", encoding="utf-8") if out else None
+    try:
+        with Progress(TextColumn("auditing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                      console=err) as bar:
+            task = bar.add_task("audit", total=len(lines))
+            for result in audit_lines(lines, by_id.get, catalog=catalog):
+                summary.add(result)
+                row = result.model_dump_json(exclude_none=True)
+                if sink is not None:
+                    sink.write(row + "\n")
+                else:
+                    typer.echo(row)
+                bar.advance(task)
+    finally:
+        if sink is not None:
+            sink.close()
+    _audit_table(summary, err if out is None else console)
+    if strict and (summary.flagged or summary.errors):
+        raise typer.Exit(1)
+
+
+def _names_ids(raw: str) -> bool:
+    """Whether a line (well-formed or not) names items by id, so the store is needed."""
+    try:
+        rec = json.loads(raw)
+    except json.JSONDecodeError:
+        return False
+    return isinstance(rec, dict) and (rec.get("item_id") is not None or rec.get("item_ids") is not None)
+
+
+def _audit_table(summary: AuditSummary, out: Console) -> None:
+    table = Table("attribute", "checked", "supported", "contradicted", "unsupported",
+                  title=f"{summary.lines} lines: {summary.ok} ok, {summary.flagged} flagged, {summary.errors} errors")
+    for attr, row in sorted(summary.by_attribute.items(), key=lambda kv: -kv[1]["checked"]):
+        table.add_row(attr, str(row["checked"]), str(row["supported"]), str(row["contradicted"]),
+                      str(row["unsupported"]))
+    table.add_row("[b]all[/]", str(summary.claims), str(summary.supported), str(summary.contradicted),
+                  str(summary.unsupported))
+    out.print(table)

@@ -10,7 +10,9 @@ the item data, and a compliance filter for terms advertising law forbids.
 (True, 'template')
 
 Modules: :mod:`.facts` (fact sheets), :mod:`.lexicon` (bilingual vocabulary), :mod:`.claims` and
-:mod:`.grounding` (claim extraction and checking), :mod:`.compliance`, :mod:`.request` (requests and
+:mod:`.grounding` (claim extraction and checking, verdicts supported / contradicted / unsupported), :mod:`.specs`
+(versions, resolutions, named sizes, service terms), :mod:`.units` (numbers and units), :mod:`.audit` (batch
+audit of existing copy), :mod:`.compliance`, :mod:`.request` (requests and
 outputs), :mod:`.templates` and :mod:`.slots` (template files and their slots), :mod:`.backends`
 (the generator contract and the template backend), :mod:`.prompt_book` (prompt files of the chat-model
 backends), :mod:`.llm` (their base class), :mod:`.openai_compat` (OpenAI-compatible HTTP endpoints),

@@ -38,13 +38,16 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, computed_field
 
 from shopmind.content.lexicon import TermKind, english_words, key, lexicon
+from shopmind.content.specs import NUM_EN, find_services, find_specs, number
 from shopmind.content.units import COUNT_DIMS, NUM, NUM_AR, UNIT_ALT, normalise_text, parse_number, unit_of
 
 ClaimKind = Literal["brand", "price", "discount", "quantity", "size", "material", "colour", "category",
-                    "origin", "gender", "newness", "availability", "rating", "sales", "service"]
+                    "origin", "gender", "newness", "availability", "rating", "sales", "service", "spec", "name"]
+#: What the checker decided: the item states the fact, states another value, or states nothing about it.
+Verdict = Literal["supported", "contradicted", "unsupported"]
 
 
 class Claim(BaseModel):
@@ -57,7 +60,40 @@ class Claim(BaseModel):
     value: dict[str, Any]
     supported: bool | None = None
     reason: str = ""
+    #: ``supported``, ``contradicted`` (the item states another value) or ``unsupported`` (it states nothing
+    #: about this); None when the claim could not be judged (a brand that is also an ordinary word).
+    verdict: Verdict | None = None
+    #: The item's fact the claim was checked against ("Capacity: 50 ml"), empty when the item states none.
+    fact: str = ""
 
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def attribute(self) -> str:
+        """The attribute the claim is about: ``brand``, ``price``, ``volume``, ``warranty``, ``author``..."""
+        return attribute_of(self.kind, self.value)
+
+
+#: The attribute a measured value is about, by its dimension.
+_DIM_ATTRIBUTE = {"ml": "volume", "oz": "volume", "g": "weight", "lb": "weight", "mm": "size", "inch": "size",
+                  "sqm": "area", "GB": "storage", "mAh": "battery", "Wh": "battery", "W": "power", "V": "voltage",
+                  "h": "duration", "min": "duration", "Hz": "frequency", "bar": "pressure", "atm": "water resistance",
+                  "person": "capacity", "pack": "count", "piece": "count", "day": "period", "month": "period",
+                  "year": "period", "%": "percentage", "spf": "spf", "ip": "ip rating", "hp_ac": "cooling power"}
+
+
+def attribute_of(kind: str, value: Mapping[str, Any]) -> str:
+    """The attribute name of a claim (see :attr:`Claim.attribute`).
+
+    >>> attribute_of("quantity", {"dim": "mAh"}), attribute_of("spec", {"attribute": "wifi"})
+    ('battery', 'wifi')
+    """
+    if kind == "quantity":
+        return _DIM_ATTRIBUTE.get(str(value.get("dim")), str(value.get("dim")))
+    if kind in ("spec", "name", "service") and value.get("attribute"):
+        return str(value["attribute"])
+    if kind == "rating" and "reviews" in value:
+        return "reviews"
+    return kind
 
 # ------------------------------------------------------------------------------------------- patterns
 _B = r"(?<![A-Za-z0-9.])"  # no letter/digit right before a number
@@ -146,9 +182,8 @@ _SIZE_WORD = re.compile(r"(?P<zh>[大中小])号|\b(?P<en>Small|Medium|Large)\s?
                         r"\bsize\s(?P<en2>small|medium|large)\b|\b(?P<en3>small|medium|large)\ssize\b")
 _SIZE_WORDS = {"大": "large", "中": "medium", "小": "small"}
 
-_PREFIXED = re.compile(r"\bSPF\s?(?P<spf>\d{1,3})\+?|\bIP\s?(?P<ip>\d{2})\b|(?i:"
-                       r"(?:\bBluetooth\s?|蓝牙)(?P<bt>\d\.\d))|(?P<net>(?<![A-Za-z0-9])[2-6]G(?![A-Za-z0-9]))")
-_QUANTITY = re.compile(rf"{_B}(?P<a>{NUM})(?:\s?(?P<sep>[-–~～至到x×*])\s?(?P<b>{NUM}))?\s?-?\s?"
+_PREFIXED = re.compile(r"\bSPF\s?(?P<spf>\d{1,3})\+?|\bIP\s?(?P<ip>\d{2})\b")
+_QUANTITY = re.compile(rf"{_B}(?P<a>{NUM}|{NUM_EN})(?:\s?(?P<sep>[-–~～至到x×*])\s?(?P<b>{NUM}))?\s?-?\s?"
                        rf"(?P<unit>{UNIT_ALT})(?![A-Za-z])", re.IGNORECASE)
 _PERCENT = re.compile(rf"{_B}(?P<a>{NUM_AR})\s?%")
 
@@ -158,11 +193,6 @@ _NEW = re.compile(r"\bnew arrivals?\b|\bnew in\b|\bjust (?:in|landed|arrived)\b|
                   r"\bbrand[- ]new\b|新品|新款|上新|新到|首发", re.IGNORECASE)
 _STOCK = re.compile(r"(?P<yes>\bin stock\b|\bavailable now\b|现货|有货)|"
                     r"(?P<no>\bsold out\b|\bout of stock\b|售罄|缺货|无货)", re.IGNORECASE)
-_SERVICE = re.compile(r"\bfree (?:shipping|delivery|returns?|gift wrapping)\b|\b(?:\d+[- ]year |lifetime )?"
-                      r"warranty\b|\bmoney[- ]back\b|\bfree gift\b|包邮|免运费|无理由退(?:换)?货|退换无忧|保修|"
-                      r"(?<!品)质保|运费险|赠品|送礼品", re.IGNORECASE)
-#: A service term with the number before it ("7天无理由退货", "2-year warranty").
-_SERVICE_SPAN = re.compile(rf"(?:{NUM}\s?-?\s?(?:天|日|days?|years?|年)\s?)?(?:{_SERVICE.pattern})", re.IGNORECASE)
 _UNKNOWN_BRAND = re.compile(r"(?:\bby|\bfrom)\s(?P<name>[A-Z][A-Za-z'&-]+(?:\s[A-Z][A-Za-z'&-]+){0,2})|"
                             r"品牌[:：]\s?(?P<zh>[\u4e00-\u9fffA-Za-z]{2,8})")
 _NOT_NAMES = frozenset({"the", "a", "an", "our", "your", "this", "that", "these", "those", "us", "you", "we", "it",
@@ -279,7 +309,8 @@ class ClaimExtractor:
         Category and product-type names (any language) whose mention counts as a category claim.
     """
 
-    def __init__(self, brands: Mapping[str, str] | None = None, categories: Iterable[str] = ()) -> None:
+    def __init__(self, brands: Mapping[str, str] | None = None, categories: Iterable[str] = (),
+                 names: Mapping[str, Iterable[str]] | None = None) -> None:
         lex = lexicon()
         known = {alias: name for name, aliases in lex.known_brands.items() for alias in aliases}
         all_brands = {**known, **(brands or {})}  # a catalog brand wins over a well-known one of the same name
@@ -295,6 +326,14 @@ class ClaimExtractor:
                 entries.append(_Entry(a.lower(), None, a, False))  # nor the colour green
             elif a.isascii() and a.isalpha() and key(a) not in self._common and not _is_word(a):
                 entries.append(_Entry(a.lower(), "brand", key(a), False))  # "corvin" is still Corvin
+            if a.isascii() and a.islower():  # a catalog that stores "apple" is still about "Apple"
+                entries.append(_Entry(a.title(), "brand", key(a), True))
+        self.names = {k: tuple(v) for k, v in (names or {}).items()}
+        for attr, values in self.names.items():
+            for name in values:
+                n = name.strip()
+                entries.append(_Entry(n if _case_sensitive(n) else n.lower(), "name", f"{attr}\x1f{n}",
+                                      _case_sensitive(n)))
 
         kinds: tuple[TermKind, ...] = ("material", "colour", "origin")
         for kind in kinds:
@@ -316,7 +355,7 @@ class ClaimExtractor:
         work = normalise_text(text).replace("\x00", " ")  # NUL marks consumed text from here on
         claims: list[Claim] = []
         stages: tuple[Callable[[str, str], Sequence[Claim | tuple[int, int]]], ...] = (
-            self._sales, self._ratings, self._prices, self._discounts, self._sizes, self._prefixed,
+            self._sales, self._ratings, self._prices, self._discounts, self._specs, self._sizes, self._prefixed,
             self._services, self._vocabulary, self._quantities, self._percentages, self._phrases,
             self._unknown_brands)
         for stage in stages:
@@ -435,22 +474,32 @@ class ClaimExtractor:
     def _prefixed(self, work: str, original: str) -> list[Claim | tuple[int, int]]:
         out: list[Claim | tuple[int, int]] = []
         for m in _PREFIXED.finditer(work):
-            if m.group("net"):  # "5G" is a network, not five grams: consumed without a claim
-                out.append(m.span())
-                continue
-            dim = "spf" if m.group("spf") else "ip" if m.group("ip") else "bluetooth"
-            val = float(m.group("spf") or m.group("ip") or m.group("bt"))
+            dim = "spf" if m.group("spf") else "ip"
+            val = float(m.group("spf") or m.group("ip"))
             out.append(self._claim("quantity", m, original, dim=dim, values=[val]))
         return out
 
+    @staticmethod
+    def _specs(work: str, original: str) -> list[Claim]:
+        """Versions, generations, connectors, resolutions and named sizes (see :mod:`.specs`); "5G" is a
+        network here, not five grams."""
+        return [Claim(kind="spec", text=original[s:e], start=s, end=e, value={"attribute": attr, "spec": val})
+                for s, e, attr, val in find_specs(work)]
+
     def _vocabulary(self, work: str, original: str) -> list[Claim | tuple[int, int]]:
         out: list[Claim | tuple[int, int]] = []
+        units = [m.span("unit") for m in _QUANTITY.finditer(work) if unit_of(m.group("unit")) is not None]
         hits = self._vocab.scan(work)
         for n, (s, e, entry) in enumerate(hits):
+            if any(us <= s < ue for us, ue in units):  # "6 Fluid Ounce": a unit, not the category "Fluids"
+                continue
             if entry.kind is None:  # a shield is consumed without a claim
                 out.append((s, e))
                 continue
             value: dict[str, Any] = {"id": entry.id}
+            if entry.kind == "name":
+                attr, _, name = entry.id.partition("\x1f")
+                value = {"attribute": attr, "name": name}
             if entry.kind == "brand":
                 value = {"brand": self.brands.get(entry.id, original[s:e])}
                 if entry.id in self._common and not _brand_context(work, s, e) \
@@ -463,13 +512,13 @@ class ClaimExtractor:
         out = []
         for m in _QUANTITY.finditer(work):
             unit = unit_of(m.group("unit"))
-            a = parse_number(m.group("a"))
+            a = number(m.group("a"))  # digits, Chinese numerals or English words ("two-litre")
             if unit is None or a is None:
                 continue
             dim, factor = unit
-            raw_nums = [m.group("a")] + ([m.group("b")] if m.group("b") else [])
+            raw_nums = [m.group("a").lower()] + ([m.group("b")] if m.group("b") else [])
             nums = [a] + ([b] if m.group("b") and (b := parse_number(m.group("b"))) is not None else [])
-            if dim in COUNT_DIMS and raw_nums == ["一"]:
+            if dim in COUNT_DIMS and raw_nums in (["一"], ["one"]):
                 continue
             if dim == "year" and a >= 1900:  # a date, not a duration
                 continue
@@ -496,10 +545,13 @@ class ClaimExtractor:
 
         return out
 
-    def _services(self, work: str, original: str) -> list[Claim]:
-        """Shipping, returns, warranty and gifts: promises a product record rarely makes."""
-        return [self._claim("service", m, original, term=m.group(0).lower())
-                for m in _SERVICE_SPAN.finditer(work)]
+    @staticmethod
+    def _services(work: str, original: str) -> list[Claim]:
+        """Warranty and return periods, shipping, installation and gifts: promises a product record rarely
+        makes (see :mod:`.specs`)."""
+        return [Claim(kind="service", text=original[s:e], start=s, end=e,
+                      value={"attribute": attr, "term": val, "text": original[s:e].lower()})
+                for s, e, attr, val in find_services(work)]
 
     def _unknown_brands(self, work: str, original: str) -> list[Claim]:
         """Names the shop does not know, where copy puts a brand: "by Lunaria", "Lunaria shirt dress",
@@ -547,7 +599,8 @@ _ZH_NAME = re.compile(r"(?:^|(?<=[\s，。！？；：、,.!?;:（(【「“\"])
                       r"由(?P<b>[\u4e00-\u9fff]{2,6}?)(?=出品|打造|推出|制造)|"
                       r"来自(?P<c>[\u4e00-\u9fff]{2,6}?)(?=(?:品牌)?的?\x00)")
 #: Words before 品牌 / 出品 that describe, not name ("知名品牌", "匠心出品").
-_ZH_NOT_NAMES = ("知名", "国际", "高端", "国货", "国产", "进口", "自有", "一线", "大牌", "名牌", "热门", "奢侈", "主流",
+_ZH_NOT_NAMES = ("你", "您", "喜欢", "爱的", "关注", "常买",
+                 "知名", "国际", "高端", "国货", "国产", "进口", "自有", "一线", "大牌", "名牌", "热门", "奢侈", "主流",
                  "百年", "新锐", "小众", "原创", "独立", "专业", "时尚", "运动", "户外", "网红", "官方", "匠心", "精心",
                  "原厂", "品质", "正品", "良心", "用心", "自营", "工厂", "源头", "设计师", "这个", "该", "本", "同",
                  "我们", "大", "老", "好", "新", "此", "这", "那", "各", "多", "众多", "同款", "同一")

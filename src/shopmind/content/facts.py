@@ -131,6 +131,23 @@ class FactSheet(BaseModel):
         for attr in (*self.colours, *self.variants, *self.materials, *self.specs, *self.other):
             yield from attr.value.both()
 
+    def labelled(self) -> Iterator[tuple[str, str, str]]:
+        """Every text of :meth:`strings` with the attribute it states and an English label:
+        ``("capacity", "Capacity", "50 ml")``; what a checker's verdict quotes as "the fact"."""
+        lex = lexicon()
+        pairs: list[tuple[str, Localised | None]] = [("title", self.title), ("description", self.description),
+                                                     ("brand", self.brand)]
+        pairs += [("category", c) for c in self.category] + [("features", f) for f in self.features]
+        pairs += [("product_type", self.product_type), ("origin", self.origin), ("gender", self.gender),
+                  ("season", self.season)]
+        for name, loc in pairs:
+            if loc is not None:
+                for v in loc.both():
+                    yield name, lex.label(name, "en"), v
+        for attr in (*self.colours, *self.variants, *self.materials, *self.specs, *self.other):
+            for v in attr.value.both():
+                yield attr.key, attr.label.en or attr.key, v
+
     def lines(self, lang: Lang) -> list[tuple[str, str]]:
         """(label, value) pairs to show a person or to put in a prompt."""
         lex = lexicon()

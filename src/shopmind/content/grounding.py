@@ -28,9 +28,20 @@ from typing import Any
 import pandas as pd
 from pydantic import BaseModel
 
-from shopmind.content.claims import Claim, ClaimExtractor, category_forms, letter_name
-from shopmind.content.facts import FactSheet, ItemLike, format_price
-from shopmind.content.lexicon import key, lexicon
+from shopmind.content.claims import Claim, ClaimExtractor, Verdict, category_forms, letter_name
+from shopmind.content.facts import (
+    COLOUR_KEYS,
+    MATERIAL_KEYS,
+    ORIGIN_KEYS,
+    PRICE_KEYS,
+    SPEC_KEYS,
+    FactSheet,
+    ItemLike,
+    format_discount,
+    format_price,
+)
+from shopmind.content.lexicon import english_words, key, lexicon
+from shopmind.content.specs import same_spec
 
 log = logging.getLogger(__name__)
 
@@ -85,9 +96,16 @@ class Evidence:
     stock: set[bool] = field(default_factory=set)
     ratings: list[float] = field(default_factory=list)
     review_counts: list[float] = field(default_factory=list)
+    specs: dict[str, set[Any]] = field(default_factory=dict)  # attribute -> values (Bluetooth "5.3", 4K 2160)
+    services: dict[str, set[Any]] = field(default_factory=dict)  # warranty / returns -> months / days, "free"
+    names: dict[str, set[str]] = field(default_factory=dict)  # author, publisher, series -> lower-case names
+    sources: dict[str, list[str]] = field(default_factory=dict)  # attribute -> the facts that state it
 
     def merge(self, other: Evidence) -> Evidence:
-        out = Evidence(
+        def union(a: dict[str, set[Any]], b: dict[str, set[Any]]) -> dict[str, set[Any]]:
+            return {k: a.get(k, set()) | b.get(k, set()) for k in {*a, *b}}
+
+        return Evidence(
             brands=self.brands | other.brands, brand_names=self.brand_names + other.brand_names,
             prices=self.prices + other.prices, discounts=self.discounts + other.discounts,
             quantities={k: self.quantities.get(k, []) + other.quantities.get(k, [])
@@ -98,15 +116,34 @@ class Evidence:
             origins=self.origins | other.origins, text=self.text + "\n" + other.text,
             genders=self.genders | other.genders, any_new=self.any_new or other.any_new,
             stock=self.stock | other.stock, ratings=self.ratings + other.ratings,
-            review_counts=self.review_counts + other.review_counts)
-        return out
+            review_counts=self.review_counts + other.review_counts,
+            specs=union(self.specs, other.specs), services=union(self.services, other.services),
+            names=union(self.names, other.names),
+            sources={k: list(dict.fromkeys(self.sources.get(k, []) + other.sources.get(k, [])))
+                     for k in {*self.sources, *other.sources}})
 
-    def absorb(self, claims: Iterable[Claim]) -> None:
-        """Add what claims found in trusted texts (the data itself) establish."""
+    def note(self, attribute: str, fact: str) -> None:
+        """Record that the data states ``attribute`` (the text a verdict quotes as its fact)."""
+        facts = self.sources.setdefault(attribute, [])
+        if fact not in facts:
+            facts.append(fact)
+
+    def absorb(self, claims: Iterable[Claim], source: str | None = None) -> None:
+        """Add what claims found in trusted texts (the data itself) establish; ``source`` is the fact they
+        were found in ("Capacity: 50 ml")."""
         for c in claims:
             v = c.value
+            if source is not None and c.kind not in ("rating", "sales") and not (c.kind == "brand"
+                                                                                and not v.get("brand")):
+                self.note(c.attribute, source)
             if c.kind == "quantity":
                 self.quantities.setdefault(v["dim"], []).extend(v["values"])
+            elif c.kind == "spec":
+                self.specs.setdefault(v["attribute"], set()).add(v["spec"])
+            elif c.kind == "service":
+                self.services.setdefault(v["attribute"], set()).add(v["term"])
+            elif c.kind == "name":
+                self.names.setdefault(v["attribute"], set()).add(key(v["name"]))
             elif c.kind == "size":
                 if v["system"] == "letter":
                     self.letter_sizes.append((v["lo"], v["hi"]))
@@ -151,16 +188,21 @@ class GroundingChecker:
         claims; an item's own brand is always known.
     categories:
         Category and product-type names whose mention is a category claim.
+    names:
+        Named attribute values of the catalog (author, publisher, series, finish, ...): attribute -> every
+        value any item has. A mention of one is a claim about that attribute; :meth:`from_items` collects
+        them from every attribute whose values are short names.
     cache_size:
         How many items' evidence to keep (evidence is rebuilt when an item's facts change).
     """
 
     def __init__(self, brands: Mapping[str, str] | Iterable[str] | None = None, categories: Iterable[str] = (),
-                 cache_size: int = 4096) -> None:
+                 cache_size: int = 4096, names: Mapping[str, Iterable[str]] | None = None) -> None:
         self.brands = dict(brands) if isinstance(brands, Mapping) else {b: b for b in (brands or ())}
         self.categories = tuple(dict.fromkeys(categories))
+        self.names = {k: tuple(dict.fromkeys(v)) for k, v in (names or {}).items()}
         self.cache_size = cache_size
-        self._extractor = ClaimExtractor(self.brands, self.categories)
+        self._extractor = ClaimExtractor(self.brands, self.categories, self.names)
         self._evidence: OrderedDict[tuple[str, str], Evidence] = OrderedDict()
 
     @classmethod
@@ -172,10 +214,13 @@ class GroundingChecker:
         records = items.to_dict("records") if isinstance(items, pd.DataFrame) else items
         brands: dict[str, str] = {}
         categories: dict[str, None] = {}
+        named: dict[str, dict[str, None]] = {}
         for rec in records:
             if isinstance(rec, FactSheet):
                 names, paths, ptypes = rec.brand.both(), [rec.category_path("en"), rec.category_path("zh")], (
                     rec.product_type.both() if rec.product_type else [])
+                for a in rec.other:
+                    named.setdefault(a.key, {}).update(dict.fromkeys(a.value.both()))
             else:
                 row = rec.to_dict() if isinstance(rec, pd.Series) else dict(rec) if isinstance(rec, Mapping) \
                     else rec.model_dump()
@@ -184,11 +229,16 @@ class GroundingChecker:
                 names = [n for n in (_str(row.get("brand")), _str(attrs.get("brand_zh"))) if n]
                 paths = [_path(row.get("category")), _path(attrs.get("category_zh"))]
                 ptypes = [p for p in (_str(attrs.get("product_type")), _str(attrs.get("product_type_zh"))) if p]
+                for k, raw in attrs.items():
+                    for v in raw if isinstance(raw, list | tuple) else [raw]:
+                        if (t := _str(v)) is not None:
+                            named.setdefault(str(k), {}).update({t: None})
             for name in names:
                 brands.setdefault(name, names[0])
             for path in paths:
                 categories.update(dict.fromkeys(path[1:]))
             categories.update(dict.fromkeys(ptypes))
+        kwargs.setdefault("names", name_index(named, brands))
         return cls(brands=brands, categories=categories, **kwargs)
 
     # ------------------------------------------------------------------ public
@@ -215,6 +265,7 @@ class GroundingChecker:
         claims = self._extractor.extract(text)
         for c in claims:
             c.supported, c.reason = _verify(c, ev)
+            c.verdict, c.fact = _verdict(c, ev)
         return GroundingReport(claims=claims)
 
     def evidence(self, facts: FactSheet) -> Evidence:
@@ -226,27 +277,46 @@ class GroundingChecker:
             return hit
         ev = Evidence()
         strings = list(facts.strings())
-        for s in strings:
-            ev.absorb(self._extractor.extract(s))
+        for attr, label, value in facts.labelled():
+            source = f"{label}: {value}"
+            ev.absorb(self._extractor.extract(value), source)
+            if attr not in _PROSE:  # "warranty" + "2 years": the key says what the value is
+                ev.absorb(self._extractor.extract(f"{attr.replace('_', ' ')}: {value}"), source)
+            lk = attr.lower().removesuffix("_zh")
+            if lk in self.names or lk in NAME_KEYS:
+                ev.names.setdefault(lk, set()).add(key(value))
+                ev.note(lk, source)
+            if lk in BRAND_KEYS:
+                ev.brands.add(key(value))
+                ev.brand_names.append(value)
+                ev.note("brand", source)
         ev.text = "\n".join(strings).lower()
         for name in facts.brand.both():
+            ev.note("brand", f"Brand: {name}")
             ev.brands.add(key(self.brands.get(name, facts.brand.en or name)))
             ev.brands.add(key(name))
             ev.brand_names.append(name)
         if facts.price is not None:
+            ev.note("price", f"Price: {format_price(facts.price, facts.currency, 'en')}")
             ev.prices.append((facts.price, facts.currency, "price"))
             if facts.original_price is not None:
                 ev.prices.append((facts.original_price, facts.currency, "original"))
                 ev.prices.append((round(facts.original_price - facts.price, 2), facts.currency, "saving"))
         if facts.discount is not None:
+            ev.note("discount", f"Discount: {format_discount(facts.discount, 'en')}")
             ev.discounts.append(facts.discount)
+        if path := facts.category_path("en") or facts.category_path("zh"):
+            ev.note("category", "Category: " + " > ".join(path))
         if facts.gender is not None:
             ev.genders.update(g for g in (facts.gender.en or "",) if g in ("women", "men"))
         for seg in facts.category[:1]:
             if key(seg.en or "") in ("women", "men"):
                 ev.genders.add(key(seg.en or ""))
         ev.any_new = facts.is_new
+        if facts.is_new:
+            ev.note("newness", "New arrival")
         if facts.in_stock is not None:
+            ev.note("availability", "In stock" if facts.in_stock else "Out of stock")
             ev.stock.add(facts.in_stock)
         if facts.rating_avg is not None:
             ev.ratings.append(facts.rating_avg)
@@ -257,6 +327,54 @@ class GroundingChecker:
         if len(self._evidence) > self.cache_size:
             self._evidence.popitem(last=False)
         return ev
+
+
+#: Attribute keys whose values name someone or something (always name claims, whatever their values).
+NAME_KEYS = frozenset({"author", "authors", "publisher", "series", "collection", "artist", "director", "designer",
+                       "manufacturer", "maker", "model", "label", "studio", "作者", "出版社", "系列", "制造商", "厂家"})
+#: Attribute keys that name the maker: a brand claim naming them is supported.
+BRAND_KEYS = frozenset({"manufacturer", "maker", "made_by", "brand_name", "制造商", "厂家"})
+#: Texts whose key says nothing about their value.
+_PROSE = frozenset({"title", "description", "features", "category", "product_type", "brand", "origin", "gender",
+                    "season"})
+_NOT_NAME_KEYS = COLOUR_KEYS | MATERIAL_KEYS | SPEC_KEYS | ORIGIN_KEYS | PRICE_KEYS | _PROSE | {
+    "title_zh", "name_zh", "description_zh", "brand_zh", "category_zh", "product_type_zh", "features_zh", "is_new",
+    "new", "in_stock", "created_at", "image", "image_url", "url", "sku", "gtin", "ean", "upc", "asin", "id"}
+
+
+def name_index(values: Mapping[str, Iterable[str]], brands: Iterable[str] = ()) -> dict[str, list[str]]:
+    """Which attribute values of a catalog are names worth recognising in copy: short texts with a letter, not
+    numbers or measures, not ordinary words, colours, materials or brands (those have their own claims), from
+    attributes with at least two different values (or whose key says they are names: author, publisher, ...).
+
+    >>> name_index({"author": ["Mo Yan", "Yu Hua"], "warranty": ["2 years", "1 year"], "finish": ["Matte"]})
+    {'author': ['Mo Yan', 'Yu Hua']}
+    """
+    lex = lexicon()
+    taken = {key(b) for b in brands}
+    out: dict[str, dict[str, None]] = {}
+    for attr, vals in values.items():
+        k = str(attr).lower()
+        if k.endswith("_zh") and k[:-3] not in _NOT_NAME_KEYS:
+            k = k[:-3]
+        elif k in _NOT_NAME_KEYS or k.endswith("_zh"):
+            continue
+        keep = []
+        for v in dict.fromkeys(vals):
+            t = v.strip()
+            if not (2 <= len(t) <= 40) or any(ch.isdigit() for ch in t) or not any(ch.isalpha() for ch in t) \
+                    or key(t) in taken or t.lower() in ("yes", "no", "true", "false", "none", "n/a"):
+                continue
+            if any(lex.lookup(kind, t) for kind in ("colour", "material", "origin")):
+                continue
+            if t.isascii() and " " not in t and (len(t) <= 3 or t.lower() in english_words()) and k not in NAME_KEYS:
+                continue
+            if not t.isascii() and len(t) < 2:
+                continue
+            keep.append(t)
+        if keep and (len(keep) >= 2 or k in NAME_KEYS):
+            out.setdefault(k, {}).update(dict.fromkeys(keep))
+    return {k: list(v) for k, v in out.items()}
 
 
 def _str(v: Any) -> str | None:
@@ -342,10 +460,66 @@ def _verify(c: Claim, ev: Evidence) -> tuple[bool | None, str]:
     if kind == "sales":
         return False, "the data has no sales figures"
     if kind == "service":
-        if c.text.lower() in ev.text:
-            return True, "stated in the data"
-        return False, "the data says nothing about shipping, returns, warranty or gifts"
+        return _verify_term(c.attribute, v["term"], ev.services, "service")
+    if kind == "spec":
+        return _verify_term(c.attribute, v["spec"], ev.specs, "spec")
+    if kind == "name":
+        name = key(v["name"])
+        if name in ev.names.get(v["attribute"], set()) or name in ev.text:
+            return True, f"{v['attribute']} of the item"
+        return False, f"{c.text!r} is not this item's {v['attribute']}"
     return False, f"cannot verify a {kind} claim"
+
+
+def _verify_term(attribute: str, claimed: Any, pool: Mapping[str, set[Any]], what: str) -> tuple[bool, str]:
+    """A spec or service term: the same value (a version "5" covers "5.3"; a bare "warranty" any period)."""
+    stated = pool.get(attribute, set())
+    if not stated:
+        return False, f"the data states no {attribute}"
+    if claimed == "yes" or any(_same_term(attribute, claimed, s) for s in stated):
+        return True, f"{attribute} in the data"
+    shown = ", ".join(sorted(_show_term(attribute, s) for s in stated))
+    return False, f"{attribute} differs from the data ({shown})"
+
+
+def _same_term(attribute: str, claimed: Any, stated: Any) -> bool:
+    if isinstance(claimed, float | int) and isinstance(stated, float | int):
+        return abs(float(claimed) - float(stated)) <= 0.02 * max(1.0, abs(float(stated)))
+    if stated == "yes" and attribute in ("shipping", "installation", "gift"):
+        return True
+    return same_spec(attribute, claimed, stated)
+
+
+def _show_term(attribute: str, value: Any) -> str:
+    if attribute == "warranty" and isinstance(value, float | int):
+        return f"{value / 12:g} years" if value % 12 == 0 else f"{value:g} months"
+    if attribute == "returns" and isinstance(value, float | int):
+        return f"{value:g} days"
+    if attribute == "resolution" and isinstance(value, int):
+        return f"{value}p"
+    return str(value)
+
+
+#: Attributes a measure may also state ("oz" is a volume or a weight).
+_OTHER_ATTRIBUTES = {"oz": ("weight", "volume"), "lb": ("weight",), "inch": ("size", "length"), "mm": ("length",)}
+
+
+def _verdict(c: Claim, ev: Evidence) -> tuple[Verdict | None, str]:
+    """Supported, contradicted (the data states this attribute with another value) or unsupported (the data
+    states nothing about it), with the fact the claim was checked against."""
+    if c.supported is None:
+        return None, ""
+    facts = sorted(ev.sources.get(c.attribute, []), key=lambda f: f.startswith(("Title:", "Description:")))
+    if c.kind == "quantity" and not facts:  # "8.8 oz" is a weight when the data gives grams
+        facts = [f for k in _OTHER_ATTRIBUTES.get(c.value["dim"], ()) for f in ev.sources.get(k, [])]
+    if c.supported:
+        low = c.text.lower()
+        best = next((f for f in facts if low in f.lower()), facts[0] if facts else "")
+        return "supported", best
+    if not facts:
+        return "unsupported", ""
+    stated = [f for f in facts if not f.startswith(("Title:", "Description:"))] or facts  # the attribute first
+    return "contradicted", "; ".join(stated[:3])
 
 
 def _not_pure(material: str, ev: Evidence) -> str | None:
@@ -370,6 +544,8 @@ def _not_pure(material: str, ev: Evidence) -> str | None:
 _IMPERIAL = (("oz", "ml", 29.5735), ("oz", "g", 28.3495), ("lb", "g", 453.592), ("inch", "mm", 25.4))
 #: Converted values are rounded in copy ("1.7 fl oz" for 50 ml): how far they may be off.
 _CONVERSION_TOLERANCE = 0.03
+#: ... and at most this far when the converted value is rounded to a whole number ("5 ml" for 0.16 fl oz).
+_ROUNDED_TOLERANCE = 0.06
 
 
 def _converts(x: float, dim: str, ev: Evidence) -> bool:
@@ -382,9 +558,18 @@ def _converts(x: float, dim: str, ev: Evidence) -> bool:
             target, have = x / factor, ev.quantities.get(imperial, [])
         else:
             continue
-        if any(abs(target - h) <= _CONVERSION_TOLERANCE * abs(h) for h in have):
+        # copy rounds a converted value to its last digit ("7 ml" for 0.25 fl oz = 7.4 ml): half of that digit
+        half = 0.5 * 10 ** -_decimals(x) * (factor if dim == imperial else 1 / factor)
+        if any(abs(target - h) <= max(_CONVERSION_TOLERANCE * abs(h), min(half, _ROUNDED_TOLERANCE * abs(h)))
+               for h in have):
             return True
     return False
+
+
+def _decimals(x: float) -> int:
+    """Digits after the decimal point of a value as copy writes it (7 -> 0, 0.25 -> 2)."""
+    text = f"{x:.6f}".rstrip("0").rstrip(".")
+    return len(text.partition(".")[2])
 
 
 def _close(a: float, b: float) -> bool:

@@ -1,7 +1,7 @@
 """Numbers (Arabic and Chinese) and units of measure, normalised so claims compare across languages.
 
->>> parse_number("1,299.00"), parse_number("两千五百"), parse_number("1.5万"), parse_number("三十")
-(1299.0, 2500.0, 15000.0, 30.0)
+>>> parse_number("1,299.00"), parse_number("两千五百"), parse_number("1.5万"), parse_number("一万二")
+(1299.0, 2500.0, 15000.0, 12000.0)
 >>> unit_of("毫升"), unit_of("L"), unit_of("公斤"), unit_of("英寸")
 (('ml', 1.0), ('ml', 1000.0), ('g', 1000.0), ('inch', 1.0))
 """
@@ -14,7 +14,7 @@ import unicodedata
 #: An Arabic number: 1299, 1,299, 59.90; optionally followed by 万 (ten thousand).
 NUM_AR = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:\s?万)?"
 #: A Chinese numeral: 三十, 两千五百, 一百.
-NUM_ZH = r"[零〇一二两三四五六七八九十百千万]+"
+NUM_ZH = r"[零〇一二两三四五六七八九十百千万亿]+"
 NUM = rf"(?:{NUM_AR}|{NUM_ZH})"
 
 _ZH_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
@@ -31,11 +31,13 @@ _UNIT_TABLE: tuple[tuple[str, float, tuple[str, ...]], ...] = (
     ("g", 1000.0, ("kg", "kilogram", "kilograms", "kilo", "kilos", "千克", "公斤")),
     ("g", 500.0, ("斤",)),
     ("lb", 1.0, ("lb", "lbs", "pound weight")),
-    ("oz", 1.0, ("oz", "fl oz", "ounce", "ounces")),
+    ("oz", 1.0, ("oz", "fl oz", "fl. oz", "fl.oz", "fl.oz.", "fl. oz.", "ounce", "ounces", "fluid ounce",
+                 "fluid ounces", "fl ounce", "fl ounces")),
     ("mm", 1.0, ("mm", "millimetre", "millimetres", "millimeter", "millimeters", "毫米")),
     ("mm", 10.0, ("cm", "centimetre", "centimetres", "centimeter", "centimeters", "厘米", "公分")),
     ("mm", 1000.0, ("m", "metre", "metres", "meter", "meters", "米")),
-    ("inch", 1.0, ("inch", "inches", "in.", "英寸", "″")),
+    ("inch", 1.0, ("inch", "inches", "in.", "英寸", "″", "寸")),  # a screen's 寸 is an inch
+    ("hp_ac", 1.0, ("匹",)),  # air-conditioner cooling power, "1.5匹"
     ("sqm", 1.0, ("m2", "sqm", "square metres", "square meters", "平方米", "平米")),
     ("GB", 0.001, ("MB",)),
     ("GB", 1.0, ("GB", "G内存")),
@@ -53,7 +55,7 @@ _UNIT_TABLE: tuple[tuple[str, float, tuple[str, ...]], ...] = (
     ("atm", 1.0, ("ATM",)),
     ("person", 1.0, ("person", "persons", "people", "人")),
     ("pack", 1.0, ("pack", "packs", "packets", "袋", "盒", "包")),
-    ("piece", 1.0, ("piece", "pieces", "pcs", "件")),
+    ("piece", 1.0, ("piece", "pieces", "pcs", "count", "件")),
     ("day", 1.0, ("day", "days", "天")),
     ("year", 1.0, ("year", "years", "年")),
     ("month", 1.0, ("month", "months", "个月")),
@@ -84,19 +86,22 @@ def parse_number(text: str) -> float | None:
         t, scale = t[:-1], 10000.0
     if re.fullmatch(r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?", t):
         return float(t.replace(",", "")) * scale
-    if t and all(c in _ZH_DIGIT or c in _ZH_SCALE or c == "万" for c in t):
+    if t and all(c in _ZH_DIGIT or c in _ZH_SCALE or c in "万亿" for c in t):
         return _parse_zh(t)
     return None
 
 
 def _parse_zh(t: str) -> float | None:
-    if "万" in t:
-        hi, _, lo = t.partition("万")
-        high = _parse_zh(hi) if hi else 1.0
-        low = _parse_zh(lo) if lo else 0.0
-        if high is None or low is None:
-            return None
-        return high * 10000 + low
+    for sep, unit in (("亿", 1e8), ("万", 1e4)):
+        if sep in t:
+            hi, _, lo = t.partition(sep)
+            high = _parse_zh(hi) if hi else 1.0
+            low = _parse_zh(lo) if lo else 0.0
+            if high is None or low is None:
+                return None
+            if len(lo) == 1 and lo in _ZH_DIGIT and lo not in "零〇":  # 一万二 = 12000: one step below
+                low *= unit / 10
+            return high * unit + low
     if all(c in _ZH_DIGIT for c in t):  # digit by digit: 二〇二五
         return float("".join(str(_ZH_DIGIT[c]) for c in t))
     total, digit, last_scale = 0, None, 10000
