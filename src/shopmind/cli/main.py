@@ -24,6 +24,7 @@ from shopmind.cli.customers import customers_app
 from shopmind.cli.experiments import experiments_app
 from shopmind.cli.ope import ope
 from shopmind.cli.params import load_settings, parse_model_params, parse_params
+from shopmind.cli.privacy import import_preparer, privacy_app
 from shopmind.cli.search import search_app
 from shopmind.cli.serve import serve
 from shopmind.cli.show import show_recommendations
@@ -106,13 +107,23 @@ def import_cmd(
     mapping: Annotated[str | None, typer.Option(help="Column mapping as JSON, e.g. "
                                                 '\'{"user_id": "visitor", "item_id": "sku"}\'')] = None,
     timezone: Annotated[str, typer.Option(help="Time zone for timestamps without one.")] = "UTC",
+    allow_deleted: Annotated[bool, typer.Option("--allow-deleted", help="Also import the rows of users that were "
+                                                "erased (`shopmind privacy delete-user`); skipped by default.")]
+    = False,
     store: StoreOpt = None,
 ) -> None:
-    """Import catalog, users or events; bad rows are reported and kept in quarantine."""
+    """Import catalog, users or events; bad rows are reported and kept in quarantine. Rows of erased users are
+    skipped (with a warning) unless --allow-deleted; with a privacy secret, user ids are pseudonymised."""
     s = _settings(store)
-    report = import_path(s.store, path, format=format, kind=kind,
-                         mapping=json.loads(mapping) if mapping else None, default_timezone=timezone)
-    console.print(report.summary())
+    console.print(_import(s, path, allow_deleted, format=format, kind=kind,
+                          mapping=json.loads(mapping) if mapping else None, default_timezone=timezone).summary())
+
+
+def _import(s: Settings, path: Path, allow_deleted: bool = False, **options: Any) -> Any:
+    """``import_path`` through the privacy edge (pseudonymised ids, erased users skipped)."""
+    with open_store(s.store) as st:
+        prepare = import_preparer(s, st, allow_deleted, say=lambda m: err.print(f"[yellow]{m}[/]", highlight=False))
+        return import_path(s.store, path, prepare=prepare, **options)
 
 
 @app.command()
@@ -148,7 +159,7 @@ def datasets_fetch(
     path = fetch_dataset(name, s.datasets_dir)
     console.print(f"{name}: {path}")
     if load:
-        console.print(import_path(s.store, path).summary())
+        console.print(_import(s, path).summary())
 
 
 @datasets_app.command("generate")
@@ -169,7 +180,7 @@ def datasets_generate(
     files = generate_dataset(name, out_dir, n_users=users, n_items=items, days=days, seed=seed)
     console.print(f"{name}: wrote {', '.join(str(p) for p in files.values())}")
     if load:
-        console.print(import_path(s.store, out_dir).summary())
+        console.print(_import(s, out_dir).summary())
 
 
 # --------------------------------------------------------------------------- train / evaluate / recommend
@@ -187,7 +198,7 @@ def train(
     s = _settings(store)
     m = create(model, **parse_params(param or []))  # a bad name or parameter fails before the data is read
     inter = load_data(data, store_url=s.store, datasets_dir=s.datasets_dir, k_core=k_core,
-                      event_weights=s.event_weights)
+                      event_weights=s.event_weights, rating_threshold=s.negative_rating_threshold)
     with console.status(f"training {model} on {inter.name} ({len(inter):,} interactions)"):
         m.fit(inter)
     path = m.save(out or s.models_dir / model)
@@ -239,7 +250,7 @@ def _bench_impl(data: str | None, format: str, models: str, ks: list[int], param
     specs = parse_model_params(models, params)
     with console.status("loading data"):
         inter = load_data(data, store_url=s.store, datasets_dir=s.datasets_dir, format=format, k_core=k_core,
-                          event_weights=s.event_weights)
+                          event_weights=s.event_weights, rating_threshold=s.negative_rating_threshold)
     d = inter.describe()
     console.print(f"[bold]{inter.name}[/]: {d['users']:,} users, {d['items']:,} items, "
                   f"{d['interactions']:,} interactions")
@@ -366,7 +377,7 @@ def _register_subcommands() -> None:
     app.add_typer(text_app, name="text")
     app.command("ope")(_guard(ope))
     for sub, name in ((customers_app, "customers"), (experiments_app, "experiments"), (bandit_app, "bandit"),
-                      (uplift_app, "uplift"), (search_app, "search")):
+                      (uplift_app, "uplift"), (search_app, "search"), (privacy_app, "privacy")):
         _register(sub, name)
     for command in faq_app_commands():
         command.callback = _guard(command.callback)
