@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 from typing import Annotated, Any
 
+import numpy as np
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -234,16 +235,22 @@ def bench(
     tune: Annotated[bool, typer.Option(help="Search hyperparameters on the validation split first.")] = False,
     trials: Annotated[int, typer.Option(help="Trials per model for --tune.")] = 12,
     seed: Annotated[int, typer.Option(help="Seed for tuning.")] = 0,
+    targets_above: Annotated[float | None, typer.Option("--targets-above", help="Only ratings above this value are "
+                                                        "test and validation targets; lower ones stay training "
+                                                        "data (compare runs with and without "
+                                                        "SHOPMIND_NEGATIVE_RATING_THRESHOLD on the same targets).")]
+    = None,
     k_core: KCoreOpt = None,
     store: StoreOpt = None,
 ) -> None:
     """Benchmark models side by side (leave-one-out by time, full ranking over all items)."""
-    _bench_impl(data, format, models, k or [10], param or [], out, report, validate, tune, trials, seed, store, k_core)
+    _bench_impl(data, format, models, k or [10], param or [], out, report, validate, tune, trials, seed, store, k_core,
+                targets_above)
 
 
 def _bench_impl(data: str | None, format: str, models: str, ks: list[int], params: list[str], out: Path | None,
                 report: Path | None, validate: bool, tune: bool, trials: int, seed: int, store: str | None,
-                k_core: int | None = None) -> None:
+                k_core: int | None = None, targets_above: float | None = None) -> None:
     from shopmind.evaluation.bench import bench_payload, run_bench, write_bench_report  # lazy: matplotlib
 
     s = _settings(store)
@@ -262,8 +269,12 @@ def _bench_impl(data: str | None, format: str, models: str, ks: list[int], param
         console.print(f"  {run.model:<10} HR@{kmain} {m[f'hr@{kmain}']:.4f}  NDCG@{kmain} {m[f'ndcg@{kmain}']:.4f}  "
                       f"MRR@{kmain} {m[f'mrr@{kmain}']:.4f}  train {run.train_seconds:.1f}s")
 
+    targets = None
+    if targets_above is not None and inter.event_type is not None:
+        low = (inter.event_type == "rating") & (np.nan_to_num(inter.value, nan=np.inf) <= targets_above)
+        targets = ~low
     split, runs = run_bench(inter, specs, ks=ks, validate=validate, tune=tune, tune_trials=trials, seed=seed,
-                            on_result=show)
+                            on_result=show, targets=targets)
     payload = bench_payload(inter, split, runs, ks)
     table = Table(title=f"{inter.name}: leave-one-out, full ranking, {payload['protocol']['test_users']:,} test users")
     for col in ("model", f"HR@{kmain}", f"NDCG@{kmain}", f"MRR@{kmain}", f"cov@{kmain}", "train s", "peak MB"):
