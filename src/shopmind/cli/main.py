@@ -270,7 +270,7 @@ def _bench_impl(data: str | None, format: str, models: str, ks: list[int], param
                       f"MRR@{kmain} {m[f'mrr@{kmain}']:.4f}  train {run.train_seconds:.1f}s")
 
     targets = None
-    if targets_above is not None and inter.event_type is not None:
+    if targets_above is not None and inter.event_type is not None and inter.value is not None:
         low = (inter.event_type == "rating") & (np.nan_to_num(inter.value, nan=np.inf) <= targets_above)
         targets = ~low
     split, runs = run_bench(inter, specs, ks=ks, validate=validate, tune=tune, tune_trials=trials, seed=seed,
