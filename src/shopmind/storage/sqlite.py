@@ -561,12 +561,22 @@ class SQLiteStore(ContextManagedStore):
         return out
 
     def erase_user(self, user_id: str) -> dict[str, int]:
+        """See :meth:`PersonalData.erase_user`. The deleted content is overwritten with zeros in the file
+        (``secure_delete``), and the write-ahead log, which still holds the pages as they were, is checkpointed
+        and truncated, so the bytes of the erased rows do not linger in free pages or the log."""
         deleted: dict[str, int] = {}
-        with self._write(f"erasing user {user_id!r}") as cur:
-            for kind, (table, _cols, where, _order) in self._PERSONAL.items():
-                before = self._c.total_changes
-                cur.execute(f"DELETE FROM {table} WHERE {where}", (str(user_id),))
-                deleted[kind] = self._c.total_changes - before
+        with self._lock:
+            self._c.execute("PRAGMA secure_delete = ON")
+            try:
+                with self._write(f"erasing user {user_id!r}") as cur:
+                    for kind, (table, _cols, where, _order) in self._PERSONAL.items():
+                        before = self._c.total_changes
+                        cur.execute(f"DELETE FROM {table} WHERE {where}", (str(user_id),))
+                        deleted[kind] = self._c.total_changes - before
+            finally:
+                self._c.execute("PRAGMA secure_delete = OFF")
+            # a reader of another connection may hold old pages: then the log is truncated at a later checkpoint
+            self._c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return deleted
 
     # ------------------------------------------------------------------ the rest
