@@ -104,10 +104,13 @@ def log(as_json: Annotated[bool, typer.Option("--json", help="Print the log as J
         for e in entries:
             console.print(json.dumps(e, ensure_ascii=False), highlight=False, soft_wrap=True)
         return
-    table = Table("completed at", "user hash", "source", "events", "rows in all", "models")
+    table = Table("completed at (UTC)", "user hash", "source", "events", "rows in all", "models: action")
     for e in entries:
         deleted = e.get("deleted", {})
-        models = ", ".join(f"{m['version']}:{m['action']}" for m in e.get("models", []))
-        table.add_row(str(e.get("completed_at")), str(e.get("user_hash")), str(e.get("source")),
-                      str(deleted.get("events", 0)), str(sum(deleted.values())), models or "-")
+        actions: dict[str, int] = {}
+        for m in e.get("models", []):
+            actions[m["action"]] = actions.get(m["action"], 0) + 1
+        table.add_row(str(e.get("completed_at", ""))[:19], str(e.get("user_hash")), str(e.get("source")),
+                      str(deleted.get("events", 0)), str(sum(deleted.values())),
+                      ", ".join(f"{n} {a}" for a, n in actions.items()) or "-")
     console.print(table)
