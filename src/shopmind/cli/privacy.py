@@ -18,7 +18,7 @@ from rich.table import Table
 
 from shopmind.cli.params import load_settings
 from shopmind.data.loaders.base import ReadResult
-from shopmind.privacy.erasure import Eraser
+from shopmind.privacy.erasure import Eraser, import_guard
 from shopmind.privacy.pseudonym import Pseudonymiser
 from shopmind.settings import Settings
 from shopmind.storage import open_store
@@ -44,24 +44,8 @@ def edge_id(settings: Settings, user_id: str) -> str:
 
 def import_preparer(settings: Settings, store: Store, allow_erased: bool = False,
                     say: Callable[[str], None] | None = None) -> Callable[[ReadResult], ReadResult]:
-    """What every file import does first: pseudonymise user ids (with a secret), then skip - with a warning -
-    the rows of users that were erased, unless ``allow_erased``."""
-    secret = secret_of(settings)
-    pseudonymiser = Pseudonymiser(secret) if secret else None
-    eraser = Eraser(store, secret=secret)
-
-    def prepare(result: ReadResult) -> ReadResult:
-        if pseudonymiser is not None:
-            result = pseudonymiser.read_result(result)
-        if allow_erased:
-            return result
-        result, dropped = eraser.drop_erased(result)
-        if dropped and say is not None:
-            say(f"warning: skipped {dropped:,} rows of {result.source} that belong to erased users "
-                "(use --allow-deleted to import them anyway)")
-        return result
-
-    return prepare
+    """:func:`shopmind.privacy.erasure.import_guard` with the settings' privacy secret."""
+    return import_guard(store, secret_of(settings), allow_erased, say)
 
 
 def _eraser(settings: Settings, store: Store) -> Eraser:

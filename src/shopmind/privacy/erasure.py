@@ -36,7 +36,7 @@ import hmac
 import logging
 import secrets
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -48,6 +48,7 @@ from shopmind.data.loaders.base import ReadResult
 from shopmind.errors import StoreError, UnknownIdError
 from shopmind.models.base import Recommender
 from shopmind.pipeline.service import RecommendationService
+from shopmind.privacy.pseudonym import Pseudonymiser
 from shopmind.storage.base import Store
 
 logger = logging.getLogger(__name__)
@@ -233,6 +234,29 @@ def _model_entry(model: Recommender, uid: str) -> dict[str, Any] | None:
     if factors is not None:
         entry["user_vector"] = [round(float(x), 6) for x in np.asarray(factors[0][u]).ravel()]
     return entry
+
+
+def import_guard(store: Store, secret: str | None = None, allow_erased: bool = False,
+                 say: Callable[[str], None] | None = None) -> Callable[[ReadResult], ReadResult]:
+    """What every file import does first (the CLI's and the console's): pseudonymise user ids when a privacy
+    ``secret`` is configured, then skip the rows of erased users - with a warning through ``say`` (else the
+    log) - unless ``allow_erased``."""
+    pseudonymiser = Pseudonymiser(secret) if secret else None
+    eraser = Eraser(store, secret=secret)
+    warn = say or logger.warning
+
+    def prepare(result: ReadResult) -> ReadResult:
+        if pseudonymiser is not None:
+            result = pseudonymiser.read_result(result)
+        if allow_erased:
+            return result
+        result, dropped = eraser.drop_erased(result)
+        if dropped:
+            warn(f"warning: skipped {dropped:,} rows of {result.source} that belong to erased users "
+                 "(use --allow-deleted to import them anyway)")
+        return result
+
+    return prepare
 
 
 def erase_many(eraser: Eraser, user_ids: Sequence[str], *, source: str = "api") -> tuple[int, list[str]]:
