@@ -81,3 +81,17 @@ def test_one_set_of_event_weights_for_training_and_the_pipeline(clean_env):
     clean_env.setenv("SHOPMIND_EVENT_WEIGHTS", '{"purchase": 9, "view": 1}')
     s = Settings.load()
     assert s.event_weights == {"purchase": 9.0, "view": 1.0} == s.pipeline.event_weights
+
+
+def test_negative_rating_threshold_and_privacy_secret_from_the_environment(monkeypatch):
+    monkeypatch.delenv("SHOPMIND_NEGATIVE_RATING_THRESHOLD", raising=False)
+    monkeypatch.delenv("SHOPMIND_PRIVACY_SECRET", raising=False)
+    assert Settings().negative_rating_threshold == 2.0 and Settings().privacy.secret is None
+    monkeypatch.setenv("SHOPMIND_NEGATIVE_RATING_THRESHOLD", "none")
+    monkeypatch.setenv("SHOPMIND_PRIVACY_SECRET", "s3cret")
+    s = Settings()
+    assert s.negative_rating_threshold is None and s.pipeline.negative_rating_threshold is None
+    assert s.privacy.secret is not None and s.privacy.secret.get_secret_value() == "s3cret"
+    assert "s3cret" not in repr(s)
+    monkeypatch.setenv("SHOPMIND_NEGATIVE_RATING_THRESHOLD", "3")
+    assert Settings().pipeline.negative_rating_threshold == 3.0

@@ -28,6 +28,9 @@ class EventType(StrEnum):
     PURCHASE = "purchase"
     RATING = "rating"
     REVIEW = "review"
+    DISLIKE = "dislike"
+    HIDE = "hide"
+    NOT_INTERESTED = "not_interested"
 
 
 #: Synonyms seen in public logs, mapped onto :class:`EventType` values.
@@ -37,7 +40,18 @@ EVENT_TYPE_ALIASES: dict[str, str] = {
     "buy": "purchase", "transaction": "purchase", "order": "purchase", "checkout": "purchase",
     "fav": "favorite", "favourite": "favorite", "like": "favorite", "wishlist": "favorite",
     "remove_from_cart": "remove_from_cart", "rate": "rating", "impr": "impression", "expose": "impression",
+    "thumbs_down": "dislike", "thumb_down": "dislike", "thumbsdown": "dislike", "downvote": "dislike",
+    "unlike": "dislike", "hidden": "hide", "hide_item": "hide", "dismiss": "hide", "block": "hide",
+    "not-interested": "not_interested", "notinterested": "not_interested", "not_relevant": "not_interested",
+    "show_less": "not_interested", "see_less": "not_interested", "irrelevant": "not_interested",
 }
+
+#: Explicit negative feedback: the user asked not to see the item. These are never positives (weight 0); the
+#: serving pipeline drops the item (and, if configured, its near-duplicates) from the user's lists at once.
+NEGATIVE_TYPES = frozenset({"dislike", "hide", "not_interested"})
+#: Ratings at or below this value (of 5) are not positives: they weigh 0 in the training views and count as
+#: negative feedback when served (``Settings.negative_rating_threshold``; None keeps every rating positive).
+DEFAULT_NEGATIVE_RATING_THRESHOLD = 2.0
 
 #: Default implicit-feedback weight of each event type (purchase > cart > favourite > click > view).
 #: Impressions, searches and cart removals carry no positive signal.
@@ -53,6 +67,9 @@ DEFAULT_EVENT_WEIGHTS: dict[str, float] = {
     "search": 0.0,
     "impression": 0.0,
     "remove_from_cart": 0.0,
+    "dislike": 0.0,
+    "hide": 0.0,
+    "not_interested": 0.0,
 }
 
 #: Canonical column names of the three frames readers produce.
@@ -60,6 +77,18 @@ ITEM_COLUMNS = ("item_id", "title", "description", "category", "brand", "price",
                 "attributes", "image", "created_at", "in_stock")
 USER_COLUMNS = ("user_id", "attributes", "created_at")
 EVENT_COLUMNS = ("event_id", "user_id", "item_id", "type", "value", "timestamp", "session_id", "context")
+
+
+def is_negative(event_type: str, value: float | None, rating_threshold: float | None) -> bool:
+    """Whether an event is negative feedback: an explicit negative type, or a rating at or below the threshold.
+
+    >>> is_negative("rating", 1.0, 2.0), is_negative("rating", 4.0, 2.0), is_negative("hide", None, None)
+    (True, False, True)
+    """
+    if event_type in NEGATIVE_TYPES:
+        return True
+    return (rating_threshold is not None and event_type == "rating" and value is not None
+            and value == value and value <= rating_threshold)
 
 
 def normalise_event_type(raw: str) -> str:

@@ -17,6 +17,8 @@ Environment variables (all optional; prefix ``SHOPMIND_``, a section and its fie
 ``SHOPMIND_LLM_MODEL`` /       known local model / ``.gguf`` path for ``llama-cpp``), its key, timeout, threads
 ``SHOPMIND_LLM_API_KEY`` ...
 ``SHOPMIND_PIPELINE_<FIELD>``  any field of :class:`PipelineSettings`, e.g. ``SHOPMIND_PIPELINE_EXPLORE=0``
+``SHOPMIND_NEGATIVE_RATING_THRESHOLD``  ratings at or below this are not positives (default 2; ``none``: all are)
+``SHOPMIND_PRIVACY_SECRET``    pseudonymised mode: user ids become a keyed hash at the edge (docs/privacy.md)
 ``SHOPMIND_WEB_SESSION_SECRET``  signs the console's session cookies (default: a new secret per process, so
                                a restart signs everyone out); also ``SHOPMIND_WEB_SESSION_HOURS``
 =============================  ==========================================================================
@@ -46,7 +48,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from shopmind.errors import ParameterError, ShopmindError
-from shopmind.schema import DEFAULT_EVENT_WEIGHTS
+from shopmind.schema import DEFAULT_EVENT_WEIGHTS, DEFAULT_NEGATIVE_RATING_THRESHOLD
 
 #: The scopes an API key can hold.
 SCOPES = ("read", "write")
@@ -129,6 +131,12 @@ class PipelineSettings(BaseModel):
     #: Weight of each event type for popularity, trending and "seen" (> 0 means the user engaged); in
     #: :class:`Settings` it follows ``Settings.event_weights``.
     event_weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_EVENT_WEIGHTS))
+    #: Ratings at or below this are negative feedback, not positives (follows
+    #: ``Settings.negative_rating_threshold``).
+    negative_rating_threshold: float | None = DEFAULT_NEGATIVE_RATING_THRESHOLD
+    #: Negative feedback (dislike, hide, not_interested, low ratings) also hides the item's near-duplicates:
+    #: items of the same brand and category whose title is the same before its variant (" - ...").
+    hide_near_duplicates: bool = False
     weights: SourceWeights = Field(default_factory=SourceWeights)
     model_candidates: int = 200
     anchors: int = 5
@@ -193,6 +201,20 @@ class WebSettings(BaseModel):
     max_upload_bytes: int = Field(default=500 * 1024 * 1024, ge=1)
 
 
+class PrivacySettings(BaseModel):
+    """Pseudonymisation and the deletion log (:mod:`shopmind.privacy`).
+
+    With a ``secret``, user ids are replaced at the edge (the API, file imports, the privacy commands) by a keyed
+    hash (HMAC-SHA256), so the store, logs, model artifacts and exports hold no raw id; the API still takes
+    the shop's own ids. The same secret keys the hashes of the deletion log (without one, a random key kept in
+    the store does). Keep the secret out of the store: whoever holds it can test a guessed id.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    secret: SecretStr | None = None
+
+
 #: The work folder when no settings say otherwise.
 DEFAULT_HOME = Path.home() / ".shopmind"
 
@@ -208,11 +230,14 @@ class Settings(BaseSettings):
     store_url: str | None = Field(default=None, validation_alias=AliasChoices("store_url", "SHOPMIND_STORE"))
     embedding_cache: str | None = None
     event_weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_EVENT_WEIGHTS))
+    #: Ratings at or below this value are not positives (training views, serving); None: every rating is.
+    negative_rating_threshold: float | None = DEFAULT_NEGATIVE_RATING_THRESHOLD
     seed: int = 42
     api: ApiSettings = Field(default_factory=ApiSettings)
     pipeline: PipelineSettings = Field(default_factory=PipelineSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
     web: WebSettings = Field(default_factory=WebSettings)
+    privacy: PrivacySettings = Field(default_factory=PrivacySettings)
 
     @classmethod
     def load(cls, **overrides: Any) -> Settings:
@@ -236,7 +261,17 @@ class Settings(BaseSettings):
             self.llm = self.llm.model_copy(update={"home": self.home})
         if self.pipeline.event_weights != self.event_weights:
             self.pipeline = self.pipeline.model_copy(update={"event_weights": dict(self.event_weights)})
+        if self.pipeline.negative_rating_threshold != self.negative_rating_threshold:
+            self.pipeline = self.pipeline.model_copy(
+                update={"negative_rating_threshold": self.negative_rating_threshold})
         return self
+
+    @field_validator("negative_rating_threshold", mode="before")
+    @classmethod
+    def _no_threshold(cls, value: Any) -> Any:
+        if isinstance(value, str) and value.strip().lower() in ("", "none", "off"):
+            return None
+        return value
 
     def with_overrides(self, **overrides: Any) -> Settings:
         """A copy with the given fields replaced; ``None`` values are ignored (an option not given on the

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
 
 import numpy as np
@@ -12,6 +13,7 @@ from shopmind.data.loaders.base import Reject
 from shopmind.errors import StoreError
 from shopmind.schema import EVENT_COLUMNS, ITEM_COLUMNS, USER_COLUMNS
 from shopmind.storage import (
+    PERSONAL_DATA_KINDS,
     REJECT_COLUMNS,
     AppendCounts,
     Store,
@@ -476,3 +478,52 @@ def test_documents_put_get_list_delete(store: Store, store_url: str) -> None:
     with open_store(store_url) as again:
         assert again.list_documents("faq") == ["a"]
     assert store.delete_documents("faq") == 1 and store.list_documents("faq") == []
+
+
+# ---------------------------------------------------------------------------------------------- one user's data
+def _personal_fixture(store: Store) -> None:
+    store.upsert_users([{"user_id": "u1", "attributes": {"tier": "gold"}}, {"user_id": "u2"}])
+    store.append_events([ev("u1", "i1", context={"page": "home"}), ev("u1", "i2", T0 + timedelta(minutes=1)),
+                         ev("u2", "i1")])
+    # row 3 of the file had a bad type and the user id u1 as a rejected value; row 4 belongs to u2
+    store.add_rejects("imp-1", [Reject("f.csv", 3, "user_id", "u1", "unknown user"),
+                                Reject("f.csv", 3, "type", "teleport", "unknown event type"),
+                                Reject("f.csv", 4, "type", "fly", "unknown event type")])
+    store.log_exposures([{"experiment_id": "e1", "variant": "a", "user_id": "u1", "timestamp": T0},
+                         {"experiment_id": "e1", "variant": "b", "user_id": "u2", "timestamp": T0}])
+    store.log_decisions([{"decision_id": "d1", "bandit_id": "b1", "user_id": "u1", "arm": "x", "propensity": 0.5,
+                          "timestamp": T0}])
+    store.put_profiles({"u1": {"stage": "new"}, "u2": {"stage": "loyal"}})
+    store.put_segments([{"segment_id": "s1"}])
+    store.put_memberships({"u1": ["s1"], "u2": ["s1"]})
+
+
+def test_user_data_returns_every_row_naming_the_user(store: Store) -> None:
+    _personal_fixture(store)
+    data = store.user_data("u1")
+    assert set(data) == set(PERSONAL_DATA_KINDS)
+    assert data["users"] == [{"user_id": "u1", "attributes": {"tier": "gold"}, "created_at": None}]
+    assert [e["item_id"] for e in data["events"]] == ["i1", "i2"]
+    assert data["events"][0]["context"] == {"page": "home"}
+    assert data["events"][0]["timestamp"] == "2024-05-01T12:00:00+00:00"
+    assert sorted(r["field"] for r in data["quarantine_rows"]) == ["type", "user_id"]  # the whole file row
+    assert [x["variant"] for x in data["exposures"]] == ["a"]
+    assert [d["decision_id"] for d in data["decisions"]] == ["d1"]
+    assert data["profiles"][0]["profile"] == {"stage": "new"}
+    assert data["segment_memberships"] == [{"segment_id": "s1", "user_id": "u1"}]
+    json.dumps(data)  # JSON-able as it is
+    assert all(rows == [] for rows in store.user_data("nobody").values())
+
+
+def test_erase_user_deletes_only_that_user_in_one_go(store: Store) -> None:
+    _personal_fixture(store)
+    deleted = store.erase_user("u1")
+    assert deleted == {"users": 1, "events": 2, "quarantine_rows": 2, "exposures": 1, "decisions": 1,
+                       "profiles": 1, "segment_memberships": 1}
+    assert all(rows == [] for rows in store.user_data("u1").values())
+    assert store.get_user("u1") is None and store.get_profile("u1") is None
+    assert store.events_frame()["user_id"].tolist() == ["u2"]
+    assert store.quarantine_frame()["value"].tolist() == ["fly"]
+    assert store.exposures_frame()["user_id"].tolist() == ["u2"]
+    assert store.segment_users("s1") == ["u2"]
+    assert store.erase_user("u1") == dict.fromkeys(PERSONAL_DATA_KINDS, 0)  # a second erasure finds nothing

@@ -71,3 +71,16 @@ def test_bad_input_names_the_problem():
         create_ranker("svm")
     with pytest.raises(ParameterError, match="k"):
         create_ranker("fm", k=0).fit(None)  # validation runs before touching the data
+
+
+def test_negative_feedback_after_an_exposure_makes_it_a_negative():
+    rows = [
+        _ev("u1", "a", "impression", 10), _ev("u1", "a", "view", 11), _ev("u1", "a", "dislike", 12),
+        _ev("u1", "b", "impression", 10), _ev("u1", "b", "view", 11),
+        _ev("u2", "a", "not_interested", 5, "s2"), _ev("u2", "a", "impression", 10, "s2"),
+        _ev("u2", "a", "click", 11, "s2"),  # the negative came before this exposure: the click counts
+    ]
+    ds = build_dataset(pd.DataFrame(rows), target="click", warmup=0.0, chunks=1)
+    got = {(ds.users.raw(int(u)), ds.catalog.raw(int(f[1]))): bool(y)
+           for u, f, y in zip(ds.user, ds.fields, ds.label, strict=True)}
+    assert got == {("u1", "a"): False, ("u1", "b"): True, ("u2", "a"): True}

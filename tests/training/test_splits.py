@@ -187,3 +187,22 @@ def test_carved_validation_holds_out_only_the_sampled_users_last_items(block_dat
         assert hist.history(u).tolist() == block_data.history(u).tolist()
     again = carve_validation(block_data, max_users=5, seed=0)
     assert np.array_equal(again.users, users)
+
+
+def test_loo_with_targets_tests_only_target_rows_and_leaves_out_later_others() -> None:
+    # u1: a(5) b(1) c(4) d(2) e(5) f(1)   -> targets a c e; test e, valid c; f is after the valid row: left out,
+    #                                        d too; b stays in train
+    # u2: x(5) y(1) z(5)                  -> only 2 targets: not evaluated, all in train
+    df = pd.DataFrame({"user_id": ["u1"] * 6 + ["u2"] * 3, "item_id": list("abcdefxyz"),
+                       "timestamp": [*range(6), *range(3)], "type": "rating", "value": [5, 1, 4, 2, 5, 1, 5, 1, 5]})
+    data = Interactions.from_frame(df)
+    targets = data.value > 2
+    s = leave_one_out(data, targets=targets)
+    assert data.items.raws(s.test.item) == ["e"] and data.items.raws(s.valid.item) == ["c"]
+    assert sorted(data.items.raws(s.train.item)) == ["a", "b", "x", "y", "z"]
+    assert len(s.train_valid()) == 6
+    # without the low ratings, the plain split has the same test and validation rows
+    pos = leave_one_out(data.take(targets))
+    assert data.items.raws(pos.test.item) == ["e"] and data.items.raws(pos.valid.item) == ["c"]
+    with pytest.raises(ParameterError, match="targets"):
+        leave_one_out(data, targets=np.ones(3, bool))

@@ -31,3 +31,23 @@ def test_reports_of_parts_add_up():
     assert (total.events.read, total.events.inserted, total.events.duplicates, total.events.rejected) == (5, 3, 1, 1)
     assert len(total.reject_groups) == 1 and total.reject_groups[0].count == 2
     assert [e["row"] for e in total.reject_groups[0].examples] == [4, 9]
+
+
+def test_console_import_skips_the_rows_of_erased_users(service, trained_shop, tmp_path):
+    import io
+    import time
+
+    from shopmind.privacy.erasure import Eraser, import_guard
+    from shopmind.web.imports import ImportJobs
+
+    user = trained_shop.heavy_user()
+    old = service.store.events_frame(user_ids=[user]).drop(columns=["seq", "context"])
+    Eraser(service.store, service).erase(user)
+    jobs = ImportJobs(service, import_guard(service.store))
+    job = jobs.start("events.csv", io.BytesIO(old.to_csv(index=False).encode()))
+    for _ in range(600):
+        if job.state in ("done", "failed"):
+            break
+        time.sleep(0.05)
+    assert job.state == "done", job.error
+    assert len(service.store.events_frame(user_ids=[user])) == 0

@@ -24,6 +24,7 @@ from shopmind.api.metrics import Metrics, exposition
 from shopmind.api.middleware import BodyLimitMiddleware, MetricsMiddleware
 from shopmind.api.routes import ROUTERS
 from shopmind.pipeline.service import RecommendationService
+from shopmind.privacy.pseudonym import Pseudonymiser, PseudonymMiddleware
 from shopmind.settings import ApiSettings
 
 logger = logging.getLogger(__name__)
@@ -54,10 +55,13 @@ def _service_gauges(service: RecommendationService) -> list[str]:
 
 
 def create_app(service: RecommendationService, settings: ApiSettings | None = None, *,
-               close_store: bool = False, search: Any = None, assist: Any = None) -> FastAPI:
+               close_store: bool = False, search: Any = None, assist: Any = None,
+               privacy_secret: str | None = None) -> FastAPI:
     """The REST API over ``service``. With ``close_store`` the app closes the service's store on shutdown
     (``shopmind serve`` owns it; tests usually do not). ``search`` (a :class:`shopmind.search.SearchService`)
-    and ``assist`` enable the ``/search`` and ``/assist`` routes (503 without them)."""
+    and ``assist`` enable the ``/search`` and ``/assist`` routes (503 without them). ``privacy_secret`` turns
+    on pseudonymised mode (user ids are replaced by a keyed hash before any route sees them) and keys the
+    deletion log."""
     settings = settings or ApiSettings()
     metrics = Metrics()
     metrics.collectors.append(lambda: _service_gauges(service))
@@ -82,9 +86,12 @@ def create_app(service: RecommendationService, settings: ApiSettings | None = No
     app.state.service, app.state.settings, app.state.metrics = service, settings, metrics
     app.state.body_limits = {}  # path prefix -> larger body limit (the console's file upload)
     app.state.search, app.state.assist = search, assist
+    app.state.privacy_secret = privacy_secret
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
+    if privacy_secret:  # innermost: the body limit applies before a body is read here
+        app.add_middleware(PseudonymMiddleware, pseudonymiser=Pseudonymiser(privacy_secret))
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes, path_limits=app.state.body_limits)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     return app

@@ -94,6 +94,27 @@ class DeleteOut(BaseModel):
         return cls(deleted=result.deleted, not_found=result.not_found)
 
 
+class ModelErasureOut(BaseModel):
+    """What erasing a user did to one model version or saved artifact: ``exact`` (the model is now the one a
+    fit without the user gives), ``user_removed`` (their own vector and history went; item-side parameters are
+    refreshed by the next retrain) or ``not_in_model``."""
+
+    version: str
+    action: str
+    artifact: str | None = None
+
+
+class ErasureReceiptOut(BaseModel):
+    """The receipt of a user's erasure: rows deleted by kind, what happened in each model, and when."""
+
+    user_id: str
+    request_id: str
+    deleted: dict[str, int]
+    models: list[ModelErasureOut]
+    requested_at: str
+    completed_at: str
+
+
 # --------------------------------------------------------------------------- re-ranking options
 class RuleIn(_Strict):
     """Conditions an item must all meet (category prefix, brands, price range, attributes, ids)."""

@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 from typing import Annotated, Any
 
+import numpy as np
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -24,6 +25,7 @@ from shopmind.cli.customers import customers_app
 from shopmind.cli.experiments import experiments_app
 from shopmind.cli.ope import ope
 from shopmind.cli.params import load_settings, parse_model_params, parse_params
+from shopmind.cli.privacy import import_preparer, privacy_app
 from shopmind.cli.search import search_app
 from shopmind.cli.serve import serve
 from shopmind.cli.show import show_recommendations
@@ -106,13 +108,23 @@ def import_cmd(
     mapping: Annotated[str | None, typer.Option(help="Column mapping as JSON, e.g. "
                                                 '\'{"user_id": "visitor", "item_id": "sku"}\'')] = None,
     timezone: Annotated[str, typer.Option(help="Time zone for timestamps without one.")] = "UTC",
+    allow_deleted: Annotated[bool, typer.Option("--allow-deleted", help="Also import the rows of users that were "
+                                                "erased (`shopmind privacy delete-user`); skipped by default.")]
+    = False,
     store: StoreOpt = None,
 ) -> None:
-    """Import catalog, users or events; bad rows are reported and kept in quarantine."""
+    """Import catalog, users or events; bad rows are reported and kept in quarantine. Rows of erased users are
+    skipped (with a warning) unless --allow-deleted; with a privacy secret, user ids are pseudonymised."""
     s = _settings(store)
-    report = import_path(s.store, path, format=format, kind=kind,
-                         mapping=json.loads(mapping) if mapping else None, default_timezone=timezone)
-    console.print(report.summary())
+    console.print(_import(s, path, allow_deleted, format=format, kind=kind,
+                          mapping=json.loads(mapping) if mapping else None, default_timezone=timezone).summary())
+
+
+def _import(s: Settings, path: Path, allow_deleted: bool = False, **options: Any) -> Any:
+    """``import_path`` through the privacy edge (pseudonymised ids, erased users skipped)."""
+    with open_store(s.store) as st:
+        prepare = import_preparer(s, st, allow_deleted, say=lambda m: err.print(f"[yellow]{m}[/]", highlight=False))
+        return import_path(s.store, path, prepare=prepare, **options)
 
 
 @app.command()
@@ -148,7 +160,7 @@ def datasets_fetch(
     path = fetch_dataset(name, s.datasets_dir)
     console.print(f"{name}: {path}")
     if load:
-        console.print(import_path(s.store, path).summary())
+        console.print(_import(s, path).summary())
 
 
 @datasets_app.command("generate")
@@ -169,7 +181,7 @@ def datasets_generate(
     files = generate_dataset(name, out_dir, n_users=users, n_items=items, days=days, seed=seed)
     console.print(f"{name}: wrote {', '.join(str(p) for p in files.values())}")
     if load:
-        console.print(import_path(s.store, out_dir).summary())
+        console.print(_import(s, out_dir).summary())
 
 
 # --------------------------------------------------------------------------- train / evaluate / recommend
@@ -187,7 +199,7 @@ def train(
     s = _settings(store)
     m = create(model, **parse_params(param or []))  # a bad name or parameter fails before the data is read
     inter = load_data(data, store_url=s.store, datasets_dir=s.datasets_dir, k_core=k_core,
-                      event_weights=s.event_weights)
+                      event_weights=s.event_weights, rating_threshold=s.negative_rating_threshold)
     with console.status(f"training {model} on {inter.name} ({len(inter):,} interactions)"):
         m.fit(inter)
     path = m.save(out or s.models_dir / model)
@@ -223,23 +235,29 @@ def bench(
     tune: Annotated[bool, typer.Option(help="Search hyperparameters on the validation split first.")] = False,
     trials: Annotated[int, typer.Option(help="Trials per model for --tune.")] = 12,
     seed: Annotated[int, typer.Option(help="Seed for tuning.")] = 0,
+    targets_above: Annotated[float | None, typer.Option("--targets-above", help="Only ratings above this value are "
+                                                        "test and validation targets; lower ones stay training "
+                                                        "data (compare runs with and without "
+                                                        "SHOPMIND_NEGATIVE_RATING_THRESHOLD on the same targets).")]
+    = None,
     k_core: KCoreOpt = None,
     store: StoreOpt = None,
 ) -> None:
     """Benchmark models side by side (leave-one-out by time, full ranking over all items)."""
-    _bench_impl(data, format, models, k or [10], param or [], out, report, validate, tune, trials, seed, store, k_core)
+    _bench_impl(data, format, models, k or [10], param or [], out, report, validate, tune, trials, seed, store, k_core,
+                targets_above)
 
 
 def _bench_impl(data: str | None, format: str, models: str, ks: list[int], params: list[str], out: Path | None,
                 report: Path | None, validate: bool, tune: bool, trials: int, seed: int, store: str | None,
-                k_core: int | None = None) -> None:
+                k_core: int | None = None, targets_above: float | None = None) -> None:
     from shopmind.evaluation.bench import bench_payload, run_bench, write_bench_report  # lazy: matplotlib
 
     s = _settings(store)
     specs = parse_model_params(models, params)
     with console.status("loading data"):
         inter = load_data(data, store_url=s.store, datasets_dir=s.datasets_dir, format=format, k_core=k_core,
-                          event_weights=s.event_weights)
+                          event_weights=s.event_weights, rating_threshold=s.negative_rating_threshold)
     d = inter.describe()
     console.print(f"[bold]{inter.name}[/]: {d['users']:,} users, {d['items']:,} items, "
                   f"{d['interactions']:,} interactions")
@@ -251,8 +269,12 @@ def _bench_impl(data: str | None, format: str, models: str, ks: list[int], param
         console.print(f"  {run.model:<10} HR@{kmain} {m[f'hr@{kmain}']:.4f}  NDCG@{kmain} {m[f'ndcg@{kmain}']:.4f}  "
                       f"MRR@{kmain} {m[f'mrr@{kmain}']:.4f}  train {run.train_seconds:.1f}s")
 
+    targets = None
+    if targets_above is not None and inter.event_type is not None and inter.value is not None:
+        low = (inter.event_type == "rating") & (np.nan_to_num(inter.value, nan=np.inf) <= targets_above)
+        targets = ~low
     split, runs = run_bench(inter, specs, ks=ks, validate=validate, tune=tune, tune_trials=trials, seed=seed,
-                            on_result=show)
+                            on_result=show, targets=targets)
     payload = bench_payload(inter, split, runs, ks)
     table = Table(title=f"{inter.name}: leave-one-out, full ranking, {payload['protocol']['test_users']:,} test users")
     for col in ("model", f"HR@{kmain}", f"NDCG@{kmain}", f"MRR@{kmain}", f"cov@{kmain}", "train s", "peak MB"):
@@ -366,7 +388,7 @@ def _register_subcommands() -> None:
     app.add_typer(text_app, name="text")
     app.command("ope")(_guard(ope))
     for sub, name in ((customers_app, "customers"), (experiments_app, "experiments"), (bandit_app, "bandit"),
-                      (uplift_app, "uplift"), (search_app, "search")):
+                      (uplift_app, "uplift"), (search_app, "search"), (privacy_app, "privacy")):
         _register(sub, name)
     for command in faq_app_commands():
         command.callback = _guard(command.callback)

@@ -151,5 +151,6 @@ def build_app(store: str | None = None, model: str | None = None, api_keys: str 
         raise
     logger.info("serving %s from %s on %s", recommender.name, path, settings.store)
     web_settings = settings.web.model_copy(update={"reports_dir": settings.web.reports_dir or settings.reports_dir})
-    app = create_app(service, api_settings, close_store=True, search=search, assist=assist)
+    secret = settings.privacy.secret.get_secret_value() if settings.privacy.secret else None
+    app = create_app(service, api_settings, close_store=True, search=search, assist=assist, privacy_secret=secret)
     return mount_console(app, web_settings)

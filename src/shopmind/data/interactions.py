@@ -80,12 +80,14 @@ class Interactions:
         user_meta: pd.DataFrame | None = None,
         drop_zero_weight: bool = True,
         name: str = "data",
+        rating_threshold: float | None = None,
     ) -> Interactions:
         """Build from a canonical event frame (columns ``user_id``, ``item_id`` and optionally ``type``,
         ``value``, ``timestamp``). Row order is the arrival order used to break ties in time.
 
         ``item_meta``/``user_meta`` are frames with an ``item_id``/``user_id`` column; their ids join the
-        mapping so that catalog items without interactions can still be ranked.
+        mapping so that catalog items without interactions can still be ranked. ``rating_threshold``: ratings
+        whose ``value`` is at or below it weigh 0 (not positives; dropped with ``drop_zero_weight``).
         """
         for col in ("user_id", "item_id"):
             if col not in events.columns:
@@ -101,6 +103,10 @@ class Interactions:
                 bad = df.loc[unknown, "type"].iloc[0]
                 raise DataError(f"no weight for event type {bad!r}; set one in event_weights")
             w = w.to_numpy()
+            if rating_threshold is not None and "value" in df.columns:
+                stars = pd.to_numeric(df["value"], errors="coerce").to_numpy(np.float64)
+                low = (df["type"].to_numpy(object) == "rating") & (stars <= float(rating_threshold))
+                w = np.where(low, np.float32(0.0), w).astype(np.float32)
         else:
             w = np.ones(len(df), dtype=np.float32)
         if drop_zero_weight:

@@ -74,9 +74,11 @@ def run_model(name: str, params: Mapping[str, Any], split: Split, ks: Sequence[i
 
 def run_bench(data: Interactions, models: Sequence[tuple[str, dict[str, Any]]], ks: Sequence[int] = (10,),
               validate: bool = False, tune: bool = False, tune_trials: int = 12, seed: int = 0,
-              on_result: Callable[[ModelRun], None] | None = None) -> tuple[Split, list[ModelRun]]:
-    """Run every model on one leave-one-out split of ``data``."""
-    split = leave_one_out(data)
+              on_result: Callable[[ModelRun], None] | None = None, targets: np.ndarray | None = None
+              ) -> tuple[Split, list[ModelRun]]:
+    """Run every model on one leave-one-out split of ``data`` (only ``targets`` rows as test and validation
+    items when given, see :func:`leave_one_out`)."""
+    split = leave_one_out(data, targets=targets)
     runs = []
     for name, params in models:
         p = dict(params)
@@ -97,7 +99,7 @@ def bench_payload(data: Interactions, split: Split, runs: Sequence[ModelRun], ks
     d = data.describe()
     return {
         "dataset": {"name": data.name, "users": d["users"], "items": d["items"], "interactions": d["interactions"]},
-        "protocol": {"split": "leave-one-out by time (ties keep event order)", "ranking": "full (all items)",
+        "protocol": {"split": f"{split.name} by time (ties keep event order)", "ranking": "full (all items)",
                      "exclude_seen": True, "ks": list(ks), "test_users": len(set(split.test.user.tolist())),
                      "final_fit": "train+valid", "shopmind_version": __version__, "commit": git_commit(),
                      "machine": machine()},

@@ -11,7 +11,7 @@ as validated frames, as imports into the store, or as the :class:`~shopmind.data
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -70,9 +70,14 @@ def read_path(path: Path, format: str = "auto", kind: str | None = None,
 
 
 def import_path(store_url: str, path: Path, format: str = "auto", kind: str | None = None,
-                mapping: dict[str, Any] | None = None, default_timezone: str = "UTC") -> ImportSummary:
-    """Import a file or directory into the store at ``store_url``; bad rows go to quarantine."""
+                mapping: dict[str, Any] | None = None, default_timezone: str = "UTC",
+                prepare: Callable[[ReadResult], ReadResult] | None = None) -> ImportSummary:
+    """Import a file or directory into the store at ``store_url``; bad rows go to quarantine. ``prepare``
+    rewrites what was read before it is validated (the privacy layer pseudonymises user ids and drops the
+    rows of erased users there)."""
     results = read_path(path, format=format, kind=kind, mapping=mapping)
+    if prepare is not None:
+        results = [prepare(r) for r in results]
     store = open_store(store_url)
     try:
         # catalog and users first, so the events' items are known when the events arrive
@@ -134,16 +139,17 @@ def _frames(results: Iterable[ReadResult]) -> tuple[pd.DataFrame, pd.DataFrame |
 
 def load_data(spec: str | None, store_url: str, datasets_dir: Path, format: str = "auto",
               event_weights: dict[str, float] | None = None, first_touch: bool = True,
-              k_core: int | None = None) -> Interactions:
+              k_core: int | None = None, rating_threshold: float | None = None) -> Interactions:
     """Interactions for a dataset name, a path, or (``spec=None``) the store.
 
     With ``first_touch`` (the default) repeated events of one user on one item collapse into their first
     occurrence with the strongest weight (see :meth:`Interactions.first_touch`). ``k_core=k`` then keeps
     users and items with at least ``k`` interactions (iteratively) and drops the rest from the id mappings.
+    Ratings at or below ``rating_threshold`` are not positives (dropped).
     """
     if k_core is not None:
         check_int("load_data", "k_core", k_core, low=1)
-    data = _load_data(spec, store_url, datasets_dir, format, event_weights)
+    data = _load_data(spec, store_url, datasets_dir, format, event_weights, rating_threshold)
     if first_touch:
         data = data.first_touch()
     if k_core and k_core > 1:
@@ -156,14 +162,15 @@ def load_data(spec: str | None, store_url: str, datasets_dir: Path, format: str 
 
 
 def _load_data(spec: str | None, store_url: str, datasets_dir: Path, format: str,
-               event_weights: dict[str, float] | None) -> Interactions:
+               event_weights: dict[str, float] | None, rating_threshold: float | None = None) -> Interactions:
     if spec is None:
         store = open_store(store_url)
         try:
             if store.counts()["events"] == 0:
                 raise ShopmindError(f"the store {store_url} has no events yet: import data first "
                                     "(`shopmind import PATH`, `shopmind datasets generate demo-shop`) or pass --data")
-            return load_interactions(store, event_weights=event_weights, name="store")
+            return load_interactions(store, event_weights=event_weights, name="store",
+                                     rating_threshold=rating_threshold)
         finally:
             store.close()
     path, name = resolve_spec(spec, datasets_dir)
@@ -172,7 +179,7 @@ def _load_data(spec: str | None, store_url: str, datasets_dir: Path, format: str
     if bad:
         log.warning("%s: %d rows rejected while reading (import the data to see them in quarantine)", spec, bad)
     return Interactions.from_frame(events, event_weights=event_weights, item_meta=items, user_meta=users,
-                                   name=name)
+                                   name=name, rating_threshold=rating_threshold)
 
 
 def load_event_frames(spec: str | None, store_url: str, datasets_dir: Path, format: str = "auto"

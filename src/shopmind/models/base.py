@@ -208,6 +208,32 @@ class Recommender(ABC):
         """Why ``item`` was recommended to ``user`` (model-specific), or None."""
         return None
 
+    # ------------------------------------------------------------------ unlearning (right to erasure)
+    def forget_users(self, users: np.ndarray) -> str:
+        """Remove users (dense indices) from a fitted model, as if they had never been in its training data
+        as far as the model allows. Returns ``"exact"`` when the model is now the one a fit without them
+        gives (models whose item-side state is a function of the remaining histories recompute it: item-kNN,
+        user-kNN, EASE), or ``"user_removed"`` when only their own state went (their rows of every per-user
+        array: factors, histories, sequences) and item-side parameters keep what they learned from them until
+        the next fit. The other users keep their order; ``users_`` loses the removed ids.
+        """
+        self._check_fitted()
+        drop = np.unique(np.asarray(users, dtype=np.int64))
+        if len(drop) == 0:
+            return "exact"
+        if drop.min() < 0 or drop.max() >= self.n_users_:
+            raise ParameterError("forget_users", "users", int(drop[-1]), f"dense user indices in [0, {self.n_users_})")
+        keep = np.setdiff1d(np.arange(self.n_users_), drop)
+        forget_user_rows(self, self.n_users_, keep, drop)
+        self.users_ = IdMapping([self.users_.raw(int(u)) for u in keep], kind="user")
+        self.n_users_ = len(keep)
+        return self._refit_item_side()
+
+    def _refit_item_side(self) -> str:
+        """Recompute item-side state from the remaining users' histories after :meth:`forget_users`; returns
+        ``"exact"`` when that makes the model equal to a fresh fit, else ``"user_removed"``."""
+        return "user_removed"
+
     # ------------------------------------------------------------------ persistence
     def save(self, path: str | Path) -> Path:
         """Write a versioned artifact directory: ``meta.json`` (class, params, id mappings, training
@@ -258,6 +284,51 @@ class Recommender(ABC):
         obj.users_ = IdMapping(meta["users"], kind="user")
         obj.items_ = IdMapping(meta["items"], kind="item")
         return obj
+
+
+def _is_user_state(name: str) -> bool:
+    return name == "seen_" or name == "n_events_" or "user" in name
+
+
+def forget_user_rows(obj: Any, n_users: int, keep: np.ndarray, drop: np.ndarray) -> None:
+    """Drop the rows of removed users from every per-user attribute of ``obj`` (a model, or a part of one):
+    arrays and sparse matrices named for users (``seen_``, ``user_*``), and CSR-style sequence tables
+    (``X_indptr_`` with ``n_users + 1`` entries and the ``X_*`` arrays it indexes). Sub-models (attributes that
+    are recommenders, or lists of them) forget the same users."""
+    state = obj.__dict__
+    for name, value in list(state.items()):
+        if name in ("users_", "items_"):
+            continue
+        if isinstance(value, Recommender):
+            if getattr(value, "n_users_", None) == n_users:
+                value.forget_users(drop)
+            continue
+        if isinstance(value, list) and value and all(isinstance(v, Recommender) for v in value):
+            for v in value:
+                if getattr(v, "n_users_", None) == n_users:
+                    v.forget_users(drop)
+            continue
+        if name.endswith("indptr_") and isinstance(value, np.ndarray) and len(value) == n_users + 1:
+            prefix = name[: -len("indptr_")]
+            starts, stops = value[keep], value[keep + 1]
+            positions = (np.concatenate([np.arange(a, b) for a, b in zip(starts, stops, strict=True)])
+                         if len(keep) else np.empty(0, np.int64)).astype(np.int64)
+            for other, arr in list(state.items()):
+                if other != name and other.startswith(prefix) and isinstance(arr, np.ndarray) \
+                        and len(arr) == int(value[-1]):
+                    state[other] = arr[positions]
+            state[name] = np.concatenate([[0], np.cumsum(stops - starts)]).astype(value.dtype)
+            continue
+        if hasattr(value, "user_factors") and isinstance(value.user_factors, np.ndarray) \
+                and len(value.user_factors) == n_users:  # a wrapped library model (implicit) keeps its own copy
+            value.user_factors = value.user_factors[keep]
+            continue
+        if not _is_user_state(name):
+            continue
+        if sp.issparse(value) and value.shape[0] == n_users:
+            state[name] = sp.csr_matrix(value)[keep]
+        elif isinstance(value, np.ndarray) and value.ndim >= 1 and value.shape[0] == n_users:
+            state[name] = value[keep]
 
 
 def _upgrade_params(obj: Recommender, saved: dict[str, Any], path: Path) -> None:

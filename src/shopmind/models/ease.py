@@ -84,11 +84,24 @@ class EASE(Recommender):
                 f"{self.max_items}: use 'itemknn' (sparse neighbours) for catalogs this large, or raise "
                 "max_items if the machine has the memory")
         x = train.to_csr(aggregate="max", weighted=self.weighted)
-        # float64 where it is cheap, float32 for big catalogs (half the memory, twice the speed)
-        dtype = np.float64 if n <= 8000 else np.float32
-        gram = (x.T @ x).toarray().astype(dtype, copy=False)
-        self.weights_ = ease_weights(gram, float(self.l2)).astype(np.float32, copy=False)
+        if self.weighted:  # the binary matrix is ``seen_``; the weighted one is kept for exact unlearning
+            self.user_weights_ = x
+        self.weights_ = self._solve(x)
         self.user_items_ = history_matrix(train, self.weighted, self.recency, self.half_life)
+
+    def _solve(self, x: sp.csr_matrix) -> np.ndarray:
+        # float64 where it is cheap, float32 for big catalogs (half the memory, twice the speed)
+        dtype = np.float64 if x.shape[1] <= 8000 else np.float32
+        gram = (x.T @ x).toarray().astype(dtype, copy=False)
+        return ease_weights(gram, float(self.l2)).astype(np.float32, copy=False)
+
+    def _refit_item_side(self) -> str:
+        # B is a function of X^T X over the remaining users: solved again it is exactly a fresh fit's
+        x = getattr(self, "user_weights_", None) if self.weighted else self.seen_
+        if x is None:  # an artifact written before the weighted matrix was kept
+            return "user_removed"
+        self.weights_ = self._solve(x)
+        return "exact"
 
     def score(self, users: np.ndarray) -> np.ndarray:
         self._check_fitted()

@@ -167,6 +167,12 @@ class ItemKNN(_NeighbourhoodParams, Recommender):
         # similarity from the binary matrix; neighbour i -> j stored as row i
         self.similarity_ = cosine_topk(train.to_csr(weighted=False), self.k, self.shrink, self._alpha())
 
+    def _refit_item_side(self) -> str:
+        # the similarities are a function of the binary matrix only, which ``seen_`` is: recomputed from the
+        # remaining users they are exactly those of a fit without the removed ones
+        self.similarity_ = cosine_topk(self.seen_, self.k, self.shrink, self._alpha())
+        return "exact"
+
     def score(self, users: np.ndarray) -> np.ndarray:
         self._check_fitted()
         hist = self.user_items_[np.asarray(users)]
@@ -249,6 +255,10 @@ class UserKNN(_NeighbourhoodParams, Recommender):
         self.user_items_ = train.to_csr(aggregate="max", weighted=self.weighted)
         # users are the columns here: row u of the result holds u's nearest users
         self.similarity_ = cosine_topk(binary.T.tocsr(), self.k, self.shrink, self._alpha())
+
+    def _refit_item_side(self) -> str:
+        self.similarity_ = cosine_topk(self.seen_.T.tocsr(), self.k, self.shrink, self._alpha())
+        return "exact"
 
     def score(self, users: np.ndarray) -> np.ndarray:
         self._check_fitted()

@@ -82,7 +82,10 @@ class Retrainer:
     def _run(self, job: RetrainJob) -> None:
         job.state, job.started_at = "running", time.time()
         try:
-            data = load_interactions(self.service.store).first_touch()
+            # erased users' events are gone from the store, so a retrain never sees them again
+            config = self.service.config
+            data = load_interactions(self.service.store, event_weights=config.event_weights,
+                                     rating_threshold=config.negative_rating_threshold).first_touch()
             job.interactions = len(data)
             model = create(job.model, **job.params).fit(data)
             source = "retrain"

@@ -152,6 +152,22 @@ class RecommendationService:
     def delete_users(self, user_ids: Sequence[str]) -> DeleteResult:
         return self.writer.delete_users(user_ids)
 
+    def forget_users(self, user_ids: Sequence[str]) -> list[dict[str, Any]]:
+        """After the store erased ``user_ids``: rebuild the live state without them, drop every cached answer,
+        and remove them from every loaded model version (:meth:`Recommender.forget_users`: exact unlearning
+        where the model allows it). Returns ``{"version", "action"}`` per loaded version; ``action`` is
+        ``exact``, ``user_removed`` or ``not_in_model``."""
+        ids = [str(u) for u in user_ids]
+        self.state.forget_users(self.store, ids)
+        self._general_cache = (-1, -1, 0.0, Candidates.empty())
+        self._segment_cache.clear()
+        self.exploration = ExplorationPool(min_impressions=self.config.min_impressions,
+                                           refresh_seconds=self.config.refresh_seconds)
+        self._newest_cache = (-1, np.empty(0, np.int64))
+        return self.versions.forget_users(ids, self.state.catalog, neighbours=max(self.config.neighbours,
+                                                                                  self.config.per_anchor),
+                                          user_cache_size=self.config.user_cache)
+
     # ------------------------------------------------------------------ shared plumbing
     def _newest(self) -> np.ndarray:
         version, newest = self._newest_cache
@@ -288,7 +304,8 @@ class RecommendationService:
         self._general_sources(merger)
         seen = ctx.seen if options.filter_seen else np.empty(0, np.int64)
         here_arr = np.array([here] if here >= 0 else [], dtype=np.int64)
-        excluded = self._excluded(options, seen, ctx.purchased, here_arr)
+        # items the user disliked or hid never come back, whatever the options
+        excluded = self._excluded(options, seen, ctx.purchased, here_arr, self.state.hidden_items(str(user_id)))
         cands = self._ranked(merger.merge(), str(user_id), ctx.seen, options)
         slots = rerank(cands, options, n + offset, self._inputs(bundle, excluded, options))
         return self._respond(slots, user_id=str(user_id), bundle=bundle, offset=offset,
@@ -342,7 +359,8 @@ class RecommendationService:
             ctx = self.state.sessions.context(str(user_id), self.state.history, recent=self.config.anchors)
             anchors = ctx.anchors
             excluded = self._excluded(options, ctx.seen if options.filter_seen else np.empty(0, np.int64),
-                                      ctx.purchased if options.filter_seen else np.empty(0, np.int64))
+                                      ctx.purchased if options.filter_seen else np.empty(0, np.int64),
+                                      self.state.hidden_items(str(user_id)))
         source = "model" if user >= 0 else "popular"
         if user >= 0 and bundle is not None:
             scores = bundle.scores_for(user, ids)

@@ -23,8 +23,9 @@ from shopmind.data.catalog import Catalog
 from shopmind.data.signals import ItemSignals
 from shopmind.errors import StoreError
 from shopmind.pipeline.cooccurrence import CoOccurrence
+from shopmind.pipeline.feedback import NegativeFeedback
 from shopmind.pipeline.history import SessionStore, UserHistory
-from shopmind.schema import Event
+from shopmind.schema import NEGATIVE_TYPES, Event, is_negative
 from shopmind.settings import PipelineSettings
 from shopmind.storage.base import Store
 from shopmind.storage.records import event_key, float_list, micros_list
@@ -61,8 +62,11 @@ class EventArrays:
 
 def _assemble(users: list[str], item_ids: list[str], types: list[str], ts_us: list[int], values: list[float | None],
               sessions: list[object], event_ids: list[object], contexts: list[object], catalog: Catalog,
-              weights: dict[str, float]) -> EventArrays:
+              weights: dict[str, float], rating_threshold: float | None = None) -> EventArrays:
     items = catalog.ensure(item_ids) if item_ids else np.empty(0, np.int64)
+    if rating_threshold is not None:  # a low rating is negative feedback, never a positive
+        types = ["dislike" if t == "rating" and is_negative(t, v, rating_threshold) else t
+                 for t, v in zip(types, values, strict=True)]
     baskets = [f"s:{s}" if isinstance(s, str) and s else f"u:{u}" for s, u in zip(sessions, users, strict=True)]
     # the store's identity of each event (its event_id, else its content to the microsecond): an event
     # counts live exactly when the store takes it
@@ -75,9 +79,11 @@ def _assemble(users: list[str], item_ids: list[str], types: list[str], ts_us: li
                        np.array(baskets, dtype=object), keys, rec_ids)
 
 
-def event_arrays(frame: pd.DataFrame, catalog: Catalog, weights: dict[str, float]) -> EventArrays:
+def event_arrays(frame: pd.DataFrame, catalog: Catalog, weights: dict[str, float],
+                 rating_threshold: float | None = None) -> EventArrays:
     """Typed event rows (``EVENT_COLUMNS``, e.g. ``store.events_frame()``) as arrays over catalog indices;
-    events without an item are dropped, unseen item ids join the catalog unlisted."""
+    events without an item are dropped, unseen item ids join the catalog unlisted. Ratings at or below
+    ``rating_threshold`` come back as ``dislike`` events."""
     ev = frame[frame["item_id"].notna()] if len(frame) else frame
     n = len(ev)
 
@@ -90,19 +96,22 @@ def event_arrays(frame: pd.DataFrame, catalog: Catalog, weights: dict[str, float
     values: list[float | None] = float_list(ev["value"], "value") if n and "value" in ev.columns else [None] * n
     return _assemble([str(u) for u in column("user_id")], [str(i) for i in column("item_id")],
                      [str(t) for t in column("type")], ts_us, values,
-                     column("session_id"), column("event_id"), column("context"), catalog, weights)
+                     column("session_id"), column("event_id"), column("context"), catalog, weights,
+                     rating_threshold)
 
 
 def _micros(t: datetime) -> int:
     return ((t if t.tzinfo else t.replace(tzinfo=UTC)) - EPOCH) // timedelta(microseconds=1)
 
 
-def event_arrays_from_models(events: list[Event], catalog: Catalog, weights: dict[str, float]) -> EventArrays:
+def event_arrays_from_models(events: list[Event], catalog: Catalog, weights: dict[str, float],
+                             rating_threshold: float | None = None) -> EventArrays:
     """:func:`event_arrays` for validated :class:`~shopmind.schema.Event` objects (no pandas: the live path)."""
     ev = [e for e in events if e.item_id]
     return _assemble([e.user_id for e in ev], [str(e.item_id) for e in ev], [e.type for e in ev],
                      [_micros(e.timestamp) for e in ev], [e.value for e in ev],
-                     [e.session_id for e in ev], [e.event_id for e in ev], [e.context for e in ev], catalog, weights)
+                     [e.session_id for e in ev], [e.event_id for e in ev], [e.context for e in ev], catalog, weights,
+                     rating_threshold)
 
 
 class EventIdWindow:
@@ -136,6 +145,8 @@ class LiveState:
         self.viewed_together = CoOccurrence.empty()
         self.bought_together = CoOccurrence.empty()
         self.event_ids = EventIdWindow(config.remembered_event_ids)
+        #: Items each user gave negative feedback on (dislike, hide, not_interested, low ratings).
+        self.feedback = NegativeFeedback()
         self._lock = threading.Lock()
 
     @classmethod
@@ -144,14 +155,45 @@ class LiveState:
         t0 = time.perf_counter()
         state = cls(config)
         state.catalog.upsert_frame(store.items_frame())
-        ev = event_arrays(store.events_frame(), state.catalog, config.event_weights)
-        state.signals.add(ev.items, ev.types, ev.timestamps)
-        state.event_ids.admit(ev.keys[-config.remembered_event_ids:])
-        state.history = UserHistory.build(ev.users, ev.items, ev.types, ev.timestamps, ev.weights)
-        state.rebuild_cooccurrence(ev)
+        ev = state._load_events(store)
         logger.info("serving state: %d items, %d events, %d users with history in %.1fs", len(state.catalog),
                     len(ev), len(state.history.users), time.perf_counter() - t0)
         return state
+
+    def _load_events(self, store: Store) -> EventArrays:
+        """Build signals, histories, co-occurrence, negative feedback and the event-id window from every stored
+        event (over this state's catalog)."""
+        config = self.config
+        ev = event_arrays(store.events_frame(), self.catalog, config.event_weights, config.negative_rating_threshold)
+        self.signals = ItemSignals(config.event_weights, refresh_seconds=config.refresh_seconds)
+        self.signals.add(ev.items, ev.types, ev.timestamps)
+        self.event_ids = EventIdWindow(config.remembered_event_ids)
+        self.event_ids.admit(ev.keys[-config.remembered_event_ids:])
+        self.history = UserHistory.build(ev.users, ev.items, ev.types, ev.timestamps, ev.weights)
+        self.rebuild_cooccurrence(ev)
+        self.feedback = NegativeFeedback()
+        self._record_negatives(ev)
+        return ev
+
+    def forget_users(self, store: Store, user_ids: list[str]) -> None:
+        """After the store erased ``user_ids``: drop their live sessions and rebuild everything derived from
+        the stored events, so their contribution to popularity, trending windows, exploration counts, viewed-
+        and bought-together and the remembered event ids is gone exactly - the state equals one built from the
+        store as it is now (live sessions of other users are kept)."""
+        with self._lock:
+            self.sessions.forget(user_ids)
+            self.feedback.forget(user_ids)
+            self._load_events(store)
+        logger.info("serving state rebuilt without %d erased user(s)", len(user_ids))
+
+    def _record_negatives(self, ev: EventArrays) -> None:
+        neg = np.flatnonzero(np.isin(ev.types, list(NEGATIVE_TYPES)))
+        if len(neg):
+            self.feedback.add(ev.users[neg].tolist(), ev.items[neg].tolist())
+
+    def hidden_items(self, user_id: str) -> np.ndarray:
+        """Catalog indices ``user_id`` gave negative feedback on (with their near-duplicates if configured)."""
+        return self.feedback.hidden(str(user_id), self.catalog, self.config.hide_near_duplicates)
 
     def rebuild_cooccurrence(self, ev: EventArrays) -> None:
         codes = pd.factorize(pd.Series(ev.baskets, dtype=object))[0] if len(ev) else np.empty(0, np.int64)
@@ -164,9 +206,11 @@ class LiveState:
         """Apply acknowledged, validated events: signals, sessions. Events whose idempotency key was seen
         recently are skipped. Returns the events that were applied."""
         with self._lock:
-            ev = event_arrays_from_models(events, self.catalog, self.config.event_weights)
+            ev = event_arrays_from_models(events, self.catalog, self.config.event_weights,
+                                          self.config.negative_rating_threshold)
             ev = ev.take(np.flatnonzero(self.event_ids.admit(ev.keys)))
             self.signals.add(ev.items, ev.types, ev.timestamps)
+            self._record_negatives(ev)
             by_user: dict[str, list[tuple[int, str, int]]] = {}
             for pos in np.flatnonzero(ev.weights > 0):
                 by_user.setdefault(str(ev.users[pos]), []).append(

@@ -15,6 +15,7 @@ gets the new one - no request fails or mixes two models. ``rollback()`` re-activ
 
 from __future__ import annotations
 
+import copy
 import logging
 import threading
 import uuid
@@ -384,6 +385,35 @@ class ModelVersions:
         current.drop_user_cache()
         logger.info("rolled back from %s to %s", current.version, bundle.version)
         return bundle
+
+    def forget_users(self, user_ids: list[str], catalog: Catalog, *, neighbours: int = 50,
+                     user_cache_size: int = 20_000) -> list[dict[str, Any]]:
+        """Remove users from every loaded version: each model that knows any of them is copied, the copy forgets
+        them (:meth:`Recommender.forget_users`) and a bundle prepared from it replaces the old one under the same
+        version name - requests in flight finish on the old bundle, the next ones get the new one. Returns
+        ``{"version", "action"}`` per version (``exact``, ``user_removed`` or ``not_in_model``)."""
+        out: list[dict[str, Any]] = []
+        for bundle in list(self._history):
+            known = np.array([bundle.model.users_.get(u, -1) for u in user_ids], dtype=np.int64)
+            known = known[known >= 0]
+            bundle.drop_user_cache()
+            if len(known) == 0:
+                out.append({"version": bundle.version, "action": "not_in_model"})
+                continue
+            model = copy.deepcopy(bundle.model)
+            action = model.forget_users(known)
+            fresh = ModelBundle(model, catalog, version=bundle.version, source=bundle.source,
+                                neighbours=neighbours, user_cache_size=user_cache_size)
+            with self._lock:
+                self._history = [fresh if b is bundle else b for b in self._history]
+                if self._active is bundle:
+                    self._active = fresh
+            out.append({"version": bundle.version, "action": action})
+        return out
+
+    def bundles(self) -> list[ModelBundle]:
+        """The loaded bundles, oldest first."""
+        return list(self._history)
 
     def list(self) -> list[dict[str, Any]]:
         """Loaded versions, oldest first, with ``active`` set on the serving one."""

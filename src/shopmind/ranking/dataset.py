@@ -33,7 +33,7 @@ from shopmind.data.ids import IdMapping
 from shopmind.data.signals import ItemSignals
 from shopmind.errors import DataError, ParameterError, check_float, check_int
 from shopmind.ranking.features import DENSE, FIELDS, Context, UserProfile, dense_features, sparse_fields
-from shopmind.schema import DEFAULT_EVENT_WEIGHTS
+from shopmind.schema import DEFAULT_EVENT_WEIGHTS, NEGATIVE_TYPES
 
 log = logging.getLogger(__name__)
 
@@ -154,6 +154,13 @@ def build_dataset(events: pd.DataFrame, items: pd.DataFrame | None = None, *, ta
     exp_rows = np.sort(exp_rows[first])
     succ_t = last_success.reindex(key[exp_rows]).to_numpy()
     label = (~np.isnan(succ_t)) & (succ_t >= ts[exp_rows])
+    # explicit negative feedback (dislike, hide, not interested) on the item in the session after the exposure
+    # makes it a negative, whatever the shopper clicked on the way
+    is_negative = np.isin(types, list(NEGATIVE_TYPES))
+    if is_negative.any():
+        last_negative = pd.Series(ts[is_negative]).groupby(key[is_negative]).max()
+        neg_t = last_negative.reindex(key[exp_rows]).to_numpy()
+        label &= ~((~np.isnan(neg_t)) & (neg_t >= ts[exp_rows]))
     ctx_all = _contexts(ev.iloc[exp_rows])
     hours = ((ts[exp_rows] % 86400) // 3600).astype(int)
 

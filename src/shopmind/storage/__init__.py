@@ -9,6 +9,7 @@
 from shopmind.storage.base import (
     DECISION_COLUMNS,
     EXPOSURE_COLUMNS,
+    PERSONAL_DATA_KINDS,
     REJECT_COLUMNS,
     AppendCounts,
     BanditStore,
@@ -18,6 +19,7 @@ from shopmind.storage.base import (
     ExperimentStore,
     ImportLog,
     ItemStore,
+    PersonalData,
     Records,
     Store,
     UpsertCounts,
@@ -30,6 +32,7 @@ from shopmind.storage.sqlite import SQLiteStore
 __all__ = [
     "DECISION_COLUMNS",
     "EXPOSURE_COLUMNS",
+    "PERSONAL_DATA_KINDS",
     "REJECT_COLUMNS",
     "AppendCounts",
     "BanditStore",
@@ -39,6 +42,7 @@ __all__ = [
     "ExperimentStore",
     "ImportLog",
     "ItemStore",
+    "PersonalData",
     "Records",
     "SQLiteStore",
     "Store",

@@ -50,6 +50,11 @@ EXPOSURE_COLUMNS = ("experiment_id", "variant", "user_id", "recommendation_id", 
 DECISION_COLUMNS = ("decision_id", "bandit_id", "user_id", "arm", "propensity", "context", "reward", "timestamp")
 #: Columns of :meth:`EventLog.event_counts`.
 EVENT_COUNT_COLUMNS = ("start", "type", "count")
+#: What :meth:`PersonalData.erase_user` deletes and :meth:`PersonalData.user_data` returns, one key per kind of
+#: row that names a user: the user row, events, quarantined rows, experiment exposures, bandit decisions, the
+#: customer profile and segment memberships.
+PERSONAL_DATA_KINDS = ("users", "events", "quarantine_rows", "exposures", "decisions", "profiles",
+                       "segment_memberships")
 
 
 @dataclass(frozen=True)
@@ -376,8 +381,34 @@ class DocumentStore(Protocol):
 
 
 @runtime_checkable
+class PersonalData(Protocol):
+    """Everything a store holds about one user, read out or erased at once (the right of access and the right
+    to erasure). Quarantined rows count as the user's when a rejected value is the user id, and then every
+    rejected field of that same file row goes too.
+
+    >>> import pandas as pd
+    >>> from shopmind.storage import open_store
+    >>> store = open_store("sqlite:///:memory:")
+    >>> _ = store.append_events([{"user_id": "u1", "item_id": "i1", "type": "view",
+    ...                           "timestamp": pd.Timestamp("2024-05-01", tz="UTC")}])
+    >>> store.erase_user("u1")["events"], store.counts()["events"]
+    (1, 0)
+    """
+
+    def user_data(self, user_id: str) -> dict[str, list[dict[str, Any]]]:
+        """Every stored row naming ``user_id``, by kind (``PERSONAL_DATA_KINDS``), as JSON-able dicts
+        (timestamps as ISO 8601 UTC text); kinds without rows are empty lists."""
+        ...
+
+    def erase_user(self, user_id: str) -> dict[str, int]:
+        """Delete every row naming ``user_id`` in one transaction; returns how many rows of each kind
+        (``PERSONAL_DATA_KINDS``) went."""
+        ...
+
+
+@runtime_checkable
 class Store(ItemStore, UserStore, EventLog, ImportLog, EmbeddingCache, CustomerStore, ExperimentStore, BanditStore,
-            DocumentStore, Protocol):
+            DocumentStore, PersonalData, Protocol):
     """Everything shopmind keeps: catalog, users, events, quarantine and import log, customer profiles,
     experiments and bandits, small documents (FAQ entries, assistant sessions).
 

@@ -18,13 +18,14 @@ logger = logging.getLogger(__name__)
 
 def load_interactions(store: Store, *, event_weights: Mapping[str, float] | None = None,
                       k_core: int | None = None, drop_zero_weight: bool = True,
-                      name: str = "store") -> Interactions:
+                      name: str = "store", rating_threshold: float | None = None) -> Interactions:
     """All stored events as :class:`~shopmind.data.Interactions`, in arrival order.
 
     The item mapping covers the whole catalog (items with no events included) and ``item_meta`` /
     ``user_meta`` carry the stored item and user frames. ``event_weights`` overrides entries of
     :data:`shopmind.schema.DEFAULT_EVENT_WEIGHTS`; events of zero weight (impressions, searches, ...) are
-    dropped unless ``drop_zero_weight=False``. ``k_core=k`` then keeps only interactions whose user and
+    dropped unless ``drop_zero_weight=False``; so are ratings at or below ``rating_threshold``. ``k_core=k`` then
+    keeps only interactions whose user and
     item both have at least ``k`` of them (iteratively); the id mappings stay complete.
 
     >>> inter = load_interactions(store, k_core=2)  # doctest: +SKIP
@@ -36,7 +37,7 @@ def load_interactions(store: Store, *, event_weights: Mapping[str, float] | None
     events = store.events_frame()
     inter = Interactions.from_frame(events, event_weights=event_weights, item_meta=store.items_frame(),
                                     user_meta=store.users_frame(), drop_zero_weight=drop_zero_weight,
-                                    name=name)
+                                    name=name, rating_threshold=rating_threshold)
     if k_core is not None and k_core > 1:
         before = len(inter)
         inter = inter.k_core(k_core)

@@ -16,7 +16,7 @@ import re
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import numpy as np
@@ -565,6 +565,41 @@ class PostgresStore(ContextManagedStore):
                 cur.execute("DELETE FROM documents WHERE collection = %s AND key = %s", (str(collection), str(k)))
                 n += max(cur.rowcount, 0)
             return n
+
+    # ------------------------------------------------------------------ one user's data (access, erasure)
+    #: kind -> (table, selected columns in ``rec.PERSONAL_COLUMNS`` order, condition on the user id, order)
+    _PERSONAL: ClassVar[dict[str, tuple[str, str, str, str]]] = {
+        "users": ("users", f"user_id, attributes::text, {_MICROS.format('created_at')}", "user_id = %s", "id"),
+        "events": ("events", f"seq, event_id, user_id, item_id, type, value, {_MICROS.format('ts')}, session_id, "
+                   "context::text", "user_id = %s", "seq"),
+        # every rejected field of a file row in which the user id was a rejected value
+        "quarantine_rows": ("rejects", 'import_id, source, "row", kind, field, value, reason',
+                            "id IN (SELECT r.id FROM rejects r JOIN rejects m ON r.import_id = m.import_id "
+                            'AND r."row" IS NOT DISTINCT FROM m."row" AND r.source IS NOT DISTINCT FROM m.source '
+                            "AND r.kind IS NOT DISTINCT FROM m.kind WHERE m.value = %s)", "id"),
+        "exposures": ("exposures", "experiment_id, variant, user_id, recommendation_id, model_version, propensity, "
+                      f"{_MICROS.format('ts')}", "user_id = %s", "seq"),
+        "decisions": ("decisions", "decision_id, bandit_id, user_id, arm, propensity, context::text, reward, "
+                      f"{_MICROS.format('ts')}", "user_id = %s", "seq"),
+        "profiles": ("profiles", f"user_id, profile::text, {_MICROS.format('updated_at')}", "user_id = %s",
+                     "user_id"),
+        "segment_memberships": ("segment_members", "segment_id, user_id", "user_id = %s", "segment_id"),
+    }
+
+    def user_data(self, user_id: str) -> dict[str, list[dict[str, Any]]]:
+        out: dict[str, list[dict[str, Any]]] = {}
+        for kind, (table, cols, where, order) in self._PERSONAL.items():
+            rows = self._read(f"SELECT {cols} FROM {table} WHERE {where} ORDER BY {order}", (str(user_id),))
+            out[kind] = rec.personal_dicts(kind, rows)
+        return out
+
+    def erase_user(self, user_id: str) -> dict[str, int]:
+        deleted: dict[str, int] = {}
+        with self._write(f"erasing user {user_id!r}") as cur:
+            for kind, (table, _cols, where, _order) in self._PERSONAL.items():
+                cur.execute(f"DELETE FROM {table} WHERE {where}", (str(user_id),))
+                deleted[kind] = max(cur.rowcount, 0)
+        return deleted
 
     # ------------------------------------------------------------------ the rest
     def counts(self) -> dict[str, int]:

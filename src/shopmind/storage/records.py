@@ -384,3 +384,39 @@ def membership_rows(memberships: Mapping[str, Sequence[str]]) -> tuple[list[str]
     users = [str(u) for u in memberships]
     pairs = [(str(seg), str(u)) for u, segs in memberships.items() for seg in dict.fromkeys(segs)]
     return users, pairs
+
+
+#: Columns of :meth:`~shopmind.storage.base.PersonalData.user_data` rows, by kind (the SQL of each backend
+#: selects them in this order; times as integer microseconds, documents as JSON text).
+PERSONAL_COLUMNS: dict[str, tuple[str, ...]] = {
+    "users": ("user_id", "attributes", "created_at"),
+    "events": ("seq", "event_id", "user_id", "item_id", "type", "value", "timestamp", "session_id", "context"),
+    "quarantine_rows": ("import_id", "source", "row", "kind", "field", "value", "reason"),
+    "exposures": ("experiment_id", "variant", "user_id", "recommendation_id", "model_version", "propensity",
+                  "timestamp"),
+    "decisions": ("decision_id", "bandit_id", "user_id", "arm", "propensity", "context", "reward", "timestamp"),
+    "profiles": ("user_id", "profile", "updated_at"),
+    "segment_memberships": ("segment_id", "user_id"),
+}
+_TIME_COLUMNS = frozenset({"timestamp", "created_at", "updated_at"})
+_JSON_COLUMNS = frozenset({"attributes", "context", "profile"})
+
+
+def personal_dicts(kind: str, rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
+    """Rows selected in ``PERSONAL_COLUMNS[kind]`` order as JSON-able dicts: times as ISO 8601 UTC text,
+    documents decoded.
+
+    >>> personal_dicts("profiles", [("u1", '{"stage": "new"}', 1_714_521_600_000_000)])
+    [{'user_id': 'u1', 'profile': {'stage': 'new'}, 'updated_at': '2024-05-01T00:00:00+00:00'}]
+    """
+    out = []
+    for row in rows:
+        d: dict[str, Any] = {}
+        for col, v in zip(PERSONAL_COLUMNS[kind], row, strict=True):
+            if v is not None and col in _TIME_COLUMNS:
+                v = pd.Timestamp(int(v), unit="us", tz="UTC").isoformat()
+            elif isinstance(v, str) and col in _JSON_COLUMNS:
+                v = json.loads(v)
+            d[col] = v
+        out.append(d)
+    return out

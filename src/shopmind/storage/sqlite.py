@@ -17,7 +17,7 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -538,6 +538,51 @@ class SQLiteStore(ContextManagedStore):
     def put_customer_state(self, key: str, value: bytes) -> None:
         with self._write(f"storing customer state {key!r}") as cur:
             cur.execute("INSERT OR REPLACE INTO customer_state (key, value) VALUES (?, ?)", (str(key), bytes(value)))
+
+    # ------------------------------------------------------------------ one user's data (access, erasure)
+    #: kind -> (table, selected columns in ``rec.PERSONAL_COLUMNS`` order, condition on the user id, order)
+    _PERSONAL: ClassVar[dict[str, tuple[str, str, str, str]]] = {
+        "users": ("users", "user_id, attributes, created_at", "user_id = ?", "rowid"),
+        "events": ("events", "seq, event_id, user_id, item_id, type, value, ts_us, session_id, context",
+                   "user_id = ?", "seq"),
+        # every rejected field of a file row in which the user id was a rejected value
+        "quarantine_rows": ("rejects", "import_id, source, row, kind, field, value, reason",
+                            "id IN (SELECT r.id FROM rejects r JOIN rejects m ON r.import_id = m.import_id "
+                            "AND r.row IS m.row AND r.source IS m.source AND r.kind IS m.kind WHERE m.value = ?)",
+                            "id"),
+        "exposures": ("exposures", "experiment_id, variant, user_id, recommendation_id, model_version, propensity, "
+                      "ts_us", "user_id = ?", "seq"),
+        "decisions": ("decisions", "decision_id, bandit_id, user_id, arm, propensity, context, reward, ts_us",
+                      "user_id = ?", "seq"),
+        "profiles": ("profiles", "user_id, profile, updated_us", "user_id = ?", "user_id"),
+        "segment_memberships": ("segment_members", "segment_id, user_id", "user_id = ?", "segment_id"),
+    }
+
+    def user_data(self, user_id: str) -> dict[str, list[dict[str, Any]]]:
+        out: dict[str, list[dict[str, Any]]] = {}
+        for kind, (table, cols, where, order) in self._PERSONAL.items():
+            rows = self._read(f"SELECT {cols} FROM {table} WHERE {where} ORDER BY {order}", (str(user_id),))
+            out[kind] = rec.personal_dicts(kind, rows)
+        return out
+
+    def erase_user(self, user_id: str) -> dict[str, int]:
+        """See :meth:`PersonalData.erase_user`. The deleted content is overwritten with zeros in the file
+        (``secure_delete``), and the write-ahead log, which still holds the pages as they were, is checkpointed
+        and truncated, so the bytes of the erased rows do not linger in free pages or the log."""
+        deleted: dict[str, int] = {}
+        with self._lock:
+            self._c.execute("PRAGMA secure_delete = ON")
+            try:
+                with self._write(f"erasing user {user_id!r}") as cur:
+                    for kind, (table, _cols, where, _order) in self._PERSONAL.items():
+                        before = self._c.total_changes
+                        cur.execute(f"DELETE FROM {table} WHERE {where}", (str(user_id),))
+                        deleted[kind] = self._c.total_changes - before
+            finally:
+                self._c.execute("PRAGMA secure_delete = OFF")
+            # a reader of another connection may hold old pages: then the log is truncated at a later checkpoint
+            self._c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return deleted
 
     # ------------------------------------------------------------------ the rest
     def counts(self) -> dict[str, int]:

@@ -48,8 +48,13 @@ def _make(name: str, data: Interactions, role: np.ndarray) -> Split:
                  source=data, role=role)
 
 
-def leave_one_out(data: Interactions, min_interactions: int = 3) -> Split:
+def leave_one_out(data: Interactions, min_interactions: int = 3, targets: np.ndarray | None = None) -> Split:
     """Per user, by time: the last interaction is test, the second-last validation, the rest train.
+
+    ``targets`` (a boolean per row) restricts test and validation to those rows - e.g. only ratings above a
+    threshold, while lower ratings stay training data: per user the last target row is test and the
+    second-last validation, users with fewer than ``min_interactions`` target rows are not evaluated, and the
+    other rows later than a user's validation row are left out (they would show the model the future).
 
     Ties in time keep the original event order (``Interactions`` is stably ordered; sorting ties by item id
     would leak the answer). Users with fewer than ``min_interactions`` interactions keep everything in train
@@ -63,6 +68,8 @@ def leave_one_out(data: Interactions, min_interactions: int = 3) -> Split:
     (['z'], ['y'], 3)
     """
     check_int("leave_one_out", "min_interactions", min_interactions, low=3)
+    if targets is not None:
+        return _leave_one_target_out(data, min_interactions, np.asarray(targets, dtype=bool))
     counts = data.user_counts()
     end = data.indptr[1:]  # one past each user's last row
     eligible = counts >= min_interactions
@@ -72,6 +79,25 @@ def leave_one_out(data: Interactions, min_interactions: int = 3) -> Split:
     role[valid_rows] = 1
     role[test_rows] = 2
     return _make("leave-one-out", data, role)
+
+
+def _leave_one_target_out(data: Interactions, min_interactions: int, targets: np.ndarray) -> Split:
+    if len(targets) != len(data):
+        raise ParameterError("leave_one_out", "targets", len(targets), f"one flag per interaction ({len(data)})")
+    rows = np.flatnonzero(targets)
+    users = data.user.astype(np.int64)
+    last = np.full(data.n_users, -1, np.int64)
+    np.maximum.at(last, users[rows], rows)  # rows are ordered by user then time: the largest is the latest
+    rest = rows[rows != last[users[rows]]]
+    second = np.full(data.n_users, -1, np.int64)
+    np.maximum.at(second, users[rest], rest)
+    eligible = np.bincount(users[rows], minlength=data.n_users) >= min_interactions
+    role = np.zeros(len(data), dtype=np.int8)
+    role[second[eligible]] = 1
+    role[last[eligible]] = 2
+    late = ~targets & eligible[users] & (np.arange(len(data)) > second[users])
+    keep = np.flatnonzero(~late)
+    return _make("leave-one-out (targets only)", data.take(keep), role[keep])
 
 
 def _check_fractions(owner: str, test_fraction: float, valid_fraction: float) -> None:

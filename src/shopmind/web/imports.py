@@ -15,7 +15,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -110,8 +110,11 @@ def combine(reports: list[ImportReport]) -> ImportReport:
 class ImportJobs:
     """The browser imports of one console (see the module docs)."""
 
-    def __init__(self, service: RecommendationService) -> None:
+    def __init__(self, service: RecommendationService,
+                 prepare: Callable[[ReadResult], ReadResult] | None = None) -> None:
         self.service = service
+        #: Applied to what was read before it is imported (pseudonyms, erased users skipped).
+        self.prepare = prepare
         self.jobs: dict[str, ImportJob] = {}
         self._lock = threading.Lock()
 
@@ -138,6 +141,8 @@ class ImportJobs:
         try:
             result = read(path)
             result.source = job.filename
+            if self.prepare is not None:
+                result = self.prepare(result)
             counts = [n for n in (len(f) for f in (result.items, result.users, result.events) if f is not None)]
             job.rows_total, job.state = sum(counts) + len(result.rejects), "importing"
             reports = []

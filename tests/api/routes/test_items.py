@@ -38,6 +38,7 @@ def test_users_upsert_and_delete(client):
     body = client.post("/users", headers=WRITE, json={"users": [{"user_id": "api-user", "attributes": {"tier": "gold"}},
                                                               {"user_id": ""}]}).json()
     assert (body["inserted"], body["rejected"]) == (1, 1) and body["errors"][0]["field"] == "users[1].user_id"
-    assert client.delete("/users/api-user", headers=WRITE).json() == {"deleted": 1, "not_found": []}
+    receipt = client.delete("/users/api-user", headers=WRITE).json()  # the erasure receipt (see test_privacy.py)
+    assert receipt["user_id"] == "api-user" and receipt["deleted"]["users"] == 1
     assert client.post("/users/delete", headers=WRITE, json={"user_ids": ["x"]}).json() == \
         {"deleted": 0, "not_found": ["x"]}

@@ -1,5 +1,5 @@
 """Users in the browser: finding a shopper as one types, their page, and deleting them (what DELETE /users/{id}
-does: the profile goes, the events stay)."""
+does: the user is erased everywhere - store rows, live state, model versions)."""
 
 from __future__ import annotations
 
@@ -25,4 +25,5 @@ def test_find_a_user_and_delete_them(open_page, live_console):
     bp.page.click("[data-testid=confirm-yes]")
     expect(bp.page.locator("[data-testid=user-deleted]")).to_contain_text(f"Deleted {user}")
     assert service.store.get_user(user) is None
+    assert len(service.store.events_frame(user_ids=[user])) == 0
     assert bp.errors == []

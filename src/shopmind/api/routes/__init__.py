@@ -1,5 +1,5 @@
 """The API's routers, one module per area (catalog, events, recommendations, items, operations, customers,
-experiments, marketing, search, assist)."""
+experiments, marketing, search, assist, privacy)."""
 
 from fastapi import APIRouter
 
@@ -12,6 +12,7 @@ from shopmind.api.routes import (
     items,
     marketing,
     ops,
+    privacy,
     recommendations,
     search,
 )
@@ -19,6 +20,7 @@ from shopmind.api.routes import (
 #: In matching order: a request is matched against the routes one by one, so the recommendation routes (the
 #: bulk of the traffic) come first. No two routers have overlapping paths, so the order changes nothing else.
 ROUTERS: list[APIRouter] = [recommendations.router, ops.router, catalog.router, events.router, items.router,
-                             customers.router, experiments.router, marketing.router, search.router, assist.router]
+                             customers.router, experiments.router, marketing.router, search.router, assist.router,
+                             privacy.router]
 
 __all__ = ["ROUTERS"]

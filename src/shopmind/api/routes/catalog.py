@@ -6,18 +6,20 @@ from typing import Annotated, Any
 
 import numpy as np
 import pandas as pd
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends, Path, Request
 
-from shopmind.api.deps import READ, WRITE, get_service
+from shopmind.api.deps import READ, WRITE, get_service, get_settings
 from shopmind.api.routes.common import ERRORS, NOT_FOUND, write_outcome
+from shopmind.api.routes.privacy import eraser_of
 from shopmind.api.schemas import DeleteOut, ItemIds, ItemsBatch, UserIds, UsersBatch, WriteOut
 from shopmind.errors import UnknownIdError
 from shopmind.pipeline.service import RecommendationService
+from shopmind.privacy.erasure import erase_many
+from shopmind.settings import ApiSettings
 
 router = APIRouter(tags=["catalog"], responses=ERRORS)
 Service = Annotated[RecommendationService, Depends(get_service)]
 ItemId = Annotated[str, Path(min_length=1, max_length=256)]
-UserId = Annotated[str, Path(min_length=1, max_length=256)]
 
 
 def _jsonable(value: Any) -> Any:
@@ -68,15 +70,9 @@ def upsert_users(batch: UsersBatch, service: Service) -> WriteOut:
 
 
 @router.post("/users/delete", response_model=DeleteOut, dependencies=WRITE)
-def delete_users(batch: UserIds, service: Service) -> DeleteOut:
-    """Delete users by id and forget their live sessions (their events stay in the event log)."""
-    return DeleteOut.of(service.delete_users(batch.user_ids))
-
-
-@router.delete("/users/{user_id}", response_model=DeleteOut, dependencies=WRITE, responses=NOT_FOUND)
-def delete_user(user_id: UserId, service: Service) -> DeleteOut:
-    """Delete one user (404 when unknown)."""
-    result = service.delete_users([user_id])
-    if result.not_found:
-        raise UnknownIdError("user", user_id)
-    return DeleteOut.of(result)
+def delete_users(batch: UserIds, request: Request, service: Service,
+                 settings: Annotated[ApiSettings, Depends(get_settings)]) -> DeleteOut:
+    """Delete users by id everywhere, as `DELETE /users/{user_id}` does for one (each request is in the
+    deletion log). Ids nothing knew are listed in `not_found`."""
+    deleted, missing = erase_many(eraser_of(request, service, settings), batch.user_ids, source="api")
+    return DeleteOut(deleted=deleted, not_found=missing)

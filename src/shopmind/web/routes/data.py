@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from shopmind.errors import ShopmindError
+from shopmind.privacy.erasure import import_guard
 from shopmind.storage.base import Store
 from shopmind.web.charts import line_chart
 from shopmind.web.console import Console, Page, Refused, actor, console_of, render, service_of, viewer
@@ -92,7 +93,10 @@ def warm_up(app: FastAPI) -> None:
 
 def _jobs(request: Request) -> ImportJobs:
     service = service_of(request)
-    jobs: ImportJobs = console_of(request).part("imports", lambda: ImportJobs(service))
+    secret = getattr(request.app.state, "privacy_secret", None)
+    # the same privacy edge as `shopmind import`: pseudonyms, rows of erased users skipped (with a log warning)
+    guard = import_guard(service.store, secret)
+    jobs: ImportJobs = console_of(request).part("imports", lambda: ImportJobs(service, guard))
     return jobs
 
 

@@ -10,7 +10,8 @@ import numpy as np
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
-from shopmind.errors import ShopmindError
+from shopmind.errors import ShopmindError, UnknownIdError
+from shopmind.privacy.erasure import Eraser
 from shopmind.web.console import Page, Refused, actor, console_of, render, service_of, viewer
 from shopmind.web.lookup import Lookup
 
@@ -70,13 +71,18 @@ def confirm_delete(request: Request, user_id: str) -> HTMLResponse:
 
 @router.post("/admin/users/{user_id}/delete", response_class=HTMLResponse, dependencies=[Depends(actor)])
 def delete_user(request: Request, user_id: str) -> HTMLResponse:
-    """Delete the user's profile and forget their live session, as ``DELETE /users/{id}`` does (their events stay
-    in the event log)."""
+    """Erase the user everywhere, as ``DELETE /users/{id}`` does (store, live state, model versions, saved
+    artifacts; logged in the deletion log)."""
+    service = service_of(request)
+    settings = request.app.state.settings
+    eraser = Eraser(service.store, service, settings.models_dir, getattr(request.app.state, "privacy_secret", None))
     try:
-        result = service_of(request).delete_users([user_id])
+        receipt = eraser.erase(user_id, source="console")
+    except UnknownIdError:
+        return render(request, "partials/user_deleted.html", user_id=user_id, deleted=0)
     except ShopmindError as exc:
         raise Refused(409, str(exc)) from None
-    return render(request, "partials/user_deleted.html", user_id=user_id, deleted=result.deleted)
+    return render(request, "partials/user_deleted.html", user_id=user_id, deleted=sum(receipt["deleted"].values()))
 
 
 PAGE = Page("/admin/users", "Users", router)
