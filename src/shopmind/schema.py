@@ -28,6 +28,8 @@ class EventType(StrEnum):
     PURCHASE = "purchase"
     RATING = "rating"
     REVIEW = "review"
+    #: A coupon redemption: ``context.code``, the basket in ``context.items`` (see shopmind.marketing.offers).
+    COUPON_REDEEM = "coupon_redeem"
 
 
 #: Synonyms seen in public logs, mapped onto :class:`EventType` values.
@@ -53,6 +55,7 @@ DEFAULT_EVENT_WEIGHTS: dict[str, float] = {
     "search": 0.0,
     "impression": 0.0,
     "remove_from_cart": 0.0,
+    "coupon_redeem": 0.0,  # the basket's purchase events carry the signal
 }
 
 #: Canonical column names of the three frames readers produce.

@@ -180,9 +180,14 @@ class LiveWriter:
         return DeleteResult(len(existing), [i for i in ids if i not in existing])
 
     def delete_users(self, user_ids: Iterable[str]) -> DeleteResult:
-        """Delete users from the store and drop their live sessions (their events stay, as in the store)."""
+        """Delete users from the store, with their exposures, decisions and deliveries, and drop their live
+        sessions (their events stay, as in the store)."""
         ids = list(dict.fromkeys(str(i) for i in user_ids))
         missing = [i for i in ids if self.store.get_user(i) is None]
         deleted = self.store.delete_users(ids)
+        # a deleted user's experiment exposures, bandit decisions, campaign deliveries and redemptions go too
+        self.store.delete_user_exposures(ids)
+        self.store.delete_user_decisions(ids)
+        self.store.delete_user_deliveries(ids)
         self.state.sessions.forget(ids)
         return DeleteResult(deleted, missing)

@@ -8,10 +8,13 @@
 
 from shopmind.storage.base import (
     DECISION_COLUMNS,
+    DELIVERY_COLUMNS,
     EXPOSURE_COLUMNS,
+    REDEMPTION_COLUMNS,
     REJECT_COLUMNS,
     AppendCounts,
     BanditStore,
+    CampaignStore,
     CustomerStore,
     DocumentStore,
     EventLog,
@@ -29,10 +32,13 @@ from shopmind.storage.sqlite import SQLiteStore
 
 __all__ = [
     "DECISION_COLUMNS",
+    "DELIVERY_COLUMNS",
     "EXPOSURE_COLUMNS",
+    "REDEMPTION_COLUMNS",
     "REJECT_COLUMNS",
     "AppendCounts",
     "BanditStore",
+    "CampaignStore",
     "CustomerStore",
     "DocumentStore",
     "EventLog",
