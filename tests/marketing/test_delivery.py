@@ -100,11 +100,14 @@ def test_segment_creatives_are_written_once_per_segment(campaign_store: Store, c
 
 
 def test_thompson_creatives_log_the_bandit_propensity(campaign_store: Store, campaign_ctx: DeliveryContext) -> None:
-    c = make(campaign_store, creative_policy="thompson", control_share=0.0)
+    c = make(campaign_store, creative_policy="thompson", control_share=0.0, frequency_cap={"max": 100})
     d = deliver(campaign_store, c, "u01", campaign_ctx, now=NOW)
     decision = campaign_store.get_decision(str(d.delivery_id))
     assert decision is not None and decision["arm"] == d.creative_id
     assert d.propensity == pytest.approx(decision["propensity"])
+    # regression: a bandit re-created with the same seed for every delivery chose the same creative each time
+    chosen = {deliver(campaign_store, c, "u03", campaign_ctx, now=NOW).creative_id for _ in range(20)}
+    assert chosen == {"personal", "written"}
 
 
 def test_render_email_has_text_and_html_parts(campaign_store: Store, campaign_ctx: DeliveryContext) -> None:

@@ -57,3 +57,15 @@ def test_report_statistics_match_scipy(sent: Store) -> None:
     assert fixed["p_value"] == pytest.approx(stats.ttest_ind(t, c, equal_var=False).pvalue, rel=1e-6)
     chi = stats.chisquare([len(c), len(t)], f_exp=np.array([0.3, 0.7]) * (len(c) + len(t)))
     assert rep["srm"]["p_value"] == pytest.approx(chi.pvalue, rel=1e-6)
+
+
+def test_settle_rewards_unredeemed_thompson_decisions_with_zero(campaign_store: Store,
+                                                                campaign_ctx: DeliveryContext) -> None:
+    c = create_campaign(campaign_store, campaign_doc(audience={"user_ids": USERS[:30]}, control_share=0.0,
+                                                     creative_policy="thompson"), now=T0)
+    for u in USERS[:30]:
+        deliver(campaign_store, c, u, campaign_ctx, now=NOW)
+    res = simulate_responses(campaign_store, c, base_rate=0.2, lift=0.2, redeem_share=1.0, seed=0)
+    arms = campaign_report(campaign_store, c)["bandit"]
+    assert res["settled"] == 30 - res["redemptions"].get("accepted", 0)
+    assert sum(a["pulls"] for a in arms) == 30 and sum(a["rewards"] for a in arms) == res["redemptions"]["accepted"]

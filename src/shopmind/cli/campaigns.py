@@ -34,7 +34,7 @@ from shopmind.marketing.campaigns import (
 )
 from shopmind.marketing.delivery import DeliveryContext, context_for, deliver, render_email
 from shopmind.marketing.offers import redeem
-from shopmind.marketing.report import campaign_report, simulate_responses
+from shopmind.marketing.report import campaign_report, settle, simulate_responses
 from shopmind.models import Recommender
 from shopmind.pipeline import RecommendationService
 from shopmind.storage import Store, open_store
@@ -233,6 +233,15 @@ def simulate(campaign_id: str, store: StoreOpt = None,
         return
     console.print(f"{res['users']:,} users: {res['purchases']} purchases, {res['redeem_events']} redemption "
                   f"attempts {res['redemptions']} (true lift {lift:+.3f})")
+
+
+@campaigns_app.command("settle")
+def settle_cmd(campaign_id: str, store: StoreOpt = None) -> None:
+    """Teach the creative bandit that coupons not redeemed within the attribution window did not convert
+    (reward 0 to those decisions)."""
+    with open_store(load_settings(store_url=store).store) as st:
+        n = settle(st, get_campaign(st, campaign_id))
+    console.print(f"{campaign_id}: {n} decisions settled with reward 0")
 
 
 @campaigns_app.command("report")

@@ -104,6 +104,17 @@ class DeliveryContext:
     content: ContentService
     seed: int | None = None
     _by_id: dict[str, dict[str, Any]] | None = None
+    _bandits: dict[str, SharedBandit] = field(default_factory=dict)
+
+    def bandit(self, store: Store, bandit_id: str) -> SharedBandit:
+        """The campaign's creative bandit: one per context (its random stream goes on from call to call), its
+        sums reloaded from the store each time (other workers' rewards included)."""
+        bandit = self._bandits.get(bandit_id)
+        if bandit is None:
+            bandit = self._bandits[bandit_id] = SharedBandit.load(store, bandit_id, seed=self.seed)
+        else:
+            bandit.refresh()
+        return bandit
 
     def item(self, item_id: str) -> dict[str, Any] | None:
         if self._by_id is None:
@@ -218,7 +229,7 @@ def deliver(store: Store, campaign: Campaign, user_id: str, ctx: DeliveryContext
         return Delivery(cid, user_id, False, reason, variant="control" if reason == "control" else None)
     decision_id = None
     if campaign.creative_policy == "thompson":
-        bandit = SharedBandit.load(store, campaign.bandit_id, seed=ctx.seed)
+        bandit = ctx.bandit(store, campaign.bandit_id)
         if log:
             decision = bandit.choose(user_id, now=now)
             creative_id, share, decision_id = decision.arm, decision.propensity, decision.decision_id

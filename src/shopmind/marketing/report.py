@@ -71,6 +71,20 @@ def campaign_report(store: Store, campaign: Campaign) -> dict[str, Any]:
     return {**out, "analysis": rep.as_dict(), "incremental": incremental}
 
 
+def settle(store: Store, campaign: Campaign, before: pd.Timestamp | None = None) -> int:
+    """Reward 0 to the creative bandit's decisions still without a reward (no redemption) whose delivery is
+    older than ``before`` (default: now - the campaign's attribution window): a coupon not used in time taught
+    the bandit that its creative did not convert. Returns how many decisions were settled."""
+    if campaign.creative_policy != "thompson" or store.get_bandit(campaign.bandit_id) is None:
+        return 0
+    cutoff = before if before is not None else pd.Timestamp.now(tz="UTC") - pd.Timedelta(
+        hours=campaign.attribution_hours)
+    decisions = store.decisions_frame(campaign.bandit_id)
+    open_ = decisions[decisions["reward"].isna() & (decisions["timestamp"] < cutoff)]
+    bandit = SharedBandit.load(store, campaign.bandit_id)
+    return sum(bandit.reward(str(d), 0.0) for d in open_["decision_id"])
+
+
 def simulate_responses(store: Store, campaign: Campaign, *, base_rate: float = 0.05, lift: float = 0.03,
                        redeem_share: float = 0.9, seed: int = 0) -> dict[str, Any]:
     """Simulated purchases after the campaign's deliveries, with a known effect.
@@ -117,6 +131,8 @@ def simulate_responses(store: Store, campaign: Campaign, *, base_rate: float = 0
     verdicts: Counter[str] = Counter()
     for ev in redeem_events:
         verdicts[redeem(store, ev, items).reason or "accepted"] += 1
+    # the simulated responses are all in: a coupon not redeemed is the creative's failure
+    settled = settle(store, campaign, before=pd.Timestamp.max.tz_localize("UTC"))
     return {"campaign_id": cid, "users": len(first), "purchases": len(events), "redeem_events": len(redeem_events),
-            "events_inserted": counts.inserted, "redemptions": dict(verdicts), "true_lift": lift,
+            "events_inserted": counts.inserted, "redemptions": dict(verdicts), "settled": settled, "true_lift": lift,
             "base_rate": base_rate}

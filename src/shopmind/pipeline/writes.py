@@ -135,6 +135,7 @@ class LiveWriter:
         for rid, item, etype in zip(applied.recommendation_ids, applied.items, applied.types, strict=True):
             if rid is not None:
                 self.attribution.attribute(rid, self.state.catalog.raw(int(item)), str(etype))
+        self.attribution.flush(self.store)
 
     def import_result(self, result: ReadResult, *, import_id: str | None = None) -> ImportReport:
         """Import what a reader made of a file - rows keep the file's row numbers, rows it could not parse are
