@@ -1,8 +1,8 @@
 """Experiments in the store: create, list, stop, assign and log exposures.
 
-This is the API the serving pipeline and campaigns call (phase 2): look the running experiments up once,
-``assign(experiment, user_id)`` per request (pure, no store access), and ``log_exposure(...)`` when a variant
-was actually shown - with the recommendation id and model version, so outcomes can be attributed later.
+This is the API the serving path (:mod:`shopmind.experiments.serving`) calls: look the running experiments up
+once, ``assign(experiment, user_id)`` per request (pure, no store access), and ``log_exposure(...)`` when a
+variant was actually shown - with the recommendation id and model version, so outcomes can be attributed later.
 
 >>> from shopmind.storage import open_store
 >>> store = open_store("sqlite:///:memory:")
