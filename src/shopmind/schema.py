@@ -31,6 +31,8 @@ class EventType(StrEnum):
     DISLIKE = "dislike"
     HIDE = "hide"
     NOT_INTERESTED = "not_interested"
+    #: A coupon redemption: ``context.code``, the basket in ``context.items`` (see shopmind.marketing.offers).
+    COUPON_REDEEM = "coupon_redeem"
 
 
 #: Synonyms seen in public logs, mapped onto :class:`EventType` values.
@@ -70,6 +72,7 @@ DEFAULT_EVENT_WEIGHTS: dict[str, float] = {
     "dislike": 0.0,
     "hide": 0.0,
     "not_interested": 0.0,
+    "coupon_redeem": 0.0,  # the basket's purchase events carry the signal
 }
 
 #: Canonical column names of the three frames readers produce.

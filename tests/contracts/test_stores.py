@@ -397,6 +397,58 @@ def test_decision_log_rewards_count_once(store: Store) -> None:
     assert store.delete_user_decisions(["u0"]) == 2
     assert store.decisions_frame()["decision_id"].tolist() == ["d1"]
 
+# ---------------------------------------------------------------------------------------------- campaigns
+def test_campaign_documents_and_delivery_log(store: Store, store_url: str) -> None:
+    from shopmind.storage import DELIVERY_COLUMNS  # lazy: keeps this section's additions in one place
+
+    store.put_campaign({"campaign_id": "c1", "channel": "email", "status": "running"})
+    store.put_campaign({"campaign_id": "c1", "channel": "email", "status": "stopped"})  # replaced
+    assert store.get_campaign("c1") == {"campaign_id": "c1", "channel": "email", "status": "stopped"}
+    assert [c["campaign_id"] for c in store.list_campaigns()] == ["c1"] and store.get_campaign("x") is None
+    rows = [{"delivery_id": f"d{i}", "campaign_id": "c1", "user_id": f"u{i % 2}",
+             "variant": "control" if i == 2 else "treatment", "creative_id": None if i == 2 else "hero",
+             "channel": "email", "coupon_code": None if i == 2 else f"C1-{i}", "recommendation_id": f"r{i}",
+             "model_version": "als-1", "item_ids": [] if i == 2 else ["i1", f"i{i}"],
+             "propensity": 0.2 if i == 2 else 0.8, "timestamp": T0 + pd.Timedelta(seconds=i)} for i in range(3)]
+    assert store.log_deliveries(rows) == 3
+    with pytest.raises(StoreError):  # a coupon code is unique; nothing of the batch is written
+        store.log_deliveries([{**rows[0], "delivery_id": "d8", "coupon_code": "C1-new"},
+                              {**rows[0], "delivery_id": "d9"}])
+    with pytest.raises(StoreError):
+        store.log_deliveries([{**rows[0], "delivery_id": "d7", "coupon_code": None, "propensity": 0.0}])
+    frame = store.deliveries_frame("c1")
+    assert list(frame.columns) == [*DELIVERY_COLUMNS, "seq"] and frame["delivery_id"].tolist() == ["d0", "d1", "d2"]
+    assert frame["item_ids"].tolist() == [["i1", "i0"], ["i1", "i1"], []]
+    assert store.deliveries_frame("c1", user_id="u0")["delivery_id"].tolist() == ["d0", "d2"]
+    assert store.deliveries_frame("other").empty
+    d1 = store.coupon_delivery("C1-1")
+    assert d1 is not None and d1["user_id"] == "u1" and d1["propensity"] == 0.8
+    assert d1["timestamp"] == T0 + pd.Timedelta(seconds=1) and store.coupon_delivery("nope") is None
+    with open_store(store_url) as again:
+        assert again.deliveries_frame()["delivery_id"].tolist() == ["d0", "d1", "d2"]
+
+
+def test_redemptions_are_checked_against_code_budget_and_user_cap(store: Store) -> None:
+    def red(code: str, user: str, discount: float) -> dict:
+        return {"code": code, "campaign_id": "c1", "user_id": user, "order_id": f"o-{code}", "spend": 50.0,
+                "discount": discount, "timestamp": T0}
+
+    assert store.redeem_coupon(red("A", "u1", 6.0), budget=10.0, per_user_cap=1) is None
+    assert store.redeem_coupon(red("A", "u2", 1.0), budget=10.0, per_user_cap=1) == "code_used"
+    assert store.redeem_coupon(red("B", "u1", 1.0), budget=10.0, per_user_cap=1) == "user_cap"
+    assert store.redeem_coupon(red("C", "u2", 5.0), budget=10.0, per_user_cap=1) == "budget_spent"  # 6 + 5 > 10
+    assert store.redeem_coupon(red("C", "u2", 4.0), budget=10.0, per_user_cap=1) is None  # exactly the budget
+    assert store.redeem_coupon({**red("D", "u3", 1.0), "campaign_id": "c2"}, budget=1.0) is None  # own budget
+    frame = store.redemptions_frame("c1")
+    assert frame["code"].tolist() == ["A", "C"] and frame["discount"].sum() == 10.0
+    with pytest.raises(StoreError):
+        store.redeem_coupon(red("E", "u4", -1.0))
+    store.log_deliveries([{"delivery_id": "d1", "campaign_id": "c1", "user_id": "u1", "variant": "treatment",
+                           "propensity": 1.0, "timestamp": T0}])
+    assert store.delete_user_deliveries(["u1"]) == 2  # the delivery and the redemption
+    assert store.redemptions_frame()["code"].tolist() == ["C", "D"] and store.deliveries_frame().empty
+
+
 # ---------------------------------------------------------------------------------------------- event filters
 def test_events_frame_after_seq_and_of_users(store: Store) -> None:
     store.append_events([ev(f"u{i % 3}", f"i{i}", T0 + pd.Timedelta(seconds=i)) for i in range(9)])
@@ -496,6 +548,12 @@ def _personal_fixture(store: Store) -> None:
     store.put_profiles({"u1": {"stage": "new"}, "u2": {"stage": "loyal"}})
     store.put_segments([{"segment_id": "s1"}])
     store.put_memberships({"u1": ["s1"], "u2": ["s1"]})
+    store.log_deliveries([{"delivery_id": f"d-{u}", "campaign_id": "c1", "user_id": u, "variant": "treatment",
+                           "creative_id": "hero", "channel": "email", "coupon_code": f"C-{u}",
+                           "recommendation_id": None, "model_version": None, "item_ids": ["i1"], "propensity": 0.5,
+                           "timestamp": T0} for u in ("u1", "u2")])
+    assert store.redeem_coupon({"code": "C-u1", "campaign_id": "c1", "user_id": "u1", "order_id": "o1",
+                                "spend": 50.0, "discount": 5.0, "timestamp": T0}) is None
 
 
 def test_user_data_returns_every_row_naming_the_user(store: Store) -> None:
@@ -511,6 +569,8 @@ def test_user_data_returns_every_row_naming_the_user(store: Store) -> None:
     assert [d["decision_id"] for d in data["decisions"]] == ["d1"]
     assert data["profiles"][0]["profile"] == {"stage": "new"}
     assert data["segment_memberships"] == [{"segment_id": "s1", "user_id": "u1"}]
+    assert [d["delivery_id"] for d in data["deliveries"]] == ["d-u1"] and data["deliveries"][0]["item_ids"] == ["i1"]
+    assert [r["code"] for r in data["redemptions"]] == ["C-u1"]
     json.dumps(data)  # JSON-able as it is
     assert all(rows == [] for rows in store.user_data("nobody").values())
 
@@ -519,11 +579,12 @@ def test_erase_user_deletes_only_that_user_in_one_go(store: Store) -> None:
     _personal_fixture(store)
     deleted = store.erase_user("u1")
     assert deleted == {"users": 1, "events": 2, "quarantine_rows": 2, "exposures": 1, "decisions": 1,
-                       "profiles": 1, "segment_memberships": 1}
+                       "profiles": 1, "segment_memberships": 1, "deliveries": 1, "redemptions": 1}
     assert all(rows == [] for rows in store.user_data("u1").values())
     assert store.get_user("u1") is None and store.get_profile("u1") is None
     assert store.events_frame()["user_id"].tolist() == ["u2"]
     assert store.quarantine_frame()["value"].tolist() == ["fly"]
     assert store.exposures_frame()["user_id"].tolist() == ["u2"]
     assert store.segment_users("s1") == ["u2"]
+    assert store.deliveries_frame()["user_id"].tolist() == ["u2"] and store.redemptions_frame().empty
     assert store.erase_user("u1") == dict.fromkeys(PERSONAL_DATA_KINDS, 0)  # a second erasure finds nothing

@@ -72,6 +72,8 @@ class WriteOut(BaseModel):
     errors: list[RowErrorOut] = Field(default_factory=list)
     ignored_fields: list[str] = Field(default_factory=list)
     import_id: str | None = None
+    #: The verdict on each ``coupon_redeem`` event of the batch (accepted, or the reason it was refused).
+    coupons: list[dict[str, Any]] | None = None
 
     @classmethod
     def of(cls, result: WriteResult, batch: str) -> WriteOut:

@@ -26,6 +26,7 @@ from shopmind.experiments.registry import (
 )
 from shopmind.experiments.simulate import SimulationConfig, days_for_planned_size, simulate_experiments
 from shopmind.experiments.stats import srm_test
+from shopmind.pipeline.results import AttributionLog
 from shopmind.storage import open_store
 
 experiments_app = typer.Typer(help="A/B experiments: deterministic assignment, exposure log, analysis with "
@@ -67,6 +68,24 @@ def list_cmd(store: StoreOpt = None, as_json: JsonOpt = False) -> None:
     for e in exps:
         table.add_row(e.experiment_id, e.surface, e.status, f"{e.traffic:.0%}", str(list(e.buckets)),
                       ", ".join(e.variant_names))
+    console.print(table)
+
+
+@experiments_app.command("production")
+def production(store: StoreOpt = None, as_json: JsonOpt = False) -> None:
+    """Production counters by model version (lists served, attributed clicks and purchases), as the servers
+    stored them."""
+    with open_store(load_settings(store_url=store).store) as st:
+        log = AttributionLog()
+        log.load(st)
+    rows = log.version_counters()
+    if as_json:
+        _print_json(rows)
+        return
+    table = Table("model version", "lists served", "clicks", "purchases", "CTR")
+    for r in rows:
+        table.add_row(r["model_version"], f"{r.get('recommendations', 0):,}", f"{r.get('click', 0):,}",
+                      f"{r.get('purchase', 0):,}", f"{r['ctr']:.4f}" if r["ctr"] is not None else "-")
     console.print(table)
 
 

@@ -19,6 +19,7 @@ from rich.table import Table
 
 from shopmind.cli.assist import assist_app
 from shopmind.cli.bandit import bandit_app
+from shopmind.cli.campaigns import campaigns_app
 from shopmind.cli.content import content_app
 from shopmind.cli.ctr import ctr_app
 from shopmind.cli.customers import customers_app
@@ -388,7 +389,8 @@ def _register_subcommands() -> None:
     app.add_typer(text_app, name="text")
     app.command("ope")(_guard(ope))
     for sub, name in ((customers_app, "customers"), (experiments_app, "experiments"), (bandit_app, "bandit"),
-                      (uplift_app, "uplift"), (search_app, "search"), (privacy_app, "privacy")):
+                      (uplift_app, "uplift"), (search_app, "search"), (privacy_app, "privacy"),
+                      (campaigns_app, "campaigns")):
         _register(sub, name)
     for command in faq_app_commands():
         command.callback = _guard(command.callback)

@@ -1,8 +1,8 @@
 """Experiments in the store: create, list, stop, assign and log exposures.
 
-This is the API the serving pipeline and campaigns call (phase 2): look the running experiments up once,
-``assign(experiment, user_id)`` per request (pure, no store access), and ``log_exposure(...)`` when a variant
-was actually shown - with the recommendation id and model version, so outcomes can be attributed later.
+This is the API the serving path (:mod:`shopmind.experiments.serving`) calls: look the running experiments up
+once, ``assign(experiment, user_id)`` per request (pure, no store access), and ``log_exposure(...)`` when a
+variant was actually shown - with the recommendation id and model version, so outcomes can be attributed later.
 
 >>> from shopmind.storage import open_store
 >>> store = open_store("sqlite:///:memory:")
@@ -24,7 +24,7 @@ import pandas as pd
 
 from shopmind.errors import DataError, UnknownIdError
 from shopmind.experiments.analysis import Attribution, ExperimentReport, analyze
-from shopmind.experiments.assignment import Experiment
+from shopmind.experiments.assignment import Experiment, Variant
 from shopmind.storage import ExperimentStore
 from shopmind.storage.base import Store
 
@@ -49,6 +49,28 @@ def load_document(text: str, source: str = "experiment") -> dict[str, Any]:
     return doc
 
 
+#: Pipeline settings a variant may set, with their types.
+SETTINGS: dict[str, type] = {"diversity": float, "explore": int, "max_per_category": int, "category_level": int,
+                             "long_tail": float, "filter_seen": bool}
+
+
+def check_settings(variants: Iterable[Variant | Mapping[str, Any]]) -> None:
+    """Reject variant settings the pipeline does not have or of the wrong type, naming the field."""
+    for i, v in enumerate(variants):
+        settings = v.settings if isinstance(v, Variant) else v.get("settings")
+        for key, value in (settings or {}).items():
+            kind = SETTINGS.get(key)
+            if kind is None:
+                raise DataError(f"unknown pipeline setting {key!r} (known: {', '.join(SETTINGS)})",
+                                field=f"variants[{i}].settings.{key}")
+            ok = isinstance(value, bool) if kind is bool else (
+                isinstance(value, int | float) and not isinstance(value, bool) and (kind is float or
+                                                                                    float(value).is_integer()))
+            if not ok:
+                raise DataError(f"setting {key!r} must be a {kind.__name__}, got {value!r}",
+                                field=f"variants[{i}].settings.{key}")
+
+
 def list_experiments(store: ExperimentStore) -> list[Experiment]:
     """Every stored experiment, oldest first."""
     return [Experiment.model_validate(d) for d in store.list_experiments()]
@@ -66,6 +88,7 @@ def create_experiment(store: ExperimentStore, doc: Mapping[str, Any],
                       known_model_versions: Iterable[str] | None = None, now: datetime | None = None) -> Experiment:
     """Validate ``doc`` against the stored experiments (see :meth:`Experiment.create`) and store it running."""
     exp = Experiment.create(doc, list_experiments(store), known_model_versions, now)
+    check_settings(exp.variants)
     store.put_experiment(exp.to_doc())
     return exp
 

@@ -1,1 +1,2 @@
-"""Marketing: bandits over creatives and slots, uplift targeting (campaigns and coupons come in phase 2)."""
+"""Marketing: campaigns with offers, coupons, creatives and a hold-out; bandits over creatives and slots;
+uplift targeting."""

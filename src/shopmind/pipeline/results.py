@@ -18,8 +18,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shopmind.data.catalog import Catalog
+from shopmind.errors import StoreError
 from shopmind.pipeline.candidates import SOURCES
 from shopmind.pipeline.rerank import Placed
+from shopmind.storage import BanditStore
 
 _VERBS = {"view": "viewed", "add_to_cart": "added to your cart", "purchase": "bought"}
 
@@ -94,21 +96,41 @@ def new_recommendation_id() -> str:
     return uuid.uuid4().hex
 
 
+#: The key under which the production counters by model version are kept in the store's additive sums
+#: (``BanditStore.add_bandit_stats``: ``model version -> stat -> count``).
+VERSION_COUNTERS = "counters:model_versions"
+
+
 class AttributionLog:
-    """Recent recommendations (id -> user and the source of each item), to attribute later events."""
+    """Recent recommendations (id -> user and the source of each item), to attribute later events.
+
+    Also the production counters by model version: lists served and events attributed to them (``by_version``,
+    ``(version, stat) -> count``, stat ``recommendations`` or an event type). They are kept in the store as
+    additive sums: :meth:`load` reads them at start, :meth:`flush` adds what was counted since (called with each
+    event batch), so they survive restarts and add up across workers."""
 
     def __init__(self, capacity: int = 100_000) -> None:
         self.capacity = capacity
         self._recent: OrderedDict[str, dict[str, str]] = OrderedDict()
+        self._version_of: dict[str, str] = {}
         self._lock = threading.Lock()
         #: (source, event type) -> events attributed to a recommendation of that source.
         self.attributed: Counter[tuple[str, str]] = Counter()
+        #: (model version, stat) -> count, as stored plus what is not flushed yet.
+        self.by_version: Counter[tuple[str, str]] = Counter()
+        self._pending: Counter[tuple[str, str]] = Counter()
 
     def remember(self, rec: Recommendation) -> None:
         with self._lock:
             self._recent[rec.recommendation_id] = {i.item_id: i.source for i in rec.items}
+            if rec.model_version:
+                self._version_of[rec.recommendation_id] = rec.model_version
+                key = (rec.model_version, "recommendations")
+                self.by_version[key] += 1
+                self._pending[key] += 1
             if len(self._recent) > self.capacity:
-                self._recent.popitem(last=False)
+                old, _ = self._recent.popitem(last=False)
+                self._version_of.pop(old, None)
 
     def attribute(self, recommendation_id: object, item_id: object, event_type: str) -> str | None:
         """Count an event echoing ``recommendation_id``; returns the source it is attributed to."""
@@ -119,4 +141,38 @@ class AttributionLog:
         if source is not None:
             with self._lock:
                 self.attributed[(source, event_type)] += 1
+                version = self._version_of.get(str(recommendation_id))
+                if version is not None:
+                    self.by_version[(version, event_type)] += 1
+                    self._pending[(version, event_type)] += 1
         return source
+
+    def load(self, store: BanditStore) -> None:
+        """Read the stored counters by model version (a store without them starts at zero)."""
+        stats = store.bandit_stats(VERSION_COUNTERS)
+        with self._lock:
+            self.by_version = Counter({(v, s): n for v, row in stats.items() for s, n in row.items()})
+            self.by_version.update(self._pending)
+
+    def flush(self, store: BanditStore) -> None:
+        """Add the counts since the last flush to the store's sums (one transaction)."""
+        with self._lock:
+            pending, self._pending = self._pending, Counter()
+        if pending:
+            try:
+                store.add_bandit_stats(VERSION_COUNTERS, [(v, s, float(n)) for (v, s), n in pending.items()])
+            except StoreError:
+                with self._lock:  # kept for the next flush
+                    self._pending.update(pending)
+                raise
+
+    def version_counters(self) -> list[dict[str, Any]]:
+        """One row per model version: lists served, clicks, purchases and the other attributed events."""
+        rows: dict[str, dict[str, Any]] = {}
+        with self._lock:
+            for (version, stat), n in sorted(self.by_version.items()):
+                rows.setdefault(version, {"model_version": version, "recommendations": 0})[stat] = int(n)
+        for row in rows.values():
+            served = row.get("recommendations", 0)
+            row["ctr"] = row.get("click", 0) / served if served else None
+        return list(rows.values())

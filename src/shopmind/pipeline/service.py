@@ -62,6 +62,7 @@ class RecommendationService:
         self.config = config or state.config
         self.versions = ModelVersions(keep=self.config.models_kept)
         self.attribution = AttributionLog()
+        self.attribution.load(store)  # the production counters by model version, kept in the store
         self.writer = LiveWriter(store, state, self.attribution)
         self.exploration = ExplorationPool(min_impressions=self.config.min_impressions,
                                            refresh_seconds=self.config.refresh_seconds)
@@ -269,16 +270,17 @@ class RecommendationService:
             raise RequestError("offset", f"must be between 0 and 10000, got {offset}")
 
     # ------------------------------------------------------------------ reads
-    def recommend(self, user_id: str, n: int = 10, offset: int = 0, options: RerankOptions | None = None
-                  ) -> Recommendation:
+    def recommend(self, user_id: str, n: int = 10, offset: int = 0, options: RerankOptions | None = None,
+                  *, version: str | None = None) -> Recommendation:
         """Personal recommendations; a user unknown to the model gets cold-start ones (never an error).
 
         Sources: the model (known users), items similar to the user's recent items - live session first,
         plus the ``item_id`` of ``options.context`` (the page being viewed) - trending, new and popular.
+        ``version`` serves a loaded model version other than the active one (an experiment's variant).
         """
         self._check_page(n, offset)
         options = self._resolve(options, n, personal=True)
-        bundle = self.versions.active
+        bundle = self.versions.active if version is None else self.versions.get(version)
         ctx = self.state.sessions.context(str(user_id), self.state.history, recent=self.config.anchors)
         anchors = list(ctx.anchors)
         current = options.context.get("item_id")
@@ -292,8 +294,8 @@ class RecommendationService:
             k = max(self.config.model_candidates, 3 * (n + offset))
             # a live session moves the user's own vector (factor models that fold in cheaply), and gives a
             # shopper the model has never seen model candidates from their first events
-            live, version = self.state.sessions.live_items(str(user_id))
-            found = bundle.recommend_live(user, str(user_id), live, version, k) if len(live) else None
+            live, live_version = self.state.sessions.live_items(str(user_id))
+            found = bundle.recommend_live(user, str(user_id), live, live_version, k) if len(live) else None
             if found is not None:
                 merger.add("model", *found, self.config.weights.model)
                 live_model = True

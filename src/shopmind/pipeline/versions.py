@@ -366,6 +366,14 @@ class ModelVersions:
         logger.info("model %s (%s) is now active", bundle.version, bundle.name)
         return bundle
 
+    def get(self, version: str) -> ModelBundle:
+        """A loaded version without activating it (an experiment's variant serves it to its users)."""
+        for b in self._history:
+            if b.version == version:
+                return b
+        known = ", ".join(b.version for b in self._history) or "none"
+        raise ShopmindError(f"unknown model version {version!r}; loaded versions: {known}")
+
     def activate_version(self, version: str) -> ModelBundle:
         for b in self._history:
             if b.version == version:

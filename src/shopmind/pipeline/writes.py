@@ -135,6 +135,7 @@ class LiveWriter:
         for rid, item, etype in zip(applied.recommendation_ids, applied.items, applied.types, strict=True):
             if rid is not None:
                 self.attribution.attribute(rid, self.state.catalog.raw(int(item)), str(etype))
+        self.attribution.flush(self.store)
 
     def import_result(self, result: ReadResult, *, import_id: str | None = None) -> ImportReport:
         """Import what a reader made of a file - rows keep the file's row numbers, rows it could not parse are
@@ -180,9 +181,14 @@ class LiveWriter:
         return DeleteResult(len(existing), [i for i in ids if i not in existing])
 
     def delete_users(self, user_ids: Iterable[str]) -> DeleteResult:
-        """Delete users from the store and drop their live sessions (their events stay, as in the store)."""
+        """Delete users from the store, with their exposures, decisions and deliveries, and drop their live
+        sessions (their events stay, as in the store)."""
         ids = list(dict.fromkeys(str(i) for i in user_ids))
         missing = [i for i in ids if self.store.get_user(i) is None]
         deleted = self.store.delete_users(ids)
+        # a deleted user's experiment exposures, bandit decisions, campaign deliveries and redemptions go too
+        self.store.delete_user_exposures(ids)
+        self.store.delete_user_decisions(ids)
+        self.store.delete_user_deliveries(ids)
         self.state.sessions.forget(ids)
         return DeleteResult(deleted, missing)

@@ -8,11 +8,14 @@
 
 from shopmind.storage.base import (
     DECISION_COLUMNS,
+    DELIVERY_COLUMNS,
     EXPOSURE_COLUMNS,
     PERSONAL_DATA_KINDS,
+    REDEMPTION_COLUMNS,
     REJECT_COLUMNS,
     AppendCounts,
     BanditStore,
+    CampaignStore,
     CustomerStore,
     DocumentStore,
     EventLog,
@@ -31,11 +34,14 @@ from shopmind.storage.sqlite import SQLiteStore
 
 __all__ = [
     "DECISION_COLUMNS",
+    "DELIVERY_COLUMNS",
     "EXPOSURE_COLUMNS",
     "PERSONAL_DATA_KINDS",
+    "REDEMPTION_COLUMNS",
     "REJECT_COLUMNS",
     "AppendCounts",
     "BanditStore",
+    "CampaignStore",
     "CustomerStore",
     "DocumentStore",
     "EventLog",

@@ -10,6 +10,7 @@ uses (the training export needs :class:`EventLog` and the two entity stores, the
 - :class:`EmbeddingCache`: text embeddings by encoder and text hash;
 - :class:`ExperimentStore`: experiment definitions and the exposure log;
 - :class:`BanditStore`: bandit definitions, their additive statistics and the decision log.
+- :class:`CampaignStore`: campaign definitions, the delivery log and coupon redemptions (budget-checked).
 - :class:`CustomerStore`: computed customer profiles, segments and their members, and the refresh job's state.
 
 :class:`Store` is all of them plus ``counts`` and ``close``. Backends live in
@@ -48,13 +49,19 @@ EXPOSURE_COLUMNS = ("experiment_id", "variant", "user_id", "recommendation_id", 
                     "timestamp")
 #: Columns of :meth:`BanditStore.decisions_frame`: one bandit choice, its propensity and (once known) reward.
 DECISION_COLUMNS = ("decision_id", "bandit_id", "user_id", "arm", "propensity", "context", "reward", "timestamp")
+#: Columns of :meth:`CampaignStore.deliveries_frame`: what a campaign delivered to whom (or held out: variant
+#: ``control``), with which creative, coupon code and items, and the probability of that variant and creative.
+DELIVERY_COLUMNS = ("delivery_id", "campaign_id", "user_id", "variant", "creative_id", "channel", "coupon_code",
+                    "recommendation_id", "model_version", "item_ids", "propensity", "timestamp")
+#: Columns of :meth:`CampaignStore.redemptions_frame`: one accepted coupon redemption.
+REDEMPTION_COLUMNS = ("code", "campaign_id", "user_id", "order_id", "spend", "discount", "timestamp")
 #: Columns of :meth:`EventLog.event_counts`.
 EVENT_COUNT_COLUMNS = ("start", "type", "count")
 #: What :meth:`PersonalData.erase_user` deletes and :meth:`PersonalData.user_data` returns, one key per kind of
 #: row that names a user: the user row, events, quarantined rows, experiment exposures, bandit decisions, the
 #: customer profile and segment memberships.
 PERSONAL_DATA_KINDS = ("users", "events", "quarantine_rows", "exposures", "decisions", "profiles",
-                       "segment_memberships")
+                       "segment_memberships", "deliveries", "redemptions")
 
 
 @dataclass(frozen=True)
@@ -352,6 +359,69 @@ class BanditStore(Protocol):
 
 
 @runtime_checkable
+class CampaignStore(Protocol):
+    """Campaigns (JSON documents keyed by ``campaign_id``), the append-only delivery log and coupon redemptions.
+
+    A redemption is accepted by the store only while the campaign's budget and the user's cap allow it and
+    the code is unused, checked and written in one transaction (so two workers cannot both spend the last
+    of a budget).
+
+    >>> import pandas as pd
+    >>> from shopmind.storage import open_store
+    >>> store = open_store("sqlite:///:memory:")
+    >>> store.put_campaign({"campaign_id": "c1", "channel": "email"})
+    >>> t = pd.Timestamp("2024-05-01", tz="UTC")
+    >>> store.log_deliveries([{"delivery_id": "d1", "campaign_id": "c1", "user_id": "u1", "variant": "treatment",
+    ...                        "coupon_code": "C1-AB12", "propensity": 0.9, "timestamp": t}])
+    1
+    >>> row = {"code": "C1-AB12", "campaign_id": "c1", "user_id": "u1", "discount": 5.0, "timestamp": t}
+    >>> store.redeem_coupon(row, budget=100.0), store.redeem_coupon(row, budget=100.0)
+    (None, 'code_used')
+    """
+
+    def put_campaign(self, doc: Mapping[str, Any]) -> None:
+        """Store or replace a campaign document (a JSON-able dict with a ``campaign_id``)."""
+        ...
+
+    def get_campaign(self, campaign_id: str) -> dict[str, Any] | None:
+        """One campaign document, or None."""
+        ...
+
+    def list_campaigns(self) -> list[dict[str, Any]]:
+        """Every campaign document, in the order they were first stored."""
+        ...
+
+    def log_deliveries(self, deliveries: Records) -> int:
+        """Append deliveries (columns ``DELIVERY_COLUMNS``; ``delivery_id`` and a non-empty ``coupon_code``
+        are unique); returns how many were stored. A duplicate id or code is an error and nothing is written."""
+        ...
+
+    def deliveries_frame(self, campaign_id: str | None = None, *, user_id: str | None = None) -> pd.DataFrame:
+        """Deliveries in arrival order (``DELIVERY_COLUMNS`` + ``seq``): all, of one campaign, of one user."""
+        ...
+
+    def coupon_delivery(self, code: str) -> dict[str, Any] | None:
+        """The delivery that issued coupon ``code`` (every ``DELIVERY_COLUMNS`` key), or None."""
+        ...
+
+    def redeem_coupon(self, redemption: Mapping[str, Any], *, budget: float | None = None,
+                      per_user_cap: int | None = None) -> str | None:
+        """Record a redemption (``REDEMPTION_COLUMNS``) unless the code was redeemed before (``"code_used"``),
+        the campaign's redeemed discounts plus this one would exceed ``budget`` (``"budget_spent"``), or the
+        user has ``per_user_cap`` redemptions in the campaign already (``"user_cap"``). Returns None when it
+        was recorded, else the reason (and nothing is written)."""
+        ...
+
+    def redemptions_frame(self, campaign_id: str | None = None) -> pd.DataFrame:
+        """Accepted redemptions in arrival order (``REDEMPTION_COLUMNS`` + ``seq``), all or of one campaign."""
+        ...
+
+    def delete_user_deliveries(self, user_ids: Iterable[str]) -> int:
+        """Forget the deliveries and redemptions of these users; returns how many rows went."""
+        ...
+
+
+@runtime_checkable
 class DocumentStore(Protocol):
     """Small JSON documents by (collection, key): FAQ entries, assistant sessions and other state that is
     read whole and replaced whole.
@@ -408,7 +478,7 @@ class PersonalData(Protocol):
 
 @runtime_checkable
 class Store(ItemStore, UserStore, EventLog, ImportLog, EmbeddingCache, CustomerStore, ExperimentStore, BanditStore,
-            DocumentStore, PersonalData, Protocol):
+            DocumentStore, PersonalData, CampaignStore, Protocol):
     """Everything shopmind keeps: catalog, users, events, quarantine and import log, customer profiles,
     experiments and bandits, small documents (FAQ entries, assistant sessions).
 

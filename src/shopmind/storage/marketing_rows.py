@@ -4,7 +4,9 @@
 - an exposure row is ``EXPOSURE_COLUMNS``: who saw which variant of which experiment, when, through which
   recommendation and model version, with the probability of that variant (for off-policy evaluation);
 - a bandit decision row is ``DECISION_COLUMNS``: which arm a bandit chose for whom, with the chosen arm's
-  propensity, the context it saw, and the reward once it is known.
+  propensity, the context it saw, and the reward once it is known;
+- a delivery row is ``DELIVERY_COLUMNS``: what a campaign delivered to whom (item ids as a JSON list), and a
+  redemption row is ``REDEMPTION_COLUMNS``: an accepted coupon redemption.
 """
 
 from __future__ import annotations
@@ -19,11 +21,19 @@ import pandas as pd
 
 from shopmind.errors import StoreError
 from shopmind.storage import records as rec
-from shopmind.storage.base import DECISION_COLUMNS, EXPOSURE_COLUMNS, Records
+from shopmind.storage.base import (
+    DECISION_COLUMNS,
+    DELIVERY_COLUMNS,
+    EXPOSURE_COLUMNS,
+    REDEMPTION_COLUMNS,
+    Records,
+)
 
 #: Required columns of each kind of row.
 REQUIRED = {"exposure": ("experiment_id", "variant", "user_id", "timestamp"),
-            "decision": ("decision_id", "bandit_id", "user_id", "arm", "propensity", "timestamp")}
+            "decision": ("decision_id", "bandit_id", "user_id", "arm", "propensity", "timestamp"),
+            "delivery": ("delivery_id", "campaign_id", "user_id", "variant", "propensity", "timestamp"),
+            "redemption": ("code", "campaign_id", "user_id", "discount", "timestamp")}
 
 
 def document_json(doc: Mapping[str, Any], key: str, what: str) -> tuple[str, str]:
@@ -179,3 +189,107 @@ def first_row(frame: pd.DataFrame) -> dict[str, Any] | None:
         else:
             out[k] = v
     return out
+
+
+def _id_list(s: pd.Series, column: str) -> list[str | None]:
+    out: list[str | None] = []
+    for v in s.tolist():
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            out.append(None)
+        elif isinstance(v, str):
+            out.append(json.dumps([v]))
+        elif isinstance(v, list | tuple | np.ndarray):
+            out.append(json.dumps([str(x) for x in v], ensure_ascii=False))
+        else:
+            raise StoreError(f"column {column!r} must hold lists of ids, got {type(v).__name__}")
+    return out
+
+
+def encode_deliveries(records: Records) -> list[tuple[Any, ...]]:
+    """Delivery rows in ``DELIVERY_COLUMNS`` order (item ids as JSON text, times in epoch microseconds)."""
+    df = _frame(records, DELIVERY_COLUMNS, "delivery")
+    cols: dict[str, list[Any]] = {}
+    for col in DELIVERY_COLUMNS:
+        if col == "timestamp":
+            cols[col] = rec.micros_list(df[col], col)
+        elif col == "propensity":
+            cols[col] = _propensities(df[col], col, required=True)
+        elif col == "item_ids":
+            cols[col] = _id_list(df[col], col)
+        else:
+            cols[col] = rec.str_list(df[col])
+    for key in ("delivery_id", "campaign_id", "user_id", "variant"):
+        if any(not v for v in cols[key]):
+            raise StoreError(f"every delivery needs a non-empty {key!r}")
+    cols["coupon_code"] = [c or None for c in cols["coupon_code"]]
+    return list(zip(*(cols[c] for c in DELIVERY_COLUMNS), strict=True))
+
+
+def decode_deliveries(rows: Sequence[Sequence[Any]]) -> pd.DataFrame:
+    """The delivery frame (``DELIVERY_COLUMNS`` + ``seq``) from rows selected as ``seq`` + those columns."""
+    seq, *data = transpose(rows, 1 + len(DELIVERY_COLUMNS))
+    out = pd.DataFrame(index=pd.RangeIndex(len(rows)))
+    for col, values in zip(DELIVERY_COLUMNS, data, strict=True):
+        if col == "timestamp":
+            out[col] = rec.decode_micros(values)
+        elif col == "propensity":
+            out[col] = pd.Series(values, index=out.index, dtype="float64")
+        elif col == "item_ids":
+            out[col] = pd.Series([json.loads(v) if v else [] for v in values], index=out.index, dtype=object)
+        else:
+            out[col] = pd.Series(values, index=out.index, dtype=object)
+    out["seq"] = pd.Series(seq, index=out.index, dtype="int64")
+    return out
+
+
+def encode_redemption(redemption: Mapping[str, Any]) -> tuple[Any, ...]:
+    """One redemption row in ``REDEMPTION_COLUMNS`` order; the discount must be a finite number >= 0."""
+    (row,) = list(zip(*(c for c in _redemption_columns(redemption)), strict=True))
+    return row
+
+
+def _redemption_columns(redemption: Mapping[str, Any]) -> list[list[Any]]:
+    if not isinstance(redemption, Mapping):
+        raise StoreError(f"a redemption must be a dict, got {type(redemption).__name__}")
+    df = _frame([redemption], REDEMPTION_COLUMNS, "redemption")
+    cols: list[list[Any]] = []
+    for col in REDEMPTION_COLUMNS:
+        if col == "timestamp":
+            cols.append(rec.micros_list(df[col], col))
+        elif col in ("spend", "discount"):
+            values = rec.float_list(df[col], col)
+            if col == "discount" and (values[0] is None or values[0] < 0):
+                raise StoreError(f"a redemption's discount must be a number >= 0, got {values[0]!r}")
+            cols.append(values)
+        else:
+            cols.append(rec.str_list(df[col]))
+    if any(not cols[i][0] for i in (0, 1, 2)):
+        raise StoreError("a redemption needs a non-empty 'code', 'campaign_id' and 'user_id'")
+    return cols
+
+
+def decode_redemptions(rows: Sequence[Sequence[Any]]) -> pd.DataFrame:
+    """The redemption frame (``REDEMPTION_COLUMNS`` + ``seq``)."""
+    seq, *data = transpose(rows, 1 + len(REDEMPTION_COLUMNS))
+    out = pd.DataFrame(index=pd.RangeIndex(len(rows)))
+    for col, values in zip(REDEMPTION_COLUMNS, data, strict=True):
+        if col == "timestamp":
+            out[col] = rec.decode_micros(values)
+        elif col in ("spend", "discount"):
+            out[col] = pd.Series([np.nan if v is None else v for v in values], index=out.index, dtype="float64")
+        else:
+            out[col] = pd.Series(values, index=out.index, dtype=object)
+    out["seq"] = pd.Series(seq, index=out.index, dtype="int64")
+    return out
+
+
+def refusal(used: bool, spent: float, discount: float, budget: float | None, user_count: int,
+            per_user_cap: int | None) -> str | None:
+    """Why a redemption is refused by the store's checks (see :meth:`CampaignStore.redeem_coupon`), or None."""
+    if used:
+        return "code_used"
+    if budget is not None and spent + discount > float(budget) + 1e-9:
+        return "budget_spent"
+    if per_user_cap is not None and user_count >= int(per_user_cap):
+        return "user_cap"
+    return None

@@ -31,7 +31,9 @@ from shopmind.storage import marketing_rows as mrows
 from shopmind.storage import records as rec
 from shopmind.storage.base import (
     DECISION_COLUMNS,
+    DELIVERY_COLUMNS,
     EXPOSURE_COLUMNS,
+    REDEMPTION_COLUMNS,
     REJECT_COLUMNS,
     AppendCounts,
     ContextManagedStore,
@@ -128,6 +130,30 @@ CREATE TABLE IF NOT EXISTS segment_members (
 );
 CREATE INDEX IF NOT EXISTS segment_members_user ON segment_members (user_id);
 CREATE TABLE IF NOT EXISTS customer_state (key text PRIMARY KEY, value bytea NOT NULL);
+CREATE TABLE IF NOT EXISTS campaigns (
+    seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, campaign_id text NOT NULL UNIQUE, doc jsonb NOT NULL
+);
+CREATE TABLE IF NOT EXISTS deliveries (
+    seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    delivery_id text NOT NULL UNIQUE CHECK (delivery_id <> ''),
+    campaign_id text NOT NULL CHECK (campaign_id <> ''),
+    user_id text NOT NULL CHECK (user_id <> ''),
+    variant text NOT NULL CHECK (variant <> ''),
+    creative_id text, channel text, coupon_code text UNIQUE, recommendation_id text, model_version text,
+    item_ids text,
+    propensity double precision NOT NULL CHECK (propensity > 0 AND propensity <= 1),
+    ts timestamptz NOT NULL
+);
+CREATE INDEX IF NOT EXISTS deliveries_campaign_user ON deliveries (campaign_id, user_id);
+CREATE INDEX IF NOT EXISTS deliveries_user ON deliveries (user_id);
+CREATE TABLE IF NOT EXISTS redemptions (
+    seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    code text NOT NULL UNIQUE CHECK (code <> ''),
+    campaign_id text NOT NULL, user_id text NOT NULL, order_id text, spend double precision,
+    discount double precision NOT NULL CHECK (discount >= 0),
+    ts timestamptz NOT NULL
+);
+CREATE INDEX IF NOT EXISTS redemptions_campaign_user ON redemptions (campaign_id, user_id);
 CREATE TABLE IF NOT EXISTS documents (
     seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, collection text NOT NULL, key text NOT NULL,
     doc jsonb NOT NULL, UNIQUE (collection, key)
@@ -143,6 +169,9 @@ _STAGE_EXPOSURES = ("ord bigint, experiment_id text, variant text, user_id text,
                     "model_version text, propensity double precision, ts_us bigint")
 _STAGE_DECISIONS = ("ord bigint, decision_id text, bandit_id text, user_id text, arm text, "
                     "propensity double precision, context text, reward double precision, ts_us bigint")
+_STAGE_DELIVERIES = ("ord bigint, delivery_id text, campaign_id text, user_id text, variant text, creative_id text, "
+                     "channel text, coupon_code text, recommendation_id text, model_version text, item_ids text, "
+                     "propensity double precision, ts_us bigint")
 _ADD_STAT = ("INSERT INTO bandit_stats (bandit_id, arm, stat, value) VALUES (%s, %s, %s, %s) "
              "ON CONFLICT (bandit_id, arm, stat) DO UPDATE SET value = bandit_stats.value + excluded.value")
 _STAGE_EVENTS = ("ord bigint, dedupe_key bytea, event_id text, user_id text, item_id text, type text, "
@@ -433,6 +462,60 @@ class PostgresStore(ContextManagedStore):
     def delete_user_exposures(self, user_ids: Iterable[str]) -> int:
         return self._delete_of_users("exposures", user_ids)
 
+    # ------------------------------------------------------------------ campaigns, deliveries, redemptions
+    def put_campaign(self, doc: Mapping[str, Any]) -> None:
+        self._put_doc("campaigns", "campaign_id", doc, "campaign")
+
+    def get_campaign(self, campaign_id: str) -> dict[str, Any] | None:
+        return self._get_doc("campaigns", "campaign_id", campaign_id)
+
+    def list_campaigns(self) -> list[dict[str, Any]]:
+        return self._list_docs("campaigns")
+
+    def log_deliveries(self, deliveries: Records) -> int:
+        return self._append("deliveries", _STAGE_DELIVERIES, DELIVERY_COLUMNS, mrows.encode_deliveries(deliveries),
+                            "deliveries")
+
+    def deliveries_frame(self, campaign_id: str | None = None, *, user_id: str | None = None) -> pd.DataFrame:
+        conds = [(c, str(v)) for c, v in (("campaign_id", campaign_id), ("user_id", user_id)) if v is not None]
+        where = ("WHERE " + " AND ".join(f"{c} = %s" for c, _ in conds)) if conds else ""
+        with rec.paused_gc():
+            return mrows.decode_deliveries(self._select("deliveries", DELIVERY_COLUMNS, where,
+                                                        [v for _, v in conds]))
+
+    def coupon_delivery(self, code: str) -> dict[str, Any] | None:
+        rows = self._select("deliveries", DELIVERY_COLUMNS, "WHERE coupon_code = %s", (str(code),))
+        return mrows.first_row(mrows.decode_deliveries(rows))
+
+    def redeem_coupon(self, redemption: Mapping[str, Any], *, budget: float | None = None,
+                      per_user_cap: int | None = None) -> str | None:
+        row = mrows.encode_redemption(redemption)
+        code, campaign, user, discount = row[0], row[1], row[2], float(row[5])
+        cols = ["ts" if c == "timestamp" else c for c in REDEMPTION_COLUMNS]
+        values = ["timestamptz 'epoch' + %s * interval '1 microsecond'" if c == "timestamp" else "%s"
+                  for c in REDEMPTION_COLUMNS]
+        with self._write(f"redeeming coupon {code}") as cur:
+            # one campaign's redemptions are checked and written one transaction at a time
+            cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"redeem:{campaign}",))
+            used = cur.execute("SELECT 1 FROM redemptions WHERE code = %s", (code,)).fetchone() is not None
+            spent_row = cur.execute("SELECT coalesce(sum(discount), 0) FROM redemptions WHERE campaign_id = %s",
+                                    (campaign,)).fetchone()
+            mine_row = cur.execute("SELECT count(*) FROM redemptions WHERE campaign_id = %s AND user_id = %s",
+                                   (campaign, user)).fetchone()
+            reason = mrows.refusal(used, float(spent_row[0]) if spent_row else 0.0, discount, budget,
+                                   int(mine_row[0]) if mine_row else 0, per_user_cap)
+            if reason is None:
+                cur.execute(f"INSERT INTO redemptions ({', '.join(cols)}) VALUES ({', '.join(values)})", row)
+        return reason
+
+    def redemptions_frame(self, campaign_id: str | None = None) -> pd.DataFrame:
+        where, params = ("WHERE campaign_id = %s", (str(campaign_id),)) if campaign_id is not None else ("", ())
+        return mrows.decode_redemptions(self._select("redemptions", REDEMPTION_COLUMNS, where, params))
+
+    def delete_user_deliveries(self, user_ids: Iterable[str]) -> int:
+        keys = list(user_ids)
+        return self._delete_of_users("deliveries", keys) + self._delete_of_users("redemptions", keys)
+
     # ------------------------------------------------------------------ bandits
     def put_bandit(self, doc: Mapping[str, Any]) -> None:
         self._put_doc("bandits", "bandit_id", doc, "bandit")
@@ -584,6 +667,11 @@ class PostgresStore(ContextManagedStore):
         "profiles": ("profiles", f"user_id, profile::text, {_MICROS.format('updated_at')}", "user_id = %s",
                      "user_id"),
         "segment_memberships": ("segment_members", "segment_id, user_id", "user_id = %s", "segment_id"),
+        "deliveries": ("deliveries", "delivery_id, campaign_id, user_id, variant, creative_id, channel, coupon_code, "
+                       f"recommendation_id, model_version, item_ids, propensity, {_MICROS.format('ts')}",
+                       "user_id = %s", "seq"),
+        "redemptions": ("redemptions", f"code, campaign_id, user_id, order_id, spend, discount, {_MICROS.format('ts')}",
+                        "user_id = %s", "seq"),
     }
 
     def user_data(self, user_id: str) -> dict[str, list[dict[str, Any]]]:

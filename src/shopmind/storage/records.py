@@ -397,9 +397,12 @@ PERSONAL_COLUMNS: dict[str, tuple[str, ...]] = {
     "decisions": ("decision_id", "bandit_id", "user_id", "arm", "propensity", "context", "reward", "timestamp"),
     "profiles": ("user_id", "profile", "updated_at"),
     "segment_memberships": ("segment_id", "user_id"),
+    "deliveries": ("delivery_id", "campaign_id", "user_id", "variant", "creative_id", "channel", "coupon_code",
+                   "recommendation_id", "model_version", "item_ids", "propensity", "timestamp"),
+    "redemptions": ("code", "campaign_id", "user_id", "order_id", "spend", "discount", "timestamp"),
 }
 _TIME_COLUMNS = frozenset({"timestamp", "created_at", "updated_at"})
-_JSON_COLUMNS = frozenset({"attributes", "context", "profile"})
+_JSON_COLUMNS = frozenset({"attributes", "context", "profile", "item_ids"})
 
 
 def personal_dicts(kind: str, rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:

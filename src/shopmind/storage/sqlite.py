@@ -29,7 +29,9 @@ from shopmind.storage import marketing_rows as mrows
 from shopmind.storage import records as rec
 from shopmind.storage.base import (
     DECISION_COLUMNS,
+    DELIVERY_COLUMNS,
     EXPOSURE_COLUMNS,
+    REDEMPTION_COLUMNS,
     REJECT_COLUMNS,
     AppendCounts,
     ContextManagedStore,
@@ -123,6 +125,28 @@ CREATE TABLE IF NOT EXISTS segment_members (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS segment_members_user ON segment_members (user_id);
 CREATE TABLE IF NOT EXISTS customer_state (key TEXT PRIMARY KEY NOT NULL, value BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS campaigns (seq INTEGER PRIMARY KEY, campaign_id TEXT NOT NULL UNIQUE, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS deliveries (
+    seq INTEGER PRIMARY KEY,
+    delivery_id TEXT NOT NULL UNIQUE CHECK (length(delivery_id) > 0),
+    campaign_id TEXT NOT NULL CHECK (length(campaign_id) > 0),
+    user_id TEXT NOT NULL CHECK (length(user_id) > 0),
+    variant TEXT NOT NULL CHECK (length(variant) > 0),
+    creative_id TEXT, channel TEXT, coupon_code TEXT UNIQUE, recommendation_id TEXT, model_version TEXT,
+    item_ids TEXT,
+    propensity REAL NOT NULL CHECK (propensity > 0 AND propensity <= 1),
+    ts_us INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS deliveries_campaign_user ON deliveries (campaign_id, user_id);
+CREATE INDEX IF NOT EXISTS deliveries_user ON deliveries (user_id);
+CREATE TABLE IF NOT EXISTS redemptions (
+    seq INTEGER PRIMARY KEY,
+    code TEXT NOT NULL UNIQUE CHECK (length(code) > 0),
+    campaign_id TEXT NOT NULL, user_id TEXT NOT NULL, order_id TEXT, spend REAL,
+    discount REAL NOT NULL CHECK (discount >= 0),
+    ts_us INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS redemptions_campaign_user ON redemptions (campaign_id, user_id);
 CREATE TABLE IF NOT EXISTS documents (
     seq INTEGER PRIMARY KEY, collection TEXT NOT NULL, key TEXT NOT NULL, doc TEXT NOT NULL,
     UNIQUE (collection, key)
@@ -488,6 +512,65 @@ class SQLiteStore(ContextManagedStore):
     def delete_user_decisions(self, user_ids: Iterable[str]) -> int:
         return self._delete_of_users("decisions", user_ids)
 
+    # ------------------------------------------------------------------ campaigns, deliveries, redemptions
+    def put_campaign(self, doc: Mapping[str, Any]) -> None:
+        self._put_doc("campaigns", "campaign_id", doc, "campaign")
+
+    def get_campaign(self, campaign_id: str) -> dict[str, Any] | None:
+        return self._get_doc("campaigns", "campaign_id", campaign_id)
+
+    def list_campaigns(self) -> list[dict[str, Any]]:
+        return self._list_docs("campaigns")
+
+    def log_deliveries(self, deliveries: Records) -> int:
+        rows = mrows.encode_deliveries(deliveries)
+        cols = ["ts_us" if c == "timestamp" else c for c in DELIVERY_COLUMNS]
+        with self._write(f"logging {len(rows)} deliveries") as cur:
+            cur.executemany(f"INSERT INTO deliveries ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                            rows)
+        return len(rows)
+
+    def _deliveries(self, where: str, params: tuple[Any, ...]) -> pd.DataFrame:
+        cols = ", ".join("ts_us" if c == "timestamp" else c for c in DELIVERY_COLUMNS)
+        with rec.paused_gc():
+            return mrows.decode_deliveries(self._read(f"SELECT seq, {cols} FROM deliveries {where} ORDER BY seq",
+                                                      params))
+
+    def deliveries_frame(self, campaign_id: str | None = None, *, user_id: str | None = None) -> pd.DataFrame:
+        conds = [(c, str(v)) for c, v in (("campaign_id", campaign_id), ("user_id", user_id)) if v is not None]
+        where = ("WHERE " + " AND ".join(f"{c} = ?" for c, _ in conds)) if conds else ""
+        return self._deliveries(where, tuple(v for _, v in conds))
+
+    def coupon_delivery(self, code: str) -> dict[str, Any] | None:
+        return mrows.first_row(self._deliveries("WHERE coupon_code = ?", (str(code),)))
+
+    def redeem_coupon(self, redemption: Mapping[str, Any], *, budget: float | None = None,
+                      per_user_cap: int | None = None) -> str | None:
+        row = mrows.encode_redemption(redemption)
+        code, campaign, user, discount = row[0], row[1], row[2], float(row[5])
+        cols = ["ts_us" if c == "timestamp" else c for c in REDEMPTION_COLUMNS]
+        with self._write(f"redeeming coupon {code}") as cur:
+            used = cur.execute("SELECT 1 FROM redemptions WHERE code = ?", (code,)).fetchone() is not None
+            spent = float(cur.execute("SELECT coalesce(sum(discount), 0) FROM redemptions WHERE campaign_id = ?",
+                                      (campaign,)).fetchone()[0])
+            mine = int(cur.execute("SELECT count(*) FROM redemptions WHERE campaign_id = ? AND user_id = ?",
+                                   (campaign, user)).fetchone()[0])
+            reason = mrows.refusal(used, spent, discount, budget, mine, per_user_cap)
+            if reason is None:
+                cur.execute(f"INSERT INTO redemptions ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                            row)
+        return reason
+
+    def redemptions_frame(self, campaign_id: str | None = None) -> pd.DataFrame:
+        where, params = ("WHERE campaign_id = ?", (str(campaign_id),)) if campaign_id is not None else ("", ())
+        cols = ", ".join("ts_us" if c == "timestamp" else c for c in REDEMPTION_COLUMNS)
+        return mrows.decode_redemptions(self._read(f"SELECT seq, {cols} FROM redemptions {where} ORDER BY seq",
+                                                   params))
+
+    def delete_user_deliveries(self, user_ids: Iterable[str]) -> int:
+        keys = list(user_ids)
+        return self._delete_of_users("deliveries", keys) + self._delete_of_users("redemptions", keys)
+
     # ------------------------------------------------------------------ customer profiles and segments
     def put_profiles(self, profiles: Mapping[str, Mapping[str, Any]]) -> int:
         now = int(pd.Timestamp.now(tz="UTC").value // 1000)
@@ -556,6 +639,10 @@ class SQLiteStore(ContextManagedStore):
                       "user_id = ?", "seq"),
         "profiles": ("profiles", "user_id, profile, updated_us", "user_id = ?", "user_id"),
         "segment_memberships": ("segment_members", "segment_id, user_id", "user_id = ?", "segment_id"),
+        "deliveries": ("deliveries", "delivery_id, campaign_id, user_id, variant, creative_id, channel, coupon_code, "
+                       "recommendation_id, model_version, item_ids, propensity, ts_us", "user_id = ?", "seq"),
+        "redemptions": ("redemptions", "code, campaign_id, user_id, order_id, spend, discount, ts_us",
+                        "user_id = ?", "seq"),
     }
 
     def user_data(self, user_id: str) -> dict[str, list[dict[str, Any]]]:

@@ -1,10 +1,11 @@
 """The API's routers, one module per area (catalog, events, recommendations, items, operations, customers,
-experiments, marketing, search, assist, privacy)."""
+experiments, marketing, search, assist, privacy, campaigns)."""
 
 from fastapi import APIRouter
 
 from shopmind.api.routes import (
     assist,
+    campaigns,
     catalog,
     customers,
     events,
@@ -21,6 +22,6 @@ from shopmind.api.routes import (
 #: bulk of the traffic) come first. No two routers have overlapping paths, so the order changes nothing else.
 ROUTERS: list[APIRouter] = [recommendations.router, ops.router, catalog.router, events.router, items.router,
                              customers.router, experiments.router, marketing.router, search.router, assist.router,
-                             privacy.router]
+                             privacy.router, campaigns.router]
 
 __all__ = ["ROUTERS"]

@@ -104,3 +104,11 @@ async def results(experiment_id: ExperimentId, service: Service) -> dict[str, An
         return cast("dict[str, Any]", _finite(experiment_results(service.store, experiment_id).as_dict()))
 
     return await run_in_threadpool(work)
+
+
+@router.get("/model-versions/counters", dependencies=READ)
+def version_counters(service: Service) -> list[dict[str, Any]]:
+    """Production counters by model version: lists served and the clicks, purchases and other events that echo
+    their `recommendation_id`. Kept in the store (they survive restarts and add up across workers)."""
+    service.attribution.flush(service.store)
+    return service.attribution.version_counters()

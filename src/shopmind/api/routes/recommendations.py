@@ -19,6 +19,10 @@ from shopmind.api.params import (
 )
 from shopmind.api.routes.common import ERRORS, recommendation_out
 from shopmind.api.schemas import RecommendationOut, RecommendIn, RerankIn, SessionIn
+from shopmind.errors import ShopmindError
+from shopmind.experiments.serving import ExperimentRouter
+from shopmind.pipeline.results import Recommendation
+from shopmind.pipeline.rules import RerankOptions
 from shopmind.pipeline.service import RecommendationService
 
 router = APIRouter(tags=["recommendations"], responses=ERRORS)
@@ -48,14 +52,35 @@ async def recommend(request: Request) -> Response:
     n, offset = page_from_query(request.query_params)
     options = options_from_query(request.query_params)
     state = request.app.state
-    return recommendation_out(state.service.recommend(user_id, n, offset, options), state.metrics)
+    return recommendation_out(_in_experiment(request, state.service, user_id, n, offset, options), state.metrics)
 
 
 @router.post("/recommendations", response_model=RecommendationOut, dependencies=READ)
-async def recommend_structured(body: RecommendIn, service: Service, metrics: MetricsDep) -> Response:
+async def recommend_structured(body: RecommendIn, request: Request, service: Service, metrics: MetricsDep
+                               ) -> Response:
     """Personal recommendations with business rules given as structured JSON (same as the GET form)."""
-    rec = service.recommend(body.user_id, body.n, body.offset, body.options.to_options(True))
+    rec = _in_experiment(request, service, body.user_id, body.n, body.offset, body.options.to_options(True))
     return recommendation_out(rec, metrics)
+
+
+def _in_experiment(request: Request, service: RecommendationService, user_id: str, n: int, offset: int,
+                   options: RerankOptions) -> Recommendation:
+    """The list for ``user_id``; a user enrolled in a running experiment on the `recommendations` surface gets
+    the variant's model version and pipeline settings, and the list is logged as an exposure."""
+    router: ExperimentRouter | None = getattr(request.app.state, "experiment_router", None)
+    if router is None:
+        router = request.app.state.experiment_router = ExperimentRouter(service.store)
+    hit = router.assignment(user_id)
+    if hit is None:
+        return service.recommend(user_id, n, offset, options)
+    variant_options = router.options(hit, options)
+    version = hit.spec.model_version
+    try:
+        rec = service.recommend(user_id, n, offset, variant_options, version=version)
+    except ShopmindError:  # the variant's version is no longer loaded: the active one serves (and is logged)
+        rec = service.recommend(user_id, n, offset, variant_options)
+    router.log(hit, user_id, rec)
+    return rec
 
 
 @router.post("/rerank", response_model=RecommendationOut, dependencies=READ)
