@@ -11,6 +11,7 @@ uses (the training export needs :class:`EventLog` and the two entity stores, the
 - :class:`ExperimentStore`: experiment definitions and the exposure log;
 - :class:`BanditStore`: bandit definitions, their additive statistics and the decision log.
 - :class:`CustomerStore`: computed customer profiles, segments and their members, and the refresh job's state.
+- :class:`PrivacyLedger`: the epsilon spent on differentially private releases, per budget period.
 
 :class:`Store` is all of them plus ``counts`` and ``close``. Backends live in
 :mod:`shopmind.storage.sqlite` and :mod:`shopmind.storage.postgres`; open one with
@@ -50,6 +51,8 @@ EXPOSURE_COLUMNS = ("experiment_id", "variant", "user_id", "recommendation_id", 
 DECISION_COLUMNS = ("decision_id", "bandit_id", "user_id", "arm", "propensity", "context", "reward", "timestamp")
 #: Columns of :meth:`EventLog.event_counts`.
 EVENT_COUNT_COLUMNS = ("start", "type", "count")
+#: Columns of :meth:`PrivacyLedger.privacy_spends`: one differentially private release and its epsilon.
+PRIVACY_SPEND_COLUMNS = ("period", "query", "epsilon", "timestamp")
 
 
 @dataclass(frozen=True)
@@ -374,8 +377,32 @@ class DocumentStore(Protocol):
 
 
 @runtime_checkable
+class PrivacyLedger(Protocol):
+    """The epsilon spent on differentially private releases, per budget period (:mod:`shopmind.privacy.dp`).
+
+    >>> from shopmind.storage import open_store
+    >>> store = open_store("sqlite:///:memory:")
+    >>> store.spend_privacy("2026-12-06", "trending:24h", 0.75, budget=1.0)
+    True
+    >>> store.spend_privacy("2026-12-06", "trending:24h", 0.5, budget=1.0)
+    False
+    >>> store.privacy_spends("2026-12-06")["epsilon"].tolist()
+    [0.75]
+    """
+
+    def spend_privacy(self, period: str, query: str, epsilon: float, budget: float) -> bool:
+        """Record a spend of ``epsilon`` on ``query`` in ``period`` if the period's total stays within
+        ``budget``; the check and the write are one transaction. False (nothing written) when it would not."""
+        ...
+
+    def privacy_spends(self, period: str | None = None) -> pd.DataFrame:
+        """Spends in the order they were made (``PRIVACY_SPEND_COLUMNS`` + ``seq``), all or one period's."""
+        ...
+
+
+@runtime_checkable
 class Store(ItemStore, UserStore, EventLog, ImportLog, EmbeddingCache, CustomerStore, ExperimentStore, BanditStore,
-            DocumentStore, Protocol):
+            DocumentStore, PrivacyLedger, Protocol):
     """Everything shopmind keeps: catalog, users, events, quarantine and import log, customer profiles,
     experiments and bandits, small documents (FAQ entries, assistant sessions).
 

@@ -36,6 +36,7 @@ from shopmind.storage.base import (
     Records,
     UpsertCounts,
 )
+from shopmind.storage.privacy_rows import now_us, privacy_fits, privacy_frame
 
 logger = logging.getLogger(__name__)
 
@@ -129,6 +130,15 @@ CREATE TABLE IF NOT EXISTS documents (
 );
 """
 
+#: The epsilon ledger of differentially private releases (shopmind.privacy.dp).
+_PRIVACY_SCHEMA = """
+CREATE TABLE IF NOT EXISTS privacy_ledger (
+    seq INTEGER PRIMARY KEY, period TEXT NOT NULL CHECK (length(period) > 0), query TEXT NOT NULL,
+    epsilon REAL NOT NULL CHECK (epsilon > 0), ts_us INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS privacy_ledger_period ON privacy_ledger (period);
+"""
+
 
 def _entity_upsert_sql(table: str, columns: tuple[str, ...]) -> str:
     key = columns[0]
@@ -182,6 +192,7 @@ class SQLiteStore(ContextManagedStore):
             self._conn.execute("PRAGMA temp_store=MEMORY")
             self._conn.execute("PRAGMA cache_size=-65536")  # 64 MiB page cache for bulk imports
             self._conn.executescript(_SCHEMA)
+            self._conn.executescript(_PRIVACY_SCHEMA)
             self._conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)",
                                (str(SCHEMA_VERSION),))
         except sqlite3.Error as exc:
@@ -533,6 +544,23 @@ class SQLiteStore(ContextManagedStore):
     def put_customer_state(self, key: str, value: bytes) -> None:
         with self._write(f"storing customer state {key!r}") as cur:
             cur.execute("INSERT OR REPLACE INTO customer_state (key, value) VALUES (?, ?)", (str(key), bytes(value)))
+
+    # ------------------------------------------------------------------ privacy ledger
+    def spend_privacy(self, period: str, query: str, epsilon: float, budget: float) -> bool:
+        with self._write(f"spending epsilon {epsilon} on {query!r}") as cur:
+            spent = float(cur.execute("SELECT coalesce(sum(epsilon), 0) FROM privacy_ledger WHERE period = ?",
+                                      (str(period),)).fetchone()[0])
+            if not privacy_fits(spent, epsilon, budget):
+                return False
+            cur.execute("INSERT INTO privacy_ledger (period, query, epsilon, ts_us) VALUES (?, ?, ?, ?)",
+                        (str(period), str(query), float(epsilon), now_us()))
+        return True
+
+    def privacy_spends(self, period: str | None = None) -> pd.DataFrame:
+        where, params = ("WHERE period = ?", (str(period),)) if period is not None else ("", ())
+        rows = self._read(f"SELECT seq, period, query, epsilon, ts_us FROM privacy_ledger {where} ORDER BY seq",
+                          params)
+        return privacy_frame(rows)
 
     # ------------------------------------------------------------------ the rest
     def counts(self) -> dict[str, int]:
