@@ -63,7 +63,7 @@ def test_noise_scale_follows_sensitivity_over_epsilon() -> None:
 
 @pytest.mark.parametrize(("epsilon", "sensitivity"), [(0.0, 1.0), (-1.0, 1.0), (float("nan"), 1.0), (1.0, 0.0)])
 def test_bad_epsilon_or_sensitivity_is_a_parameter_error(epsilon: float, sensitivity: float) -> None:
-    with pytest.raises(ParameterError, match="epsilon|sensitivity"):
+    with pytest.raises(ParameterError, match=r"epsilon|sensitivity"):
         noisy_counts(np.zeros(3), epsilon, sensitivity)
 
 

@@ -27,6 +27,7 @@ vectors only so that the offline protocol can measure the ranking.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -104,6 +105,26 @@ class SecureAggregator:
         self._round += 1
         return masked
 
+    def masked_sum(self, n: int, update: Callable[[int], np.ndarray]) -> np.ndarray:
+        """The fixed-point sum of ``n`` clients' masked updates, each made (``update(i)``), masked and added
+        one at a time as a server receiving them would, without holding every update at once."""
+        partners: dict[int, list[tuple[int, int]]] = {}
+        for a, b in self.pairs(n):
+            partners.setdefault(a, []).append((a, b))
+            partners.setdefault(b, []).append((a, b))
+        total: np.ndarray | None = None
+        for i in range(n):
+            sent = to_fixed(update(i)).ravel()
+            for a, b in partners.get(i, []):
+                m = self._mask(a, b, sent.size)
+                if i == a:
+                    sent += m
+                else:
+                    sent -= m
+            total = sent if total is None else total + sent
+        self._round += 1
+        return total if total is not None else np.zeros(0, np.uint64)
+
     @staticmethod
     def aggregate(masked: list[np.ndarray]) -> np.ndarray:
         """The sum of the masked updates modulo 2^64: the masks cancel (decode with :func:`from_fixed`)."""
@@ -135,12 +156,18 @@ class Client:
         self.vector = np.linalg.solve(a, b)
         return self.vector
 
-    def update(self, item_factors: np.ndarray, gram: np.ndarray, reg: float) -> np.ndarray:
-        """Solve the user vector, then return d(own loss)/dY: dense ``n_items x factors``."""
+    def update_factors(self, item_factors: np.ndarray, gram: np.ndarray, reg: float
+                       ) -> tuple[np.ndarray, np.ndarray]:
+        """Solve the user vector; return the two factors ``(d, x)`` of the rank-one gradient d x^T."""
         x = self.solve(item_factors, gram, reg)
         d = item_factors @ x  # residual weight of every item: c (x.y - p), c = 1 and p = 0 off the history
         d[self.items] = (1.0 + self.confidence) * (d[self.items] - 1.0)
-        return 2.0 * np.outer(d, x)
+        return 2.0 * d, x
+
+    def update(self, item_factors: np.ndarray, gram: np.ndarray, reg: float) -> np.ndarray:
+        """Solve the user vector, then return d(own loss)/dY: dense ``n_items x factors`` (what is sent)."""
+        d, x = self.update_factors(item_factors, gram, reg)
+        return np.outer(d, x)
 
 
 @dataclass
@@ -164,6 +191,8 @@ class FederatedMF:
     half_life: float = 3.0
     seed: int = 0
     history_: list[dict[str, Any]] = field(default_factory=list, repr=False)
+    _clients: list[Client] = field(default_factory=list, repr=False)
+    _y: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)), repr=False)
 
     def validate_params(self) -> None:
         name = type(self).__name__
@@ -209,11 +238,11 @@ class FederatedMF:
             chosen = (active if self.clients_per_round is None or self.clients_per_round >= len(active)
                       else [active[i] for i in rng.choice(len(active), self.clients_per_round, replace=False)])
             gram = y.T @ y
-            updates = [c.update(y, gram, self.regularization) for c in chosen]
             if agg is not None:
-                total = from_fixed(agg.aggregate(agg.mask_all(updates))).reshape(n_items, k)
+                send = functools.partial(_dense_update, chosen, y, gram, self.regularization)
+                total = from_fixed(agg.masked_sum(len(chosen), send)).reshape(n_items, k)
             else:
-                total = np.sum(updates, axis=0)
+                total = _plain_sum(chosen, y, gram, self.regularization)
             # the sampled clients' gradient, scaled to the whole population, plus the item regulariser
             grad = total * (len(active) / len(chosen)) + 2.0 * self.regularization * y
             m = b1 * m + (1 - b1) * grad
@@ -225,15 +254,25 @@ class FederatedMF:
                      "bytes_up": len(chosen) * n_items * k * entry_bytes,
                      "grad_norm": float(np.linalg.norm(grad))}
             self.history_.append(stats)
+            self._clients, self._y = clients, y
             if progress is not None:
                 progress(t, stats)
-        gram = y.T @ y
-        for c in clients:  # the final on-device fold-in (recency-decayed when asked)
-            c.solve(y, gram, self.regularization, extra=c.fold_weights)
-        self.item_factors_ = y.astype(np.float32)
-        self.user_factors_ = np.stack([c.vector if c.vector is not None else np.zeros(k) for c in clients]
-                                      ).astype(np.float32)
+        self.item_factors_, self.user_factors_ = self._fold_in()
         return self
+
+    def _fold_in(self) -> tuple[np.ndarray, np.ndarray]:
+        """Item factors and every client's on-device user vector (recency-decayed when asked) for them."""
+        y, k = self._y, self.factors
+        gram = y.T @ y
+        vectors = [c.solve(y, gram, self.regularization, extra=c.fold_weights) if len(c.items) else np.zeros(k)
+                   for c in self._clients]
+        return y.astype(np.float32), np.stack(vectors).astype(np.float32)
+
+    def snapshot(self) -> FederatedMF:
+        """A scorer of the model as it stands after the latest round (for learning curves during ``fit``)."""
+        snap = FederatedMF(factors=self.factors)
+        snap.item_factors_, snap.user_factors_ = self._fold_in()
+        return snap
 
     def score(self, users: np.ndarray) -> np.ndarray:
         """Scores of every item for ``users`` (what each device computes locally)."""
@@ -248,6 +287,21 @@ class FederatedMF:
             return {"down": 0.0, "up": 0.0}
         return {"down": float(np.mean([h["bytes_down"] for h in self.history_])),
                 "up": float(np.mean([h["bytes_up"] for h in self.history_]))}
+
+
+def _dense_update(clients: list[Client], y: np.ndarray, gram: np.ndarray, reg: float, i: int) -> np.ndarray:
+    return clients[i].update(y, gram, reg)
+
+
+def _plain_sum(clients: list[Client], y: np.ndarray, gram: np.ndarray, reg: float, block: int = 256
+               ) -> np.ndarray:
+    """The sum of the clients' dense updates d x^T, computed blockwise as D^T X (the same sum as adding the
+    dense matrices one by one, without materialising each)."""
+    total = np.zeros_like(y)
+    for start in range(0, len(clients), block):
+        parts = [c.update_factors(y, gram, reg) for c in clients[start:start + block]]
+        total += np.stack([p[0] for p in parts]).T @ np.stack([p[1] for p in parts])
+    return total
 
 
 def _row(matrix: sp.csr_matrix, u: int, items: np.ndarray) -> np.ndarray:
