@@ -577,7 +577,7 @@ class PostgresStore(ContextManagedStore):
     def spend_privacy(self, period: str, query: str, epsilon: float, budget: float) -> bool:
         with self._write(f"spending epsilon {epsilon} on {query!r}") as cur:
             # one spender per period at a time: the check and the insert must see the same total
-            cur.execute("SELECT pg_advisory_xact_lock(hashtext('privacy_ledger:' || %s))", (str(period),))
+            cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"privacy_ledger:{period}",))
             row = cur.execute("SELECT coalesce(sum(epsilon), 0) FROM privacy_ledger WHERE period = %s",
                               (str(period),)).fetchone()
             if not privacy_fits(float(row[0]) if row else 0.0, epsilon, budget):
