@@ -53,3 +53,19 @@ def test_utility_on_the_store(home, tmp_path) -> None:
 def test_bad_epsilons_is_one_line_error(home) -> None:
     r = runner.invoke(app, ["dp", "utility", "--epsilons", "0,1"])
     assert r.exit_code == 2 and "epsilons" in r.output and "Traceback" not in r.output
+
+
+def test_segments_release_is_paid_for_and_refused_when_spent(home, monkeypatch) -> None:
+    monkeypatch.setenv("SHOPMIND_DP_BUDGET", "2000")
+    with open_store(f"sqlite:///{home / 'shopmind.db'}") as store:
+        store.put_segments([{"segment_id": "vip"}, {"segment_id": "new"}])
+        store.put_memberships({f"u{i}": ["vip"] if i < 40 else ["new", "vip"] for i in range(100)})
+    r = runner.invoke(app, ["dp", "segments", "--epsilon", "1000", "--max-segments", "2", "--json"])
+    assert r.exit_code == 0, r.output
+    body = json.loads(r.output)
+    assert {s["segment_id"]: s["size"] for s in body["segments"]} == pytest.approx({"vip": 100, "new": 60}, abs=3)
+    assert (body["sensitivity"], body["budget"]["spent"]) == (2.0, 1000.0)
+    r = runner.invoke(app, ["dp", "segments", "--epsilon", "999"])
+    assert r.exit_code == 0 and "noisy size" in r.output
+    r = runner.invoke(app, ["dp", "segments", "--epsilon", "2"])  # 1999 + 2 > the budget of 2000
+    assert r.exit_code == 2 and "privacy budget of period" in r.output and "is spent" in r.output

@@ -21,6 +21,7 @@ from shopmind.privacy.dp import (
     noisy_counts,
     period_bounds,
     private_cooccurrence_row,
+    private_group_sizes,
     private_item_counts,
 )
 from shopmind.storage import open_store
@@ -117,3 +118,12 @@ def test_period_bounds_and_bad_period() -> None:
                                                           "2027-01-01T00:00:00+00:00")
     with pytest.raises(ParameterError, match="period"):
         BudgetLedger(open_store("sqlite:///:memory:"), budget=1.0, period="year")
+
+
+def test_group_sizes_bound_each_user_to_max_groups() -> None:
+    members = {"a": [f"u{i}" for i in range(50)], "b": [f"u{i}" for i in range(50)], "c": ["u1"]}
+    names, sizes = private_group_sizes(members, 1e6, max_groups=1, seed=0)
+    assert names == ["a", "b", "c"] and sizes.sensitivity == 1.0
+    assert sum(sizes.values.tolist()) == 50  # every user counted in exactly one of their groups
+    _, loose = private_group_sizes(members, 1e6, max_groups=3)
+    assert loose.values.tolist() == [50, 50, 1] and loose.scale == 3e-6

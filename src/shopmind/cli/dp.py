@@ -19,8 +19,8 @@ from shopmind.evaluation.privacy import dp_utility
 from shopmind.evaluation.provenance import git_commit, machine, write_json
 from shopmind.ingest.sources import load_data, load_event_frames
 from shopmind.pipeline.state import BUY_TYPES
-from shopmind.privacy.dp import BudgetLedger
-from shopmind.storage import open_store
+from shopmind.privacy.dp import BudgetLedger, private_group_sizes
+from shopmind.storage import Store, open_store
 
 dp_app = typer.Typer(help="Differential privacy: the epsilon budget ledger and the utility cost of noisy lists.",
                      no_args_is_help=True)
@@ -135,3 +135,49 @@ def _cell(stat: dict[str, float | None] | None) -> str:
     if stat is None or stat["mean"] is None:
         return "-"
     return f"{stat['mean']:.4f} ± {stat['sd'] or 0.0:.4f}"
+
+
+@dp_app.command("segments")
+def segments(
+    epsilon: Annotated[float | None, typer.Option(help="Epsilon of this release (default: SHOPMIND_DP_EPSILON).")
+                       ] = None,
+    max_segments: Annotated[int, typer.Option(help="Contribution bound: segments one user counts in.")] = 3,
+    store: StoreOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The customer segments' sizes under differential privacy (`shopmind customers refresh` computes the
+    segments): each user counts in at most MAX_SEGMENTS segments, Laplace noise is added, and the release is
+    paid for from the period's budget (refused once it is spent)."""
+    settings = load_settings(store_url=store)
+    eps = epsilon if epsilon is not None else settings.dp.epsilon
+    if eps is None:
+        raise ParameterError("shopmind dp segments", "epsilon", None, "a number > 0 (or set SHOPMIND_DP_EPSILON)")
+    with open_store(settings.store) as st:
+        catalog = st.list_segments()
+        members = {str(s["segment_id"]): _all_members(st, str(s["segment_id"])) for s in catalog}
+        if not members:
+            raise ParameterError("shopmind dp segments", "segments", 0,
+                                 "segments in the store: run `shopmind customers refresh` first")
+        ledger = BudgetLedger(st, settings.dp.budget, settings.dp.period)
+        status = ledger.charge("segments", eps)
+        names, sizes = private_group_sizes(members, eps, max_groups=max_segments)
+    rows = [{"segment_id": n, "size": int(v)} for n, v in zip(names, sizes.values.tolist(), strict=True)]
+    body = {"epsilon": eps, "sensitivity": sizes.sensitivity, "scale": sizes.scale, "segments": rows,
+            "budget": status.as_dict()}
+    if as_json:
+        typer.echo(json.dumps(body, indent=2))
+        return
+    table = Table("segment", "noisy size", title=f"segment sizes, epsilon {eps:g} (Laplace scale {sizes.scale:g})")
+    for r in rows:
+        table.add_row(str(r["segment_id"]), f"{r['size']:,}")
+    console.print(table)
+    console.print(f"period {status.period}: {status.remaining:g} of {status.budget:g} left")
+
+
+def _all_members(store: Store, segment_id: str, page: int = 10_000) -> list[str]:
+    out: list[str] = []
+    while True:
+        chunk = store.segment_users(segment_id, limit=page, offset=len(out))
+        out.extend(chunk)
+        if len(chunk) < page:
+            return out

@@ -34,7 +34,7 @@ it renews at 2026-12-07T00:00:00+00:00
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
@@ -279,3 +279,23 @@ def private_cooccurrence_row(users: np.ndarray, items: np.ndarray, item: int, n_
     ``max_items - 1`` (Laplace scale ``(max_items - 1) / epsilon``; at least 1)."""
     u, i, _ = bound_contributions(users, items, None, max_items=max_items, seed=seed)
     return noisy_counts(cooccurrence_row(u, i, item, n_items), epsilon, max(1, max_items - 1))
+
+
+def private_group_sizes(members: Mapping[str, Sequence[str]], epsilon: float, *, max_groups: int,
+                        seed: int | None = None) -> tuple[list[str], NoisyCounts]:
+    """Sizes of groups (segments, report rows) under epsilon-DP: ``members`` maps a group to its user ids;
+    each user counts in at most ``max_groups`` groups (a seeded random subset), so the L1 sensitivity is
+    ``max_groups``. Returns the group names and their noisy sizes, in the order of ``members``.
+
+    >>> names, sizes = private_group_sizes({"vip": ["u1", "u2"], "new": ["u3"]}, 1e6, max_groups=1)
+    >>> names, sizes.values.tolist(), sizes.sensitivity
+    (['vip', 'new'], [2, 1], 1.0)
+    """
+    names = list(members)
+    codes = {name: g for g, name in enumerate(names)}
+    users = [u for name in names for u in members[name]]
+    groups = [codes[name] for name in names for _ in members[name]]
+    user_codes = pd.factorize(pd.Series(users, dtype=object))[0] if users else np.empty(0, np.int64)
+    u, g, _ = bound_contributions(np.asarray(user_codes, np.int64), np.asarray(groups, np.int64),
+                                  max_items=max_groups, seed=seed)
+    return names, noisy_counts(user_item_counts(u, g, len(names)), epsilon, max_groups)

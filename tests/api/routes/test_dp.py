@@ -49,3 +49,20 @@ def test_budget_needs_a_key(client, service) -> None:
     client.app.state.dp = PrivateLists(service, DPSettings())
     assert client.get("/dp/budget").status_code == 401
     assert client.get("/dp/budget", headers=READ).json()["enabled"] is False
+
+
+def test_segment_sizes_need_write_and_spend_the_budget(client, service) -> None:
+    write = {"X-API-Key": "writer-key"}
+    client.app.state.dp = PrivateLists(service, DPSettings(epsilon=1.0, budget=1001.0))
+    assert client.post("/dp/segments", headers=READ, json={}).status_code == 403
+    assert client.post("/dp/segments", headers=write, json={}).status_code == 409  # no segments yet
+    service.store.put_segments([{"segment_id": "vip"}, {"segment_id": "new"}])
+    service.store.put_memberships({f"u{i}": ["vip"] if i < 30 else ["vip", "new"] for i in range(80)})
+    r = client.post("/dp/segments", headers=write, json={"epsilon": 1000, "max_segments": 2})
+    assert r.status_code == 200, r.text
+    sizes = {s["segment_id"]: s["size"] for s in r.json()["segments"]}
+    assert abs(sizes["vip"] - 80) <= 2 and abs(sizes["new"] - 50) <= 2
+    assert r.json()["budget"]["spent"] == 1000.0 and r.json()["scale"] == 0.002
+    assert client.post("/dp/segments", headers=write, json={}).status_code == 200  # the server's epsilon 1
+    assert client.post("/dp/segments", headers=write, json={}).status_code == 429
+    assert client.post("/dp/segments", headers=write, json={"epsilon": -1}).status_code == 422
