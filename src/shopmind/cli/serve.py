@@ -155,6 +155,7 @@ def build_app(store: str | None = None, model: str | None = None, api_keys: str 
     app = create_app(service, api_settings, close_store=True, search=search, assist=assist)
     app.state.dp = PrivateLists(service, settings.dp)  # noisy /trending and bought-together when epsilon is set
     if settings.dp.enabled:
+        app.state.dp.warm_up()
         logger.info("differential privacy on: epsilon %s per release, budget %s per %s", settings.dp.epsilon,
                     settings.dp.budget, settings.dp.period)
     return mount_console(app, web_settings)

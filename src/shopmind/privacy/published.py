@@ -32,7 +32,13 @@ from shopmind.pipeline.results import Recommendation, build_items, new_recommend
 from shopmind.pipeline.rules import RequestError, Rule
 from shopmind.pipeline.service import RecommendationService
 from shopmind.pipeline.state import BUY_TYPES, event_arrays
-from shopmind.privacy.dp import BudgetLedger, NoisyCounts, private_cooccurrence_row, private_item_counts
+from shopmind.privacy.dp import (
+    BudgetLedger,
+    NoisyCounts,
+    laplace_measurement,
+    private_cooccurrence_row,
+    private_item_counts,
+)
 from shopmind.settings import DPSettings
 
 
@@ -51,6 +57,10 @@ class PrivateLists:
     @property
     def enabled(self) -> bool:
         return self.settings.enabled
+
+    def warm_up(self) -> None:
+        """Load OpenDP's native library now rather than in the first request that releases a list."""
+        laplace_measurement(1, 1.0, integer=True)
 
     @property
     def epsilon(self) -> float:
