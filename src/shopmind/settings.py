@@ -19,6 +19,8 @@ Environment variables (all optional; prefix ``SHOPMIND_``, a section and its fie
 ``SHOPMIND_PIPELINE_<FIELD>``  any field of :class:`PipelineSettings`, e.g. ``SHOPMIND_PIPELINE_EXPLORE=0``
 ``SHOPMIND_NEGATIVE_RATING_THRESHOLD``  ratings at or below this are not positives (default 2; ``none``: all are)
 ``SHOPMIND_PRIVACY_SECRET``    pseudonymised mode: user ids become a keyed hash at the edge (docs/privacy.md)
+``SHOPMIND_DP_EPSILON``        differentially private ``/trending`` and bought-together lists: epsilon per release
+                               (off by default); also ``SHOPMIND_DP_BUDGET`` / ``_PERIOD`` / ``_MAX_ITEMS``
 ``SHOPMIND_WEB_SESSION_SECRET``  signs the console's session cookies (default: a new secret per process, so
                                a restart signs everyone out); also ``SHOPMIND_WEB_SESSION_HOURS``
 =============================  ==========================================================================
@@ -33,7 +35,7 @@ Environment variables (all optional; prefix ``SHOPMIND_``, a section and its fie
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AliasChoices,
@@ -215,6 +217,30 @@ class PrivacySettings(BaseModel):
     secret: SecretStr | None = None
 
 
+class DPSettings(BaseModel):
+    """Differentially private published lists (:mod:`shopmind.privacy`): off unless ``epsilon`` is set.
+
+    >>> DPSettings(epsilon=1.0).budget, DPSettings().enabled
+    (10.0, False)
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    #: Epsilon spent by each release of ``/trending`` and ``/items/{id}/bought-together`` (None: exact lists).
+    epsilon: float | None = Field(default=None, gt=0)
+    #: Epsilon each budget period may spend in all; once spent, releases are refused until the next period.
+    budget: float = Field(default=10.0, gt=0)
+    period: Literal["day", "week", "month"] = "day"
+    #: Contribution bound: a user counts with at most this many distinct items in one release.
+    max_items: int = Field(default=20, ge=1)
+    #: How long a release is served again (free: post-processing) before a fresh one is drawn and paid for.
+    refresh_seconds: float = Field(default=3600.0, ge=0)
+
+    @property
+    def enabled(self) -> bool:
+        return self.epsilon is not None
+
+
 #: The work folder when no settings say otherwise.
 DEFAULT_HOME = Path.home() / ".shopmind"
 
@@ -238,6 +264,7 @@ class Settings(BaseSettings):
     llm: LLMSettings = Field(default_factory=LLMSettings)
     web: WebSettings = Field(default_factory=WebSettings)
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
+    dp: DPSettings = Field(default_factory=DPSettings)
 
     @classmethod
     def load(cls, **overrides: Any) -> Settings:

@@ -82,3 +82,25 @@ def test_serve_runs_uvicorn_on_the_store_with_the_model(cli, home, trained_shop,
         assert client.get("/recommendations/u", headers={"X-API-Key": "k"}).status_code == 200
         # the merchant's console rides on the same app, behind the same keys
         assert client.get("/admin", follow_redirects=False).headers["location"].startswith("/admin/signin")
+
+
+def test_serve_with_dp_epsilon_publishes_noisy_lists_from_a_budget(cli, home, trained_shop, monkeypatch, tmp_path):
+    import shutil
+
+    import uvicorn
+
+    shutil.copy(trained_shop.db, tmp_path / "dp.db")  # the ledger writes to the store: use a copy
+    monkeypatch.setenv("SHOPMIND_STORE", f"sqlite:///{tmp_path / 'dp.db'}")
+    monkeypatch.setenv("SHOPMIND_DP_EPSILON", "1")
+    monkeypatch.setenv("SHOPMIND_DP_BUDGET", "1")
+    trained_shop.model.save(home / "models" / "itemknn")
+    calls = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: calls.update(app=app))
+    assert runner.invoke(cli, ["serve"]).exit_code == 0
+    with TestClient(calls["app"]) as client:
+        assert client.get("/trending", params={"window": "7d"}).status_code == 200
+        assert client.get("/trending", params={"window": "7d", "n": 3}).status_code == 200  # the same release
+        budget = client.get("/dp/budget").json()
+        assert (budget["enabled"], budget["spent"], budget["queries"]) == (True, 1.0, 1)
+        item = trained_shop.items.item_id.iloc[0]
+        assert client.get(f"/items/{item}/bought-together").status_code == 429

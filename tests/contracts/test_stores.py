@@ -588,3 +588,27 @@ def test_erase_user_deletes_only_that_user_in_one_go(store: Store) -> None:
     assert store.segment_users("s1") == ["u2"]
     assert store.deliveries_frame()["user_id"].tolist() == ["u2"] and store.redemptions_frame().empty
     assert store.erase_user("u1") == dict.fromkeys(PERSONAL_DATA_KINDS, 0)  # a second erasure finds nothing
+# ---------------------------------------------------------------------------------------------- privacy ledger
+def test_privacy_ledger_refuses_past_the_budget_and_persists(store: Store, store_url: str) -> None:
+    assert store.privacy_spends().empty
+    assert store.spend_privacy("2026-12-06", "trending:24h", 0.5, 1.0)
+    assert store.spend_privacy("2026-12-06", "together:sku-1", 0.3, 1.0)
+    assert not store.spend_privacy("2026-12-06", "trending:24h", 0.5, 1.0)  # 0.8 + 0.5 > 1: refused
+    assert store.spend_privacy("2026-12-06", "trending:1h", 0.2, 1.0)  # exactly the rest fits (0.5 + 0.3 + 0.2)
+    assert store.spend_privacy("2026-12-07", "trending:24h", 1.0, 1.0)  # a new period has its own budget
+    day = store.privacy_spends("2026-12-06")
+    assert list(day.columns) == ["period", "query", "epsilon", "timestamp", "seq"]
+    assert day["query"].tolist() == ["trending:24h", "together:sku-1", "trending:1h"]
+    assert day["epsilon"].tolist() == pytest.approx([0.5, 0.3, 0.2])
+    assert str(day["timestamp"].dtype) == "datetime64[us, UTC]" or str(day["timestamp"].dtype).endswith("UTC]")
+    store.close()
+    with open_store(store_url) as again:
+        assert len(again.privacy_spends()) == 4
+        assert not again.spend_privacy("2026-12-07", "x", 0.01, 1.0)
+
+
+def test_privacy_ledger_two_connections_never_overspend(store_url: str) -> None:
+    with open_store(store_url) as one, open_store(store_url) as two:
+        granted = [s.spend_privacy("p", "q", 0.3, 1.0) for _ in range(3) for s in (one, two)]
+        assert sum(granted) == 3
+        assert one.privacy_spends("p")["epsilon"].sum() == pytest.approx(0.9)

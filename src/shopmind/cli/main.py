@@ -23,7 +23,9 @@ from shopmind.cli.campaigns import campaigns_app
 from shopmind.cli.content import content_app
 from shopmind.cli.ctr import ctr_app
 from shopmind.cli.customers import customers_app
+from shopmind.cli.dp import dp_app
 from shopmind.cli.experiments import experiments_app
+from shopmind.cli.federated import federated_app
 from shopmind.cli.ope import ope
 from shopmind.cli.params import load_settings, parse_model_params, parse_params
 from shopmind.cli.privacy import import_preparer, privacy_app
@@ -395,6 +397,8 @@ def _register_subcommands() -> None:
     for command in faq_app_commands():
         command.callback = _guard(command.callback)
     _register(assist_app, "assist")
+    _register(dp_app, "dp")
+    _register(federated_app, "federated")
 
 
 def faq_app_commands() -> list[Any]:

@@ -24,6 +24,7 @@ from shopmind.errors import ShopmindError
 from shopmind.models import Recommender, create
 from shopmind.pipeline import RecommendationService
 from shopmind.pipeline.retrain import Retrainer
+from shopmind.privacy.published import PrivateLists
 from shopmind.search.service import SearchService
 from shopmind.settings import ApiSettings, Settings
 from shopmind.storage import open_store
@@ -153,4 +154,9 @@ def build_app(store: str | None = None, model: str | None = None, api_keys: str 
     web_settings = settings.web.model_copy(update={"reports_dir": settings.web.reports_dir or settings.reports_dir})
     secret = settings.privacy.secret.get_secret_value() if settings.privacy.secret else None
     app = create_app(service, api_settings, close_store=True, search=search, assist=assist, privacy_secret=secret)
+    app.state.dp = PrivateLists(service, settings.dp)  # noisy /trending and bought-together when epsilon is set
+    if settings.dp.enabled:
+        app.state.dp.warm_up()
+        logger.info("differential privacy on: epsilon %s per release, budget %s per %s", settings.dp.epsilon,
+                    settings.dp.budget, settings.dp.period)
     return mount_console(app, web_settings)

@@ -12,6 +12,7 @@ uses (the training export needs :class:`EventLog` and the two entity stores, the
 - :class:`BanditStore`: bandit definitions, their additive statistics and the decision log.
 - :class:`CampaignStore`: campaign definitions, the delivery log and coupon redemptions (budget-checked).
 - :class:`CustomerStore`: computed customer profiles, segments and their members, and the refresh job's state.
+- :class:`PrivacyLedger`: the epsilon spent on differentially private releases, per budget period.
 
 :class:`Store` is all of them plus ``counts`` and ``close``. Backends live in
 :mod:`shopmind.storage.sqlite` and :mod:`shopmind.storage.postgres`; open one with
@@ -59,9 +60,11 @@ REDEMPTION_COLUMNS = ("code", "campaign_id", "user_id", "order_id", "spend", "di
 EVENT_COUNT_COLUMNS = ("start", "type", "count")
 #: What :meth:`PersonalData.erase_user` deletes and :meth:`PersonalData.user_data` returns, one key per kind of
 #: row that names a user: the user row, events, quarantined rows, experiment exposures, bandit decisions, the
-#: customer profile and segment memberships.
+#: customer profile and segment memberships, campaign deliveries and coupon redemptions.
 PERSONAL_DATA_KINDS = ("users", "events", "quarantine_rows", "exposures", "decisions", "profiles",
                        "segment_memberships", "deliveries", "redemptions")
+#: Columns of :meth:`PrivacyLedger.privacy_spends`: one differentially private release and its epsilon.
+PRIVACY_SPEND_COLUMNS = ("period", "query", "epsilon", "timestamp")
 
 
 @dataclass(frozen=True)
@@ -477,8 +480,32 @@ class PersonalData(Protocol):
 
 
 @runtime_checkable
+class PrivacyLedger(Protocol):
+    """The epsilon spent on differentially private releases, per budget period (:mod:`shopmind.privacy.dp`).
+
+    >>> from shopmind.storage import open_store
+    >>> store = open_store("sqlite:///:memory:")
+    >>> store.spend_privacy("2026-12-06", "trending:24h", 0.75, budget=1.0)
+    True
+    >>> store.spend_privacy("2026-12-06", "trending:24h", 0.5, budget=1.0)
+    False
+    >>> store.privacy_spends("2026-12-06")["epsilon"].tolist()
+    [0.75]
+    """
+
+    def spend_privacy(self, period: str, query: str, epsilon: float, budget: float) -> bool:
+        """Record a spend of ``epsilon`` on ``query`` in ``period`` if the period's total stays within
+        ``budget``; the check and the write are one transaction. False (nothing written) when it would not."""
+        ...
+
+    def privacy_spends(self, period: str | None = None) -> pd.DataFrame:
+        """Spends in the order they were made (``PRIVACY_SPEND_COLUMNS`` + ``seq``), all or one period's."""
+        ...
+
+
+@runtime_checkable
 class Store(ItemStore, UserStore, EventLog, ImportLog, EmbeddingCache, CustomerStore, ExperimentStore, BanditStore,
-            DocumentStore, PersonalData, CampaignStore, Protocol):
+            DocumentStore, PersonalData, CampaignStore, PrivacyLedger, Protocol):
     """Everything shopmind keeps: catalog, users, events, quarantine and import log, customer profiles,
     experiments and bandits, small documents (FAQ entries, assistant sessions).
 

@@ -40,6 +40,7 @@ from shopmind.storage.base import (
     Records,
     UpsertCounts,
 )
+from shopmind.storage.privacy_rows import now_us, privacy_fits, privacy_frame
 
 logger = logging.getLogger(__name__)
 
@@ -177,6 +178,15 @@ _ADD_STAT = ("INSERT INTO bandit_stats (bandit_id, arm, stat, value) VALUES (%s,
 _STAGE_EVENTS = ("ord bigint, dedupe_key bytea, event_id text, user_id text, item_id text, type text, "
                  "value double precision, ts_us bigint, session_id text, context text")
 
+#: The epsilon ledger of differentially private releases (shopmind.privacy.dp).
+_PRIVACY_SCHEMA = """
+CREATE TABLE IF NOT EXISTS privacy_ledger (
+    seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, period text NOT NULL CHECK (period <> ''),
+    query text NOT NULL, epsilon double precision NOT NULL CHECK (epsilon > 0), ts_us bigint NOT NULL
+);
+CREATE INDEX IF NOT EXISTS privacy_ledger_period ON privacy_ledger (period);
+"""
+
 
 def _one_line(exc: BaseException) -> str:
     """A driver message (often several lines: ERROR, DETAIL, HINT) as one line for the CLI."""
@@ -219,6 +229,7 @@ class PostgresStore(ContextManagedStore):
                 self._conn.execute(sql.SQL("SET search_path TO {}").format(name))
             with self._conn.transaction():
                 self._conn.execute(_SCHEMA)
+                self._conn.execute(_PRIVACY_SCHEMA)
         except psycopg.Error as exc:
             raise StoreError(f"cannot open PostgreSQL store {url!r}: {_one_line(exc)}") from exc
         self._lock = threading.RLock()
@@ -688,6 +699,23 @@ class PostgresStore(ContextManagedStore):
                 cur.execute(f"DELETE FROM {table} WHERE {where}", (str(user_id),))
                 deleted[kind] = max(cur.rowcount, 0)
         return deleted
+    # ------------------------------------------------------------------ privacy ledger
+    def spend_privacy(self, period: str, query: str, epsilon: float, budget: float) -> bool:
+        with self._write(f"spending epsilon {epsilon} on {query!r}") as cur:
+            # one spender per period at a time: the check and the insert must see the same total
+            cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"privacy_ledger:{period}",))
+            row = cur.execute("SELECT coalesce(sum(epsilon), 0) FROM privacy_ledger WHERE period = %s",
+                              (str(period),)).fetchone()
+            if not privacy_fits(float(row[0]) if row else 0.0, epsilon, budget):
+                return False
+            cur.execute("INSERT INTO privacy_ledger (period, query, epsilon, ts_us) VALUES (%s, %s, %s, %s)",
+                        (str(period), str(query), float(epsilon), now_us()))
+        return True
+
+    def privacy_spends(self, period: str | None = None) -> pd.DataFrame:
+        where, params = ("WHERE period = %s", (str(period),)) if period is not None else ("", ())
+        return privacy_frame(self._read("SELECT seq, period, query, epsilon, ts_us FROM privacy_ledger "
+                                        f"{where} ORDER BY seq", params))
 
     # ------------------------------------------------------------------ the rest
     def counts(self) -> dict[str, int]:

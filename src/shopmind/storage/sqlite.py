@@ -38,6 +38,7 @@ from shopmind.storage.base import (
     Records,
     UpsertCounts,
 )
+from shopmind.storage.privacy_rows import now_us, privacy_fits, privacy_frame
 
 logger = logging.getLogger(__name__)
 
@@ -153,6 +154,15 @@ CREATE TABLE IF NOT EXISTS documents (
 );
 """
 
+#: The epsilon ledger of differentially private releases (shopmind.privacy.dp).
+_PRIVACY_SCHEMA = """
+CREATE TABLE IF NOT EXISTS privacy_ledger (
+    seq INTEGER PRIMARY KEY, period TEXT NOT NULL CHECK (length(period) > 0), query TEXT NOT NULL,
+    epsilon REAL NOT NULL CHECK (epsilon > 0), ts_us INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS privacy_ledger_period ON privacy_ledger (period);
+"""
+
 
 def _entity_upsert_sql(table: str, columns: tuple[str, ...]) -> str:
     key = columns[0]
@@ -206,6 +216,7 @@ class SQLiteStore(ContextManagedStore):
             self._conn.execute("PRAGMA temp_store=MEMORY")
             self._conn.execute("PRAGMA cache_size=-65536")  # 64 MiB page cache for bulk imports
             self._conn.executescript(_SCHEMA)
+            self._conn.executescript(_PRIVACY_SCHEMA)
             self._conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)",
                                (str(SCHEMA_VERSION),))
         except sqlite3.Error as exc:
@@ -670,6 +681,22 @@ class SQLiteStore(ContextManagedStore):
             # a reader of another connection may hold old pages: then the log is truncated at a later checkpoint
             self._c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return deleted
+    # ------------------------------------------------------------------ privacy ledger
+    def spend_privacy(self, period: str, query: str, epsilon: float, budget: float) -> bool:
+        with self._write(f"spending epsilon {epsilon} on {query!r}") as cur:
+            spent = float(cur.execute("SELECT coalesce(sum(epsilon), 0) FROM privacy_ledger WHERE period = ?",
+                                      (str(period),)).fetchone()[0])
+            if not privacy_fits(spent, epsilon, budget):
+                return False
+            cur.execute("INSERT INTO privacy_ledger (period, query, epsilon, ts_us) VALUES (?, ?, ?, ?)",
+                        (str(period), str(query), float(epsilon), now_us()))
+        return True
+
+    def privacy_spends(self, period: str | None = None) -> pd.DataFrame:
+        where, params = ("WHERE period = ?", (str(period),)) if period is not None else ("", ())
+        rows = self._read(f"SELECT seq, period, query, epsilon, ts_us FROM privacy_ledger {where} ORDER BY seq",
+                          params)
+        return privacy_frame(rows)
 
     # ------------------------------------------------------------------ the rest
     def counts(self) -> dict[str, int]:

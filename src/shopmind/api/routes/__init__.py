@@ -1,5 +1,5 @@
 """The API's routers, one module per area (catalog, events, recommendations, items, operations, customers,
-experiments, marketing, search, assist, privacy, campaigns)."""
+experiments, marketing, search, assist, privacy, campaigns, dp)."""
 
 from fastapi import APIRouter
 
@@ -8,6 +8,7 @@ from shopmind.api.routes import (
     campaigns,
     catalog,
     customers,
+    dp,
     events,
     experiments,
     items,
@@ -22,6 +23,6 @@ from shopmind.api.routes import (
 #: bulk of the traffic) come first. No two routers have overlapping paths, so the order changes nothing else.
 ROUTERS: list[APIRouter] = [recommendations.router, ops.router, catalog.router, events.router, items.router,
                              customers.router, experiments.router, marketing.router, search.router, assist.router,
-                             privacy.router, campaigns.router]
+                             privacy.router, campaigns.router, dp.router]
 
 __all__ = ["ROUTERS"]
