@@ -392,6 +392,9 @@ def personalisation(
         users: Annotated[int, typer.Option("--users", help="Demo-shop users measured (each with a history of two "
                                            "items or more).", min=2, max=20_000)] = 500,
         items: Annotated[int, typer.Option("--items", help="Items of the generated demo shop.", min=50)] = 2000,
+        shop_users: Annotated[int, typer.Option("--shop-users", help="Shoppers of the generated demo shop "
+                                                "(0: max(3000, 4 x --users)).", min=0)] = 0,
+        days: Annotated[int, typer.Option("--days", help="Days of generated events.", min=7, max=365)] = 90,
         seed: Annotated[int, typer.Option("--seed", help="Seed of the demo shop and the pairing.", min=0)] = 0,
         lang: Annotated[str, typer.Option("--lang", "-l", help="Comma-separated languages.")] = "en,zh",
         k: SlateOpt = 5,
@@ -408,8 +411,8 @@ def personalisation(
         def step(stage: str, done: int, total: int) -> None:
             bar.update(task, description=stage, completed=done, total=total)
 
-        result = measure_personalisation(users, n_items=items, seed=seed, langs=langs, k=k, encoder=encoder,
-                                         on_step=step)
+        result = measure_personalisation(users, n_items=items, shop_users=shop_users or None, days=days, seed=seed,
+                                         langs=langs, k=k, encoder=encoder, on_step=step)
     doc = result.to_dict()
     if out:
         out.parent.mkdir(parents=True, exist_ok=True)
