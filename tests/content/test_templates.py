@@ -6,9 +6,10 @@ import random
 
 import pytest
 
-from shopmind.content import ContentService, GroundingChecker, Length, TemplateBook, Tone
+from shopmind.content import ContentService, GroundingChecker, Length, TemplateBook, Tone, extract_facts
 from shopmind.content.slate import similar_slate, user_history
-from shopmind.content.templates import slots_of
+from shopmind.content.slots import anchor_name, item_slots
+from shopmind.content.templates import slots_of, stable_rng
 from shopmind.data.synth import generate_demo_shop
 
 
@@ -76,4 +77,36 @@ def test_the_checker_never_flags_our_own_templates(demo_shop, lang):
             req = svc.request("reco_headline", slate, lang=lang, tone=tone, user=user, seed=n)
             because = {slate[0]["item_id"]: history[0][0]["item_id"]}
             keep(svc.generate(req.model_copy(update={"because": because})))
+    assert not flagged, flagged[:10]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_every_phrase_of_every_pool_passes_the_checker(demo_shop, lang):
+    """Each phrase of each pool, filled from demo items (the history item as the anchor), checked against the
+    facts of the two items: no phrase of ours reads as a claim the data does not back."""
+    items = demo_shop.items.to_dict("records")
+    now = demo_shop.events["timestamp"].max().to_pydatetime()
+    checker = GroundingChecker.from_items(demo_shop.items)
+    book = TemplateBook.load(lang)
+    flagged: list[tuple[str, str, str, str]] = []
+    for n in range(0, len(items), 7):
+        item, anchor = extract_facts(items[n], now=now), extract_facts(items[(n + 1) % len(items)], now=now)
+        slots = {**item_slots(item, lang), "anchor": anchor_name(anchor, lang)}
+        for ctype, table in book.doc.items():
+            if not isinstance(table, dict) or ctype == "review_summary":
+                continue
+            for part, pools in table.items():
+                if not isinstance(pools, dict) or (part == "new_in" and not item.is_new):  # used for new items only
+                    continue
+                for tone, phrases in pools.items():
+                    if not isinstance(phrases, list):  # a setting such as push.max_chars
+                        continue
+                    size = len(phrases)
+                    for offset in range(size):
+                        got = book.render(ctype, part, tone, slots, stable_rng(0, "sweep"), offset=offset)
+                        if got is None:
+                            continue
+                        report = checker.check(got[0], [item, anchor])
+                        if not report.ok:
+                            flagged.append((ctype, part, got[0], report.summary()))
     assert not flagged, flagged[:10]
