@@ -205,3 +205,15 @@ def test_audit_of_inline_items_needs_no_store(tmp_path, monkeypatch):
     assert not (tmp_path / "never").exists()
     res = runner.invoke(content_app, ["audit", str(tmp_path / "nope.jsonl")])
     assert res.exit_code != 0
+
+
+def test_personalisation_measures_and_writes_json(env, tmp_path):
+    out = tmp_path / "p.json"
+    res = runner.invoke(content_app, ["personalisation", "--users", "10", "--items", "120", "--shop-users", "150",
+                                      "--days", "60", "--lang", "en", "--encoder", "hashing", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(out.read_text())
+    assert doc["config"]["users"] == 10 and doc["results"]["en"]["users"] == 10
+    assert "paired" in res.output and "matching" in res.output
+    bad = runner.invoke(content_app, ["personalisation", "--users", "1"])
+    assert bad.exit_code != 0

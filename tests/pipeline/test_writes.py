@@ -22,3 +22,13 @@ def test_a_files_rows_are_stored_quarantined_by_file_row_and_applied_live(servic
     assert sorted(quarantine["row"].tolist()) == [4, 5, 6]  # the file's rows, not positions in a batch
     assert service.state.catalog.is_known("new-tea")
     assert service.trending("1h", n=1).items[0].item_id == "new-tea"  # the events count live at once
+
+
+def test_a_files_items_reach_the_item_listeners(service):
+    """The copy cache and the search index learn of items imported from a file, as of API upserts."""
+    seen: list[tuple[str, list[str]]] = []
+    service.writer.item_listeners.append(lambda change, payload: seen.append((change, list(payload["item_id"]))))
+    items = pd.DataFrame({"item_id": ["tea-2"], "title": ["Green Tea"], "price": ["5"], "_source": "shop.csv",
+                          "_row": [2]})
+    service.import_result(ReadResult("upload", format="csv", items=items))
+    assert seen == [("upsert", ["tea-2"])]

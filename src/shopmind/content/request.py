@@ -100,11 +100,13 @@ class UserContext(BaseModel):
     top_categories: tuple[Localised, ...] = ()
     top_brands: tuple[Localised, ...] = ()
     segment: str | None = None
+    #: The user's usual price range (the customer profile's interquartile range of prices paid), when known.
+    price_band: tuple[float, float] | None = None
 
     @classmethod
     def from_history(cls, history: Sequence[HistoryEntry | tuple[ItemLike, str] | ItemLike], *,
                      user_id: str | None = None, segment: str | None = None, top: int = 3,
-                     now: datetime | None = None) -> UserContext:
+                     now: datetime | None = None, price_band: tuple[float, float] | None = None) -> UserContext:
         """Build a context from history entries (newest first): entries, (item, event type) pairs or items.
 
         Top categories and brands are weighted by event type (purchase > cart > favourite > view) and
@@ -136,7 +138,7 @@ class UserContext(BaseModel):
         cats = sorted(cat_w, key=lambda k: (-cat_w[k], k))[:top]
         brands = sorted(brand_w, key=lambda k: (-brand_w[k], k))[:top]
         return cls(user_id=user_id, history=tuple(entries), top_categories=tuple(cat_of[k] for k in cats),
-                   top_brands=tuple(brand_of[k] for k in brands), segment=segment)
+                   top_brands=tuple(brand_of[k] for k in brands), segment=segment, price_band=price_band)
 
     def segment_key(self) -> str:
         """The cache segment: the explicit segment, else a digest of what personalisation uses."""
@@ -146,7 +148,8 @@ class UserContext(BaseModel):
             return "anonymous"
         basis = "|".join([",".join(c.en or c.zh or "" for c in self.top_categories),
                           ",".join(b.en or b.zh or "" for b in self.top_brands),
-                          ",".join(f"{e.item.item_id}:{e.action}" for e in self.history[:3])])
+                          ",".join(f"{e.item.item_id}:{e.action}" for e in self.history[:3]),
+                          f"{self.price_band[0]:g}-{self.price_band[1]:g}" if self.price_band else ""])
         return "h-" + hashlib.sha1(basis.encode("utf-8")).hexdigest()[:10]
 
 
@@ -178,6 +181,9 @@ class ContentRequest(BaseModel):
     reviews: tuple[Review, ...] = ()
     variant: int = 0
     seed: int = 0
+    #: Slate item id -> the history item id the recommender picked it for (the pipeline's ``because_item_id``):
+    #: a reason copy may give even when the two items share no category or brand.
+    because: dict[str, str] = Field(default_factory=dict)
     strict: bool = False
     rejected_claims: tuple[str, ...] = ()
 

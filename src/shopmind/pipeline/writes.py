@@ -143,7 +143,9 @@ class LiveWriter:
         (the console's file import; ``import_id`` lets several parts of one file share one id)."""
         report = import_read_result(self.store, result, import_id=import_id)
         if result.items is not None and report.items.accepted:
-            self.state.catalog.upsert_frame(validate_frame(result.items, "item").frame)
+            accepted_items = validate_frame(result.items, "item").frame
+            self.state.catalog.upsert_frame(accepted_items)
+            self._notify("upsert", accepted_items)
         if result.events is not None and report.events.inserted:
             accepted = validate_frame(result.events, "event").frame
             self._apply_events(_typed_events(accepted.to_dict("records"), set()))

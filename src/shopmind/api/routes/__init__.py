@@ -1,5 +1,5 @@
 """The API's routers, one module per area (catalog, events, recommendations, items, operations, customers,
-experiments, marketing, search, assist, privacy, campaigns, dp)."""
+experiments, marketing, search, assist, privacy, campaigns, dp, content)."""
 
 from fastapi import APIRouter
 
@@ -7,6 +7,7 @@ from shopmind.api.routes import (
     assist,
     campaigns,
     catalog,
+    content,
     customers,
     dp,
     events,
@@ -23,6 +24,6 @@ from shopmind.api.routes import (
 #: bulk of the traffic) come first. No two routers have overlapping paths, so the order changes nothing else.
 ROUTERS: list[APIRouter] = [recommendations.router, ops.router, catalog.router, events.router, items.router,
                              customers.router, experiments.router, marketing.router, search.router, assist.router,
-                             privacy.router, campaigns.router, dp.router]
+                             privacy.router, campaigns.router, dp.router, content.router]
 
 __all__ = ["ROUTERS"]
