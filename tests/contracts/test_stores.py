@@ -464,3 +464,33 @@ def test_documents_put_get_list_delete(store: Store, store_url: str) -> None:
     with open_store(store_url) as again:
         assert again.list_documents("faq") == ["a"]
     assert store.delete_documents("faq") == 1 and store.list_documents("faq") == []
+
+
+# ---------------------------------------------------------------------------------------------- API keys
+def test_api_keys_stored_hashed_listed_and_revoked(store: Store) -> None:
+    assert store.find_api_key("h1") is None and store.list_api_keys() == []
+    store.put_api_key({"key_id": "k1", "key_hash": "h1", "scopes": ["read", "write"], "name": "shop",
+                       "rate_limit": 5})
+    store.put_api_key({"key_id": "k2", "key_hash": "h2", "scopes": ["admin"]})
+    found = store.find_api_key("h1")
+    assert found is not None
+    assert (found["key_id"], found["scopes"], found["name"], found["rate_limit"]) == ("k1", ["read", "write"],
+                                                                                     "shop", 5.0)
+    assert found["revoked_at"] is None and found["created_at"].startswith("20")
+    listed = store.list_api_keys()
+    assert [k["key_id"] for k in listed] == ["k1", "k2"] and all("key_hash" not in k for k in listed)
+    assert store.revoke_api_key("k1") is True
+    assert store.revoke_api_key("k1") is False and store.revoke_api_key("nope") is False
+    assert store.find_api_key("h1")["revoked_at"] is not None
+    assert store.find_api_key("h2")["revoked_at"] is None
+
+
+def test_api_key_duplicates_and_bad_rows_are_refused(store: Store) -> None:
+    store.put_api_key({"key_id": "k1", "key_hash": "h1", "scopes": ["read"]})
+    with pytest.raises(StoreError):
+        store.put_api_key({"key_id": "k2", "key_hash": "h1", "scopes": ["read"]})
+    with pytest.raises(StoreError):
+        store.put_api_key({"key_id": "k1", "key_hash": "h9", "scopes": ["read"]})
+    with pytest.raises(StoreError, match="scopes"):
+        store.put_api_key({"key_id": "k3", "key_hash": "h3", "scopes": []})
+    assert [k["key_id"] for k in store.list_api_keys()] == ["k1"]

@@ -2,6 +2,7 @@
 
 >>> from shopmind.api import create_app
 >>> from shopmind.settings import ApiSettings
+from shopmind.storage import ApiKeyStore
 >>> app = create_app(service, ApiSettings(keys="k1:read,k2:write"))   # doctest: +SKIP
 
 OpenAPI docs are served at ``/docs`` (and the schema at ``/openapi.json``).
@@ -20,11 +21,13 @@ from fastapi import FastAPI
 
 from shopmind import __version__
 from shopmind.api.errors import install_error_handlers
+from shopmind.api.keys import KeyRing, RateLimiter
 from shopmind.api.metrics import Metrics, exposition
 from shopmind.api.middleware import BodyLimitMiddleware, MetricsMiddleware
 from shopmind.api.routes import ROUTERS
 from shopmind.pipeline.service import RecommendationService
 from shopmind.settings import ApiSettings
+from shopmind.storage import ApiKeyStore
 
 logger = logging.getLogger(__name__)
 
@@ -32,8 +35,10 @@ DESCRIPTION = """Recommendations for online shops: personal, anonymous-session, 
 trending lists with business rules, promotions, diversity and exploration; batch writes of items, users and
 events (idempotent by `event_id`, applied in real time).
 
-Authenticate with `X-API-Key: KEY` (or `Authorization: Bearer KEY`); keys have `read` or `write` scope.
-Every error has the shape `{"error": {"code", "message", "field"?, "details"?}}`."""
+Authenticate with `X-API-Key: KEY` (or `Authorization: Bearer KEY`); keys have `read`, `write` or `admin` scope
+(each implies the ones before it) and a rate limit (over it: 429 with `Retry-After`). Request bodies are limited
+in size (413) and batches in length (422). Every error has the shape
+`{"error": {"code", "message", "field"?, "details"?}}`."""
 
 
 def _service_gauges(service: RecommendationService) -> list[str]:
@@ -54,18 +59,25 @@ def _service_gauges(service: RecommendationService) -> list[str]:
 
 
 def create_app(service: RecommendationService, settings: ApiSettings | None = None, *,
-               close_store: bool = False, search: Any = None, assist: Any = None) -> FastAPI:
+               close_store: bool = False, search: Any = None, assist: Any = None,
+               keyring: KeyRing | None = None) -> FastAPI:
     """The REST API over ``service``. With ``close_store`` the app closes the service's store on shutdown
     (``shopmind serve`` owns it; tests usually do not). ``search`` (a :class:`shopmind.search.SearchService`)
-    and ``assist`` enable the ``/search`` and ``/assist`` routes (503 without them)."""
+    and ``assist`` enable the ``/search`` and ``/assist`` routes (503 without them). API keys are the
+    configured ones (``settings.keys``) and those stored in the service's store (``shopmind keys create``),
+    unless ``keyring`` is given."""
     settings = settings or ApiSettings()
+    if keyring is None:
+        store = service.store if isinstance(service.store, ApiKeyStore) else None
+        keyring = KeyRing(settings.keys, store)
     metrics = Metrics()
     metrics.collectors.append(lambda: _service_gauges(service))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if not settings.auth_enabled:
-            logger.warning("no API keys configured (SHOPMIND_API_KEYS): authentication is DISABLED")
+        if not keyring.enabled:
+            logger.warning("no API keys configured (SHOPMIND_API_KEYS or `shopmind keys create`): authentication "
+                           "is DISABLED")
         # The live state is hundreds of thousands of long-lived objects; a full garbage collection walks
         # them all (a quarter of a second at 100,000 items), stalling every request queued behind it.
         # Frozen, they are left out of collections (they are freed by reference counting as usual).
@@ -80,6 +92,7 @@ def create_app(service: RecommendationService, settings: ApiSettings | None = No
         options["strict_content_type"] = False  # accept JSON bodies sent without a Content-Type
     app = FastAPI(title=settings.title, version=__version__, description=DESCRIPTION, lifespan=lifespan, **options)
     app.state.service, app.state.settings, app.state.metrics = service, settings, metrics
+    app.state.keyring, app.state.limiter = keyring, RateLimiter(settings.rate_limit, settings.rate_burst)
     app.state.body_limits = {}  # path prefix -> larger body limit (the console's file upload)
     app.state.search, app.state.assist = search, assist
     install_error_handlers(app)

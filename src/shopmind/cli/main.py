@@ -22,6 +22,7 @@ from shopmind.cli.content import content_app
 from shopmind.cli.ctr import ctr_app
 from shopmind.cli.customers import customers_app
 from shopmind.cli.experiments import experiments_app
+from shopmind.cli.keys import keys_app
 from shopmind.cli.ope import ope
 from shopmind.cli.params import load_settings, parse_model_params, parse_params
 from shopmind.cli.search import search_app
@@ -366,7 +367,7 @@ def _register_subcommands() -> None:
     app.add_typer(text_app, name="text")
     app.command("ope")(_guard(ope))
     for sub, name in ((customers_app, "customers"), (experiments_app, "experiments"), (bandit_app, "bandit"),
-                      (uplift_app, "uplift"), (search_app, "search")):
+                      (uplift_app, "uplift"), (search_app, "search"), (keys_app, "keys")):
         _register(sub, name)
     for command in faq_app_commands():
         command.callback = _guard(command.callback)
