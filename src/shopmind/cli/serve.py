@@ -23,6 +23,7 @@ from shopmind.assist.service import AssistService
 from shopmind.cli.params import load_settings
 from shopmind.errors import ArtifactError, ShopmindError
 from shopmind.models import Recommender, create
+from shopmind.models.base import active_artifact
 from shopmind.pipeline import RecommendationService
 from shopmind.pipeline.retrain import Retrainer
 from shopmind.search.service import SearchService
@@ -60,8 +61,9 @@ def _rank_key(path: Path) -> tuple[float, str]:
 
 
 def candidate_model_paths(settings: Settings, model: str | None) -> list[Path]:
-    """The artifacts to try, best first: just the named one, or (``None``) ``models/best`` then every artifact
-    under ``$SHOPMIND_HOME/models`` by recorded NDCG@10, then the most recently trained."""
+    """The artifacts to try, best first: just the named one, or (``None``) the one a server last activated
+    (``models/ACTIVE.json``: after a retrain or a reload), ``models/best``, then every artifact under
+    ``$SHOPMIND_HOME/models`` by recorded NDCG@10, then the most recently trained."""
     models_dir = settings.models_dir
     train_hint = "train one first: `shopmind train itemknn` (or `shopmind demo`)"
     if model is not None:
@@ -77,14 +79,17 @@ def candidate_model_paths(settings: Settings, model: str | None) -> list[Path]:
     best = models_dir / "best"
     if (best / "meta.json").is_file():
         found = [best, *(p for p in found if p != best)]
+    active = active_artifact(models_dir)
+    if active is not None:
+        found = [active, *(p for p in found if p.resolve() != active.resolve())]
     if not found:
         raise ShopmindError(f"no trained model in {models_dir}: {train_hint}")
     return found
 
 
 def resolve_model_path(settings: Settings, model: str | None) -> Path:
-    """The artifact to serve: a path, a name under ``$SHOPMIND_HOME/models``, or (``None``) the best one
-    there - ``models/best`` if it exists, else the highest recorded NDCG@10, else the latest trained."""
+    """The artifact to serve: a path, a name under ``$SHOPMIND_HOME/models``, or (``None``) the last activated
+    one there, else ``models/best`` if it exists, else the highest recorded NDCG@10, else the latest trained."""
     return candidate_model_paths(settings, model)[0]
 
 

@@ -305,6 +305,34 @@ class _HashingWriter:
         return int(self.f.write(data))
 
 
+#: The file in a models directory that names the artifact a server last activated (see :func:`mark_active`).
+ACTIVE_FILE = "ACTIVE.json"
+
+
+def mark_active(models_dir: str | Path, artifact: str | Path) -> None:
+    """Record ``artifact`` as the active version in ``models_dir`` (``ACTIVE.json``), atomically: a process
+    killed while writing leaves the previous record, so a restarted server serves the previous version."""
+    models_dir = Path(models_dir)
+    models_dir.mkdir(parents=True, exist_ok=True)
+    tmp = models_dir / f"{ACTIVE_FILE}.{os.getpid()}.tmp"
+    with open(tmp, "w") as f:
+        f.write(json.dumps({"artifact": str(Path(artifact).resolve()), "activated_at": time.time()}))
+        f.flush()
+        os.fsync(f.fileno())
+    tmp.replace(models_dir / ACTIVE_FILE)
+
+
+def active_artifact(models_dir: str | Path) -> Path | None:
+    """The artifact :func:`mark_active` recorded in ``models_dir``, or None (none recorded, unreadable, or
+    no longer an artifact)."""
+    try:
+        record = json.loads((Path(models_dir) / ACTIVE_FILE).read_text())
+        path = Path(record["artifact"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return path if (path / "meta.json").is_file() else None
+
+
 def read_artifact_meta(path: str | Path) -> dict[str, Any]:
     """The ``meta.json`` of an artifact directory, checked: readable JSON of the artifact format this shopmind
     reads, with the fields :meth:`Recommender.load` needs. Raises :class:`~shopmind.errors.ArtifactError`
