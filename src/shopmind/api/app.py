@@ -58,6 +58,52 @@ def _service_gauges(service: RecommendationService) -> list[str]:
     return lines
 
 
+#: Operations whose input is checked beyond what a JSON schema can say: a schema-valid request may still be a 422
+#: naming the field. Published in the schema as ``x-semantic-validation`` (``make fuzz`` reads it).
+SEMANTIC_VALIDATION: dict[tuple[str, str], str] = {
+    **{("get", p): "rule expressions (filter, boost, promote, pin) name fields and items that must exist"
+       for p in ("/recommendations/{user_id}", "/trending", "/items/{item_id}/similar",
+                 "/items/{item_id}/bought-together")},
+    **{("post", p): "rules name fields and items that must exist" for p in
+       ("/recommendations", "/recommendations/session", "/rerank")},
+    ("get", "/search"): "price_min must not exceed price_max",
+    ("post", "/audiences"): "the audience expression language (docs/customers.md)",
+    ("post", "/models/retrain"): "the model name and its hyperparameters (`shopmind models`)",
+    ("post", "/bandits"): "the bandit document (arms, policy) is checked by the bandit registry",
+    ("post", "/experiments"): "the experiment document (variants, allocation) is checked by the registry",
+}
+#: Batch writes: rows are checked one by one, a bad row is reported in ``errors`` and the others are written
+#: (200); only a batch whose every row is bad is a 422. Published as ``x-partial-acceptance``.
+PARTIAL_ACCEPTANCE = {("post", "/events"), ("post", "/items"), ("post", "/users")}
+
+
+def harden_openapi(schema: dict[str, Any]) -> dict[str, Any]:
+    """Complete the generated OpenAPI document so it says what the server does: every operation behind a key
+    documents 429 (with ``Retry-After``); every operation with a body documents 400, 413 and 415; every 422
+    has the one error shape; the two markers above are set."""
+    error_ref = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}}
+    for path, ops in schema.get("paths", {}).items():
+        for method, op in ops.items():
+            if not isinstance(op, dict) or "responses" not in op:
+                continue
+            responses = op["responses"]
+            if "401" in responses and "429" not in responses:
+                responses["429"] = {"description": "Over the API key's rate limit; retry after `Retry-After` s",
+                                    "headers": {"Retry-After": {"schema": {"type": "integer"}}}, **error_ref}
+            if "requestBody" in op:
+                for status, text in (("400", "Malformed JSON"), ("413", "Request body too large"),
+                                     ("415", "The body is not JSON"), ("422", "Invalid body")):
+                    responses.setdefault(status, {"description": text, **error_ref})
+            if "422" in responses:
+                responses["422"] = {"description": responses["422"].get("description", "Invalid input"),
+                                    **error_ref}
+            if (method, path) in SEMANTIC_VALIDATION:
+                op["x-semantic-validation"] = SEMANTIC_VALIDATION[(method, path)]
+            if (method, path) in PARTIAL_ACCEPTANCE:
+                op["x-partial-acceptance"] = True
+    return schema
+
+
 def create_app(service: RecommendationService, settings: ApiSettings | None = None, *,
                close_store: bool = False, search: Any = None, assist: Any = None,
                keyring: KeyRing | None = None) -> FastAPI:
@@ -98,6 +144,14 @@ def create_app(service: RecommendationService, settings: ApiSettings | None = No
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = harden_openapi(generate())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes, path_limits=app.state.body_limits)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     return app

@@ -148,6 +148,8 @@ def coerce_number(s: pd.Series, *, minimum: float | None = None) -> Coerced:
 def coerce_bool(s: pd.Series, *, default: bool = True) -> Coerced:
     """Booleans from yes/no, true/false, y/n, t/f, 1/0 (any case); blank -> ``default``."""
     present = _present(s)
+    # a JSON object or list in the column (from the API) is not a boolean; repr keeps it hashable and invalid
+    s = s.map(lambda v: repr(v) if isinstance(v, dict | list | set) else v) if s.dtype == object else s
     codes, uniques = pd.factorize(s.astype(object).where(present, None), use_na_sentinel=True)
     mapped: list[bool | None] = []
     for u in uniques:

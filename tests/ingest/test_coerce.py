@@ -1,0 +1,15 @@
+"""Column coercion: bad values are reported per row, never raised."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from shopmind.ingest.coerce import BAD_BOOL, coerce_bool
+
+
+def test_a_json_object_in_a_boolean_column_is_a_bad_value_not_a_crash():
+    """Regression (found by `make fuzz`): `{"in_stock": {}}` in POST /items raised TypeError (a 500)."""
+    out = coerce_bool(pd.Series([{}, [1], "yes", "no", None], dtype=object))
+    assert out.values.tolist() == [True, True, True, False, True]
+    [(mask, reason)] = out.problems
+    assert mask.tolist() == [True, True, False, False, False] and reason == BAD_BOOL
