@@ -56,7 +56,8 @@ def _rank_key(path: Path) -> tuple[float, str]:
         return (float("-inf"), "")
     metrics = meta.get("metrics") or {}
     ndcg = metrics.get("ndcg@10") if isinstance(metrics, dict) else None
-    fit_info = meta.get("fit_info") if isinstance(meta.get("fit_info"), dict) else {}
+    fit_info = meta.get("fit_info")
+    fit_info = fit_info if isinstance(fit_info, dict) else {}
     return (float(ndcg) if isinstance(ndcg, int | float) else float("-inf"), str(fit_info.get("trained_at", "")))
 
 

@@ -103,8 +103,8 @@ def result_body(result: SearchResult) -> dict[str, Any]:
 #: The schema of each query parameter: what ``request_from_query`` accepts (``price_min <= price_max`` is the one
 #: rule across parameters that a schema cannot say; it is a 422 naming ``price_max``).
 PARAM_SCHEMAS: dict[str, dict[str, Any]] = {
-    "q": {"type": "string", "maxLength": MAX_QUERY_CHARS}, "user_id": {"type": "string", "maxLength": 256},
-    "session_id": {"type": "string", "maxLength": 256}, "category": {"type": "string"},
+    "q": {"type": "string", "maxLength": MAX_QUERY_CHARS}, "user_id": {"type": "string"},
+    "session_id": {"type": "string"}, "category": {"type": "string"},
     "brand": {"type": "string"}, "price_min": {"type": "number", "minimum": 0},
     "price_max": {"type": "number", "minimum": 0}, "in_stock": {"type": "boolean"},
     "facets": {"type": "boolean"}, "sort": {"type": "string", "enum": list(SORTS)},
