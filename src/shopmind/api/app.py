@@ -2,7 +2,6 @@
 
 >>> from shopmind.api import create_app
 >>> from shopmind.settings import ApiSettings
-from shopmind.storage import ApiKeyStore
 >>> app = create_app(service, ApiSettings(keys="k1:read,k2:write"))   # doctest: +SKIP
 
 OpenAPI docs are served at ``/docs`` (and the schema at ``/openapi.json``).
