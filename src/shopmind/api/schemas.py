@@ -25,7 +25,7 @@ class _Strict(BaseModel):
 
 
 # --------------------------------------------------------------------------- writes
-_ID_TEXT = {"type": "string", "minLength": 1, "maxLength": 256, "pattern": r"\S"}
+_ID_TEXT = {"type": "string", "minLength": 1, "maxLength": 256, "pattern": r"^[^\u0000]*\S[^\u0000]*$"}
 _TEXT_OR_NULL = {"anyOf": [{"type": "string"}, {"type": "null"}]}
 _OBJECT_OR_NULL = {"anyOf": [{"type": "object"}, {"type": "null"}]}
 _TIME = {"anyOf": [{"type": "string", "format": "date-time"}, {"type": "null"}]}
