@@ -9,7 +9,7 @@ TORCH_SPEC ?= torch==2.13.0
 STAMP  := $(VENV)/.shopmind-installed
 BENCH_OUT ?= benchmarks/results
 
-.PHONY: setup setup-browser setup-llm demo test lint bench bench-quick clean
+.PHONY: setup setup-browser setup-llm demo test lint bench bench-quick fuzz fuzz-quick clean
 
 setup: $(STAMP)
 
@@ -59,6 +59,15 @@ lint: setup
 	$(BIN)/ruff check src tests
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+
+# Fuzz every REST operation with schemathesis (scripts/fuzz.sh: a demo shop, `shopmind serve` with a write key,
+# the server-error, status-code, response-schema, content-type, positive- and negative-data checks). 0 failures
+# expected. fuzz-quick is the short run .ci/run makes (a few minutes).
+fuzz: setup
+	MAX_EXAMPLES=$${MAX_EXAMPLES:-100} bash scripts/fuzz.sh
+
+fuzz-quick: setup
+	MAX_EXAMPLES=$${MAX_EXAMPLES:-5} bash scripts/fuzz.sh
 
 # Full benchmark: needs ../shared/data (or pass DATA=...); writes JSON + Markdown reports.
 bench: setup

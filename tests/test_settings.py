@@ -23,8 +23,9 @@ def test_key_parsing():
     assert parse_api_keys("a:read, b:write,c:read+write") == {
         "a": frozenset({"read"}), "b": frozenset({"read", "write"}), "c": frozenset({"read", "write"})}
     assert parse_api_keys("") == {} and parse_api_keys(None) == {}
+    assert parse_api_keys("a:admin") == {"a": frozenset({"read", "write", "admin"})}  # issue 21: admin scope
     with pytest.raises(ParameterError, match="KEY:SCOPE"):
-        parse_api_keys("a:admin")
+        parse_api_keys("a:root")
 
 
 def test_defaults_without_environment(clean_env):
@@ -60,7 +61,7 @@ def test_options_win_over_the_environment_and_none_keeps_it(clean_env, tmp_path)
 
 
 @pytest.mark.parametrize(("name", "value", "message"), [
-    ("SHOPMIND_API_KEYS", "k1:admin", "SHOPMIND_API_KEYS = 'k1:admin'.*KEY:SCOPE"),
+    ("SHOPMIND_API_KEYS", "k1:root", "SHOPMIND_API_KEYS = 'k1:root'.*KEY:SCOPE"),
     ("SHOPMIND_PIPELINE_EXPLORE", "lots", "SHOPMIND_PIPELINE_EXPLORE = 'lots'.*integer"),
     ("SHOPMIND_API_MAX_BODY_BYTES", "0", "SHOPMIND_API_MAX_BODY_BYTES = '0'.*greater than or equal to 1"),
 ])

@@ -46,6 +46,15 @@ class StoreError(ShopmindError):
     """The store cannot be opened or a write failed (nothing was half-written)."""
 
 
+class ArtifactError(ShopmindError):
+    """A model artifact that cannot be used: truncated, corrupted or written by an incompatible version. The
+    message names the file and the reason."""
+
+    def __init__(self, path: object, reason: str) -> None:
+        super().__init__(f"model artifact {path} refused: {reason}")
+        self.path, self.reason = str(path), reason
+
+
 class NotFittedError(ShopmindError, RuntimeError):
     """A model was used before `fit` (or `load`)."""
 

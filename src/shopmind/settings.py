@@ -13,6 +13,8 @@ Environment variables (all optional; prefix ``SHOPMIND_``, a section and its fie
                                training views (train, bench, evaluate) and the online pipeline alike
 ``SHOPMIND_API_KEYS``          API keys and scopes, ``key1:read,key2:write,key3:read+write`` (none: auth off)
 ``SHOPMIND_API_MAX_BODY_BYTES``  largest request body (default 5 MB); also ``SHOPMIND_API_MAX_BATCH``
+``SHOPMIND_API_RATE_LIMIT``    requests a second per API key (default 100, bursts of ``SHOPMIND_API_RATE_BURST``
+                               = 200; 0: no limit); over it the API answers 429 with ``Retry-After``
 ``SHOPMIND_LLM_URL`` /         the chat-model backends: an OpenAI-compatible endpoint and its model name (or a
 ``SHOPMIND_LLM_MODEL`` /       known local model / ``.gguf`` path for ``llama-cpp``), its key, timeout, threads
 ``SHOPMIND_LLM_API_KEY`` ...
@@ -52,13 +54,13 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from shopmind.errors import ParameterError, ShopmindError
 from shopmind.schema import DEFAULT_EVENT_WEIGHTS, DEFAULT_NEGATIVE_RATING_THRESHOLD
 
-#: The scopes an API key can hold.
-SCOPES = ("read", "write")
+#: The scopes an API key can hold; each implies the ones before it (``admin`` -> write -> read).
+SCOPES = ("read", "write", "admin")
 
 
 def parse_api_keys(text: str | None) -> dict[str, frozenset[str]]:
-    """Parse ``KEY:SCOPE[+SCOPE],...``; ``write`` implies ``read``. Raises :class:`ParameterError` on a
-    malformed entry.
+    """Parse ``KEY:SCOPE[+SCOPE],...``; ``admin`` implies ``write``, which implies ``read``. Raises
+    :class:`ParameterError` on a malformed entry.
 
     >>> {key: sorted(scopes) for key, scopes in parse_api_keys("k1:read, k2:write").items()}
     {'k1': ['read'], 'k2': ['read', 'write']}
@@ -71,7 +73,9 @@ def parse_api_keys(text: str | None) -> dict[str, frozenset[str]]:
         wanted = {s.strip().lower() for s in scopes.split("+") if s.strip()}
         if not sep or not key.strip() or not wanted or not wanted <= set(SCOPES):
             raise ParameterError("SHOPMIND_API_KEYS", "entry", entry,
-                                 "KEY:SCOPE with SCOPE read, write or read+write (e.g. 'k1:read,k2:write')")
+                                 "KEY:SCOPE with SCOPE read, write or admin (e.g. 'k1:read,k2:write')")
+        if "admin" in wanted:
+            wanted.add("write")
         if "write" in wanted:
             wanted.add("read")
         keys[key.strip()] = frozenset(wanted)
@@ -89,6 +93,11 @@ class ApiSettings(BaseModel):
     max_body_bytes: int = Field(default=5 * 1024 * 1024, ge=1)
     #: Most records in one batch write.
     max_batch: int = Field(default=10_000, ge=1)
+    #: Requests a second each API key may make on average (0: no limit); a key created with its own
+    #: ``--rate-limit`` uses that. Over it: 429 with ``Retry-After``.
+    rate_limit: float = Field(default=100.0, ge=0)
+    #: Requests a key may make at once before the average applies (token-bucket size).
+    rate_burst: float = Field(default=200.0, ge=1)
     #: Where ``POST /models/reload`` looks for model artifacts (``None`` disables reloading by name).
     models_dir: Path | None = None
     #: BLAS threads of ``shopmind serve``: one by default, since requests run concurrently and a

@@ -104,3 +104,97 @@ def test_serve_with_dp_epsilon_publishes_noisy_lists_from_a_budget(cli, home, tr
         assert (budget["enabled"], budget["spent"], budget["queries"]) == (True, 1.0, 1)
         item = trained_shop.items.item_id.iloc[0]
         assert client.get(f"/items/{item}/bought-together").status_code == 429
+
+
+# ---------------------------------------------------------------------------------------------- safe by default
+@pytest.fixture()
+def fake_uvicorn(monkeypatch) -> dict:
+    calls: dict = {}
+
+    def fake_run(app, **kwargs):
+        calls.update(kwargs, app=app)
+
+    import uvicorn
+
+    monkeypatch.setattr(uvicorn, "run", fake_run)
+    return calls
+
+
+def test_without_keys_it_serves_loopback_only_and_says_so(cli, home, trained_shop, fake_uvicorn):
+    trained_shop.model.save(home / "models" / "itemknn")
+    res = runner.invoke(cli, ["serve", "--search-encoder", "none"])
+    assert res.exit_code == 0, res.output
+    assert fake_uvicorn["host"] == "127.0.0.1" and "loopback only" in res.output
+
+
+def test_without_keys_another_address_is_refused_unless_insecure(cli, home, trained_shop, fake_uvicorn):
+    trained_shop.model.save(home / "models" / "itemknn")
+    res = runner.invoke(cli, ["serve", "--host", "0.0.0.0", "--search-encoder", "none"])
+    assert res.exit_code == 2 and "refusing to serve without API keys" in res.output
+    assert "shopmind keys create" in res.output and "app" not in fake_uvicorn
+    res = runner.invoke(cli, ["serve", "--host", "0.0.0.0", "--insecure", "--search-encoder", "none"])
+    assert res.exit_code == 0 and fake_uvicorn["host"] == "0.0.0.0" and "WITHOUT authentication" in res.output
+
+
+def test_with_a_stored_key_any_address_is_allowed(cli, home, trained_shop, fake_uvicorn, tmp_path, monkeypatch):
+    import shutil  # lazy: only this test copies the store
+
+    from shopmind.cli.keys import keys_app  # lazy: the sibling command group that makes the key
+
+    shutil.copy(trained_shop.db, tmp_path / "own.db")  # the shared store must not get a key
+    monkeypatch.setenv("SHOPMIND_STORE", f"sqlite:///{tmp_path / 'own.db'}")
+    trained_shop.model.save(home / "models" / "itemknn")
+    made = runner.invoke(keys_app, ["create", "--scope", "read", "--json"])
+    assert made.exit_code == 0, made.output
+    res = runner.invoke(cli, ["serve", "--host", "0.0.0.0", "--search-encoder", "none"])
+    assert res.exit_code == 0, res.output
+    with TestClient(fake_uvicorn["app"]) as client:
+        assert client.get("/trending").status_code == 401
+        key = json.loads(made.output)["key"]
+        assert client.get("/trending", headers={"X-API-Key": key}).status_code == 200
+
+
+@pytest.mark.parametrize(("check", "expected"), [
+    (("127.0.0.1", False, False), "loopback only"), (("::1", False, False), "loopback only"),
+    (("localhost", False, False), "loopback only"), (("0.0.0.0", True, False), None),
+    (("10.1.2.3", False, True), "WITHOUT authentication"),
+])
+def test_check_bind(check, expected):
+    note = serve_module.check_bind(*check)
+    assert (note is None) if expected is None else (expected in note)
+    with pytest.raises(ShopmindError, match="--insecure"):
+        serve_module.check_bind("192.168.1.5", False, False)
+
+
+# ---------------------------------------------------------------------------------------------- damaged artifacts
+def test_a_damaged_best_artifact_is_skipped_naming_the_file_and_reason(cli, home, trained_shop, fake_uvicorn):
+    models = home / "models"
+    trained_shop.model.save(models / "good")
+    trained_shop.model.save(models / "broken")
+    meta = json.loads((models / "broken" / "meta.json").read_text())
+    meta["metrics"] = {"ndcg@10": 0.9}  # the one serve would pick ...
+    (models / "broken" / "meta.json").write_text(json.dumps(meta))
+    state = models / "broken" / "state.pkl"
+    state.write_bytes(state.read_bytes()[:200])  # ... is truncated
+    res = runner.invoke(cli, ["serve", "--search-encoder", "none"])
+    assert res.exit_code == 0, res.output
+    assert "skipping" in res.output and "truncated" in res.output and "broken" in res.output
+    with TestClient(fake_uvicorn["app"]) as client:
+        assert client.get("/ready").json()["model"]["source"].endswith("good")
+    res = runner.invoke(cli, ["serve", "--model", "broken", "--search-encoder", "none"])
+    assert res.exit_code == 2 and "state.pkl refused: truncated" in res.output.replace("\n", "")
+
+
+def test_the_last_activated_artifact_is_served_after_a_restart(home, trained_shop):
+    from shopmind.models.base import mark_active  # lazy: only this test records an activation
+
+    models = home / "models"
+    for name in ("a", "b"):
+        trained_shop.model.save(models / name)
+    meta = json.loads((models / "a" / "meta.json").read_text())
+    meta["metrics"] = {"ndcg@10": 0.3}
+    (models / "a" / "meta.json").write_text(json.dumps(meta))
+    settings = Settings.load()
+    assert serve_module.resolve_model_path(settings, None).name == "a"
+    mark_active(models, models / "b")
+    assert serve_module.resolve_model_path(settings, None).name == "b"

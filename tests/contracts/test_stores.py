@@ -612,3 +612,33 @@ def test_privacy_ledger_two_connections_never_overspend(store_url: str) -> None:
         granted = [s.spend_privacy("p", "q", 0.3, 1.0) for _ in range(3) for s in (one, two)]
         assert sum(granted) == 3
         assert one.privacy_spends("p")["epsilon"].sum() == pytest.approx(0.9)
+
+
+# ---------------------------------------------------------------------------------------------- API keys
+def test_api_keys_stored_hashed_listed_and_revoked(store: Store) -> None:
+    assert store.find_api_key("h1") is None and store.list_api_keys() == []
+    store.put_api_key({"key_id": "k1", "key_hash": "h1", "scopes": ["read", "write"], "name": "shop",
+                       "rate_limit": 5})
+    store.put_api_key({"key_id": "k2", "key_hash": "h2", "scopes": ["admin"]})
+    found = store.find_api_key("h1")
+    assert found is not None
+    assert (found["key_id"], found["scopes"], found["name"], found["rate_limit"]) == ("k1", ["read", "write"],
+                                                                                     "shop", 5.0)
+    assert found["revoked_at"] is None and found["created_at"].startswith("20")
+    listed = store.list_api_keys()
+    assert [k["key_id"] for k in listed] == ["k1", "k2"] and all("key_hash" not in k for k in listed)
+    assert store.revoke_api_key("k1") is True
+    assert store.revoke_api_key("k1") is False and store.revoke_api_key("nope") is False
+    assert store.find_api_key("h1")["revoked_at"] is not None
+    assert store.find_api_key("h2")["revoked_at"] is None
+
+
+def test_api_key_duplicates_and_bad_rows_are_refused(store: Store) -> None:
+    store.put_api_key({"key_id": "k1", "key_hash": "h1", "scopes": ["read"]})
+    with pytest.raises(StoreError):
+        store.put_api_key({"key_id": "k2", "key_hash": "h1", "scopes": ["read"]})
+    with pytest.raises(StoreError):
+        store.put_api_key({"key_id": "k1", "key_hash": "h9", "scopes": ["read"]})
+    with pytest.raises(StoreError, match="scopes"):
+        store.put_api_key({"key_id": "k3", "key_hash": "h3", "scopes": []})
+    assert [k["key_id"] for k in store.list_api_keys()] == ["k1"]

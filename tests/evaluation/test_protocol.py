@@ -191,3 +191,50 @@ def test_targets_by_user_skips_users_without_targets() -> None:
     users, tgts = targets_by_user(data)
     assert users.tolist() == [data.users.index("a"), data.users.index("c")]
     assert [len(t) for t in tgts] == [1, 2]
+
+
+# ---------------------------------------------------------------------------------------------- ties
+def test_a_tie_with_the_held_out_item_is_broken_against_it() -> None:
+    """Pessimistic ties (issue 21): a constant scorer must not earn hits from the order ties fall in."""
+    data = Interactions.from_sequences({f"u{i}": [f"i{(2 * i + j) % 30}" for j in range(4)] for i in range(20)})
+    split = leave_one_out(data)
+    flat = TableModel(base=np.zeros(data.n_items, dtype=np.float32)).fit(split.train_valid())
+    res = evaluate(flat, split.train_valid(), split.test, ks=(1, 5, 10))
+    # every rankable item (about 27) ties with the target, so the target is ranked after all of them
+    assert res.metrics["hr@1"] == 0.0 and res.metrics["ndcg@10"] == 0.0 and res.metrics["hr@10"] == 0.0
+    users, tgts = targets_by_user(split.test)
+    for row, t in zip(res.topk, tgts, strict=True):
+        listed = [i for i in row.tolist() if i >= 0]
+        assert t[0] not in listed or listed.index(t[0]) == len(listed) - 1
+
+
+def test_ties_only_move_the_target_behind_equal_scores() -> None:
+    data = Interactions.from_sequences({"a": ["x", "y", "z", "w"], "b": ["x", "z", "v", "y"],
+                                        "c": ["w", "v", "x", "z"]})
+    split = leave_one_out(data)
+    train = split.train_valid()
+    users, tgts = targets_by_user(split.test)
+    assert len(users) == 3
+    n = train.n_items
+    base = np.zeros((train.n_users, n), dtype=np.float32)
+    for u, t in zip(users, tgts, strict=True):
+        base[u, :] = np.arange(n, dtype=np.float32) / n  # distinct scores ...
+        base[u, t[0]] = 2.0
+        other = (t[0] + 1) % n
+        base[u, other] = 2.0  # ... except one item tied with the target at the top
+    model = TableModel(base=base).fit(train)
+    res = evaluate(model, train, split.test, ks=(1, 2), exclude_seen=False)
+    assert res.metrics["hr@1"] == 0.0 and res.metrics["hr@2"] == 1.0
+    # the same table with the target strictly ahead is a hit at 1: only ties are affected
+    for u, t in zip(users, tgts, strict=True):
+        base[u, t[0]] = 2.5
+    res = evaluate(TableModel(base=base).fit(train), train, split.test, ks=(1,), exclude_seen=False)
+    assert res.metrics["hr@1"] == 1.0
+
+
+def test_rank_all_without_targets_keeps_the_lower_index_first(catalog_data: Interactions) -> None:
+    flat = TableModel(base=np.zeros(catalog_data.n_items, dtype=np.float32)).fit(catalog_data)
+    top = rank_all(flat, catalog_data, np.array([0]), k=3, exclude_seen=False)
+    assert top.tolist() == [[0, 1, 2]]
+    top = rank_all(flat, catalog_data, np.array([0]), k=3, exclude_seen=False, targets=[np.array([1])])
+    assert top.tolist() == [[0, 2, 3]]

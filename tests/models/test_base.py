@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from fixtures.sequences import TINY
+from shopmind.errors import ArtifactError
 from shopmind.models import Recommender, create
 from shopmind.models.base import ArtifactUnpickler
 from shopmind.models.fusion.attributes import AttributeVocabulary
@@ -27,6 +28,7 @@ def _age(path, add: dict, drop: tuple[str, ...]) -> None:
         d.update(add)
         for name in drop:
             del d[name]
+    meta.pop("state")  # older artifacts recorded no size and checksum of their state
     (path / "meta.json").write_text(json.dumps(meta))
     with open(path / "state.pkl", "wb") as f:
         pickle.dump(state, f)
@@ -63,3 +65,66 @@ def test_classes_pickled_before_they_moved_are_found(module, name, klass, tmp_pa
     path.write_bytes(b"")
     with open(path, "rb") as f:
         assert ArtifactUnpickler(f).find_class(module, name) is klass
+
+
+# ---------------------------------------------------------------------------------------------- damaged artifacts
+@pytest.fixture()
+def artifact(block_data, tmp_path):
+    return create("itemknn", k=5).fit(block_data).save(tmp_path / "knn")
+
+
+def test_an_artifact_records_the_size_and_checksum_of_its_state(artifact):
+    meta = json.loads((artifact / "meta.json").read_text())
+    assert meta["state"]["bytes"] == (artifact / "state.pkl").stat().st_size
+    assert len(meta["state"]["sha256"]) == 64
+    assert not list(artifact.glob("*.tmp"))
+    Recommender.load(artifact)
+
+
+def test_a_truncated_state_is_refused_naming_the_file(artifact):
+    state = artifact / "state.pkl"
+    state.write_bytes(state.read_bytes()[:100])
+    with pytest.raises(ArtifactError, match="truncated") as info:
+        Recommender.load(artifact)
+    assert str(state) in str(info.value) and info.value.path == str(state)
+
+
+def test_a_corrupted_state_of_the_right_size_is_refused(artifact):
+    state = artifact / "state.pkl"
+    raw = bytearray(state.read_bytes())
+    raw[len(raw) // 2] ^= 0xFF
+    state.write_bytes(bytes(raw))
+    with pytest.raises(ArtifactError, match="SHA-256 does not match"):
+        Recommender.load(artifact)
+
+
+def test_an_unreadable_state_without_a_checksum_is_refused(artifact):
+    meta = json.loads((artifact / "meta.json").read_text())
+    meta.pop("state")
+    (artifact / "meta.json").write_text(json.dumps(meta))
+    (artifact / "state.pkl").write_bytes(b"\x80\x05garbage")
+    with pytest.raises(ArtifactError, match="cannot be read"):
+        Recommender.load(artifact)
+
+
+def test_a_missing_state_and_a_truncated_meta_are_refused(artifact):
+    (artifact / "state.pkl").unlink()
+    with pytest.raises(ArtifactError, match="missing"):
+        Recommender.load(artifact)
+    meta = artifact / "meta.json"
+    meta.write_text(meta.read_text()[:50])
+    with pytest.raises(ArtifactError, match="not valid JSON") as info:
+        Recommender.load(artifact)
+    assert str(meta) in str(info.value)
+
+
+def test_an_artifact_of_an_incompatible_version_is_refused(artifact):
+    meta = json.loads((artifact / "meta.json").read_text())
+    meta.update(format=99, shopmind_version="9.0.0")
+    (artifact / "meta.json").write_text(json.dumps(meta))
+    with pytest.raises(ArtifactError, match=r"incompatible version \(shopmind 9.0.0, artifact format 99\)"):
+        Recommender.load(artifact)
+    meta.update(format=1, model="no-such-model")
+    (artifact / "meta.json").write_text(json.dumps(meta))
+    with pytest.raises(ArtifactError, match="unknown model 'no-such-model'"):
+        Recommender.load(artifact)

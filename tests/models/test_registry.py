@@ -45,3 +45,16 @@ def test_docs_list_every_models_current_defaults():
     assert set(documented) == set(registry)
     for name, cls in registry.items():
         assert documented[name] == ", ".join(f"{k}={v!r}" for k, v in cls().get_params().items()), name
+
+
+def test_none_given_as_text_reaches_a_text_parameter_as_the_mode_none() -> None:
+    """Regression (issue 21): `-p ease.recency=none` failed: parse_value reads "none" as None, and EASE's
+    recency is a text mode, one of which is "none"."""
+    from shopmind.cli.params import parse_model_params  # lazy: the CLI layer, only to show the whole path
+
+    [(name, params)] = parse_model_params("ease", ["ease.recency=none"])
+    model = create(name, **params)
+    assert model.recency == "none"
+    model.validate_params()
+    assert create("itemknn", recency=None).recency == "none"
+    assert create("ease", recency="time").recency == "time"

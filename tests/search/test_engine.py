@@ -79,7 +79,7 @@ def test_upsert_is_searchable_at_once_and_delete_hides_at_once(search_items: pd.
     assert engine.item("N1") is None
 
 
-@pytest.mark.parametrize("query", ['"*', "NEAR OR AND", "title:(x", "😀🛍", "\x00\x01", "a" * 5000, "-1 OR 1=1; --"])
+@pytest.mark.parametrize("query", ['"*', "NEAR OR AND", "title:(x", "😀🛍", "\x00\x01", "a" * 1000, "-1 OR 1=1; --"])
 def test_hostile_queries_never_raise(engine: SearchEngine, query: str) -> None:
     engine.search(SearchRequest(q=query))
 

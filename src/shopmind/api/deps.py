@@ -3,17 +3,21 @@
 They are ``async def`` on purpose: FastAPI runs a plain ``def`` dependency in its thread pool, and a
 thread hop per dependency costs milliseconds on a busy machine - these do no blocking work.
 
-Keys are sent as ``X-API-Key: KEY`` or ``Authorization: Bearer KEY``. A missing or unknown key is 401; a
-key without the needed scope is 403 (``write`` implies ``read``).
+Keys are sent as ``X-API-Key: KEY`` or ``Authorization: Bearer KEY``. A missing, unknown or revoked key is
+401; a key without the needed scope is 403 (``admin`` implies ``write``, which implies ``read``); a key over
+its rate limit is 429 with ``Retry-After`` (seconds). Keys are the configured ones and the ones created with
+``shopmind keys create`` (:class:`~shopmind.api.keys.KeyRing`).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Awaitable, Callable
 
 from fastapi import Depends, Request
 
 from shopmind.api.errors import ApiError
+from shopmind.api.keys import KeyRing, RateLimiter
 from shopmind.api.metrics import Metrics
 from shopmind.pipeline.service import RecommendationService
 from shopmind.settings import ApiSettings
@@ -46,21 +50,29 @@ def _presented_key(request: Request) -> str | None:
 
 
 def authorize(request: Request, scope: str) -> None:
-    """Raise :class:`ApiError` (401 or 403) unless the request presents a key holding ``scope`` (or
-    authentication is off). What :func:`require` checks, callable from a route without the dependency."""
-    settings: ApiSettings = request.app.state.settings
-    if not settings.auth_enabled:
+    """Raise :class:`ApiError` (401, 403 or 429) unless the request presents a key holding ``scope`` and
+    within its rate limit (or authentication is off). What :func:`require` checks, callable from a route
+    without the dependency."""
+    state = request.app.state
+    keyring: KeyRing = state.keyring
+    if not keyring.enabled:
         return
     key = _presented_key(request)
     if key is None:
         raise ApiError(401, "missing API key: send it as 'X-API-Key: KEY' or 'Authorization: Bearer KEY'",
                        field="X-API-Key", headers={"WWW-Authenticate": "Bearer"})
-    scopes = settings.keys.get(key)
-    if scopes is None:
-        raise ApiError(401, "unknown API key", field="X-API-Key", headers={"WWW-Authenticate": "Bearer"})
-    if scope not in scopes:
-        raise ApiError(403, f"this API key lacks the {scope!r} scope (it has: {', '.join(sorted(scopes))})",
+    info = keyring.lookup(key)
+    if info is None:
+        raise ApiError(401, "unknown or revoked API key", field="X-API-Key", headers={"WWW-Authenticate": "Bearer"})
+    if scope not in info.scopes:
+        raise ApiError(403, f"this API key lacks the {scope!r} scope (it has: {', '.join(sorted(info.scopes))})",
                        field="X-API-Key")
+    limiter: RateLimiter = state.limiter
+    wait = limiter.acquire(info.key_id, info.rate_limit)
+    if wait > 0:
+        retry = max(1, math.ceil(wait))
+        raise ApiError(429, f"API key {info.key_id} is over its rate limit; retry in {retry} s",
+                       field="X-API-Key", headers={"Retry-After": str(retry)})
 
 
 def require(scope: str) -> Callable[[Request], Awaitable[None]]:
@@ -75,3 +87,4 @@ def require(scope: str) -> Callable[[Request], Awaitable[None]]:
 
 READ = [Depends(require("read"))]
 WRITE = [Depends(require("write"))]
+ADMIN = [Depends(require("admin"))]

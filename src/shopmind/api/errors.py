@@ -28,7 +28,7 @@ logger = logging.getLogger(__name__)
 #: Error code of each HTTP status.
 CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
          409: "conflict", 413: "payload_too_large", 415: "unsupported_media_type", 422: "validation_error",
-         500: "internal_error", 503: "unavailable"}
+         429: "rate_limited", 500: "internal_error", 503: "unavailable"}
 
 
 class ApiError(Exception):
@@ -101,6 +101,33 @@ def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
                           details=details)
 
 
+def _template_regex(template: str) -> re.Pattern[str]:
+    """``/items/{item_id}/similar`` -> a pattern matching that path with any one segment for the parameter."""
+    parts = re.split(r"(\{[^/{}]+\})", template)
+    return re.compile("^" + "".join("[^/]+" if p.startswith("{") else re.escape(p) for p in parts) + "$")
+
+
+def allowed_methods(request: Request, fallback: str = "") -> list[str]:
+    """Every method the app's OpenAPI schema documents on the request's path (Starlette's own 405 names only the
+    first route that matched the path, e.g. ``GET`` where ``GET, DELETE`` are allowed); ``HEAD`` comes with
+    ``GET``. ``fallback`` (Starlette's ``Allow``) is used for paths outside the schema (the console)."""
+    table: list[tuple[re.Pattern[str], set[str]]] | None = getattr(request.app.state, "allow_table", None)
+    if table is None:
+        paths = request.app.openapi().get("paths", {})
+        table = [(_template_regex(path), {m.upper() for m in ops if m.upper() in _METHODS})
+                 for path, ops in paths.items()]
+        request.app.state.allow_table = table
+    methods = set().union(*(m for rx, m in table if rx.match(request.url.path)))
+    if not methods:
+        methods = {m.strip() for m in fallback.split(",") if m.strip()}
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods)
+
+
+_METHODS = {"GET", "PUT", "POST", "DELETE", "PATCH", "OPTIONS", "HEAD", "TRACE"}
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers that give every error the one shape."""
 
@@ -117,7 +144,10 @@ def install_error_handlers(app: FastAPI) -> None:
         if exc.status_code == 404 and message == "Not Found":
             message = f"no such endpoint: {request.method} {request.url.path} (see /docs)"
         elif exc.status_code == 405:
-            message = f"method {request.method} is not allowed on {request.url.path} (see /docs)"
+            allowed = allowed_methods(request, (getattr(exc, "headers", None) or {}).get("Allow", ""))
+            message = (f"method {request.method} is not allowed on {request.url.path}; allowed: "
+                       f"{', '.join(allowed)} (see /docs)")
+            return error_response(405, message, headers={"Allow": ", ".join(allowed)})
         return error_response(exc.status_code, message, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(RequestValidationError)

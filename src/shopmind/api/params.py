@@ -56,12 +56,24 @@ _SPEC: dict[str, tuple[str, float | None, float | None, bool, str]] = {
     "context": ("string", None, None, True, "Context KEY:VALUE; item_id:X recommends around the viewed item."),
 }
 
+#: The shape of the rule parameters (``NAME:VALUE`` ...; ``promote`` may also be empty). Which names and values
+#: a rule may use is checked when it is parsed (a 422 naming the parameter).
+_PATTERNS = {"filter": r"^\s*[^\s:][^:]*:", "boost": r"^\s*[^\s:][^:]*:", "attr": r"^\s*[^\s:][^:]*:",
+             "context": r"^\s*[^\s:][^:]*:", "promote": r"^$|^\s*[^\s:][^:]*:"}
+
+
+def _schema(name: str, kind: str, lo: float | None, hi: float | None, repeated: bool) -> dict[str, Any]:
+    one: dict[str, Any] = {"type": kind, **({"minimum": lo} if lo is not None else {}),
+                           **({"maximum": hi} if hi is not None else {})}
+    if name in _PATTERNS:
+        one["pattern"] = _PATTERNS[name]
+    return {"type": "array", "items": one} if repeated else one
+
+
 #: OpenAPI descriptions of the option parameters (merged into the routes' generated parameters).
 OPTION_PARAMETERS: list[dict[str, Any]] = [
     {"name": name, "in": "query", "required": False, "description": desc,
-     "schema": ({"type": "array", "items": {"type": kind}} if repeated else
-                {"type": kind, **({"minimum": lo} if lo is not None else {}),
-                 **({"maximum": hi} if hi is not None else {})})}
+     "schema": _schema(name, kind, lo, hi, repeated)}
     for name, (kind, lo, hi, repeated, desc) in _SPEC.items()
 ]
 _TRUE, _FALSE = {"true", "1", "yes", "on"}, {"false", "0", "no", "off"}

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from shopmind.pipeline.results import Recommendation
 from shopmind.pipeline.rules import Boost, Pin, Promotion, RequestError, RerankOptions, Rule, parse_rule
 from shopmind.pipeline.writes import DeleteResult, WriteResult
+from shopmind.schema import EVENT_TYPE_ALIASES, EventType
 
 Id = Annotated[str, Field(min_length=1, max_length=256)]
 MAX_BATCH = 10_000
@@ -24,16 +25,36 @@ class _Strict(BaseModel):
 
 
 # --------------------------------------------------------------------------- writes
+_ID_TEXT = {"type": "string", "minLength": 1, "maxLength": 256, "pattern": r"^[^\u0000]*\S[^\u0000]*$"}
+_TEXT_OR_NULL = {"anyOf": [{"type": "string"}, {"type": "null"}]}
+_OBJECT_OR_NULL = {"anyOf": [{"type": "object"}, {"type": "null"}]}
+_TIME = {"anyOf": [{"type": "string", "format": "date-time"}, {"type": "null"}]}
+#: What the importer accepts in one row (other fields are ignored and listed in ``ignored_fields``).
+ITEM_ROW: dict[str, Any] = {"type": "object", "required": ["item_id"], "properties": {
+    "item_id": _ID_TEXT, "title": _TEXT_OR_NULL, "description": _TEXT_OR_NULL, "category": _TEXT_OR_NULL,
+    "brand": _TEXT_OR_NULL, "price": {"anyOf": [{"type": "number", "minimum": 0}, {"type": "null"}]},
+    "currency": _TEXT_OR_NULL, "attributes": _OBJECT_OR_NULL, "image": _TEXT_OR_NULL, "created_at": _TIME,
+    "in_stock": {"anyOf": [{"type": "boolean"}, {"type": "null"}]}}}
+USER_ROW: dict[str, Any] = {"type": "object", "required": ["user_id"], "properties": {
+    "user_id": _ID_TEXT, "attributes": _OBJECT_OR_NULL, "created_at": _TIME}}
+EVENT_ROW: dict[str, Any] = {"type": "object", "required": ["user_id", "type"], "properties": {
+    "event_id": {"anyOf": [_ID_TEXT, {"type": "null"}]}, "user_id": _ID_TEXT,
+    "item_id": {"anyOf": [_ID_TEXT, {"type": "null"}]},
+    "type": {"type": "string", "enum": sorted({e.value for e in EventType} | set(EVENT_TYPE_ALIASES))},
+    "value": {"anyOf": [{"type": "number"}, {"type": "null"}]}, "timestamp": _TIME,
+    "session_id": _TEXT_OR_NULL, "context": _OBJECT_OR_NULL}}
+
+
 class ItemsBatch(_Strict):
     """Items to insert or replace (fields of ``shopmind.schema.Item``)."""
 
-    items: list[dict[str, Any]] = Field(min_length=1, max_length=MAX_BATCH)
+    items: list[dict[str, Any]] = Field(min_length=1, max_length=MAX_BATCH, json_schema_extra={"items": ITEM_ROW})
 
 
 class UsersBatch(_Strict):
     """Users to insert or replace (fields of ``shopmind.schema.User``)."""
 
-    users: list[dict[str, Any]] = Field(min_length=1, max_length=MAX_BATCH)
+    users: list[dict[str, Any]] = Field(min_length=1, max_length=MAX_BATCH, json_schema_extra={"items": USER_ROW})
 
 
 class EventsBatch(_Strict):
@@ -42,7 +63,8 @@ class EventsBatch(_Strict):
     Give each event an ``event_id`` to make retries safe: a known id is counted as a duplicate.
     """
 
-    events: list[dict[str, Any]] = Field(min_length=1, max_length=MAX_BATCH)
+    events: list[dict[str, Any]] = Field(min_length=1, max_length=MAX_BATCH,
+                                         json_schema_extra={"items": EVENT_ROW})
 
 
 class ItemIds(_Strict):

@@ -26,6 +26,7 @@ from shopmind.cli.customers import customers_app
 from shopmind.cli.dp import dp_app
 from shopmind.cli.experiments import experiments_app
 from shopmind.cli.federated import federated_app
+from shopmind.cli.keys import keys_app
 from shopmind.cli.ope import ope
 from shopmind.cli.params import load_settings, parse_model_params, parse_params
 from shopmind.cli.privacy import import_preparer, privacy_app
@@ -392,7 +393,7 @@ def _register_subcommands() -> None:
     app.command("ope")(_guard(ope))
     for sub, name in ((customers_app, "customers"), (experiments_app, "experiments"), (bandit_app, "bandit"),
                       (uplift_app, "uplift"), (search_app, "search"), (privacy_app, "privacy"),
-                      (campaigns_app, "campaigns")):
+                      (campaigns_app, "campaigns"), (keys_app, "keys")):
         _register(sub, name)
     for command in faq_app_commands():
         command.callback = _guard(command.callback)

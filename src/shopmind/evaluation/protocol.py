@@ -2,11 +2,16 @@
 
 No sampled negatives. Items in the user's history (the interactions the model was fitted on) are
 excluded when ``exclude_seen`` is set; a target that is itself in the history therefore counts as a miss.
+
+Ties are broken against the held-out items (the pessimistic convention): a target that scores exactly as
+much as another item is ranked after it, so a model that scores many items equally (popularity, a
+constant fallback) cannot gain from the order in which ties happen to fall.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,11 +53,14 @@ class EvalResult:
 
 
 def rank_all(model: Scorer, history: Interactions, users: np.ndarray, k: int,
-             exclude_seen: bool = True, batch_size: int = 512) -> np.ndarray:
+             exclude_seen: bool = True, batch_size: int = 512,
+             targets: Sequence[np.ndarray] | None = None) -> np.ndarray:
     """Top-``k`` item ids for each user over the whole catalog (``history.n_items`` items).
 
     Items in the user's ``history`` are excluded when ``exclude_seen``; NaN scores rank last. Slots left
-    empty (fewer than ``k`` rankable items) hold ``-1``.
+    empty (fewer than ``k`` rankable items) hold ``-1``. Other ties go to the lower item index, except that
+    with ``targets`` (each user's held-out items, aligned with ``users``) a target tied with other items is
+    ranked after all of them (pessimistic).
 
     Examples
     --------
@@ -79,7 +87,37 @@ def rank_all(model: Scorer, history: Interactions, users: np.ndarray, k: int,
         if seen is not None:
             mask_seen(scores, seen, ub)
         out[start:start + len(ub)] = top_k(scores, k)[0]
+        if targets is not None:
+            for row in range(len(ub)):
+                _pessimistic_row(out, start + row, scores[row], targets[start + row], k)
     return out
+
+
+def _pessimistic_row(out: np.ndarray, at: int, scores: np.ndarray, targets: np.ndarray, k: int) -> None:
+    """Re-rank one user's top-``k`` (``out[at]``) so that each target tied with a non-target comes after it.
+
+    Only users with such a tie are re-ranked (most have none): the rankable items scoring at least the k-th
+    score are ordered by score (descending), then non-targets before targets, then item index.
+    """
+    t = np.asarray(targets, dtype=np.int64)
+    if len(t) == 0:
+        return
+    ts = scores[t]
+    ts = ts[np.isfinite(ts)]
+    if len(ts) == 0:
+        return
+    is_target = np.zeros(len(scores), dtype=bool)
+    is_target[t] = True
+    tied = [s for s in np.unique(ts) if np.count_nonzero((scores == s) & ~is_target) > 0]
+    if not tied:
+        return
+    kth = out[at, k - 1]
+    floor = scores[kth] if kth >= 0 else -np.inf  # nothing below the k-th score can enter the list
+    cand = np.flatnonzero((scores >= floor) & np.isfinite(scores))
+    order = np.lexsort((cand, is_target[cand], -scores[cand]))[:k]
+    ids = np.full(k, -1, dtype=np.int64)
+    ids[:len(order)] = cand[order]
+    out[at] = ids
 
 
 def evaluate(model: Scorer, history: Interactions, targets: Interactions, ks: tuple[int, ...] = (10,),
@@ -107,7 +145,7 @@ def evaluate(model: Scorer, history: Interactions, targets: Interactions, ks: tu
     t0 = time.perf_counter()
     users, tgts = targets_by_user(targets)
     kmax = int(max(ks))
-    topk = rank_all(model, history, users, kmax, exclude_seen=exclude_seen, batch_size=batch_size)
+    topk = rank_all(model, history, users, kmax, exclude_seen=exclude_seen, batch_size=batch_size, targets=tgts)
     per_user: dict[str, np.ndarray] = {}
     metrics: dict[str, float] = {}
     # novelty uses the share of training users who touched each item (distinct users, not events)

@@ -24,6 +24,7 @@ import pandas as pd
 from shopmind.schema import EventType, normalise_event_type
 
 MISSING = "required field is missing or empty"
+NUL_CHARACTER = "contains a NUL character (\\x00)"
 NOT_A_NUMBER = "not a number"
 NOT_FINITE = "not a finite number"
 NEGATIVE = "must be >= 0"
@@ -95,6 +96,10 @@ def coerce_text(s: pd.Series, *, required: bool = False, max_len: int | None = N
     out = Coerced(values)
     if required:
         out.add(~present, MISSING)
+        # SQLite's length() stops at a NUL, so an id holding one breaks the store's non-empty check (a 503
+        # for the whole batch, found by `make fuzz`); it is a bad row instead
+        nul = values.map(lambda v: isinstance(v, str) and "\x00" in v, na_action="ignore")
+        out.add(nul.fillna(False).to_numpy(dtype=bool), NUL_CHARACTER)
     if max_len is not None:
         lengths = values.map(len, na_action="ignore").fillna(0).to_numpy()
         out.add(lengths > max_len, f"longer than {max_len} characters")
@@ -148,6 +153,8 @@ def coerce_number(s: pd.Series, *, minimum: float | None = None) -> Coerced:
 def coerce_bool(s: pd.Series, *, default: bool = True) -> Coerced:
     """Booleans from yes/no, true/false, y/n, t/f, 1/0 (any case); blank -> ``default``."""
     present = _present(s)
+    # a JSON object or list in the column (from the API) is not a boolean; repr keeps it hashable and invalid
+    s = s.map(lambda v: repr(v) if isinstance(v, dict | list | set) else v) if s.dtype == object else s
     codes, uniques = pd.factorize(s.astype(object).where(present, None), use_na_sentinel=True)
     mapped: list[bool | None] = []
     for u in uniques:

@@ -27,9 +27,11 @@ Hyperparameters that several models share have one name and one meaning everywhe
 
 from __future__ import annotations
 
+import hashlib
 import inspect
 import json
 import logging
+import os
 import pickle
 import platform
 import time
@@ -43,7 +45,7 @@ import scipy.sparse as sp
 from shopmind import __version__
 from shopmind.data.ids import IdMapping
 from shopmind.data.interactions import Interactions
-from shopmind.errors import NotFittedError, ParameterError, ShopmindError
+from shopmind.errors import ArtifactError, NotFittedError, ParameterError, ShopmindError
 from shopmind.models.registry import available
 from shopmind.training.scores import cached_unit_rows, mask_seen, top_k
 
@@ -237,23 +239,37 @@ class Recommender(ABC):
     # ------------------------------------------------------------------ persistence
     def save(self, path: str | Path) -> Path:
         """Write a versioned artifact directory: ``meta.json`` (class, params, id mappings, training
-        metadata) and ``state.pkl``."""
+        metadata, the size and SHA-256 of the state) and ``state.pkl``.
+
+        Each file is written to a temporary name, flushed to disk and renamed, ``meta.json`` last: a process
+        killed half-way leaves either no ``meta.json`` (not an artifact) or one whose checksum the state does
+        not match, which :meth:`load` refuses."""
         self._check_fitted()
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
+        tmp = path / "state.pkl.tmp"
+        digest = hashlib.sha256()
+        with open(tmp, "wb") as f:
+            pickle.dump(self._state(), _HashingWriter(f, digest), protocol=pickle.HIGHEST_PROTOCOL)
+            f.flush()
+            os.fsync(f.fileno())
+            size = f.tell()
         meta = {
             "format": ARTIFACT_FORMAT, "model": self.name,
             "class": f"{type(self).__module__}.{type(self).__qualname__}",
             "shopmind_version": __version__, "python": platform.python_version(),
             "params": _jsonable(self.get_params()), "fit_info": getattr(self, "fit_info_", {}),
             "metrics": getattr(self, "metrics_", {}),
+            "state": {"bytes": size, "sha256": digest.hexdigest()},
             "users": self.users_.to_list(), "items": self.items_.to_list(),
         }
-        tmp = path / "state.pkl.tmp"
-        with open(tmp, "wb") as f:
-            pickle.dump(self._state(), f, protocol=pickle.HIGHEST_PROTOCOL)
         tmp.replace(path / "state.pkl")
-        (path / "meta.json").write_text(json.dumps(meta, ensure_ascii=False))
+        meta_tmp = path / "meta.json.tmp"
+        with open(meta_tmp, "w") as f:
+            f.write(json.dumps(meta, ensure_ascii=False))
+            f.flush()
+            os.fsync(f.fileno())
+        meta_tmp.replace(path / "meta.json")
         return path
 
     def _state(self) -> dict[str, Any]:
@@ -261,21 +277,39 @@ class Recommender(ABC):
 
     @classmethod
     def load(cls, path: str | Path) -> Recommender:
-        """Read an artifact written by :meth:`save`; the model comes back ready to recommend."""
+        """Read an artifact written by :meth:`save`; the model comes back ready to recommend.
+
+        A truncated or corrupted artifact, or one written by an incompatible shopmind, raises
+        :class:`~shopmind.errors.ArtifactError` naming the file and the reason (nothing is half-loaded)."""
         path = Path(path)
-        meta_file = path / "meta.json"
-        if not meta_file.exists():
-            raise ShopmindError(f"{path} is not a shopmind model artifact (no meta.json)")
-        meta = json.loads(meta_file.read_text())
-        if meta.get("format") != ARTIFACT_FORMAT:
-            raise ShopmindError(f"{path}: artifact format {meta.get('format')} is not supported "
-                                f"(this shopmind reads format {ARTIFACT_FORMAT}); retrain the model")
+        meta, state_file = read_artifact_meta(path), path / "state.pkl"
         klass = available().get(meta["model"])
         if klass is None:
-            raise ShopmindError(f"{path}: unknown model {meta['model']!r}")
+            raise ArtifactError(path / "meta.json", f"unknown model {meta['model']!r} (this shopmind "
+                                f"{__version__} has {', '.join(sorted(available()))}); retrain the model")
+        expected = meta.get("state")
+        if not state_file.is_file():
+            raise ArtifactError(state_file, "the file is missing (the artifact was not completely written)")
+        if isinstance(expected, dict):  # artifacts written before checksums were recorded have none
+            size = state_file.stat().st_size
+            if size != expected.get("bytes"):
+                raise ArtifactError(state_file, f"truncated or altered: {size:,} bytes, but meta.json "
+                                    f"recorded {expected.get('bytes')}")
+            with open(state_file, "rb") as f:
+                digest = hashlib.file_digest(f, "sha256").hexdigest()
+            if digest != expected.get("sha256"):
+                raise ArtifactError(state_file, "corrupted: its SHA-256 does not match the one in meta.json")
         obj = klass.__new__(klass)
-        with open(path / "state.pkl", "rb") as f:
-            obj.__dict__.update(ArtifactUnpickler(f).load())
+        try:
+            with open(state_file, "rb") as f:
+                state = ArtifactUnpickler(f).load()
+        except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, IndexError, TypeError,
+                ValueError) as exc:
+            raise ArtifactError(state_file, f"cannot be read ({type(exc).__name__}: {exc}); it is corrupted, "
+                                "truncated or from an incompatible shopmind version") from None
+        if not isinstance(state, dict):
+            raise ArtifactError(state_file, f"holds a {type(state).__name__}, not a model state")
+        obj.__dict__.update(state)
         _upgrade_params(obj, meta.get("params", {}), path)
         # a parameter added after the artifact was written takes its default (which reproduces the old model)
         for p in inspect.signature(klass.__init__).parameters.values():
@@ -329,6 +363,69 @@ def forget_user_rows(obj: Any, n_users: int, keep: np.ndarray, drop: np.ndarray)
             state[name] = sp.csr_matrix(value)[keep]
         elif isinstance(value, np.ndarray) and value.ndim >= 1 and value.shape[0] == n_users:
             state[name] = value[keep]
+
+
+class _HashingWriter:
+    """A file wrapper that feeds everything written through it to a hash."""
+
+    def __init__(self, f: Any, digest: Any) -> None:
+        self.f, self.digest = f, digest
+
+    def write(self, data: bytes) -> int:
+        self.digest.update(data)
+        return int(self.f.write(data))
+
+
+#: The file in a models directory that names the artifact a server last activated (see :func:`mark_active`).
+ACTIVE_FILE = "ACTIVE.json"
+
+
+def mark_active(models_dir: str | Path, artifact: str | Path) -> None:
+    """Record ``artifact`` as the active version in ``models_dir`` (``ACTIVE.json``), atomically: a process
+    killed while writing leaves the previous record, so a restarted server serves the previous version."""
+    models_dir = Path(models_dir)
+    models_dir.mkdir(parents=True, exist_ok=True)
+    tmp = models_dir / f"{ACTIVE_FILE}.{os.getpid()}.tmp"
+    with open(tmp, "w") as f:
+        f.write(json.dumps({"artifact": str(Path(artifact).resolve()), "activated_at": time.time()}))
+        f.flush()
+        os.fsync(f.fileno())
+    tmp.replace(models_dir / ACTIVE_FILE)
+
+
+def active_artifact(models_dir: str | Path) -> Path | None:
+    """The artifact :func:`mark_active` recorded in ``models_dir``, or None (none recorded, unreadable, or
+    no longer an artifact)."""
+    try:
+        record = json.loads((Path(models_dir) / ACTIVE_FILE).read_text())
+        path = Path(record["artifact"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return path if (path / "meta.json").is_file() else None
+
+
+def read_artifact_meta(path: str | Path) -> dict[str, Any]:
+    """The ``meta.json`` of an artifact directory, checked: readable JSON of the artifact format this shopmind
+    reads, with the fields :meth:`Recommender.load` needs. Raises :class:`~shopmind.errors.ArtifactError`
+    naming the file and the reason (:class:`ShopmindError` when there is no ``meta.json`` at all)."""
+    meta_file = Path(path) / "meta.json"
+    if not meta_file.exists():
+        raise ShopmindError(f"{path} is not a shopmind model artifact (no meta.json)")
+    try:
+        meta = json.loads(meta_file.read_text())
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ArtifactError(meta_file, f"corrupted or truncated: not valid JSON ({exc})") from None
+    if not isinstance(meta, dict):
+        raise ArtifactError(meta_file, "corrupted: not a JSON object")
+    fmt = meta.get("format")
+    if fmt != ARTIFACT_FORMAT:
+        raise ArtifactError(meta_file, f"written by an incompatible version (shopmind "
+                            f"{meta.get('shopmind_version', '?')}, artifact format {fmt!r}); this shopmind "
+                            f"{__version__} reads format {ARTIFACT_FORMAT}: retrain the model")
+    missing = [k for k in ("model", "users", "items") if k not in meta]
+    if missing:
+        raise ArtifactError(meta_file, f"corrupted: missing {', '.join(missing)}")
+    return meta
 
 
 def _upgrade_params(obj: Recommender, saved: dict[str, Any], path: Path) -> None:

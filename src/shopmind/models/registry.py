@@ -12,6 +12,7 @@ models (``hybrid``'s components): :func:`parse_spec` reads ``NAME[:PARAM=VALUE..
 from __future__ import annotations
 
 import importlib
+import inspect
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -69,7 +70,23 @@ def create(name: str, **params: Any) -> Recommender:
     for k, v in params.items():
         if k not in valid:
             raise ParameterError(klass.__name__, k, v, f"one of its parameters {sorted(valid)}")
-    return klass(**params)
+    return klass(**_none_as_text(klass, params))
+
+
+def _none_as_text(klass: type[Recommender], params: dict[str, Any]) -> dict[str, Any]:
+    """:func:`parse_value` reads ``none`` as ``None``; for a parameter whose default is text and whose type does
+    not admit ``None`` (``recency="position"``, where ``"none"`` is a mode), the text ``"none"`` was meant.
+
+    >>> create("ease", recency=None).recency
+    'none'
+    """
+    signature = inspect.signature(klass.__init__)
+    out = dict(params)
+    for k, v in params.items():
+        p = signature.parameters.get(k)
+        if v is None and p is not None and isinstance(p.default, str) and "None" not in str(p.annotation):
+            out[k] = "none"
+    return out
 
 
 def parse_value(raw: str) -> Any:

@@ -19,6 +19,7 @@ from typing import Any
 
 from shopmind.errors import ShopmindError
 from shopmind.models import create
+from shopmind.models.base import mark_active
 from shopmind.storage import load_interactions
 
 logger = logging.getLogger(__name__)
@@ -94,6 +95,8 @@ class Retrainer:
                 path = model.save(Path(self.models_dir) / f"{job.model}-{stamp}-{job.job_id[:6]}")
                 job.artifact = source = str(path)
             job.version = self.service.swap_model(model, source=source)["version"]
+            if self.models_dir is not None and job.artifact is not None:
+                mark_active(self.models_dir, job.artifact)  # a restarted server serves this version
             job.state = "done"
             logger.info("retrain %s: %s on %d interactions -> version %s", job.job_id, job.model,
                         job.interactions, job.version)

@@ -504,8 +504,41 @@ class PrivacyLedger(Protocol):
 
 
 @runtime_checkable
+class ApiKeyStore(Protocol):
+    """API keys created with ``shopmind keys create``: only a hash of each key is kept (the key itself is shown
+    once), with its scopes, an optional per-key rate limit and when it was created and revoked.
+
+    >>> from shopmind.storage import open_store
+    >>> store = open_store("sqlite:///:memory:")
+    >>> store.put_api_key({"key_id": "k1", "key_hash": "ab12", "scopes": ["read"], "name": "shop"})
+    >>> store.find_api_key("ab12")["scopes"], store.revoke_api_key("k1"), store.revoke_api_key("k1")
+    (['read'], True, False)
+    >>> store.find_api_key("ab12")["revoked_at"] is not None
+    True
+    """
+
+    def put_api_key(self, key: Mapping[str, Any]) -> None:
+        """Store a new key: ``key_id``, ``key_hash`` (unique), ``scopes`` (list), optional ``name`` and
+        ``rate_limit`` (requests per second; None: the server's default). ``created_at`` (ISO 8601, UTC) is set
+        now; a ``key_id`` or ``key_hash`` already stored raises :class:`~shopmind.errors.StoreError`."""
+        ...
+
+    def find_api_key(self, key_hash: str) -> dict[str, Any] | None:
+        """The key with this hash (revoked ones too: ``revoked_at`` is then set), or None."""
+        ...
+
+    def list_api_keys(self) -> list[dict[str, Any]]:
+        """Every key, oldest first, without the hashes."""
+        ...
+
+    def revoke_api_key(self, key_id: str) -> bool:
+        """Mark a key revoked (it stays listed); False if there is no such key or it was already revoked."""
+        ...
+
+
+@runtime_checkable
 class Store(ItemStore, UserStore, EventLog, ImportLog, EmbeddingCache, CustomerStore, ExperimentStore, BanditStore,
-            DocumentStore, PersonalData, CampaignStore, PrivacyLedger, Protocol):
+            DocumentStore, PersonalData, CampaignStore, PrivacyLedger, ApiKeyStore, Protocol):
     """Everything shopmind keeps: catalog, users, events, quarantine and import log, customer profiles,
     experiments and bandits, small documents (FAQ entries, assistant sessions).
 

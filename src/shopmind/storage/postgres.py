@@ -159,7 +159,13 @@ CREATE TABLE IF NOT EXISTS documents (
     seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, collection text NOT NULL, key text NOT NULL,
     doc jsonb NOT NULL, UNIQUE (collection, key)
 );
+CREATE TABLE IF NOT EXISTS api_keys (
+    seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, key_id text NOT NULL UNIQUE, key_hash text NOT NULL UNIQUE,
+    scopes text NOT NULL, name text, rate_limit double precision, created_us bigint NOT NULL, revoked_us bigint
+);
 """
+
+_API_KEY_COLUMNS = ", ".join(rec.API_KEY_COLUMNS)
 
 # Staging tables (one per write transaction, dropped at commit) and their column types.
 _STAGE_ITEMS = ("ord bigint, item_id text, title text, description text, category text, brand text, "
@@ -628,6 +634,26 @@ class PostgresStore(ContextManagedStore):
         with self._write(f"storing customer state {key!r}") as cur:
             cur.execute("INSERT INTO customer_state (key, value) VALUES (%s, %s) "
                         "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (str(key), bytes(value)))
+
+    # ------------------------------------------------------------------ API keys
+    def put_api_key(self, key: Mapping[str, Any]) -> None:
+        row = rec.api_key_row(key)
+        with self._write(f"storing API key {row[0]!r}") as cur:
+            cur.execute(f"INSERT INTO api_keys ({_API_KEY_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s)", row)
+
+    def find_api_key(self, key_hash: str) -> dict[str, Any] | None:
+        rows = self._read(f"SELECT {_API_KEY_COLUMNS} FROM api_keys WHERE key_hash = %s", (str(key_hash),))
+        return rec.api_key_out(rows[0]) if rows else None
+
+    def list_api_keys(self) -> list[dict[str, Any]]:
+        rows = self._read(f"SELECT {_API_KEY_COLUMNS} FROM api_keys ORDER BY seq")
+        return [rec.api_key_out(r, with_hash=False) for r in rows]
+
+    def revoke_api_key(self, key_id: str) -> bool:
+        with self._write(f"revoking API key {key_id!r}") as cur:
+            cur.execute("UPDATE api_keys SET revoked_us = %s WHERE key_id = %s AND revoked_us IS NULL",
+                        (int(pd.Timestamp.now(tz="UTC").value // 1000), str(key_id)))
+            return bool(cur.rowcount and cur.rowcount > 0)
 
     # ------------------------------------------------------------------ documents
     def put_documents(self, collection: str, documents: Mapping[str, Mapping[str, Any]]) -> int:

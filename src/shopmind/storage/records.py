@@ -423,3 +423,36 @@ def personal_dicts(kind: str, rows: Sequence[Sequence[Any]]) -> list[dict[str, A
             d[col] = v
         out.append(d)
     return out
+
+
+#: Columns of the ``api_keys`` table, in order.
+API_KEY_COLUMNS = ("key_id", "key_hash", "scopes", "name", "rate_limit", "created_us", "revoked_us")
+
+
+def api_key_row(key: Mapping[str, Any]) -> tuple[Any, ...]:
+    """The ``api_keys`` row of a new key (see :class:`~shopmind.storage.base.ApiKeyStore`), created now."""
+    key_id, key_hash = key.get("key_id"), key.get("key_hash")
+    if not isinstance(key_id, str) or not key_id or not isinstance(key_hash, str) or not key_hash:
+        raise StoreError("an API key needs a non-empty 'key_id' and 'key_hash'")
+    scopes = [str(s) for s in key.get("scopes") or ()]
+    if not scopes:
+        raise StoreError(f"API key {key_id!r} has no scopes")
+    rate = key.get("rate_limit")
+    now_us = int(pd.Timestamp.now(tz="UTC").value // 1000)
+    return (key_id, key_hash, json.dumps(scopes), key.get("name"), None if rate is None else float(rate), now_us,
+            None)
+
+
+def _iso(us: int | None) -> str | None:
+    return None if us is None else pd.Timestamp(int(us) * 1000, tz="UTC").isoformat()
+
+
+def api_key_out(row: Sequence[Any], with_hash: bool = True) -> dict[str, Any]:
+    """A stored ``api_keys`` row (columns :data:`API_KEY_COLUMNS`) as the dict the store returns."""
+    key_id, key_hash, scopes, name, rate, created_us, revoked_us = row
+    out = {"key_id": key_id, "scopes": list(json.loads(scopes)), "name": name,
+           "rate_limit": None if rate is None else float(rate), "created_at": _iso(created_us),
+           "revoked_at": _iso(revoked_us)}
+    if with_hash:
+        out["key_hash"] = key_hash
+    return out

@@ -152,6 +152,10 @@ CREATE TABLE IF NOT EXISTS documents (
     seq INTEGER PRIMARY KEY, collection TEXT NOT NULL, key TEXT NOT NULL, doc TEXT NOT NULL,
     UNIQUE (collection, key)
 );
+CREATE TABLE IF NOT EXISTS api_keys (
+    seq INTEGER PRIMARY KEY, key_id TEXT NOT NULL UNIQUE, key_hash TEXT NOT NULL UNIQUE, scopes TEXT NOT NULL,
+    name TEXT, rate_limit REAL, created_us INTEGER NOT NULL, revoked_us INTEGER
+);
 """
 
 #: The epsilon ledger of differentially private releases (shopmind.privacy.dp).
@@ -162,6 +166,9 @@ CREATE TABLE IF NOT EXISTS privacy_ledger (
 );
 CREATE INDEX IF NOT EXISTS privacy_ledger_period ON privacy_ledger (period);
 """
+
+
+_API_KEY_COLUMNS = ", ".join(rec.API_KEY_COLUMNS)
 
 
 def _entity_upsert_sql(table: str, columns: tuple[str, ...]) -> str:
@@ -367,6 +374,26 @@ class SQLiteStore(ContextManagedStore):
         with self._write(f"caching {len(rows)} embeddings") as cur:
             cur.executemany("INSERT OR REPLACE INTO embeddings (model, key, vec) VALUES (?, ?, ?)", rows)
         return len(rows)
+
+    # ------------------------------------------------------------------ API keys
+    def put_api_key(self, key: Mapping[str, Any]) -> None:
+        row = rec.api_key_row(key)
+        with self._write(f"storing API key {row[0]!r}") as cur:
+            cur.execute(f"INSERT INTO api_keys ({_API_KEY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)", row)
+
+    def find_api_key(self, key_hash: str) -> dict[str, Any] | None:
+        rows = self._read(f"SELECT {_API_KEY_COLUMNS} FROM api_keys WHERE key_hash = ?", (str(key_hash),))
+        return rec.api_key_out(rows[0]) if rows else None
+
+    def list_api_keys(self) -> list[dict[str, Any]]:
+        rows = self._read(f"SELECT {_API_KEY_COLUMNS} FROM api_keys ORDER BY seq")
+        return [rec.api_key_out(r, with_hash=False) for r in rows]
+
+    def revoke_api_key(self, key_id: str) -> bool:
+        with self._write(f"revoking API key {key_id!r}") as cur:
+            cur.execute("UPDATE api_keys SET revoked_us = ? WHERE key_id = ? AND revoked_us IS NULL",
+                        (int(pd.Timestamp.now(tz="UTC").value // 1000), str(key_id)))
+            return bool(cur.rowcount and cur.rowcount > 0)
 
     # ------------------------------------------------------------------ documents
     def put_documents(self, collection: str, documents: Mapping[str, Mapping[str, Any]]) -> int:

@@ -86,7 +86,16 @@ def mount_console(app: FastAPI, settings: WebSettings | None = None) -> FastAPI:
         secret = settings.session_secret.get_secret_value().encode()
     else:
         secret = secrets.token_bytes(32)  # sessions end when the process does
-    sessions = Sessions(SessionSigner(secret, settings.session_hours * 3600), api.keys)
+    keyring = getattr(app.state, "keyring", None)
+    stored = None
+    if keyring is not None:
+
+        def stored(key: str) -> frozenset[str] | None:
+            info = keyring.lookup(key)
+            return None if info is None else info.scopes
+
+    sessions = Sessions(SessionSigner(secret, settings.session_hours * 3600), api.keys, stored,
+                        stored_any=keyring is not None and keyring.enabled)
     app.state.console = Console(settings, sessions, templates(), list(PAGES))
     for router in ROUTERS:
         app.include_router(router, include_in_schema=False)

@@ -25,7 +25,7 @@ import hmac
 import json
 import secrets
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from fastapi import Request
@@ -116,16 +116,25 @@ class SessionSigner:
 class Sessions:
     """Sessions against the configured API keys: sign-in, the session of a request, the cookie."""
 
-    def __init__(self, signer: SessionSigner, keys: Mapping[str, frozenset[str]]) -> None:
+    def __init__(self, signer: SessionSigner, keys: Mapping[str, frozenset[str]],
+                 stored: Callable[[str], frozenset[str] | None] | None = None, stored_any: bool = False) -> None:
         self.signer = signer
-        self.development = not keys
+        #: ``stored``: the scopes of a key created with ``shopmind keys create`` (None: unknown or revoked);
+        #: ``stored_any``: such keys exist, so the console is not open to everyone.
+        self.stored = stored
+        self.development = not keys and not stored_any
         #: fingerprint -> scopes, computed once (the keys are fixed for the life of the app)
         self._scopes = {signer.fingerprint(k): frozenset(v) for k, v in keys.items()}
+        #: fingerprint -> the stored key it was made from, for keys signed in with (checked on every request)
+        self._stored_keys: dict[str, str] = {}
 
     def sign_in(self, api_key: str) -> SessionData | None:
         """A new signed-in session for a known key (None for an unknown one)."""
         key_id = self.signer.fingerprint(api_key.strip())
         known = any(hmac.compare_digest(key_id, k) for k in self._scopes)
+        if not known and self.stored is not None and self.stored(api_key.strip()):
+            self._stored_keys[key_id] = api_key.strip()
+            known = True
         return self.signer.new(key_id) if known else None
 
     def resolve(self, data: SessionData | None) -> Session:
@@ -134,7 +143,11 @@ class Sessions:
         data = data or self.signer.new()
         if self.development:
             return Session(data, frozenset({"read", "write"}), development=True)
-        return Session(data, self._scopes.get(data.key_id or "", frozenset()))
+        scopes = self._scopes.get(data.key_id or "")
+        stored_key = self._stored_keys.get(data.key_id or "")
+        if scopes is None and stored_key is not None and self.stored is not None:
+            scopes = self.stored(stored_key)  # a revoked key ends its sessions
+        return Session(data, scopes or frozenset())
 
     def of(self, request: Request) -> Session:
         """The session of ``request`` (cached on it); a request without a valid cookie gets a new anonymous

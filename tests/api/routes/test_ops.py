@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 
@@ -122,3 +123,20 @@ def test_a_failing_retrain_is_reported_and_keeps_serving(client, service, traine
     assert job["state"] == "failed" and "disk on fire" in job["error"]
     assert [m["version"] for m in client.get("/models", headers=WRITE).json() if m["active"]] == active
     assert client.get(f"/recommendations/{trained_shop.heavy_user()}", headers=WRITE).status_code == 200
+
+
+def test_a_damaged_artifact_is_refused_and_the_active_version_keeps_serving(client, trained_shop, models_dir):
+    path = trained_shop.model.save(models_dir / "broken")
+    state = path / "state.pkl"
+    state.write_bytes(state.read_bytes()[:-10])
+    active = client.get("/ready").json()["model"]["version"]
+    res = client.post("/models/reload", headers=WRITE, json={"name": "broken"})
+    assert res.status_code == 422
+    message = res.json()["error"]["message"]
+    assert str(state) in message and "truncated" in message
+    assert client.get("/ready").json()["model"]["version"] == active
+    assert client.get("/recommendations/u1", headers=WRITE).status_code == 200
+    assert not (models_dir / "ACTIVE.json").exists()  # nothing recorded for the next start either
+    good = trained_shop.model.save(models_dir / "good")
+    assert client.post("/models/reload", headers=WRITE, json={"name": "good"}).status_code == 200
+    assert json.loads((models_dir / "ACTIVE.json").read_text())["artifact"] == str(good.resolve())

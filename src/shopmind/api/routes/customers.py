@@ -6,7 +6,7 @@ import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
@@ -31,7 +31,7 @@ class AudienceIn(BaseModel):
 
     where: str = Field(min_length=1, max_length=2_000,
                        examples=["rfm in (at_risk, cannot_lose) and clv_12m > 100"])
-    limit: int = Field(default=1_000, ge=0, le=100_000)
+    limit: StrictInt = Field(default=1_000, ge=0, le=100_000)
 
 
 class AudienceOut(BaseModel):

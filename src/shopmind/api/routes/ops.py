@@ -14,6 +14,7 @@ from shopmind.api.routes.common import CONFLICT, ERRORS, NOT_FOUND
 from shopmind.api.schemas import ModelActivateIn, ModelOut, ModelReloadIn, RetrainIn
 from shopmind.errors import ParameterError, ShopmindError, StoreError
 from shopmind.models import available
+from shopmind.models.base import mark_active
 from shopmind.pipeline.retrain import Retrainer
 from shopmind.pipeline.service import RecommendationService
 from shopmind.settings import ApiSettings
@@ -82,9 +83,11 @@ def reload(body: ModelReloadIn, service: Service,
     if not (path / "meta.json").exists():
         raise ApiError(404, f"no model artifact named {body.name!r} in {settings.models_dir}", field="name")
     try:
-        return service.load_model(path)
-    except ShopmindError as exc:
+        info = service.load_model(path)
+    except ShopmindError as exc:  # a damaged artifact: refused, naming the file and why; the active one stays
         raise ApiError(422, str(exc), field="name") from None
+    mark_active(settings.models_dir, path)
+    return info
 
 
 def retrainer_of(service: RecommendationService, settings: ApiSettings) -> Retrainer:

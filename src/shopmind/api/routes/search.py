@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictInt
 
 from shopmind.api.deps import READ, WRITE
 from shopmind.api.errors import ApiError
 from shopmind.api.routes.common import ERRORS
 from shopmind.errors import ParameterError
-from shopmind.search.request import SORTS, SearchRequest
+from shopmind.search.request import MAX_QUERY_CHARS, RETRIEVERS, SORTS, SearchRequest
 from shopmind.search.results import SearchResult
 from shopmind.search.service import SearchService
 
@@ -100,8 +100,22 @@ def result_body(result: SearchResult) -> dict[str, Any]:
     }
 
 
+#: The schema of each query parameter: what ``request_from_query`` accepts (``price_min <= price_max`` is the one
+#: rule across parameters that a schema cannot say; it is a 422 naming ``price_max``).
+PARAM_SCHEMAS: dict[str, dict[str, Any]] = {
+    "q": {"type": "string", "maxLength": MAX_QUERY_CHARS}, "user_id": {"type": "string"},
+    "session_id": {"type": "string"}, "category": {"type": "string"},
+    "brand": {"type": "string"}, "price_min": {"type": "number", "minimum": 0},
+    "price_max": {"type": "number", "minimum": 0}, "in_stock": {"type": "boolean"},
+    "facets": {"type": "boolean"}, "sort": {"type": "string", "enum": list(SORTS)},
+    "limit": {"type": "integer", "minimum": 0, "maximum": 200},
+    "offset": {"type": "integer", "minimum": 0, "maximum": 10_000},
+    "retriever": {"type": "string", "enum": list(RETRIEVERS)},
+}
+
+
 @router.get("/search", dependencies=READ, openapi_extra={"parameters": [
-    {"name": n, "in": "query", "required": False, "schema": {"type": "string"}} for n in sorted(PARAMS)]})
+    {"name": n, "in": "query", "required": False, "schema": PARAM_SCHEMAS[n]} for n in sorted(PARAMS)]})
 def search(request: Request) -> dict[str, Any]:
     """Search the catalog: hybrid BM25 + e5 retrieval with typo, pinyin, traditional-character and synonym
     handling and prices read from the query ("running shoes under 80"). Filters: `category` (path prefix),
@@ -124,7 +138,7 @@ def suggest(request: Request, q: Annotated[str, Query(max_length=200)] = "",
 class ClickIn(BaseModel):
     search_id: str = Field(min_length=1, max_length=64)
     item_id: str = Field(min_length=1, max_length=256)
-    position: int = Field(ge=0, le=10_000, description="0-based position in the result list.")
+    position: StrictInt = Field(ge=0, le=10_000, description="0-based position in the result list.")
     user_id: str | None = Field(default=None, max_length=256)
     session_id: str | None = Field(default=None, max_length=256)
 

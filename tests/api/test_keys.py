@@ -1,0 +1,79 @@
+"""API keys: generation and hashing, the key ring over configured and stored keys, the per-key rate limiter."""
+
+from __future__ import annotations
+
+import pytest
+
+from shopmind.api.keys import KeyRing, RateLimiter, expand_scopes, hash_key, new_key
+from shopmind.errors import ParameterError
+from shopmind.storage import open_store
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_new_keys_are_distinct_and_only_their_hash_is_kept() -> None:
+    (id1, k1), (id2, k2) = new_key(), new_key()
+    assert k1 != k2 and id1 != id2 and k1.startswith(f"sm_{id1}_") and len(k1) > 40
+    assert hash_key(k1) == hash_key(f" {k1} ") != hash_key(k2)
+    assert k1 not in hash_key(k1)
+
+
+def test_scopes_imply_the_lower_ones() -> None:
+    assert expand_scopes(["read"]) == {"read"}
+    assert expand_scopes(["write"]) == {"read", "write"}
+    assert expand_scopes(["admin"]) == {"read", "write", "admin"}
+    with pytest.raises(ParameterError, match="scope"):
+        expand_scopes(["root"])
+
+
+def test_key_ring_reads_configured_and_stored_keys_and_notices_revocation() -> None:
+    clock = Clock()
+    with open_store("sqlite:///:memory:") as store:
+        ring = KeyRing({"cfg": frozenset({"read"})}, store, ttl=5.0, clock=clock)
+        key_id, key = new_key()
+        assert ring.lookup(key) is None  # not stored yet (and remembered as unknown for ttl seconds)
+        store.put_api_key({"key_id": key_id, "key_hash": hash_key(key), "scopes": ["write"], "rate_limit": 3})
+        clock.now = 5.0
+        info = ring.lookup(key)
+        assert info is not None and info.key_id == key_id and info.scopes == {"read", "write"}
+        assert info.rate_limit == 3.0
+        assert ring.lookup("cfg").scopes == {"read"} and ring.lookup("nope") is None
+        store.revoke_api_key(key_id)
+        assert ring.lookup(key) is not None  # cached for ttl seconds ...
+        clock.now = 10.0
+        assert ring.lookup(key) is None  # ... then the revocation holds
+
+
+def test_key_ring_is_enabled_once_any_key_exists() -> None:
+    clock = Clock()
+    with open_store("sqlite:///:memory:") as store:
+        assert KeyRing({"k": frozenset({"read"})}, store).enabled
+        ring = KeyRing({}, store, ttl=1.0, clock=clock)
+        assert not ring.enabled and not KeyRing({}, None).enabled
+        store.put_api_key({"key_id": "a", "key_hash": hash_key("x"), "scopes": ["read"]})
+        clock.now = 1.0
+        assert ring.enabled
+        store.revoke_api_key("a")
+        clock.now = 2.0
+        assert ring.enabled  # revoking every key does not reopen the API to everyone
+
+
+def test_rate_limiter_token_bucket_with_retry_after() -> None:
+    clock = Clock()
+    limiter = RateLimiter(rate=2.0, burst=4, clock=clock)
+    assert [limiter.acquire("a") for _ in range(4)] == [0.0] * 4
+    assert limiter.acquire("a") == pytest.approx(0.5)  # one token comes back every 0.5 s
+    assert limiter.acquire("b") == 0.0  # buckets are per key
+    clock.now = 0.5
+    assert limiter.acquire("a") == 0.0 and limiter.acquire("a") > 0
+    clock.now = 100.0
+    assert [limiter.acquire("a") for _ in range(4)] == [0.0] * 4 and limiter.acquire("a") > 0  # capped at burst
+    # a key's own rate: 1 a second, burst scaled to 2
+    assert [limiter.acquire("c", 1.0) for _ in range(2)] == [0.0, 0.0] and limiter.acquire("c", 1.0) == 1.0
+    assert RateLimiter(rate=0.0, burst=1, clock=clock).acquire("x") == 0.0  # 0: no limit
