@@ -89,7 +89,16 @@ def test_check_prints_claims_and_fails_on_unsupported(env):
     res = runner.invoke(content_app, ["check", "--item", item["item_id"], "--text",
                                       f"{item['brand']}, ¥{item['price']:.0f}.", "--json"])
     assert res.exit_code == 0, res.output
-    assert all(c["supported"] for c in json.loads(res.output)["claims"])
+    doc = json.loads(res.output)
+    assert doc["ok"] is True and doc["item_ids"] == [item["item_id"]]
+    assert doc["claims"] and all(c["verdict"] == "supported" for c in doc["claims"])
+    res = runner.invoke(content_app, ["check", "--item", item["item_id"], "--text",
+                                      f"only ¥{item['price'] + 100:.0f}.", "--json"])
+    assert res.exit_code == 1
+    (claim,) = json.loads(res.output)["claims"]
+    assert set(claim) == {"text", "attribute", "verdict", "fact", "reason"}
+    assert (claim["attribute"], claim["verdict"], claim["fact"]) == ("price", "contradicted",
+                                                                  f"Price: ¥{item['price']:,.0f}")
 
 
 def test_reviews_from_a_file(env, tmp_path):

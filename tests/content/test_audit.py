@@ -1,4 +1,5 @@
-"""The batch audit core: one result per input line, in order, malformed lines in their place."""
+"""Checking copy: one text (check_text) and a batch (one result per input line, in order, malformed lines in
+their place), with the checker's verdicts and the facts they were checked against."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from shopmind.content.audit import AuditLine, audit_lines, parse_line, summarise
+from shopmind.content import GroundingChecker
+from shopmind.content.audit import AuditLine, audit_lines, audit_one, check_text, parse_line, summarise
 from shopmind.errors import ShopmindError
 
 KETTLE: dict[str, Any] = {"item_id": "kt1", "title": "Nordhaus Kettle 1.5 L", "brand": "Nordhaus",
@@ -107,3 +109,33 @@ def test_parsed_records_are_audited_like_lines() -> None:
     recs = [{"item": MUG, "text": "Brewmaster mug, 750 ml."}, {"text": "no item"}]
     out = list(audit_lines(recs, STORE.get))
     assert [r.ok for r in out] == [False, False] and out[1].error and out[0].claims[-1].verdict == "contradicted"
+
+
+BOTTLE: dict[str, Any] = {"item_id": "b1", "title": "Acme Steel Bottle - 750 ml", "brand": "Acme", "price": 20.0,
+                          "currency": "CNY",
+                          "attributes": {"material": "Stainless Steel", "capacity": "750 ml", "colour": "Blue"}}
+
+
+def test_one_text_gets_the_checkers_verdicts_with_facts() -> None:
+    checker = GroundingChecker(brands={"Acme": "Acme", "Zenith": "Zenith"})
+    out = check_text("Acme blue bottle, 750 ml, made of glass, ¥25.", [BOTTLE], checker)
+    verdicts = {c.attribute: (c.verdict, c.fact) for c in out.claims}
+    assert verdicts["brand"] == ("supported", "Brand: Acme")
+    assert verdicts["material"] == ("contradicted", "Material: Stainless Steel; Material: 不锈钢")
+    assert verdicts["price"] == ("contradicted", "Price: ¥20")
+    assert verdicts["volume"] == ("supported", "Capacity: 750 ml")
+    assert out.ok is False and out.item_ids == ["b1"]
+    no_origin = check_text("Made in Italy.", [BOTTLE], checker)
+    assert [(c.attribute, c.verdict, c.fact) for c in no_origin.claims] == [("origin", "unsupported", "")]
+    assert check_text("Acme, ¥20.", [BOTTLE], checker).ok
+
+
+def test_a_line_is_checked_as_its_text_alone() -> None:
+    """The audit of a line and the check of its text are one implementation: the same claims and verdict."""
+    checker = GroundingChecker.from_items([BOTTLE])
+    text = "Zenith-free Acme bottle in red, 500 ml."
+    line = audit_one(7, {"item_id": "b1", "text": text}, {"b1": BOTTLE}.get, checker)
+    alone = check_text(text, [BOTTLE], checker)
+    assert (line.line, line.ok, line.claims, line.item_ids) == (7, alone.ok, alone.claims, alone.item_ids)
+    assert not alone.ok and [(c.text, c.verdict) for c in alone.claims] == [
+        ("Acme", "supported"), ("red", "contradicted"), ("500 ml", "contradicted")]

@@ -24,9 +24,8 @@ from rich.table import Table
 from shopmind.cli.params import load_settings
 from shopmind.cli.serve import resolve_model_path
 from shopmind.content import ContentService, ContentType, GeneratedText, GroundingChecker, Review
-from shopmind.content.audit import AuditSummary, audit_lines
+from shopmind.content.audit import AuditSummary, audit_lines, check_text
 from shopmind.content.backends import Generator
-from shopmind.content.batch import check_text
 from shopmind.content.registry import BACKENDS, make_generator
 from shopmind.content.service import ITEM_TYPES
 from shopmind.content.slate import similar_slate, user_history
@@ -294,18 +293,20 @@ def check(item: Annotated[str, typer.Option("--item", "-i", help="The item the t
     Exits with status 1 when a claim is unsupported.
     """
     shop = _shop(store)
-    report = shop.service.checker.check(text, shop.service.facts(shop.item(item)))
     if as_json:  # the JSON of POST /content/check: verdicts and the facts each claim was checked against
-        doc = check_text(text, [shop.item(item)], shop.service.checker, now=shop.service.now)
-        console.print_json(json.dumps(doc, ensure_ascii=False))
-    else:
-        table = Table("claim", "attribute", "verdict", "fact", "reason")
-        for c in report.claims:
-            verdict = ("[green]supported[/]" if c.supported else "[yellow]not judged[/]" if c.supported is None
-                       else f"[red]{(c.verdict or 'unsupported').upper()}[/]")
-            table.add_row(escape(c.text), c.attribute, verdict, escape(c.fact), escape(c.reason))
-        console.print(table)
-        console.print(report.summary(), markup=False, highlight=False)
+        checked = check_text(text, [shop.item(item)], shop.service.checker, now=shop.service.now)
+        console.print_json(checked.model_dump_json())
+        if not checked.ok:
+            raise typer.Exit(1)
+        return
+    report = shop.service.checker.check(text, shop.service.facts(shop.item(item)))
+    table = Table("claim", "attribute", "verdict", "fact", "reason")
+    for c in report.claims:
+        verdict = ("[green]supported[/]" if c.supported else "[yellow]not judged[/]" if c.supported is None
+                   else f"[red]{(c.verdict or 'unsupported').upper()}[/]")
+        table.add_row(escape(c.text), c.attribute, verdict, escape(c.fact), escape(c.reason))
+    console.print(table)
+    console.print(report.summary(), markup=False, highlight=False)
     if not report.ok:
         raise typer.Exit(1)
 

@@ -1,5 +1,8 @@
-"""Batch audit of existing copy: every line of a JSONL file is a text about one or more items; each gets its
-claims with verdicts (supported / contradicted / unsupported) and the fact each was checked against.
+"""Checking existing copy: every line of a JSONL file (or of a ``POST /content/audit`` body) is a text about one
+or more items; each gets its claims with the checker's verdicts (supported / contradicted / unsupported) and the
+fact each was checked against. :func:`check_text` checks one text (``POST /content/check``,
+``shopmind content check --json``); :func:`audit_lines` a batch (``shopmind content audit``,
+``POST /content/audit``). Both give the same claim JSON: ``{"text", "attribute", "verdict", "fact", "reason"}``.
 
 A line names its items by id (``{"item_id": "SKU1", "text": ...}`` or ``{"item_ids": [...], "text": ...}``,
 resolved with a lookup callable, such as the store) or carries the item inline (``{"item": {"item_id", "title",
@@ -16,10 +19,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
 
+from shopmind.content.claims import Verdict
 from shopmind.content.facts import FactSheet, ItemLike, extract_facts
 from shopmind.content.grounding import GroundingChecker
 from shopmind.errors import ShopmindError
@@ -33,9 +38,19 @@ class AuditClaim(BaseModel):
 
     text: str
     attribute: str
-    verdict: str  # supported / contradicted / unsupported
+    verdict: Verdict  # the checker's own: supported / contradicted / unsupported
+    #: The item's fact the claim was checked against, empty when the item states none.
     fact: str = ""
     reason: str = ""
+
+
+class CheckedText(BaseModel):
+    """The verdicts on one text: ``ok`` when every judged claim is supported (claims the checker could not
+    judge, such as a brand name that is also an ordinary word, are left out)."""
+
+    ok: bool
+    claims: list[AuditClaim] = Field(default_factory=list)
+    item_ids: list[str] = Field(default_factory=list)
 
 
 class AuditLine(BaseModel):
@@ -130,34 +145,44 @@ def inline_items(lines: Iterable[AuditInput]) -> list[dict[str, Any]]:
 
 
 def audit_lines(lines: Sequence[AuditInput], lookup: ItemLookup, checker: GroundingChecker | None = None, *,
-                catalog: Iterable[ItemLike] = (),
+                catalog: Iterable[ItemLike] = (), now: datetime | None = None,
                 on_line: Callable[[AuditLine], None] | None = None) -> Iterator[AuditLine]:
     """Audit every line (a JSONL string or a parsed record), in order, one result per line.
 
     ``lookup`` resolves ids; ``checker`` defaults to one that knows the brands, categories and named attribute
-    values of ``catalog`` plus the inline items of the file. ``on_line`` is called after each line (progress).
+    values of ``catalog`` plus the inline items of the file. ``now`` dates new-arrival claims (default: the
+    clock). ``on_line`` is called after each line (progress).
     """
     if checker is None:
         checker = GroundingChecker.from_items([*catalog, *inline_items(lines)])
     for n, raw in enumerate(lines, start=1):
-        result = audit_one(n, raw, lookup, checker)
+        result = audit_one(n, raw, lookup, checker, now=now)
         if on_line is not None:
             on_line(result)
         yield result
 
 
-def audit_one(n: int, raw: AuditInput, lookup: ItemLookup, checker: GroundingChecker) -> AuditLine:
+def audit_one(n: int, raw: AuditInput, lookup: ItemLookup, checker: GroundingChecker, *,
+              now: datetime | None = None) -> AuditLine:
     """The verdicts of line ``n`` (an error result when the line is malformed or names unknown items)."""
     try:
         rec = parse_line(raw)
-        sheets = _sheets(rec, lookup)
+        sheets = _sheets(rec, lookup, now)
     except (ShopmindError, ValueError, TypeError, KeyError) as exc:  # an odd record must not end the batch
         return AuditLine(line=n, ok=False, error=str(exc))
-    report = checker.check(rec["text"], sheets)
+    checked = check_text(rec["text"], sheets, checker)
+    return AuditLine(line=n, ok=checked.ok, claims=checked.claims, item_ids=checked.item_ids)
+
+
+def check_text(text: str, items: Sequence[ItemLike], checker: GroundingChecker, *,
+               now: datetime | None = None) -> CheckedText:
+    """The verdicts on one text about ``items`` (records or fact sheets; ``now`` dates new arrivals)."""
+    sheets = [i if isinstance(i, FactSheet) else extract_facts(i, now=now) for i in items]
+    report = checker.check(text, sheets)
     claims = [AuditClaim(text=c.text, attribute=c.attribute, verdict=c.verdict, fact=c.fact, reason=c.reason)
               for c in report.claims if c.verdict is not None]
-    return AuditLine(line=n, ok=all(c.verdict == "supported" for c in claims), claims=claims,
-                     item_ids=[s.item_id for s in sheets])
+    return CheckedText(ok=all(c.verdict == "supported" for c in claims), claims=claims,
+                       item_ids=[s.item_id for s in sheets])
 
 
 def summarise(results: Iterable[AuditLine]) -> AuditSummary:
@@ -168,9 +193,9 @@ def summarise(results: Iterable[AuditLine]) -> AuditSummary:
     return summary
 
 
-def _sheets(rec: Mapping[str, Any], lookup: ItemLookup) -> list[FactSheet]:
+def _sheets(rec: Mapping[str, Any], lookup: ItemLookup, now: datetime | None) -> list[FactSheet]:
     if isinstance(rec.get("item"), dict):
-        return [extract_facts(rec["item"])]
+        return [extract_facts(rec["item"], now=now)]
     ids = [str(rec["item_id"])] if rec.get("item_id") is not None else [str(i) for i in rec["item_ids"]]
     sheets = []
     missing = []
@@ -179,7 +204,7 @@ def _sheets(rec: Mapping[str, Any], lookup: ItemLookup) -> list[FactSheet]:
         if item is None:
             missing.append(i)
         else:
-            sheets.append(extract_facts(item))
+            sheets.append(extract_facts(item, now=now))
     if missing:
         raise ShopmindError(f"unknown item id(s): {', '.join(repr(m) for m in missing)}")
     return sheets

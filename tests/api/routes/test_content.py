@@ -7,6 +7,8 @@ import time
 
 import pytest
 
+from shopmind.content.audit import audit_lines
+
 READ, WRITE = {"X-API-Key": "reader-key"}, {"X-API-Key": "writer-key"}
 
 
@@ -77,9 +79,10 @@ def test_check_gives_verdicts_with_facts(client, trained_shop) -> None:
     assert r.status_code == 200, r.text
     doc = r.json()
     by_attr = {c["attribute"]: c for c in doc["claims"]}
-    assert doc["ok"] is False
+    assert doc["ok"] is False and doc["item_ids"] == [item["item_id"]]
+    assert all(set(c) == {"text", "attribute", "verdict", "fact", "reason"} for c in doc["claims"])
     assert by_attr["brand"]["verdict"] == "supported" and item["brand"] in by_attr["brand"]["fact"]
-    assert by_attr["price"]["verdict"] == "contradicted" and by_attr["price"]["fact"] == f"¥{item['price']:,.0f}"
+    assert by_attr["price"]["verdict"] == "contradicted" and by_attr["price"]["fact"] == f"Price: ¥{item['price']:,.0f}"
 
 
 def test_audit_keeps_every_line_in_order(client, trained_shop) -> None:
@@ -99,6 +102,12 @@ def test_audit_keeps_every_line_in_order(client, trained_shop) -> None:
                                          for c in res[2]["claims"])
     summary = r.json()["summary"]
     assert summary["lines"] == 4 and summary["errors"] == 2 and summary["by_attribute"]["material"]["contradicted"]
+    assert (summary["ok"], summary["flagged"]) == (1, 1)
+    # the same per-line JSON as `shopmind content audit` (catalog plus inline items known to the checker)
+    catalog = trained_shop.items.to_dict("records")
+    by_id = {str(rec["item_id"]): rec for rec in catalog}
+    cli = [x.model_dump(mode="json", exclude_none=True) for x in audit_lines(lines, by_id.get, catalog=catalog)]
+    assert res == cli
 
 
 def test_large_audits_and_async_requests_run_as_jobs(client, trained_shop) -> None:

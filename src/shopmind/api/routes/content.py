@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 import pandas as pd
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -31,7 +31,7 @@ from shopmind.api.errors import ApiError
 from shopmind.api.jobs import JobRunner, Progress
 from shopmind.api.routes.common import ERRORS, NOT_FOUND
 from shopmind.content import ContentService, GeneratedText, GroundingChecker, MemoryCache, Review
-from shopmind.content.batch import check_lines, check_text, summarise
+from shopmind.content.audit import CheckedText, audit_lines, check_text, inline_items, summarise
 from shopmind.content.request import ContentType, Length, Tone
 from shopmind.errors import ShopmindError, UnknownIdError
 from shopmind.marketing.personal_copy import PersonalCopy
@@ -288,10 +288,11 @@ def review_summary(body: ReviewSummaryIn, eng: Engine, run_async: Async = False)
 
 
 @router.post("/content/check", responses=NOT_FOUND)
-def check(body: CheckIn, eng: Engine) -> dict[str, Any]:
-    """The factual claims of a text, each with its verdict (`supported`, `contradicted`: the data states
-    another value, `unsupported`: the data does not state it, `not_judged`) and the fact it was checked
-    against. `ok` is false when a claim is contradicted or unsupported."""
+def check(body: CheckIn, eng: Engine) -> CheckedText:
+    """The factual claims of a text, each with the checker's verdict (`supported`; `contradicted`: the data
+    states another value; `unsupported`: the data does not state it) and the fact it was checked against, as
+    `shopmind content check --json` gives them. `ok` is false when a claim is contradicted or unsupported;
+    claims the checker could not judge are left out."""
     items = [eng.item(i) for i in body.item_ids]
     svc = eng.content
     return check_text(body.text, items, svc.checker, now=svc.now)
@@ -299,17 +300,24 @@ def check(body: CheckIn, eng: Engine) -> dict[str, Any]:
 
 @router.post("/content/audit", responses={**ASYNC})
 def audit(body: AuditIn, eng: Engine, run_async: Async = False) -> Any:
-    """Check a batch of existing copy: one result per line, in order (`{"line", "ok", "claims"}`, or an `error`
-    for a line that cannot be checked), and a summary by verdict and attribute. More than 100 lines run as a
-    job (202)."""
+    """Check a batch of existing copy, as `shopmind content audit` does: one result per line, in order
+    (`{"line", "ok", "claims", "item_ids"}`, or `ok: false` and an `error` for a line that cannot be checked),
+    and a summary (`summary`: lines, ok, flagged, errors, claims by verdict, and by attribute). More than 100
+    lines run as a job (202)."""
     lines = [line.model_dump(exclude_none=True) for line in body.lines]
 
     def work(progress: Progress) -> dict[str, Any]:
         progress.total(len(lines))
         svc = eng.content
-        results = check_lines(lines, svc.checker, lookup=eng.service.store.get_item, now=svc.now,
-                              on_line=progress.advance)
-        return {"results": results, "summary": summarise(results)}
+        store = eng.service.store
+        # the checker knows the catalog; with inline items, those too (as the CLI's audit does)
+        inline = inline_items(lines)
+        catalog = cast("list[dict[str, Any]]", store.items_frame().to_dict("records")) if inline else []
+        checker = None if inline else svc.checker
+        results = list(audit_lines(lines, store.get_item, checker, catalog=catalog, now=svc.now,
+                                   on_line=lambda _: progress.advance()))
+        return {"results": [r.model_dump(mode="json", exclude_none=True) for r in results],
+                "summary": summarise(results).model_dump(mode="json")}
 
     return _run(eng, "audit", run_async or len(lines) > AUDIT_SYNC_LINES, work)
 
