@@ -16,6 +16,7 @@ Environment variables (all optional; prefix ``SHOPMIND_``, a section and its fie
 ``SHOPMIND_LLM_URL`` /         the chat-model backends: an OpenAI-compatible endpoint and its model name (or a
 ``SHOPMIND_LLM_MODEL`` /       known local model / ``.gguf`` path for ``llama-cpp``), its key, timeout, threads
 ``SHOPMIND_LLM_API_KEY`` ...
+``SHOPMIND_STATE``             the online state several serving workers share (``redis://HOST:PORT/DB``)
 ``SHOPMIND_PIPELINE_<FIELD>``  any field of :class:`PipelineSettings`, e.g. ``SHOPMIND_PIPELINE_EXPLORE=0``
 ``SHOPMIND_WEB_SESSION_SECRET``  signs the console's session cookies (default: a new secret per process, so
                                a restart signs everyone out); also ``SHOPMIND_WEB_SESSION_HOURS``
@@ -206,6 +207,8 @@ class Settings(BaseSettings):
 
     home: Path = DEFAULT_HOME
     store_url: str | None = Field(default=None, validation_alias=AliasChoices("store_url", "SHOPMIND_STORE"))
+    #: Where serving workers share their online state (``redis://HOST:PORT/DB``); None: in the process.
+    state_url: str | None = Field(default=None, validation_alias=AliasChoices("state_url", "SHOPMIND_STATE"))
     embedding_cache: str | None = None
     event_weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_EVENT_WEIGHTS))
     seed: int = 42

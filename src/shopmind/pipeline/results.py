@@ -19,6 +19,7 @@ from typing import Any
 
 from shopmind.data.catalog import Catalog
 from shopmind.pipeline.candidates import SOURCES
+from shopmind.pipeline.online import InProcessState, OnlineState
 from shopmind.pipeline.rerank import Placed
 
 _VERBS = {"view": "viewed", "add_to_cart": "added to your cart", "purchase": "bought"}
@@ -103,16 +104,25 @@ class AttributionLog:
         self._lock = threading.Lock()
         #: (source, event type) -> events attributed to a recommendation of that source.
         self.attributed: Counter[tuple[str, str]] = Counter()
+        #: Where recommendations served by other workers are looked up (nothing shared by default).
+        self.shared: OnlineState = InProcessState()
 
     def remember(self, rec: Recommendation) -> None:
         with self._lock:
             self._recent[rec.recommendation_id] = {i.item_id: i.source for i in rec.items}
             if len(self._recent) > self.capacity:
                 self._recent.popitem(last=False)
+        if self.shared.shared:
+            self.shared.remember(rec)
 
     def attribute(self, recommendation_id: object, item_id: object, event_type: str) -> str | None:
         """Count an event echoing ``recommendation_id``; returns the source it is attributed to."""
         items = self._recent.get(str(recommendation_id))
+        if items is None and self.shared.shared:  # served by another worker
+            items = self.shared.recommendation(str(recommendation_id))
+            if items is not None:
+                with self._lock:
+                    self._recent[str(recommendation_id)] = items
         if items is None:
             return None
         source = items.get(str(item_id))

@@ -42,6 +42,7 @@ from shopmind.api import create_app
 from shopmind.evaluation.serving.config import TARGETS, ServeBenchConfig, ServeBenchResult
 from shopmind.evaluation.serving.load import Server, ingest, latency, percentiles, realtime, run_loop
 from shopmind.evaluation.serving.retrieval import retrieval_bench
+from shopmind.evaluation.serving.scale import scale_bench
 from shopmind.evaluation.serving.shop import build_shop
 from shopmind.models import Recommender
 from shopmind.pipeline import RecommendationService
@@ -60,10 +61,23 @@ def run_serve_bench(cfg: ServeBenchConfig, say: Callable[[str], None] = print,
         work = Path(cfg.work_dir)
         work.mkdir(parents=True, exist_ok=True)
     try:
-        if any(p in phases for p in ("latency", "realtime", "ingestion")):
-            shop = build_shop(cfg, work, say)
+        if any(p in phases for p in ("latency", "realtime", "ingestion", "scale")):
+            marker = work / "shop-built.json"  # a kept work directory reuses the shop it built
+            if marker.exists():
+                shop = json.loads(marker.read_text())
+                say(f"reusing the shop in {work}")
+            else:
+                shop = build_shop(cfg, work, say)
+                marker.write_text(json.dumps(shop))
             users, item_ids, cats = shop.pop("user_ids"), shop.pop("item_ids"), shop.pop("categories")
             res.setup = shop
+            if "scale" in phases:
+                if not cfg.workers or not cfg.state:
+                    raise ValueError("the scale phase needs worker counts and a state URL")
+                say(f"scale: workers {', '.join(map(str, cfg.workers))} sharing {cfg.state}")
+                res.scale = scale_bench(shop, users, work, list(cfg.workers), cfg.state, cfg.seed,
+                                        rate_seconds=cfg.rate_step_seconds, say=say)
+        if any(p in phases for p in ("latency", "realtime", "ingestion")):
             server = Server(shop["store"], shop["model"], work, (shop["ranker"] or {}).get("path"))
             try:
                 res.setup["server_start_seconds"] = round(server.wait_ready(), 1)
@@ -120,6 +134,18 @@ def verdicts(res: ServeBenchResult) -> list[tuple[str, str, str, bool]]:
         rows.append(("ingestion", f"{ing['events_per_s']:,.0f} events/s", ">= 5,000/s",
                      ing["events_per_s"] >= TARGETS["events_per_s"]))
         rows.append(("lost after kill -9", str(ing["lost"]), "0", ing["lost"] == 0))
+    sc = res.scale
+    for n, w in (sc.get("workers") or {}).items():
+        rows.append((f"{n} worker(s): max rate at p99 <= 20 ms", f"{w['max_rps_p99_20ms']:.0f} rps", "-", True))
+        ryw = w["cross_worker_read_your_writes_p99_ms"]
+        rows.append((f"{n} worker(s): read-your-writes across workers (p99)",
+                     f"{ryw:.1f} ms" if ryw is not None else "none", "<= 50 ms", ryw is not None and ryw <= 50))
+        prop = max(w["swap_propagation_ms"]) if w["swap_propagation_ms"] else float("inf")
+        rows.append((f"{n} worker(s): version swap", f"{w['swap_failed_requests']} failed, every worker in "
+                     f"{prop:.0f} ms", "0 failed, <= 1 s", w["swap_failed_requests"] == 0 and prop <= 1000))
+    if "speedup_2_over_1" in sc:
+        rows.append(("2 workers / 1 worker (max rate)", f"x{sc['speedup_2_over_1']:.2f}", ">= 1.4x",
+                     sc["speedup_2_over_1"] >= 1.4))
     rv = res.retrieval
     if rv:
         for label in ("single", "batched"):
