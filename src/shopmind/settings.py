@@ -91,6 +91,9 @@ class ApiSettings(BaseModel):
     #: BLAS threads of ``shopmind serve``: one by default, since requests run concurrently and a
     #: multi-threaded product fights the other requests for the cores.
     blas_threads: int = Field(default=1, ge=1)
+    #: Requests per minute one API key (or, with auth off, one client address) may make; 0: no limit. With
+    #: ``serve --state redis://...`` the count is shared by every worker.
+    rate_limit: int = Field(default=0, ge=0)
     title: str = "shopmind"
 
     @field_validator("keys", mode="before")

@@ -9,6 +9,8 @@ key without the needed scope is 403 (``write`` implies ``read``).
 
 from __future__ import annotations
 
+import hashlib
+import time
 from collections.abc import Awaitable, Callable
 
 from fastapi import Depends, Request
@@ -45,11 +47,25 @@ def _presented_key(request: Request) -> str | None:
     return None
 
 
+def limit_rate(request: Request, settings: ApiSettings, key: str | None) -> None:
+    """429 once the key (else the client address) has made ``settings.rate_limit`` requests this minute
+    (counted in the shared online state, so across workers)."""
+    who = key if key is not None else (request.client.host if request.client else "unknown")
+    bucket = hashlib.sha1(who.encode()).hexdigest()[:16]  # keys never leave the process
+    service: RecommendationService = request.app.state.service
+    if not service.state.online.hit(bucket, settings.rate_limit, 60):
+        raise ApiError(429, f"rate limit of {settings.rate_limit} requests a minute reached; retry in the next "
+                       "minute", field="X-API-Key", headers={"Retry-After": str(60 - int(time.time()) % 60)})
+
+
 def authorize(request: Request, scope: str) -> None:
     """Raise :class:`ApiError` (401 or 403) unless the request presents a key holding ``scope`` (or
-    authentication is off). What :func:`require` checks, callable from a route without the dependency."""
+    authentication is off), and 429 over the rate limit (``ApiSettings.rate_limit``). What :func:`require`
+    checks, callable from a route without the dependency."""
     settings: ApiSettings = request.app.state.settings
     if not settings.auth_enabled:
+        if settings.rate_limit:
+            limit_rate(request, settings, None)
         return
     key = _presented_key(request)
     if key is None:
@@ -61,6 +77,8 @@ def authorize(request: Request, scope: str) -> None:
     if scope not in scopes:
         raise ApiError(403, f"this API key lacks the {scope!r} scope (it has: {', '.join(sorted(scopes))})",
                        field="X-API-Key")
+    if settings.rate_limit:
+        limit_rate(request, settings, key)
 
 
 def require(scope: str) -> Callable[[Request], Awaitable[None]]:
