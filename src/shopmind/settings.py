@@ -32,7 +32,7 @@ Environment variables (all optional; prefix ``SHOPMIND_``, a section and its fie
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AliasChoices,
@@ -139,6 +139,9 @@ class PipelineSettings(BaseModel):
     per_anchor: int = 30
     #: Nearest neighbours kept per item in each model version's neighbour table (at least ``per_anchor``).
     neighbours: int = 50
+    #: How a factor model's top-k items are found: "exact" (bounded matrix-vector products), or an approximate
+    #: faiss index for catalogs of millions, "hnsw" or "ivf" (:mod:`shopmind.pipeline.ann`; recall below 1).
+    retrieval: Literal["exact", "hnsw", "ivf"] = "exact"
     #: Users whose model candidates each model version keeps (most recent first; about 1.6 kB a user).
     user_cache: int = 20_000
     trending_candidates: int = 100

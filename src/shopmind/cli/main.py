@@ -322,6 +322,8 @@ def bench_serve(
                                                 "version swap (needs --state).")] = None,
     state: Annotated[str | None, typer.Option("--state", help="Shared online state of the scale phase "
                                               "(redis://HOST:PORT/DB; the database is flushed).")] = None,
+    ann: Annotated[str, typer.Option(help="Approximate index the retrieval phase measures against exact: hnsw, "
+                                     "ivf or none.")] = "hnsw",
     rate_step_seconds: Annotated[float, typer.Option(help="Seconds of each step of the scale phase's rate "
                                                      "search.")] = 8.0,
     ranker: Annotated[str, typer.Option(help="CTR ranker of the ranking stage, trained on the shop's impression "
@@ -339,6 +341,8 @@ def bench_serve(
     allowed = ("latency", "realtime", "ingestion", "retrieval", "scale")
     if not wanted or any(p not in allowed for p in wanted):
         raise ParameterError("bench-serve", "--phases", phases, f"comma-separated names from {list(allowed)}")
+    if ann not in ("hnsw", "ivf", "none"):
+        raise ParameterError("bench-serve", "--ann", ann, "one of hnsw, ivf, none")
     counts: tuple[int, ...] = ()
     if workers:
         try:
@@ -358,7 +362,8 @@ def bench_serve(
         raise ParameterError("bench-serve", "--ranker", ranker, f"one of {[*RANKERS, 'none']}")
     cfg = ServeBenchConfig(items=items, users=users, rps=rps, duration=duration, ingest_seconds=ingest_seconds,
                            vectors=vectors, work_dir=work_dir, ranker=None if ranker == "none" else ranker,
-                           workers=counts, state=state, rate_step_seconds=rate_step_seconds)
+                           workers=counts, state=state, rate_step_seconds=rate_step_seconds,
+                           ann=None if ann == "none" else ann)
     res = run_serve_bench(cfg, say=lambda m: console.print(f"[dim]{m}[/]"), phases=wanted)
     stage = f"{ranker} ranker" if ranker != "none" else "no ranker"
     table = Table(title=f"serving: {items:,}-item catalog, {users:,} users, {stage} (loopback, {os.cpu_count()} CPUs)")

@@ -99,7 +99,7 @@ class RecommendationService:
         shared online state every worker is told to serve it too (``publish``; it loads ``source``)."""
         bundle = ModelBundle(model, self.state.catalog, version=version, source=source,
                              neighbours=max(self.config.neighbours, self.config.per_anchor),
-                             user_cache_size=self.config.user_cache)
+                             user_cache_size=self.config.user_cache, retrieval=self.config.retrieval)
         return self._published(self.versions.activate(bundle).info(), publish)
 
     def load_model(self, path: str | Path, *, version: str | None = None, publish: bool = True) -> dict[str, Any]:

@@ -26,6 +26,8 @@ class ServeBenchConfig:
     ingest_clients: int = 4
     vectors: int = 1_000_000
     dim: int = 64
+    #: Approximate index the retrieval phase measures against exact ("hnsw", "ivf"), or None.
+    ann: str | None = "hnsw"
     seed: int = 0
     #: Shoppers with one impression session each (10 slots), the CTR ranker's training log.
     impression_users: int = 5_000

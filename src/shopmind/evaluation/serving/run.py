@@ -106,7 +106,7 @@ def run_serve_bench(cfg: ServeBenchConfig, say: Callable[[str], None] = print,
                 server.stop()
         if "retrieval" in phases:
             say(f"retrieval: top-10 over {cfg.vectors:,} x {cfg.dim} vectors")
-            res.retrieval = retrieval_bench(cfg.vectors, cfg.dim, cfg.seed)
+            res.retrieval = retrieval_bench(cfg.vectors, cfg.dim, cfg.seed, ann=cfg.ann)
     finally:
         if tmp is not None:
             tmp.cleanup()
@@ -153,6 +153,11 @@ def verdicts(res: ServeBenchResult) -> list[tuple[str, str, str, bool]]:
             rows.append((f"top-10 retrieval {label}", f"{r['ours_ms_per_query']:.2f} ms/query "
                          f"(floor {r['floor_ms_per_query']:.2f}, x{r['ratio']:.2f})", "<= 2x floor",
                          r["ratio"] <= TARGETS["retrieval_ratio"] and rv["exact_match"]))
+        ann = rv.get("ann")
+        if ann:
+            rows.append((f"ANN ({ann['method']}, {ann['data']} vectors)", f"recall@10 {ann['recall@10']:.3f} at "
+                         f"x{ann['speedup']:.1f} exact speed (build {ann['build_s']:.0f} s, {ann['memory_mb']:.0f} MB)",
+                         ">= 0.95 at >= 5x", ann["recall@10"] >= 0.95 and ann["speedup"] >= 5))
     return rows
 
 

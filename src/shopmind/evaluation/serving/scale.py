@@ -44,8 +44,14 @@ class Connection:
                                                                                    max_keepalive_connections=1))
         self.worker = str(self.client.get("/ready").json()["online_state"].get("worker", "local"))
 
-    def active(self) -> str:
-        return str(self.client.get("/ready").json()["model"]["version"])
+    def active(self) -> str | None:
+        """The version this worker serves (``GET /models`` runs on the event loop: cheap even while the worker
+        loads a model); None when it did not answer in time."""
+        try:
+            versions = self.client.get("/models", timeout=30.0).json()
+        except httpx.HTTPError:
+            return None
+        return next((str(v["version"]) for v in versions if v.get("active")), None)
 
     def close(self) -> None:
         self.client.close()
@@ -187,7 +193,8 @@ def scale_bench(shop: dict[str, Any], users: list[str], work: Path, workers: lis
     for n in workers:
         redis.Redis.from_url(state).flushdb()  # a dedicated database: each run starts from the store alone
         cpu0 = time.process_time()
-        server = Server(shop["store"], shop["model"], work, ranker, workers=n, state=state)
+        # /search is not measured here: no text encoder, so a worker starts without encoding the catalog
+        server = Server(shop["store"], shop["model"], work, ranker, workers=n, state=state, search_encoder="none")
         try:
             t0 = time.perf_counter()
             server.wait_ready()
