@@ -46,6 +46,7 @@ from shopmind.evaluation.serving.scale import scale_bench
 from shopmind.evaluation.serving.shop import build_shop
 from shopmind.models import Recommender
 from shopmind.pipeline import RecommendationService
+from shopmind.pipeline.state_redis import RedisOnlineState
 from shopmind.settings import ApiSettings
 from shopmind.storage import open_store
 
@@ -161,8 +162,8 @@ def verdicts(res: ServeBenchResult) -> list[tuple[str, str, str, bool]]:
     return rows
 
 
-def cpu_per_request(cfg: ServeBenchConfig, requests: int = 500, say: Callable[[str], None] = print
-                    ) -> dict[str, Any]:
+def cpu_per_request(cfg: ServeBenchConfig, requests: int = 500, say: Callable[[str], None] = print,
+                    state: str | None = None) -> dict[str, Any]:
     """Server CPU time per ``GET /recommendations/{user}?n=10``, measured in this process.
 
     The shop of ``cfg`` is built in ``cfg.work_dir`` (and reused from there by later calls), served by the
@@ -184,6 +185,9 @@ def cpu_per_request(cfg: ServeBenchConfig, requests: int = 500, say: Callable[[s
     with threadpool_limits(1), open_store(shop["store"]) as store:
         t0 = time.perf_counter()
         service = RecommendationService.open(store, Recommender.load(shop["model"]), source=shop["model"])
+        online = RedisOnlineState(state) if state else None
+        if online is not None:  # the per-request cost of sharing: a session read in Redis per request
+            service.share_state(online)
         if shop.get("ranker"):
             service.set_ranker(Path(shop["ranker"]["path"]))
         opened = time.perf_counter() - t0
@@ -228,5 +232,7 @@ def cpu_per_request(cfg: ServeBenchConfig, requests: int = 500, say: Callable[[s
             return first, again
 
         first, again = asyncio.run(run())
-    return {"requests": len(first), "items": cfg.items, "users": cfg.users, "service_open_s": round(opened, 1),
-            "first": percentiles(first), "again": percentiles(again)}
+        if online is not None:
+            online.close()
+    return {"state": "redis" if state else "memory", "requests": len(first), "items": cfg.items, "users": cfg.users,
+            "service_open_s": round(opened, 1), "first": percentiles(first), "again": percentiles(again)}
