@@ -6,7 +6,8 @@
   products with a fused top-k selection;
 - ``"hnsw"``: a graph index (HNSW, ``m`` links per node, ``ef_search`` candidates per query), for
   catalogs of millions: recall below 1, speed far above exact;
-- ``"ivf"``: an inverted file (``nlist`` k-means cells, ``nprobe`` visited per query).
+- ``"ivf"``: an inverted file (``nlist`` k-means cells, sqrt(n) by default, trained on 64 vectors a cell;
+  ``nprobe`` visited per query).
 
 The method is a setting (``PipelineSettings.retrieval``, ``bench-serve --ann``); every index reports its
 build time and memory (:attr:`ItemIndex.stats`) and :func:`recall_at` measures it against exact.
@@ -49,7 +50,7 @@ class ItemIndex:
 
     @classmethod
     def build(cls, vectors: np.ndarray, method: str = "exact", *, m: int = 32, ef_construction: int = 64,
-              ef_search: int = 128, nlist: int | None = None, nprobe: int = 32, seed: int = 0) -> ItemIndex:
+              ef_search: int = 128, nlist: int | None = None, nprobe: int = 16, seed: int = 0) -> ItemIndex:
         """Index ``vectors`` with ``method`` (one of :data:`METHODS`)."""
         if method not in METHODS:
             raise ParameterError("ItemIndex", "method", method, f"one of {list(METHODS)}")
@@ -66,7 +67,7 @@ class ItemIndex:
             index.hnsw.efSearch = ef_search
             params = {"m": m, "ef_construction": ef_construction, "ef_search": ef_search}
         else:
-            cells = nlist or int(np.clip(4 * np.sqrt(n), 1, n))
+            cells = nlist or int(np.clip(np.sqrt(n), 1, n))
             index = faiss.IndexIVFFlat(faiss.IndexFlatIP(d), d, cells, faiss.METRIC_INNER_PRODUCT)
             rng = np.random.default_rng(seed)
             train = x[rng.choice(n, min(n, 64 * cells), replace=False)]

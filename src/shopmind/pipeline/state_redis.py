@@ -7,14 +7,17 @@ What lives in Redis (every key under ``prefix``, default ``shopmind:``):
                             latest event (sorted set), purchased items (set), events counted; expire
                             after ``session_ttl`` seconds without activity
 ``ev:<key>``                event ids already applied (claimed atomically by a Lua script), for
-                            ``event_ttl`` seconds: a retried batch is counted once whichever worker
-                            it reaches
+                            ``event_ttl`` seconds (an hour): a retried batch is counted once whichever
+                            worker it reaches
 ``log``                     the stream of acknowledged changes (events, catalog changes, forgotten
                             users), each tagged with the worker that made it; every worker tails it
                             and applies the others' changes to its in-process signals, trending
-                            windows, exposure/reward counters (exploration) and sessions
+                            windows, exposure/reward counters (exploration) and sessions (capped at
+                            ``stream_len`` entries: it only has to cover how far a worker lags; a
+                            worker that starts reads the store, then the log from that moment)
 ``rec:<id>``                a served recommendation's item -> source, for attribution of a later
-                            event on any worker (``rec_ttl`` seconds; written in the background)
+                            event on any worker (``rec_ttl`` seconds, an hour; written in the
+                            background)
 ``active`` / ``versions``   the version every worker serves (hash) and the pub/sub channel that
                             announces a swap, so that every worker activates it together
 ``rl:<bucket>:<window>``    fixed-window rate-limit counters
@@ -92,8 +95,8 @@ class RedisOnlineState:
     shared = True
 
     def __init__(self, url: str, *, prefix: str = "shopmind:", worker: str | None = None, max_recent: int = 50,
-                 session_ttl: int = 7 * 86400, event_ttl: int = 2 * 86400, rec_ttl: int = 86400,
-                 stream_len: int = 1_000_000, timeout: float = 0.25, retry_seconds: float = 0.5,
+                 session_ttl: int = 7 * 86400, event_ttl: int = 3600, rec_ttl: int = 3600,
+                 stream_len: int = 100_000, timeout: float = 0.25, retry_seconds: float = 0.5,
                  outbox: int = 100_000) -> None:
         self.url = url
         self.prefix = prefix
