@@ -7,6 +7,7 @@ with status 2 on a user mistake (no model trained yet, a store that cannot be op
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import logging
 import os
@@ -115,8 +116,12 @@ def serve(
             raise typer.Exit(2) from None
         # each worker process builds its own app from these arguments (uvicorn imports the factory there)
         os.environ[WORKER_ARGS] = json.dumps(args)
+        # a worker answers the supervisor's health checks only once its interpreter is up, and building its
+        # state takes minutes on a large shop: the default 5 s got every worker killed and restarted
+        patience: dict[str, Any] = {"timeout_worker_healthcheck": 600} \
+            if "timeout_worker_healthcheck" in inspect.signature(uvicorn.run).parameters else {}
         uvicorn.run("shopmind.cli.serve:worker_app", factory=True, host=host, port=port, log_level=log_level,
-                    workers=workers)
+                    workers=workers, **patience)
         return
     try:
         app = build_app(**args)

@@ -89,7 +89,7 @@ def wait_workers(url: str, workers: int, timeout: float = 900.0) -> None:
 
 
 def max_rate(url: str, users: list[str], seed: int, start: float, duration: float, p99_ms: float = 20.0,
-             steps: int = 8, say: Callable[[str], None] = print) -> dict[str, Any]:
+             steps: int = 6, say: Callable[[str], None] = print) -> dict[str, Any]:
     """The highest rate with p99 <= ``p99_ms`` and no error: x1.4 steps up from ``start``, then bisection."""
     runs: list[dict[str, Any]] = []
 
@@ -199,7 +199,7 @@ def swap(url: str, conns: list[Connection], users: list[str], model: str, work: 
 
 
 def scale_bench(shop: dict[str, Any], users: list[str], work: Path, workers: list[int], state: str, seed: int,
-                rate_seconds: float = 8.0, probes: int = 200, say: Callable[[str], None] = print) -> dict[str, Any]:
+                rate_seconds: float = 8.0, probes: int = 100, say: Callable[[str], None] = print) -> dict[str, Any]:
     """Every measure of the module docs for each worker count in ``workers``."""
     out: dict[str, Any] = {"state": state, "workers": {}}
     ranker = (shop.get("ranker") or {}).get("path")
