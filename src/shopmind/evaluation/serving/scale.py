@@ -22,6 +22,7 @@ next to the numbers (``load_generator_cpu_s``).
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 import time
@@ -201,7 +202,8 @@ def swap(url: str, conns: list[Connection], users: list[str], model: str, work: 
 def scale_bench(shop: dict[str, Any], users: list[str], work: Path, workers: list[int], state: str, seed: int,
                 rate_seconds: float = 8.0, probes: int = 100, say: Callable[[str], None] = print) -> dict[str, Any]:
     """Every measure of the module docs for each worker count in ``workers``."""
-    out: dict[str, Any] = {"state": state, "workers": {}}
+    out: dict[str, Any] = {"state": state, "workers": {}, "cpus": os.cpu_count(),
+                           "load_average_at_start": [round(x, 1) for x in os.getloadavg()]}
     ranker = (shop.get("ranker") or {}).get("path")
     for n in workers:
         redis.Redis.from_url(state).flushdb()  # a dedicated database: each run starts from the store alone
