@@ -13,6 +13,7 @@ instead (:class:`~shopmind.pipeline.ann.ItemIndex`): k-means splits the items in
 and each item is compared with the members of the ``probe`` cells whose centroids are nearest to it
 (see :func:`recall` for how much of the exact table it finds).
 
+>>> from shopmind.training.scores import unit_rows
 >>> rng = np.random.default_rng(0)
 >>> unit = unit_rows(rng.standard_normal((50, 8)).astype(np.float32))
 >>> table = build_neighbours(unit, 5)
