@@ -17,7 +17,8 @@ import pytest
 from shopmind.text.cache import set_cache_url
 
 pytest_plugins = ["fixtures.shop", "fixtures.blocks", "fixtures.content", "fixtures.sequences", "fixtures.image_shop",
-                  "fixtures.console", "fixtures.customers", "fixtures.campaigns"]
+                  "fixtures.console", "fixtures.customers", "fixtures.campaigns",
+                  "fixtures.redis_server"]
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -18,6 +18,7 @@ Environment variables (all optional; prefix ``SHOPMIND_``, a section and its fie
 ``SHOPMIND_LLM_URL`` /         the chat-model backends: an OpenAI-compatible endpoint and its model name (or a
 ``SHOPMIND_LLM_MODEL`` /       known local model / ``.gguf`` path for ``llama-cpp``), its key, timeout, threads
 ``SHOPMIND_LLM_API_KEY`` ...
+``SHOPMIND_STATE``             the online state several serving workers share (``redis://HOST:PORT/DB``)
 ``SHOPMIND_PIPELINE_<FIELD>``  any field of :class:`PipelineSettings`, e.g. ``SHOPMIND_PIPELINE_EXPLORE=0``
 ``SHOPMIND_NEGATIVE_RATING_THRESHOLD``  ratings at or below this are not positives (default 2; ``none``: all are)
 ``SHOPMIND_PRIVACY_SECRET``    pseudonymised mode: user ids become a keyed hash at the edge (docs/privacy.md)
@@ -154,6 +155,9 @@ class PipelineSettings(BaseModel):
     per_anchor: int = 30
     #: Nearest neighbours kept per item in each model version's neighbour table (at least ``per_anchor``).
     neighbours: int = 50
+    #: How a factor model's top-k items are found: "exact" (bounded matrix-vector products), or an approximate
+    #: faiss index for catalogs of millions, "hnsw" or "ivf" (:mod:`shopmind.pipeline.ann`; recall below 1).
+    retrieval: Literal["exact", "hnsw", "ivf"] = "exact"
     #: Users whose model candidates each model version keeps (most recent first; about 1.6 kB a user).
     user_cache: int = 20_000
     trending_candidates: int = 100
@@ -263,6 +267,8 @@ class Settings(BaseSettings):
 
     home: Path = DEFAULT_HOME
     store_url: str | None = Field(default=None, validation_alias=AliasChoices("store_url", "SHOPMIND_STORE"))
+    #: Where serving workers share their online state (``redis://HOST:PORT/DB``); None: in the process.
+    state_url: str | None = Field(default=None, validation_alias=AliasChoices("state_url", "SHOPMIND_STATE"))
     embedding_cache: str | None = None
     event_weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_EVENT_WEIGHTS))
     #: Ratings at or below this value are not positives (training views, serving); None: every rating is.

@@ -46,7 +46,40 @@ def test_unknown_model_name_and_workers(cli, home, trained_shop):
     res = runner.invoke(cli, ["serve", "--model", "als"])
     assert res.exit_code == 2 and "no trained model 'als'" in res.output and "itemknn" in res.output
     res = runner.invoke(cli, ["serve", "--workers", "2"])
-    assert res.exit_code == 2 and "only 1 worker" in res.output
+    assert res.exit_code == 2 and "need a shared online state" in res.output and "--state redis://" in res.output
+    res = runner.invoke(cli, ["serve", "--workers", "2", "--state", "redis://127.0.0.1:1/0"])
+    assert res.exit_code == 2 and "Redis is not reachable" in res.output and "Traceback" not in res.output
+    res = runner.invoke(cli, ["serve", "--workers", "2", "--state", "memcached://x"])
+    assert res.exit_code == 2 and "unsupported online state" in res.output
+
+
+def test_serve_with_workers_hands_each_worker_the_same_app_sharing_redis(cli, home, trained_shop, monkeypatch,
+                                                                         redis_url):
+    trained_shop.model.save(home / "models" / "itemknn")
+    calls = {}
+
+    def fake_run(app, **kwargs):
+        calls.update(kwargs, app=app)
+
+    import uvicorn
+
+    monkeypatch.setattr(uvicorn, "run", fake_run)
+    monkeypatch.delenv(serve_module.WORKER_ARGS, raising=False)
+    res = runner.invoke(cli, ["serve", "--workers", "2", "--state", redis_url, "--port", "8124"])
+    assert res.exit_code == 0, res.output
+    # uvicorn imports the factory in each worker process, which builds its app from the same arguments
+    assert calls["app"] == "shopmind.cli.serve:worker_app" and calls["factory"] and calls["workers"] == 2
+    apps = [serve_module.worker_app(), serve_module.worker_app()]
+    try:
+        with TestClient(apps[0]) as first, TestClient(apps[1]) as second:
+            ready = [c.get("/ready").json() for c in (first, second)]
+            assert [r["online_state"]["backend"] for r in ready] == ["redis", "redis"]
+            assert ready[0]["online_state"]["worker"] != ready[1]["online_state"]["worker"]
+            # both workers serve the same version (named after the artifact, not the process)
+            assert ready[0]["model"]["version"] == ready[1]["model"]["version"]
+            assert ready[0]["status"] == "ready" and ready[0]["degraded"] is False
+    finally:
+        monkeypatch.delenv(serve_module.WORKER_ARGS, raising=False)
 
 
 def test_best_model_is_the_highest_recorded_ndcg_else_the_latest(home, trained_shop):

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from shopmind.pipeline.candidates import member
-from shopmind.pipeline.neighbours import build_neighbours, recall, top_positions, unit_rows
-from shopmind.training.scores import top_k
+from shopmind.pipeline.neighbours import build_neighbours, recall, top_positions
+from shopmind.training.scores import top_k, unit_rows
 
 
 def _clustered(n: int, d: int = 16, clusters: int = 12, seed: int = 0) -> np.ndarray:

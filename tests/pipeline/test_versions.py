@@ -119,3 +119,21 @@ def test_scores_of_given_items_are_the_models(trained_shop):
     got = bundle.scores_for(2, idx)
     np.testing.assert_allclose(got[:4], model.score(np.array([2]))[0][[0, 3, 7, 60]], rtol=1e-5, atol=1e-6)
     assert np.isnan(got[4])
+
+
+@pytest.mark.parametrize("method", ["hnsw", "ivf"])
+def test_an_approximate_index_chosen_by_configuration_finds_nearly_the_exact_top_k(als, trained_shop, method):
+    catalog = Catalog()
+    catalog.upsert_frame(trained_shop.items)
+    exact = ModelBundle(als, catalog)
+    approx = ModelBundle(als, catalog, retrieval=method)
+    assert exact.ann is None and approx.ann is not None and approx.ann.stats.method == method
+    hits, total = 0, 0
+    for user in range(0, als.n_users_, 7):
+        want, _ = exact.recommend(user, 10)
+        got, scores = approx.recommend(user, 10)
+        assert not set(approx.model_index(got).tolist()) & set(als.seen_[user].indices.tolist())
+        assert (np.diff(scores) <= 1e-6).all()
+        hits += len(np.intersect1d(want, got))
+        total += len(want)
+    assert hits / total >= 0.9

@@ -131,6 +131,7 @@ def create_app(service: RecommendationService, settings: ApiSettings | None = No
         gc.collect()
         gc.freeze()
         yield
+        service.state.online.close()
         if close_store:
             service.store.close()
 

@@ -340,8 +340,18 @@ def bench_serve(
     duration: Annotated[float, typer.Option(help="Seconds of the latency phase.")] = 60.0,
     ingest_seconds: Annotated[float, typer.Option(help="Seconds of the ingestion phase.")] = 10.0,
     vectors: Annotated[int, typer.Option(help="Item vectors of the retrieval phase.")] = 1_000_000,
-    phases: Annotated[str, typer.Option(help="Comma-separated: latency, realtime, ingestion, retrieval.")]
+    phases: Annotated[str, typer.Option(help="Comma-separated: latency, realtime, ingestion, retrieval (and "
+                                        "scale, added by --workers).")]
         = "latency,realtime,ingestion,retrieval",
+    workers: Annotated[str | None, typer.Option("--workers", help="Worker counts of the scale phase, e.g. 1,2: "
+                                                "max rate at p99 <= 20 ms, read-your-writes across workers, "
+                                                "version swap (needs --state).")] = None,
+    state: Annotated[str | None, typer.Option("--state", help="Shared online state of the scale phase "
+                                              "(redis://HOST:PORT/DB; the database is flushed).")] = None,
+    ann: Annotated[str, typer.Option(help="Approximate index the retrieval phase measures against exact: hnsw, "
+                                     "ivf or none.")] = "hnsw",
+    rate_step_seconds: Annotated[float, typer.Option(help="Seconds of each step of the scale phase's rate "
+                                                     "search.")] = 8.0,
     ranker: Annotated[str, typer.Option(help="CTR ranker of the ranking stage, trained on the shop's impression "
                                              "log: lr, fm, gbdt, or none (candidates + re-ranking only).")]
         = "lr",
@@ -354,15 +364,32 @@ def bench_serve(
     from shopmind.evaluation.serving import ServeBenchConfig, run_serve_bench, verdicts  # lazy: the whole engine
 
     wanted = tuple(p.strip() for p in phases.split(",") if p.strip())
-    allowed = ("latency", "realtime", "ingestion", "retrieval")
+    allowed = ("latency", "realtime", "ingestion", "retrieval", "scale")
     if not wanted or any(p not in allowed for p in wanted):
         raise ParameterError("bench-serve", "--phases", phases, f"comma-separated names from {list(allowed)}")
+    if ann not in ("hnsw", "ivf", "none"):
+        raise ParameterError("bench-serve", "--ann", ann, "one of hnsw, ivf, none")
+    counts: tuple[int, ...] = ()
+    if workers:
+        try:
+            counts = tuple(int(w) for w in workers.split(",") if w.strip())
+        except ValueError:
+            counts = ()
+        if not counts or min(counts) < 1:
+            raise ParameterError("bench-serve", "--workers", workers, "comma-separated worker counts >= 1, e.g. 1,2")
+        if not state:
+            raise ParameterError("bench-serve", "--state", state, "redis://HOST:PORT/DB with --workers")
+        wanted = (*wanted, "scale") if "scale" not in wanted else wanted
+    elif "scale" in wanted:
+        raise ParameterError("bench-serve", "--workers", workers, "worker counts (e.g. 1,2) for the scale phase")
     from shopmind.ranking import RANKERS  # lazy: scikit-learn
 
     if ranker != "none" and ranker not in RANKERS:
         raise ParameterError("bench-serve", "--ranker", ranker, f"one of {[*RANKERS, 'none']}")
     cfg = ServeBenchConfig(items=items, users=users, rps=rps, duration=duration, ingest_seconds=ingest_seconds,
-                           vectors=vectors, work_dir=work_dir, ranker=None if ranker == "none" else ranker)
+                           vectors=vectors, work_dir=work_dir, ranker=None if ranker == "none" else ranker,
+                           workers=counts, state=state, rate_step_seconds=rate_step_seconds,
+                           ann=None if ann == "none" else ann)
     res = run_serve_bench(cfg, say=lambda m: console.print(f"[dim]{m}[/]"), phases=wanted)
     stage = f"{ranker} ranker" if ranker != "none" else "no ranker"
     table = Table(title=f"serving: {items:,}-item catalog, {users:,} users, {stage} (loopback, {os.cpu_count()} CPUs)")

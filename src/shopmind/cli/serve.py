@@ -6,12 +6,14 @@ with status 2 on a user mistake (no model trained yet, a store that cannot be op
 
 from __future__ import annotations
 
+import hashlib
+import inspect
 import ipaddress
 import json
 import logging
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 import uvicorn
@@ -26,6 +28,7 @@ from shopmind.models import Recommender, create
 from shopmind.models.base import active_artifact
 from shopmind.pipeline import RecommendationService
 from shopmind.pipeline.retrain import Retrainer
+from shopmind.pipeline.state_redis import RedisOnlineState
 from shopmind.privacy.published import PrivateLists
 from shopmind.search.service import SearchService
 from shopmind.settings import ApiSettings, Settings
@@ -157,7 +160,11 @@ def serve(
                                               "or an artifact path (default: the best trained model).")] = None,
     api_keys: Annotated[str | None, typer.Option("--api-keys", help="KEY:SCOPE,... with scopes read, write "
                                                  "(default: $SHOPMIND_API_KEYS; none: auth disabled).")] = None,
-    workers: Annotated[int, typer.Option(help="Worker processes (1: live session state is per process).")] = 1,
+    workers: Annotated[int, typer.Option(help="Worker processes; more than 1 needs --state (the online state "
+                                         "they share).")] = 1,
+    state: Annotated[str | None, typer.Option("--state", help="Share the online state (sessions, counters, "
+                                              "event ids, model version) in Redis: redis://HOST:PORT/DB "
+                                              "(default: $SHOPMIND_STATE, else in the process).")] = None,
     ranker: Annotated[str | None, typer.Option("--ranker", help="CTR ranker artifact from `shopmind ctr train` "
                                                "for the ranking stage (default: none).")] = None,
     retrain_every: Annotated[float, typer.Option("--retrain-every", help="Retrain in the background every N "
@@ -173,9 +180,29 @@ def serve(
 ) -> None:
     """Serve recommendations over HTTP (OpenAPI docs at /docs, the merchant's console at /admin) with a trained
     model. Without API keys (`shopmind keys create`, SHOPMIND_API_KEYS) it serves loopback only."""
+    args: dict[str, Any] = {"store": store, "model": model, "api_keys": api_keys, "workers": workers, "ranker": ranker,
+            "retrain_every": retrain_every, "retrain_model": retrain_model, "search_encoder": search_encoder,
+            "state": state}
+    if workers > 1:
+        try:
+            check_workers(workers, state, store, model)
+            note = check_bind(host, keys_exist(store, api_keys), insecure)
+        except ShopmindError as exc:
+            err.print(f"[bold red]error:[/] {exc}", highlight=False)
+            raise typer.Exit(2) from None
+        if note is not None:
+            err.print(note, highlight=False, style="bold yellow" if insecure and not is_loopback(host) else None)
+        # each worker process builds its own app from these arguments (uvicorn imports the factory there)
+        os.environ[WORKER_ARGS] = json.dumps(args)
+        # a worker answers the supervisor's health checks only once its interpreter is up, and building its
+        # state takes minutes on a large shop: the default 5 s got every worker killed and restarted
+        patience: dict[str, Any] = {"timeout_worker_healthcheck": 600} \
+            if "timeout_worker_healthcheck" in inspect.signature(uvicorn.run).parameters else {}
+        uvicorn.run("shopmind.cli.serve:worker_app", factory=True, host=host, port=port, log_level=log_level,
+                    workers=workers, **patience)
+        return
     try:
-        app = build_app(store=store, model=model, api_keys=api_keys, workers=workers, ranker=ranker,
-                        retrain_every=retrain_every, retrain_model=retrain_model, search_encoder=search_encoder)
+        app = build_app(**args)
         note = check_bind(host, app.state.keyring.enabled, insecure)
     except ShopmindError as exc:
         err.print(f"[bold red]error:[/] {exc}", highlight=False)
@@ -185,34 +212,93 @@ def serve(
 
     # One BLAS thread per request by default: requests run concurrently, and on a small machine a
     # multi-threaded matrix-vector product fights the other requests (and the event loop) for the cores.
+    limit_blas(app)
+    uvicorn.run(app, host=host, port=port, log_level=log_level, workers=1)
+
+
+#: The environment variable through which ``serve --workers N`` hands its arguments to each worker process.
+WORKER_ARGS = "SHOPMIND_SERVE_WORKER_ARGS"
+
+
+def limit_blas(app: FastAPI) -> None:
     blas = app.state.settings.blas_threads
     legacy = os.environ.get("SHOPMIND_SERVE_BLAS_THREADS")
     if legacy and "SHOPMIND_API_BLAS_THREADS" not in os.environ:
         logger.warning("SHOPMIND_SERVE_BLAS_THREADS is deprecated: use SHOPMIND_API_BLAS_THREADS")
         blas = int(legacy)
     threadpool_limits(limits=blas)
-    uvicorn.run(app, host=host, port=port, log_level=log_level, workers=1)
+
+
+def worker_app() -> FastAPI:
+    """The app of one worker process of ``serve --workers N`` (an app factory uvicorn calls in each)."""
+    app = build_app(**json.loads(os.environ[WORKER_ARGS]))
+    limit_blas(app)
+    return app
+
+
+def keys_exist(store: str | None, api_keys: str | None) -> bool:
+    """Whether the server ``serve`` would start has any API key (configured or stored): what the bind check
+    of several workers asks before any worker builds its app."""
+    settings = load_settings(store_url=store)
+    configured = ApiSettings.model_validate({**settings.api.model_dump(),
+                                             **({"keys": api_keys} if api_keys is not None else {})}).keys
+    if configured:
+        return True
+    with open_store(settings.store) as st:
+        return bool(st.list_api_keys())
+
+
+def check_workers(workers: int, state: str | None, store: str | None, model: str | None) -> None:
+    """Fail early, in the parent process, on what would make every worker fail."""
+    settings = load_settings(store_url=store, state_url=state)
+    if not settings.state_url:
+        raise ShopmindError(f"--workers {workers}: several workers need a shared online state; pass "
+                            "--state redis://HOST:PORT/DB (or set SHOPMIND_STATE)")
+    resolve_model_path(settings, model)
+    open_online_state(settings.state_url, settings).close()
+
+
+def open_online_state(url: str, settings: Settings) -> RedisOnlineState:
+    """The shared online state at ``url`` (``redis://`` or ``rediss://``)."""
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        raise ShopmindError(f"--state {url!r}: unsupported online state; expected redis://HOST:PORT/DB")
+    return RedisOnlineState(url, max_recent=50)
+
+
+def artifact_version(name: str, path: Path) -> str:
+    """A version name every worker gives the same artifact: the model name and a digest of its metadata."""
+    digest = hashlib.sha1((path / "meta.json").read_bytes()).hexdigest()[:10]
+    return f"{name}-{digest}"
 
 
 def build_app(store: str | None = None, model: str | None = None, api_keys: str | None = None,
               workers: int = 1, ranker: str | None = None, retrain_every: float = 0.0,
-              retrain_model: str = "als", settings: Settings | None = None, search_encoder: str = "none") -> FastAPI:
-    """The app ``serve`` runs: open the store, load the model, build the live state (raises
-    :class:`ShopmindError` with a one-line message on a user mistake). ``settings`` default to the
-    environment's; ``store`` and ``api_keys`` (the command-line options) win over them."""
-    if workers != 1:
-        raise ShopmindError(f"--workers {workers}: only 1 worker per process is supported (live sessions, "
-                            "trending counters and model versions live in the process); run more instances "
-                            "behind a load balancer that keeps each user on one instance")
-
-    settings = load_settings(store_url=store) if settings is None else settings.with_overrides(store_url=store)
+              retrain_model: str = "als", settings: Settings | None = None, search_encoder: str = "none",
+              state: str | None = None) -> FastAPI:
+    """The app ``serve`` runs (in each worker): open the store, load the model, build the live state and,
+    with a ``state`` URL, share its online part with the other workers (raises :class:`ShopmindError` with a
+    one-line message on a user mistake). ``settings`` default to the environment's; ``store``, ``state`` and
+    ``api_keys`` (the command-line options) win over them."""
+    settings = load_settings(store_url=store, state_url=state) if settings is None else \
+        settings.with_overrides(store_url=store, state_url=state)
+    if workers != 1 and not settings.state_url:
+        raise ShopmindError(f"--workers {workers}: several workers need a shared online state; pass "
+                            "--state redis://HOST:PORT/DB (or set SHOPMIND_STATE)")
     set_cache_url(settings.embedding_cache_url)
     recommender, path = load_model(settings, model)
     api_settings = ApiSettings.model_validate({**settings.api.model_dump(), "models_dir": settings.models_dir,
                                                **({"keys": api_keys} if api_keys is not None else {})})
+    # opened before the store is read: the shared log is applied from this point on
+    online = open_online_state(settings.state_url, settings) if settings.state_url else None
     st = open_store(settings.store)
     try:
-        service = RecommendationService.open(st, recommender, source=str(path), config=settings.pipeline)
+        version = artifact_version(recommender.name, path) if online is not None else None
+        service = RecommendationService.open(st, recommender, source=str(path), config=settings.pipeline,
+                                             version=version)
+        if online is not None:
+            service.share_state(online)
+            if online.active_version() is None:  # the first worker up publishes what it serves
+                online.publish_version(*_active(service))
         if ranker:
             service.set_ranker(Path(ranker).expanduser())
         if retrain_every > 0:
@@ -224,6 +310,8 @@ def build_app(store: str | None = None, model: str | None = None, api_keys: str 
         search = SearchService.open(st, service, encoder, progress=True)
         assist = AssistService(st, encoder, search=search)
     except BaseException:
+        if online is not None:
+            online.close()
         st.close()
         raise
     logger.info("serving %s from %s on %s", recommender.name, path, settings.store)
@@ -236,3 +324,10 @@ def build_app(store: str | None = None, model: str | None = None, api_keys: str 
         logger.info("differential privacy on: epsilon %s per release, budget %s per %s", settings.dp.epsilon,
                     settings.dp.budget, settings.dp.period)
     return mount_console(app, web_settings)
+
+
+def _active(service: RecommendationService) -> tuple[str, str]:
+    bundle = service.versions.active
+    if bundle is None:
+        raise ShopmindError("no model version is active")
+    return bundle.version, bundle.source

@@ -8,12 +8,12 @@ reads rows of it.
 
 Up to ``exact_limit`` items the table is exact (the same top-k as ``Recommender.similar_items``: best
 first, ties to the lower index), built by blocked matrix products. Above it an exact table costs
-O(n^2) (about two minutes at 100,000 items on one core), so it is built with an inverted-file index
-instead: spherical k-means splits the items into about sqrt(n) clusters, and each item is compared with
-the members of the ``probe`` clusters whose centroids are nearest to it (one matrix product per cluster,
-against every item probing it). That takes a few seconds at 100,000 items and finds 99.8% of the exact
-neighbours on the ``shopmind bench-serve`` catalog (see :func:`recall`).
+O(n^2) (about two minutes at 100,000 items on one core), so it is built with faiss' inverted-file index
+instead (:class:`~shopmind.pipeline.ann.ItemIndex`): k-means splits the items into about sqrt(n) cells,
+and each item is compared with the members of the ``probe`` cells whose centroids are nearest to it
+(see :func:`recall` for how much of the exact table it finds).
 
+>>> from shopmind.training.scores import unit_rows
 >>> rng = np.random.default_rng(0)
 >>> unit = unit_rows(rng.standard_normal((50, 8)).astype(np.float32))
 >>> table = build_neighbours(unit, 5)
@@ -30,9 +30,9 @@ from dataclasses import dataclass, field
 from typing import cast
 
 import numpy as np
-import scipy.sparse as sp
 
-from shopmind.training.scores import top_k, unit_rows
+from shopmind.pipeline.ann import ItemIndex
+from shopmind.training.scores import top_k
 
 logger = logging.getLogger(__name__)
 
@@ -190,67 +190,23 @@ def _exact(unit: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     return ids, scores
 
 
-def spherical_kmeans(unit: np.ndarray, clusters: int, *, iterations: int = 8, sample: int = 50_000,
-                     seed: int = 0) -> np.ndarray:
-    """Unit centroids ``[clusters, d]`` of unit vectors (k-means on the sphere, fitted on a sample)."""
-    rng = np.random.default_rng(seed)
-    train = unit[rng.choice(len(unit), min(len(unit), sample), replace=False)]
-    centroids = train[rng.choice(len(train), clusters, replace=False)].copy()
-    for _ in range(iterations):
-        assign = np.argmax(train @ centroids.T, axis=1)
-        onehot = sp.csr_matrix((np.ones(len(train), np.float32), (assign, np.arange(len(train)))),
-                               shape=(clusters, len(train)))
-        sums = np.asarray(onehot @ train)
-        empty = ~sums.any(axis=1)
-        sums[empty] = train[rng.choice(len(train), int(empty.sum()), replace=False)]  # re-seed empty ones
-        centroids = unit_rows(sums)
-    return centroids
-
-
-def _nearest_clusters(unit: np.ndarray, centroids: np.ndarray, probe: int) -> np.ndarray:
-    """The ``probe`` clusters whose centroids are nearest to each vector (``[n, probe]``, nearest first)."""
-    out = np.empty((len(unit), probe), np.int64)
-    step = max(1, _BLOCK_ENTRIES // len(centroids))
-    for lo in range(0, len(unit), step):
-        out[lo:lo + step] = top_k(unit[lo:lo + step] @ centroids.T, probe)[0]
-    return out
-
-
 def _inverted_file(unit: np.ndarray, k: int, probe: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Every item is compared with the members of its ``probe`` nearest clusters: cluster by cluster, the
-    items probing it against its members, merged into each item's running top ``k``."""
+    """faiss' inverted file (:class:`~shopmind.pipeline.ann.ItemIndex` ``"ivf"``: k-means cells, about
+    sqrt(n) of them), each item searched in its ``probe`` nearest cells; an item is never its own neighbour."""
     n = len(unit)
     clusters = int(np.clip(round(np.sqrt(n)), 1, n))
-    centroids = spherical_kmeans(unit, clusters, seed=seed)
-    nearest = _nearest_clusters(unit, centroids, min(probe, clusters))
-    home = nearest[:, 0]  # each item is a member of its nearest cluster only
-    by_home = np.argsort(home, kind="stable")
-    home_starts = np.searchsorted(home[by_home], np.arange(clusters + 1))
-    probed = nearest.ravel()
-    probe_order = np.argsort(probed, kind="stable")
-    by_probe = probe_order // nearest.shape[1]  # items, grouped by a cluster they probe
-    probe_starts = np.searchsorted(probed[probe_order], np.arange(clusters + 1))
+    index = ItemIndex.build(unit, "ivf", nlist=clusters, nprobe=min(probe, clusters), seed=seed)
     ids = np.full((n, k), -1, np.int64)
     scores = np.full((n, k), -np.inf, np.float32)
-    for c in range(clusters):
-        members = by_home[home_starts[c]:home_starts[c + 1]]  # ascending item index
-        queries = by_probe[probe_starts[c]:probe_starts[c + 1]]
-        if len(members) == 0 or len(queries) == 0:
-            continue
-        members_t = np.ascontiguousarray(unit[members].T)
-        step = max(1, _BLOCK_ENTRIES // len(members))
-        for lo in range(0, len(queries), step):
-            q = queries[lo:lo + step]
-            sims = unit[q] @ members_t
-            own = np.minimum(np.searchsorted(members, q), len(members) - 1)
-            mine = members[own] == q
-            sims[np.flatnonzero(mine), own[mine]] = -np.inf  # never an item's own neighbour
-            pos = _unsorted_top(sims, k)
-            both_scores = np.concatenate([scores[q], np.take_along_axis(sims, pos, axis=1)], axis=1)
-            both_ids = np.concatenate([ids[q], members[pos]], axis=1)
-            keep = _unsorted_top(both_scores, k)
-            scores[q] = np.take_along_axis(both_scores, keep, axis=1)
-            ids[q] = np.take_along_axis(both_ids, keep, axis=1)
+    step = max(1, _BLOCK_ENTRIES // (64 * (k + 1)))
+    for lo in range(0, n, step):
+        hi = min(n, lo + step)
+        found, top = index.search(unit[lo:hi], k + 1)
+        top = np.where(found < 0, -np.inf, top).astype(np.float32)
+        top[found == np.arange(lo, hi)[:, None]] = -np.inf  # never an item's own neighbour
+        keep = _unsorted_top(top, k)
+        ids[lo:hi] = np.take_along_axis(found, keep, axis=1)
+        scores[lo:hi] = np.take_along_axis(top, keep, axis=1)
     order = np.lexsort((ids, -scores), axis=1)  # best first, ties to the lower index
     scores = np.take_along_axis(scores, order, axis=1)
     ids = np.where(np.isneginf(scores), -1, np.take_along_axis(ids, order, axis=1))

@@ -20,6 +20,7 @@ from typing import Any
 from shopmind.data.catalog import Catalog
 from shopmind.errors import StoreError
 from shopmind.pipeline.candidates import SOURCES
+from shopmind.pipeline.online import InProcessState, OnlineState
 from shopmind.pipeline.rerank import Placed
 from shopmind.storage import BanditStore
 
@@ -119,6 +120,8 @@ class AttributionLog:
         #: (model version, stat) -> count, as stored plus what is not flushed yet.
         self.by_version: Counter[tuple[str, str]] = Counter()
         self._pending: Counter[tuple[str, str]] = Counter()
+        #: Where recommendations served by other workers are looked up (nothing shared by default).
+        self.shared: OnlineState = InProcessState()
 
     def remember(self, rec: Recommendation) -> None:
         with self._lock:
@@ -131,10 +134,17 @@ class AttributionLog:
             if len(self._recent) > self.capacity:
                 old, _ = self._recent.popitem(last=False)
                 self._version_of.pop(old, None)
+        if self.shared.shared:
+            self.shared.remember(rec)
 
     def attribute(self, recommendation_id: object, item_id: object, event_type: str) -> str | None:
         """Count an event echoing ``recommendation_id``; returns the source it is attributed to."""
         items = self._recent.get(str(recommendation_id))
+        if items is None and self.shared.shared:  # served by another worker
+            items = self.shared.recommendation(str(recommendation_id))
+            if items is not None:
+                with self._lock:
+                    self._recent[str(recommendation_id)] = items
         if items is None:
             return None
         source = items.get(str(item_id))

@@ -39,6 +39,7 @@ from shopmind.pipeline.candidates import (
     trending_source,
 )
 from shopmind.pipeline.exploration import ExplorationPool
+from shopmind.pipeline.online import OnlineState, SharedSessions
 from shopmind.pipeline.ranker import RankerBundle
 from shopmind.pipeline.rerank import Placed, RerankInputs, rerank
 from shopmind.pipeline.results import AttributionLog, Recommendation, build_items, new_recommendation_id
@@ -93,18 +94,56 @@ class RecommendationService:
     def model(self) -> ModelBundle | None:
         return self.versions.active
 
-    def swap_model(self, model: Recommender, *, source: str = "memory", version: str | None = None
-                   ) -> dict[str, Any]:
-        """Prepare ``model`` and make it the active version atomically; returns its description."""
+    def swap_model(self, model: Recommender, *, source: str = "memory", version: str | None = None,
+                   publish: bool = True) -> dict[str, Any]:
+        """Prepare ``model`` and make it the active version atomically; returns its description. With a
+        shared online state every worker is told to serve it too (``publish``; it loads ``source``)."""
         bundle = ModelBundle(model, self.state.catalog, version=version, source=source,
                              neighbours=max(self.config.neighbours, self.config.per_anchor),
-                             user_cache_size=self.config.user_cache)
-        return self.versions.activate(bundle).info()
+                             user_cache_size=self.config.user_cache, retrieval=self.config.retrieval)
+        return self._published(self.versions.activate(bundle).info(), publish)
 
-    def load_model(self, path: str | Path, *, version: str | None = None) -> dict[str, Any]:
+    def load_model(self, path: str | Path, *, version: str | None = None, publish: bool = True) -> dict[str, Any]:
         """Load a model artifact written by ``Recommender.save`` and swap it in."""
         model = Recommender.load(path)
-        return self.swap_model(model, source=str(path), version=version)
+        return self.swap_model(model, source=str(path), version=version, publish=publish)
+
+    def _published(self, info: dict[str, Any], publish: bool = True) -> dict[str, Any]:
+        if publish and self.state.online.shared:
+            self.state.online.publish_version(str(info["version"]), str(info["source"]))
+        return info
+
+    # ------------------------------------------------------------------ shared online state
+    def share_state(self, online: OnlineState) -> None:
+        """Share the online state with other workers through ``online`` (e.g.
+        :class:`~shopmind.pipeline.state_redis.RedisOnlineState`): sessions are read through it, events,
+        catalog changes and model versions are published to it, and other workers' changes are applied
+        here as they come."""
+        cfg = self.config
+        sessions = SharedSessions(online, self.state.catalog, max_users=cfg.max_sessions)
+        self.state.sessions, self.state.online, self.attribution.shared = sessions, online, online
+        online.start(self)
+
+    def apply_replicated_events(self, events: list[Any]) -> None:
+        self.writer.apply_events(events, replicated=True)
+
+    def apply_replicated_items(self, change: str, payload: Any) -> None:
+        self.writer.apply_item_change(change, payload)
+
+    def apply_replicated_forget(self, user_ids: list[str]) -> None:
+        self.state.sessions.forget(user_ids)
+
+    def apply_replicated_version(self, version: str, source: str) -> None:
+        """Serve ``version`` as another worker told: activate it if loaded, else load it from ``source``."""
+        active = self.versions.active
+        if active is not None and active.version == version:
+            return
+        if any(v["version"] == version for v in self.versions.list()):
+            self.versions.activate_version(version)
+        elif (Path(source) / "meta.json").is_file():
+            self.load_model(source, version=version, publish=False)
+        else:
+            logger.warning("cannot serve the shared model version %s: no artifact at %r", version, source)
 
     def set_ranker(self, ranker: Any, *, source: str = "memory") -> dict[str, Any] | None:
         """Use a fitted :class:`shopmind.ranking.Ranker` (or a path to its artifact) as the ranking stage of
@@ -128,11 +167,11 @@ class RecommendationService:
 
     def rollback(self) -> dict[str, Any]:
         """Serve the version that was active before this one again; returns its info (``active`` true)."""
-        return {**self.versions.rollback().info(), "active": True}
+        return {**self._published(self.versions.rollback().info()), "active": True}
 
     def activate(self, version: str) -> dict[str, Any]:
         """Serve a loaded ``version``; returns its info (``active`` true)."""
-        return {**self.versions.activate_version(version).info(), "active": True}
+        return {**self._published(self.versions.activate_version(version).info()), "active": True}
 
     # ------------------------------------------------------------------ writes (see LiveWriter)
     def ingest_events(self, rows: Sequence[Mapping[str, Any]], source: str = "api") -> WriteResult:
@@ -440,4 +479,5 @@ class RecommendationService:
         ranker = self.ranker
         return {"model": bundle.info() if bundle else None, "ranker": ranker.info() if ranker else None,
                 "catalog_items": len(self.state.catalog),
-                "live_sessions": len(self.state.sessions), "event_clock": self.state.signals.clock}
+                "live_sessions": len(self.state.sessions), "event_clock": self.state.signals.clock,
+                "online_state": self.state.online.describe()}

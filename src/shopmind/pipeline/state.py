@@ -25,6 +25,7 @@ from shopmind.errors import StoreError
 from shopmind.pipeline.cooccurrence import CoOccurrence
 from shopmind.pipeline.feedback import NegativeFeedback
 from shopmind.pipeline.history import SessionStore, UserHistory
+from shopmind.pipeline.online import InProcessState, OnlineState, SharedEvent
 from shopmind.schema import NEGATIVE_TYPES, Event, is_negative
 from shopmind.settings import PipelineSettings
 from shopmind.storage.base import Store
@@ -147,6 +148,8 @@ class LiveState:
         self.event_ids = EventIdWindow(config.remembered_event_ids)
         #: Items each user gave negative feedback on (dislike, hide, not_interested, low ratings).
         self.feedback = NegativeFeedback()
+        #: What is shared with other serving processes (:mod:`shopmind.pipeline.online`); nothing by default.
+        self.online: OnlineState = InProcessState()
         self._lock = threading.Lock()
 
     @classmethod
@@ -202,13 +205,21 @@ class LiveState:
         self.viewed_together = CoOccurrence.build(codes[positive], ev.items[positive], len(self.catalog))
         self.bought_together = CoOccurrence.build(codes[buy], ev.items[buy], len(self.catalog))
 
-    def apply_events(self, events: list[Event]) -> EventArrays:
+    def apply_events(self, events: list[Event], *, replicated: bool = False) -> EventArrays:
         """Apply acknowledged, validated events: signals, sessions. Events whose idempotency key was seen
-        recently are skipped. Returns the events that were applied."""
+        recently are skipped. Returns the events that were applied.
+
+        Events this worker acknowledged are also claimed in, and published to, the shared online state
+        (:attr:`online`); ``replicated`` events came from another worker through it and are applied here only.
+        """
+        ev = event_arrays_from_models(events, self.catalog, self.config.event_weights,
+                                      self.config.negative_rating_threshold)
+        shared = None if replicated or not self.online.shared else self.online.admit(ev.keys)
         with self._lock:
-            ev = event_arrays_from_models(events, self.catalog, self.config.event_weights,
-                                          self.config.negative_rating_threshold)
-            ev = ev.take(np.flatnonzero(self.event_ids.admit(ev.keys)))
+            fresh = self.event_ids.admit(ev.keys)
+            if shared is not None:
+                fresh &= shared
+            ev = ev.take(np.flatnonzero(fresh))
             self.signals.add(ev.items, ev.types, ev.timestamps)
             self._record_negatives(ev)
             by_user: dict[str, list[tuple[int, str, int]]] = {}
@@ -216,4 +227,9 @@ class LiveState:
                 by_user.setdefault(str(ev.users[pos]), []).append(
                     (int(ev.items[pos]), str(ev.types[pos]), int(ev.timestamps[pos])))
             self.sessions.record_many(by_user)
+        if not replicated and self.online.shared and len(ev):
+            kept = [e for e, ok in zip((e for e in events if e.item_id), fresh, strict=True) if ok]
+            raw: dict[str, list[SharedEvent]] = {
+                u: [(self.catalog.raw(i), t, ts) for i, t, ts in rows] for u, rows in by_user.items()}
+            self.online.publish_events(kept, raw)
         return ev

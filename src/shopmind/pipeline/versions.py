@@ -28,6 +28,7 @@ import numpy as np
 from shopmind.data.catalog import Catalog
 from shopmind.errors import ShopmindError
 from shopmind.models.base import Recommender
+from shopmind.pipeline.ann import ItemIndex
 from shopmind.pipeline.neighbours import NeighbourTable, build_neighbours, top_positions
 from shopmind.training.scores import unit_rows
 
@@ -78,7 +79,7 @@ class ModelBundle:
 
     def __init__(self, model: Recommender, catalog: Catalog, *, version: str | None = None,
                  source: str = "memory", similar_cache_size: int = 20_000, neighbours: int = 50,
-                 user_cache_size: int = 20_000) -> None:
+                 user_cache_size: int = 20_000, retrieval: str = "exact") -> None:
         model._check_fitted()
         self.model = model
         self.version = version or f"{model.name}-{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:4]}"
@@ -99,6 +100,11 @@ class ModelBundle:
                 and type(model).similar_items is Recommender.similar_items):
             self.neighbours = build_neighbours(self.unit_vectors, neighbours)
         self._prepare_linear(model)
+        #: Approximate top-k index over a factor model's item vectors (``retrieval`` "hnsw" or "ivf": catalogs
+        #: of millions); None: exact (:meth:`_linear_top`).
+        self.ann: ItemIndex | None = None
+        if retrieval != "exact" and self._user_vectors is not None:
+            self.ann = ItemIndex.build(self._item_rows.T, retrieval)
         self._similar_cache: OrderedDict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._cache_size = similar_cache_size
         # (user, k) -> the model's top-k (catalog indices as int32, scores as float32), most recent last
@@ -157,11 +163,24 @@ class ModelBundle:
         order = np.lexsort((self._scored[pos], -top))
         return pos[order], top[order]
 
+    def _ann_top(self, index: ItemIndex, vector: np.ndarray, k: int, history: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`_linear_top` from an approximate ``index``: the history is left out of ``k + len(history)``."""
+        hidden = self._row_of[history]
+        hidden = hidden[hidden >= 0]
+        rows, top = index.search(vector, k + len(hidden))
+        rows, top = rows[0], top[0]
+        keep = (rows >= 0) & ~np.isin(rows, hidden)
+        return rows[keep][:k], top[keep][:k]
+
     def _vector_top(self, vector: np.ndarray, reach: float, k: int, history: np.ndarray
                     ) -> tuple[np.ndarray, np.ndarray] | None:
         """Catalog indices and scores of the top-``k`` of a factor model's user vector, or None when items
         without a vector (they score 0) could have made it and the caller must score densely."""
-        pos, top = self._linear_top(vector, reach, k, history)
+        if self.ann is not None:
+            pos, top = self._ann_top(self.ann, vector, k, history)
+        else:
+            pos, top = self._linear_top(vector, reach, k, history)
         ok = np.isfinite(top)
         pos, top = pos[ok], top[ok]
         # items left out score exactly 0: the answer stands unless they would have made the top-k

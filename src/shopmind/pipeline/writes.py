@@ -10,6 +10,7 @@ idempotent (the store skips a known id, and so do the live counters).
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -126,12 +127,14 @@ class LiveWriter:
         report, errors, ignored = self._import(rows, "event", source)
         c = report.events
         if c.inserted:
-            self._apply_events(_typed_events(rows, {e.index for e in errors}))
+            self.apply_events(_typed_events(rows, {e.index for e in errors}))
         return WriteResult("event", len(rows), inserted=c.inserted, duplicates=c.duplicates, rejected=c.rejected,
                            errors=errors, ignored_fields=ignored, import_id=report.import_id)
 
-    def _apply_events(self, events: list[Event]) -> None:
-        applied = self.state.apply_events(events)
+    def apply_events(self, events: list[Event], *, replicated: bool = False) -> None:
+        """Apply stored events to the live state and attribute them (``replicated``: another worker stored
+        and published them)."""
+        applied = self.state.apply_events(events, replicated=replicated)
         for rid, item, etype in zip(applied.recommendation_ids, applied.items, applied.types, strict=True):
             if rid is not None:
                 self.attribution.attribute(rid, self.state.catalog.raw(int(item)), str(etype))
@@ -146,9 +149,10 @@ class LiveWriter:
             accepted_items = validate_frame(result.items, "item").frame
             self.state.catalog.upsert_frame(accepted_items)
             self._notify("upsert", accepted_items)
+            self._share_items(accepted_items)
         if result.events is not None and report.events.inserted:
             accepted = validate_frame(result.events, "event").frame
-            self._apply_events(_typed_events(accepted.to_dict("records"), set()))
+            self.apply_events(_typed_events(accepted.to_dict("records"), set()))
         return report
 
     def upsert_items(self, rows: Sequence[Mapping[str, Any]], source: str = "api") -> WriteResult:
@@ -160,6 +164,7 @@ class LiveWriter:
                                   "item").frame
         self.state.catalog.upsert_frame(accepted)
         self._notify("upsert", accepted)
+        self._share_items(accepted)
         c = report.items
         return WriteResult("item", len(rows), inserted=c.inserted, updated=c.updated, unchanged=c.unchanged,
                            duplicates=c.duplicates, rejected=c.rejected, errors=errors, ignored_fields=ignored,
@@ -180,6 +185,8 @@ class LiveWriter:
         self.store.delete_items(ids)
         self.state.catalog.delete(ids)
         self._notify("delete", ids)
+        if self.state.online.shared:
+            self.state.online.publish_items("delete", ids)
         return DeleteResult(len(existing), [i for i in ids if i not in existing])
 
     def delete_users(self, user_ids: Iterable[str]) -> DeleteResult:
@@ -193,4 +200,21 @@ class LiveWriter:
         self.store.delete_user_decisions(ids)
         self.store.delete_user_deliveries(ids)
         self.state.sessions.forget(ids)
+        if self.state.online.shared:
+            self.state.online.forget_users(ids)
         return DeleteResult(deleted, missing)
+
+    def _share_items(self, items: pd.DataFrame) -> None:
+        if self.state.online.shared and len(items):
+            self.state.online.publish_items("upsert", json.loads(items.to_json(orient="records", date_format="iso")))
+
+    def apply_item_change(self, change: str, payload: Any) -> None:
+        """A catalog change another worker stored: ``"upsert"`` with item records, ``"delete"`` with ids."""
+        if change == "upsert":
+            frame = validate_frame(records_to_result(list(payload), "item").items, "item").frame
+            self.state.catalog.upsert_frame(frame)
+            self._notify("upsert", frame)
+        elif change == "delete":
+            ids = [str(i) for i in payload]
+            self.state.catalog.delete(ids)
+            self._notify("delete", ids)

@@ -31,7 +31,9 @@ async def health() -> dict[str, str]:
 
 @router.get("/ready")
 def ready(service: Service) -> dict[str, Any]:
-    """Readiness: the store answers and a model is loaded (503 otherwise)."""
+    """Readiness: the store answers and a model is loaded (503 otherwise). With several workers sharing
+    their online state (``serve --state redis://...``), ``degraded`` is true while that state cannot be
+    reached: the worker still serves, from the model and its own state, and recovers by itself."""
     try:
         counts = service.store.counts()
     except StoreError as exc:
@@ -40,7 +42,8 @@ def ready(service: Service) -> dict[str, Any]:
     if status["model"] is None:
         raise ApiError(503, "no model is loaded: train one (`shopmind train itemknn`) and reload",
                        code="not_ready")
-    return {"status": "ready", "store": counts, **status}
+    degraded = bool(status["online_state"].get("degraded"))
+    return {"status": "degraded" if degraded else "ready", "degraded": degraded, "store": counts, **status}
 
 
 @router.get("/metrics", response_class=PlainTextResponse)

@@ -26,12 +26,19 @@ class ServeBenchConfig:
     ingest_clients: int = 4
     vectors: int = 1_000_000
     dim: int = 64
+    #: Approximate index the retrieval phase measures against exact ("hnsw", "ivf"), or None.
+    ann: str | None = "hnsw"
     seed: int = 0
     #: Shoppers with one impression session each (10 slots), the CTR ranker's training log.
     impression_users: int = 5_000
     #: CTR ranker of the ranking stage (``lr``, ``fm``, ``gbdt``) or None for candidates + re-ranking only.
     ranker: str | None = "lr"
     work_dir: Path | None = None
+    #: Worker counts of the ``scale`` phase (``serve --workers N --state STATE``) and the shared state's URL.
+    workers: tuple[int, ...] = ()
+    state: str | None = None
+    #: Seconds of each step of the ``scale`` phase's search for the highest rate at p99 <= 20 ms.
+    rate_step_seconds: float = 8.0
 
 
 @dataclass
@@ -41,8 +48,10 @@ class ServeBenchResult:
     realtime: dict[str, Any] = field(default_factory=dict)
     ingestion: dict[str, Any] = field(default_factory=dict)
     retrieval: dict[str, Any] = field(default_factory=dict)
+    scale: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {"setup": self.setup, "latency": self.latency, "realtime": self.realtime,
-                "ingestion": self.ingestion, "retrieval": self.retrieval, "targets": TARGETS,
+                "ingestion": self.ingestion, "retrieval": self.retrieval,
+                **({"scale": self.scale} if self.scale else {}), "targets": TARGETS,
                 "shopmind_version": __version__, "commit": git_commit(), "cpus": os.cpu_count()}

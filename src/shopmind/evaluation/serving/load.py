@@ -21,14 +21,17 @@ from shopmind.api.server import free_port
 class Server:
     """`shopmind serve` in a child process."""
 
-    def __init__(self, store: str, model: str, work: Path, ranker: str | None = None) -> None:
+    def __init__(self, store: str, model: str, work: Path, ranker: str | None = None, workers: int = 1,
+                 state: str | None = None, search_encoder: str | None = None) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "SHOPMIND_HOME": str(work / "home"), "SHOPMIND_API_KEYS": ""}
         self.log = open(work / f"server-{self.port}.log", "w")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "shopmind.cli.main", "serve", "--store", store, "--model", model,
-             "--port", str(self.port), "--log-level", "warning", *(["--ranker", ranker] if ranker else [])],
+             "--port", str(self.port), "--log-level", "warning", *(["--ranker", ranker] if ranker else []),
+             *(["--workers", str(workers)] if workers != 1 else []), *(["--state", state] if state else []),
+             *(["--search-encoder", search_encoder] if search_encoder else [])],
             env=env, stdout=self.log, stderr=subprocess.STDOUT)
 
     def wait_ready(self, timeout: float = 600.0) -> float:

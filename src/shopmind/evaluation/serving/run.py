@@ -42,9 +42,11 @@ from shopmind.api import create_app
 from shopmind.evaluation.serving.config import TARGETS, ServeBenchConfig, ServeBenchResult
 from shopmind.evaluation.serving.load import Server, ingest, latency, percentiles, realtime, run_loop
 from shopmind.evaluation.serving.retrieval import retrieval_bench
+from shopmind.evaluation.serving.scale import scale_bench
 from shopmind.evaluation.serving.shop import build_shop
 from shopmind.models import Recommender
 from shopmind.pipeline import RecommendationService
+from shopmind.pipeline.state_redis import RedisOnlineState
 from shopmind.settings import ApiSettings
 from shopmind.storage import open_store
 
@@ -60,10 +62,23 @@ def run_serve_bench(cfg: ServeBenchConfig, say: Callable[[str], None] = print,
         work = Path(cfg.work_dir)
         work.mkdir(parents=True, exist_ok=True)
     try:
-        if any(p in phases for p in ("latency", "realtime", "ingestion")):
-            shop = build_shop(cfg, work, say)
+        if any(p in phases for p in ("latency", "realtime", "ingestion", "scale")):
+            marker = work / "shop-built.json"  # a kept work directory reuses the shop it built
+            if marker.exists():
+                shop = json.loads(marker.read_text())
+                say(f"reusing the shop in {work}")
+            else:
+                shop = build_shop(cfg, work, say)
+                marker.write_text(json.dumps(shop))
             users, item_ids, cats = shop.pop("user_ids"), shop.pop("item_ids"), shop.pop("categories")
             res.setup = shop
+            if "scale" in phases:
+                if not cfg.workers or not cfg.state:
+                    raise ValueError("the scale phase needs worker counts and a state URL")
+                say(f"scale: workers {', '.join(map(str, cfg.workers))} sharing {cfg.state}")
+                res.scale = scale_bench(shop, users, work, list(cfg.workers), cfg.state, cfg.seed,
+                                        rate_seconds=cfg.rate_step_seconds, say=say)
+        if any(p in phases for p in ("latency", "realtime", "ingestion")):
             server = Server(shop["store"], shop["model"], work, (shop["ranker"] or {}).get("path"))
             try:
                 res.setup["server_start_seconds"] = round(server.wait_ready(), 1)
@@ -92,7 +107,7 @@ def run_serve_bench(cfg: ServeBenchConfig, say: Callable[[str], None] = print,
                 server.stop()
         if "retrieval" in phases:
             say(f"retrieval: top-10 over {cfg.vectors:,} x {cfg.dim} vectors")
-            res.retrieval = retrieval_bench(cfg.vectors, cfg.dim, cfg.seed)
+            res.retrieval = retrieval_bench(cfg.vectors, cfg.dim, cfg.seed, ann=cfg.ann)
     finally:
         if tmp is not None:
             tmp.cleanup()
@@ -120,6 +135,18 @@ def verdicts(res: ServeBenchResult) -> list[tuple[str, str, str, bool]]:
         rows.append(("ingestion", f"{ing['events_per_s']:,.0f} events/s", ">= 5,000/s",
                      ing["events_per_s"] >= TARGETS["events_per_s"]))
         rows.append(("lost after kill -9", str(ing["lost"]), "0", ing["lost"] == 0))
+    sc = res.scale
+    for n, w in (sc.get("workers") or {}).items():
+        rows.append((f"{n} worker(s): max rate at p99 <= 20 ms", f"{w['max_rps_p99_20ms']:.0f} rps", "-", True))
+        ryw = w["cross_worker_read_your_writes_p99_ms"]
+        rows.append((f"{n} worker(s): read-your-writes across workers (p99)",
+                     f"{ryw:.1f} ms" if ryw is not None else "none", "<= 50 ms", ryw is not None and ryw <= 50))
+        prop = max(w["swap_propagation_ms"]) if w["swap_propagation_ms"] else float("inf")
+        rows.append((f"{n} worker(s): version swap", f"{w['swap_failed_requests']} failed, every worker in "
+                     f"{prop:.0f} ms", "0 failed, <= 1 s", w["swap_failed_requests"] == 0 and prop <= 1000))
+    if "speedup_2_over_1" in sc:
+        rows.append(("2 workers / 1 worker (max rate)", f"x{sc['speedup_2_over_1']:.2f}", ">= 1.4x",
+                     sc["speedup_2_over_1"] >= 1.4))
     rv = res.retrieval
     if rv:
         for label in ("single", "batched"):
@@ -127,11 +154,16 @@ def verdicts(res: ServeBenchResult) -> list[tuple[str, str, str, bool]]:
             rows.append((f"top-10 retrieval {label}", f"{r['ours_ms_per_query']:.2f} ms/query "
                          f"(floor {r['floor_ms_per_query']:.2f}, x{r['ratio']:.2f})", "<= 2x floor",
                          r["ratio"] <= TARGETS["retrieval_ratio"] and rv["exact_match"]))
+        ann = rv.get("ann")
+        if ann:
+            rows.append((f"ANN ({ann['method']}, {ann['data']} vectors)", f"recall@10 {ann['recall@10']:.3f} at "
+                         f"x{ann['speedup']:.1f} exact speed (build {ann['build_s']:.0f} s, {ann['memory_mb']:.0f} MB)",
+                         ">= 0.95 at >= 5x", ann["recall@10"] >= 0.95 and ann["speedup"] >= 5))
     return rows
 
 
-def cpu_per_request(cfg: ServeBenchConfig, requests: int = 500, say: Callable[[str], None] = print
-                    ) -> dict[str, Any]:
+def cpu_per_request(cfg: ServeBenchConfig, requests: int = 500, say: Callable[[str], None] = print,
+                    state: str | None = None) -> dict[str, Any]:
     """Server CPU time per ``GET /recommendations/{user}?n=10``, measured in this process.
 
     The shop of ``cfg`` is built in ``cfg.work_dir`` (and reused from there by later calls), served by the
@@ -153,6 +185,9 @@ def cpu_per_request(cfg: ServeBenchConfig, requests: int = 500, say: Callable[[s
     with threadpool_limits(1), open_store(shop["store"]) as store:
         t0 = time.perf_counter()
         service = RecommendationService.open(store, Recommender.load(shop["model"]), source=shop["model"])
+        online = RedisOnlineState(state) if state else None
+        if online is not None:  # the per-request cost of sharing: a session read in Redis per request
+            service.share_state(online)
         if shop.get("ranker"):
             service.set_ranker(Path(shop["ranker"]["path"]))
         opened = time.perf_counter() - t0
@@ -197,5 +232,7 @@ def cpu_per_request(cfg: ServeBenchConfig, requests: int = 500, say: Callable[[s
             return first, again
 
         first, again = asyncio.run(run())
-    return {"requests": len(first), "items": cfg.items, "users": cfg.users, "service_open_s": round(opened, 1),
-            "first": percentiles(first), "again": percentiles(again)}
+        if online is not None:
+            online.close()
+    return {"state": "redis" if state else "memory", "requests": len(first), "items": cfg.items, "users": cfg.users,
+            "service_open_s": round(opened, 1), "first": percentiles(first), "again": percentiles(again)}

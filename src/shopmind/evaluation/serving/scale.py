@@ -1,0 +1,244 @@
+"""The serving benchmark at several workers (``bench-serve --workers 1,2 --state redis://...``).
+
+For each worker count N, ``shopmind serve --workers N --state URL`` runs on the benchmark shop and three
+things are measured against it on loopback:
+
+- ``max_rps_p99_20ms``: the highest open-loop request rate (``GET /recommendations/{user}?n=10``) whose p99
+  stays at or under 20 ms with no error, found by raising the rate step by step and then bisecting;
+- ``cross_worker_read_your_writes_p99_ms``: a ``view`` event is posted on a keep-alive connection that one
+  worker holds and recommendations are read on a connection another worker holds, until the list shows the
+  event (an item recommended "because you viewed" it); the time from sending the event to that list;
+- ``swap_failed_requests`` and ``swap_propagation_ms``: under a steady load, a second model version is
+  loaded on one worker (every worker loads it), then rolled back and activated again; the failed
+  requests over the whole swap, and the time until every worker serves the version (read on each worker's
+  connection).
+
+Each keep-alive connection stays with the worker that accepted it; a worker names itself in ``GET /ready``
+(``online_state.worker``), which is how the probes pick connections on two different workers.
+
+The load generator runs in this process, on the same two cores as the workers: its CPU time is reported
+next to the numbers (``load_generator_cpu_s``).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+import redis
+
+from shopmind.evaluation.serving.load import Server, latency, percentiles, run_loop
+
+
+class Connection:
+    """One keep-alive connection (so one worker) and the worker that holds it."""
+
+    def __init__(self, url: str) -> None:
+        self.client = httpx.Client(base_url=url, timeout=10.0, limits=httpx.Limits(max_connections=1,
+                                                                                   max_keepalive_connections=1))
+        self.worker = str(self.client.get("/ready").json()["online_state"].get("worker", "local"))
+
+    def active(self) -> str | None:
+        """The version this worker serves (``GET /models`` runs on the event loop: cheap even while the worker
+        loads a model); None when it did not answer in time."""
+        try:
+            versions = self.client.get("/models", timeout=30.0).json()
+        except httpx.HTTPError:
+            return None
+        return next((str(v["version"]) for v in versions if v.get("active")), None)
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def connections(url: str, workers: int, tries: int = 64) -> list[Connection]:
+    """Keep-alive connections, one per distinct worker (fewer when the kernel never handed one a connection)."""
+    found: dict[str, Connection] = {}
+    spare: list[Connection] = []
+    for _ in range(tries):
+        conn = Connection(url)
+        if conn.worker in found:
+            spare.append(conn)
+        else:
+            found[conn.worker] = conn
+        if len(found) >= workers:
+            break
+    for conn in spare:
+        conn.close()
+    return list(found.values())
+
+
+def wait_workers(url: str, workers: int, timeout: float = 900.0) -> None:
+    """Until ``workers`` distinct workers have answered (each builds its state before it accepts)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        conns = connections(url, workers, tries=4 * workers)
+        n = len(conns)
+        for c in conns:
+            c.close()
+        if n >= workers:
+            return
+        time.sleep(1.0)
+    raise RuntimeError(f"{workers} workers did not all answer within {timeout:.0f} s")
+
+
+def max_rate(url: str, users: list[str], seed: int, start: float, duration: float, p99_ms: float = 20.0,
+             steps: int = 6, say: Callable[[str], None] = print) -> dict[str, Any]:
+    """The highest rate with p99 <= ``p99_ms`` and no error: x1.4 steps up from ``start``, then bisection."""
+    runs: list[dict[str, Any]] = []
+
+    def ok(rate: float) -> bool:
+        got = run_loop(latency(url, users, rate, duration, seed + len(runs)))
+        good = bool(got["errors"] == 0 and got["p99_ms"] <= p99_ms)
+        runs.append({"rps": round(rate, 1), "p50_ms": got["p50_ms"], "p99_ms": got["p99_ms"],
+                     "achieved_rps": got["achieved_rps"], "errors": got["errors"], "ok": good})
+        say(f"  {rate:.0f} rps: p50 {got['p50_ms']:.1f} ms, p99 {got['p99_ms']:.1f} ms, errors {got['errors']}")
+        return good
+
+    lo, hi = 0.0, start
+    while len(runs) < steps and ok(hi):
+        lo, hi = hi, hi * 1.4
+    while len(runs) < steps and hi - lo > 0.1 * hi:
+        mid = (lo + hi) / 2
+        if ok(mid):
+            lo = mid
+        else:
+            hi = mid
+    return {"max_rps_p99_20ms": round(lo, 1), "runs": runs, "step_seconds": duration}
+
+
+def read_your_writes(conns: list[Connection], users: list[str], items: list[str], probes: int,
+                     seed: int, timeout: float = 2.0) -> dict[str, Any]:
+    """Post a view on one worker, read on another until the list shows it (see the module docs)."""
+    rng = np.random.default_rng(seed + 11)
+    writer, reader = conns[0], conns[-1]
+    times: list[float] = []
+    first_read, missed = 0, 0
+    for k in range(probes):
+        user = f"ryw-{seed}-{k}-{int(rng.integers(1 << 30))}"
+        item = items[int(rng.integers(len(items)))]
+        t0 = time.perf_counter()
+        r = writer.client.post("/events", json={"events": [{"user_id": user, "item_id": item, "type": "view"}]})
+        r.raise_for_status()
+        reads = 0
+        while True:
+            got = reader.client.get(f"/recommendations/{user}", params={"n": 10}).json()["items"]
+            reads += 1
+            if any(x.get("because_item_id") == item for x in got):
+                times.append((time.perf_counter() - t0) * 1000.0)
+                first_read += reads == 1
+                break
+            if time.perf_counter() - t0 > timeout:
+                missed += 1
+                break
+    return {"probes": probes, "writer": writer.worker, "reader": reader.worker,
+            "cross_worker": writer.worker != reader.worker, "reflected_on_first_read": first_read,
+            "missed": missed, **{f"{k}": v for k, v in percentiles(times).items()}}
+
+
+def swap(url: str, conns: list[Connection], users: list[str], model: str, work: Path, rate: float, seed: int,
+         say: Callable[[str], None] = print) -> dict[str, Any]:
+    """Load a second version, roll back, activate again, under a steady load (see the module docs)."""
+    second = work / "home" / "models" / "als-swap"
+    if not second.exists():
+        shutil.copytree(model, second)
+    chunks: list[dict[str, Any]] = []
+    stop = threading.Event()
+
+    def steady() -> None:  # 5-second open-loop runs back to back until the swaps are done
+        while not stop.is_set():
+            chunks.append(run_loop(latency(url, users, rate, 5.0, seed + 5 + len(chunks))))
+
+    load = threading.Thread(target=steady)
+    load.start()
+    time.sleep(2.0)
+    lead = conns[0]
+
+    def propagate(version: str) -> bool:
+        t0 = time.perf_counter()
+        pending = list(conns)
+        while pending:
+            pending = [c for c in pending if c.active() != version]
+            if time.perf_counter() - t0 > 600:
+                return False
+            time.sleep(0.005)
+        return True
+
+    before = lead.active() or ""
+    t0 = time.perf_counter()
+    new = lead.client.post("/models/reload", json={"name": "als-swap"}, timeout=600.0).json()["version"]
+    propagate(new)
+    load_ms = (time.perf_counter() - t0) * 1000.0
+    say(f"  loaded {new} on every worker in {load_ms / 1000:.1f} s")
+    times, reached = [], []
+    for target, path in ((before, "/models/rollback"), (new, "/models/activate")):
+        body = {"version": new} if path.endswith("activate") else None
+        t1 = time.perf_counter()  # from the request that swaps to the last worker serving the version
+        lead.client.post(path, json=body).raise_for_status()
+        reached.append(propagate(target))
+        times.append((time.perf_counter() - t1) * 1000.0)
+    time.sleep(1.0)
+    stop.set()
+    load.join()
+    kinds: dict[str, int] = {}
+    for c in chunks:
+        for kind, count in c["error_kinds"].items():
+            kinds[kind] = kinds.get(kind, 0) + count
+    return {"load_rps": rate, "load_requests": sum(c["requests"] for c in chunks),
+            "swap_failed_requests": sum(c["errors"] for c in chunks), "error_kinds": kinds,
+            "load_p99_ms_worst_5s": max((c.get("p99_ms", 0.0) for c in chunks), default=None),
+            "every_worker_reached": all(reached),
+            "new_version_load_s": round(load_ms / 1000, 1),
+            "swap_propagation_ms": [round(t, 1) for t in times], "workers_checked": len(conns)}
+
+
+def scale_bench(shop: dict[str, Any], users: list[str], work: Path, workers: list[int], state: str, seed: int,
+                rate_seconds: float = 8.0, probes: int = 100, say: Callable[[str], None] = print) -> dict[str, Any]:
+    """Every measure of the module docs for each worker count in ``workers``."""
+    out: dict[str, Any] = {"state": state, "workers": {}, "cpus": os.cpu_count(),
+                           "load_average_at_start": [round(x, 1) for x in os.getloadavg()]}
+    ranker = (shop.get("ranker") or {}).get("path")
+    for n in workers:
+        redis.Redis.from_url(state).flushdb()  # a dedicated database: each run starts from the store alone
+        cpu0 = time.process_time()
+        # /search is not measured here: no text encoder, so a worker starts without encoding the catalog
+        server = Server(shop["store"], shop["model"], work, ranker, workers=n, state=state, search_encoder="none")
+        try:
+            t0 = time.perf_counter()
+            server.wait_ready()
+            wait_workers(server.url, n)
+            say(f"{n} worker(s): ready in {time.perf_counter() - t0:.0f} s")
+            conns = connections(server.url, n)
+            probe_conn = conns[0]
+            items = [x["item_id"] for u in users[:20]
+                     for x in probe_conn.client.get(f"/recommendations/{u}", params={"n": 10}).json()["items"]]
+            say(f"{n} worker(s): read-your-writes, {probes} probes")
+            ryw = read_your_writes(conns, users, items, probes, seed)
+            say(f"{n} worker(s): maximum rate at p99 <= 20 ms")
+            rate = max_rate(server.url, users, seed, start=100.0, duration=rate_seconds, say=say)
+            say(f"{n} worker(s): version swap under load")
+            sw = swap(server.url, conns, users, shop["model"], work, max(50.0, rate["max_rps_p99_20ms"] * 0.5),
+                      seed, say)
+            for c in conns:
+                c.close()
+        finally:
+            server.stop()
+        out["workers"][str(n)] = {
+            "max_rps_p99_20ms": rate["max_rps_p99_20ms"],
+            "cross_worker_read_your_writes_p99_ms": ryw.get("p99_ms"),
+            "swap_failed_requests": sw["swap_failed_requests"],
+            "swap_propagation_ms": sw["swap_propagation_ms"],
+            "read_your_writes": ryw, "rate_search": rate, "swap": sw,
+            "load_generator_cpu_s": round(time.process_time() - cpu0, 1),
+        }
+    one, two = out["workers"].get("1"), out["workers"].get("2")
+    if one and two and one["max_rps_p99_20ms"]:
+        out["speedup_2_over_1"] = round(two["max_rps_p99_20ms"] / one["max_rps_p99_20ms"], 2)
+    return out

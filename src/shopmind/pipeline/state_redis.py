@@ -1,0 +1,400 @@
+"""The online state shared through Redis, for several serving workers (``--state redis://HOST:PORT/DB``).
+
+What lives in Redis (every key under ``prefix``, default ``shopmind:``):
+
+==========================  =====================================================================
+``s:<user>:r|o|p|n``        a user's live session: recent events (list, capped), distinct items by
+                            latest event (sorted set), purchased items (set), events counted; expire
+                            after ``session_ttl`` seconds without activity
+``ev:<key>``                event ids already applied (claimed atomically by a Lua script), for
+                            ``event_ttl`` seconds (an hour): a retried batch is counted once whichever
+                            worker it reaches
+``log``                     the stream of acknowledged changes (events, catalog changes, forgotten
+                            users), each tagged with the worker that made it; every worker tails it
+                            and applies the others' changes to its in-process signals, trending
+                            windows, exposure/reward counters (exploration) and sessions (capped at
+                            ``stream_len`` entries: it only has to cover how far a worker lags; a
+                            worker that starts reads the store, then the log from that moment)
+``rec:<id>``                a served recommendation's item -> source, for attribution of a later
+                            event on any worker (``rec_ttl`` seconds, an hour; written in the
+                            background)
+``active`` / ``versions``   the version every worker serves (hash) and the pub/sub channel that
+                            announces a swap, so that every worker activates it together
+``rl:<bucket>:<window>``    fixed-window rate-limit counters
+==========================  =====================================================================
+
+Writes are pipelined; a user's session and the log entry of a batch go in one MULTI/EXEC, so another
+worker never sees one without the other. Reads of a session are one pipelined round trip.
+
+Faults: every call has a short timeout. When Redis cannot be reached the state turns ``degraded``: requests
+are served from the worker's own state (the model, stored histories, its own live sessions) without waiting
+on Redis, the changes it makes are kept in an outbox, and a background thread retries every
+``retry_seconds``. When Redis answers again the outbox is replayed (sessions, log), the active version is
+read back and the state is no longer degraded - no restart. Events are durable in the store before they are
+acknowledged, so no acknowledged event depends on Redis.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from collections import deque
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import redis
+
+from shopmind.errors import ShopmindError
+from shopmind.pipeline.online import ReplicaHandler, SharedEvent, SharedSession
+from shopmind.pipeline.results import Recommendation
+from shopmind.schema import Event
+
+logger = logging.getLogger(__name__)
+
+#: Claim idempotency keys: 1 for each key no worker claimed before (it is claimed now), else 0.
+ADMIT_LUA = """
+local out = {}
+for i, key in ipairs(KEYS) do
+  if redis.call('SET', key, '1', 'NX', 'EX', ARGV[1]) then out[i] = 1 else out[i] = 0 end
+end
+return out
+"""
+
+#: One fixed-window rate-limit hit: the count in the current window (the key expires with it).
+HIT_LUA = """
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return n
+"""
+
+FAULTS = (redis.ConnectionError, redis.TimeoutError, OSError)
+
+
+def redact(url: str) -> str:
+    """``url`` without a password."""
+    if "@" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    return f"{scheme}://***@{rest.split('@', 1)[1]}"
+
+
+class RedisOnlineState:
+    """:class:`~shopmind.pipeline.online.OnlineState` in Redis (see the module docs).
+
+    >>> state = RedisOnlineState("redis://127.0.0.1:6379/15")        # doctest: +SKIP
+    >>> state.describe()["backend"]                                  # doctest: +SKIP
+    'redis'
+    """
+
+    shared = True
+
+    def __init__(self, url: str, *, prefix: str = "shopmind:", worker: str | None = None, max_recent: int = 50,
+                 session_ttl: int = 7 * 86400, event_ttl: int = 3600, rec_ttl: int = 3600,
+                 stream_len: int = 100_000, timeout: float = 0.25, retry_seconds: float = 0.5,
+                 outbox: int = 100_000) -> None:
+        self.url = url
+        self.prefix = prefix
+        self.worker = worker or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+        self.max_recent = max_recent
+        self.session_ttl, self.event_ttl, self.rec_ttl = session_ttl, event_ttl, rec_ttl
+        self.stream_len = stream_len
+        self.retry_seconds = retry_seconds
+        last: Any
+        try:
+            # (Any: redis-py's replies are typed as the union of every decoding choice)
+            self.client: Any = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
+            # the log tail and the version subscription block longer than a request may wait
+            self._tail: Any = redis.Redis.from_url(url, socket_timeout=5.0, socket_connect_timeout=timeout)
+            self.client.ping()
+            last = self.client.xrevrange(self._key("log"), count=1)
+        except (ValueError, redis.RedisError, OSError) as exc:
+            raise ShopmindError(f"--state {redact(url)}: Redis is not reachable ({exc}); expected "
+                                "redis://HOST:PORT/DB of a running server") from None
+        #: the log entry this worker has applied up to (changes from before it read the store are in the store)
+        self.last_id: str = last[0][0].decode() if last else "0-0"
+        self._admit = self.client.register_script(ADMIT_LUA)
+        self._hit = self.client.register_script(HIT_LUA)
+        self._degraded = False
+        self._since: float | None = None
+        self._outbox: deque[tuple[dict[str, str], Mapping[str, list[SharedEvent]] | None]] = deque(maxlen=outbox)
+        self._recs: list[tuple[str, dict[str, str]]] = []
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._handler: ReplicaHandler | None = None
+        self.replicated = 0  # changes applied from other workers
+        self.recoveries = 0
+
+    def _key(self, *parts: str) -> str:
+        return self.prefix + ":".join(parts)
+
+    # ------------------------------------------------------------------ health
+    @property
+    def degraded(self) -> bool:
+        return self._degraded
+
+    def _fail(self, exc: BaseException) -> None:
+        if not self._degraded:
+            logger.warning("shared state %s unreachable (%s): serving from this worker's state", redact(self.url),
+                           exc)
+            self._since = time.time()
+        self._degraded = True
+
+    def describe(self) -> dict[str, Any]:
+        return {"backend": "redis", "shared": True, "url": redact(self.url), "worker": self.worker,
+                "degraded": self._degraded, "degraded_since": self._since if self._degraded else None,
+                "outbox": len(self._outbox), "replicated": self.replicated, "recoveries": self.recoveries}
+
+    # ------------------------------------------------------------------ threads
+    def start(self, handler: ReplicaHandler) -> None:
+        self._handler = handler
+        for target, name in ((self._tail_log, "log"), (self._follow_versions, "versions")):
+            t = threading.Thread(target=target, name=f"shopmind-state-{name}", daemon=True)
+            t.start()
+            self._threads.append(t)
+
+    def close(self) -> None:
+        self._stop.set()
+        for t in self._threads:
+            t.join(timeout=6.0)
+        self._flush_recs()
+        self.client.close()
+        self._tail.close()
+
+    def _recover(self) -> None:
+        """Redis answers again: replay the outbox, converge on the active version, serve shared again."""
+        self.client.ping()
+        while self._outbox:
+            fields, by_user = self._outbox[0]
+            pipe = self.client.pipeline(transaction=True)
+            if by_user:
+                self._write_sessions(pipe, by_user)
+            pipe.xadd(self._key("log"), fields, maxlen=self.stream_len, approximate=True)
+            pipe.execute()
+            self._outbox.popleft()
+        self._degraded = False
+        self.recoveries += 1
+        logger.warning("shared state %s reachable again after %.1fs", redact(self.url),
+                       time.time() - (self._since or time.time()))
+        self._converge_version()
+
+    def _tail_log(self) -> None:
+        """Apply the changes other workers logged, and flush the recommendations to remember."""
+        while not self._stop.is_set():
+            if self._degraded:
+                self._stop.wait(self.retry_seconds)
+                try:
+                    self._recover()
+                except FAULTS:
+                    continue
+            try:
+                self._flush_recs()
+                got = self._tail.xread({self._key("log"): self.last_id}, block=200, count=500)
+            except FAULTS as exc:
+                self._fail(exc)
+                continue
+            except redis.RedisError:
+                logger.exception("reading the shared log")
+                self._stop.wait(self.retry_seconds)
+                continue
+            for _stream, entries in got or []:
+                for entry_id, fields in entries:
+                    self.last_id = entry_id.decode()
+                    if fields.get(b"w", b"").decode() != self.worker:
+                        self._dispatch(fields)
+
+    def _dispatch(self, fields: dict[bytes, bytes]) -> None:
+        handler = self._handler
+        if handler is None:
+            return
+        kind, data = fields[b"k"].decode(), json.loads(fields[b"d"])
+        try:
+            if kind == "events":
+                handler.apply_replicated_events([Event.model_validate(e) for e in data])
+            elif kind == "items":
+                handler.apply_replicated_items(data["change"], data["payload"])
+            elif kind == "forget":
+                handler.apply_replicated_forget([str(u) for u in data])
+            self.replicated += 1
+        except Exception:  # one bad entry must not stop the replica
+            logger.exception("applying a shared %s change", kind)
+
+    def _follow_versions(self) -> None:
+        """Swap with the other workers: a version published on the channel is activated here at once."""
+        while not self._stop.is_set():
+            try:
+                pubsub = self._tail.pubsub(ignore_subscribe_messages=True)
+                pubsub.subscribe(self._key("versions"))
+                self._converge_version()  # anything announced while this worker was not listening
+                while not self._stop.is_set():
+                    msg = pubsub.get_message(timeout=0.5)
+                    if msg is None:
+                        continue
+                    data = json.loads(msg["data"])
+                    if data.get("w") != self.worker:
+                        self._apply_version(str(data["version"]), str(data["source"]))
+            except FAULTS as exc:
+                self._fail(exc)
+                self._stop.wait(self.retry_seconds)
+            except redis.RedisError:
+                logger.exception("following the shared model version")
+                self._stop.wait(self.retry_seconds)
+
+    def _apply_version(self, version: str, source: str) -> None:
+        if self._handler is None:
+            return
+        try:
+            self._handler.apply_replicated_version(version, source)
+        except Exception:  # keep serving the current version
+            logger.exception("activating the shared model version %s from %s", version, source)
+
+    def _converge_version(self) -> None:
+        active = self.active_version()
+        if active is not None:
+            self._apply_version(*active)
+
+    # ------------------------------------------------------------------ events and sessions
+    def admit(self, keys: Sequence[bytes]) -> np.ndarray | None:
+        if self._degraded or not keys:
+            return None
+        try:
+            got = self._admit(keys=[self._key("ev", k.hex()) for k in keys], args=[self.event_ttl])
+        except FAULTS as exc:
+            self._fail(exc)
+            return None
+        return np.asarray(got, dtype=bool)
+
+    def _write_sessions(self, pipe: Any, by_user: Mapping[str, list[SharedEvent]]) -> None:
+        for user, rows in by_user.items():
+            r, o, p, n = (self._key("s", user, part) for part in "ropn")
+            pipe.rpush(r, *(json.dumps(row) for row in rows))
+            pipe.ltrim(r, -self.max_recent, -1)
+            latest: dict[str, int] = {}
+            for item, _t, ts in rows:
+                latest[item] = ts
+            pipe.zadd(o, latest)
+            bought = [item for item, t, _ts in rows if t == "purchase"]
+            if bought:
+                pipe.sadd(p, *bought)
+                pipe.expire(p, self.session_ttl)
+            pipe.incrby(n, len(rows))
+            for key in (r, o, n):
+                pipe.expire(key, self.session_ttl)
+
+    def publish_events(self, events: list[Event], by_user: Mapping[str, list[SharedEvent]]) -> None:
+        data = json.dumps([e.model_dump(mode="json", exclude_none=True) for e in events])
+        self._publish({"w": self.worker, "k": "events", "d": data}, by_user)
+
+    def _publish(self, fields: dict[str, str], by_user: Mapping[str, list[SharedEvent]] | None = None) -> None:
+        if self._degraded:
+            self._outbox.append((fields, by_user))
+            return
+        try:
+            pipe = self.client.pipeline(transaction=True)
+            if by_user:
+                self._write_sessions(pipe, by_user)
+            pipe.xadd(self._key("log"), fields, maxlen=self.stream_len, approximate=True)
+            pipe.execute()
+        except FAULTS as exc:
+            self._fail(exc)
+            self._outbox.append((fields, by_user))
+
+    def session(self, user_id: str) -> SharedSession | None:
+        if self._degraded:
+            return None
+        r, o, p, n = (self._key("s", user_id, part) for part in "ropn")
+        try:
+            pipe = self.client.pipeline(transaction=False)
+            pipe.lrange(r, 0, -1)
+            pipe.zrange(o, 0, -1)
+            pipe.smembers(p)
+            pipe.get(n)
+            recent, items, bought, count = pipe.execute()
+        except FAULTS as exc:
+            self._fail(exc)
+            return None
+        if not count:
+            return None
+        rows = [json.loads(x) for x in recent]
+        return SharedSession([(str(i), str(t), int(ts)) for i, t, ts in rows], [x.decode() for x in items],
+                             [x.decode() for x in bought], int(count))
+
+    def publish_items(self, change: str, payload: Any) -> None:
+        self._publish({"w": self.worker, "k": "items", "d": json.dumps({"change": change, "payload": payload})})
+
+    def forget_users(self, user_ids: list[str]) -> None:
+        if not self._degraded:
+            try:
+                self.client.delete(*(self._key("s", u, part) for u in user_ids for part in "ropn"))
+            except FAULTS as exc:
+                self._fail(exc)
+        self._publish({"w": self.worker, "k": "forget", "d": json.dumps(user_ids)})
+
+    # ------------------------------------------------------------------ attribution
+    def remember(self, rec: Recommendation) -> None:
+        if rec.items:
+            with self._lock:
+                self._recs.append((rec.recommendation_id, {i.item_id: i.source for i in rec.items}))
+
+    def _flush_recs(self) -> None:
+        with self._lock:
+            recs, self._recs = self._recs, []
+        if not recs or self._degraded:
+            return
+        try:
+            pipe = self.client.pipeline(transaction=False)
+            for rid, items in recs:
+                key = self._key("rec", rid)
+                pipe.hset(key, mapping=items)
+                pipe.expire(key, self.rec_ttl)
+            pipe.execute()
+        except FAULTS as exc:
+            self._fail(exc)
+
+    def recommendation(self, recommendation_id: str) -> dict[str, str] | None:
+        if self._degraded:
+            return None
+        try:
+            got = self.client.hgetall(self._key("rec", recommendation_id))
+        except FAULTS as exc:
+            self._fail(exc)
+            return None
+        return {k.decode(): v.decode() for k, v in got.items()} or None
+
+    # ------------------------------------------------------------------ versions and rate limits
+    def publish_version(self, version: str, source: str) -> None:
+        body = json.dumps({"w": self.worker, "version": version, "source": source})
+        try:
+            pipe = self.client.pipeline(transaction=True)
+            pipe.hset(self._key("active"), mapping={"version": version, "source": source})
+            pipe.publish(self._key("versions"), body)
+            pipe.execute()
+        except FAULTS as exc:
+            self._fail(exc)  # the worker converges on the active version when Redis is back
+
+    def active_version(self) -> tuple[str, str] | None:
+        try:
+            got = self.client.hgetall(self._key("active"))
+        except FAULTS as exc:
+            self._fail(exc)
+            return None
+        if b"version" not in got:
+            return None
+        return got[b"version"].decode(), got.get(b"source", b"").decode()
+
+    def hit(self, bucket: str, limit: int, window_s: int) -> bool:
+        if self._degraded:
+            return True  # fail open: a rate limit is not worth refusing traffic the model can serve
+        window = int(time.time() // window_s)
+        try:
+            n = int(self._hit(keys=[self._key("rl", bucket, str(window))], args=[window_s]))
+        except FAULTS as exc:
+            self._fail(exc)
+            return True
+        return n <= limit

@@ -1,0 +1,36 @@
+"""The scale phase's search for the highest rate at p99 <= 20 ms (against a server model whose p99 grows with
+the rate), and its version-name reader; the whole phase runs against real servers in `bench-serve`."""
+
+from __future__ import annotations
+
+import pytest
+
+from shopmind.evaluation.serving import scale
+
+
+@pytest.fixture()
+def fake_server(monkeypatch):
+    """p99 = rate / 10 ms (so 200 rps is the limit), and errors above 400 rps."""
+    rates: list[float] = []
+
+    def latency(url, users, rate, duration, seed):
+        rates.append(rate)
+        return {"errors": int(rate > 400), "p50_ms": rate / 20, "p99_ms": rate / 10, "achieved_rps": rate}
+
+    monkeypatch.setattr(scale, "latency", latency)
+    monkeypatch.setattr(scale, "run_loop", lambda result: result)
+    return rates
+
+
+def test_the_rate_search_steps_up_then_bisects_to_the_limit(fake_server):
+    got = scale.max_rate("http://x:1", ["u"], 0, start=100.0, duration=1.0, steps=10, say=lambda m: None)
+    assert 180 <= got["max_rps_p99_20ms"] <= 200
+    assert fake_server[:4] == pytest.approx([100.0, 140.0, 196.0, 274.4])
+    assert all(r["ok"] == (r["p99_ms"] <= 20) for r in got["runs"])
+
+
+def test_a_first_rate_over_the_limit_bisects_down_within_the_step_budget(fake_server):
+    got = scale.max_rate("http://x:1", ["u"], 0, start=1000.0, duration=1.0, steps=4, say=lambda m: None)
+    assert fake_server == [1000.0, 500.0, 250.0, 125.0] and got["max_rps_p99_20ms"] == 125.0
+    got = scale.max_rate("http://x:1", ["u"], 0, start=1000.0, duration=1.0, steps=2, say=lambda m: None)
+    assert got["max_rps_p99_20ms"] == 0.0  # no rate passed: nothing is claimed

@@ -1,0 +1,205 @@
+"""Several serving workers sharing one online state in the real Redis server: read-your-writes across workers,
+events counted once, the log that keeps every worker's signals current, attribution, versions swapped
+together, rate limits, and the faults (Redis gone mid-load, then back: degraded, then recovered, nothing
+acknowledged lost). Two workers are two services over one store in this process, each with its own
+:class:`RedisOnlineState`, exactly as two ``serve`` processes would have."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pytest
+import redis
+
+from fixtures.shop import TEST_CONFIG
+from shopmind.errors import ShopmindError
+from shopmind.models import create
+from shopmind.pipeline import RecommendationService
+from shopmind.pipeline.state_redis import RedisOnlineState, redact
+from shopmind.schema import Event
+from shopmind.storage import open_store
+
+
+def wait_for(condition: Callable[[], bool], what: str, timeout: float = 20.0) -> None:
+    """Poll ``condition`` (the log and the channel are applied by background threads)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.02)
+
+
+class Workers:
+    """Services over one store copy, each sharing its online state through its own Redis connection."""
+
+    def __init__(self, trained_shop, tmp_path: Path, url: str) -> None:
+        shutil.copy(trained_shop.db, tmp_path / "s.db")
+        self.url = f"sqlite:///{tmp_path / 's.db'}"
+        self.trained_shop = trained_shop
+        self.redis_url = url
+        self.opened: list[tuple[RecommendationService, RedisOnlineState]] = []
+
+    def start(self, name: str, **options) -> RecommendationService:
+        online = RedisOnlineState(self.redis_url, worker=name, **options)
+        store = open_store(self.url)
+        service = RecommendationService.open(store, self.trained_shop.model, config=TEST_CONFIG, version="knn-v1")
+        service.share_state(online)
+        self.opened.append((service, online))
+        return service
+
+    def close(self) -> None:
+        for service, online in self.opened:
+            online.close()
+            service.store.close()
+
+
+@pytest.fixture()
+def workers(trained_shop, tmp_path, redis_url) -> Iterator[Workers]:
+    w = Workers(trained_shop, tmp_path, redis_url)
+    yield w
+    w.close()
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+def _item_with_neighbours(service: RecommendationService) -> str:
+    counts = np.diff(service.state.viewed_together.indptr)
+    return service.state.catalog.raw(int(np.argmax(counts)))
+
+
+def test_an_event_posted_to_one_worker_shapes_the_next_request_on_another(workers):
+    a, b = workers.start("a"), workers.start("b")
+    item = _item_with_neighbours(a)
+    user = "redis-newcomer"
+    before = b.recommend(user, n=5)
+    assert before.cold_start and not any(i.because_item_id for i in before.items)
+    res = a.ingest_events([{"event_id": "e1", "user_id": user, "item_id": item, "type": "view", "timestamp": _now()}])
+    assert res.inserted == 1
+    # no waiting: the session was in Redis before the write was acknowledged
+    after = b.recommend(user, n=5)
+    assert item not in [i.item_id for i in after.items]
+    assert any(i.because_item_id == item for i in after.items)
+    ctx = b.state.sessions.context(user, b.state.history)
+    assert ctx.anchors[0] == (b.state.catalog.index(item), "view")
+
+
+def test_the_log_keeps_every_workers_counters_current_and_counts_a_retry_once(workers):
+    a, b = workers.start("a"), workers.start("b")
+    item = _item_with_neighbours(a)
+    idx = b.state.catalog.index(item)
+    pop0 = float(b.state.signals.popularity_of(np.array([idx]))[0])
+    event = {"event_id": "buy-1", "user_id": "u-log", "item_id": item, "type": "purchase", "timestamp": _now()}
+    assert a.ingest_events([event]).inserted == 1
+    weight = TEST_CONFIG.event_weights["purchase"]
+    wait_for(lambda: b.state.signals.popularity_of(np.array([idx]))[0] == pop0 + weight, "the log on worker b")
+    # the same batch applied again on the other worker (a client retrying elsewhere): claimed already
+    again = b.state.apply_events([Event.model_validate(event)])
+    assert len(again) == 0
+    assert b.state.signals.popularity_of(np.array([idx]))[0] == pop0 + weight
+    # a third worker started now reads the event from the store, and skips it in the log
+    c = workers.start("c")
+    assert c.state.signals.popularity_of(np.array([c.state.catalog.index(item)]))[0] == pop0 + weight
+    # trending and exploration counts follow the same log
+    imp = {"event_id": "imp-1", "user_id": "u-log", "item_id": item, "type": "impression", "timestamp": _now()}
+    impressions0 = float(b.state.signals.bandit_counts(np.array([idx]))[0][0])
+    assert a.ingest_events([imp]).inserted == 1
+    wait_for(lambda: b.state.signals.bandit_counts(np.array([idx]))[0][0] == impressions0 + 1, "impressions on b")
+
+
+def test_an_event_is_attributed_to_a_recommendation_another_worker_served(workers, redis_url):
+    a, b = workers.start("a"), workers.start("b")
+    rec = a.recommend("attrib-user", n=5)
+    first = rec.items[0]
+    client = redis.Redis.from_url(redis_url)
+    wait_for(lambda: client.exists(f"shopmind:rec:{rec.recommendation_id}") == 1, "the recommendation in Redis")
+    event = {"event_id": "c1", "user_id": "attrib-user", "item_id": first.item_id, "type": "click",
+             "timestamp": _now(), "context": {"recommendation_id": rec.recommendation_id}}
+    assert b.ingest_events([event]).inserted == 1
+    assert b.attribution.attributed[(first.source, "click")] == 1
+    # and the worker that served it counts it too, through the log
+    wait_for(lambda: a.attribution.attributed[(first.source, "click")] == 1, "attribution on worker a")
+
+
+def test_a_catalog_change_and_a_forgotten_user_reach_every_worker(workers):
+    a, b = workers.start("a"), workers.start("b")
+    a.upsert_items([{"item_id": "NEW-1", "title": "A new kettle", "category": "Home > Kitchen", "price": 20.0}])
+    wait_for(lambda: b.state.catalog.is_known("NEW-1"), "the new item on worker b")
+    assert b.state.catalog.titles[b.state.catalog.index("NEW-1")] == "A new kettle"
+    a.delete_items(["NEW-1"])
+    wait_for(lambda: not b.state.catalog.is_known("NEW-1"), "the deletion on worker b")
+    item = _item_with_neighbours(a)
+    a.ingest_events([{"user_id": "gone", "item_id": item, "type": "view", "timestamp": _now()}])
+    wait_for(lambda: len(b.state.sessions.live_items("gone")[0]) == 1, "the session on worker b")
+    a.delete_users(["gone"])
+    wait_for(lambda: len(b.state.sessions.live_items("gone")[0]) == 0, "the forgotten session on worker b")
+
+
+def test_a_model_version_swaps_on_every_worker_and_rolls_back_together(workers, trained_shop, tmp_path):
+    a, b = workers.start("a"), workers.start("b")
+    path = create("popular").fit(trained_shop.data).save(tmp_path / "popular")
+    info = a.load_model(path)
+    wait_for(lambda: b.versions.active is not None and b.versions.active.version == info["version"],
+             "the new version on worker b")
+    assert b.versions.active.name == "popular"
+    a.rollback()
+    wait_for(lambda: b.versions.active.version == "knn-v1", "the rollback on worker b")
+    b.activate(info["version"])  # any worker can lead
+    wait_for(lambda: a.versions.active.version == info["version"], "the activation on worker a")
+
+
+def test_rate_limits_are_counted_across_workers(workers):
+    a, b = workers.start("a"), workers.start("b")
+    hits = [a.state.online.hit("key-1", 3, 60), b.state.online.hit("key-1", 3, 60), a.state.online.hit("key-1", 3, 60),
+            b.state.online.hit("key-1", 3, 60)]
+    assert hits == [True, True, True, False]
+    assert b.state.online.hit("key-2", 3, 60)
+
+
+def test_an_unreachable_redis_is_a_clear_error_at_start():
+    with pytest.raises(ShopmindError, match="not reachable"):
+        RedisOnlineState("redis://127.0.0.1:1/0")
+    assert redact("redis://user:secret@host:6379/0") == "redis://***@host:6379/0"
+
+
+def test_redis_gone_mid_load_degrades_then_recovers_without_losing_an_acknowledged_event(trained_shop, tmp_path,
+                                                                                            private_redis):
+    w = Workers(trained_shop, tmp_path, private_redis.url)
+    try:
+        a, b = w.start("a", retry_seconds=0.1), w.start("b", retry_seconds=0.1)
+        item = _item_with_neighbours(a)
+        acked: list[str] = []
+
+        def post(k: int, user: str) -> None:
+            res = a.ingest_events([{"event_id": f"f-{k}", "user_id": user, "item_id": item, "type": "view",
+                                    "timestamp": _now()}])
+            assert res.inserted == 1
+            acked.append(f"f-{k}")
+
+        post(0, "before")
+        private_redis.stop()  # Redis restarted: everything it held is gone
+        post(1, "during")  # acknowledged: the store has it, whatever Redis does
+        assert a.state.online.degraded
+        assert a.status()["online_state"]["degraded"]
+        # both workers keep serving, from the model and their own state
+        assert len(a.recommend(trained_shop.heavy_user(), n=5).items) == 5
+        assert len(b.recommend("during", n=5).items) == 5
+        assert b.state.online.degraded or b.state.online.session("during") is None
+        private_redis.start()
+        wait_for(lambda: not a.state.online.degraded and not b.state.online.degraded, "recovery")
+        # the outbox was replayed: what worker a acknowledged while Redis was gone reaches worker b
+        wait_for(lambda: len(b.state.sessions.live_items("during")[0]) == 1, "the outage's event on worker b")
+        assert a.state.online.describe()["recoveries"] >= 1 and a.state.online.describe()["outbox"] == 0
+        post(2, "after")
+        assert b.recommend("after", n=5) and len(b.state.sessions.live_items("after")[0]) == 1
+        with open_store(w.url) as store:
+            stored = set(store.events_frame()["event_id"].dropna().astype(str))
+        assert set(acked) <= stored
+    finally:
+        w.close()
