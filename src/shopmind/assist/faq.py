@@ -1,12 +1,14 @@
 """Customer-service answers: match a shopper's question to the shop's FAQ, or hand off to a human.
 
 Each FAQ entry is indexed two ways: BM25 over its question (and, weaker, its answer and category) with the
-search analyser (jieba, stems, traditional folding, synonyms), and - with an encoder - the e5 vector of its
-question. A question is answered by the entry the two agree on best, in the question's language when the FAQ
-has entries in it. The answer's *confidence* combines the e5 cosine of the best question with the share
-of the question's words (idf-weighted) that the entry holds; below :attr:`FaqMatcher.threshold` the service
-hands off to a human instead of guessing. The default threshold was calibrated on the benchmark's own split
-(see ``docs/assist.md``); :func:`calibrate` picks one for another FAQ.
+search analyser (jieba, stems, traditional folding, synonyms), and - with an encoder - the e5 vectors of its
+question (query mode) and of question + answer (passage mode); with a paraphrase encoder (all-MiniLM-L6-v2)
+English entries also get that model's vectors. A question is answered in its language when the FAQ has
+entries in it, by the entry with the best weighted sum of cosines plus a little idf-weighted word coverage;
+that score is the *confidence*, and below the threshold (:attr:`FaqMatcher.threshold`, or
+:attr:`FaqMatcher.paraphrase_threshold` for English with the paraphrase encoder) the service hands off to a
+human instead of guessing. Weights and thresholds were fitted on a tuning half of the benchmark's topics (see
+``docs/assist.md``); :func:`calibrate` picks a threshold for another FAQ.
 
 >>> m = FaqMatcher([FaqEntry("ship", "en", "How much does shipping cost?", "Free over ¥99.")])
 >>> m.answer("is shipping free?").faq_id, m.answer("tell me a joke").handoff
