@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from shopmind.assist.faq import FaqEntry, FaqMatcher, calibrate, evaluate_faq, read_faq
@@ -51,3 +52,22 @@ def test_read_faq(tmp_path: Path) -> None:
     p.write_text('{"question": "x"}\n')
     with pytest.raises(DataError, match="row 1"):
         read_faq(p)
+
+
+def test_paraphrase_encoder_scores_english_only() -> None:
+    from shopmind.text.encoders import HashingEncoder  # lazy: only this test needs an encoder
+
+    enc = HashingEncoder()
+    plain = FaqMatcher(FAQ, enc)
+    para = FaqMatcher(FAQ, enc, paraphrase_encoder=HashingEncoder(seed=1), paraphrase_threshold=-10.0)
+    assert para.para_questions is not None and not para.para_questions[~para.english].any()
+    _, _, en_plain = plain.scores("how much is shipping")
+    _, _, en_para = para.scores("how much is shipping")
+    assert (en_para[para.english] != en_plain[para.english]).all()
+    # a Chinese question is scored by the multilingual encoder alone
+    _, _, zh_plain = plain.scores("运费多少")
+    _, _, zh_para = para.scores("运费多少")
+    assert np.allclose(zh_plain, zh_para)
+    # the English hand-off threshold applies to English questions: -10 accepts anything English
+    assert not para.answer("tell me a joke").handoff
+    assert FaqMatcher(FAQ, enc, paraphrase_encoder=None).paraphrase_encoder is None

@@ -27,3 +27,6 @@ def test_faq_import_and_evaluate(tmp_path: Path) -> None:
     assert r.exit_code == 0 and "stored 2" in r.output
     r = runner.invoke(app, ["assist", "faq", "import", str(tmp_path / "missing.jsonl")])
     assert r.exit_code == 2
+    r = runner.invoke(app, ["assist", "faq", "evaluate", "--faq", str(faq), "--questions", str(qs),
+                            "--out-of-scope", str(oos), "--encoder", "hashing", "--paraphrase-encoder", "bogus"])
+    assert r.exit_code != 0 and "paraphrase-encoder" in r.output

