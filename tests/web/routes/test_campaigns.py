@@ -77,6 +77,20 @@ def test_the_preview_is_the_deliver_dry_run_and_logs_nothing(client, console_sho
     assert client.get("/campaigns/preview/report", headers=API).json()["funnel"]["deliveries"] == 0
 
 
+def test_previewing_a_bandit_campaign_records_no_decision(client, console_shop):
+    sign_in(client)
+    store = console_shop.service.store
+    doc = campaign_document(console_shop, "bandit", users=40)
+    doc.update(creative_policy="thompson", control_share=0.0,
+               creatives=[{"creative_id": "a", "subject": "A", "body": "A {code}", "items": 2},
+                          {"creative_id": "b", "subject": "B", "body": "B {code}", "items": 2}])
+    client.post("/campaigns", json=doc, headers=API)
+    campaign = get_campaign(store, "bandit")
+    text = client.get("/admin/campaigns/bandit/preview").text
+    assert text.count('<span class="tag good">delivered</span>') == 4
+    assert store.decisions_frame(campaign.bandit_id).empty and store.deliveries_frame("bandit").empty
+
+
 def _results(client, campaign_id: str) -> str:
     deadline = time.monotonic() + 60
     while True:
@@ -132,6 +146,9 @@ def test_a_read_only_key_and_a_missing_token_cannot_create_or_stop(client, conso
     client.post("/campaigns", json=campaign_document(console_shop, "spring"), headers=API)
     detail = client.get("/admin/campaigns/spring").text
     assert "Stop…" not in detail and "read-only" in detail
+    preview = client.get("/admin/campaigns/spring/preview")  # a preview changes nothing: a reader may look
+    assert preview.status_code == 200 and "DRYRUN-WB" in preview.text
+    assert console_shop.service.store.deliveries_frame("spring").empty
     refused = client.post("/admin/campaigns/spring/stop", data={"csrf_token": token})
     assert refused.status_code == 403 and "read scope" in refused.text
     admin_token = sign_in(client)
