@@ -17,6 +17,7 @@ from fixtures.console import (
     browser_sign_in,
     build_console,
     csrf_of,
+    ensure_campaign,
     ensure_experiment,
     sign_in,
 )
@@ -41,10 +42,12 @@ def test_every_page_answers_with_server_timing(client, console_shop):
     user = console_shop.user_with_profile()
     item = console_shop.service.state.catalog.raw(0)
     experiment = ensure_experiment(console_shop)
+    campaign = ensure_campaign(console_shop)
     for path in ("/admin", "/admin/data", "/admin/data/event-counts", "/admin/models", "/admin/users",
                  f"/admin/users/{user}", "/admin/items", f"/admin/items/{item}", "/admin/customers",
                  "/admin/search", "/admin/search?q=shoes", "/admin/experiments", f"/admin/experiments/{experiment}",
-                 f"/admin/experiments/{experiment}/results", "/admin/studio"):
+                 f"/admin/experiments/{experiment}/results", "/admin/campaigns", f"/admin/campaigns/{campaign}",
+                 f"/admin/campaigns/{campaign}/results", f"/admin/campaigns/{campaign}/preview", "/admin/studio"):
         r = client.get(path)
         assert r.status_code == 200, (path, r.text[:300])
         assert r.headers["server-timing"].startswith("app;dur=")
@@ -97,7 +100,7 @@ def test_uploads_get_their_own_body_limit(console_shop):
 
 # ---------------------------------------------------------------------------------------------- browser
 PAGES = ["/admin", "/admin/data", "/admin/models", "/admin/users", "/admin/items", "/admin/customers", "/admin/search",
-         "/admin/experiments", "/admin/studio"]
+         "/admin/experiments", "/admin/campaigns", "/admin/studio"]
 
 
 @pytest.mark.browser
@@ -109,7 +112,9 @@ def test_each_page_renders_demo_data_without_console_errors(open_page, live_cons
     user = live_console.shop.user_with_profile(avoid=("U00001",))
     item = live_console.shop.service.state.catalog.raw(0)
     experiment = ensure_experiment(live_console.shop)
-    for path in [*PAGES, f"/admin/users/{user}", f"/admin/items/{item}", f"/admin/experiments/{experiment}"]:
+    campaign = ensure_campaign(live_console.shop)
+    for path in [*PAGES, f"/admin/users/{user}", f"/admin/items/{item}", f"/admin/experiments/{experiment}",
+                 f"/admin/campaigns/{campaign}"]:
         bp.go(path)
         expect(bp.page.locator("h1")).to_be_visible()
         expect(bp.page.locator("[data-testid=refused]")).to_have_count(0)
@@ -127,6 +132,9 @@ def test_each_page_renders_demo_data_without_console_errors(open_page, live_cons
     expect(bp.page.locator("[data-testid=churn-chart] svg")).to_be_visible()
     bp.go(f"/admin/experiments/{experiment}")
     expect(bp.page.locator("[data-testid=comparisons]")).to_be_visible()
+    bp.go(f"/admin/campaigns/{campaign}")
+    expect(bp.page.locator("[data-testid=campaign-preview] tbody tr")).to_have_count(4)
+    expect(bp.page.locator("[data-testid=conversion-lift]")).to_contain_text("interval")
     assert bp.errors == []
 
 
@@ -168,17 +176,21 @@ def test_layout_fits_desktop_and_phone_widths(open_page, live_console, width):
     item = live_console.shop.service.state.catalog.raw(0)
     user = live_console.shop.user_with_profile(avoid=("U00001",))
     experiment = ensure_experiment(live_console.shop)
+    campaign = ensure_campaign(live_console.shop)
     word = _search_and_click(live_console)
     for name, path in [("overview", "/admin"), ("data", "/admin/data"), ("models", "/admin/models"),
                        ("user", f"/admin/users/{user}"), ("item", f"/admin/items/{item}"),
                        ("customers", "/admin/customers?where=orders%20%3E%3D%201%20and%20churn_risk%20%3C%200.5"),
-                       ("search", f"/admin/search?q={word}"), ("experiment", f"/admin/experiments/{experiment}")]:
+                       ("search", f"/admin/search?q={word}"), ("experiment", f"/admin/experiments/{experiment}"),
+                       ("campaign", f"/admin/campaigns/{campaign}")]:
         bp.go(path)
         expect(bp.page.locator("nav[aria-label=Pages] a[aria-current=page]")).to_be_visible()
         if name == "data":
             expect(bp.page.locator("[data-testid=event-chart] svg")).to_be_visible()
-        if name == "experiment":
+        if name in ("experiment", "campaign"):
             expect(bp.page.locator("[data-testid=comparisons]")).to_be_visible()
+        if name == "campaign":
+            expect(bp.page.locator("[data-testid=campaign-preview] tbody tr")).to_have_count(4)
         overflow = bp.page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 1, f"{path} is {overflow}px wider than a {width}px window"
         if SCREENSHOTS and (width > 800 or name in ("overview", "item", "customers")):

@@ -1,10 +1,11 @@
 """The console's pages, in navigation order. A page is one module here (its ``router`` and ``PAGE``) plus one
-line in :data:`PAGES`; the Campaigns page joins when its package lands."""
+line in :data:`PAGES`."""
 
 from fastapi import APIRouter
 
 from shopmind.web.console import Page
 from shopmind.web.routes import (
+    campaigns,
     customers,
     data,
     experiments,
@@ -26,6 +27,7 @@ PAGES: list[Page] = [
     customers.PAGE,
     search.PAGE,
     experiments.PAGE,
+    campaigns.PAGE,
     studio.PAGE,
 ]
 
