@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-from fastapi.testclient import TestClient
-
-from shopmind.api import create_app
-from shopmind.settings import ApiSettings
-
 READ, WRITE = {"X-API-Key": "reader-key"}, {"X-API-Key": "writer-key"}
 
 
@@ -30,14 +25,3 @@ def test_no_keys_means_auth_disabled_with_a_warning(caplog, open_client):
     assert any("authentication is DISABLED" in r.getMessage() for r in caplog.get_records("setup"))
     assert open_client.post("/events", json=EVENT).status_code == 200
     assert open_client.get("/recommendations/u").status_code == 200
-
-
-def test_a_rate_limit_per_key_answers_429_in_the_common_shape(service):
-    settings = ApiSettings(keys="reader-key:read,other:read", rate_limit=2)
-    with TestClient(create_app(service, settings), raise_server_exceptions=False) as c:
-        codes = [c.get("/recommendations/u", headers=READ).status_code for _ in range(3)]
-        assert codes == [200, 200, 429]
-        body = c.get("/recommendations/u", headers=READ)
-        assert body.json()["error"]["field"] == "X-API-Key" and "rate limit of 2" in body.json()["error"]["message"]
-        assert int(body.headers["retry-after"]) <= 60
-        assert c.get("/recommendations/u", headers={"X-API-Key": "other"}).status_code == 200  # per key
