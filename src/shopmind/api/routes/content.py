@@ -47,7 +47,7 @@ MAX_AUDIT_LINES = 10_000
 
 Lang = Literal["en", "zh"]
 Id = Annotated[str, Field(min_length=1, max_length=256)]
-Seed = Annotated[int, Field(ge=0, le=2**31 - 1, description="Seed of the phrase variation.")]
+Seed = Annotated[int, Field(strict=True, ge=0, le=2**31 - 1, description="Seed of the phrase variation.")]
 
 
 class _In(BaseModel):
@@ -60,25 +60,25 @@ class DescriptionIn(_In):
     tone: Tone = Tone.FRIENDLY
     length: Length = Length.MEDIUM
     seed: Seed = 0
-    points: bool = Field(default=True, description="Also write selling points.")
+    points: bool = Field(strict=True, default=True, description="Also write selling points.")
 
 
 class SlateIn(_In):
     user_id: Id
     lang: Lang = "en"
     tone: Tone = Tone.FRIENDLY
-    k: int = Field(default=5, ge=1, le=50, description="Items in the slate.")
+    k: int = Field(strict=True, default=5, ge=1, le=50, description="Items in the slate.")
     seed: Seed = 0
 
 
 class EmailIn(SlateIn):
-    k: int = Field(default=4, ge=1, le=50, description="Items in the slate.")
-    push: bool = Field(default=False, description="A push message instead of an e-mail.")
+    k: int = Field(strict=True, default=4, ge=1, le=50, description="Items in the slate.")
+    push: bool = Field(strict=True, default=False, description="A push message instead of an e-mail.")
 
 
 class AdIn(_In):
     item_id: Id
-    variants: int = Field(default=3, ge=1, le=20)
+    variants: int = Field(strict=True, default=3, ge=1, le=20)
     lang: Lang = "en"
     tone: Tone = Tone.FRIENDLY
     length: Length = Length.MEDIUM
@@ -87,7 +87,7 @@ class AdIn(_In):
 
 class ReviewIn(_In):
     text: str = Field(min_length=1, max_length=5_000)
-    rating: float | None = Field(default=None, ge=1, le=5)
+    rating: float | None = Field(strict=True, default=None, ge=1, le=5)
 
 
 class ReviewSummaryIn(_In):
@@ -113,7 +113,7 @@ class InlineItem(_In):
     description: str | None = Field(default=None, max_length=20_000)
     brand: str | None = Field(default=None, max_length=256)
     category: str | None = Field(default=None, max_length=1_000)
-    price: float | None = Field(default=None, ge=0, le=1e12)
+    price: float | None = Field(strict=True, default=None, ge=0, le=1e12)
     currency: str | None = Field(default=None, min_length=3, max_length=3, pattern="^[A-Z]{3}$")
     attributes: dict[Annotated[str, Field(max_length=128)], AttrValue] = Field(default_factory=dict,
                                                                                max_length=200)

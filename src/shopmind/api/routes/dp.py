@@ -11,11 +11,11 @@ from typing import Annotated, Any
 
 import pandas as pd
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from shopmind.api.deps import READ, WRITE
 from shopmind.api.errors import ApiError
-from shopmind.api.routes.common import ERRORS
+from shopmind.api.routes.common import CONFLICT, ERRORS
 from shopmind.api.schemas import ErrorOut
 from shopmind.privacy.dp import PrivacyBudgetError, private_group_sizes
 from shopmind.privacy.published import PrivateLists
@@ -42,9 +42,11 @@ class BudgetOut(BaseModel):
 class SegmentSizesIn(BaseModel):
     """A differentially private release of the customer segments' sizes."""
 
-    epsilon: float | None = Field(default=None, gt=0, description="Epsilon of this release (default: the "
-                                                                   "server's SHOPMIND_DP_EPSILON).")
-    max_segments: int = Field(default=3, ge=1, le=1000, description="Segments one user counts in at most.")
+    model_config = ConfigDict(extra="forbid")
+
+    epsilon: float | None = Field(strict=True, default=None, gt=0,
+                                  description="Epsilon of this release (default: the server's SHOPMIND_DP_EPSILON).")
+    max_segments: int = Field(strict=True, default=3, ge=1, le=1000, description="Segments one user counts in at most.")
 
 
 class SegmentSizeOut(BaseModel):
@@ -109,7 +111,8 @@ def ledger(request: Request, period: Annotated[str | None, Query(
             for r in frame.itertuples()]
 
 
-@router.post("/dp/segments", response_model=SegmentSizesOut, dependencies=WRITE, responses=BUDGET_SPENT)
+@router.post("/dp/segments", response_model=SegmentSizesOut, dependencies=WRITE,
+             responses={**BUDGET_SPENT, **CONFLICT})
 def segment_sizes(request: Request, body: SegmentSizesIn) -> dict[str, Any]:
     """The customer segments' sizes under differential privacy: each user counts in at most `max_segments`
     segments, Laplace noise is added, and the release is paid from the period's budget (429 once spent)."""
