@@ -199,6 +199,8 @@ class RecommendationService:
         ``exact``, ``user_removed`` or ``not_in_model``."""
         ids = [str(u) for u in user_ids]
         self.state.forget_users(self.store, ids)
+        if self.state.online.shared:  # the other serving workers drop the users' live sessions too
+            self.state.online.forget_users(ids)
         self._general_cache = (-1, -1, 0.0, Candidates.empty())
         self._segment_cache.clear()
         self.exploration = ExplorationPool(min_impressions=self.config.min_impressions,
