@@ -48,8 +48,8 @@ from shopmind.text.encoders import TextEncoder, get_encoder
 WEIGHTS: dict[str, float] = {"e5_question": 1.0, "e5_passage": 0.5, "e5_answer": 0.5, "coverage": 0.02,
                              "para_question": 0.5, "para_passage": 1.5, "para_answer": 0.5}
 CENTERING = 0.5
-THRESHOLD = 1.33
-THRESHOLD_PARAPHRASE = 2.04
+THRESHOLD = 1.3266
+THRESHOLD_PARAPHRASE = 1.9758
 THRESHOLD_LEXICAL = 0.3
 #: The vectors each entry is indexed by: (encoder, text, e5 mode); "para" is the paraphrase encoder.
 VECTOR_KINDS = {"e5_question": ("e5", "question", "query"), "e5_passage": ("e5", "passage", "passage"),
