@@ -5,8 +5,9 @@
 For each centering in the grid, every tuning question's per-kind cosines (``FaqMatcher.cosines``) and word
 coverage are computed once; each weight vector of the grid is scored by top-1 accuracy before abstention on
 the tuning questions (150, both languages; ties broken by the mean capped margin of the right entry over the
-best wrong one, so near misses count). The best weights then get their two hand-off thresholds from
-:func:`shopmind.assist.faq.calibrate` on the tuning questions and out-of-scope questions. The held-out half
+best wrong one, so near misses count). The best weights then get their hand-off thresholds from
+:func:`shopmind.assist.faq.calibrate` on the tuning questions and out-of-scope questions
+(with the paraphrase encoder, then without it for the English e5-only threshold). The held-out half
 (``split/heldout.*``) is not read here.
 """
 
@@ -67,9 +68,14 @@ def main() -> None:
     top1, margin, centering, weights = results[0]
     m = FaqMatcher(entries, e5, paraphrase_encoder=para, centering=centering, weights=weights)
     calibrate(m, questions, oos)
+    # the English threshold for e5 alone (no paraphrase encoder installed, or --paraphrase-encoder none)
+    e5_only = FaqMatcher(entries, e5, centering=centering, weights=weights)
+    calibrate(e5_only, questions, oos)
     print(json.dumps({"centering": centering, "weights": weights, "tuning_top1_before_abstention": round(top1, 4),
                       "tuning_mean_capped_margin": round(margin, 5), "threshold": m.threshold,
                       "paraphrase_threshold": m.paraphrase_threshold,
+                      "english_threshold_without_paraphrase": e5_only.english_threshold,
+                      "threshold_without_paraphrase": e5_only.threshold,
                       "runner_up": [{"top1": round(r[0], 4), "centering": r[2], "weights": r[3]}
                                     for r in results[1:6]],
                       "grid": {"centering": list(CENTERINGS), **{k: list(v) for k, v in GRID.items()}}},

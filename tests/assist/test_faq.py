@@ -151,7 +151,7 @@ def test_centering_takes_the_language_mean_off_both_sides() -> None:
         FaqMatcher(NEIGHBOURS, enc, centering=1.0)
 
 
-def test_calibrate_sets_both_thresholds() -> None:
+def test_calibrate_sets_each_groups_threshold() -> None:
     from shopmind.text.encoders import HashingEncoder  # lazy: only these tests need an encoder
 
     m = FaqMatcher(NEIGHBOURS, HashingEncoder(), paraphrase_encoder=HashingEncoder(seed=1))
@@ -162,3 +162,13 @@ def test_calibrate_sets_both_thresholds() -> None:
     # English questions were scored with the paraphrase encoder, so its threshold sits on the English scale
     en = [m.answer(q).confidence for q, _ in NEIGHBOUR_QUESTIONS if q.isascii()]
     assert min(en) - 1 < m.paraphrase_threshold < max(en) + 1
+    assert m.threshold_group("is shipping free", 0) == "paraphrase" and m.threshold_group("运费", 6) == "main"
+    # without the paraphrase encoder, English questions get the English e5 threshold
+    e5 = FaqMatcher(NEIGHBOURS, HashingEncoder())
+    assert e5.threshold_group("is shipping free", 0) == "english"
+    before_en = e5.english_threshold
+    calibrate(e5, qs, OFF_TOPIC)
+    assert e5.english_threshold != before_en
+    # an explicit threshold applies to every question scored by e5 alone
+    fixed = FaqMatcher(NEIGHBOURS, HashingEncoder(), threshold=0.5)
+    assert fixed.threshold == fixed.english_threshold == 0.5

@@ -49,6 +49,9 @@ WEIGHTS: dict[str, float] = {"e5_question": 1.0, "e5_passage": 0.5, "e5_answer":
                              "para_question": 0.5, "para_passage": 1.5, "para_answer": 0.5}
 CENTERING = 0.5
 THRESHOLD = 1.3266
+#: English questions scored by e5 alone (no paraphrase encoder installed or ``--paraphrase-encoder none``)
+#: sit lower on the e5 scale than Chinese ones and get their own calibrated threshold.
+THRESHOLD_EN = 1.2136
 THRESHOLD_PARAPHRASE = 1.9758
 THRESHOLD_LEXICAL = 0.3
 #: The vectors each entry is indexed by: (encoder, text, e5 mode); "para" is the paraphrase encoder.
@@ -137,7 +140,8 @@ class FaqMatcher:
                  threshold: float | None = None, cache: Any = None,
                  paraphrase_encoder: TextEncoder | None = None,
                  paraphrase_threshold: float | None = None,
-                 weights: Mapping[str, float] | None = None, centering: float | None = None) -> None:
+                 weights: Mapping[str, float] | None = None, centering: float | None = None,
+                 english_threshold: float | None = None) -> None:
         self.entries = list(entries)
         self.encoder = encoder
         self.cache = cache
@@ -147,6 +151,9 @@ class FaqMatcher:
             raise ParameterError("FaqMatcher", "centering", self.centering, "a float in [0, 1)")
         self.threshold = threshold if threshold is not None else (THRESHOLD if encoder is not None
                                                                   else THRESHOLD_LEXICAL)
+        #: for English questions scored by e5 alone (a given ``threshold`` applies to them too)
+        self.english_threshold = (english_threshold if english_threshold is not None
+                                  else threshold if threshold is not None else THRESHOLD_EN)
         # an English paraphrase model (trained on duplicate questions) helps English questions only
         self.paraphrase_encoder = paraphrase_encoder if encoder is not None else None
         self.paraphrase_threshold = (paraphrase_threshold if paraphrase_threshold is not None
@@ -283,7 +290,8 @@ class FaqMatcher:
         best = int(np.argmax(np.where(pool, score, -np.inf)))
         conf = self.confidence(float(coverage[best]), float(cosine[best]))
         entry = self.entries[best]
-        threshold = self.paraphrase_threshold if self.paraphrased(question, best) else self.threshold
+        threshold = {"paraphrase": self.paraphrase_threshold, "english": self.english_threshold,
+                     "main": self.threshold}[self.threshold_group(question, best)]
         if conf < threshold or (bm25[best] <= 0 and self.vectors is None):
             return FaqAnswer(question, None, HANDOFF[lang], entry.question, round(conf, 4), True, lang)
         return FaqAnswer(question, entry.faq_id, entry.answer, entry.question, round(conf, 4), False, lang)
@@ -291,6 +299,13 @@ class FaqMatcher:
     def paraphrased(self, question: str, entry: int) -> bool:
         """Whether the paraphrase encoder scored this question against this entry (its threshold applies)."""
         return self.para_questions is not None and language(question) == "en" and bool(self.english[entry])
+
+    def threshold_group(self, question: str, entry: int) -> str:
+        """Which threshold applies: ``paraphrase`` (English with the paraphrase encoder), ``english`` (English
+        scored by e5 alone) or ``main`` (the others, and everything without an encoder)."""
+        if self.paraphrased(question, entry):
+            return "paraphrase"
+        return "english" if self.vectors is not None and language(question) == "en" else "main"
 
 
 def _unit(x: np.ndarray) -> np.ndarray:
@@ -329,37 +344,39 @@ def evaluate_faq(matcher: FaqMatcher, questions: Iterable[dict[str, Any]], out_o
 def calibrate(matcher: FaqMatcher, questions: Sequence[dict[str, Any]], out_of_scope: Sequence[dict[str, Any]]
               ) -> float:
     """Set the hand-off thresholds that maximise top-1 accuracy + hand-off F1 on these (tuning) questions and
-    return the main one. The two groups are calibrated apart: questions scored with the paraphrase encoder
-    (English, :attr:`FaqMatcher.paraphrase_threshold`) and the others (:attr:`FaqMatcher.threshold`). Each
-    threshold is the midpoint between the best cut's confidence and the next lower one."""
-    saved = matcher.threshold, matcher.paraphrase_threshold
-    matcher.threshold = matcher.paraphrase_threshold = -math.inf
-    rows: list[tuple[bool, bool | None, float]] = []  # (paraphrased, correct or None if out of scope, conf)
+    return the main one. Each group of :meth:`FaqMatcher.threshold_group` is calibrated apart: English
+    questions scored with the paraphrase encoder (:attr:`FaqMatcher.paraphrase_threshold`), English ones scored
+    by e5 alone (:attr:`FaqMatcher.english_threshold`) and the others (:attr:`FaqMatcher.threshold`). Each
+    threshold is the midpoint between the best cut's confidence and the next lower one; a group without
+    questions keeps its threshold."""
+    names = {"main": "threshold", "english": "english_threshold", "paraphrase": "paraphrase_threshold"}
+    saved = {g: float(getattr(matcher, attr)) for g, attr in names.items()}
+    for attr in names.values():
+        setattr(matcher, attr, -math.inf)
+    rows: list[tuple[str, bool | None, float]] = []  # (group, correct or None if out of scope, confidence)
     for q, truth in [*((q, q["faq_id"]) for q in questions), *((q, None) for q in out_of_scope)]:
-        a = matcher.answer(str(q["text"]))
-        best = next((i for i, e in enumerate(matcher.entries) if e.question == a.matched_question), -1)
-        para = best >= 0 and matcher.paraphrased(str(q["text"]), best)
-        rows.append((para, None if truth is None else a.faq_id == truth, a.confidence))
-    matcher.threshold, matcher.paraphrase_threshold = saved
-    found = []
-    for group in (False, True):
-        part = [r for r in rows if r[0] is group]
-        if not part:
-            found.append(saved[int(group)])
-            continue
-        confs = sorted({r[2] for r in part})
-        best_score, best_t = -1.0, saved[int(group)]
-        for k, c in enumerate(confs):
-            t = (c + confs[k - 1]) / 2 if k > 0 else c - 1e-3
-            hand = [r[2] < t for r in part]
-            ins = [r for r in part if r[1] is not None]
-            top1 = sum(1 for r, h in zip(part, hand, strict=True) if r[1] and not h) / len(ins) if ins else 0.0
-            tp = sum(1 for r, h in zip(part, hand, strict=True) if r[1] is None and h)
-            fp = sum(1 for r, h in zip(part, hand, strict=True) if r[1] is not None and h)
-            fn = sum(1 for r, h in zip(part, hand, strict=True) if r[1] is None and not h)
-            f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
-            if top1 + f1 > best_score:
-                best_score, best_t = top1 + f1, t
-        found.append(round(best_t, 4))
-    matcher.threshold, matcher.paraphrase_threshold = found
+        got = matcher.answer(str(q["text"]))
+        best = next((i for i, e in enumerate(matcher.entries) if e.question == got.matched_question), -1)
+        group = matcher.threshold_group(str(q["text"]), best) if best >= 0 else "main"
+        rows.append((group, None if truth is None else got.faq_id == truth, got.confidence))
+    for group, attr in names.items():
+        part = [r for r in rows if r[0] == group]
+        setattr(matcher, attr, saved[group] if not part else round(_best_cut(part, saved[group]), 4))
     return matcher.threshold
+
+
+def _best_cut(part: list[tuple[str, bool | None, float]], default: float) -> float:
+    confs = sorted({r[2] for r in part})
+    ins = [r for r in part if r[1] is not None]
+    best_score, best_t = -1.0, default
+    for k, c in enumerate(confs):
+        t = (c + confs[k - 1]) / 2 if k > 0 else c - 1e-3
+        hand = [r[2] < t for r in part]
+        top1 = sum(1 for r, h in zip(part, hand, strict=True) if r[1] and not h) / len(ins) if ins else 0.0
+        tp = sum(1 for r, h in zip(part, hand, strict=True) if r[1] is None and h)
+        fp = sum(1 for r, h in zip(part, hand, strict=True) if r[1] is not None and h)
+        fn = sum(1 for r, h in zip(part, hand, strict=True) if r[1] is None and not h)
+        f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+        if top1 + f1 > best_score:
+            best_score, best_t = top1 + f1, t
+    return best_t

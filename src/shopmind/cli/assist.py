@@ -88,6 +88,8 @@ def faq_evaluate(
                          paraphrase_encoder=_paraphrase(paraphrase_encoder, encoder))
     result = evaluate_faq(matcher, _lines(questions), _lines(out_of_scope))
     result["threshold"] = matcher.threshold
+    result["thresholds"] = {"main": matcher.threshold, "english": matcher.english_threshold,
+                            "paraphrase": matcher.paraphrase_threshold if matcher.paraphrase_encoder else None}
     if as_json:
         print(json.dumps(result, ensure_ascii=False))
     else:
