@@ -1,6 +1,6 @@
 """Split the FAQ benchmark's questions by topic into a tuning half and a held-out half.
 
-The matcher's weights (``PASSAGE_WEIGHT``, ``COVERAGE_WEIGHT``, the English paraphrase model) and its hand-off
+The matcher's weights and centering (``WEIGHTS``, ``CENTERING``; ``tune_faq.py``) and its hand-off
 thresholds (``THRESHOLD``, ``THRESHOLD_PARAPHRASE``) in ``src/shopmind/assist/faq.py`` were chosen on the
 *tuning* half only: topics (the ``faq_id`` before the dot) in sorted order, every other one (index 0, 2, ...),
 with every other out-of-scope question (rows 0, 2, ...). The held-out half (the other topics, the other

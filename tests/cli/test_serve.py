@@ -231,3 +231,30 @@ def test_the_last_activated_artifact_is_served_after_a_restart(home, trained_sho
     assert serve_module.resolve_model_path(settings, None).name == "a"
     mark_active(models, models / "b")
     assert serve_module.resolve_model_path(settings, None).name == "b"
+
+
+def test_served_faq_answers_use_the_evaluated_matcher(cli, home, trained_shop, fake_uvicorn, monkeypatch):
+    """/assist/answer scores with e5 + the English paraphrase encoder (when installed), as `faq evaluate` does."""
+    from shopmind.assist.faq import FaqEntry, FaqMatcher
+    from shopmind.assist.service import AssistService
+    from shopmind.storage import open_store
+    from shopmind.text.encoders import HashingEncoder, get_encoder
+
+    trained_shop.model.save(home / "models" / "itemknn")
+    para = HashingEncoder(seed=1)  # stands in for MiniLM: no torch model in a unit test
+    monkeypatch.setattr(serve_module, "default_paraphrase_encoder", lambda: para)
+    faq = [FaqEntry("ship.en", "en", "How much does shipping cost?", "Free over 99, else 10."),
+           FaqEntry("ret.en", "en", "What is your return policy?", "7-day returns."),
+           FaqEntry("ship.zh", "zh", "运费是多少？", "满99元包邮。")]
+    with open_store(f"sqlite:///{trained_shop.db}") as st:
+        AssistService(st).import_faq(faq, replace=True)
+    res = runner.invoke(cli, ["serve", "--search-encoder", "hashing"])
+    assert res.exit_code == 0, res.output
+    with TestClient(fake_uvicorn["app"]) as client:
+        served = client.post("/assist/answer", json={"question": "is shipping free?"}).json()
+    evaluated = FaqMatcher(faq, get_encoder("hashing"), paraphrase_encoder=para).answer("is shipping free?")
+    e5_only = FaqMatcher(faq, get_encoder("hashing")).answer("is shipping free?")
+    assert served["confidence"] == pytest.approx(evaluated.confidence, abs=1e-3)
+    assert served["confidence"] != pytest.approx(e5_only.confidence, abs=1e-3)
+    with open_store(f"sqlite:///{trained_shop.db}") as st:  # without an e5 encoder there is no paraphrase side
+        assert serve_module.assist_service(st, None, None).paraphrase_encoder is None

