@@ -154,12 +154,16 @@ def test_a_model_version_swaps_on_every_worker_and_rolls_back_together(workers, 
     wait_for(lambda: a.versions.active.version == info["version"], "the activation on worker a")
 
 
-def test_rate_limits_are_counted_across_workers(workers):
+def test_a_keys_token_bucket_is_shared_by_every_worker(workers):
     a, b = workers.start("a"), workers.start("b")
-    hits = [a.state.online.hit("key-1", 3, 60), b.state.online.hit("key-1", 3, 60), a.state.online.hit("key-1", 3, 60),
-            b.state.online.hit("key-1", 3, 60)]
-    assert hits == [True, True, True, False]
-    assert b.state.online.hit("key-2", 3, 60)
+    # one token back every 100 s: the burst of 3 is all a key gets, whichever worker it reaches
+    waits = [w.state.online.hit("key-1", 0.01, 3) for w in (a, b, a, b)]
+    assert waits[:3] == [0.0, 0.0, 0.0]
+    assert 90.0 < waits[3] <= 100.0  # Retry-After: until the bucket has a token again
+    assert b.state.online.hit("key-2", 0.01, 3) == 0.0  # buckets are per key
+    # refilled at the rate, on Redis' clock: 1,000 a second comes back within a few milliseconds
+    assert a.state.online.hit("fast", 1000.0, 1) == 0.0
+    wait_for(lambda: b.state.online.hit("fast", 1000.0, 1) == 0.0, "a token back in the shared bucket")
 
 
 def test_an_unreachable_redis_is_a_clear_error_at_start():

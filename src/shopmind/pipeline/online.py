@@ -25,8 +25,7 @@ fails a request: it reports ``degraded`` (``GET /ready``) and the worker serves 
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
@@ -124,21 +123,18 @@ class OnlineState(Protocol):
         """The version every worker should serve, and its source, when one was published."""
         ...
 
-    def hit(self, bucket: str, limit: int, window_s: int) -> bool:
-        """Count one request against ``bucket``'s fixed-window rate limit; False when over ``limit``."""
+    def hit(self, bucket: str, rate: float, burst: float) -> float | None:
+        """Take one request from ``bucket``'s token bucket shared by every worker (``rate`` a second, up to
+        ``burst`` at once): 0.0 when allowed, else the seconds until a request is; None when nothing is
+        shared or it cannot be reached (the caller's own bucket decides)."""
         ...
 
 
 class InProcessState:
-    """Nothing shared: one serving process (the embedded default). Every hook is a no-op except the rate
-    limiter, which counts per process."""
+    """Nothing shared: one serving process (the embedded default). Every hook is a no-op."""
 
     shared = False
     degraded = False
-
-    def __init__(self, clock: Callable[[], float] | None = None) -> None:
-        self._windows: dict[str, tuple[int, int]] = {}
-        self._clock = clock
 
     def describe(self) -> dict[str, Any]:
         return {"backend": "memory", "shared": False, "degraded": False}
@@ -176,16 +172,8 @@ class InProcessState:
     def active_version(self) -> tuple[str, str] | None:
         return None
 
-    def hit(self, bucket: str, limit: int, window_s: int) -> bool:
-        now = self._clock() if self._clock else time.time()
-        window = int(now // window_s)
-        start, count = self._windows.get(bucket, (window, 0))
-        if start != window:
-            count = 0
-        self._windows[bucket] = (window, count + 1)
-        if len(self._windows) > 100_000:
-            self._windows.clear()
-        return count + 1 <= limit
+    def hit(self, bucket: str, rate: float, burst: float) -> float | None:
+        return None
 
 
 

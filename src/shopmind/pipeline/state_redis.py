@@ -20,7 +20,9 @@ What lives in Redis (every key under ``prefix``, default ``shopmind:``):
                             background)
 ``active`` / ``versions``   the version every worker serves (hash) and the pub/sub channel that
                             announces a swap, so that every worker activates it together
-``rl:<bucket>:<window>``    fixed-window rate-limit counters
+``rl:<bucket>``              per-key rate limits: one token bucket per API key that every worker draws
+                            from (a Lua script on Redis' clock), so N workers never allow N times a
+                            key's limit
 ==========================  =====================================================================
 
 Writes are pipelined; a user's session and the log entry of a batch go in one MULTI/EXEC, so another
@@ -66,11 +68,22 @@ end
 return out
 """
 
-#: One fixed-window rate-limit hit: the count in the current window (the key expires with it).
-HIT_LUA = """
-local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
-return n
+#: One request from a token bucket (ARGV: rate a second, burst) on Redis' own clock, so that every worker
+#: refills it alike: "0" when allowed, else the seconds until a token is (a string: Lua numbers would be
+#: truncated to integers in the reply). The key expires once the bucket would be full again.
+TOKEN_BUCKET_LUA = """
+local rate, burst = tonumber(ARGV[1]), tonumber(ARGV[2])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local got = redis.call('HMGET', KEYS[1], 't', 'at')
+local tokens = tonumber(got[1]) or burst
+local at = tonumber(got[2]) or now
+tokens = math.min(burst, tokens + math.max(0, now - at) * rate)
+local wait = 0
+if tokens >= 1 then tokens = tokens - 1 else wait = (1 - tokens) / rate end
+redis.call('HSET', KEYS[1], 't', string.format('%.6f', tokens), 'at', string.format('%.6f', now))
+redis.call('EXPIRE', KEYS[1], math.ceil(burst / rate) + 1)
+return string.format('%.6f', wait)
 """
 
 FAULTS = (redis.ConnectionError, redis.TimeoutError, OSError)
@@ -119,7 +132,7 @@ class RedisOnlineState:
         #: the log entry this worker has applied up to (changes from before it read the store are in the store)
         self.last_id: str = last[0][0].decode() if last else "0-0"
         self._admit = self.client.register_script(ADMIT_LUA)
-        self._hit = self.client.register_script(HIT_LUA)
+        self._bucket = self.client.register_script(TOKEN_BUCKET_LUA)
         self._degraded = False
         self._since: float | None = None
         self._outbox: deque[tuple[dict[str, str], Mapping[str, list[SharedEvent]] | None]] = deque(maxlen=outbox)
@@ -388,13 +401,12 @@ class RedisOnlineState:
             return None
         return got[b"version"].decode(), got.get(b"source", b"").decode()
 
-    def hit(self, bucket: str, limit: int, window_s: int) -> bool:
-        if self._degraded:
-            return True  # fail open: a rate limit is not worth refusing traffic the model can serve
-        window = int(time.time() // window_s)
+    def hit(self, bucket: str, rate: float, burst: float) -> float | None:
+        if self._degraded or rate <= 0:
+            return None  # the worker's own bucket decides meanwhile
         try:
-            n = int(self._hit(keys=[self._key("rl", bucket, str(window))], args=[window_s]))
+            wait = self._bucket(keys=[self._key("rl", bucket)], args=[repr(float(rate)), repr(float(burst))])
         except FAULTS as exc:
             self._fail(exc)
-            return True
-        return n <= limit
+            return None
+        return float(wait)
