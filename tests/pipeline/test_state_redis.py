@@ -207,3 +207,40 @@ def test_redis_gone_mid_load_degrades_then_recovers_without_losing_an_acknowledg
         assert set(acked) <= stored
     finally:
         w.close()
+
+
+def test_negative_feedback_given_on_one_worker_hides_the_item_on_every_worker(workers):
+    a, b = workers.start("a"), workers.start("b")
+    user = workers.trained_shop.heavy_user()
+    shown = b.recommend(user, n=5).items[0].item_id
+    idx = b.state.catalog.index(shown)
+    assert a.ingest_events([{"event_id": "h1", "user_id": user, "item_id": shown, "type": "hide",
+                             "timestamp": _now()}]).inserted == 1
+    # in the shared session before the write was acknowledged: the next list on b leaves it out at once
+    assert shown not in [i.item_id for i in b.recommend(user, n=5).items]
+    assert idx in b.state.sessions.shared_hidden(user)  # the session that request read from Redis
+    # and the log brings it into b's own negative feedback (what b keeps if Redis goes away)
+    wait_for(lambda: idx in b.state.feedback.items(user), "the hide in worker b's negative feedback")
+    # a low rating is negative feedback too, whichever worker takes it
+    other = b.recommend(user, n=5).items[0].item_id
+    b.ingest_events([{"event_id": "r1", "user_id": user, "item_id": other, "type": "rating", "value": 1.0,
+                      "timestamp": _now()}])
+    wait_for(lambda: a.state.catalog.index(other) in a.state.feedback.items(user), "the low rating on worker a")
+    assert other not in [i.item_id for i in a.recommend(user, n=5).items]
+
+
+def test_an_erased_user_is_forgotten_by_every_worker(workers):
+    a, b = workers.start("a"), workers.start("b")
+    user = workers.trained_shop.heavy_user()
+    item = b.recommend(user, n=5).items[0].item_id
+    a.ingest_events([{"event_id": "x1", "user_id": user, "item_id": item, "type": "dislike", "timestamp": _now()}])
+    wait_for(lambda: len(b.state.feedback.items(user)) == 1, "the dislike on worker b")
+    assert b.versions.active.user_index(user) >= 0 and len(b.state.history.seen(user))
+    # erasure as the privacy layer does it: the store first, then the serving worker that took the request
+    a.store.erase_user(user)
+    a.forget_users([user])
+    wait_for(lambda: b.versions.active.user_index(user) < 0, "the user's model vector dropped on worker b")
+    assert b.state.feedback.items(user) == [] and len(b.state.history.seen(user)) == 0
+    assert b.state.sessions.shared_hidden(user) is None
+    assert np.array_equal(b.state.signals.popularity_of(np.arange(len(b.state.catalog))),
+                          a.state.signals.popularity_of(np.arange(len(a.state.catalog))))

@@ -25,8 +25,9 @@ fails a request: it reports ``degraded`` (``GET /ready``) and the worker serves 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 import numpy as np
@@ -37,6 +38,9 @@ from shopmind.schema import Event
 
 if TYPE_CHECKING:
     from shopmind.pipeline.results import Recommendation
+
+#: How long the shared session read at the start of a request is reused by the request's later steps.
+REUSE_SECONDS = 1.0
 
 #: A user's live event as shared: (raw item id, kind, epoch seconds).
 SharedEvent = tuple[str, str, int]
@@ -53,6 +57,8 @@ class SharedSession:
     purchased: list[str]
     #: events recorded (a version for caches)
     events: int
+    #: items given negative feedback (dislike, hide, not interested, a low rating)
+    hidden: list[str] = field(default_factory=list)
 
 
 class ReplicaHandler(Protocol):
@@ -62,7 +68,7 @@ class ReplicaHandler(Protocol):
 
     def apply_replicated_items(self, change: str, payload: Any) -> None: ...
 
-    def apply_replicated_forget(self, user_ids: list[str]) -> None: ...
+    def apply_replicated_forget(self, user_ids: list[str], erase: bool = False) -> None: ...
 
     def apply_replicated_version(self, version: str, source: str) -> None: ...
 
@@ -105,7 +111,10 @@ class OnlineState(Protocol):
         """Share a catalog change (``"upsert"`` with item records, ``"delete"`` with ids)."""
         ...
 
-    def forget_users(self, user_ids: list[str]) -> None: ...
+    def forget_users(self, user_ids: list[str], erase: bool = False) -> None:
+        """Drop the users' shared sessions and tell every worker: to drop its sessions of them, and with
+        ``erase`` (the store erased them) to forget them everywhere (state, model vectors, caches)."""
+        ...
 
     def remember(self, rec: Recommendation) -> None:
         """Share a served recommendation's items and sources (for attribution on any worker)."""
@@ -157,7 +166,7 @@ class InProcessState:
     def publish_items(self, change: str, payload: Any) -> None:
         return None
 
-    def forget_users(self, user_ids: list[str]) -> None:
+    def forget_users(self, user_ids: list[str], erase: bool = False) -> None:
         return None
 
     def remember(self, rec: Recommendation) -> None:
@@ -187,18 +196,25 @@ class SharedSessions(SessionStore):
         super().__init__(max_users=max_users, max_recent=max_recent)
         self.online = online
         self.catalog = catalog
-        #: the shared session read by :meth:`context`, reused by :meth:`live_items` in the same request
+        #: the shared session read by :meth:`context`, reused by :meth:`live_items` and :meth:`shared_hidden`
+        #: in the same request (one round trip per request)
         self._last = threading.local()
 
     def _shared(self, user_id: str, reuse: bool = False) -> SharedSession | None:
+        now = time.monotonic()
         if reuse:
             last = getattr(self._last, "value", None)
-            self._last.value = None
-            if last is not None and last[0] == user_id:
-                return cast("SharedSession | None", last[1])
+            if last is not None and last[0] == user_id and now - last[1] < REUSE_SECONDS:
+                return cast("SharedSession | None", last[2])
         got = self.online.session(user_id)
-        self._last.value = (user_id, got)
+        self._last.value = (user_id, now, got)
         return got
+
+    def shared_hidden(self, user_id: str) -> np.ndarray | None:
+        shared = self._shared(user_id, reuse=True)
+        if shared is None or not shared.hidden:
+            return None
+        return self.catalog.ensure(shared.hidden).astype(np.int64)
 
     def context(self, user_id: str, history: UserHistory, recent: int = 5) -> UserContext:
         local = super().context(user_id, history, recent)

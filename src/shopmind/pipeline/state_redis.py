@@ -3,8 +3,9 @@
 What lives in Redis (every key under ``prefix``, default ``shopmind:``):
 
 ==========================  =====================================================================
-``s:<user>:r|o|p|n``        a user's live session: recent events (list, capped), distinct items by
-                            latest event (sorted set), purchased items (set), events counted; expire
+``s:<user>:r|o|p|n|h``      a user's live session: recent events (list, capped), distinct items by
+                            latest event (sorted set), purchased items (set), events counted, items
+                            given negative feedback (set: hidden from the next list on any worker); expire
                             after ``session_ttl`` seconds without activity
 ``ev:<key>``                event ids already applied (claimed atomically by a Lua script), for
                             ``event_ttl`` seconds (an hour): a retried batch is counted once whichever
@@ -55,7 +56,7 @@ import redis
 from shopmind.errors import ShopmindError
 from shopmind.pipeline.online import ReplicaHandler, SharedEvent, SharedSession
 from shopmind.pipeline.results import Recommendation
-from shopmind.schema import Event
+from shopmind.schema import NEGATIVE_TYPES, Event
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +86,9 @@ redis.call('HSET', KEYS[1], 't', string.format('%.6f', tokens), 'at', string.for
 redis.call('EXPIRE', KEYS[1], math.ceil(burst / rate) + 1)
 return string.format('%.6f', wait)
 """
+
+#: The keys of a user's shared session (see the module docs).
+SESSION_PARTS = "ropnh"
 
 FAULTS = (redis.ConnectionError, redis.TimeoutError, OSError)
 
@@ -232,8 +236,10 @@ class RedisOnlineState:
                 handler.apply_replicated_events([Event.model_validate(e) for e in data])
             elif kind == "items":
                 handler.apply_replicated_items(data["change"], data["payload"])
-            elif kind == "forget":
-                handler.apply_replicated_forget([str(u) for u in data])
+            elif kind == "forget":  # a list: the users' sessions only (an older worker's entry)
+                users = data["users"] if isinstance(data, dict) else data
+                erase = bool(data.get("erase")) if isinstance(data, dict) else False
+                handler.apply_replicated_forget([str(u) for u in users], erase)
             self.replicated += 1
         except Exception:  # one bad entry must not stop the replica
             logger.exception("applying a shared %s change", kind)
@@ -284,8 +290,15 @@ class RedisOnlineState:
         return np.asarray(got, dtype=bool)
 
     def _write_sessions(self, pipe: Any, by_user: Mapping[str, list[SharedEvent]]) -> None:
-        for user, rows in by_user.items():
-            r, o, p, n = (self._key("s", user, part) for part in "ropn")
+        for user, events in by_user.items():
+            r, o, p, n, h = (self._key("s", user, part) for part in SESSION_PARTS)
+            hidden = [item for item, t, _ts in events if t in NEGATIVE_TYPES]
+            if hidden:
+                pipe.sadd(h, *hidden)
+                pipe.expire(h, self.session_ttl)
+            rows = [row for row in events if row[1] not in NEGATIVE_TYPES]
+            if not rows:
+                continue
             pipe.rpush(r, *(json.dumps(row) for row in rows))
             pipe.ltrim(r, -self.max_recent, -1)
             latest: dict[str, int] = {}
@@ -321,33 +334,34 @@ class RedisOnlineState:
     def session(self, user_id: str) -> SharedSession | None:
         if self._degraded:
             return None
-        r, o, p, n = (self._key("s", user_id, part) for part in "ropn")
+        r, o, p, n, h = (self._key("s", user_id, part) for part in SESSION_PARTS)
         try:
             pipe = self.client.pipeline(transaction=False)
             pipe.lrange(r, 0, -1)
             pipe.zrange(o, 0, -1)
             pipe.smembers(p)
             pipe.get(n)
-            recent, items, bought, count = pipe.execute()
+            pipe.smembers(h)
+            recent, items, bought, count, hidden = pipe.execute()
         except FAULTS as exc:
             self._fail(exc)
             return None
-        if not count:
+        if not count and not hidden:
             return None
         rows = [json.loads(x) for x in recent]
         return SharedSession([(str(i), str(t), int(ts)) for i, t, ts in rows], [x.decode() for x in items],
-                             [x.decode() for x in bought], int(count))
+                             [x.decode() for x in bought], int(count or 0), [x.decode() for x in hidden])
 
     def publish_items(self, change: str, payload: Any) -> None:
         self._publish({"w": self.worker, "k": "items", "d": json.dumps({"change": change, "payload": payload})})
 
-    def forget_users(self, user_ids: list[str]) -> None:
+    def forget_users(self, user_ids: list[str], erase: bool = False) -> None:
         if not self._degraded:
             try:
-                self.client.delete(*(self._key("s", u, part) for u in user_ids for part in "ropn"))
+                self.client.delete(*(self._key("s", u, part) for u in user_ids for part in SESSION_PARTS))
             except FAULTS as exc:
                 self._fail(exc)
-        self._publish({"w": self.worker, "k": "forget", "d": json.dumps(user_ids)})
+        self._publish({"w": self.worker, "k": "forget", "d": json.dumps({"users": user_ids, "erase": erase})})
 
     # ------------------------------------------------------------------ attribution
     def remember(self, rec: Recommendation) -> None:
