@@ -13,7 +13,7 @@ def fake_server(monkeypatch):
     """p99 = rate / 10 ms (so 200 rps is the limit), and errors above 400 rps."""
     rates: list[float] = []
 
-    def latency(url, users, rate, duration, seed):
+    def latency(url, users, rate, duration, seed, workers=1):
         rates.append(rate)
         return {"errors": int(rate > 400), "p50_ms": rate / 20, "p99_ms": rate / 10, "achieved_rps": rate}
 

@@ -123,7 +123,8 @@ def process_tree_cpu(pid: int) -> float | None:
 
 
 def max_rate(url: str, users: list[str], seed: int, start: float, duration: float, p99_ms: float = 20.0,
-             steps: int = 6, say: Callable[[str], None] = print, server_pid: int | None = None) -> dict[str, Any]:
+             steps: int = 6, say: Callable[[str], None] = print, server_pid: int | None = None,
+             workers: int = 1) -> dict[str, Any]:
     """The highest rate with p99 <= ``p99_ms`` and no error: x1.4 steps up from ``start``, then bisection.
     Each step records the CPU seconds of the load generator (this process) and of the server."""
     runs: list[dict[str, Any]] = []
@@ -131,7 +132,7 @@ def max_rate(url: str, users: list[str], seed: int, start: float, duration: floa
     def ok(rate: float) -> bool:
         cpu0 = time.process_time()
         srv0 = process_tree_cpu(server_pid) if server_pid else None
-        got = run_loop(latency(url, users, rate, duration, seed + len(runs)))
+        got = run_loop(latency(url, users, rate, duration, seed + len(runs), workers=workers))
         gen = time.process_time() - cpu0
         srv1 = process_tree_cpu(server_pid) if server_pid else None
         good = bool(got["errors"] == 0 and got["p99_ms"] <= p99_ms)
@@ -140,7 +141,8 @@ def max_rate(url: str, users: list[str], seed: int, start: float, duration: floa
                      "load_generator_cpu_s": round(gen, 2),
                      "load_generator_cpu_ms_per_request": round(1000 * gen / max(got.get("requests", 0), 1), 3),
                      "server_cpu_s": None if srv0 is None or srv1 is None else round(srv1 - srv0, 2),
-                     "load_average_1min": round(os.getloadavg()[0], 1)})
+                     "load_average_1min": round(os.getloadavg()[0], 1),
+                     "connections_per_worker": got.get("connections_per_worker")})
         say(f"  {rate:.0f} rps: p50 {got['p50_ms']:.1f} ms, p99 {got['p99_ms']:.1f} ms, errors {got['errors']}, "
             f"CPU: generator {gen:.1f} s, server {runs[-1]['server_cpu_s']} s")
         return good
@@ -212,7 +214,7 @@ def swap(url: str, conns: list[Connection], users: list[str], model: str, work: 
 
     def steady() -> None:  # 5-second open-loop runs back to back until the swaps are done
         while not stop.is_set():
-            chunks.append(run_loop(latency(url, users, rate, 5.0, seed + 5 + len(chunks))))
+            chunks.append(run_loop(latency(url, users, rate, 5.0, seed + 5 + len(chunks), workers=len(conns))))
 
     load = threading.Thread(target=steady)
     load.start()
@@ -262,8 +264,9 @@ def scale_bench(shop: dict[str, Any], users: list[str], work: Path, workers: lis
     """Every measure of the module docs for each worker count in ``workers``."""
     out: dict[str, Any] = {"state": state, "workers": {}, "cpus": os.cpu_count(), "command": _command(),
                            "load_average_at_start": [round(x, 1) for x in os.getloadavg()],
-                           "load_generator": "asyncio raw HTTP/1.1 keep-alive, 32 connections, open loop, in the "
-                                             "benchmark process (uvloop when installed)",
+                           "load_generator": "asyncio raw HTTP/1.1 keep-alive, 32 connections spread evenly over "
+                                             "the workers, open loop, in the benchmark process (uvloop when "
+                                             "installed)",
                            "probe_client": "httpx, one keep-alive connection per worker"}
     ranker = (shop.get("ranker") or {}).get("path")
     for n in workers:
@@ -285,7 +288,7 @@ def scale_bench(shop: dict[str, Any], users: list[str], work: Path, workers: lis
             ryw = read_your_writes(conns, users, items, probes, seed)
             say(f"{n} worker(s): maximum rate at p99 <= 20 ms")
             rate = max_rate(server.url, users, seed, start=100.0, duration=rate_seconds, say=say,
-                            server_pid=server.proc.pid)
+                            server_pid=server.proc.pid, workers=n)
             say(f"{n} worker(s): version swap under load")
             sw = swap(server.url, conns, users, shop["model"], work, max(50.0, rate["max_rps_p99_20ms"] * 0.5),
                       seed, say)
