@@ -180,7 +180,7 @@ async def latency(url: str, users: list[str], rps: float, duration: float, seed:
     for u in users[:20]:  # warm-up (connections, caches)
         await warm.get(f"/recommendations/{u}?n=10")
     warm.close()
-    workers = [asyncio.create_task(worker()) for _ in range(connections)]
+    senders = [asyncio.create_task(worker()) for _ in range(connections)]
     start = clock() + 0.05
     for i in range(n):
         due = start + i / rps
@@ -188,9 +188,9 @@ async def latency(url: str, users: list[str], rps: float, duration: float, seed:
         if delay > 0:
             await asyncio.sleep(delay)
         queue.put_nowait((i, due))
-    for _ in workers:
+    for _ in senders:
         queue.put_nowait(None)
-    await asyncio.gather(*workers)
+    await asyncio.gather(*senders)
     achieved = n / max(clock() - start, 1e-9)
     return {"requests": n, "target_rps": rps, "achieved_rps": round(achieved, 1), "duration_s": duration,
             "connections": connections, "connections_per_worker": spread or None,
