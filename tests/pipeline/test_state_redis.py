@@ -244,3 +244,17 @@ def test_an_erased_user_is_forgotten_by_every_worker(workers):
     assert b.state.sessions.shared_hidden(user) is None
     assert np.array_equal(b.state.signals.popularity_of(np.arange(len(b.state.catalog))),
                           a.state.signals.popularity_of(np.arange(len(a.state.catalog))))
+
+
+def test_a_swap_between_loaded_versions_takes_effect_with_the_next_request(workers, trained_shop, tmp_path, redis_url):
+    a, b = workers.start("a"), workers.start("b")
+    info = a.load_model(create("popular").fit(trained_shop.data).save(tmp_path / "popular"))
+    wait_for(lambda: b.versions.active.version == info["version"], "the new version on worker b")
+    # the active version changes in Redis, and the channel's notice has not been handled (here: never sent)
+    redis.Redis.from_url(redis_url).hset("shopmind:active", mapping={"version": "knn-v1", "source": "memory"})
+    b.recommend("any-user", n=5)  # its session read sees the swap: b serves knn-v1 from this request on
+    assert b.versions.active.version == "knn-v1"
+    # a version this worker has not loaded is left to the thread that follows the channel (no load in a request)
+    redis.Redis.from_url(redis_url).hset("shopmind:active", mapping={"version": "nowhere-1", "source": "/nowhere"})
+    b.recommend("any-user", n=5)
+    assert b.versions.active.version == "knn-v1"

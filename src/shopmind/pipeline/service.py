@@ -139,13 +139,16 @@ class RecommendationService:
         else:
             self.state.sessions.forget(user_ids)
 
-    def apply_replicated_version(self, version: str, source: str) -> None:
-        """Serve ``version`` as another worker told: activate it if loaded, else load it from ``source``."""
+    def apply_replicated_version(self, version: str, source: str, load: bool = True) -> None:
+        """Serve ``version`` as another worker told: activate it if loaded, else load it from ``source``
+        (unless not ``load``: a request noticed the swap, and loading is left to the background thread)."""
         active = self.versions.active
         if active is not None and active.version == version:
             return
         if any(v["version"] == version for v in self.versions.list()):
             self.versions.activate_version(version)
+        elif not load:
+            return
         elif (Path(source) / "meta.json").is_file():
             self.load_model(source, version=version, publish=False)
         else:

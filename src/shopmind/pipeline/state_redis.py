@@ -139,6 +139,8 @@ class RedisOnlineState:
         self._bucket = self.client.register_script(TOKEN_BUCKET_LUA)
         self._degraded = False
         self._since: float | None = None
+        #: the active version this worker last saw published (the session read compares it, see session())
+        self._active_seen: str | None = None
         self._outbox: deque[tuple[dict[str, str], Mapping[str, list[SharedEvent]] | None]] = deque(maxlen=outbox)
         self._recs: list[tuple[str, dict[str, str]]] = []
         self._lock = threading.Lock()
@@ -265,11 +267,12 @@ class RedisOnlineState:
                 logger.exception("following the shared model version")
                 self._stop.wait(self.retry_seconds)
 
-    def _apply_version(self, version: str, source: str) -> None:
+    def _apply_version(self, version: str, source: str, load: bool = True) -> None:
+        self._active_seen = version
         if self._handler is None:
             return
         try:
-            self._handler.apply_replicated_version(version, source)
+            self._handler.apply_replicated_version(version, source, load)
         except Exception:  # keep serving the current version
             logger.exception("activating the shared model version %s from %s", version, source)
 
@@ -342,10 +345,15 @@ class RedisOnlineState:
             pipe.smembers(p)
             pipe.get(n)
             pipe.smembers(h)
-            recent, items, bought, count, hidden = pipe.execute()
+            pipe.hget(self._key("active"), "version")
+            recent, items, bought, count, hidden, active = pipe.execute()
         except FAULTS as exc:
             self._fail(exc)
             return None
+        if active is not None and active.decode() != self._active_seen:
+            # a swap between versions this worker has loaded takes effect from this request on, even before
+            # the channel's notice is handled (loading a new artifact is left to the thread that follows it)
+            self._apply_version(active.decode(), "", load=False)
         if not count and not hidden:
             return None
         rows = [json.loads(x) for x in recent]
@@ -397,6 +405,7 @@ class RedisOnlineState:
     # ------------------------------------------------------------------ versions and rate limits
     def publish_version(self, version: str, source: str) -> None:
         body = json.dumps({"w": self.worker, "version": version, "source": source})
+        self._active_seen = version
         try:
             pipe = self.client.pipeline(transaction=True)
             pipe.hset(self._key("active"), mapping={"version": version, "source": source})
