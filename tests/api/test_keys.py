@@ -77,3 +77,22 @@ def test_rate_limiter_token_bucket_with_retry_after() -> None:
     # a key's own rate: 1 a second, burst scaled to 2
     assert [limiter.acquire("c", 1.0) for _ in range(2)] == [0.0, 0.0] and limiter.acquire("c", 1.0) == 1.0
     assert RateLimiter(rate=0.0, burst=1, clock=clock).acquire("x") == 0.0  # 0: no limit
+
+
+def test_with_several_workers_a_key_gets_its_limit_not_n_times_it(redis_url) -> None:
+    from shopmind.pipeline.state_redis import RedisOnlineState
+
+    states = [RedisOnlineState(redis_url, worker=f"w{k}") for k in range(3)]
+    try:
+        # three workers' limiters, each reading the shared state as the app does (its service's online state)
+        limiters = [RateLimiter(rate=0.01, burst=2, clock=Clock(), shared=lambda s=s: s) for s in states]
+        allowed = sum(lim.acquire("k") == 0.0 for _ in range(4) for lim in limiters)
+        assert allowed == 2  # the key's burst, across 12 requests on 3 workers (per worker it would be 6)
+        assert limiters[2].acquire("k") > 0
+        # Redis gone: each worker's own bucket decides (the key is not refused for want of Redis)
+        states[0].client.close()
+        states[0]._degraded = True
+        assert limiters[0].acquire("other") == 0.0
+    finally:
+        for s in states:
+            s.close()

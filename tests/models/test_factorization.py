@@ -64,6 +64,22 @@ def test_als_live_vector_folds_in_the_history_followed_by_new_items():
                                atol=1e-6)
 
 
+def test_als_request_fold_in_runs_on_one_thread_and_matches_the_batch_solve(block_split, tmp_path):
+    from shopmind.models.factorization import REQUEST_ROWS
+
+    model = ALS(**{**FAST_PARAMS["als"], "threads": 2}).fit(block_split.train)
+    rows = model.user_items_[: REQUEST_ROWS + 1]  # above the request size: implicit's threads
+    batch = model.fold_in(rows)
+    np.testing.assert_allclose(model.fold_in(rows[:1]), batch[0], rtol=1e-5, atol=1e-6)
+    solver = model._request_solver()
+    assert solver.num_threads == 1 and model.model_.num_threads == 2  # the trained model is left as it was
+    assert solver is model._request_solver()  # kept while the item factors are the same
+    # the one-thread twin is never saved with the artifact
+    again = ALS.load(model.save(tmp_path / "als"))
+    assert "_solver" not in again.__dict__
+    np.testing.assert_allclose(again.fold_in(rows[:1]), batch[0], rtol=1e-5, atol=1e-6)
+
+
 @pytest.mark.parametrize("klass", [ALS, BPR])
 def test_partial_fit_users_moves_a_user_to_the_other_block(klass, block_split):
     params = FAST_PARAMS[klass.name]

@@ -1,4 +1,4 @@
-"""The in-process online state: nothing shared, no cost, and a per-process rate limiter."""
+"""The in-process online state: nothing shared, no cost."""
 
 from __future__ import annotations
 
@@ -12,13 +12,8 @@ def test_the_default_shares_nothing():
     assert state.describe() == {"backend": "memory", "shared": False, "degraded": False}
 
 
-def test_rate_limit_counts_per_fixed_window():
-    now = [1000.0]
-    state = InProcessState(clock=lambda: now[0])
-    assert [state.hit("k", 2, 60) for _ in range(3)] == [True, True, False]
-    assert state.hit("other", 2, 60)
-    now[0] += 60  # the next window starts from zero
-    assert state.hit("k", 2, 60)
+def test_rate_limits_are_left_to_the_workers_own_bucket():
+    assert InProcessState().hit("k", 1.0, 2) is None
 
 
 def test_the_service_reports_its_online_state(service):

@@ -154,12 +154,16 @@ def test_a_model_version_swaps_on_every_worker_and_rolls_back_together(workers, 
     wait_for(lambda: a.versions.active.version == info["version"], "the activation on worker a")
 
 
-def test_rate_limits_are_counted_across_workers(workers):
+def test_a_keys_token_bucket_is_shared_by_every_worker(workers):
     a, b = workers.start("a"), workers.start("b")
-    hits = [a.state.online.hit("key-1", 3, 60), b.state.online.hit("key-1", 3, 60), a.state.online.hit("key-1", 3, 60),
-            b.state.online.hit("key-1", 3, 60)]
-    assert hits == [True, True, True, False]
-    assert b.state.online.hit("key-2", 3, 60)
+    # one token back every 100 s: the burst of 3 is all a key gets, whichever worker it reaches
+    waits = [w.state.online.hit("key-1", 0.01, 3) for w in (a, b, a, b)]
+    assert waits[:3] == [0.0, 0.0, 0.0]
+    assert 90.0 < waits[3] <= 100.0  # Retry-After: until the bucket has a token again
+    assert b.state.online.hit("key-2", 0.01, 3) == 0.0  # buckets are per key
+    # refilled at the rate, on Redis' clock: 1,000 a second comes back within a few milliseconds
+    assert a.state.online.hit("fast", 1000.0, 1) == 0.0
+    wait_for(lambda: b.state.online.hit("fast", 1000.0, 1) == 0.0, "a token back in the shared bucket")
 
 
 def test_an_unreachable_redis_is_a_clear_error_at_start():
@@ -203,3 +207,54 @@ def test_redis_gone_mid_load_degrades_then_recovers_without_losing_an_acknowledg
         assert set(acked) <= stored
     finally:
         w.close()
+
+
+def test_negative_feedback_given_on_one_worker_hides_the_item_on_every_worker(workers):
+    a, b = workers.start("a"), workers.start("b")
+    user = workers.trained_shop.heavy_user()
+    shown = b.recommend(user, n=5).items[0].item_id
+    idx = b.state.catalog.index(shown)
+    assert a.ingest_events([{"event_id": "h1", "user_id": user, "item_id": shown, "type": "hide",
+                             "timestamp": _now()}]).inserted == 1
+    # in the shared session before the write was acknowledged: the next list on b leaves it out at once
+    assert shown not in [i.item_id for i in b.recommend(user, n=5).items]
+    assert idx in b.state.sessions.shared_hidden(user)  # the session that request read from Redis
+    # and the log brings it into b's own negative feedback (what b keeps if Redis goes away)
+    wait_for(lambda: idx in b.state.feedback.items(user), "the hide in worker b's negative feedback")
+    # a low rating is negative feedback too, whichever worker takes it
+    other = b.recommend(user, n=5).items[0].item_id
+    b.ingest_events([{"event_id": "r1", "user_id": user, "item_id": other, "type": "rating", "value": 1.0,
+                      "timestamp": _now()}])
+    wait_for(lambda: a.state.catalog.index(other) in a.state.feedback.items(user), "the low rating on worker a")
+    assert other not in [i.item_id for i in a.recommend(user, n=5).items]
+
+
+def test_an_erased_user_is_forgotten_by_every_worker(workers):
+    a, b = workers.start("a"), workers.start("b")
+    user = workers.trained_shop.heavy_user()
+    item = b.recommend(user, n=5).items[0].item_id
+    a.ingest_events([{"event_id": "x1", "user_id": user, "item_id": item, "type": "dislike", "timestamp": _now()}])
+    wait_for(lambda: len(b.state.feedback.items(user)) == 1, "the dislike on worker b")
+    assert b.versions.active.user_index(user) >= 0 and len(b.state.history.seen(user))
+    # erasure as the privacy layer does it: the store first, then the serving worker that took the request
+    a.store.erase_user(user)
+    a.forget_users([user])
+    wait_for(lambda: b.versions.active.user_index(user) < 0, "the user's model vector dropped on worker b")
+    assert b.state.feedback.items(user) == [] and len(b.state.history.seen(user)) == 0
+    assert b.state.sessions.shared_hidden(user) is None
+    assert np.array_equal(b.state.signals.popularity_of(np.arange(len(b.state.catalog))),
+                          a.state.signals.popularity_of(np.arange(len(a.state.catalog))))
+
+
+def test_a_swap_between_loaded_versions_takes_effect_with_the_next_request(workers, trained_shop, tmp_path, redis_url):
+    a, b = workers.start("a"), workers.start("b")
+    info = a.load_model(create("popular").fit(trained_shop.data).save(tmp_path / "popular"))
+    wait_for(lambda: b.versions.active.version == info["version"], "the new version on worker b")
+    # the active version changes in Redis, and the channel's notice has not been handled (here: never sent)
+    redis.Redis.from_url(redis_url).hset("shopmind:active", mapping={"version": "knn-v1", "source": "memory"})
+    b.recommend("any-user", n=5)  # its session read sees the swap: b serves knn-v1 from this request on
+    assert b.versions.active.version == "knn-v1"
+    # a version this worker has not loaded is left to the thread that follows the channel (no load in a request)
+    redis.Redis.from_url(redis_url).hset("shopmind:active", mapping={"version": "nowhere-1", "source": "/nowhere"})
+    b.recommend("any-user", n=5)
+    assert b.versions.active.version == "knn-v1"

@@ -140,7 +140,9 @@ def create_app(service: RecommendationService, settings: ApiSettings | None = No
         options["strict_content_type"] = False  # accept JSON bodies sent without a Content-Type
     app = FastAPI(title=settings.title, version=__version__, description=DESCRIPTION, lifespan=lifespan, **options)
     app.state.service, app.state.settings, app.state.metrics = service, settings, metrics
-    app.state.keyring, app.state.limiter = keyring, RateLimiter(settings.rate_limit, settings.rate_burst)
+    # with several workers the buckets are shared through the online state (one limit per key, not per worker)
+    app.state.keyring = keyring
+    app.state.limiter = RateLimiter(settings.rate_limit, settings.rate_burst, shared=lambda: service.state.online)
     app.state.body_limits = {}  # path prefix -> larger body limit (the console's file upload)
     app.state.search, app.state.assist = search, assist
     app.state.privacy_secret = privacy_secret

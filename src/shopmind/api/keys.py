@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from shopmind.errors import ParameterError
+from shopmind.pipeline.online import OnlineState
 from shopmind.storage import ApiKeyStore
 
 #: Scopes a created key can be given; each implies the ones before it.
@@ -118,14 +119,19 @@ class KeyRing:
 class RateLimiter:
     """A token bucket per key: ``rate`` requests a second on average, bursts of up to ``burst``.
 
+    With ``shared`` (the service's online state, read at each request) and a state that several workers
+    share, the bucket is the one in that state (:meth:`OnlineState.hit`), so N workers together allow a key
+    its limit, not N times it; while that state cannot be reached, this worker's own bucket decides.
+
     >>> limiter = RateLimiter(rate=1.0, burst=2, clock=lambda: 0.0)
     >>> [limiter.acquire("k") for _ in range(3)]
     [0.0, 0.0, 1.0]
     """
 
     def __init__(self, rate: float, burst: float, clock: Callable[[], float] = time.monotonic,
-                 max_keys: int = 100_000) -> None:
+                 max_keys: int = 100_000, shared: Callable[[], OnlineState] | None = None) -> None:
         self.rate, self.burst, self.clock, self.max_keys = rate, burst, clock, max_keys
+        self.shared = shared
         self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -136,6 +142,11 @@ class RateLimiter:
         if r <= 0:
             return 0.0
         burst = max(1.0, self.burst * r / self.rate) if rate is not None and self.rate > 0 else self.burst
+        online = self.shared() if self.shared is not None else None
+        if online is not None and online.shared:
+            wait = online.hit(key, r, burst)
+            if wait is not None:
+                return wait
         now = self.clock()
         with self._lock:
             tokens, last = self._buckets.get(key, (burst, now))

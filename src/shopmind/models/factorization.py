@@ -15,6 +15,7 @@ training alternates over; BPR: the BPR objective minimised over the user vector 
 
 from __future__ import annotations
 
+import copy
 import logging
 from typing import Any, cast
 
@@ -30,6 +31,9 @@ from shopmind.models.base import Recommender
 from shopmind.models.knn import RECENCY_MODES, history_matrix
 from shopmind.models.registry import register
 from shopmind.training.threads import check_threads, resolve_threads
+
+#: Fold-ins of up to this many users run on one thread, without threadpoolctl (see ``ALS._fold_in``).
+REQUEST_ROWS = 8
 
 log = logging.getLogger(__name__)
 
@@ -239,9 +243,29 @@ class ALS(FactorModel):
     def _fold_in(self, rows: sp.csr_matrix) -> np.ndarray:
         # the same weighted least-squares solve that ALS alternates over (implicit's recalculate_user)
         self.model_.item_factors = self.item_factors_
-        with threadpool_limits(1, "blas"):
-            vecs = self.model_.recalculate_user(np.arange(rows.shape[0]), self._confidence(rows))
+        if rows.shape[0] <= REQUEST_ROWS:
+            # a request's fold-in (a live session): ~25 us of work for one user on one thread, but an OpenMP
+            # team of threads, or threadpoolctl's scan of the loaded libraries, costs milliseconds to tens of
+            # them whenever the cores are busy - the whole request's latency
+            vecs = self._request_solver().recalculate_user(np.arange(rows.shape[0]), self._confidence(rows))
+        else:
+            with threadpool_limits(1, "blas"):
+                vecs = self.model_.recalculate_user(np.arange(rows.shape[0]), self._confidence(rows))
         return np.asarray(vecs, dtype=np.float32).reshape(rows.shape[0], -1)
+
+    def _request_solver(self) -> AlternatingLeastSquares:
+        """implicit's model over the same item factors (and their cached Gram matrix), on one thread."""
+        solver: AlternatingLeastSquares | None = self.__dict__.get("_solver")
+        if solver is None or solver.item_factors is not self.item_factors_:
+            solver = copy.copy(self.model_)
+            solver.num_threads = 1
+            solver.item_factors = self.item_factors_
+            solver._YtY = None  # the Gram matrix of these factors: computed on first use, then kept
+            self.__dict__["_solver"] = solver
+        return solver
+
+    def _state(self) -> dict[str, Any]:
+        return {k: v for k, v in super()._state().items() if k != "_solver"}
 
     def item_vectors(self) -> np.ndarray | None:
         self._check_fitted()

@@ -164,6 +164,11 @@ class SessionStore:
             for u in user_ids:
                 self._sessions.pop(str(u), None)
 
+    def shared_hidden(self, user_id: str) -> np.ndarray | None:
+        """Catalog indices ``user_id`` gave negative feedback on that only a shared state knows (None here:
+        nothing is shared; see :class:`shopmind.pipeline.online.SharedSessions`)."""
+        return None
+
     def live_items(self, user_id: str) -> tuple[np.ndarray, int]:
         """The distinct items of ``user_id``'s live session in the order of their latest event (oldest
         first), and how many events the session has recorded (a version for caches); empty and 0 for a

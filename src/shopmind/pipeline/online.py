@@ -26,8 +26,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 import numpy as np
@@ -38,6 +38,9 @@ from shopmind.schema import Event
 
 if TYPE_CHECKING:
     from shopmind.pipeline.results import Recommendation
+
+#: How long the shared session read at the start of a request is reused by the request's later steps.
+REUSE_SECONDS = 1.0
 
 #: A user's live event as shared: (raw item id, kind, epoch seconds).
 SharedEvent = tuple[str, str, int]
@@ -54,6 +57,8 @@ class SharedSession:
     purchased: list[str]
     #: events recorded (a version for caches)
     events: int
+    #: items given negative feedback (dislike, hide, not interested, a low rating)
+    hidden: list[str] = field(default_factory=list)
 
 
 class ReplicaHandler(Protocol):
@@ -63,9 +68,9 @@ class ReplicaHandler(Protocol):
 
     def apply_replicated_items(self, change: str, payload: Any) -> None: ...
 
-    def apply_replicated_forget(self, user_ids: list[str]) -> None: ...
+    def apply_replicated_forget(self, user_ids: list[str], erase: bool = False) -> None: ...
 
-    def apply_replicated_version(self, version: str, source: str) -> None: ...
+    def apply_replicated_version(self, version: str, source: str, load: bool = True) -> None: ...
 
 
 class OnlineState(Protocol):
@@ -106,7 +111,10 @@ class OnlineState(Protocol):
         """Share a catalog change (``"upsert"`` with item records, ``"delete"`` with ids)."""
         ...
 
-    def forget_users(self, user_ids: list[str]) -> None: ...
+    def forget_users(self, user_ids: list[str], erase: bool = False) -> None:
+        """Drop the users' shared sessions and tell every worker: to drop its sessions of them, and with
+        ``erase`` (the store erased them) to forget them everywhere (state, model vectors, caches)."""
+        ...
 
     def remember(self, rec: Recommendation) -> None:
         """Share a served recommendation's items and sources (for attribution on any worker)."""
@@ -124,21 +132,18 @@ class OnlineState(Protocol):
         """The version every worker should serve, and its source, when one was published."""
         ...
 
-    def hit(self, bucket: str, limit: int, window_s: int) -> bool:
-        """Count one request against ``bucket``'s fixed-window rate limit; False when over ``limit``."""
+    def hit(self, bucket: str, rate: float, burst: float) -> float | None:
+        """Take one request from ``bucket``'s token bucket shared by every worker (``rate`` a second, up to
+        ``burst`` at once): 0.0 when allowed, else the seconds until a request is; None when nothing is
+        shared or it cannot be reached (the caller's own bucket decides)."""
         ...
 
 
 class InProcessState:
-    """Nothing shared: one serving process (the embedded default). Every hook is a no-op except the rate
-    limiter, which counts per process."""
+    """Nothing shared: one serving process (the embedded default). Every hook is a no-op."""
 
     shared = False
     degraded = False
-
-    def __init__(self, clock: Callable[[], float] | None = None) -> None:
-        self._windows: dict[str, tuple[int, int]] = {}
-        self._clock = clock
 
     def describe(self) -> dict[str, Any]:
         return {"backend": "memory", "shared": False, "degraded": False}
@@ -161,7 +166,7 @@ class InProcessState:
     def publish_items(self, change: str, payload: Any) -> None:
         return None
 
-    def forget_users(self, user_ids: list[str]) -> None:
+    def forget_users(self, user_ids: list[str], erase: bool = False) -> None:
         return None
 
     def remember(self, rec: Recommendation) -> None:
@@ -176,16 +181,8 @@ class InProcessState:
     def active_version(self) -> tuple[str, str] | None:
         return None
 
-    def hit(self, bucket: str, limit: int, window_s: int) -> bool:
-        now = self._clock() if self._clock else time.time()
-        window = int(now // window_s)
-        start, count = self._windows.get(bucket, (window, 0))
-        if start != window:
-            count = 0
-        self._windows[bucket] = (window, count + 1)
-        if len(self._windows) > 100_000:
-            self._windows.clear()
-        return count + 1 <= limit
+    def hit(self, bucket: str, rate: float, burst: float) -> float | None:
+        return None
 
 
 
@@ -199,18 +196,25 @@ class SharedSessions(SessionStore):
         super().__init__(max_users=max_users, max_recent=max_recent)
         self.online = online
         self.catalog = catalog
-        #: the shared session read by :meth:`context`, reused by :meth:`live_items` in the same request
+        #: the shared session read by :meth:`context`, reused by :meth:`live_items` and :meth:`shared_hidden`
+        #: in the same request (one round trip per request)
         self._last = threading.local()
 
     def _shared(self, user_id: str, reuse: bool = False) -> SharedSession | None:
+        now = time.monotonic()
         if reuse:
             last = getattr(self._last, "value", None)
-            self._last.value = None
-            if last is not None and last[0] == user_id:
-                return cast("SharedSession | None", last[1])
+            if last is not None and last[0] == user_id and now - last[1] < REUSE_SECONDS:
+                return cast("SharedSession | None", last[2])
         got = self.online.session(user_id)
-        self._last.value = (user_id, got)
+        self._last.value = (user_id, now, got)
         return got
+
+    def shared_hidden(self, user_id: str) -> np.ndarray | None:
+        shared = self._shared(user_id, reuse=True)
+        if shared is None or not shared.hidden:
+            return None
+        return self.catalog.ensure(shared.hidden).astype(np.int64)
 
     def context(self, user_id: str, history: UserHistory, recent: int = 5) -> UserContext:
         local = super().context(user_id, history, recent)

@@ -130,16 +130,25 @@ class RecommendationService:
     def apply_replicated_items(self, change: str, payload: Any) -> None:
         self.writer.apply_item_change(change, payload)
 
-    def apply_replicated_forget(self, user_ids: list[str]) -> None:
-        self.state.sessions.forget(user_ids)
+    def apply_replicated_forget(self, user_ids: list[str], erase: bool = False) -> None:
+        """Users another worker deleted: drop their live sessions; erased users (``erase``: the store no
+        longer holds their events) are forgotten as on that worker - state rebuilt from the store, model
+        vectors and cached answers dropped (:meth:`forget_users`)."""
+        if erase:
+            self.forget_users(user_ids, publish=False)
+        else:
+            self.state.sessions.forget(user_ids)
 
-    def apply_replicated_version(self, version: str, source: str) -> None:
-        """Serve ``version`` as another worker told: activate it if loaded, else load it from ``source``."""
+    def apply_replicated_version(self, version: str, source: str, load: bool = True) -> None:
+        """Serve ``version`` as another worker told: activate it if loaded, else load it from ``source``
+        (unless not ``load``: a request noticed the swap, and loading is left to the background thread)."""
         active = self.versions.active
         if active is not None and active.version == version:
             return
         if any(v["version"] == version for v in self.versions.list()):
             self.versions.activate_version(version)
+        elif not load:
+            return
         elif (Path(source) / "meta.json").is_file():
             self.load_model(source, version=version, publish=False)
         else:
@@ -192,15 +201,16 @@ class RecommendationService:
     def delete_users(self, user_ids: Sequence[str]) -> DeleteResult:
         return self.writer.delete_users(user_ids)
 
-    def forget_users(self, user_ids: Sequence[str]) -> list[dict[str, Any]]:
+    def forget_users(self, user_ids: Sequence[str], *, publish: bool = True) -> list[dict[str, Any]]:
         """After the store erased ``user_ids``: rebuild the live state without them, drop every cached answer,
         and remove them from every loaded model version (:meth:`Recommender.forget_users`: exact unlearning
         where the model allows it). Returns ``{"version", "action"}`` per loaded version; ``action`` is
-        ``exact``, ``user_removed`` or ``not_in_model``."""
+        ``exact``, ``user_removed`` or ``not_in_model``. With a shared online state every other worker does
+        the same (``publish``)."""
         ids = [str(u) for u in user_ids]
         self.state.forget_users(self.store, ids)
-        if self.state.online.shared:  # the other serving workers drop the users' live sessions too
-            self.state.online.forget_users(ids)
+        if publish and self.state.online.shared:  # every other serving worker forgets them too
+            self.state.online.forget_users(ids, erase=True)
         self._general_cache = (-1, -1, 0.0, Candidates.empty())
         self._segment_cache.clear()
         self.exploration = ExplorationPool(min_impressions=self.config.min_impressions,

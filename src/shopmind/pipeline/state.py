@@ -195,8 +195,14 @@ class LiveState:
             self.feedback.add(ev.users[neg].tolist(), ev.items[neg].tolist())
 
     def hidden_items(self, user_id: str) -> np.ndarray:
-        """Catalog indices ``user_id`` gave negative feedback on (with their near-duplicates if configured)."""
-        return self.feedback.hidden(str(user_id), self.catalog, self.config.hide_near_duplicates)
+        """Catalog indices ``user_id`` gave negative feedback on (with their near-duplicates if configured);
+        with a shared online state, also those given on another worker whose log entry is not applied here
+        yet (read with the user's shared session)."""
+        hidden = self.feedback.hidden(str(user_id), self.catalog, self.config.hide_near_duplicates)
+        shared = self.sessions.shared_hidden(str(user_id))
+        if shared is None or not len(shared):
+            return hidden
+        return np.union1d(hidden, shared)
 
     def rebuild_cooccurrence(self, ev: EventArrays) -> None:
         codes = pd.factorize(pd.Series(ev.baskets, dtype=object))[0] if len(ev) else np.empty(0, np.int64)
@@ -231,5 +237,9 @@ class LiveState:
             kept = [e for e, ok in zip((e for e in events if e.item_id), fresh, strict=True) if ok]
             raw: dict[str, list[SharedEvent]] = {
                 u: [(self.catalog.raw(i), t, ts) for i, t, ts in rows] for u, rows in by_user.items()}
+            # negative feedback joins the shared session too: the next list on any worker leaves the item out
+            for pos in np.flatnonzero(np.isin(ev.types, list(NEGATIVE_TYPES))):
+                raw.setdefault(str(ev.users[pos]), []).append(
+                    (self.catalog.raw(int(ev.items[pos])), str(ev.types[pos]), int(ev.timestamps[pos])))
             self.online.publish_events(kept, raw)
         return ev

@@ -3,8 +3,9 @@
 What lives in Redis (every key under ``prefix``, default ``shopmind:``):
 
 ==========================  =====================================================================
-``s:<user>:r|o|p|n``        a user's live session: recent events (list, capped), distinct items by
-                            latest event (sorted set), purchased items (set), events counted; expire
+``s:<user>:r|o|p|n|h``      a user's live session: recent events (list, capped), distinct items by
+                            latest event (sorted set), purchased items (set), events counted, items
+                            given negative feedback (set: hidden from the next list on any worker); expire
                             after ``session_ttl`` seconds without activity
 ``ev:<key>``                event ids already applied (claimed atomically by a Lua script), for
                             ``event_ttl`` seconds (an hour): a retried batch is counted once whichever
@@ -20,7 +21,9 @@ What lives in Redis (every key under ``prefix``, default ``shopmind:``):
                             background)
 ``active`` / ``versions``   the version every worker serves (hash) and the pub/sub channel that
                             announces a swap, so that every worker activates it together
-``rl:<bucket>:<window>``    fixed-window rate-limit counters
+``rl:<bucket>``              per-key rate limits: one token bucket per API key that every worker draws
+                            from (a Lua script on Redis' clock), so N workers never allow N times a
+                            key's limit
 ==========================  =====================================================================
 
 Writes are pipelined; a user's session and the log entry of a batch go in one MULTI/EXEC, so another
@@ -53,7 +56,7 @@ import redis
 from shopmind.errors import ShopmindError
 from shopmind.pipeline.online import ReplicaHandler, SharedEvent, SharedSession
 from shopmind.pipeline.results import Recommendation
-from shopmind.schema import Event
+from shopmind.schema import NEGATIVE_TYPES, Event
 
 logger = logging.getLogger(__name__)
 
@@ -66,12 +69,26 @@ end
 return out
 """
 
-#: One fixed-window rate-limit hit: the count in the current window (the key expires with it).
-HIT_LUA = """
-local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
-return n
+#: One request from a token bucket (ARGV: rate a second, burst) on Redis' own clock, so that every worker
+#: refills it alike: "0" when allowed, else the seconds until a token is (a string: Lua numbers would be
+#: truncated to integers in the reply). The key expires once the bucket would be full again.
+TOKEN_BUCKET_LUA = """
+local rate, burst = tonumber(ARGV[1]), tonumber(ARGV[2])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local got = redis.call('HMGET', KEYS[1], 't', 'at')
+local tokens = tonumber(got[1]) or burst
+local at = tonumber(got[2]) or now
+tokens = math.min(burst, tokens + math.max(0, now - at) * rate)
+local wait = 0
+if tokens >= 1 then tokens = tokens - 1 else wait = (1 - tokens) / rate end
+redis.call('HSET', KEYS[1], 't', string.format('%.6f', tokens), 'at', string.format('%.6f', now))
+redis.call('EXPIRE', KEYS[1], math.ceil(burst / rate) + 1)
+return string.format('%.6f', wait)
 """
+
+#: The keys of a user's shared session (see the module docs).
+SESSION_PARTS = "ropnh"
 
 FAULTS = (redis.ConnectionError, redis.TimeoutError, OSError)
 
@@ -119,9 +136,11 @@ class RedisOnlineState:
         #: the log entry this worker has applied up to (changes from before it read the store are in the store)
         self.last_id: str = last[0][0].decode() if last else "0-0"
         self._admit = self.client.register_script(ADMIT_LUA)
-        self._hit = self.client.register_script(HIT_LUA)
+        self._bucket = self.client.register_script(TOKEN_BUCKET_LUA)
         self._degraded = False
         self._since: float | None = None
+        #: the active version this worker last saw published (the session read compares it, see session())
+        self._active_seen: str | None = None
         self._outbox: deque[tuple[dict[str, str], Mapping[str, list[SharedEvent]] | None]] = deque(maxlen=outbox)
         self._recs: list[tuple[str, dict[str, str]]] = []
         self._lock = threading.Lock()
@@ -219,8 +238,10 @@ class RedisOnlineState:
                 handler.apply_replicated_events([Event.model_validate(e) for e in data])
             elif kind == "items":
                 handler.apply_replicated_items(data["change"], data["payload"])
-            elif kind == "forget":
-                handler.apply_replicated_forget([str(u) for u in data])
+            elif kind == "forget":  # a list: the users' sessions only (an older worker's entry)
+                users = data["users"] if isinstance(data, dict) else data
+                erase = bool(data.get("erase")) if isinstance(data, dict) else False
+                handler.apply_replicated_forget([str(u) for u in users], erase)
             self.replicated += 1
         except Exception:  # one bad entry must not stop the replica
             logger.exception("applying a shared %s change", kind)
@@ -246,11 +267,12 @@ class RedisOnlineState:
                 logger.exception("following the shared model version")
                 self._stop.wait(self.retry_seconds)
 
-    def _apply_version(self, version: str, source: str) -> None:
+    def _apply_version(self, version: str, source: str, load: bool = True) -> None:
+        self._active_seen = version
         if self._handler is None:
             return
         try:
-            self._handler.apply_replicated_version(version, source)
+            self._handler.apply_replicated_version(version, source, load)
         except Exception:  # keep serving the current version
             logger.exception("activating the shared model version %s from %s", version, source)
 
@@ -271,8 +293,15 @@ class RedisOnlineState:
         return np.asarray(got, dtype=bool)
 
     def _write_sessions(self, pipe: Any, by_user: Mapping[str, list[SharedEvent]]) -> None:
-        for user, rows in by_user.items():
-            r, o, p, n = (self._key("s", user, part) for part in "ropn")
+        for user, events in by_user.items():
+            r, o, p, n, h = (self._key("s", user, part) for part in SESSION_PARTS)
+            hidden = [item for item, t, _ts in events if t in NEGATIVE_TYPES]
+            if hidden:
+                pipe.sadd(h, *hidden)
+                pipe.expire(h, self.session_ttl)
+            rows = [row for row in events if row[1] not in NEGATIVE_TYPES]
+            if not rows:
+                continue
             pipe.rpush(r, *(json.dumps(row) for row in rows))
             pipe.ltrim(r, -self.max_recent, -1)
             latest: dict[str, int] = {}
@@ -308,33 +337,39 @@ class RedisOnlineState:
     def session(self, user_id: str) -> SharedSession | None:
         if self._degraded:
             return None
-        r, o, p, n = (self._key("s", user_id, part) for part in "ropn")
+        r, o, p, n, h = (self._key("s", user_id, part) for part in SESSION_PARTS)
         try:
             pipe = self.client.pipeline(transaction=False)
             pipe.lrange(r, 0, -1)
             pipe.zrange(o, 0, -1)
             pipe.smembers(p)
             pipe.get(n)
-            recent, items, bought, count = pipe.execute()
+            pipe.smembers(h)
+            pipe.hget(self._key("active"), "version")
+            recent, items, bought, count, hidden, active = pipe.execute()
         except FAULTS as exc:
             self._fail(exc)
             return None
-        if not count:
+        if active is not None and active.decode() != self._active_seen:
+            # a swap between versions this worker has loaded takes effect from this request on, even before
+            # the channel's notice is handled (loading a new artifact is left to the thread that follows it)
+            self._apply_version(active.decode(), "", load=False)
+        if not count and not hidden:
             return None
         rows = [json.loads(x) for x in recent]
         return SharedSession([(str(i), str(t), int(ts)) for i, t, ts in rows], [x.decode() for x in items],
-                             [x.decode() for x in bought], int(count))
+                             [x.decode() for x in bought], int(count or 0), [x.decode() for x in hidden])
 
     def publish_items(self, change: str, payload: Any) -> None:
         self._publish({"w": self.worker, "k": "items", "d": json.dumps({"change": change, "payload": payload})})
 
-    def forget_users(self, user_ids: list[str]) -> None:
+    def forget_users(self, user_ids: list[str], erase: bool = False) -> None:
         if not self._degraded:
             try:
-                self.client.delete(*(self._key("s", u, part) for u in user_ids for part in "ropn"))
+                self.client.delete(*(self._key("s", u, part) for u in user_ids for part in SESSION_PARTS))
             except FAULTS as exc:
                 self._fail(exc)
-        self._publish({"w": self.worker, "k": "forget", "d": json.dumps(user_ids)})
+        self._publish({"w": self.worker, "k": "forget", "d": json.dumps({"users": user_ids, "erase": erase})})
 
     # ------------------------------------------------------------------ attribution
     def remember(self, rec: Recommendation) -> None:
@@ -370,6 +405,7 @@ class RedisOnlineState:
     # ------------------------------------------------------------------ versions and rate limits
     def publish_version(self, version: str, source: str) -> None:
         body = json.dumps({"w": self.worker, "version": version, "source": source})
+        self._active_seen = version
         try:
             pipe = self.client.pipeline(transaction=True)
             pipe.hset(self._key("active"), mapping={"version": version, "source": source})
@@ -388,13 +424,12 @@ class RedisOnlineState:
             return None
         return got[b"version"].decode(), got.get(b"source", b"").decode()
 
-    def hit(self, bucket: str, limit: int, window_s: int) -> bool:
-        if self._degraded:
-            return True  # fail open: a rate limit is not worth refusing traffic the model can serve
-        window = int(time.time() // window_s)
+    def hit(self, bucket: str, rate: float, burst: float) -> float | None:
+        if self._degraded or rate <= 0:
+            return None  # the worker's own bucket decides meanwhile
         try:
-            n = int(self._hit(keys=[self._key("rl", bucket, str(window))], args=[window_s]))
+            wait = self._bucket(keys=[self._key("rl", bucket)], args=[repr(float(rate)), repr(float(burst))])
         except FAULTS as exc:
             self._fail(exc)
-            return True
-        return n <= limit
+            return None
+        return float(wait)

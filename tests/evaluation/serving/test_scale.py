@@ -13,7 +13,7 @@ def fake_server(monkeypatch):
     """p99 = rate / 10 ms (so 200 rps is the limit), and errors above 400 rps."""
     rates: list[float] = []
 
-    def latency(url, users, rate, duration, seed):
+    def latency(url, users, rate, duration, seed, workers=1):
         rates.append(rate)
         return {"errors": int(rate > 400), "p50_ms": rate / 20, "p99_ms": rate / 10, "achieved_rps": rate}
 
@@ -34,3 +34,23 @@ def test_a_first_rate_over_the_limit_bisects_down_within_the_step_budget(fake_se
     assert fake_server == [1000.0, 500.0, 250.0, 125.0] and got["max_rps_p99_20ms"] == 125.0
     got = scale.max_rate("http://x:1", ["u"], 0, start=1000.0, duration=1.0, steps=2, say=lambda m: None)
     assert got["max_rps_p99_20ms"] == 0.0  # no rate passed: nothing is claimed
+
+
+def test_each_rate_step_states_the_cpu_of_the_load_generator_and_the_server(fake_server):
+    import os
+
+    got = scale.max_rate("http://x:1", ["u"], 0, start=100.0, duration=1.0, steps=1, say=lambda m: None,
+                         server_pid=os.getpid())
+    run = got["runs"][0]
+    assert run["load_generator_cpu_s"] >= 0 and "load_average_1min" in run
+    assert run["server_cpu_s"] is None or run["server_cpu_s"] >= 0
+    if os.path.exists("/proc/self/stat"):
+        assert scale.process_tree_cpu(os.getpid()) > 0  # this test process has used some CPU
+
+
+def test_a_list_reflects_a_view_when_it_leaves_the_item_out_and_is_built_from_it():
+    cold = {"cold_start": True, "items": [{"item_id": "b", "because_item_id": None}]}
+    assert not scale.reflects(cold, "a")  # the event is not in the list's making yet
+    assert scale.reflects({**cold, "cold_start": False}, "a")  # the model folded the view in
+    assert scale.reflects({"cold_start": True, "items": [{"item_id": "b", "because_item_id": "a"}]}, "a")
+    assert not scale.reflects({"cold_start": False, "items": [{"item_id": "a"}]}, "a")  # the viewed item is back

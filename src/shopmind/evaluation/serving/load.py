@@ -4,6 +4,7 @@ keep-alive connections, the event-to-changed-list probe and the ingestion client
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -113,10 +114,37 @@ def run_loop(coro: Any) -> Any:
     return uvloop.run(coro)
 
 
+async def balanced(host: str, port: int, connections: int, workers: int, tries: int = 8
+                   ) -> tuple[list[RawHTTP], list[int]]:
+    """``connections`` keep-alive connections spread evenly over ``workers`` server processes (each names
+    itself in ``GET /ready``), as a load balancer in front of them would spread requests. Without it the
+    kernel hands a burst of connections on one listening socket to whichever worker accepts first, and a
+    few long-lived connections can all land on one worker. Returns the connections and how many each worker
+    holds."""
+    want = -(-connections // workers)
+    by_worker: dict[str, list[RawHTTP]] = {}
+    spare: list[RawHTTP] = []
+    for _ in range(tries * connections):
+        if sum(min(len(v), want) for v in by_worker.values()) >= connections:
+            break
+        conn = RawHTTP(host, port)
+        status, body = await conn.get("/ready")
+        worker = str(json.loads(body).get("online_state", {}).get("worker", "local")) if status == 200 else "?"
+        group = by_worker.setdefault(worker, [])
+        (group if len(group) < want else spare).append(conn)
+    for conn in spare:
+        conn.close()
+    pool = [c for group in by_worker.values() for c in group]
+    for conn in pool[connections:]:
+        conn.close()
+    return pool[:connections], sorted((min(len(v), want) for v in by_worker.values()), reverse=True)
+
+
 async def latency(url: str, users: list[str], rps: float, duration: float, seed: int,
-                   connections: int = 32) -> dict[str, Any]:
+                  connections: int = 32, workers: int = 1) -> dict[str, Any]:
     """Open loop: request i is due at ``start + i / rps`` whatever happened before; a pool of keep-alive
-    connections sends them; latency counts from the due time (queueing included)."""
+    connections sends them; latency counts from the due time (queueing included). With ``workers`` > 1 the
+    connections are spread evenly over the server's worker processes (:func:`balanced`)."""
     host, port = url.split("//", 1)[1].split(":")
     rng = np.random.default_rng(seed)
     n = int(rps * duration)
@@ -126,8 +154,10 @@ async def latency(url: str, users: list[str], rps: float, duration: float, seed:
     queue: asyncio.Queue[tuple[int, float] | None] = asyncio.Queue()
     clock = time.perf_counter  # not loop.time(): uvloop's clock has millisecond steps
 
+    pool, spread = await balanced(host, int(port), connections, workers) if workers > 1 else ([], [])
+
     async def worker() -> None:
-        conn = RawHTTP(host, int(port))
+        conn = pool.pop() if pool else RawHTTP(host, int(port))
         try:
             while True:
                 job = await queue.get()
@@ -150,7 +180,7 @@ async def latency(url: str, users: list[str], rps: float, duration: float, seed:
     for u in users[:20]:  # warm-up (connections, caches)
         await warm.get(f"/recommendations/{u}?n=10")
     warm.close()
-    workers = [asyncio.create_task(worker()) for _ in range(connections)]
+    senders = [asyncio.create_task(worker()) for _ in range(connections)]
     start = clock() + 0.05
     for i in range(n):
         due = start + i / rps
@@ -158,12 +188,13 @@ async def latency(url: str, users: list[str], rps: float, duration: float, seed:
         if delay > 0:
             await asyncio.sleep(delay)
         queue.put_nowait((i, due))
-    for _ in workers:
+    for _ in senders:
         queue.put_nowait(None)
-    await asyncio.gather(*workers)
+    await asyncio.gather(*senders)
     achieved = n / max(clock() - start, 1e-9)
     return {"requests": n, "target_rps": rps, "achieved_rps": round(achieved, 1), "duration_s": duration,
-            "connections": connections, "errors": sum(errors.values()), "error_kinds": errors,
+            "connections": connections, "connections_per_worker": spread or None,
+            "errors": sum(errors.values()), "error_kinds": errors,
             **percentiles(lat)}
 
 

@@ -5,9 +5,12 @@ things are measured against it on loopback:
 
 - ``max_rps_p99_20ms``: the highest open-loop request rate (``GET /recommendations/{user}?n=10``) whose p99
   stays at or under 20 ms with no error, found by raising the rate step by step and then bisecting;
-- ``cross_worker_read_your_writes_p99_ms``: a ``view`` event is posted on a keep-alive connection that one
-  worker holds and recommendations are read on a connection another worker holds, until the list shows the
-  event (an item recommended "because you viewed" it); the time from sending the event to that list;
+- ``cross_worker_read_your_writes_p99_ms``: a ``view`` event of a new shopper is posted on a keep-alive
+  connection that one worker holds and recommendations are read on a connection another worker holds,
+  until the list reflects the event: the viewed item is left out and the list is built from it (no longer
+  cold-start: the model folded the view in, or an item is recommended "because you viewed" it); the time
+  from sending the event to that list, split into the acknowledgement and the reads. A probe not reflected
+  within ``timeout`` counts as ``timeout`` in the percentiles (``missed``);
 - ``swap_failed_requests`` and ``swap_propagation_ms``: under a steady load, a second model version is
   loaded on one worker (every worker loads it), then rolled back and activated again; the failed
   requests over the whole swap, and the time until every worker serves the version (read on each worker's
@@ -16,14 +19,18 @@ things are measured against it on loopback:
 Each keep-alive connection stays with the worker that accepted it; a worker names itself in ``GET /ready``
 (``online_state.worker``), which is how the probes pick connections on two different workers.
 
-The load generator runs in this process, on the same two cores as the workers: its CPU time is reported
-next to the numbers (``load_generator_cpu_s``).
+The load generator runs in this process, on the same two cores as the workers and Redis: each rate step
+reports the CPU seconds it used (``load_generator_cpu_s``, per request ``load_generator_cpu_ms_per_request``)
+next to those of the server processes (``server_cpu_s``, read from ``/proc``), and every worker count the
+load average before and after it.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -89,17 +96,55 @@ def wait_workers(url: str, workers: int, timeout: float = 900.0) -> None:
     raise RuntimeError(f"{workers} workers did not all answer within {timeout:.0f} s")
 
 
+def process_tree_cpu(pid: int) -> float | None:
+    """CPU seconds (user + system) used so far by process ``pid`` and its children (Linux ``/proc``; None
+    elsewhere): the server's share of the cores next to the load generator's."""
+    proc = Path("/proc")
+    if not (proc / str(pid) / "stat").is_file():
+        return None
+    tick = os.sysconf("SC_CLK_TCK")
+    parents: dict[int, int] = {}
+    ticks: dict[int, int] = {}
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended meanwhile
+        parents[int(entry.name)] = int(fields[1])
+        ticks[int(entry.name)] = int(fields[11]) + int(fields[12])
+    tree, frontier = {pid}, [pid]
+    while frontier:
+        kids = [p for p, parent in parents.items() if parent in frontier and p not in tree]
+        tree.update(kids)
+        frontier = kids
+    return sum(ticks.get(p, 0) for p in tree) / tick
+
+
 def max_rate(url: str, users: list[str], seed: int, start: float, duration: float, p99_ms: float = 20.0,
-             steps: int = 6, say: Callable[[str], None] = print) -> dict[str, Any]:
-    """The highest rate with p99 <= ``p99_ms`` and no error: x1.4 steps up from ``start``, then bisection."""
+             steps: int = 6, say: Callable[[str], None] = print, server_pid: int | None = None,
+             workers: int = 1) -> dict[str, Any]:
+    """The highest rate with p99 <= ``p99_ms`` and no error: x1.4 steps up from ``start``, then bisection.
+    Each step records the CPU seconds of the load generator (this process) and of the server."""
     runs: list[dict[str, Any]] = []
 
     def ok(rate: float) -> bool:
-        got = run_loop(latency(url, users, rate, duration, seed + len(runs)))
+        cpu0 = time.process_time()
+        srv0 = process_tree_cpu(server_pid) if server_pid else None
+        got = run_loop(latency(url, users, rate, duration, seed + len(runs), workers=workers))
+        gen = time.process_time() - cpu0
+        srv1 = process_tree_cpu(server_pid) if server_pid else None
         good = bool(got["errors"] == 0 and got["p99_ms"] <= p99_ms)
         runs.append({"rps": round(rate, 1), "p50_ms": got["p50_ms"], "p99_ms": got["p99_ms"],
-                     "achieved_rps": got["achieved_rps"], "errors": got["errors"], "ok": good})
-        say(f"  {rate:.0f} rps: p50 {got['p50_ms']:.1f} ms, p99 {got['p99_ms']:.1f} ms, errors {got['errors']}")
+                     "achieved_rps": got["achieved_rps"], "errors": got["errors"], "ok": good,
+                     "load_generator_cpu_s": round(gen, 2),
+                     "load_generator_cpu_ms_per_request": round(1000 * gen / max(got.get("requests", 0), 1), 3),
+                     "server_cpu_s": None if srv0 is None or srv1 is None else round(srv1 - srv0, 2),
+                     "load_average_1min": round(os.getloadavg()[0], 1),
+                     "connections_per_worker": got.get("connections_per_worker")})
+        say(f"  {rate:.0f} rps: p50 {got['p50_ms']:.1f} ms, p99 {got['p99_ms']:.1f} ms, errors {got['errors']}, "
+            f"CPU: generator {gen:.1f} s, server {runs[-1]['server_cpu_s']} s")
         return good
 
     lo, hi = 0.0, start
@@ -114,33 +159,48 @@ def max_rate(url: str, users: list[str], seed: int, start: float, duration: floa
     return {"max_rps_p99_20ms": round(lo, 1), "runs": runs, "step_seconds": duration}
 
 
+def reflects(body: dict[str, Any], item: str) -> bool:
+    """Whether a new shopper's list reflects their view of ``item``: the item is left out, and the list is
+    built from it (no longer cold-start, or an item recommended because of it)."""
+    listed = body["items"]
+    if any(x["item_id"] == item for x in listed):
+        return False
+    return not body.get("cold_start", True) or any(x.get("because_item_id") == item for x in listed)
+
+
 def read_your_writes(conns: list[Connection], users: list[str], items: list[str], probes: int,
                      seed: int, timeout: float = 2.0) -> dict[str, Any]:
-    """Post a view on one worker, read on another until the list shows it (see the module docs)."""
+    """Post a view on one worker, read on another until the list reflects it (see the module docs). The
+    reads follow one another without a pause: the time measured is the system's, not a polling interval."""
     rng = np.random.default_rng(seed + 11)
     writer, reader = conns[0], conns[-1]
     times: list[float] = []
-    first_read, missed = 0, 0
+    acks: list[float] = []
+    first_read, missed, stale_reads = 0, 0, 0
     for k in range(probes):
         user = f"ryw-{seed}-{k}-{int(rng.integers(1 << 30))}"
         item = items[int(rng.integers(len(items)))]
         t0 = time.perf_counter()
         r = writer.client.post("/events", json={"events": [{"user_id": user, "item_id": item, "type": "view"}]})
         r.raise_for_status()
+        acks.append((time.perf_counter() - t0) * 1000.0)
         reads = 0
         while True:
-            got = reader.client.get(f"/recommendations/{user}", params={"n": 10}).json()["items"]
+            body = reader.client.get(f"/recommendations/{user}", params={"n": 10}).json()
             reads += 1
-            if any(x.get("because_item_id") == item for x in got):
+            if reflects(body, item):
                 times.append((time.perf_counter() - t0) * 1000.0)
                 first_read += reads == 1
+                stale_reads += reads - 1
                 break
             if time.perf_counter() - t0 > timeout:
                 missed += 1
+                times.append(timeout * 1000.0)  # a miss counts as the timeout, not as nothing
                 break
     return {"probes": probes, "writer": writer.worker, "reader": reader.worker,
             "cross_worker": writer.worker != reader.worker, "reflected_on_first_read": first_read,
-            "missed": missed, **{f"{k}": v for k, v in percentiles(times).items()}}
+            "stale_reads": stale_reads, "missed": missed, "timeout_s": timeout,
+            "acknowledged_ms": percentiles(acks), **{f"{k}": v for k, v in percentiles(times).items()}}
 
 
 def swap(url: str, conns: list[Connection], users: list[str], model: str, work: Path, rate: float, seed: int,
@@ -154,7 +214,7 @@ def swap(url: str, conns: list[Connection], users: list[str], model: str, work: 
 
     def steady() -> None:  # 5-second open-loop runs back to back until the swaps are done
         while not stop.is_set():
-            chunks.append(run_loop(latency(url, users, rate, 5.0, seed + 5 + len(chunks))))
+            chunks.append(run_loop(latency(url, users, rate, 5.0, seed + 5 + len(chunks), workers=len(conns))))
 
     load = threading.Thread(target=steady)
     load.start()
@@ -202,12 +262,17 @@ def swap(url: str, conns: list[Connection], users: list[str], model: str, work: 
 def scale_bench(shop: dict[str, Any], users: list[str], work: Path, workers: list[int], state: str, seed: int,
                 rate_seconds: float = 8.0, probes: int = 100, say: Callable[[str], None] = print) -> dict[str, Any]:
     """Every measure of the module docs for each worker count in ``workers``."""
-    out: dict[str, Any] = {"state": state, "workers": {}, "cpus": os.cpu_count(),
-                           "load_average_at_start": [round(x, 1) for x in os.getloadavg()]}
+    out: dict[str, Any] = {"state": state, "workers": {}, "cpus": os.cpu_count(), "command": _command(),
+                           "load_average_at_start": [round(x, 1) for x in os.getloadavg()],
+                           "load_generator": "asyncio raw HTTP/1.1 keep-alive, 32 connections spread evenly over "
+                                             "the workers, open loop, in the benchmark process (uvloop when "
+                                             "installed)",
+                           "probe_client": "httpx, one keep-alive connection per worker"}
     ranker = (shop.get("ranker") or {}).get("path")
     for n in workers:
         redis.Redis.from_url(state).flushdb()  # a dedicated database: each run starts from the store alone
         cpu0 = time.process_time()
+        load0 = [round(x, 1) for x in os.getloadavg()]
         # /search is not measured here: no text encoder, so a worker starts without encoding the catalog
         server = Server(shop["store"], shop["model"], work, ranker, workers=n, state=state, search_encoder="none")
         try:
@@ -222,7 +287,8 @@ def scale_bench(shop: dict[str, Any], users: list[str], work: Path, workers: lis
             say(f"{n} worker(s): read-your-writes, {probes} probes")
             ryw = read_your_writes(conns, users, items, probes, seed)
             say(f"{n} worker(s): maximum rate at p99 <= 20 ms")
-            rate = max_rate(server.url, users, seed, start=100.0, duration=rate_seconds, say=say)
+            rate = max_rate(server.url, users, seed, start=100.0, duration=rate_seconds, say=say,
+                            server_pid=server.proc.pid, workers=n)
             say(f"{n} worker(s): version swap under load")
             sw = swap(server.url, conns, users, shop["model"], work, max(50.0, rate["max_rps_p99_20ms"] * 0.5),
                       seed, say)
@@ -237,8 +303,19 @@ def scale_bench(shop: dict[str, Any], users: list[str], work: Path, workers: lis
             "swap_propagation_ms": sw["swap_propagation_ms"],
             "read_your_writes": ryw, "rate_search": rate, "swap": sw,
             "load_generator_cpu_s": round(time.process_time() - cpu0, 1),
+            "load_average_before": load0, "load_average_after": [round(x, 1) for x in os.getloadavg()],
         }
     one, two = out["workers"].get("1"), out["workers"].get("2")
     if one and two and one["max_rps_p99_20ms"]:
         out["speedup_2_over_1"] = round(two["max_rps_p99_20ms"] / one["max_rps_p99_20ms"], 2)
     return out
+
+
+def _command() -> str:
+    """The command line of this run (for the JSON), with the commit it ran."""
+    try:
+        commit = subprocess.run(["git", "describe", "--always", "--dirty"], capture_output=True, text=True,
+                                timeout=10, cwd=Path(__file__).parent).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        commit = ""
+    return " ".join(["shopmind", *sys.argv[1:]]) + (f"  # at {commit}" if commit else "")
