@@ -30,7 +30,7 @@ from shopmind.content.facts import FactSheet
 from shopmind.content.lexicon import Lang
 from shopmind.content.request import ContentRequest, ContentType, GeneratedText, HistoryEntry
 from shopmind.content.reviews import summarise
-from shopmind.content.slots import anchor_name, item_slots
+from shopmind.content.slots import anchor_name, item_slots, join_list
 from shopmind.content.templates import TemplateBook, stable_rng
 from shopmind.errors import ShopmindError
 
@@ -249,7 +249,61 @@ class TemplateGenerator:
                 return got
         return None
 
-    def _headline_text(self, req: ContentRequest, links: list[_Link | None]
+    def _headline_text(self, req: ContentRequest, links: list[_Link | None], *, profile: bool = True
+                       ) -> tuple[str, dict[str, Any], dict[str, str]]:
+        """The headline: why the slate fits (an anchor, a liked brand or category), then, where the language's
+        book has a ``reco_headline.profile`` pool, a clause naming what else the user has been browsing."""
+        text, theme, used = self._main_headline(req, links)
+        if not profile or theme["theme"] == "generic":
+            return text, theme, used
+        clause = self._profile_clause(req, text, theme)
+        if clause is None:
+            return text, theme, used
+        book = self.book(req.lang)
+        joiner = book.setting("reco_headline", "profile_joiner", ", ")
+        if book.setting("reco_headline", "clause_mark") and book.setting("reco_headline", "clause_mark") in text:
+            joiner = book.setting("reco_headline", "profile_joiner_after_clause", joiner)  # "…的你，再看看这些；…"
+        return f"{text}{joiner}{clause[0]}", {**theme, "profile_items": clause[2]}, {**used, **clause[1]}
+
+    def _profile_clause(self, req: ContentRequest, headline: str, theme: Mapping[str, Any]
+                        ) -> tuple[str, dict[str, str], list[str]] | None:
+        """What else the user has been browsing, as brand + product type of up to ``profile_items`` history
+        items: one per top category not named yet (most recent first), then the most recent others. Only
+        history facts, so it is true of the user; the slate was computed from that history."""
+        book = self.book(req.lang)
+        if req.user is None or not req.user.history or not book.pool("reco_headline", "profile", req.tone.value):
+            return None
+        limit = int(book.setting("reco_headline", "profile_items", 2))
+        skip = {theme.get("anchor_item"), theme.get("featured_item")}
+        named: set[str] = set()
+        picked: list[tuple[HistoryEntry, str]] = []
+
+        def take(entry: HistoryEntry) -> None:
+            name = anchor_name(entry.item, req.lang)
+            if (len(picked) >= limit or entry.item.item_id in skip or not name or name in named
+                    or name in headline):
+                return
+            named.add(name)
+            picked.append((entry, name))
+
+        for cat in req.user.top_categories:
+            key = cat.en or cat.zh
+            entry = next((h for h in req.user.history if h.item.category and _leaf_key(h.item) == key), None)
+            if entry is not None:
+                take(entry)
+        for entry in req.user.history:
+            take(entry)
+        if not picked:
+            return None
+        names = [n for _, n in picked]
+        rng = stable_rng(req.seed, "profile", req.user.segment_key(), req.tone, req.variant)
+        got = book.render("reco_headline", "profile", req.tone.value, {"interests": join_list(names, req.lang)}, rng)
+        if got is None:
+            return None
+        used = {f"{e.item.item_id}.anchor": n for e, n in picked}
+        return got[0], used, [e.item.item_id for e, _ in picked]
+
+    def _main_headline(self, req: ContentRequest, links: list[_Link | None]
                        ) -> tuple[str, dict[str, Any], dict[str, str]]:
         book = self.book(req.lang)
         totals: dict[tuple[str, str], float] = {}
@@ -376,7 +430,7 @@ class TemplateGenerator:
     def _push(self, req: ContentRequest) -> tuple[str, dict[str, Any], dict[str, str]]:
         book = self.book(req.lang)
         links = self._links(req)
-        headline, theme, used = self._headline_text(req, links)
+        headline, theme, used = self._headline_text(req, links, profile=False)  # a push is short
         max_chars = book.setting("push", "max_chars")[req.length.value]
         featured = next(f for f in req.items if f.item_id == theme["featured_item"])  # the item the theme is about
         slots = item_slots(featured, req.lang)
