@@ -169,7 +169,39 @@ class TemplateGenerator:
         book = self.book(req.lang)
         names = book.setting("ad_copy", "lengths")[req.length.value]
         texts, used = self._parts(req, req.item, names, offset=req.variant, vary=False)
+        audience = self._audience_line(req)
+        if audience is not None:  # an ad for an audience (a segment) opens with what that audience shops
+            texts.insert(0, audience[0])
+            used.update(audience[1])
         return book.joiner.join(texts), {}, used
+
+    def _audience_line(self, req: ContentRequest) -> tuple[str, dict[str, str]] | None:
+        """The opening of an ad written for an audience (``req.user`` with ``segment`` set, such as a customer
+        segment): its top categories and brands, each backed by an item of ``req.user.history`` (the items
+        that audience interacts with), so the checker can verify them."""
+        user = req.user
+        if user is None or not user.segment or not (user.top_categories or user.top_brands):
+            return None
+        cats: list[tuple[str, str]] = []  # (name, the history item that has it)
+        for c in user.top_categories[:2]:
+            entry = next((h for h in user.history if h.item.category and _leaf_key(h.item) == (c.en or c.zh)), None)
+            if entry is not None and (name := entry.item.leaf(req.lang)):
+                cats.append((name, entry.item.item_id))
+        brands: list[tuple[str, str]] = []
+        for b in user.top_brands[:2]:
+            entry = next((h for h in user.history if _brand_key(h.item) and _brand_key(h.item) == (b.en or b.zh)),
+                         None)
+            if entry is not None and (name := entry.item.brand.get(req.lang)):
+                brands.append((name, entry.item.item_id))
+        slots = {"categories": join_list([n for n, _ in cats], req.lang) if cats else None,
+                 "brands": join_list([n for n, _ in brands], req.lang) if brands else None}
+        rng = stable_rng(req.seed, "audience", user.segment, req.item.item_id, req.tone, req.variant)
+        got = self.book(req.lang).render("ad_copy", "audience", req.tone.value, slots, rng, offset=req.variant)
+        if got is None:
+            return None
+        used = {f"{i}.category": n for n, i in cats if "categories" in got[1]}
+        used.update({f"{i}.brand": n for n, i in brands if "brands" in got[1]})
+        return got[0], used
 
     def _review_summary(self, req: ContentRequest) -> tuple[str, dict[str, Any], dict[str, str]]:
         if not req.reviews:
