@@ -28,8 +28,9 @@ def seg(service, trained_shop) -> SimpleNamespace:
     fans = sorted(share[share >= 0.5].index.astype(str))
     others = sorted(share[share < 0.2].index.astype(str))
     assert len(fans) >= 5 and others
-    store.put_segments([{"segment_id": "topic:9", "kind": "topic", "name": "Fans", "name_zh": "爱好者", "size": len(fans)},
-                        {"segment_id": "rfm:empty", "kind": "rfm", "name": "Empty", "size": 0}])
+    store.put_segments([
+        {"segment_id": "topic:9", "kind": "topic", "name": "Fans", "name_zh": "爱好者", "size": len(fans)},
+        {"segment_id": "rfm:empty", "kind": "rfm", "name": "Empty", "size": 0}])
     store.put_memberships({u: ["topic:9"] for u in fans})
     content = ContentService(checker=GroundingChecker.from_items(trained_shop.items))
     return SimpleNamespace(copy=SegmentCopy(store, content), fav=fav, fans=fans)

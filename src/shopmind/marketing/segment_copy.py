@@ -54,7 +54,8 @@ class SegmentAudience:
     def context(self) -> UserContext:
         """The audience as the content service takes it: top categories and brands, with their items (and the
         featured ones) as the history the checker may draw on."""
-        ids = list(dict.fromkeys([*self.featured, *(i for _, _, i in self.categories), *(i for _, _, i in self.brands)]))
+        named = [i for _, _, i in (*self.categories, *self.brands)]
+        ids = list(dict.fromkeys([*self.featured, *named]))
         history = tuple(HistoryEntry(item=self.facts[i], action="purchase" if i in self.bought else "view")
                         for i in ids)
         return UserContext(segment=self.segment_id, history=history,
@@ -65,7 +66,8 @@ class SegmentAudience:
         """JSON-able: the segment, its members read, categories / brands with their share, price band, items."""
         return {
             "segment_id": self.segment_id, "name": self.name, "members": self.members,
-            "categories": [{"name": c.en or c.zh, "name_zh": c.zh, "share": round(s, 4)} for c, s, _ in self.categories],
+            "categories": [{"name": c.en or c.zh, "name_zh": c.zh, "share": round(s, 4)}
+                           for c, s, _ in self.categories],
             "brands": [{"name": b.en or b.zh, "name_zh": b.zh, "share": round(s, 4)} for b, s, _ in self.brands],
             "price_band": list(self.price_band) if self.price_band else None, "featured_items": self.featured,
         }
