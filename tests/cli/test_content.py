@@ -81,6 +81,29 @@ def test_ad_email_push(env):
     assert res.exit_code == 0 and json.loads(res.output)[0]["content_type"] == "push"
 
 
+def test_ad_for_a_segment_gives_the_rest_json(env):
+    from shopmind.cli.main import app
+
+    members = _active_users(env, 12)
+    with open_store(Settings.load().store) as store:
+        store.put_segments([{"segment_id": "kmeans:4", "kind": "kmeans", "name": "Cluster 4", "size": 12}])
+        store.put_memberships({u: ["kmeans:4"] for u in members})
+    res = runner.invoke(content_app, ["ad", "--segment", "kmeans:4", "--variants", "2", "--lang", "zh", "--json"])
+    assert res.exit_code == 0, res.output
+    docs = json.loads(res.output)
+    assert len(docs) == 2 and all(d["segment"] == "kmeans:4" for d in docs)
+    assert all(c["supported"] for d in docs for c in d["check"]["claims"])
+    assert docs[0]["parts"]["audience"]["members"] == 12 and docs[0]["parts"]["featured_item"]
+    res = runner.invoke(content_app, ["ad", "--segment", "Cluster 4", "-n", "1"])
+    assert res.exit_code == 0 and "segment kmeans:4 (12 members read)" in res.output, res.output
+    for args, expected in [(["ad", "--segment", "nope"], "'segment' parameter"),
+                           (["ad"], "'ITEM_ID' parameter"),
+                           (["ad", str(env.items.iloc[0]["item_id"]), "--segment", "kmeans:4"], "'--segment'")]:
+        res = runner.invoke(app, ["content", *args])
+        assert res.exit_code == 2, (args, res.output)
+        assert expected in res.output.replace("\n", "") and "Traceback" not in res.output, (args, res.output)
+
+
 def test_check_prints_claims_and_fails_on_unsupported(env):
     item = env.items.iloc[0]
     res = runner.invoke(content_app, ["check", "--item", item["item_id"], "--text",

@@ -18,7 +18,7 @@ def test_template_files_only_use_known_slots(lang):
     known = {"title", "brand", "product", "product_brand", "category", "material", "material_label", "ingredient",
              "ingredient_label", "colour", "colour_label", "variant", "variant_label", "size", "size_label",
              "feature", "feature1", "feature2", "features", "origin", "origin_label", "price", "discount",
-             "anchor", "headline", "reason", "n", "n_reviews", "avg", "pos", "neg"}
+             "anchor", "interests", "categories", "brands", "headline", "reason", "n", "n_reviews", "avg", "pos", "neg"}
     book = TemplateBook.load(lang)
     for ctype, table in book.doc.items():
         if not isinstance(table, dict):

@@ -40,6 +40,7 @@ from shopmind.evaluation.content import (
 from shopmind.evaluation.content import ITEM_TYPES as BENCH_ITEM_TYPES
 from shopmind.evaluation.personalisation import measure_personalisation
 from shopmind.marketing.personal_copy import PersonalCopy
+from shopmind.marketing.segment_copy import SegmentCopy
 from shopmind.models import Recommender
 from shopmind.pipeline import RecommendationService
 from shopmind.settings import LLMSettings
@@ -223,20 +224,43 @@ def headline(user_id: Annotated[str, typer.Argument(help="The user's id.")], lan
 
 
 @content_app.command()
-def ad(item_id: Annotated[str, typer.Argument(help="The item's id.")],
+def ad(item_id: Annotated[str | None, typer.Argument(help="The item's id (or give --segment).")] = None,
+       segment: Annotated[str | None, typer.Option("--segment", "-s", help="A customer segment (id such as "
+                                                   "topic:0, or its name; see `shopmind customers segments`): ads "
+                                                   "that speak to it, for the items its members buy.")] = None,
        variants: Annotated[int, typer.Option("--variants", "-n", help="How many variants.", min=1, max=20)] = 3,
        lang: LangOpt = "en", tone: ToneOpt = "friendly", length: LengthOpt = "medium", seed: SeedOpt = 0,
        as_json: JsonOpt = False, backend: BackendOpt = "template",
        llm_model: ModelOpt = None, llm_url: UrlOpt = None, store: StoreOpt = None) -> None:
-    """Ad copy variants for one item."""
+    """Ad copy variants for one item, or for a customer segment (--segment)."""
+    if (item_id is None) == (segment is None):
+        raise ParameterError("shopmind content ad", "--segment" if item_id is not None else "ITEM_ID",
+                             segment if item_id is not None else None,
+                             "given alone: an item id (an item's ads) or --segment (a customer segment's ads)")
     shop = _shop(store, _generator(backend, llm_model, llm_url))
-    outs = shop.service.ad_copy(shop.item(item_id), variants=variants, lang=_lang(lang), tone=tone, length=length,
-                                seed=seed)
+    language = _lang(lang)
+    if segment is not None:
+        st = open_store(load_settings(store_url=store).store)
+        try:
+            outs = SegmentCopy(st, shop.service).ads(segment, variants=variants, lang=language, tone=tone,
+                                                     length=length, seed=seed)
+        finally:
+            st.close()
+    else:
+        outs = shop.service.ad_copy(shop.item(str(item_id)), variants=variants, lang=language, tone=tone,
+                                    length=length, seed=seed)
     if as_json:
         _dump(outs)
         return
+    if segment is not None and outs:
+        aud = outs[0].parts["audience"]
+        cats = ", ".join(str(c["name"]) for c in aud["categories"])
+        brands = ", ".join(str(b["name"]) for b in aud["brands"])
+        console.print(f"[dim]segment {aud['segment_id']} ({aud['members']} members read): {cats}; {brands}[/]",
+                      highlight=False)
     for i, out in enumerate(outs, 1):
-        _show(out, f"variant {i}")
+        title = f"variant {i}" + (f" ({out.parts['featured_item']})" if segment is not None else "")
+        _show(out, title)
 
 
 @content_app.command()

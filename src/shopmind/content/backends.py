@@ -30,7 +30,7 @@ from shopmind.content.facts import FactSheet
 from shopmind.content.lexicon import Lang
 from shopmind.content.request import ContentRequest, ContentType, GeneratedText, HistoryEntry
 from shopmind.content.reviews import summarise
-from shopmind.content.slots import anchor_name, item_slots
+from shopmind.content.slots import anchor_name, item_slots, join_list
 from shopmind.content.templates import TemplateBook, stable_rng
 from shopmind.errors import ShopmindError
 
@@ -169,7 +169,39 @@ class TemplateGenerator:
         book = self.book(req.lang)
         names = book.setting("ad_copy", "lengths")[req.length.value]
         texts, used = self._parts(req, req.item, names, offset=req.variant, vary=False)
+        audience = self._audience_line(req)
+        if audience is not None:  # an ad for an audience (a segment) opens with what that audience shops
+            texts.insert(0, audience[0])
+            used.update(audience[1])
         return book.joiner.join(texts), {}, used
+
+    def _audience_line(self, req: ContentRequest) -> tuple[str, dict[str, str]] | None:
+        """The opening of an ad written for an audience (``req.user`` with ``segment`` set, such as a customer
+        segment): its top categories and brands, each backed by an item of ``req.user.history`` (the items
+        that audience interacts with), so the checker can verify them."""
+        user = req.user
+        if user is None or not user.segment or not (user.top_categories or user.top_brands):
+            return None
+        cats: list[tuple[str, str]] = []  # (name, the history item that has it)
+        for c in user.top_categories[:2]:
+            entry = next((h for h in user.history if h.item.category and _leaf_key(h.item) == (c.en or c.zh)), None)
+            if entry is not None and (name := entry.item.leaf(req.lang)):
+                cats.append((name, entry.item.item_id))
+        brands: list[tuple[str, str]] = []
+        for b in user.top_brands[:2]:
+            entry = next((h for h in user.history if _brand_key(h.item) and _brand_key(h.item) == (b.en or b.zh)),
+                         None)
+            if entry is not None and (name := entry.item.brand.get(req.lang)):
+                brands.append((name, entry.item.item_id))
+        slots = {"categories": join_list([n for n, _ in cats], req.lang) if cats else None,
+                 "brands": join_list([n for n, _ in brands], req.lang) if brands else None}
+        rng = stable_rng(req.seed, "audience", user.segment, req.item.item_id, req.tone, req.variant)
+        got = self.book(req.lang).render("ad_copy", "audience", req.tone.value, slots, rng, offset=req.variant)
+        if got is None:
+            return None
+        used = {f"{i}.category": n for n, i in cats if "categories" in got[1]}
+        used.update({f"{i}.brand": n for n, i in brands if "brands" in got[1]})
+        return got[0], used
 
     def _review_summary(self, req: ContentRequest) -> tuple[str, dict[str, Any], dict[str, str]]:
         if not req.reviews:
@@ -249,7 +281,61 @@ class TemplateGenerator:
                 return got
         return None
 
-    def _headline_text(self, req: ContentRequest, links: list[_Link | None]
+    def _headline_text(self, req: ContentRequest, links: list[_Link | None], *, profile: bool = True
+                       ) -> tuple[str, dict[str, Any], dict[str, str]]:
+        """The headline: why the slate fits (an anchor, a liked brand or category), then, where the language's
+        book has a ``reco_headline.profile`` pool, a clause naming what else the user has been browsing."""
+        text, theme, used = self._main_headline(req, links)
+        if not profile or theme["theme"] == "generic":
+            return text, theme, used
+        clause = self._profile_clause(req, text, theme)
+        if clause is None:
+            return text, theme, used
+        book = self.book(req.lang)
+        joiner = book.setting("reco_headline", "profile_joiner", ", ")
+        if book.setting("reco_headline", "clause_mark") and book.setting("reco_headline", "clause_mark") in text:
+            joiner = book.setting("reco_headline", "profile_joiner_after_clause", joiner)  # "…的你，再看看这些；…"
+        return f"{text}{joiner}{clause[0]}", {**theme, "profile_items": clause[2]}, {**used, **clause[1]}
+
+    def _profile_clause(self, req: ContentRequest, headline: str, theme: Mapping[str, Any]
+                        ) -> tuple[str, dict[str, str], list[str]] | None:
+        """What else the user has been browsing, as brand + product type of up to ``profile_items`` history
+        items: one per top category not named yet (most recent first), then the most recent others. Only
+        history facts, so it is true of the user; the slate was computed from that history."""
+        book = self.book(req.lang)
+        if req.user is None or not req.user.history or not book.pool("reco_headline", "profile", req.tone.value):
+            return None
+        limit = int(book.setting("reco_headline", "profile_items", 2))
+        skip = {theme.get("anchor_item"), theme.get("featured_item")}
+        named: set[str] = set()
+        picked: list[tuple[HistoryEntry, str]] = []
+
+        def take(entry: HistoryEntry) -> None:
+            name = anchor_name(entry.item, req.lang)
+            if (len(picked) >= limit or entry.item.item_id in skip or not name or name in named
+                    or name in headline):
+                return
+            named.add(name)
+            picked.append((entry, name))
+
+        for cat in req.user.top_categories:
+            key = cat.en or cat.zh
+            entry = next((h for h in req.user.history if h.item.category and _leaf_key(h.item) == key), None)
+            if entry is not None:
+                take(entry)
+        for entry in req.user.history:
+            take(entry)
+        if not picked:
+            return None
+        names = [n for _, n in picked]
+        rng = stable_rng(req.seed, "profile", req.user.segment_key(), req.tone, req.variant)
+        got = book.render("reco_headline", "profile", req.tone.value, {"interests": join_list(names, req.lang)}, rng)
+        if got is None:
+            return None
+        used = {f"{e.item.item_id}.anchor": n for e, n in picked}
+        return got[0], used, [e.item.item_id for e, _ in picked]
+
+    def _main_headline(self, req: ContentRequest, links: list[_Link | None]
                        ) -> tuple[str, dict[str, Any], dict[str, str]]:
         book = self.book(req.lang)
         totals: dict[tuple[str, str], float] = {}
@@ -376,7 +462,7 @@ class TemplateGenerator:
     def _push(self, req: ContentRequest) -> tuple[str, dict[str, Any], dict[str, str]]:
         book = self.book(req.lang)
         links = self._links(req)
-        headline, theme, used = self._headline_text(req, links)
+        headline, theme, used = self._headline_text(req, links, profile=False)  # a push is short
         max_chars = book.setting("push", "max_chars")[req.length.value]
         featured = next(f for f in req.items if f.item_id == theme["featured_item"])  # the item the theme is about
         slots = item_slots(featured, req.lang)

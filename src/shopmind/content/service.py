@@ -162,15 +162,18 @@ class ContentService:
                                           seed=seed))
 
     def ad_copy(self, item: ItemLike, variants: int = 3, lang: Lang = "en", tone: Tone | str = Tone.FRIENDLY,
-                length: Length | str = Length.MEDIUM, seed: int = 0) -> list[GeneratedText]:
-        """``variants`` different ad texts for one item (duplicates are skipped where the pools allow)."""
+                length: Length | str = Length.MEDIUM, seed: int = 0,
+                audience: UserContext | None = None) -> list[GeneratedText]:
+        """``variants`` different ad texts for one item (duplicates are skipped where the pools allow).
+        ``audience`` (a context with ``segment`` set, its top categories and brands, and items it interacts with
+        as ``history``) makes the template ads open with a line about what that audience shops."""
         check_int("ContentService.ad_copy", "variants", variants, low=1, high=20)
         out: list[GeneratedText] = []
         seen: set[str] = set()
         v = 0
         while len(out) < variants and v < variants * 4:
             text = self.generate(self.request(ContentType.AD_COPY, [item], lang=lang, tone=tone, length=length,
-                                              variant=v, seed=seed))
+                                              user=audience, variant=v, seed=seed))
             v += 1
             if text.text not in seen:
                 seen.add(text.text)

@@ -63,6 +63,7 @@ def test_ad_and_review_summary(client, trained_shop) -> None:
     item = _item(client, trained_shop, 2)
     ads = client.post("/content/ad", json={"item_id": item["item_id"], "variants": 3}, headers=READ).json()
     assert len({a["text"] for a in ads}) == 3 and {a["content_type"] for a in ads} == {"ad_copy"}
+    assert all(a["segment"] is None and "audience" not in a["parts"] for a in ads)
     r = client.post("/content/review-summary", headers=READ, json={
         "item_id": item["item_id"], "reviews": [{"text": "Great quality, fast delivery.", "rating": 5},
                                                 {"text": "The strap broke after a week.", "rating": 2}]})
@@ -173,3 +174,40 @@ def test_the_routes_are_in_the_openapi_schema(client) -> None:
         assert p in paths
     schema = client.get("/openapi.json").json()["components"]["schemas"]["DescriptionIn"]
     assert schema["additionalProperties"] is False and set(schema["required"]) == {"item_id"}
+
+
+def _segment(service, n: int = 30) -> list[str]:
+    """A segment of the users with the most events (put into the store as `customers refresh` would)."""
+    counts = service.store.events_frame()["user_id"].value_counts()
+    members = sorted(counts.index[:n].astype(str))
+    service.store.put_segments([{"segment_id": "topic:7", "kind": "topic", "name": "Busy", "size": len(members)}])
+    service.store.put_memberships({u: ["topic:7"] for u in members})
+    return members
+
+
+def test_ad_for_a_segment_is_the_cli_json_and_speaks_to_it(client, service) -> None:
+    _segment(service)
+    r = client.post("/content/ad", json={"segment": "topic:7", "variants": 3, "lang": "zh"}, headers=READ)
+    assert r.status_code == 200, r.text
+    ads = r.json()
+    assert len(ads) == 3 and {a["content_type"] for a in ads} == {"ad_copy"}
+    assert {a["segment"] for a in ads} == {"topic:7"}
+    audience = ads[0]["parts"]["audience"]
+    assert audience["segment_id"] == "topic:7" and audience["members"] == 30 and audience["categories"]
+    assert [a["parts"]["featured_item"] for a in ads] == audience["featured_items"][:3]
+    assert all(c["supported"] for a in ads for c in a["check"]["claims"])
+    by_name = client.post("/content/ad", json={"segment": "busy", "variants": 1}, headers=READ)
+    assert by_name.status_code == 200 and by_name.json()[0]["parts"]["audience"]["segment_id"] == "topic:7"
+
+
+@pytest.mark.parametrize(("body", "status", "field"), [
+    ({"segment": "topic:99"}, 404, "segment"),
+    ({}, 422, "item_id"),
+    ({"item_id": "SKU00001", "segment": "topic:7"}, 422, "segment"),
+])
+def test_ad_for_a_segment_rejects_bad_input_naming_the_field(client, service, body, status, field) -> None:
+    _segment(service, 5)
+    r = client.post("/content/ad", json=body, headers=READ)
+    assert r.status_code == status, r.text
+    err = r.json()["error"]
+    assert err["field"] == field, err

@@ -4,7 +4,8 @@
 Every generation route answers with the same JSON as the CLI's ``shopmind content ... --json``: a list of
 output records (text, parts, backend, prompt version, facts used, the claim check, compliance fixes).
 Headlines and e-mails are written over the slate the live pipeline recommends to the user (model, rules,
-diversity and exploration included) and say why the items fit from the user's history and profile.
+diversity and exploration included) and say why the items fit from the user's history and profile. Ads are
+written for an item or for a customer segment (:class:`~shopmind.marketing.segment_copy.SegmentCopy`).
 
 Scopes: every route here reads (``read``): generation keeps its output only in the server's in-memory copy
 cache, as the recommendation routes keep their user cache; nothing is stored. ``?async=true`` runs a request
@@ -33,8 +34,9 @@ from shopmind.api.routes.common import ERRORS, NOT_FOUND
 from shopmind.content import ContentService, GeneratedText, GroundingChecker, MemoryCache, Review
 from shopmind.content.audit import CheckedText, audit_lines, check_text, inline_items, summarise
 from shopmind.content.request import ContentType, Length, Tone
-from shopmind.errors import ShopmindError, UnknownIdError
+from shopmind.errors import ParameterError, ShopmindError, UnknownIdError
 from shopmind.marketing.personal_copy import PersonalCopy
+from shopmind.marketing.segment_copy import SegmentCopy
 from shopmind.pipeline.service import RecommendationService
 
 router = APIRouter(tags=["content"], responses=ERRORS, dependencies=READ)
@@ -77,7 +79,12 @@ class EmailIn(SlateIn):
 
 
 class AdIn(_In):
-    item_id: Id
+    """Ads for one item (`item_id`) or for a customer segment (`segment`: an id or name from `GET /segments`);
+    give exactly one."""
+
+    item_id: Id | None = Field(default=None, description="The item to advertise.")
+    segment: Id | None = Field(default=None, description="A customer segment (id such as `topic:0`, or its "
+                                                         "name): ads that speak to it, for the items it buys.")
     variants: int = Field(strict=True, default=3, ge=1, le=20)
     lang: Lang = "en"
     tone: Tone = Tone.FRIENDLY
@@ -165,6 +172,10 @@ class ContentEngine:
     @property
     def personal(self) -> PersonalCopy:
         return PersonalCopy(self.service.store, self.content, recommender=self.service)
+
+    @property
+    def segments(self) -> SegmentCopy:
+        return SegmentCopy(self.service.store, self.content)
 
     def on_items(self, change: str, payload: Any) -> None:
         """An item listener: drop the cached copy of changed or deleted items and rebuild the checker."""
@@ -264,8 +275,28 @@ def email(body: EmailIn, eng: Engine, run_async: Async = False) -> Any:
 
 @router.post("/content/ad", responses={**NOT_FOUND, **ASYNC})
 def ad(body: AdIn, eng: Engine, run_async: Async = False) -> Any:
-    """Ad copy variants for one item (for the campaign engine's creatives)."""
-    item = eng.item(body.item_id)
+    """Ad copy variants (for the campaign engine's creatives) for one item, or for a customer segment: the
+    segment's top categories, brands and price band are computed from its members' events
+    (`parts.audience`), the ads rotate over the items its members interact with most (`parts.featured_item`)
+    and open with a line about what the segment shops. Every claim is checked as in item ads."""
+    if (body.item_id is None) == (body.segment is None):
+        field = "segment" if body.item_id is not None else "item_id"
+        raise ApiError(422, "give exactly one of item_id (an item's ads) and segment (a customer segment's ads)",
+                       field=field)
+    if body.segment is not None:
+        segment = body.segment
+        copy = eng.segments
+        try:
+            copy.find(segment)  # an unknown segment is a 404 now, not a failed job
+        except ParameterError as e:
+            raise ApiError(404, str(e), field="segment") from None
+
+        def segment_work(progress: Progress) -> list[dict[str, Any]]:
+            return _dump(copy.ads(segment, variants=body.variants, lang=body.lang, tone=body.tone,
+                                  length=body.length, seed=body.seed))
+
+        return _run(eng, "ad", run_async, segment_work)
+    item = eng.item(str(body.item_id))
 
     def work(progress: Progress) -> list[dict[str, Any]]:
         return _dump(eng.content.ad_copy(item, variants=body.variants, lang=body.lang, tone=body.tone,
