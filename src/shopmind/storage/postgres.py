@@ -16,6 +16,7 @@ import re
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -47,6 +48,7 @@ logger = logging.getLogger(__name__)
 _SCHEMA_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 _EPOCH = "timestamptz 'epoch' + {} * interval '1 microsecond'"
 _MICROS = "(extract(epoch FROM {}) * 1000000)::bigint"
+_EPOCH_DT = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS items (
@@ -63,18 +65,6 @@ CREATE TABLE IF NOT EXISTS users (
     user_id text PRIMARY KEY CHECK (user_id <> ''),
     attributes jsonb, created_at timestamptz,
     row_hash bytea NOT NULL
-);
-CREATE TABLE IF NOT EXISTS events (
-    seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    dedupe_key bytea NOT NULL UNIQUE,
-    event_id text,
-    user_id text NOT NULL CHECK (user_id <> ''),
-    item_id text,
-    type text NOT NULL CHECK (type <> ''),
-    value double precision,
-    ts timestamptz NOT NULL,
-    session_id text,
-    context jsonb
 );
 CREATE TABLE IF NOT EXISTS rejects (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -167,6 +157,39 @@ CREATE TABLE IF NOT EXISTS api_keys (
 
 _API_KEY_COLUMNS = ", ".join(rec.API_KEY_COLUMNS)
 
+#: The event log, partitioned by month of ``ts`` (UTC): one partition ``events_pYYYY_MM`` per calendar month, created
+#: on demand by the write that first needs it (there is no default partition, so no row ever lands outside
+#: its month). A partitioned table's unique constraints must include the partition key, so the primary key
+#: is ``(seq, ts)`` and the dedupe keys live in their own unpartitioned table ``event_keys`` (one row per
+#: stored event, deleted with it), which keeps "one event per ``event_id``" true across months.
+#: Indexes: ``(seq, ts)`` (arrival order, ``after_seq``), ``(user_id, ts)`` (a user's history, erasure),
+#: ``(item_id)`` (an item's events) and a BRIN index on ``ts`` (time ranges inside a month; tiny, as events
+#: mostly arrive in time order).
+_EVENTS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS events (
+    seq bigint GENERATED ALWAYS AS IDENTITY,
+    dedupe_key bytea NOT NULL,
+    event_id text,
+    user_id text NOT NULL CHECK (user_id <> ''),
+    item_id text,
+    type text NOT NULL CHECK (type <> ''),
+    value double precision,
+    ts timestamptz NOT NULL,
+    session_id text,
+    context jsonb,
+    PRIMARY KEY (seq, ts)
+) PARTITION BY RANGE (ts);
+CREATE TABLE IF NOT EXISTS event_keys (dedupe_key bytea PRIMARY KEY);
+CREATE INDEX IF NOT EXISTS events_user_ts ON events (user_id, ts);
+CREATE INDEX IF NOT EXISTS events_item ON events (item_id);
+CREATE INDEX IF NOT EXISTS events_ts_brin ON events USING brin (ts);
+"""
+#: The months (first instant, UTC, in epoch microseconds) of the rows of a table with a ``ts_us`` column.
+_MONTHS_OF = ("SELECT DISTINCT (extract(epoch FROM date_trunc('month', (timestamptz 'epoch' + ts_us * "
+              "interval '1 microsecond') AT TIME ZONE 'UTC') AT TIME ZONE 'UTC') * 1000000)::bigint FROM {}")
+#: The columns an event row is moved with when an unpartitioned event log is migrated.
+_EVENT_TABLE_COLUMNS = "seq, dedupe_key, event_id, user_id, item_id, type, value, ts, session_id, context"
+
 # Staging tables (one per write transaction, dropped at commit) and their column types.
 _STAGE_ITEMS = ("ord bigint, item_id text, title text, description text, category text, brand text, "
                 "price double precision, currency text, attributes text, image text, created_us bigint, "
@@ -226,6 +249,7 @@ class PostgresStore(ContextManagedStore):
     def __init__(self, url: str, connect_timeout: int = 10) -> None:
         self.url = url
         conninfo, self.schema = split_url(url)
+        self._months: set[int] = set()  # months known to have their partition (epoch µs of the first instant)
         try:
             self._conn: psycopg.Connection[Any] | None = psycopg.connect(
                 conninfo, autocommit=True, connect_timeout=connect_timeout)
@@ -234,12 +258,73 @@ class PostgresStore(ContextManagedStore):
                 self._conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(name))
                 self._conn.execute(sql.SQL("SET search_path TO {}").format(name))
             with self._conn.transaction():
+                # one process at a time creates or migrates the tables of a schema
+                self._conn.execute("SELECT pg_advisory_xact_lock(hashtext('shopmind schema ' || "
+                                   "current_schema()))")
+                legacy = self._relkind("events") == "r"
+                if legacy:
+                    self._conn.execute("ALTER TABLE events RENAME TO events_unpartitioned")
+                    self._conn.execute("ALTER TABLE events_unpartitioned RENAME CONSTRAINT events_pkey "
+                                       "TO events_unpartitioned_pkey")
                 self._conn.execute(_SCHEMA)
+                self._conn.execute(_EVENTS_SCHEMA)
                 self._conn.execute(_PRIVACY_SCHEMA)
+                if legacy:
+                    self._migrate_events()
         except psycopg.Error as exc:
             raise StoreError(f"cannot open PostgreSQL store {url!r}: {_one_line(exc)}") from exc
         self._lock = threading.RLock()
         logger.debug("opened %s", url)
+
+    # ------------------------------------------------------------------ schema and partitions
+    def _relkind(self, table: str) -> str | None:
+        """``r`` (table), ``p`` (partitioned table) or None: what ``table`` is in the current schema."""
+        row = self._c.execute("SELECT c.relkind FROM pg_class c WHERE c.oid = to_regclass(%s)",
+                              (table,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def _migrate_events(self) -> None:
+        """Move the event log of a store created before partitioning (one plain ``events`` table) into the
+        monthly partitions, keeping every row, its ``seq`` and its dedupe key; runs once, on open, in the
+        transaction that creates the new tables."""
+        count = self._c.execute("SELECT count(*) FROM events_unpartitioned").fetchone()
+        n = int(count[0]) if count else 0
+        logger.warning("%s: moving %d events into monthly partitions (a store from before partitioning; "
+                       "done once)", self.url, n)
+        with self._c.cursor() as cur:
+            stage = f"(SELECT {_MICROS.format('ts')} AS ts_us FROM events_unpartitioned) e"
+            self._create_partitions(cur, [int(r[0]) for r in cur.execute(_MONTHS_OF.format(stage)).fetchall()])
+            cur.execute(f"INSERT INTO events ({_EVENT_TABLE_COLUMNS}) OVERRIDING SYSTEM VALUE "
+                        f"SELECT {_EVENT_TABLE_COLUMNS} FROM events_unpartitioned ORDER BY seq")
+            cur.execute("INSERT INTO event_keys (dedupe_key) SELECT dedupe_key FROM events_unpartitioned "
+                        "ON CONFLICT DO NOTHING")
+            cur.execute("SELECT setval(pg_get_serial_sequence('events', 'seq'), "
+                        "greatest((SELECT max(seq) FROM events_unpartitioned), 1), "
+                        "(SELECT max(seq) FROM events_unpartitioned) IS NOT NULL)")
+            cur.execute("DROP TABLE events_unpartitioned")
+
+    def _create_partitions(self, cur: psycopg.Cursor[Any], months: Iterable[int]) -> list[int]:
+        """Create the monthly partitions of these months (epoch µs of their first instant) unless they exist;
+        returns the months asked for. Serialised by an advisory lock: two writers may need the same month."""
+        todo = sorted(set(months) - self._months)
+        if todo:
+            cur.execute("SELECT pg_advisory_xact_lock(hashtext('shopmind partitions ' || current_schema()))")
+        for month in todo:
+            start = _EPOCH_DT + timedelta(microseconds=month)
+            end = datetime(start.year + start.month // 12, start.month % 12 + 1, 1, tzinfo=timezone.utc)
+            name = sql.Identifier(f"events_p{start.year:04d}_{start.month:02d}")
+            cur.execute(sql.SQL("CREATE TABLE IF NOT EXISTS {} PARTITION OF events FOR VALUES FROM ({}) TO ({})")
+                        .format(name, sql.Literal(start.isoformat()), sql.Literal(end.isoformat())))
+        return todo
+
+    def event_partitions(self) -> list[tuple[str, str]]:
+        """The partitions of the event log, oldest first: ``(table name, bound)``, e.g.
+        ``("events_p2024_05", "FOR VALUES FROM ('2024-05-01 00:00:00+00') TO ('2024-06-01 00:00:00+00')")``.
+        (PostgreSQL only: the embedded store has one table.)"""
+        rows = self._read("SELECT c.relname, pg_get_expr(c.relpartbound, c.oid) FROM pg_inherits i "
+                          "JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = to_regclass('events') "
+                          "ORDER BY c.relname")
+        return [(str(r[0]), str(r[1])) for r in rows]
 
     # ------------------------------------------------------------------ plumbing
     @property
@@ -341,11 +426,18 @@ class PostgresStore(ContextManagedStore):
         select = [_EPOCH.format("ts_us") if c == "ts_us" else "context::jsonb" if c == "context" else c
                   for c in cols]
         target = ["ts" if c == "ts_us" else c for c in cols]
-        query = (f"INSERT INTO events ({', '.join(target)}) SELECT {', '.join(select)} FROM _stage "
-                 "ORDER BY ord ON CONFLICT (dedupe_key) DO NOTHING")
+        # the keys not stored yet claim their row in event_keys; the first staged event of each is stored
+        query = (f"WITH new AS (INSERT INTO event_keys (dedupe_key) SELECT dedupe_key FROM _stage "
+                 f"ON CONFLICT DO NOTHING RETURNING dedupe_key) "
+                 f"INSERT INTO events ({', '.join(target)}) SELECT {', '.join(select)} FROM "
+                 f"(SELECT DISTINCT ON (s.dedupe_key) s.* FROM _stage s JOIN new USING (dedupe_key) "
+                 f"ORDER BY s.dedupe_key, s.ord) f ORDER BY ord")
         with rec.paused_gc(), self._write("appending events") as cur:
             total = self._stage(cur, "_stage", _STAGE_EVENTS, rec.encode_events(events))
-            inserted = max(cur.execute(query).rowcount, 0)
+            months = [int(r[0]) for r in cur.execute(_MONTHS_OF.format("_stage")).fetchall()] if total else []
+            self._create_partitions(cur, months)
+            inserted = max(cur.execute(query).rowcount, 0) if total else 0
+        self._months.update(months)
         logger.debug("appended %d events to %s (%d duplicates)", inserted, self.url, total - inserted)
         return AppendCounts(inserted, total - inserted)
 
@@ -721,6 +813,9 @@ class PostgresStore(ContextManagedStore):
     def erase_user(self, user_id: str) -> dict[str, int]:
         deleted: dict[str, int] = {}
         with self._write(f"erasing user {user_id!r}") as cur:
+            # the dedupe keys go with the events: the same event may be stored again later
+            cur.execute("DELETE FROM event_keys WHERE dedupe_key IN (SELECT dedupe_key FROM events "
+                        "WHERE user_id = %s)", (str(user_id),))
             for kind, (table, _cols, where, _order) in self._PERSONAL.items():
                 cur.execute(f"DELETE FROM {table} WHERE {where}", (str(user_id),))
                 deleted[kind] = max(cur.rowcount, 0)
