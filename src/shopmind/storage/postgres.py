@@ -460,6 +460,27 @@ class PostgresStore(ContextManagedStore):
                               f"session_id, context FROM events {clause}ORDER BY seq", params)
             return rec.decode_events(rows)
 
+    def event_chunks(self, *, exclude_types: Iterable[str] = (), chunk_rows: int = 100_000
+                     ) -> Iterator[pd.DataFrame]:
+        rec.check_chunk_rows(chunk_rows)
+        excluded = sorted({str(t) for t in exclude_types})
+        query = (f"SELECT seq, user_id, item_id, type, value, {_MICROS.format('ts')} FROM events "
+                 "WHERE item_id IS NOT NULL AND NOT (type = ANY(%s)) ORDER BY seq")
+        types: dict[str, str] = {}
+        with self._lock:
+            try:
+                # a named (server-side) cursor lives in a transaction; rows cross the wire chunk by chunk
+                with self._c.transaction(), self._c.cursor(name="shopmind_event_chunks") as cur:
+                    cur.itersize = chunk_rows
+                    cur.execute(query, (excluded,))
+                    while rows := cur.fetchmany(chunk_rows):
+                        with rec.paused_gc():
+                            chunk = rec.event_chunk(rows, types)
+                        del rows
+                        yield chunk
+            except psycopg.Error as exc:
+                raise StoreError(f"reading events from {self.url} failed: {_one_line(exc)}") from exc
+
     def event_counts(self, bucket_seconds: int = 86_400) -> pd.DataFrame:
         width = rec.bucket_micros(bucket_seconds)
         micros = _MICROS.format("ts")
