@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -49,7 +49,7 @@ logger = logging.getLogger(__name__)
 _SCHEMA_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 _EPOCH = "timestamptz 'epoch' + {} * interval '1 microsecond'"
 _MICROS = "(extract(epoch FROM {}) * 1000000)::bigint"
-_EPOCH_DT = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH_DT = datetime(1970, 1, 1, tzinfo=UTC)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS items (
@@ -312,7 +312,7 @@ class PostgresStore(ContextManagedStore):
             cur.execute("SELECT pg_advisory_xact_lock(hashtext('shopmind partitions ' || current_schema()))")
         for month in todo:
             start = _EPOCH_DT + timedelta(microseconds=month)
-            end = datetime(start.year + start.month // 12, start.month % 12 + 1, 1, tzinfo=timezone.utc)
+            end = datetime(start.year + start.month // 12, start.month % 12 + 1, 1, tzinfo=UTC)
             name = sql.Identifier(f"events_p{start.year:04d}_{start.month:02d}")
             cur.execute(sql.SQL("CREATE TABLE IF NOT EXISTS {} PARTITION OF events FOR VALUES FROM ({}) TO ({})")
                         .format(name, sql.Literal(start.isoformat()), sql.Literal(end.isoformat())))
