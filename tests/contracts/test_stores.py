@@ -681,6 +681,11 @@ def test_streamed_training_view_equals_the_frame_build(store: Store) -> None:
         for col in ("user", "item", "weight", "timestamp", "value", "event_type"):
             np.testing.assert_array_equal(getattr(streamed, col), getattr(built, col), err_msg=f"{col} {opts}")
         assert streamed.item.dtype == np.int32 and streamed.weight.dtype == np.float32
+    assert store.user_ids() == ["dormant", "u2"]
+    meta = load_interactions(store).user_meta
+    assert meta is not None and list(meta.columns) == ["user_id"]
+    full = load_interactions(store, user_attributes=True).user_meta
+    assert full is not None and "attributes" in full.columns
     store.append_events([ev("u1", "a", type="wishlist_poke")])
     with pytest.raises(DataError, match="wishlist_poke"):
         load_interactions(store)

@@ -421,6 +421,9 @@ class PostgresStore(ContextManagedStore):
     def users_frame(self) -> pd.DataFrame:
         return self._frame("user")
 
+    def user_ids(self) -> list[str]:
+        return [r[0] for r in self._read("SELECT user_id FROM users ORDER BY id")]
+
     # ------------------------------------------------------------------ events
     def append_events(self, events: Records) -> AppendCounts:
         cols = list(rec.EVENT_ROW)

@@ -313,6 +313,9 @@ class SQLiteStore(ContextManagedStore):
     def users_frame(self) -> pd.DataFrame:
         return self._frame("user")
 
+    def user_ids(self) -> list[str]:
+        return [r[0] for r in self._read("SELECT user_id FROM users ORDER BY rowid")]
+
     # ------------------------------------------------------------------ events
     def append_events(self, events: Records) -> AppendCounts:
         total = inserted = 0
