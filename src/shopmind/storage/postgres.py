@@ -431,17 +431,34 @@ class PostgresStore(ContextManagedStore):
                   for c in cols]
         target = ["ts" if c == "ts_us" else c for c in cols]
         # the keys not stored yet claim their row in event_keys; the first staged event of each is stored
-        query = (f"WITH new AS (INSERT INTO event_keys (dedupe_key) SELECT dedupe_key FROM _stage "
-                 f"ON CONFLICT DO NOTHING RETURNING dedupe_key) "
-                 f"INSERT INTO events ({', '.join(target)}) SELECT {', '.join(select)} FROM "
-                 f"(SELECT DISTINCT ON (s.dedupe_key) s.* FROM _stage s JOIN new USING (dedupe_key) "
-                 f"ORDER BY s.dedupe_key, s.ord) f ORDER BY ord")
+        # (DISTINCT ON only when the batch repeats a key: a sort of the whole batch otherwise saved)
+        claim = ("WITH new AS (INSERT INTO event_keys (dedupe_key) SELECT dedupe_key FROM _stage "
+                 f"ON CONFLICT DO NOTHING RETURNING dedupe_key) INSERT INTO events ({', '.join(target)}) "
+                 f"SELECT {', '.join(select)} FROM ")
+        first_of_each = ("(SELECT DISTINCT ON (s.dedupe_key) s.* FROM _stage s JOIN new USING (dedupe_key) "
+                         "ORDER BY s.dedupe_key, s.ord) f ORDER BY ord")
+        all_new = "_stage s JOIN new USING (dedupe_key) ORDER BY s.ord"
+        keys: set[bytes] = set()
+        repeated = False
+
+        def chunks() -> Iterator[list[tuple[Any, ...]]]:
+            nonlocal repeated
+            for chunk in rec.encode_events(events):
+                if not repeated:
+                    before = len(keys)
+                    keys.update(row[0] for row in chunk)
+                    repeated = len(keys) - before < len(chunk)
+                yield chunk
+
         t0 = time.perf_counter()
         with rec.paused_gc(), self._write("appending events") as cur:
-            total = self._stage(cur, "_stage", _STAGE_EVENTS, rec.encode_events(events))
+            cur.execute("SET LOCAL work_mem = '64MB'")  # the batch's join and sort in memory, not on disk
+            total = self._stage(cur, "_stage", _STAGE_EVENTS, chunks())
+            keys.clear()
             t1 = time.perf_counter()
             months = [int(r[0]) for r in cur.execute(_MONTHS_OF.format("_stage")).fetchall()] if total else []
             self._create_partitions(cur, months)
+            query = claim + (first_of_each if repeated else all_new)
             inserted = max(cur.execute(query).rowcount, 0) if total else 0
             t2 = time.perf_counter()
         self._months.update(months)
