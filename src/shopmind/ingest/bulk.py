@@ -34,6 +34,7 @@ class BulkLoad:
     generate_seconds: float = 0.0
     write_seconds: float = 0.0  # time inside the store's write calls (events and users)
     event_write_seconds: float = 0.0  # time inside append_events alone
+    analyze_seconds: float = 0.0  # refreshing the planner's statistics at the end (PostgreSQL)
     wall_seconds: float = 0.0
     per_chunk: list[dict[str, Any]] = field(default_factory=list)
 
@@ -45,7 +46,7 @@ class BulkLoad:
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)
         out["events_per_second"] = round(self.events_per_second, 1)
-        for k in ("generate_seconds", "write_seconds", "event_write_seconds", "wall_seconds"):
+        for k in ("generate_seconds", "write_seconds", "event_write_seconds", "analyze_seconds", "wall_seconds"):
             out[k] = round(out[k], 3)
         return out
 
@@ -91,5 +92,10 @@ def load_demo_shop(store_url: str, *, n_users: int, n_items: int, days: int, see
             if on_chunk is not None:
                 on_chunk(chunk, report)
             del chunk
+        analyze = getattr(store, "analyze", None)  # the server store's planner statistics (PostgreSQL)
+        if callable(analyze):
+            t0 = time.perf_counter()
+            analyze()
+            report.analyze_seconds = time.perf_counter() - t0
     report.wall_seconds = time.perf_counter() - t_wall
     return report

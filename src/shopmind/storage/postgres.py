@@ -318,6 +318,17 @@ class PostgresStore(ContextManagedStore):
                         .format(name, sql.Literal(start.isoformat()), sql.Literal(end.isoformat())))
         return todo
 
+    def analyze(self) -> None:
+        """Refresh the planner's statistics of the catalog, users and events (every partition). Autovacuum
+        never analyzes a partitioned parent, and without statistics a one-user history read was planned as
+        a parallel scan with JIT (170 ms instead of 0.1 ms on 10M events): run this after a bulk load."""
+        with self._lock:
+            try:
+                for table in ("items", "users", "events", "event_keys"):
+                    self._c.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(table)))
+            except psycopg.Error as exc:
+                raise StoreError(f"analyzing {self.url} failed: {_one_line(exc)}") from exc
+
     def event_partitions(self) -> list[tuple[str, str]]:
         """The partitions of the event log, oldest first: ``(table name, bound)``, e.g.
         ``("events_p2024_05", "FOR VALUES FROM ('2024-05-01 00:00:00+00') TO ('2024-06-01 00:00:00+00')")``.
