@@ -15,6 +15,7 @@ from typing import Annotated, Any
 import numpy as np
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from shopmind.cli.assist import assist_app
@@ -29,7 +30,7 @@ from shopmind.cli.federated import federated_app
 from shopmind.cli.keys import keys_app
 from shopmind.cli.ope import ope
 from shopmind.cli.params import load_settings, parse_model_params, parse_params
-from shopmind.cli.privacy import import_preparer, privacy_app
+from shopmind.cli.privacy import import_preparer, privacy_app, secret_of
 from shopmind.cli.search import search_app
 from shopmind.cli.serve import serve
 from shopmind.cli.show import show_recommendations
@@ -37,6 +38,7 @@ from shopmind.cli.text import text_app
 from shopmind.cli.uplift import uplift_app
 from shopmind.errors import ParameterError, ShopmindError
 from shopmind.evaluation.provenance import write_json
+from shopmind.ingest.bulk import load_demo_shop
 from shopmind.ingest.sources import fetch_dataset, generate_dataset, import_path, load_data
 from shopmind.models import available, create
 from shopmind.settings import Settings
@@ -201,11 +203,6 @@ def datasets_generate(
 
 def _generate_stream(s: Settings, users: int, items: int, days: int, seed: int, start: str, chunk_users: int,
                      active_share: float, stats_out: Path | None) -> None:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-    from shopmind.cli.privacy import secret_of
-    from shopmind.ingest.bulk import load_demo_shop
-
     if secret_of(s) is not None:
         _fail("--chunk-users writes ids as generated, but this store pseudonymises user ids (a privacy secret "
               "is set): generate files instead (drop --chunk-users) and import them")
