@@ -306,7 +306,8 @@ class PostgresStore(ContextManagedStore):
 
     def _create_partitions(self, cur: psycopg.Cursor[Any], months: Iterable[int]) -> list[int]:
         """Create the monthly partitions of these months (epoch µs of their first instant) unless they exist;
-        returns the months asked for. Serialised by an advisory lock: two writers may need the same month."""
+        returns the months this store had not seen yet (created now, or found made by another writer).
+        Serialised by an advisory lock: two writers may need the same month."""
         todo = sorted(set(months) - self._months)
         if todo:
             cur.execute("SELECT pg_advisory_xact_lock(hashtext('shopmind partitions ' || current_schema()))")
