@@ -800,3 +800,25 @@ def test_postgres_store_from_before_partitioning_is_migrated_on_open(postgres_ur
         assert store.events_frame()["seq"].tolist()[-1] == 5
     with PostgresStore(postgres_url) as store:  # opening again migrates nothing
         assert store.counts()["events"] == 4
+
+
+def test_postgres_bulk_load_builds_the_indexes_at_the_end_and_keeps_the_dedupe(postgres_url: str) -> None:
+    import psycopg
+
+    from shopmind.storage.postgres import PostgresStore, split_url
+
+    conninfo, schema = split_url(postgres_url)
+
+    def indexes() -> set[str]:
+        with psycopg.connect(conninfo) as conn:
+            rows = conn.execute("SELECT indexname FROM pg_indexes WHERE schemaname = %s AND tablename = 'events'",
+                                (schema,)).fetchall()
+        return {r[0] for r in rows}
+
+    with PostgresStore(postgres_url) as store:
+        with store.bulk_load():
+            assert indexes() == {"events_pkey"}
+            assert store.append_events([ev("u1", "a", event_id="e1"), ev("u2", "b")]) == AppendCounts(2, 0)
+            assert store.append_events([ev("u1", "a", event_id="e1")]) == AppendCounts(0, 1)
+        assert indexes() == {"events_pkey", "events_user_ts", "events_item", "events_ts_brin"}
+        assert store.events_frame(user_ids=["u2"])["item_id"].tolist() == ["b"]
