@@ -104,6 +104,19 @@ def test_generate_train_recommend(home, tmp_path):
     assert res.exit_code == 2 and "nobody" in res.output and "Traceback" not in res.output
 
 
+def test_generate_streamed_into_the_store_with_stats(home, tmp_path):
+    stats = tmp_path / "load.json"
+    res = runner.invoke(app, ["datasets", "generate", "demo-shop", "--users", "60", "--items", "40", "--days", "5",
+                              "--chunk-users", "25", "--active-share", "0.5", "--stats-out", str(stats)])
+    assert res.exit_code == 0, res.output
+    assert "60 users" in res.output and "events/s" in res.output
+    doc = json.loads(stats.read_text())
+    assert doc["users"] == 60 and doc["chunks"] == 3 and doc["events"] > 0 and len(doc["load_average"]) == 3
+    assert not (home / "datasets" / "demo-shop").exists()  # no files in streaming mode
+    res = runner.invoke(app, ["datasets", "generate", "--users", "10", "--chunk-users", "0"])
+    assert res.exit_code == 2 and "chunk_users" in res.output and "Traceback" not in res.output
+
+
 def test_train_bad_param_names_parameter(home, tmp_path):
     runner.invoke(app, ["datasets", "generate", "--users", "60", "--items", "40", "--days", "10"])
     res = runner.invoke(app, ["train", "itemknn", "-p", "k=-3"])

@@ -63,6 +63,19 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """The URL of an empty PostgreSQL store in a throwaway schema (for what only that backend has)."""
+    reason = postgres_unreachable()
+    if reason:
+        pytest.skip(reason)
+    schema = f"shopmind_test_{uuid.uuid4().hex[:12]}"
+    try:
+        yield _with_schema(PG_URL, schema)
+    finally:
+        _drop_schema(schema)
+
+
+@pytest.fixture
 def store(store_url: str) -> Iterator[Store]:
     """An open, empty store (closed after the test)."""
     s = open_store(store_url)

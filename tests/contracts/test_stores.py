@@ -642,3 +642,183 @@ def test_api_key_duplicates_and_bad_rows_are_refused(store: Store) -> None:
     with pytest.raises(StoreError, match="scopes"):
         store.put_api_key({"key_id": "k3", "key_hash": "h3", "scopes": []})
     assert [k["key_id"] for k in store.list_api_keys()] == ["k1"]
+
+
+# ---------------------------------------------------------------------------------------------- streaming reads
+def test_event_chunks_stream_in_arrival_order_and_filter_types(store: Store) -> None:
+    store.append_events([ev("u1", "a", T0 + pd.Timedelta(hours=1)), ev("u2", "b", type="impression"),
+                         ev("u1", None, type="search"), ev("u3", "c", type="rating", value=4.0),
+                         ev("u2", "a", T0 - pd.Timedelta(days=40), type="purchase")])
+    chunks = list(store.event_chunks(chunk_rows=2))
+    assert [len(c) for c in chunks] == [2, 2]  # the search names no item
+    assert all(list(c.columns) == ["seq", "user_id", "item_id", "type", "value", "ts_us"] for c in chunks)
+    whole = pd.concat(chunks, ignore_index=True)
+    assert whole["seq"].is_monotonic_increasing
+    assert whole["type"].tolist() == ["view", "impression", "rating", "purchase"]
+    assert whole["ts_us"].tolist()[-1] == (T0 - pd.Timedelta(days=40)).value // 1000
+    assert np.isnan(whole["value"].iloc[0]) and whole["value"].iloc[2] == 4.0
+    kept = pd.concat(store.event_chunks(exclude_types=["impression", "rating"]), ignore_index=True)
+    assert kept["type"].tolist() == ["view", "purchase"]
+    with pytest.raises(StoreError, match="chunk_rows"):
+        next(iter(store.event_chunks(chunk_rows=0)))
+
+
+def test_streamed_training_view_equals_the_frame_build(store: Store) -> None:
+    from shopmind.data.interactions import Interactions
+    from shopmind.errors import DataError
+
+    store.upsert_items([{"item_id": i} for i in ("x", "a", "b", "c")])
+    store.upsert_users([{"user_id": u} for u in ("dormant", "u2")])
+    store.append_events([ev("u1", "b"), ev("u1", "a"), ev("u2", "c", type="impression"),
+                         ev("u2", "a", T0 - pd.Timedelta(seconds=1), type="purchase"),
+                         ev("u3", "c", type="rating", value=2.0), ev("u3", "b", type="rating", value=5.0),
+                         ev("u1", "c", T0 + pd.Timedelta(milliseconds=300), type="add_to_cart")])
+    for opts in ({}, {"drop_zero_weight": False}, {"rating_threshold": 3.0}, {"event_weights": {"view": 0.0}}):
+        streamed = load_interactions(store, **opts)  # type: ignore[arg-type]
+        built = Interactions.from_frame(store.events_frame(), item_meta=store.items_frame(),
+                                        user_meta=store.users_frame(), name="store", **opts)  # type: ignore[arg-type]
+        assert streamed.users == built.users and streamed.items == built.items, opts
+        for col in ("user", "item", "weight", "timestamp", "value", "event_type"):
+            np.testing.assert_array_equal(getattr(streamed, col), getattr(built, col), err_msg=f"{col} {opts}")
+        assert streamed.item.dtype == np.int32 and streamed.weight.dtype == np.float32
+    assert store.user_ids() == ["dormant", "u2"]
+    meta = load_interactions(store).user_meta
+    assert meta is not None and list(meta.columns) == ["user_id"]
+    full = load_interactions(store, user_attributes=True).user_meta
+    assert full is not None and "attributes" in full.columns
+    store.append_events([ev("u1", "a", type="wishlist_poke")])
+    with pytest.raises(DataError, match="wishlist_poke"):
+        load_interactions(store)
+
+
+def test_erasing_a_user_lets_the_same_event_be_stored_again(store: Store) -> None:
+    event = ev("u1", "a", event_id="e1")
+    assert store.append_events([event]) == AppendCounts(1, 0)
+    store.erase_user("u1")
+    assert store.append_events([event]) == AppendCounts(1, 0)
+
+
+# ---------------------------------------------------------------------------------------------- PostgreSQL partitions
+def _partition_of_each_event(url: str) -> dict[str | None, str]:
+    import psycopg
+
+    from shopmind.storage.postgres import split_url
+
+    conninfo, schema = split_url(url)
+    with psycopg.connect(conninfo) as conn:
+        rows = conn.execute(f'SELECT event_id, tableoid::regclass::text FROM "{schema}".events').fetchall()
+    return {e: t.split(".")[-1] for e, t in rows}
+
+
+def test_postgres_events_land_in_monthly_partitions_created_on_demand(postgres_url: str) -> None:
+    from shopmind.storage.postgres import PostgresStore
+
+    may_end = pd.Timestamp("2024-06-01", tz="UTC") - pd.Timedelta(microseconds=1)
+    with PostgresStore(postgres_url) as store:
+        assert store.event_partitions() == []
+        store.append_events([ev("u1", "a", may_end, event_id="may"), ev("u1", "b", T0, event_id="may-noon"),
+                             ev("u2", "a", pd.Timestamp("2024-07-15", tz="UTC"), event_id="july")])
+        assert [name for name, _ in store.event_partitions()] == ["events_p2024_05", "events_p2024_07"]
+        assert "FROM ('2024-05-01 00:00:00+00') TO ('2024-06-01 00:00:00+00')" in store.event_partitions()[0][1]
+        # a month with no partition yet gets one, from another connection too
+        with PostgresStore(postgres_url) as other:
+            assert other.append_events([ev("u3", "c", pd.Timestamp("2024-06-01", tz="UTC"), event_id="june"),
+                                        ev("u3", "c", pd.Timestamp("2023-12-31 23:30", tz="UTC"),
+                                           event_id="december")]) == AppendCounts(2, 0)
+        assert store.append_events([ev("u4", "d", pd.Timestamp("2024-06-20", tz="UTC"))]) == AppendCounts(1, 0)
+        assert [name for name, _ in store.event_partitions()] == [
+            "events_p2023_12", "events_p2024_05", "events_p2024_06", "events_p2024_07"]
+        # one event per event_id across months, and arrival order across partitions
+        assert store.append_events([ev("u9", "z", pd.Timestamp("2025-01-01", tz="UTC"), event_id="may")]) \
+            == AppendCounts(0, 1)
+        assert store.events_frame()["event_id"].tolist()[:5] == ["may", "may-noon", "july", "june", "december"]
+    assert _partition_of_each_event(postgres_url) == {
+        "may": "events_p2024_05", "may-noon": "events_p2024_05", "july": "events_p2024_07",
+        "june": "events_p2024_06", "december": "events_p2023_12", None: "events_p2024_06"}
+
+
+def test_postgres_event_indexes_serve_the_queries(postgres_url: str) -> None:
+    import psycopg
+
+    from shopmind.storage.postgres import PostgresStore, split_url
+
+    with open_store(postgres_url) as store:
+        store.append_events([ev("u1", "a")])
+    conninfo, schema = split_url(postgres_url)
+    with psycopg.connect(conninfo) as conn:
+        rows = conn.execute("SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = %s "
+                            "AND tablename IN ('events', 'event_keys')", (schema,)).fetchall()
+        kind = conn.execute("SELECT c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                            "WHERE n.nspname = %s AND c.relname = 'events'", (schema,)).fetchone()
+    defs = {name: d for _, name, d in rows}
+    with PostgresStore(postgres_url) as store:
+        store.analyze()  # the planner's statistics after a bulk load: runs, changes nothing
+        assert store.counts()["events"] == 1
+    assert kind == ("p",)
+    assert "(seq, ts)" in defs["events_pkey"]
+    assert "(user_id, ts)" in defs["events_user_ts"] and "(item_id)" in defs["events_item"]
+    assert "USING brin (ts)" in defs["events_ts_brin"] and "(dedupe_key)" in defs["event_keys_pkey"]
+
+
+_OLD_EVENTS = """
+CREATE TABLE events (
+    seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, dedupe_key bytea NOT NULL UNIQUE, event_id text,
+    user_id text NOT NULL CHECK (user_id <> ''), item_id text, type text NOT NULL CHECK (type <> ''),
+    value double precision, ts timestamptz NOT NULL, session_id text, context jsonb
+);
+"""
+
+
+def test_postgres_store_from_before_partitioning_is_migrated_on_open(postgres_url: str) -> None:
+    import psycopg
+
+    from shopmind.storage import records as rec
+    from shopmind.storage.postgres import PostgresStore, split_url
+
+    conninfo, schema = split_url(postgres_url)
+    old = [ev("u1", "a", T0, event_id="e1"), ev("u2", "b", T0 - pd.Timedelta(days=60), type="purchase"),
+           ev("u1", "c", T0 + pd.Timedelta(days=45), context={"page": "home"})]
+    rows = [r for chunk in rec.encode_events(old) for r in chunk]
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+        conn.execute(f'SET search_path TO "{schema}"')
+        conn.execute(_OLD_EVENTS)
+        conn.execute("INSERT INTO events (dedupe_key, event_id, user_id, item_id, type, ts) "
+                     "VALUES ('\\x00', 'gone', 'u0', 'x', 'view', now())")
+        conn.execute("DELETE FROM events")  # seq 1 is used and gone: the migration must not reuse it
+        for r in rows:
+            conn.execute("INSERT INTO events (dedupe_key, event_id, user_id, item_id, type, value, ts, session_id, "
+                         "context) VALUES (%s, %s, %s, %s, %s, %s, timestamptz 'epoch' + %s * interval "
+                         "'1 microsecond', %s, %s::jsonb)", r)
+    with PostgresStore(postgres_url) as store:
+        frame = store.events_frame()
+        assert frame["seq"].tolist() == [2, 3, 4]
+        assert frame["event_id"].tolist()[0] == "e1" and frame["context"].tolist()[2] == {"page": "home"}
+        assert [n for n, _ in store.event_partitions()] == ["events_p2024_03", "events_p2024_05", "events_p2024_06"]
+        assert store.append_events(old) == AppendCounts(0, 3)  # the dedupe keys came along
+        assert store.append_events([ev("u5", "e")]) == AppendCounts(1, 0)
+        assert store.events_frame()["seq"].tolist()[-1] == 5
+    with PostgresStore(postgres_url) as store:  # opening again migrates nothing
+        assert store.counts()["events"] == 4
+
+
+def test_postgres_bulk_load_builds_the_indexes_at_the_end_and_keeps_the_dedupe(postgres_url: str) -> None:
+    import psycopg
+
+    from shopmind.storage.postgres import PostgresStore, split_url
+
+    conninfo, schema = split_url(postgres_url)
+
+    def indexes() -> set[str]:
+        with psycopg.connect(conninfo) as conn:
+            rows = conn.execute("SELECT indexname FROM pg_indexes WHERE schemaname = %s AND tablename = 'events'",
+                                (schema,)).fetchall()
+        return {r[0] for r in rows}
+
+    with PostgresStore(postgres_url) as store:
+        with store.bulk_load():
+            assert indexes() == {"events_pkey"}
+            assert store.append_events([ev("u1", "a", event_id="e1"), ev("u2", "b")]) == AppendCounts(2, 0)
+            assert store.append_events([ev("u1", "a", event_id="e1")]) == AppendCounts(0, 1)
+        assert indexes() == {"events_pkey", "events_user_ts", "events_item", "events_ts_brin"}
+        assert store.events_frame(user_ids=["u2"])["item_id"].tolist() == ["b"]

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 import numpy as np
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from shopmind.cli.assist import assist_app
@@ -29,7 +30,7 @@ from shopmind.cli.federated import federated_app
 from shopmind.cli.keys import keys_app
 from shopmind.cli.ope import ope
 from shopmind.cli.params import load_settings, parse_model_params, parse_params
-from shopmind.cli.privacy import import_preparer, privacy_app
+from shopmind.cli.privacy import import_preparer, privacy_app, secret_of
 from shopmind.cli.search import search_app
 from shopmind.cli.serve import serve
 from shopmind.cli.show import show_recommendations
@@ -37,6 +38,7 @@ from shopmind.cli.text import text_app
 from shopmind.cli.uplift import uplift_app
 from shopmind.errors import ParameterError, ShopmindError
 from shopmind.evaluation.provenance import write_json
+from shopmind.ingest.bulk import load_demo_shop
 from shopmind.ingest.sources import fetch_dataset, generate_dataset, import_path, load_data
 from shopmind.models import available, create
 from shopmind.settings import Settings
@@ -177,15 +179,54 @@ def datasets_generate(
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same shop).")] = 42,
     out: Annotated[Path | None, typer.Option(help="Directory for the files.")] = None,
     load: Annotated[bool, typer.Option("--import/--no-import", help="Also import it into the store.")] = True,
+    chunk_users: Annotated[int | None, typer.Option(
+        "--chunk-users", help="Stream: simulate this many shoppers at a time straight into the store (bulk "
+        "COPY, no files, memory bounded by one chunk): for shops of millions of events.")] = None,
+    active_share: Annotated[float, typer.Option(help="With --chunk-users: share of shoppers active in the "
+                                                "period (the others are dormant accounts with no events).")] = 1.0,
+    start: Annotated[str, typer.Option(help="First day of the period (UTC).")] = "2026-06-01",
+    stats_out: Annotated[Path | None, typer.Option("--stats-out", help="With --chunk-users: write the load's "
+                                                   "sizes and timings (events/s) as JSON here.")] = None,
     store: StoreOpt = None,
 ) -> None:
     """Generate the SYNTHETIC bilingual demo shop (catalog, users, funnel events)."""
     s = _settings(store)
+    if chunk_users is not None:
+        _generate_stream(s, users, items, days, seed, start, chunk_users, active_share, stats_out)
+        return
     out_dir = out or s.datasets_dir / name
     files = generate_dataset(name, out_dir, n_users=users, n_items=items, days=days, seed=seed)
     console.print(f"{name}: wrote {', '.join(str(p) for p in files.values())}")
     if load:
         console.print(_import(s, out_dir).summary())
+
+
+def _generate_stream(s: Settings, users: int, items: int, days: int, seed: int, start: str, chunk_users: int,
+                     active_share: float, stats_out: Path | None) -> None:
+    if secret_of(s) is not None:
+        _fail("--chunk-users writes ids as generated, but this store pseudonymises user ids (a privacy secret "
+              "is set): generate files instead (drop --chunk-users) and import them")
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=console) as bar:
+        task = bar.add_task("shoppers", total=users)
+
+        def step(chunk: Any, report: Any) -> None:
+            bar.update(task, advance=len(chunk.users), description=f"shoppers ({report.events:,} events, "
+                       f"{report.events_per_second:,.0f} events/s written)")
+
+        report = load_demo_shop(s.store, n_users=users, n_items=items, days=days, seed=seed, start=start,
+                                chunk_users=chunk_users, active_share=active_share, on_chunk=step)
+    console.print(f"demo-shop -> {s.store}: {report.items:,} items, {report.users:,} users, {report.events:,} "
+                  f"events in {report.chunks} chunks; events written at {report.events_per_second:,.0f}/s "
+                  f"({report.event_write_seconds:.1f} s in the store), generation {report.generate_seconds:.1f} s, "
+                  f"wall {report.wall_seconds:.1f} s")
+    if stats_out is not None:
+        payload = report.as_dict()
+        payload["params"] = {"users": users, "items": items, "days": days, "seed": seed, "start": start,
+                             "chunk_users": chunk_users, "active_share": active_share}
+        payload["load_average"] = list(os.getloadavg())
+        write_json(stats_out, payload)
+        console.print(f"stats: {stats_out}")
 
 
 # --------------------------------------------------------------------------- train / evaluate / recommend

@@ -7,7 +7,7 @@ It exports a scipy CSR user x item matrix and per-user chronological sequences.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -138,6 +138,65 @@ class Interactions:
         umeta = _index_meta(user_meta, user_ids, "user_id") if user_meta is not None else None
         return cls(u, i, w, ts, user_ids, item_ids, value=value, event_type=etype, item_meta=meta,
                    user_meta=umeta, name=name)
+
+    @classmethod
+    def from_chunks(
+        cls,
+        chunks: Iterable[pd.DataFrame],
+        *,
+        event_weights: Mapping[str, float] | None = None,
+        item_meta: pd.DataFrame | None = None,
+        user_meta: pd.DataFrame | None = None,
+        drop_zero_weight: bool = True,
+        name: str = "data",
+        rating_threshold: float | None = None,
+    ) -> Interactions:
+        """Build from event chunks in arrival order (columns ``user_id``, ``item_id``, ``type``, ``value`` and
+        ``ts_us``, epoch microseconds: what :meth:`shopmind.storage.base.EventLog.event_chunks` yields), with
+        the same result as :meth:`from_frame` on the concatenated events, without ever holding them as one
+        frame: each chunk becomes int32/float32 columns and is dropped, so memory is the columns, the id
+        mappings and one chunk.
+        """
+        weights = dict(DEFAULT_EVENT_WEIGHTS)
+        if event_weights:
+            weights.update(event_weights)
+        user_ids, item_ids = IdMapping(kind="user"), IdMapping(kind="item")
+        if user_meta is not None and "user_id" in user_meta.columns:
+            for r in user_meta["user_id"]:
+                user_ids.add(r)
+        cols: dict[str, list[np.ndarray]] = {k: [] for k in ("u", "i", "w", "ts", "value", "type")}
+        names: dict[str, str] = {}
+        for chunk in chunks:
+            df = chunk[chunk["item_id"].notna()]
+            types = df["type"].to_numpy(object)
+            w = pd.Series(types).map(weights).to_numpy(np.float64)
+            unknown = np.isnan(w)
+            if unknown.any():
+                raise DataError(f"no weight for event type {types[unknown.argmax()]!r}; set one in event_weights")
+            w = w.astype(np.float32)
+            value = df["value"].to_numpy(np.float64)
+            if rating_threshold is not None:
+                low = (types == "rating") & (value <= float(rating_threshold))
+                w = np.where(low, np.float32(0.0), w).astype(np.float32)
+            keep = w > 0 if drop_zero_weight else np.ones(len(df), dtype=bool)
+            users, items = df["user_id"].to_numpy(object)[keep], df["item_id"].to_numpy(object)[keep]
+            cols["u"].append(np.fromiter((user_ids.add(r) for r in users), dtype=np.int32, count=len(users)))
+            cols["i"].append(np.fromiter((item_ids.add(r) for r in items), dtype=np.int32, count=len(items)))
+            cols["w"].append(w[keep])
+            cols["ts"].append(np.floor_divide(df["ts_us"].to_numpy(np.int64)[keep], 1_000_000))
+            cols["value"].append(value[keep].astype(np.float32))
+            cols["type"].append(np.array([names.setdefault(t, t) for t in types[keep]], dtype=object))
+        if item_meta is not None and "item_id" in item_meta.columns:
+            for r in item_meta["item_id"].astype(str):
+                item_ids.add(r)
+        empty = {"u": np.int32, "i": np.int32, "w": np.float32, "ts": np.int64, "value": np.float32,
+                 "type": object}
+        out = {k: np.concatenate(v) if v else np.empty(0, dtype=empty[k]) for k, v in cols.items()}
+        cols.clear()
+        meta = _index_meta(item_meta, item_ids, "item_id") if item_meta is not None else None
+        umeta = _index_meta(user_meta, user_ids, "user_id") if user_meta is not None else None
+        return cls(out["u"], out["i"], out["w"], out["ts"], user_ids, item_ids, value=out["value"],
+                   event_type=out["type"], item_meta=meta, user_meta=umeta, name=name)
 
     @classmethod
     def from_sequences(cls, sequences: Mapping[str, list[str]], name: str = "data",

@@ -29,7 +29,7 @@ Timestamps are stored as UTC instants and come back as tz-aware UTC pandas datet
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from types import TracebackType
 from typing import Any, Protocol, Self, TypeAlias, runtime_checkable
@@ -56,6 +56,8 @@ DELIVERY_COLUMNS = ("delivery_id", "campaign_id", "user_id", "variant", "creativ
                     "recommendation_id", "model_version", "item_ids", "propensity", "timestamp")
 #: Columns of :meth:`CampaignStore.redemptions_frame`: one accepted coupon redemption.
 REDEMPTION_COLUMNS = ("code", "campaign_id", "user_id", "order_id", "spend", "discount", "timestamp")
+#: Columns of the frames :meth:`EventLog.event_chunks` yields.
+EVENT_CHUNK_COLUMNS = ("seq", "user_id", "item_id", "type", "value", "ts_us")
 #: Columns of :meth:`EventLog.event_counts`.
 EVENT_COUNT_COLUMNS = ("start", "type", "count")
 #: What :meth:`PersonalData.erase_user` deletes and :meth:`PersonalData.user_data` returns, one key per kind of
@@ -148,6 +150,10 @@ class UserStore(Protocol):
         """All users, columns ``USER_COLUMNS``, in the order they were first stored."""
         ...
 
+    def user_ids(self) -> list[str]:
+        """Every user id, in the order they were first stored (no attributes: cheap at millions of users)."""
+        ...
+
 
 @runtime_checkable
 class EventLog(Protocol):
@@ -170,6 +176,15 @@ class EventLog(Protocol):
         """Events in arrival order: ``EVENT_COLUMNS`` plus ``seq``, the arrival sequence number. All of them, or
         only those with ``seq > after_seq`` and/or of the users in ``user_ids`` and/or of the event ``types``
         (filtered by the database: only matching rows are read out)."""
+        ...
+
+    def event_chunks(self, *, exclude_types: Iterable[str] = (), chunk_rows: int = 100_000
+                     ) -> Iterator[pd.DataFrame]:
+        """The events that name an item, in arrival order, as frames of at most ``chunk_rows`` rows with the
+        columns ``EVENT_CHUNK_COLUMNS`` (``ts_us``: epoch microseconds, int64; ``value`` float64, NaN when
+        missing), skipping the event types in ``exclude_types`` (filtered by the database). Rows are read with
+        a server-side cursor, so memory stays bounded by one chunk however large the log: what the training
+        view (:func:`shopmind.storage.load_interactions`) is built from."""
         ...
 
     def event_counts(self, bucket_seconds: int = 86_400) -> pd.DataFrame:

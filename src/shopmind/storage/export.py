@@ -9,8 +9,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 
+import pandas as pd
+
 from shopmind.data.interactions import Interactions
 from shopmind.errors import check_int
+from shopmind.schema import DEFAULT_EVENT_WEIGHTS
 from shopmind.storage.base import Store
 
 logger = logging.getLogger(__name__)
@@ -18,11 +21,18 @@ logger = logging.getLogger(__name__)
 
 def load_interactions(store: Store, *, event_weights: Mapping[str, float] | None = None,
                       k_core: int | None = None, drop_zero_weight: bool = True,
-                      name: str = "store", rating_threshold: float | None = None) -> Interactions:
+                      name: str = "store", rating_threshold: float | None = None,
+                      user_attributes: bool = False) -> Interactions:
     """All stored events as :class:`~shopmind.data.Interactions`, in arrival order.
 
-    The item mapping covers the whole catalog (items with no events included) and ``item_meta`` /
-    ``user_meta`` carry the stored item and user frames. ``event_weights`` overrides entries of
+    The events are streamed (:meth:`~shopmind.storage.base.EventLog.event_chunks`: a server-side cursor,
+    chunk by chunk, into int32/float32 columns), never read as one frame, and event types of weight 0 are
+    filtered by the database; the result is what ``Interactions.from_frame(store.events_frame(), ...)`` gives.
+
+    The item mapping covers the whole catalog (items with no events included), the user mapping every
+    stored user; ``item_meta`` carries the stored item frame and ``user_meta`` the user ids (with
+    ``user_attributes=True`` the whole user frame: no model reads it, and at a million users its attribute
+    dicts alone take about a gigabyte). ``event_weights`` overrides entries of
     :data:`shopmind.schema.DEFAULT_EVENT_WEIGHTS`; events of zero weight (impressions, searches, ...) are
     dropped unless ``drop_zero_weight=False``; so are ratings at or below ``rating_threshold``. ``k_core=k`` then
     keeps only interactions whose user and
@@ -34,10 +44,14 @@ def load_interactions(store: Store, *, event_weights: Mapping[str, float] | None
     """
     if k_core is not None:
         check_int("load_interactions", "k_core", k_core, low=1)
-    events = store.events_frame()
-    inter = Interactions.from_frame(events, event_weights=event_weights, item_meta=store.items_frame(),
-                                    user_meta=store.users_frame(), drop_zero_weight=drop_zero_weight,
-                                    name=name, rating_threshold=rating_threshold)
+    weights = {**DEFAULT_EVENT_WEIGHTS, **(event_weights or {})}
+    # zero-weight events (impressions, searches: most of a shop's log) never leave the database
+    skip = sorted(t for t, w in weights.items() if w == 0) if drop_zero_weight else []
+    users = store.users_frame() if user_attributes else pd.DataFrame({"user_id": store.user_ids()})
+    inter = Interactions.from_chunks(store.event_chunks(exclude_types=skip), event_weights=event_weights,
+                                     item_meta=store.items_frame(), user_meta=users,
+                                     drop_zero_weight=drop_zero_weight, name=name,
+                                     rating_threshold=rating_threshold)
     if k_core is not None and k_core > 1:
         before = len(inter)
         inter = inter.k_core(k_core)

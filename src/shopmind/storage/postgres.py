@@ -14,8 +14,10 @@ import json
 import logging
 import re
 import threading
+import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -47,6 +49,7 @@ logger = logging.getLogger(__name__)
 _SCHEMA_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 _EPOCH = "timestamptz 'epoch' + {} * interval '1 microsecond'"
 _MICROS = "(extract(epoch FROM {}) * 1000000)::bigint"
+_EPOCH_DT = datetime(1970, 1, 1, tzinfo=UTC)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS items (
@@ -63,18 +66,6 @@ CREATE TABLE IF NOT EXISTS users (
     user_id text PRIMARY KEY CHECK (user_id <> ''),
     attributes jsonb, created_at timestamptz,
     row_hash bytea NOT NULL
-);
-CREATE TABLE IF NOT EXISTS events (
-    seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    dedupe_key bytea NOT NULL UNIQUE,
-    event_id text,
-    user_id text NOT NULL CHECK (user_id <> ''),
-    item_id text,
-    type text NOT NULL CHECK (type <> ''),
-    value double precision,
-    ts timestamptz NOT NULL,
-    session_id text,
-    context jsonb
 );
 CREATE TABLE IF NOT EXISTS rejects (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -167,6 +158,42 @@ CREATE TABLE IF NOT EXISTS api_keys (
 
 _API_KEY_COLUMNS = ", ".join(rec.API_KEY_COLUMNS)
 
+#: The event log, partitioned by month of ``ts`` (UTC): one partition ``events_pYYYY_MM`` per calendar month, created
+#: on demand by the write that first needs it (there is no default partition, so no row ever lands outside
+#: its month). A partitioned table's unique constraints must include the partition key, so the primary key
+#: is ``(seq, ts)`` and the dedupe keys live in their own unpartitioned table ``event_keys`` (one row per
+#: stored event, deleted with it), which keeps "one event per ``event_id``" true across months.
+#: Indexes: ``(seq, ts)`` (arrival order, ``after_seq``), ``(user_id, ts)`` (a user's history, erasure),
+#: ``(item_id)`` (an item's events) and a BRIN index on ``ts`` (time ranges inside a month; tiny, as events
+#: mostly arrive in time order).
+_EVENTS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS events (
+    seq bigint GENERATED ALWAYS AS IDENTITY,
+    dedupe_key bytea NOT NULL,
+    event_id text,
+    user_id text NOT NULL CHECK (user_id <> ''),
+    item_id text,
+    type text NOT NULL CHECK (type <> ''),
+    value double precision,
+    ts timestamptz NOT NULL,
+    session_id text,
+    context jsonb,
+    PRIMARY KEY (seq, ts)
+) PARTITION BY RANGE (ts);
+CREATE TABLE IF NOT EXISTS event_keys (dedupe_key bytea PRIMARY KEY);
+"""
+#: The secondary indexes of the event log (declared on the parent: every partition gets them).
+_EVENT_INDEXES = """
+CREATE INDEX IF NOT EXISTS events_user_ts ON events (user_id, ts);
+CREATE INDEX IF NOT EXISTS events_item ON events (item_id);
+CREATE INDEX IF NOT EXISTS events_ts_brin ON events USING brin (ts);
+"""
+#: The months (first instant, UTC, in epoch microseconds) of the rows of a table with a ``ts_us`` column.
+_MONTHS_OF = ("SELECT DISTINCT (extract(epoch FROM date_trunc('month', (timestamptz 'epoch' + ts_us * "
+              "interval '1 microsecond') AT TIME ZONE 'UTC') AT TIME ZONE 'UTC') * 1000000)::bigint FROM {}")
+#: The columns an event row is moved with when an unpartitioned event log is migrated.
+_EVENT_TABLE_COLUMNS = "seq, dedupe_key, event_id, user_id, item_id, type, value, ts, session_id, context"
+
 # Staging tables (one per write transaction, dropped at commit) and their column types.
 _STAGE_ITEMS = ("ord bigint, item_id text, title text, description text, category text, brand text, "
                 "price double precision, currency text, attributes text, image text, created_us bigint, "
@@ -226,6 +253,7 @@ class PostgresStore(ContextManagedStore):
     def __init__(self, url: str, connect_timeout: int = 10) -> None:
         self.url = url
         conninfo, self.schema = split_url(url)
+        self._months: set[int] = set()  # months known to have their partition (epoch µs of the first instant)
         try:
             self._conn: psycopg.Connection[Any] | None = psycopg.connect(
                 conninfo, autocommit=True, connect_timeout=connect_timeout)
@@ -234,12 +262,109 @@ class PostgresStore(ContextManagedStore):
                 self._conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(name))
                 self._conn.execute(sql.SQL("SET search_path TO {}").format(name))
             with self._conn.transaction():
+                # one process at a time creates or migrates the tables of a schema
+                self._conn.execute("SELECT pg_advisory_xact_lock(hashtext('shopmind schema ' || "
+                                   "current_schema()))")
+                legacy = self._relkind("events") == "r"
+                if legacy:
+                    self._conn.execute("ALTER TABLE events RENAME TO events_unpartitioned")
+                    self._conn.execute("ALTER TABLE events_unpartitioned RENAME CONSTRAINT events_pkey "
+                                       "TO events_unpartitioned_pkey")
                 self._conn.execute(_SCHEMA)
+                self._conn.execute(_EVENTS_SCHEMA)
+                self._conn.execute(_EVENT_INDEXES)
                 self._conn.execute(_PRIVACY_SCHEMA)
+                if legacy:
+                    self._migrate_events()
         except psycopg.Error as exc:
             raise StoreError(f"cannot open PostgreSQL store {url!r}: {_one_line(exc)}") from exc
         self._lock = threading.RLock()
         logger.debug("opened %s", url)
+
+    # ------------------------------------------------------------------ schema and partitions
+    def _relkind(self, table: str) -> str | None:
+        """``r`` (table), ``p`` (partitioned table) or None: what ``table`` is in the current schema."""
+        row = self._c.execute("SELECT c.relkind FROM pg_class c WHERE c.oid = to_regclass(%s)",
+                              (table,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def _migrate_events(self) -> None:
+        """Move the event log of a store created before partitioning (one plain ``events`` table) into the
+        monthly partitions, keeping every row, its ``seq`` and its dedupe key; runs once, on open, in the
+        transaction that creates the new tables."""
+        count = self._c.execute("SELECT count(*) FROM events_unpartitioned").fetchone()
+        n = int(count[0]) if count else 0
+        logger.warning("%s: moving %d events into monthly partitions (a store from before partitioning; "
+                       "done once)", self.url, n)
+        with self._c.cursor() as cur:
+            stage = f"(SELECT {_MICROS.format('ts')} AS ts_us FROM events_unpartitioned) e"
+            self._create_partitions(cur, [int(r[0]) for r in cur.execute(_MONTHS_OF.format(stage)).fetchall()])
+            cur.execute(f"INSERT INTO events ({_EVENT_TABLE_COLUMNS}) OVERRIDING SYSTEM VALUE "
+                        f"SELECT {_EVENT_TABLE_COLUMNS} FROM events_unpartitioned ORDER BY seq")
+            cur.execute("INSERT INTO event_keys (dedupe_key) SELECT dedupe_key FROM events_unpartitioned "
+                        "ON CONFLICT DO NOTHING")
+            cur.execute("SELECT setval(pg_get_serial_sequence('events', 'seq'), "
+                        "greatest((SELECT max(seq) FROM events_unpartitioned), 1), "
+                        "(SELECT max(seq) FROM events_unpartitioned) IS NOT NULL)")
+            cur.execute("DROP TABLE events_unpartitioned")
+
+    def _create_partitions(self, cur: psycopg.Cursor[Any], months: Iterable[int]) -> list[int]:
+        """Create the monthly partitions of these months (epoch µs of their first instant) unless they exist;
+        returns the months this store had not seen yet (created now, or found made by another writer).
+        Serialised by an advisory lock: two writers may need the same month."""
+        todo = sorted(set(months) - self._months)
+        if todo:
+            cur.execute("SELECT pg_advisory_xact_lock(hashtext('shopmind partitions ' || current_schema()))")
+        for month in todo:
+            start = _EPOCH_DT + timedelta(microseconds=month)
+            end = datetime(start.year + start.month // 12, start.month % 12 + 1, 1, tzinfo=UTC)
+            name = sql.Identifier(f"events_p{start.year:04d}_{start.month:02d}")
+            cur.execute(sql.SQL("CREATE TABLE IF NOT EXISTS {} PARTITION OF events FOR VALUES FROM ({}) TO ({})")
+                        .format(name, sql.Literal(start.isoformat()), sql.Literal(end.isoformat())))
+        return todo
+
+    @contextmanager
+    def bulk_load(self) -> Iterator[None]:
+        """Load a large number of events faster: the secondary event indexes are dropped for the duration and
+        built once at the end (one sort per index instead of one insertion per row). The dedupe keys and the
+        primary key stay, so every append keeps its guarantees; readers meanwhile scan without those
+        indexes, so use it for loads into a store that is not serving."""
+        with self._lock:
+            try:
+                self._c.execute("DROP INDEX IF EXISTS events_user_ts, events_item, events_ts_brin")
+            except psycopg.Error as exc:
+                raise StoreError(f"preparing a bulk load of {self.url} failed: {_one_line(exc)}") from exc
+        try:
+            yield
+        finally:
+            with self._lock:
+                try:
+                    self._c.execute("SET maintenance_work_mem = '256MB'")
+                    self._c.execute(_EVENT_INDEXES)
+                    self._c.execute("RESET maintenance_work_mem")
+                except psycopg.Error as exc:
+                    raise StoreError(f"building the event indexes of {self.url} failed: {_one_line(exc)}; "
+                                     "opening the store again builds them") from exc
+
+    def analyze(self) -> None:
+        """Refresh the planner's statistics of the catalog, users and events (every partition). Autovacuum
+        never analyzes a partitioned parent, and without statistics a one-user history read was planned as
+        a parallel scan with JIT (170 ms instead of 0.1 ms on 10M events): run this after a bulk load."""
+        with self._lock:
+            try:
+                for table in ("items", "users", "events", "event_keys"):
+                    self._c.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(table)))
+            except psycopg.Error as exc:
+                raise StoreError(f"analyzing {self.url} failed: {_one_line(exc)}") from exc
+
+    def event_partitions(self) -> list[tuple[str, str]]:
+        """The partitions of the event log, oldest first: ``(table name, bound)``, e.g.
+        ``("events_p2024_05", "FOR VALUES FROM ('2024-05-01 00:00:00+00') TO ('2024-06-01 00:00:00+00')")``.
+        (PostgreSQL only: the embedded store has one table.)"""
+        rows = self._read("SELECT c.relname, pg_get_expr(c.relpartbound, c.oid) FROM pg_inherits i "
+                          "JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = to_regclass('events') "
+                          "ORDER BY c.relname")
+        return [(str(r[0]), str(r[1])) for r in rows]
 
     # ------------------------------------------------------------------ plumbing
     @property
@@ -335,18 +460,50 @@ class PostgresStore(ContextManagedStore):
     def users_frame(self) -> pd.DataFrame:
         return self._frame("user")
 
+    def user_ids(self) -> list[str]:
+        return [r[0] for r in self._read("SELECT user_id FROM users ORDER BY id")]
+
     # ------------------------------------------------------------------ events
     def append_events(self, events: Records) -> AppendCounts:
         cols = list(rec.EVENT_ROW)
         select = [_EPOCH.format("ts_us") if c == "ts_us" else "context::jsonb" if c == "context" else c
                   for c in cols]
         target = ["ts" if c == "ts_us" else c for c in cols]
-        query = (f"INSERT INTO events ({', '.join(target)}) SELECT {', '.join(select)} FROM _stage "
-                 "ORDER BY ord ON CONFLICT (dedupe_key) DO NOTHING")
+        # the keys not stored yet claim their row in event_keys; the first staged event of each is stored
+        # (DISTINCT ON only when the batch repeats a key: a sort of the whole batch otherwise saved)
+        claim = ("WITH new AS (INSERT INTO event_keys (dedupe_key) SELECT dedupe_key FROM _stage "
+                 f"ON CONFLICT DO NOTHING RETURNING dedupe_key) INSERT INTO events ({', '.join(target)}) "
+                 f"SELECT {', '.join(select)} FROM ")
+        first_of_each = ("(SELECT DISTINCT ON (s.dedupe_key) s.* FROM _stage s JOIN new USING (dedupe_key) "
+                         "ORDER BY s.dedupe_key, s.ord) f ORDER BY ord")
+        all_new = "_stage s JOIN new USING (dedupe_key) ORDER BY s.ord"
+        keys: set[bytes] = set()
+        repeated = False
+
+        def chunks() -> Iterator[list[tuple[Any, ...]]]:
+            nonlocal repeated
+            for chunk in rec.encode_events(events):
+                if not repeated:
+                    before = len(keys)
+                    keys.update(row[0] for row in chunk)
+                    repeated = len(keys) - before < len(chunk)
+                yield chunk
+
+        t0 = time.perf_counter()
         with rec.paused_gc(), self._write("appending events") as cur:
-            total = self._stage(cur, "_stage", _STAGE_EVENTS, rec.encode_events(events))
-            inserted = max(cur.execute(query).rowcount, 0)
-        logger.debug("appended %d events to %s (%d duplicates)", inserted, self.url, total - inserted)
+            cur.execute("SET LOCAL work_mem = '64MB'")  # the batch's join and sort in memory, not on disk
+            total = self._stage(cur, "_stage", _STAGE_EVENTS, chunks())
+            keys.clear()
+            t1 = time.perf_counter()
+            months = [int(r[0]) for r in cur.execute(_MONTHS_OF.format("_stage")).fetchall()] if total else []
+            self._create_partitions(cur, months)
+            query = claim + (first_of_each if repeated else all_new)
+            inserted = max(cur.execute(query).rowcount, 0) if total else 0
+            t2 = time.perf_counter()
+        self._months.update(months)
+        logger.debug("appended %d events to %s (%d duplicates): %.2f s encoding and copying, %.2f s inserting, "
+                     "%.2f s committing", inserted, self.url, total - inserted, t1 - t0, t2 - t1,
+                     time.perf_counter() - t2)
         return AppendCounts(inserted, total - inserted)
 
     def events_frame(self, *, after_seq: int | None = None, user_ids: Iterable[str] | None = None,
@@ -367,6 +524,27 @@ class PostgresStore(ContextManagedStore):
             rows = self._read(f"SELECT seq, event_id, user_id, item_id, type, value, {_MICROS.format('ts')}, "
                               f"session_id, context FROM events {clause}ORDER BY seq", params)
             return rec.decode_events(rows)
+
+    def event_chunks(self, *, exclude_types: Iterable[str] = (), chunk_rows: int = 100_000
+                     ) -> Iterator[pd.DataFrame]:
+        rec.check_chunk_rows(chunk_rows)
+        excluded = sorted({str(t) for t in exclude_types})
+        query = (f"SELECT seq, user_id, item_id, type, value, {_MICROS.format('ts')} FROM events "
+                 "WHERE item_id IS NOT NULL AND NOT (type = ANY(%s)) ORDER BY seq")
+        types: dict[str, str] = {}
+        with self._lock:
+            try:
+                # a named (server-side) cursor lives in a transaction; rows cross the wire chunk by chunk
+                with self._c.transaction(), self._c.cursor(name="shopmind_event_chunks") as cur:
+                    cur.itersize = chunk_rows
+                    cur.execute(query, (excluded,))
+                    while rows := cur.fetchmany(chunk_rows):
+                        with rec.paused_gc():
+                            chunk = rec.event_chunk(rows, types)
+                        del rows
+                        yield chunk
+            except psycopg.Error as exc:
+                raise StoreError(f"reading events from {self.url} failed: {_one_line(exc)}") from exc
 
     def event_counts(self, bucket_seconds: int = 86_400) -> pd.DataFrame:
         width = rec.bucket_micros(bucket_seconds)
@@ -721,6 +899,9 @@ class PostgresStore(ContextManagedStore):
     def erase_user(self, user_id: str) -> dict[str, int]:
         deleted: dict[str, int] = {}
         with self._write(f"erasing user {user_id!r}") as cur:
+            # the dedupe keys go with the events: the same event may be stored again later
+            cur.execute("DELETE FROM event_keys WHERE dedupe_key IN (SELECT dedupe_key FROM events "
+                        "WHERE user_id = %s)", (str(user_id),))
             for kind, (table, _cols, where, _order) in self._PERSONAL.items():
                 cur.execute(f"DELETE FROM {table} WHERE {where}", (str(user_id),))
                 deleted[kind] = max(cur.rowcount, 0)

@@ -26,7 +26,7 @@ import pandas as pd
 from shopmind.data.loaders.base import Reject
 from shopmind.errors import StoreError
 from shopmind.schema import EVENT_COLUMNS, ITEM_COLUMNS, USER_COLUMNS
-from shopmind.storage.base import EVENT_COUNT_COLUMNS, REJECT_COLUMNS, Records
+from shopmind.storage.base import EVENT_CHUNK_COLUMNS, EVENT_COUNT_COLUMNS, REJECT_COLUMNS, Records
 
 #: Events are encoded and written in chunks of this many rows (bounded memory, same transaction).
 CHUNK_ROWS = 50_000
@@ -295,6 +295,27 @@ def decode_events(rows: Sequence[Sequence[Any]]) -> pd.DataFrame:
             out[col] = pd.Series(values, index=out.index, dtype=object)
     out["seq"] = pd.Series(seq, index=out.index, dtype="int64")
     return out
+
+
+def check_chunk_rows(chunk_rows: int) -> None:
+    """Refuse a chunk size that is not a positive int (the message names the parameter)."""
+    if not isinstance(chunk_rows, int) or isinstance(chunk_rows, bool) or chunk_rows < 1:
+        raise StoreError(f"event_chunks: chunk_rows must be an int >= 1, got {chunk_rows!r}")
+
+
+def event_chunk(rows: Sequence[Sequence[Any]], types: dict[str, str]) -> pd.DataFrame:
+    """One :meth:`~shopmind.storage.base.EventLog.event_chunks` frame from ``(seq, user_id, item_id, type,
+    value, ts_us)`` rows. ``types`` interns the type names (a few distinct strings, one object each)."""
+    seq, user, item, etype, value, ts = _columns(rows, 6)
+    n = len(rows)
+    return pd.DataFrame({
+        "seq": np.fromiter(seq, dtype=np.int64, count=n),
+        "user_id": np.array(user, dtype=object),
+        "item_id": np.array(item, dtype=object),
+        "type": np.array([types.setdefault(t, t) for t in etype], dtype=object),
+        "value": np.fromiter((math.nan if v is None else v for v in value), dtype=np.float64, count=n),
+        "ts_us": np.fromiter(ts, dtype=np.int64, count=n),
+    }, columns=list(EVENT_CHUNK_COLUMNS))
 
 
 def decode_micros(values: Sequence[int | None]) -> pd.Series:

@@ -313,6 +313,9 @@ class SQLiteStore(ContextManagedStore):
     def users_frame(self) -> pd.DataFrame:
         return self._frame("user")
 
+    def user_ids(self) -> list[str]:
+        return [r[0] for r in self._read("SELECT user_id FROM users ORDER BY rowid")]
+
     # ------------------------------------------------------------------ events
     def append_events(self, events: Records) -> AppendCounts:
         total = inserted = 0
@@ -348,6 +351,24 @@ class SQLiteStore(ContextManagedStore):
                 where.append("user_id IN (SELECT user_id FROM wanted_users)")
             sql = _SELECT_EVENTS.replace(" ORDER BY seq", f" WHERE {' AND '.join(where)} ORDER BY seq")
             return rec.decode_events(self._read(sql, tuple(params)))
+
+    def event_chunks(self, *, exclude_types: Iterable[str] = (), chunk_rows: int = 100_000
+                     ) -> Iterator[pd.DataFrame]:
+        rec.check_chunk_rows(chunk_rows)
+        excluded = sorted({str(t) for t in exclude_types})
+        query = ("SELECT seq, user_id, item_id, type, value, ts_us FROM events WHERE item_id IS NOT NULL"
+                 + (f" AND type NOT IN ({', '.join('?' * len(excluded))})" if excluded else "") + " ORDER BY seq")
+        types: dict[str, str] = {}
+        with self._lock:
+            try:
+                cur = self._c.execute(query, tuple(excluded))
+                while rows := cur.fetchmany(chunk_rows):
+                    with rec.paused_gc():
+                        chunk = rec.event_chunk(rows, types)
+                    del rows
+                    yield chunk
+            except sqlite3.Error as exc:
+                raise StoreError(f"reading events from {self.url} failed: {exc}") from exc
 
     def event_counts(self, bucket_seconds: int = 86_400) -> pd.DataFrame:
         width = rec.bucket_micros(bucket_seconds)
