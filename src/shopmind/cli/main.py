@@ -52,6 +52,12 @@ DEFAULT_BENCH = "random,popular,itemknn"
 err = Console(stderr=True)
 
 KCoreOpt = Annotated[int | None, typer.Option("--k-core", help="Keep users and items with >= K interactions.")]
+ExecutorOpt = Annotated[str, typer.Option("--executor", help="Where independent work runs: serial (this process) or "
+                                          "ray (Ray tasks; pip install 'shopmind[scale]').")]
+RayAddressOpt = Annotated[str | None, typer.Option("--ray-address", help="A running Ray cluster (e.g. auto, "
+                                                   "ray://HOST:10001). Default: a local one on this machine's cores.")]
+CpusPerTaskOpt = Annotated[int, typer.Option("--cpus-per-task", help="With --executor ray: CPUs (and threads) of "
+                                             "each task.")]
 StoreOpt = Annotated[str | None, typer.Option("--store", help="Store URL (sqlite:///path.db or postgresql://...). "
                                              "Default: $SHOPMIND_STORE or sqlite:///$SHOPMIND_HOME/shopmind.db")]
 
@@ -246,19 +252,27 @@ def bench(
     = None,
     k_core: KCoreOpt = None,
     store: StoreOpt = None,
+    executor: ExecutorOpt = "serial",
+    ray_address: RayAddressOpt = None,
+    cpus_per_task: CpusPerTaskOpt = 1,
 ) -> None:
     """Benchmark models side by side (leave-one-out by time, full ranking over all items)."""
     _bench_impl(data, format, models, k or [10], param or [], out, report, validate, tune, trials, seed, store, k_core,
-                targets_above)
+                targets_above, executor=executor, ray_address=ray_address, cpus_per_task=cpus_per_task)
 
 
 def _bench_impl(data: str | None, format: str, models: str, ks: list[int], params: list[str], out: Path | None,
                 report: Path | None, validate: bool, tune: bool, trials: int, seed: int, store: str | None,
-                k_core: int | None = None, targets_above: float | None = None) -> None:
+                k_core: int | None = None, targets_above: float | None = None, executor: str = "serial",
+                ray_address: str | None = None, cpus_per_task: int = 1) -> None:
+    import time
+
     from shopmind.evaluation.bench import bench_payload, run_bench, write_bench_report  # lazy: matplotlib
+    from shopmind.training.executor import make_executor
 
     s = _settings(store)
     specs = parse_model_params(models, params)
+    ex = make_executor(executor, address=ray_address, cpus_per_task=cpus_per_task)  # bad options fail first
     with console.status("loading data"):
         inter = load_data(data, store_url=s.store, datasets_dir=s.datasets_dir, format=format, k_core=k_core,
                           event_weights=s.event_weights, rating_threshold=s.negative_rating_threshold)
@@ -277,9 +291,15 @@ def _bench_impl(data: str | None, format: str, models: str, ks: list[int], param
     if targets_above is not None and inter.event_type is not None and inter.value is not None:
         low = (inter.event_type == "rating") & (np.nan_to_num(inter.value, nan=np.inf) <= targets_above)
         targets = ~low
-    split, runs = run_bench(inter, specs, ks=ks, validate=validate, tune=tune, tune_trials=trials, seed=seed,
-                            on_result=show, targets=targets)
-    payload = bench_payload(inter, split, runs, ks)
+    t0 = time.perf_counter()
+    with ex:
+        split, runs = run_bench(inter, specs, ks=ks, validate=validate, tune=tune, tune_trials=trials, seed=seed,
+                                on_result=show, targets=targets, executor=ex)
+    where = {**ex.describe(), "wall_seconds": round(time.perf_counter() - t0, 2)}
+    if executor != "serial":
+        console.print(f"{executor}: {where['workers']} tasks at once, {where['wall_seconds']:.1f}s "
+                      f"(cluster start {where.get('start_seconds', 0):.1f}s)")
+    payload = bench_payload(inter, split, runs, ks, executor=where)
     table = Table(title=f"{inter.name}: leave-one-out, full ranking, {payload['protocol']['test_users']:,} test users")
     for col in ("model", f"HR@{kmain}", f"NDCG@{kmain}", f"MRR@{kmain}", f"cov@{kmain}", "train s", "peak MB"):
         table.add_column(col, justify="left" if col == "model" else "right")

@@ -24,6 +24,7 @@ from shopmind.evaluation.report import ModelResult, dataset_summary, write_repor
 from shopmind.evaluation.resources import measure
 from shopmind.evaluation.tuning import tune as tune_model
 from shopmind.models import create
+from shopmind.training.executor import Executor, SerialExecutor
 from shopmind.training.splits import Split, leave_one_out
 
 log = logging.getLogger(__name__)
@@ -74,30 +75,44 @@ def run_model(name: str, params: Mapping[str, Any], split: Split, ks: Sequence[i
 
 def run_bench(data: Interactions, models: Sequence[tuple[str, dict[str, Any]]], ks: Sequence[int] = (10,),
               validate: bool = False, tune: bool = False, tune_trials: int = 12, seed: int = 0,
-              on_result: Callable[[ModelRun], None] | None = None, targets: np.ndarray | None = None
-              ) -> tuple[Split, list[ModelRun]]:
+              on_result: Callable[[ModelRun], None] | None = None, targets: np.ndarray | None = None,
+              executor: Executor | None = None) -> tuple[Split, list[ModelRun]]:
     """Run every model on one leave-one-out split of ``data`` (only ``targets`` rows as test and validation
-    items when given, see :func:`leave_one_out`)."""
+    items when given, see :func:`leave_one_out`).
+
+    The models are independent: ``executor`` (default: one after another in this process) may run them side
+    by side, e.g. as Ray tasks; with ``tune`` each model's trials run on it first. ``runs`` keep the order of
+    ``models``; ``on_result`` sees each as it finishes."""
     split = leave_one_out(data, targets=targets)
-    runs = []
+    executor = executor or SerialExecutor()
+    specs = []
     for name, params in models:
         p = dict(params)
         if tune:
-            best, _table = tune_model(model_name(name), split, n_trials=tune_trials, seed=seed, fixed=p)
+            best, _table = tune_model(model_name(name), split, n_trials=tune_trials, seed=seed, fixed=p,
+                                      executor=executor)
             p.update(best)
             log.info("tuned %s on validation: %s", name, best)
-        log.info("training %s %s", name, p)
-        run = run_model(name, p, split, ks, validate=validate)
-        runs.append(run)
-        if on_result:
-            on_result(run)
+        specs.append((name, p))
+    log.info("training %s on the %s executor", ", ".join(n for n, _ in specs), executor.name)
+    runs = executor.map(_run_spec, specs, common=(split, tuple(ks), validate),
+                        on_result=(lambda _i, run: on_result(run)) if on_result else None)
     return split, runs
 
 
-def bench_payload(data: Interactions, split: Split, runs: Sequence[ModelRun], ks: Sequence[int]) -> dict[str, Any]:
-    """The JSON document `shopmind bench --out` writes."""
+def _run_spec(common: tuple[Split, tuple[int, ...], bool], spec: tuple[str, dict[str, Any]]) -> ModelRun:
+    """One model of a bench: the unit an executor runs."""
+    split, ks, validate = common
+    log.info("training %s %s", *spec)
+    return run_model(spec[0], spec[1], split, ks, validate=validate)
+
+
+def bench_payload(data: Interactions, split: Split, runs: Sequence[ModelRun], ks: Sequence[int],
+                  executor: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The JSON document `shopmind bench --out` writes (``executor``: where the models ran and how long)."""
     d = data.describe()
-    return {
+    extra = {"executor": dict(executor)} if executor else {}
+    return {**extra,
         "dataset": {"name": data.name, "users": d["users"], "items": d["items"], "interactions": d["interactions"]},
         "protocol": {"split": f"{split.name} by time (ties keep event order)", "ranking": "full (all items)",
                      "exclude_seen": True, "ks": list(ks), "test_users": len(set(split.test.user.tolist())),
