@@ -319,15 +319,64 @@ def _bench_impl(data: str | None, format: str, models: str, ks: list[int], param
 @app.command()
 @_guard
 def recommend(
-    user: Annotated[list[str], typer.Argument(help="Raw user id(s).")],
+    user: Annotated[list[str] | None, typer.Argument(help="Raw user id(s).")] = None,
     model: Annotated[str, typer.Option("--model", "-m", help="Trained model name or artifact path.")] = "itemknn",
     n: Annotated[int, typer.Option("-n", help="How many items.")] = 10,
+    all_users: Annotated[bool, typer.Option("--all-users", help="Score every user the model knows (all users "
+                                            "of the store it was trained on) into --out.")] = False,
+    out: Annotated[Path | None, typer.Option(help="With --all-users: the Parquet file to write "
+                                             "(user, rank, item, score).")] = None,
+    shard_size: Annotated[int, typer.Option("--shard-size", help="With --all-users: users per shard.")] = 2000,
+    executor: ExecutorOpt = "serial",
+    ray_address: RayAddressOpt = None,
+    cpus_per_task: CpusPerTaskOpt = 1,
+    json_out: Annotated[Path | None, typer.Option("--json", help="With --all-users: also write the run's "
+                                                  "figures (users, seconds, users/s) as JSON here.")] = None,
     store: StoreOpt = None,
 ) -> None:
-    """Recommend items for users with a trained model artifact."""
+    """Recommend items for users with a trained model artifact (or, with --all-users, for every user)."""
     s = _settings(store)
     path = Path(model) if Path(model).exists() else s.models_dir / model
-    show_recommendations(console, path, user, n)
+    if not all_users:
+        if not user:
+            _fail("name one or more users, or pass --all-users --out FILE.parquet to score every user")
+        show_recommendations(console, path, user or [], n)
+        return
+    if user:
+        _fail("--all-users scores every user: leave out the user ids, or drop --all-users")
+    if out is None:
+        _fail("--all-users needs --out FILE.parquet (where the recommendations go)")
+    _score_all(path, out or Path(), n, shard_size, executor, ray_address, cpus_per_task, json_out)
+
+
+def _score_all(path: Path, out: Path, n: int, shard_size: int, executor: str, ray_address: str | None,
+               cpus_per_task: int, json_out: Path | None) -> None:
+    import time
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from shopmind.evaluation.batch_scoring import score_all_users  # lazy: pyarrow.parquet
+    from shopmind.training.executor import make_executor
+
+    if not (path / "meta.json").exists():
+        _fail(f"no trained model at {path}: run `shopmind train MODEL` first (or pass --model PATH)")
+    ex = make_executor(executor, address=ray_address, cpus_per_task=cpus_per_task)
+    with ex, Progress(TextColumn("scoring users"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      TextColumn("{task.fields[rate]}"), console=err, transient=True) as bar:
+        task = bar.add_task("score", total=None, rate="")
+        t0 = time.perf_counter()
+
+        def progress(done: int, total: int) -> None:
+            rate = done / max(time.perf_counter() - t0, 1e-9)
+            bar.update(task, completed=done, total=total, rate=f"{rate:,.0f} users/s")
+
+        result = score_all_users(path, out, n=n, shard_size=shard_size, executor=ex, on_shard=progress)
+    figures = result.as_dict()
+    console.print(f"scored {figures['users']:,} users ({figures['rows']:,} rows, {figures['shards']} shards) in "
+                  f"{figures['seconds']:.1f}s: {figures['users_per_second']:,.0f} users/s on the {executor} "
+                  f"executor -> {out}")
+    if json_out:
+        write_json(json_out, figures)
 
 
 @app.command("models")

@@ -50,7 +50,8 @@ def run_on_ray_tune(job: TuningTrial, space: Mapping[str, Any], n_trials: int | 
         param_space = {}
         search = OptunaSearch(space=optuna_distributions(space), metric=job.metric, mode="max",
                               sampler=tpe_sampler(seed))
-        tune_config = tune.TuneConfig(search_alg=search, num_samples=n_trials or 1, max_concurrent_trials=max_concurrent)
+        tune_config = tune.TuneConfig(search_alg=search, num_samples=n_trials or 1,
+                                      max_concurrent_trials=max_concurrent)
     with tempfile.TemporaryDirectory(prefix="shopmind-tune-") as tmp:
         tuner = tune.Tuner(trainable, param_space=param_space, tune_config=tune_config,
                            run_config=tune.RunConfig(storage_path=tmp, name="shopmind", verbose=0))

@@ -8,7 +8,8 @@ tasks side by side do not oversubscribe the cores. Both return results in input 
 ``on_result`` as each piece finishes (progress). Ray is imported only when a :class:`RayExecutor` starts.
 
 The work must be a module-level function of an installed package (Ray pickles it by reference) taking
-``(common, item)``: ``common`` is shipped once (Ray's object store), ``item`` is one piece.
+``(common, item)``: ``common`` is shipped once (Ray's object store), ``item`` is one piece. With
+``collect=False`` results are only handed to ``on_result`` (a caller that writes them out as they come).
 
 >>> with make_executor("serial") as ex:
 ...     ex.map(pow, [1, 2, 3], common=2)
@@ -44,7 +45,7 @@ class Executor(Protocol):
     workers: int
 
     def map(self, fn: Callable[[Any, T], R], items: Sequence[T], common: Any = None,
-            on_result: Callable[[int, R], None] | None = None) -> list[R]: ...
+            on_result: Callable[[int, R], None] | None = None, collect: bool = True) -> list[R]: ...
 
     def describe(self) -> dict[str, Any]: ...
 
@@ -61,11 +62,12 @@ class SerialExecutor:
     workers = 1
 
     def map(self, fn: Callable[[Any, T], R], items: Sequence[T], common: Any = None,
-            on_result: Callable[[int, R], None] | None = None) -> list[R]:
+            on_result: Callable[[int, R], None] | None = None, collect: bool = True) -> list[R]:
         out = []
         for i, item in enumerate(items):
             r = fn(common, item)
-            out.append(r)
+            if collect:
+                out.append(r)
             if on_result:
                 on_result(i, r)
         return out
@@ -142,7 +144,7 @@ class RayExecutor:
             self._owns = False
 
     def map(self, fn: Callable[[Any, T], R], items: Sequence[T], common: Any = None,
-            on_result: Callable[[int, R], None] | None = None) -> list[R]:
+            on_result: Callable[[int, R], None] | None = None, collect: bool = True) -> list[R]:
         import ray
 
         if not ray.is_initialized():
@@ -157,10 +159,12 @@ class RayExecutor:
             done, pending = ray.wait(pending, num_returns=1)
             for ref in done:
                 i = index[ref]
-                out[i] = ray.get(ref)
+                r = ray.get(ref)
+                if collect:
+                    out[i] = r
                 if on_result:
-                    on_result(i, out[i])
-        return out
+                    on_result(i, r)
+        return out if collect else []
 
     def describe(self) -> dict[str, Any]:
         return {"name": self.name, "workers": self.workers, "threads_per_task": self.cpus_per_task,
