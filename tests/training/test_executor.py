@@ -25,9 +25,9 @@ def test_serial_executor_keeps_input_order_and_reports_each_result():
 
 
 def test_make_executor_names_the_bad_option():
-    with pytest.raises(ParameterError, match=r"'executor' parameter of make_executor must be one of \['serial', 'ray'\]"):
+    with pytest.raises(ParameterError, match=r"'executor' parameter of make_executor must be one of \['serial'"):
         make_executor("dask")
-    with pytest.raises(ParameterError, match="'ray_address'.*only with --executor ray"):
+    with pytest.raises(ParameterError, match=r"'ray_address'.*only with --executor ray"):
         make_executor("serial", address="auto")
     with pytest.raises(ParameterError, match="'cpus_per_task'"), RayExecutor(cpus_per_task=0):
         pass
