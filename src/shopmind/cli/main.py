@@ -9,12 +9,14 @@ import functools
 import json
 import logging
 import os
+import time
 from pathlib import Path
 from typing import Annotated, Any
 
 import numpy as np
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from shopmind.cli.assist import assist_app
@@ -265,8 +267,6 @@ def _bench_impl(data: str | None, format: str, models: str, ks: list[int], param
                 report: Path | None, validate: bool, tune: bool, trials: int, seed: int, store: str | None,
                 k_core: int | None = None, targets_above: float | None = None, executor: str = "serial",
                 ray_address: str | None = None, cpus_per_task: int = 1) -> None:
-    import time
-
     from shopmind.evaluation.bench import bench_payload, run_bench, write_bench_report  # lazy: matplotlib
     from shopmind.training.executor import make_executor
 
@@ -351,10 +351,6 @@ def recommend(
 
 def _score_all(path: Path, out: Path, n: int, shard_size: int, executor: str, ray_address: str | None,
                cpus_per_task: int, json_out: Path | None) -> None:
-    import time
-
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
     from shopmind.evaluation.batch_scoring import score_all_users  # lazy: pyarrow.parquet
     from shopmind.training.executor import make_executor
 

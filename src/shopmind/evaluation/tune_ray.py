@@ -26,7 +26,7 @@ _ROW = "shopmind_row"
 
 def _trainable(config: dict[str, Any], job: TuningTrial, threads: int, candidates: list[dict[str, Any]] | None) -> None:
     """One Ray Tune trial: the leaderboard row of its configuration, reported once."""
-    from ray import tune
+    from ray import tune  # lazy: runs inside a Ray worker; importing this module must not import Ray
 
     params = candidates[config["candidate"]] if candidates is not None else config
     row = job.run(params, threads=threads)
@@ -37,6 +37,7 @@ def run_on_ray_tune(job: TuningTrial, space: Mapping[str, Any], n_trials: int | 
                     max_concurrent: int) -> list[dict[str, Any]]:
     """The leaderboard rows of a grid (``n_trials=None``) or TPE search on Ray Tune, in trial order."""
     os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")  # verbose=0 silences the classic reporter
+    # lazy: Ray only for --executor ray (after the environment above is set)
     from ray import tune
     from ray.tune.search.optuna import OptunaSearch
 

@@ -186,7 +186,7 @@ def optuna_distributions(space: Mapping[str, Any]) -> dict[str, Any]:
 
 def tpe_sampler(seed: int) -> Any:
     """The seeded TPE sampler both executors search with."""
-    import optuna
+    import optuna  # lazy: a grid search needs no Optuna (and its import takes a while)
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     return optuna.samplers.TPESampler(seed=seed)
@@ -194,7 +194,7 @@ def tpe_sampler(seed: int) -> Any:
 
 def _optuna_serial(job: TuningTrial, space: Mapping[str, Any], n_trials: int, seed: int) -> list[dict[str, Any]]:
     """A seeded TPE search, one trial after another (Optuna's ask/tell)."""
-    import optuna
+    import optuna  # lazy: a grid search needs no Optuna
 
     study = optuna.create_study(direction="maximize", sampler=tpe_sampler(seed))
     dists = optuna_distributions(space)

@@ -142,14 +142,14 @@ class RayExecutor:
     def __exit__(self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
                  ) -> None:
         if self._owns:
-            import ray
+            import ray  # lazy: started in __enter__
 
             ray.shutdown()
             self._owns = False
 
     def map(self, fn: Callable[[Any, T], R], items: Sequence[T], common: Any = None,
             on_result: Callable[[int, R], None] | None = None, collect: bool = True) -> list[R]:
-        import ray
+        import ray  # lazy: the serial path never pays for Ray
 
         if not ray.is_initialized():
             raise ShopmindError("RayExecutor.map outside its `with` block: start it with `with RayExecutor() as ex`")
