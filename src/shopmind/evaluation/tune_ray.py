@@ -46,13 +46,13 @@ def run_on_ray_tune(job: TuningTrial, space: Mapping[str, Any], n_trials: int | 
         tune.with_parameters(_trainable, job=job, threads=cpus_per_task, candidates=candidates), {"cpu": cpus_per_task})
     if candidates is not None:
         param_space: dict[str, Any] = {"candidate": tune.grid_search(list(range(len(candidates))))}
-        tune_config = tune.TuneConfig(num_samples=1, max_concurrent_trials=max_concurrent)
+        tune_config = tune.TuneConfig(num_samples=1, max_concurrent_trials=max_concurrent, reuse_actors=True)
     else:
         param_space = {}
         search = OptunaSearch(space=optuna_distributions(space), metric=job.metric, mode="max",
                               sampler=tpe_sampler(seed))
         tune_config = tune.TuneConfig(search_alg=search, num_samples=n_trials or 1,
-                                      max_concurrent_trials=max_concurrent)
+                                      max_concurrent_trials=max_concurrent, reuse_actors=True)
     with tempfile.TemporaryDirectory(prefix="shopmind-tune-") as tmp:
         tuner = tune.Tuner(trainable, param_space=param_space, tune_config=tune_config,
                            run_config=tune.RunConfig(storage_path=tmp, name="shopmind", verbose=0))
