@@ -42,6 +42,8 @@ class ModelRun:
     eval_seconds: float
     valid_metrics: dict[str, float] = field(default_factory=dict)
     result: EvalResult | None = None
+    #: with ``--tune``: the search's leaderboard on the validation split, best first (one dict per trial)
+    tuning: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         out = {"model": self.model, "params": self.params,
@@ -50,6 +52,8 @@ class ModelRun:
                "eval_seconds": round(self.eval_seconds, 2)}
         if self.valid_metrics:
             out["valid_metrics"] = {k: round(v, 6) for k, v in self.valid_metrics.items()}
+        if self.tuning:
+            out["tuning"] = self.tuning
         return out
 
 
@@ -85,19 +89,30 @@ def run_bench(data: Interactions, models: Sequence[tuple[str, dict[str, Any]]], 
     ``models``; ``on_result`` sees each as it finishes."""
     split = leave_one_out(data, targets=targets)
     executor = executor or SerialExecutor()
-    specs = []
+    specs, boards = [], []
     for name, params in models:
         p = dict(params)
+        board: list[dict[str, Any]] = []
         if tune:
-            best, _table = tune_model(model_name(name), split, n_trials=tune_trials, seed=seed, fixed=p,
-                                      executor=executor)
+            best, table = tune_model(model_name(name), split, n_trials=tune_trials, seed=seed, fixed=p,
+                                     executor=executor)
             p.update(best)
+            board = [{k: _rounded(v) for k, v in row.items()} for row in table.to_dict("records")]
             log.info("tuned %s on validation: %s", name, best)
         specs.append((name, p))
+        boards.append(board)
     log.info("training %s on the %s executor", ", ".join(n for n, _ in specs), executor.name)
     runs = executor.map(_run_spec, specs, common=(split, tuple(ks), validate),
                         on_result=(lambda _i, run: on_result(run)) if on_result else None)
+    for run, board in zip(runs, boards, strict=True):
+        run.tuning = board
     return split, runs
+
+
+def _rounded(v: Any) -> Any:
+    """A leaderboard cell as plain JSON: numpy scalars to Python, floats to 6 decimals."""
+    v = v.item() if hasattr(v, "item") and getattr(v, "ndim", 1) == 0 else v
+    return round(v, 6) if isinstance(v, float) else v
 
 
 def _run_spec(common: tuple[Split, tuple[int, ...], bool], spec: tuple[str, dict[str, Any]]) -> ModelRun:
