@@ -204,3 +204,14 @@ def test_bench_on_ray_matches_the_serial_run(home, tmp_path, ray_cluster):
     assert [r["model"] for r in docs["ray"]["results"]] == ["itemknn", "ease", "als"]
     for s, r in zip(docs["serial"]["results"], docs["ray"]["results"], strict=True):
         assert s["metrics"] == r["metrics"] and s["params"] == r["params"], s["model"]
+
+
+def test_bench_tune_writes_the_search_leaderboard(home, tmp_path):
+    out = tmp_path / "r.json"
+    res = runner.invoke(app, ["bench", "--data", str(_sequence_file(tmp_path)), "--format", "sequence",
+                              "--models", "itemknn", "--tune", "--trials", "3", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    run = json.loads(out.read_text())["results"][0]
+    board = run["tuning"]
+    assert len(board) == 3 and board[0]["ndcg@10"] == max(r["ndcg@10"] for r in board)
+    assert all(run["params"][p] == board[0][p] for p in ("k", "shrink", "half_life"))
