@@ -130,7 +130,12 @@ class RayExecutor:
                 ray.init(num_cpus=self.num_cpus or available_cores(), include_dashboard=False,
                          log_to_driver=False, logging_level=logging.WARNING)
             else:
-                ray.init(address=self.address, log_to_driver=False, logging_level=logging.WARNING)
+                try:
+                    ray.init(address=self.address, log_to_driver=False, logging_level=logging.WARNING)
+                except (ConnectionError, RuntimeError, ValueError) as exc:
+                    raise ShopmindError(f"could not join the Ray cluster at --ray-address {self.address!r}: {exc} "
+                                        "(start one with `ray start --head`, or leave out --ray-address for a "
+                                        "local cluster)") from None
             self._owns = True
         cpus = int(ray.cluster_resources().get("CPU", 1))
         self.workers = max(1, cpus // self.cpus_per_task)
