@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -167,10 +167,11 @@ def _dimension(name: str, values: Any) -> Any:
     """A grid entry as a list of values or an Optuna distribution."""
     if _is_distribution(values):
         return values
-    ok = isinstance(values, Sequence) and not isinstance(values, str) and len(values) > 0
-    check_param("tune", f"grid[{name!r}]", values, ok,
+    listed = isinstance(values, Iterable) and not isinstance(values, str | Mapping)
+    choices = [_plain(v) for v in values] if listed else []
+    check_param("tune", f"grid[{name!r}]", values, len(choices) > 0,
                 "a non-empty list of values or an optuna distribution (e.g. FloatDistribution(1, 100, log=True))")
-    return list(values)
+    return choices
 
 
 def _is_distribution(values: Any) -> bool:
