@@ -38,6 +38,10 @@ def test_sampled_search_is_optuna_tpe_seeded_and_reproducible(block_split):
     again, table2 = tune("ease", block_split, grid, n_trials=3, seed=3, fixed={"max_items": 100})
     assert len(table) == 3 and best == again and table["l2"].tolist() == table2["l2"].tolist()
     assert 1.0 <= best["l2"] <= 1000.0 and best["l2"] == table["l2"].iloc[0]
+    import numpy as np
+
+    best, _ = tune("ease", block_split, {"l2": np.array([10.0, 100.0])}, n_trials=2, fixed={"max_items": 100})
+    assert type(best["l2"]) is float  # numpy values come back as the plain values the models check
     with pytest.raises(ParameterError, match=r"grid\['l2'\].*non-empty list of values or an optuna distribution"):
         tune("ease", block_split, {"l2": []}, n_trials=1)
     with pytest.raises(ParameterError, match=r"'n_trials'.*an int when the grid holds distributions"):
