@@ -16,6 +16,7 @@ from typing import Annotated, Any
 import numpy as np
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -55,7 +56,7 @@ err = Console(stderr=True)
 
 KCoreOpt = Annotated[int | None, typer.Option("--k-core", help="Keep users and items with >= K interactions.")]
 ExecutorOpt = Annotated[str, typer.Option("--executor", help="Where independent work runs: serial (this process) or "
-                                          "ray (Ray tasks; pip install 'shopmind[scale]').")]
+                                          "ray (Ray tasks; pip install 'shopmind\\[scale]').")]
 RayAddressOpt = Annotated[str | None, typer.Option("--ray-address", help="A running Ray cluster (e.g. auto, "
                                                    "ray://HOST:10001). Default: a local one on this machine's cores.")]
 CpusPerTaskOpt = Annotated[int, typer.Option("--cpus-per-task", help="With --executor ray: CPUs (and threads) of "
@@ -69,7 +70,7 @@ def _settings(store: str | None = None) -> Settings:
 
 
 def _fail(message: str) -> None:
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False)  # the message is text, not markup
     raise typer.Exit(2)
 
 
