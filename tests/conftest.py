@@ -18,7 +18,7 @@ from shopmind.text.cache import set_cache_url
 
 pytest_plugins = ["fixtures.shop", "fixtures.blocks", "fixtures.content", "fixtures.sequences", "fixtures.image_shop",
                   "fixtures.console", "fixtures.customers", "fixtures.campaigns",
-                  "fixtures.redis_server"]
+                  "fixtures.redis_server", "fixtures.ray_cluster"]
 
 
 def pytest_configure(config: pytest.Config) -> None:

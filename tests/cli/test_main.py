@@ -180,3 +180,51 @@ def test_cli_runs_the_retrieval_phase_alone(tmp_path):
 
     assert json.loads(out.read_text())["retrieval"]["vectors"] == 2000
     assert np.isfinite(json.loads(out.read_text())["retrieval"]["batched"]["ratio"])
+
+
+def test_recommend_all_users_writes_parquet_with_throughput(home, tmp_path):
+    import pandas as pd
+
+    runner.invoke(app, ["datasets", "generate", "demo-shop", "--users", "120", "--items", "60", "--days", "20"])
+    assert runner.invoke(app, ["train", "itemknn", "-p", "k=20"]).exit_code == 0
+    out, figures = tmp_path / "recs.parquet", tmp_path / "scoring.json"
+    res = runner.invoke(app, ["recommend", "--all-users", "-n", "3", "--out", str(out), "--shard-size", "50",
+                              "--json", str(figures)])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(figures.read_text())
+    recs = pd.read_parquet(out)
+    assert doc["users"] == recs["user"].nunique() > 0 and doc["shards"] == -(-doc["users"] // 50)
+    assert doc["users_per_second"] > 0 and "users/s" in res.output
+    assert list(recs.columns) == ["user", "rank", "item", "score"] and recs["rank"].max() == 3
+    for args, message in ((["--all-users"], "--all-users needs --out"),
+                          (["U00001", "--all-users", "--out", str(out)], "leave out the user ids"),
+                          ([], "pass --all-users --out"),
+                          (["--all-users", "--out", str(out), "--executor", "spark"], "'executor'")):
+        res = runner.invoke(app, ["recommend", *args])
+        assert res.exit_code == 2 and message in res.output and "Traceback" not in res.output, res.output
+
+
+def test_bench_on_ray_matches_the_serial_run(home, tmp_path, ray_cluster):
+    data = str(_sequence_file(tmp_path))
+    docs = {}
+    for executor in ("serial", "ray"):
+        out = tmp_path / f"{executor}.json"
+        res = runner.invoke(app, ["bench", "--data", data, "--format", "sequence", "--models", "itemknn,ease,als",
+                                  "--executor", executor, "--out", str(out)])
+        assert res.exit_code == 0, res.output
+        docs[executor] = json.loads(out.read_text())
+    assert docs["ray"]["executor"]["name"] == "ray" and docs["ray"]["executor"]["workers"] == 2
+    assert [r["model"] for r in docs["ray"]["results"]] == ["itemknn", "ease", "als"]
+    for s, r in zip(docs["serial"]["results"], docs["ray"]["results"], strict=True):
+        assert s["metrics"] == r["metrics"] and s["params"] == r["params"], s["model"]
+
+
+def test_bench_tune_writes_the_search_leaderboard(home, tmp_path):
+    out = tmp_path / "r.json"
+    res = runner.invoke(app, ["bench", "--data", str(_sequence_file(tmp_path)), "--format", "sequence",
+                              "--models", "itemknn", "--tune", "--trials", "3", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    run = json.loads(out.read_text())["results"][0]
+    board = run["tuning"]
+    assert len(board) == 3 and board[0]["ndcg@10"] == max(r["ndcg@10"] for r in board)
+    assert all(run["params"][p] == board[0][p] for p in ("k", "shrink", "half_life"))

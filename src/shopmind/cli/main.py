@@ -9,13 +9,15 @@ import functools
 import json
 import logging
 import os
+import time
 from pathlib import Path
 from typing import Annotated, Any
 
 import numpy as np
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
 from shopmind.cli.assist import assist_app
@@ -54,6 +56,12 @@ DEFAULT_BENCH = "random,popular,itemknn"
 err = Console(stderr=True)
 
 KCoreOpt = Annotated[int | None, typer.Option("--k-core", help="Keep users and items with >= K interactions.")]
+ExecutorOpt = Annotated[str, typer.Option("--executor", help="Where independent work runs: serial (this process) or "
+                                          "ray (Ray tasks; pip install 'shopmind\\[scale]').")]
+RayAddressOpt = Annotated[str | None, typer.Option("--ray-address", help="A running Ray cluster (e.g. auto, "
+                                                   "ray://HOST:10001). Default: a local one on this machine's cores.")]
+CpusPerTaskOpt = Annotated[int, typer.Option("--cpus-per-task", help="With --executor ray: CPUs (and threads) of "
+                                             "each task.")]
 StoreOpt = Annotated[str | None, typer.Option("--store", help="Store URL (sqlite:///path.db or postgresql://...). "
                                              "Default: $SHOPMIND_STORE or sqlite:///$SHOPMIND_HOME/shopmind.db")]
 
@@ -63,7 +71,7 @@ def _settings(store: str | None = None) -> Settings:
 
 
 def _fail(message: str) -> None:
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False)  # the message is text, not markup
     raise typer.Exit(2)
 
 
@@ -287,19 +295,25 @@ def bench(
     = None,
     k_core: KCoreOpt = None,
     store: StoreOpt = None,
+    executor: ExecutorOpt = "serial",
+    ray_address: RayAddressOpt = None,
+    cpus_per_task: CpusPerTaskOpt = 1,
 ) -> None:
     """Benchmark models side by side (leave-one-out by time, full ranking over all items)."""
     _bench_impl(data, format, models, k or [10], param or [], out, report, validate, tune, trials, seed, store, k_core,
-                targets_above)
+                targets_above, executor=executor, ray_address=ray_address, cpus_per_task=cpus_per_task)
 
 
 def _bench_impl(data: str | None, format: str, models: str, ks: list[int], params: list[str], out: Path | None,
                 report: Path | None, validate: bool, tune: bool, trials: int, seed: int, store: str | None,
-                k_core: int | None = None, targets_above: float | None = None) -> None:
+                k_core: int | None = None, targets_above: float | None = None, executor: str = "serial",
+                ray_address: str | None = None, cpus_per_task: int = 1) -> None:
     from shopmind.evaluation.bench import bench_payload, run_bench, write_bench_report  # lazy: matplotlib
+    from shopmind.training.executor import make_executor
 
     s = _settings(store)
     specs = parse_model_params(models, params)
+    ex = make_executor(executor, address=ray_address, cpus_per_task=cpus_per_task)  # bad options fail first
     with console.status("loading data"):
         inter = load_data(data, store_url=s.store, datasets_dir=s.datasets_dir, format=format, k_core=k_core,
                           event_weights=s.event_weights, rating_threshold=s.negative_rating_threshold)
@@ -318,9 +332,15 @@ def _bench_impl(data: str | None, format: str, models: str, ks: list[int], param
     if targets_above is not None and inter.event_type is not None and inter.value is not None:
         low = (inter.event_type == "rating") & (np.nan_to_num(inter.value, nan=np.inf) <= targets_above)
         targets = ~low
-    split, runs = run_bench(inter, specs, ks=ks, validate=validate, tune=tune, tune_trials=trials, seed=seed,
-                            on_result=show, targets=targets)
-    payload = bench_payload(inter, split, runs, ks)
+    t0 = time.perf_counter()
+    with ex:
+        split, runs = run_bench(inter, specs, ks=ks, validate=validate, tune=tune, tune_trials=trials, seed=seed,
+                                on_result=show, targets=targets, executor=ex)
+    where = {**ex.describe(), "wall_seconds": round(time.perf_counter() - t0, 2)}
+    if executor != "serial":
+        console.print(f"{executor}: {where['workers']} tasks at once, {where['wall_seconds']:.1f}s "
+                      f"(cluster start {where.get('start_seconds', 0):.1f}s)")
+    payload = bench_payload(inter, split, runs, ks, executor=where)
     table = Table(title=f"{inter.name}: leave-one-out, full ranking, {payload['protocol']['test_users']:,} test users")
     for col in ("model", f"HR@{kmain}", f"NDCG@{kmain}", f"MRR@{kmain}", f"cov@{kmain}", "train s", "peak MB"):
         table.add_column(col, justify="left" if col == "model" else "right")
@@ -340,15 +360,60 @@ def _bench_impl(data: str | None, format: str, models: str, ks: list[int], param
 @app.command()
 @_guard
 def recommend(
-    user: Annotated[list[str], typer.Argument(help="Raw user id(s).")],
+    user: Annotated[list[str] | None, typer.Argument(help="Raw user id(s).")] = None,
     model: Annotated[str, typer.Option("--model", "-m", help="Trained model name or artifact path.")] = "itemknn",
     n: Annotated[int, typer.Option("-n", help="How many items.")] = 10,
+    all_users: Annotated[bool, typer.Option("--all-users", help="Score every user the model knows (all users "
+                                            "of the store it was trained on) into --out.")] = False,
+    out: Annotated[Path | None, typer.Option(help="With --all-users: the Parquet file to write "
+                                             "(user, rank, item, score).")] = None,
+    shard_size: Annotated[int, typer.Option("--shard-size", help="With --all-users: users per shard.")] = 2000,
+    executor: ExecutorOpt = "serial",
+    ray_address: RayAddressOpt = None,
+    cpus_per_task: CpusPerTaskOpt = 1,
+    json_out: Annotated[Path | None, typer.Option("--json", help="With --all-users: also write the run's "
+                                                  "figures (users, seconds, users/s) as JSON here.")] = None,
     store: StoreOpt = None,
 ) -> None:
-    """Recommend items for users with a trained model artifact."""
+    """Recommend items for users with a trained model artifact (or, with --all-users, for every user)."""
     s = _settings(store)
     path = Path(model) if Path(model).exists() else s.models_dir / model
-    show_recommendations(console, path, user, n)
+    if not all_users:
+        if not user:
+            _fail("name one or more users, or pass --all-users --out FILE.parquet to score every user")
+        show_recommendations(console, path, user or [], n)
+        return
+    if user:
+        _fail("--all-users scores every user: leave out the user ids, or drop --all-users")
+    if out is None:
+        _fail("--all-users needs --out FILE.parquet (where the recommendations go)")
+    _score_all(path, out or Path(), n, shard_size, executor, ray_address, cpus_per_task, json_out)
+
+
+def _score_all(path: Path, out: Path, n: int, shard_size: int, executor: str, ray_address: str | None,
+               cpus_per_task: int, json_out: Path | None) -> None:
+    from shopmind.evaluation.batch_scoring import score_all_users  # lazy: pyarrow.parquet
+    from shopmind.training.executor import make_executor
+
+    if not (path / "meta.json").exists():
+        _fail(f"no trained model at {path}: run `shopmind train MODEL` first (or pass --model PATH)")
+    ex = make_executor(executor, address=ray_address, cpus_per_task=cpus_per_task)
+    with ex, Progress(TextColumn("scoring users"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      TextColumn("{task.fields[rate]}"), console=err, transient=True) as bar:
+        task = bar.add_task("score", total=None, rate="")
+        t0 = time.perf_counter()
+
+        def progress(done: int, total: int) -> None:
+            rate = done / max(time.perf_counter() - t0, 1e-9)
+            bar.update(task, completed=done, total=total, rate=f"{rate:,.0f} users/s")
+
+        result = score_all_users(path, out, n=n, shard_size=shard_size, executor=ex, on_shard=progress)
+    figures = result.as_dict()
+    console.print(f"scored {figures['users']:,} users ({figures['rows']:,} rows, {figures['shards']} shards) in "
+                  f"{figures['seconds']:.1f}s: {figures['users_per_second']:,.0f} users/s on the {executor} "
+                  f"executor -> {out}")
+    if json_out:
+        write_json(json_out, figures)
 
 
 @app.command("models")

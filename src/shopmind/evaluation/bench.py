@@ -24,6 +24,7 @@ from shopmind.evaluation.report import ModelResult, dataset_summary, write_repor
 from shopmind.evaluation.resources import measure
 from shopmind.evaluation.tuning import tune as tune_model
 from shopmind.models import create
+from shopmind.training.executor import Executor, SerialExecutor
 from shopmind.training.splits import Split, leave_one_out
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,8 @@ class ModelRun:
     eval_seconds: float
     valid_metrics: dict[str, float] = field(default_factory=dict)
     result: EvalResult | None = None
+    #: with ``--tune``: the search's leaderboard on the validation split, best first (one dict per trial)
+    tuning: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         out = {"model": self.model, "params": self.params,
@@ -49,6 +52,8 @@ class ModelRun:
                "eval_seconds": round(self.eval_seconds, 2)}
         if self.valid_metrics:
             out["valid_metrics"] = {k: round(v, 6) for k, v in self.valid_metrics.items()}
+        if self.tuning:
+            out["tuning"] = self.tuning
         return out
 
 
@@ -74,30 +79,55 @@ def run_model(name: str, params: Mapping[str, Any], split: Split, ks: Sequence[i
 
 def run_bench(data: Interactions, models: Sequence[tuple[str, dict[str, Any]]], ks: Sequence[int] = (10,),
               validate: bool = False, tune: bool = False, tune_trials: int = 12, seed: int = 0,
-              on_result: Callable[[ModelRun], None] | None = None, targets: np.ndarray | None = None
-              ) -> tuple[Split, list[ModelRun]]:
+              on_result: Callable[[ModelRun], None] | None = None, targets: np.ndarray | None = None,
+              executor: Executor | None = None) -> tuple[Split, list[ModelRun]]:
     """Run every model on one leave-one-out split of ``data`` (only ``targets`` rows as test and validation
-    items when given, see :func:`leave_one_out`)."""
+    items when given, see :func:`leave_one_out`).
+
+    The models are independent: ``executor`` (default: one after another in this process) may run them side
+    by side, e.g. as Ray tasks; with ``tune`` each model's trials run on it first. ``runs`` keep the order of
+    ``models``; ``on_result`` sees each as it finishes."""
     split = leave_one_out(data, targets=targets)
-    runs = []
+    executor = executor or SerialExecutor()
+    specs, boards = [], []
     for name, params in models:
         p = dict(params)
+        board: list[dict[str, Any]] = []
         if tune:
-            best, _table = tune_model(model_name(name), split, n_trials=tune_trials, seed=seed, fixed=p)
+            best, table = tune_model(model_name(name), split, n_trials=tune_trials, seed=seed, fixed=p,
+                                     executor=executor)
             p.update(best)
+            board = [{k: _rounded(v) for k, v in row.items()} for row in table.to_dict("records")]
             log.info("tuned %s on validation: %s", name, best)
-        log.info("training %s %s", name, p)
-        run = run_model(name, p, split, ks, validate=validate)
-        runs.append(run)
-        if on_result:
-            on_result(run)
+        specs.append((name, p))
+        boards.append(board)
+    log.info("training %s on the %s executor", ", ".join(n for n, _ in specs), executor.name)
+    runs = executor.map(_run_spec, specs, common=(split, tuple(ks), validate),
+                        on_result=(lambda _i, run: on_result(run)) if on_result else None)
+    for run, board in zip(runs, boards, strict=True):
+        run.tuning = board
     return split, runs
 
 
-def bench_payload(data: Interactions, split: Split, runs: Sequence[ModelRun], ks: Sequence[int]) -> dict[str, Any]:
-    """The JSON document `shopmind bench --out` writes."""
+def _rounded(v: Any) -> Any:
+    """A leaderboard cell as plain JSON: numpy scalars to Python, floats to 6 decimals."""
+    v = v.item() if hasattr(v, "item") and getattr(v, "ndim", 1) == 0 else v
+    return round(v, 6) if isinstance(v, float) else v
+
+
+def _run_spec(common: tuple[Split, tuple[int, ...], bool], spec: tuple[str, dict[str, Any]]) -> ModelRun:
+    """One model of a bench: the unit an executor runs."""
+    split, ks, validate = common
+    log.info("training %s %s", *spec)
+    return run_model(spec[0], spec[1], split, ks, validate=validate)
+
+
+def bench_payload(data: Interactions, split: Split, runs: Sequence[ModelRun], ks: Sequence[int],
+                  executor: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The JSON document `shopmind bench --out` writes (``executor``: where the models ran and how long)."""
     d = data.describe()
-    return {
+    extra = {"executor": dict(executor)} if executor else {}
+    return {**extra,
         "dataset": {"name": data.name, "users": d["users"], "items": d["items"], "interactions": d["interactions"]},
         "protocol": {"split": f"{split.name} by time (ties keep event order)", "ranking": "full (all items)",
                      "exclude_seen": True, "ks": list(ks), "test_users": len(set(split.test.user.tolist())),

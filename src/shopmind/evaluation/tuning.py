@@ -2,7 +2,15 @@
 
 Each trial fits a registered model on ``split.train`` and ranks ``split.valid`` with ``split.train`` as the
 history (full ranking, history excluded: the benchmark protocol). The grid is a dict of parameter -> list
-of values (or, for random search, anything with an ``rvs`` method such as a ``scipy.stats`` distribution).
+of values (or, for a sampled search, an Optuna distribution such as ``FloatDistribution(1, 1e4, log=True)``).
+
+Without ``n_trials`` every combination of the grid is tried; with it, Optuna's TPE sampler (seeded) picks
+``n_trials`` configurations. Trials run one after another in this process, or with a Ray executor
+(:class:`~shopmind.training.executor.RayExecutor`) on Ray Tune side by side, each on its share of the
+cores: the grid then runs as one Ray Tune trial per combination, the sampled search through Ray Tune's
+``OptunaSearch`` with the same seeded sampler. Both return the same leaderboard: the grid's trials and
+the sampler's first ``n_startup_trials`` (10) are the same configurations with the same metrics; later TPE
+suggestions depend on which results have arrived, which differs once trials run concurrently.
 
 >>> best, table = tune("itemknn", split, {"k": [50, 100], "shrink": [0, 10]})          # doctest: +SKIP
 >>> best, table = tune("als", split, {"factors": [32, 64, 128]}, n_trials=2, seed=0)   # doctest: +SKIP
@@ -19,16 +27,18 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
-from sklearn.model_selection import ParameterGrid, ParameterSampler
+from sklearn.model_selection import ParameterGrid
 
 from shopmind.errors import ParameterError, check_int, check_param
 from shopmind.evaluation.protocol import evaluate
 from shopmind.models import available, create
+from shopmind.training.executor import Executor, SerialExecutor
 from shopmind.training.splits import Split
+from shopmind.training.threads import limit_threads
 
 log = logging.getLogger(__name__)
 
@@ -67,19 +77,22 @@ def tune(
     metric: str = "ndcg@10",
     seed: int = 0,
     fixed: Mapping[str, Any] | None = None,
+    executor: Executor | None = None,
 ) -> tuple[dict[str, Any], pd.DataFrame]:
-    """Grid search (``n_trials=None``) or seeded random search over ``grid`` on the validation split.
+    """Grid search (``n_trials=None``) or seeded Optuna TPE search over ``grid`` on the validation split.
 
     Parameters
     ----------
     model_name : a name registered with :func:`shopmind.models.register`.
     split : a :class:`~shopmind.training.splits.Split`; only ``train`` and ``valid`` are used.
-    grid : parameter -> list of values (or a distribution with ``rvs`` for random search); ``None`` takes
+    grid : parameter -> list of values (or an Optuna distribution for a sampled search); ``None`` takes
         ``DEFAULT_GRIDS[model_name]``.
-    n_trials : number of sampled configurations (random search); ``None`` tries the whole grid.
+    n_trials : number of sampled configurations (Optuna TPE); ``None`` tries the whole grid.
     metric : what to maximise, e.g. ``"ndcg@10"``, ``"hr@10"``, ``"mrr@20"``.
     seed : seeds the sampler (model seeds are hyperparameters, set them in ``fixed``).
     fixed : parameters passed to every trial unchanged.
+    executor : where trials run (default: this process, one after another); a started
+        :class:`~shopmind.training.executor.RayExecutor` runs them on Ray Tune.
 
     Returns
     -------
@@ -99,39 +112,103 @@ def tune(
         check_int("tune", "n_trials", n_trials, low=1)
     check_int("tune", "seed", seed, low=0)
     fixed = dict(fixed or {})
-    space = {p: (v if hasattr(v, "rvs") else list(v)) for p, v in grid.items()}
-    if n_trials is None:
-        if any(hasattr(v, "rvs") for v in space.values()):
-            raise ParameterError("tune", "n_trials", None, "an int when the grid holds distributions")
-        candidates = list(ParameterGrid(space))
+    space = {p: _dimension(p, v) for p, v in grid.items()}
+    sampled = any(not isinstance(v, list) for v in space.values())
+    if n_trials is None and sampled:
+        raise ParameterError("tune", "n_trials", None, "an int when the grid holds distributions")
+    job = TuningTrial(model_name, split, fixed, metric, tuple(sorted({10, k})))
+    executor = executor or SerialExecutor()
+    log.info("tuning %s on %s: %s, maximising valid %s, %s executor", model_name, split.train.name,
+             f"{n_trials} TPE trials" if n_trials else f"grid of {len(ParameterGrid(space))}", metric, executor.name)
+    if executor.name == "ray":
+        from shopmind.evaluation.tune_ray import run_on_ray_tune  # lazy: Ray only for --executor ray
+
+        rows = run_on_ray_tune(job, space, n_trials, seed, getattr(executor, "cpus_per_task", 1), executor.workers)
+    elif n_trials is None:
+        rows = [job.run(params) for params in ParameterGrid(space)]
     else:
-        candidates = list(ParameterSampler(space, n_iter=n_trials, random_state=seed))
-    ks = tuple(sorted({10, k}))
-    rows: list[dict[str, Any]] = []
-    tried: list[dict[str, Any]] = []
-    log.info("tuning %s on %s: %d trials, maximising valid %s", model_name, split.train.name,
-             len(candidates), metric)
-    for t, params in enumerate(candidates, 1):
-        full = {**fixed, **params}
-        model = create(model_name, **full)
-        t0 = time.perf_counter()
-        model.fit(split.train, split.valid)
-        fit_s = time.perf_counter() - t0
-        result = evaluate(model, split.train, split.valid, ks=ks)
-        if metric not in result.metrics:
-            raise ParameterError("tune", "metric", metric, f"one of {sorted(result.metrics)}")
-        row = {**full, **{f"{m}@{k}": result.metrics[f"{m}@{k}"] for m in ("ndcg", "hr", "mrr")},
-               metric: result.metrics[metric], "fit_seconds": round(fit_s, 3)}
-        rows.append(row)
-        tried.append(full)
-        best = max(r[metric] for r in rows)
-        log.info("[%d/%d] %s %s=%.4f (best %.4f, %.1fs)", t, len(candidates), params, metric,
-                 result.metrics[metric], best, fit_s)
+        rows = _optuna_serial(job, space, n_trials, seed)
     best_at = max(range(len(rows)), key=lambda i: rows[i][metric])  # first of equals wins
+    best = {p: _plain(rows[best_at][p]) for p in {**fixed, **space}}
     table = pd.DataFrame(rows).sort_values(metric, ascending=False, kind="stable").reset_index(drop=True)
-    return {p: _plain(v) for p, v in tried[best_at].items()}, table
+    return best, table
+
+
+class TuningTrial:
+    """One trial: fit on train, rank the validation items; a plain object so Ray can ship it to a worker."""
+
+    def __init__(self, model_name: str, split: Split, fixed: dict[str, Any], metric: str, ks: tuple[int, ...]):
+        self.model_name, self.split, self.fixed, self.metric, self.ks = model_name, split, fixed, metric, ks
+
+    def run(self, params: Mapping[str, Any], threads: int | None = None) -> dict[str, Any]:
+        """The leaderboard row of ``params`` (on at most ``threads`` threads when given)."""
+        full = {**self.fixed, **{p: _plain(v) for p, v in params.items()}}
+        if threads is not None:
+            with limit_threads(threads):
+                return self._run(full)
+        return self._run(full)
+
+    def _run(self, full: dict[str, Any]) -> dict[str, Any]:
+        model = create(self.model_name, **full)
+        t0 = time.perf_counter()
+        model.fit(self.split.train, self.split.valid)
+        fit_s = time.perf_counter() - t0
+        result = evaluate(model, self.split.train, self.split.valid, ks=self.ks)
+        if self.metric not in result.metrics:
+            raise ParameterError("tune", "metric", self.metric, f"one of {sorted(result.metrics)}")
+        k = self.metric.partition("@")[2]
+        row = {**full, **{f"{m}@{k}": result.metrics[f"{m}@{k}"] for m in ("ndcg", "hr", "mrr")},
+               self.metric: result.metrics[self.metric], "fit_seconds": round(fit_s, 3)}
+        log.info("%s %s=%.4f (%.1fs)", full, self.metric, result.metrics[self.metric], fit_s)
+        return row
+
+
+def _dimension(name: str, values: Any) -> Any:
+    """A grid entry as a list of values or an Optuna distribution."""
+    if _is_distribution(values):
+        return values
+    listed = isinstance(values, Iterable) and not isinstance(values, str | Mapping)
+    choices = [_plain(v) for v in values] if listed else []
+    check_param("tune", f"grid[{name!r}]", values, len(choices) > 0,
+                "a non-empty list of values or an optuna distribution (e.g. FloatDistribution(1, 100, log=True))")
+    return choices
+
+
+def _is_distribution(values: Any) -> bool:
+    return type(values).__module__.startswith("optuna.distributions")
+
+
+def optuna_distributions(space: Mapping[str, Any]) -> dict[str, Any]:
+    """Optuna distributions for a search space (lists become categorical choices)."""
+    from optuna.distributions import CategoricalDistribution  # lazy: only sampled searches need Optuna
+
+    return {p: v if _is_distribution(v) else CategoricalDistribution(v) for p, v in space.items()}
+
+
+def tpe_sampler(seed: int) -> Any:
+    """The seeded TPE sampler both executors search with."""
+    import optuna  # lazy: a grid search needs no Optuna (and its import takes a while)
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    return optuna.samplers.TPESampler(seed=seed)
+
+
+def _optuna_serial(job: TuningTrial, space: Mapping[str, Any], n_trials: int, seed: int) -> list[dict[str, Any]]:
+    """A seeded TPE search, one trial after another (Optuna's ask/tell)."""
+    import optuna  # lazy: a grid search needs no Optuna
+
+    study = optuna.create_study(direction="maximize", sampler=tpe_sampler(seed))
+    dists = optuna_distributions(space)
+    rows = []
+    for t in range(n_trials):
+        trial = study.ask(dists)
+        row = job.run(trial.params)
+        study.tell(trial, row[job.metric])
+        rows.append(row)
+        log.info("[%d/%d] best %s=%.4f", t + 1, n_trials, job.metric, study.best_value)
+    return rows
 
 
 def _plain(v: Any) -> Any:
-    """numpy scalars (from sampled distributions) back to Python values, which the models' checks expect."""
+    """numpy scalars back to Python values, which the models' checks expect."""
     return v.item() if hasattr(v, "item") and getattr(v, "ndim", 1) == 0 else v
