@@ -112,6 +112,23 @@ def test_a_retry_that_fixes_the_draft_is_counted_apart_from_the_fallback(llm_ser
     assert g["load_avg_1m_mean"] is not None and g["load_avg_1m_mean"] >= 0
 
 
+def test_ctrl_c_keeps_what_was_measured():
+    done = []
+
+    def tick():
+        done.append(1)
+        if len(done) == 3:
+            raise KeyboardInterrupt
+
+    res = run_content_bench(["template", "template"], langs=("en", "zh"), types=["product_description"],
+                            on_text=tick, **{**SMALL, "n_users": 0})
+    # item by item, each in both languages: item 1 en, item 1 zh, item 2 en; the second backend never ran
+    assert res.config["interrupted"] and [(r.lang, r.item_ids) for r in res.records] == [
+        ("en", [res.sample["items"][0]]), ("zh", [res.sample["items"][0]]), ("en", [res.sample["items"][1]])]
+    assert [(g["lang"], g["texts"]) for g in res.groups] == [("en", 2), ("zh", 1)]
+    assert len(res.backends) == 1 and res.backends[0]["interrupted_after_texts"] == 3
+
+
 def test_faithful_drafts_are_kept(llm_server):
     llm_server.reply("Take a look at these.")
     res = run_content_bench(["openai:fake-llm"], langs=("zh",), settings=_settings(llm_server.url), **SMALL)

@@ -359,7 +359,11 @@ def bench(items: Annotated[int, typer.Option("--items", help="Sampled items (a d
           examples: Annotated[int, typer.Option("--examples", help="Rejected drafts to show per backend.",
                                                 min=0)] = 3) -> None:
     """Benchmark the copy backends on a seeded demo-shop sample: hallucinated claims before the fallback,
-    retries and fallbacks, compliance, length, diversity, personalisation, latency and tokens/s."""
+    retries and fallbacks, compliance, length, diversity, personalisation, latency and tokens/s.
+
+    Ctrl-C stops the run and still prints and writes what was measured (``config.interrupted`` in the JSON);
+    items are written one by one, each in every language.
+    """
 
     langs = [_lang(x.strip()) for x in lang.split(",") if x.strip()]
     specs = [BackendSpec.parse(b) for b in backends.split(",") if b.strip()]
@@ -442,8 +446,9 @@ def _bench_table(result: ContentBenchResult, examples: int) -> None:
         return f"{v:.0%}" if pct else format(v, fmt)
 
     cfg = result.config
+    stopped = " - INTERRUPTED, partial" if cfg.get("interrupted") else ""
     table = Table(title=f"content bench: {len(result.sample['items'])} items, {len(result.sample['users'])} users, "
-                        f"seed {cfg['seed']} (drafts = what the backend wrote before retry / fallback)")
+                        f"seed {cfg['seed']}{stopped} (drafts = what the backend wrote before retry / fallback)")
     for col in ("backend", "lang", "texts", "unsupp./draft", "drafts w/ unsupp. (contra.)", "after retry",
                 "fallback", "shipped w/ unsupp.", "violations/draft", "chars", "distinct-2", "person. Δ",
                 "s/text mean/p50/p90", "tok/s"):

@@ -347,7 +347,12 @@ def run_content_bench(backends: Sequence[str | BackendSpec] = DEFAULT_BACKENDS, 
         result.backends.append(info)
         notify(spec.label, "running")
         info["load_avg_at_start"] = _load_avg()
-        records = _run_backend(spec.label, service, sample, langs, ctypes, on_text or (lambda: None))
+        try:
+            records = _run_backend(spec.label, service, sample, langs, ctypes, on_text or (lambda: None))
+        except BenchInterrupted as stop:
+            records = stop.records
+            result.config["interrupted"] = True
+            info["interrupted_after_texts"] = len(records)
         info["load_avg_at_end"] = _load_avg()
         info["seconds"] = round(time.perf_counter() - t0, 2)
         _personalisation(records, encoder)
@@ -356,6 +361,8 @@ def run_content_bench(backends: Sequence[str | BackendSpec] = DEFAULT_BACKENDS, 
             group = [r for r in records if r.lang == lang]
             if group:
                 result.groups.append({"backend": spec.label, "lang": lang, **summarise(group)})
+        if result.config.get("interrupted"):
+            break
     return result
 
 
@@ -379,10 +386,31 @@ def _run_backend(label: str, service: ContentService, sample: BenchSample, langs
         tick()
         return rec
 
-    for lang in langs:
-        for item in sample.items:
+    try:
+        _write_all(service, sample, langs, ctypes, run)
+    except KeyboardInterrupt:  # Ctrl-C: keep what was measured (the caller marks the run as interrupted)
+        log.warning("%s: interrupted after %d texts", label, len(records))
+        raise BenchInterrupted(records) from None
+    return records
+
+
+class BenchInterrupted(Exception):  # noqa: N818 - not an error: the person stopped the run
+    """The run was stopped (Ctrl-C) while a backend was writing; ``records`` are the texts it finished."""
+
+    def __init__(self, records: list[TextRecord]) -> None:
+        super().__init__(f"interrupted after {len(records)} texts")
+        self.records = records
+
+
+def _write_all(service: ContentService, sample: BenchSample, langs: Sequence[Lang], ctypes: Sequence[ContentType],
+               run: Callable[[ContentRequest], TextRecord]) -> None:
+    """Every text of the sample: item by item (each in every language, so a run stopped early has every
+    language of the items it did), then user by user in each language."""
+    for item in sample.items:
+        for lang in langs:
             for ctype in (t for t in ctypes if t in ITEM_TYPES):
                 run(service.request(ctype, [item], lang=lang, seed=sample.seed))
+    for lang in langs:
         for user in sample.users:
             ctx = service.user(user.history, user_id=user.user_id)
             interests = "; ".join(t for h in ctx.history if (t := h.item.title.get(lang))) if ctx else ""
@@ -390,7 +418,6 @@ def _run_backend(label: str, service: ContentService, sample: BenchSample, langs
                 rec = run(service.request(ctype, user.slate, lang=lang, user=ctx, seed=sample.seed))
                 rec.interests = interests
                 rec.baseline = _draft(service, service.request(ctype, user.slate, lang=lang, seed=sample.seed))
-    return records
 
 
 def _load_avg() -> list[float]:
