@@ -394,7 +394,7 @@ def _run_backend(label: str, service: ContentService, sample: BenchSample, langs
     return records
 
 
-class BenchInterrupted(Exception):  # noqa: N818 - not an error: the person stopped the run
+class BenchInterrupted(Exception):
     """The run was stopped (Ctrl-C) while a backend was writing; ``records`` are the texts it finished."""
 
     def __init__(self, records: list[TextRecord]) -> None:
