@@ -163,7 +163,7 @@ def test_describe_with_an_openai_compatible_server(env, llm_server, monkeypatch)
                                       "--llm-url", llm_server.url])
     assert res.exit_code == 0, res.output
     (doc,) = json.loads(res.output)
-    assert (doc["backend"], doc["model"], doc["prompt_version"]) == ("openai", "env-model", "llm-en@1")
+    assert (doc["backend"], doc["model"], doc["prompt_version"]) == ("openai", "env-model", "llm-en@2")
     assert doc["text"] == f"{item['brand']}, ¥{item['price']:.0f}." and not doc["fallback"]
     assert llm_server.requests[0]["model"] == "env-model"
     # the footer names the model; a server error falls back to templates and says why

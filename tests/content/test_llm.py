@@ -53,7 +53,7 @@ def test_a_faithful_completion_is_checked_and_recorded(checker, demo_facts, llm_
     llm_server.reply(f"Here is the description:\n\n\"{reply}\"")
     out = _service(checker, llm_server.url).describe(demo_facts[0], lang=lang)
     assert out.text == reply and out.check.ok, out.check.summary()
-    assert (out.backend, out.model, out.prompt_version) == ("openai", MODEL, f"llm-{lang}@1")
+    assert (out.backend, out.model, out.prompt_version) == ("openai", MODEL, f"llm-{lang}@2")
     assert out.attempts == 1 and not out.fallback
     assert [(a.backend, a.model, a.strict, a.outcome) for a in out.trace] == [("openai", MODEL, False, "ok")]
     assert out.completion_tokens == llm_server.completion_tokens and out.latency_s > 0 and out.tokens_per_s > 0

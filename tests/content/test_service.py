@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import ClassVar
 
 import pytest
 
@@ -84,6 +85,57 @@ def test_fall_back_to_templates_after_unsupported_claims(checker, demo_facts):
     out = svc.describe(demo_facts[3], lang="zh")
     assert backend.calls == [False, True, True]
     assert out.fallback and out.backend == "template" and out.attempts == 4 and out.check.ok
+
+
+class GuidedBackend(InventingBackend):
+    """A stand-in for an LLM that writes a wrong price and an invented warranty until the strict prompt tells it
+    which claims were rejected and what the item's price is; it keeps every request it got."""
+
+    name = "guided-llm"
+    drafts: ClassVar[dict[str, str]] = {"en": "Only ¥1, with a 2-year warranty.", "zh": "仅售¥1。保修两年。"}
+
+    def __init__(self) -> None:
+        super().__init__(behave_when_strict=True)
+        self.requests: list[ContentRequest] = []
+
+    def generate(self, request: ContentRequest) -> GeneratedText:
+        self.requests.append(request)
+        f = request.item
+        text = self.drafts[request.lang]
+        if request.strict and "¥1" in request.rejected_claims:  # the retry fixes what it was told about
+            text = f"{f.brand.get(request.lang)}: " + ", ".join(c.split(": ", 1)[1] for c in request.corrections)
+        return GeneratedText(content_type=request.content_type, lang=request.lang, tone=request.tone,
+                             length=request.length, text=text, backend=self.name,
+                             prompt_version=self.prompt_version(request.lang), item_ids=[f.item_id])
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_retry_is_told_which_claims_were_wrong_and_what_the_facts_say(checker, demo_facts, lang):
+    backend = GuidedBackend()
+    item = demo_facts[3]
+    out = ContentService(backend, checker=checker).describe(item, lang=lang)
+    first, retry = backend.requests
+    assert not first.strict and first.rejected_claims == () and first.corrections == ()
+    warranty = "2-year warranty" if lang == "en" else "保修两年"
+    assert retry.strict and set(retry.rejected_claims) == {"¥1", warranty}
+    price = dict(item.lines("en"))["Price"]
+    assert retry.corrections == (f"Price: {price}",)  # the contradicted claim gets the fact; the invented one none
+    assert [a.contradicted for a in out.trace] == [["¥1"], []]
+    assert out.trace[0].unsupported == ["¥1", warranty] and out.trace[0].outcome == "unsupported"
+    assert out.backend == "guided-llm" and not out.fallback and out.check.ok and price in out.text
+
+
+def test_the_strict_prompt_names_rejected_claims_and_corrections(demo_facts):
+    from shopmind.content.prompt_book import PromptBook
+
+    req = ContentRequest(content_type="product_description", items=(demo_facts[3],), strict=True,
+                         rejected_claims=("¥1",), corrections=("Price: ¥2,999",))
+    en = PromptBook.load("en").messages(req)[1]["content"]
+    assert "Your previous draft stated '¥1'" in en and "The item's facts say: Price: ¥2,999." in en
+    zh = PromptBook.load("zh").messages(req.model_copy(update={"lang": "zh"}))[1]["content"]
+    assert "上一稿写了“'¥1'”" in zh and "商品的事实是：Price: ¥2,999。" in zh
+    plain = PromptBook.load("en").messages(req.model_copy(update={"corrections": ()}))[1]["content"]
+    assert "The item's facts say" not in plain
 
 
 def test_fall_back_when_the_backend_fails(checker, demo_facts):

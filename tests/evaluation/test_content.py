@@ -81,6 +81,9 @@ def test_invented_facts_are_counted_before_the_fallback(llm_server):
     assert all({"¥1", "silk"} <= set(r.draft_unsupported) for r in res.records)
     assert g["unsupported_per_text"] > 2 and g["texts_with_unsupported"] == 1.0
     assert g["retry_share"] == 1.0 and g["fallback_share"] == 1.0 and g["final_unsupported_per_text"] == 0.0
+    assert g["texts_with_contradicted"] == 1.0  # ¥1 against the item's price
+    assert g["after_retry_with_unsupported"] == 1.0 and g["shipped_with_unsupported"] == 0
+    assert g["shipped_with_unsupported_share"] == 0.0
     assert g["violations_per_text"] == 1.0  # "best ever"
     assert g["tokens_per_s"] > 0 and g["completion_tokens"] == 2 * TEXTS_PER_LANG * llm_server.completion_tokens
     # requests: the warm-up, two tries per text, one non-personalised draft per user text
@@ -90,6 +93,40 @@ def test_invented_facts_are_counted_before_the_fallback(llm_server):
     assert {"¥1", "silk", "Italy"} <= set(rec.draft_unsupported), rec.draft_unsupported
     (ex, *_) = res.examples(1)
     assert ex["draft"] == INVENTED and "¥1" in ex["unsupported"]
+
+
+def test_a_retry_that_fixes_the_draft_is_counted_apart_from_the_fallback(llm_server):
+    faithful = "Take a look at this one."
+    llm_server.reply(faithful, INVENTED, faithful, INVENTED, faithful)  # warm-up, then draft / retry per item
+    res = run_content_bench(["openai:fake-llm"], langs=("en",), settings=_settings(llm_server.url),
+                            types=["product_description"], **{**SMALL, "n_users": 0})
+    (g,) = res.groups
+    assert g["texts"] == 2 and g["texts_with_unsupported"] == 1.0 and g["texts_with_contradicted"] == 1.0
+    assert g["retry_share"] == 1.0 and g["after_retry_with_unsupported"] == 0.0 and g["fallback_share"] == 0.0
+    assert g["shipped_with_unsupported"] == 0 and all(r.final == faithful for r in res.records)
+    assert all("¥1" in r.draft_contradicted and not r.regenerated_flagged for r in res.records)
+    retry = llm_server.prompts()[2]  # the checker-guided retry names the claims and the price it contradicted
+    assert "'¥1'" in retry and "'silk'" in retry and "The item's facts say: " in retry and "Price: ¥" in retry
+    assert g["latency_p50_s"] > 0 and g["latency_p90_s"] >= g["latency_p50_s"]
+    assert res.config["cpu_count"] and len(res.config["load_avg_at_start"]) == 3
+    assert g["load_avg_1m_mean"] is not None and g["load_avg_1m_mean"] >= 0
+
+
+def test_ctrl_c_keeps_what_was_measured():
+    done = []
+
+    def tick():
+        done.append(1)
+        if len(done) == 3:
+            raise KeyboardInterrupt
+
+    res = run_content_bench(["template", "template"], langs=("en", "zh"), types=["product_description"],
+                            on_text=tick, **{**SMALL, "n_users": 0})
+    # item by item, each in both languages: item 1 en, item 1 zh, item 2 en; the second backend never ran
+    assert res.config["interrupted"] and [(r.lang, r.item_ids) for r in res.records] == [
+        ("en", [res.sample["items"][0]]), ("zh", [res.sample["items"][0]]), ("en", [res.sample["items"][1]])]
+    assert [(g["lang"], g["texts"]) for g in res.groups] == [("en", 2), ("zh", 1)]
+    assert len(res.backends) == 1 and res.backends[0]["interrupted_after_texts"] == 3
 
 
 def test_faithful_drafts_are_kept(llm_server):

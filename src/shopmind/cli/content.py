@@ -383,7 +383,11 @@ def bench(items: Annotated[int, typer.Option("--items", help="Sampled items (a d
           examples: Annotated[int, typer.Option("--examples", help="Rejected drafts to show per backend.",
                                                 min=0)] = 3) -> None:
     """Benchmark the copy backends on a seeded demo-shop sample: hallucinated claims before the fallback,
-    retries and fallbacks, compliance, length, diversity, personalisation, latency and tokens/s."""
+    retries and fallbacks, compliance, length, diversity, personalisation, latency and tokens/s.
+
+    Ctrl-C stops the run and still prints and writes what was measured (``config.interrupted`` in the JSON);
+    items are written one by one, each in every language.
+    """
 
     langs = [_lang(x.strip()) for x in lang.split(",") if x.strip()]
     specs = [BackendSpec.parse(b) for b in backends.split(",") if b.strip()]
@@ -466,18 +470,25 @@ def _bench_table(result: ContentBenchResult, examples: int) -> None:
         return f"{v:.0%}" if pct else format(v, fmt)
 
     cfg = result.config
+    stopped = " - INTERRUPTED, partial" if cfg.get("interrupted") else ""
     table = Table(title=f"content bench: {len(result.sample['items'])} items, {len(result.sample['users'])} users, "
-                        f"seed {cfg['seed']} (drafts = what the backend wrote before retry / fallback)")
-    for col in ("backend", "lang", "texts", "unsupp./draft", "drafts w/ unsupp.", "retry", "fallback",
-                "violations/draft", "chars", "tokens", "distinct-2", "person. Δ", "latency mean/p95 s", "tok/s"):
+                        f"seed {cfg['seed']}{stopped} (drafts = what the backend wrote before retry / fallback)")
+    for col in ("backend", "lang", "texts", "unsupp./draft", "drafts w/ unsupp. (contra.)", "after retry",
+                "fallback", "shipped w/ unsupp.", "violations/draft", "chars", "distinct-2", "person. Δ",
+                "s/text mean/p50/p90", "tok/s"):
         table.add_column(col, justify="left" if col in ("backend", "lang") else "right")
     for g in result.groups:
         table.add_row(g["backend"], g["lang"], str(g["texts"]), num(g["unsupported_per_text"]),
-                      num(g["texts_with_unsupported"], pct=True), num(g["retry_share"], pct=True),
-                      num(g["fallback_share"], pct=True), num(g["violations_per_text"]), num(g["chars"], ".0f"),
-                      num(g["tokens"], ".0f"), num(g["distinct_2"], ".3f"), num(g["personalisation"], "+.3f"),
-                      f"{num(g['latency_mean_s'])} / {num(g['latency_p95_s'])}", num(g["tokens_per_s"], ".1f"))
+                      f"{num(g['texts_with_unsupported'], pct=True)} ({num(g['texts_with_contradicted'], pct=True)})",
+                      num(g["after_retry_with_unsupported"], pct=True), num(g["fallback_share"], pct=True),
+                      str(g["shipped_with_unsupported"]), num(g["violations_per_text"]), num(g["chars"], ".0f"),
+                      num(g["distinct_2"], ".3f"), num(g["personalisation"], "+.3f"),
+                      f"{num(g['latency_mean_s'])} / {num(g['latency_p50_s'])} / {num(g['latency_p90_s'])}",
+                      num(g["tokens_per_s"], ".1f"))
     console.print(table)
+    loads = ", ".join(f"{g['backend']} {g['lang']} {num(g['load_avg_1m_mean'], '.1f')}" for g in result.groups)
+    console.print(f"llama.cpp threads: {cfg.get('n_threads')}, CPUs: {cfg.get('cpu_count')}; mean 1-minute load "
+                  f"average while writing: {loads or '-'} (timings under load are inflated)", highlight=False)
     for s in result.skipped:
         console.print(f"[yellow]skipped {escape(s['backend'])}[/]: {escape(s['reason'])}", highlight=False)
     shown: dict[str, int] = {}

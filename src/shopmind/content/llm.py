@@ -18,7 +18,7 @@ fallback are :class:`~shopmind.content.service.ContentService`'s job.
 ...                       "attributes": {"weight": "250 g"}})
 >>> out = Echo("echo-1").generate(ContentRequest(content_type="ad_copy", items=(item,)))
 >>> out.text, out.backend, out.model, out.prompt_version, out.completion_tokens, out.facts_used["Brand"]
-('Misty Peak oolong tea, 250 g.', 'echo', 'echo-1', 'llm-en@1', 9, 'Misty Peak')
+('Misty Peak oolong tea, 250 g.', 'echo', 'echo-1', 'llm-en@2', 9, 'Misty Peak')
 """
 
 from __future__ import annotations

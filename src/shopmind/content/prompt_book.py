@@ -14,7 +14,7 @@ names the template backend uses for it.
 >>> book = PromptBook.load("en")
 >>> system, user = book.messages(ContentRequest(content_type="ad_copy", items=(item,), length="short"))
 >>> book.version, system["role"], user["content"].splitlines()[-3:]
-('llm-en@1', 'system', ['- Brand: Misty Peak', '- Price: ¥128', '- Net weight: 250 g'])
+('llm-en@2', 'system', ['- Brand: Misty Peak', '- Price: ¥128', '- Net weight: 250 g'])
 >>> strict = book.messages(ContentRequest(content_type="ad_copy", items=(item,), strict=True,
 ...                                       rejected_claims=("¥99",)))
 >>> "STRICT MODE" in strict[0]["content"], "Your previous draft stated '¥99'" in strict[1]["content"]
@@ -81,6 +81,9 @@ class PromptBook:
             if request.rejected_claims and strict.get("rejected"):
                 claims = self._fmt("list_sep", ", ").join(repr(c) for c in request.rejected_claims)
                 extra.append(self._render(strict["rejected"], {"claims": claims}, request))
+            if request.corrections and strict.get("corrections"):
+                facts = self._fmt("list_sep", ", ").join(request.corrections)
+                extra.append(self._render(strict["corrections"], {"facts": facts}, request))
             user = "\n\n".join([user, *extra])
         return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 

@@ -167,7 +167,9 @@ class ContentRequest(BaseModel):
 
     ``items`` is the item (descriptions, ads, review summaries) or the slate of recommended items
     (headlines, reasons, e-mail, push). ``strict`` asks LLM backends for a stricter prompt on a retry;
-    ``rejected_claims`` are the unsupported claims of the previous attempt (the strict prompt names them).
+    ``rejected_claims`` are the unsupported or contradicted claims of the previous attempt and ``corrections``
+    the item's facts the contradicted ones were checked against ("Colour: Grey"): the strict prompt names both,
+    so the retry is told what to drop and what to write instead.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -186,6 +188,7 @@ class ContentRequest(BaseModel):
     because: dict[str, str] = Field(default_factory=dict)
     strict: bool = False
     rejected_claims: tuple[str, ...] = ()
+    corrections: tuple[str, ...] = ()
 
     @property
     def item(self) -> FactSheet:
@@ -207,7 +210,8 @@ class Attempt(BaseModel):
     ``outcome`` is ``ok`` (every claim supported), ``unsupported`` (the check found unsupported claims) or
     ``error`` (the backend raised :class:`~shopmind.content.backends.GenerationError`); ``detail`` says why.
     A completed attempt also keeps the ``text`` the backend wrote (before the compliance filter), its number of
-    ``claims``, the ``unsupported`` ones, the compliance ``violations`` found in it, and for chat-model
+    ``claims``, the ``unsupported`` ones (contradicted ones included; those are also in ``contradicted``), the
+    compliance ``violations`` found in it, and for chat-model
     backends the call's ``latency_s`` and ``completion_tokens``: what a draft that was replaced looked like.
     """
 
@@ -219,6 +223,7 @@ class Attempt(BaseModel):
     text: str | None = None
     claims: int | None = None
     unsupported: list[str] = Field(default_factory=list)
+    contradicted: list[str] = Field(default_factory=list)
     violations: int = 0
     latency_s: float | None = None
     completion_tokens: int | None = None

@@ -205,7 +205,8 @@ class ContentService:
         """Generate, filter, check, retry, fall back and cache (see the module docstring).
 
         A backend that is not deterministic gets ``max_attempts`` tries: the first with the normal prompt, the
-        others with ``strict=True`` and the claims the previous draft got wrong. ``trace`` records each try.
+        others with ``strict=True``, the claims the checker rejected in the previous draft (``rejected_claims``)
+        and, for the contradicted ones, the facts they contradict (``corrections``). ``trace`` records each try.
         """
         backend = self.generator
         key = cache_key(request, backend_id(backend), backend.prompt_version(request.lang))
@@ -220,7 +221,7 @@ class ContentService:
         for attempt in range(1, attempts + 1):
             tried = attempt
             ask = request if attempt == 1 else request.model_copy(update={
-                "strict": True, "rejected_claims": _rejected(result)})
+                "strict": True, "rejected_claims": _rejected(result), "corrections": _corrections(result)})
             try:
                 draft = backend.generate(ask)
             except GenerationError as e:
@@ -347,14 +348,24 @@ def _attempt(backend: Generator, request: ContentRequest, out: GeneratedText | N
                    detail=out.check.summary() if out.check else "", text=draft,
                    claims=len(out.check.claims) if out.check else None,
                    unsupported=[c.text for c in out.check.unsupported] if out.check else [],
+                   contradicted=[c.text for c in out.check.unsupported if c.verdict == "contradicted"]
+                   if out.check else [],
                    violations=len(out.compliance), latency_s=out.latency_s, completion_tokens=out.completion_tokens)
 
 
 def _rejected(out: GeneratedText | None) -> tuple[str, ...]:
-    """The unsupported claims of a draft, for the strict prompt of the next try."""
+    """The unsupported (and contradicted) claims of a draft, for the strict prompt of the next try."""
     if out is None or out.check is None:
         return ()
     return tuple(dict.fromkeys(c.text for c in out.check.unsupported))
+
+
+def _corrections(out: GeneratedText | None) -> tuple[str, ...]:
+    """The item's facts that the contradicted claims of a draft were checked against ("Colour: Grey"), for the
+    strict prompt of the next try: what to write instead of the wrong value."""
+    if out is None or out.check is None:
+        return ()
+    return tuple(dict.fromkeys(c.fact for c in out.check.unsupported if c.verdict == "contradicted" and c.fact))
 
 
 def _enum(kind: Any, value: Any, name: str) -> Any:

