@@ -64,3 +64,16 @@ def test_a_value_converted_by_pint_and_rounded_is_supported(ureg: pint.UnitRegis
     assert report.ok, report.summary()
     off = GroundingChecker().check(f"Acme thing, {converted * 1.5:g} {word}.", facts)
     assert not off.ok and off.claims[-1].verdict == "contradicted"
+
+
+def test_the_full_width_comma_separates_clauses_not_thousands() -> None:
+    """"仅售¥1，5000毫安电池" is a price of ¥1 and a 5000 mAh battery (the full-width comma is kept by
+    normalise_text); an ASCII comma between digit groups is still a thousands separator."""
+    from shopmind.content.claims import ClaimExtractor
+    from shopmind.content.units import normalise_text
+
+    assert normalise_text("１，５００ｍｌ") == "1，500ml"
+    claims = {c.kind: c.value for c in ClaimExtractor().extract("仅售¥1，5000毫安电池")}
+    assert claims["price"]["amount"] == 1.0
+    assert claims["quantity"] == {"dim": "mAh", "values": [5000.0]}
+    assert {c.kind: c.value for c in ClaimExtractor().extract("售价2,499元")}["price"]["amount"] == 2499.0

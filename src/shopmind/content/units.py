@@ -119,9 +119,13 @@ def _parse_zh(t: str) -> float | None:
 
 def normalise_text(text: str) -> str:
     """Full-width forms to ASCII (``１００ｍｌ`` -> ``100ml``, ``（`` -> ``(``), one character at a time so
-    that positions in the normalised text are positions in the original."""
+    that positions in the normalised text are positions in the original. The full-width comma stays: in
+    Chinese it separates clauses, never thousands ("仅售¥1，5000毫安电池" is ¥1 and 5000 mAh, not ¥1,500)."""
     out = []
     for c in text:
+        if c == "，":
+            out.append(c)
+            continue
         n = unicodedata.normalize("NFKC", c)
         out.append(n if len(n) == 1 else c)
     return "".join(out)
