@@ -33,8 +33,8 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
-from build_sets import amazon_items, demo_items  # noqa: E402
-from grading import judge  # noqa: E402
+from build_sets import amazon_items, demo_items
+from grading import judge
 
 HERE = Path(__file__).parent
 
