@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from shopmind.search.engine import SearchEngine
-from shopmind.search.evaluate import ndcg_at, read_items
+from shopmind.search.evaluate import JudgedQuery, evaluate, ndcg_at, read_items
 from shopmind.search.fusion import AdaptiveFusion, FusionInput, RRFFusion
 from shopmind.search.request import SearchRequest
 
@@ -71,7 +71,40 @@ def score(data: dict[str, Any], fuse: Any, rows: list[dict[str, Any]]) -> float:
     return float(np.mean(out)) if out else float("nan")
 
 
-def grid(paths: list[str], out: str | None) -> None:
+def write_results(datas: list[dict[str, Any]], chosen: Any, out: Path) -> None:
+    """Per set and split, the metrics of bm25, dense, hybrid (adaptive, the chosen parameters) and hybrid-rrf
+    in the format of ``shopmind search evaluate --json`` (with ``--per-query``)."""
+    for d in datas:
+        ids = d["ids"]
+        for s in sorted({r["set"] for r in d["rows"]}):
+            for split in ("ours", "tune", "heldout", "all"):
+                rows = [r for r in d["rows"] if r["set"] == s and (split == "all" or r["split"] == split)]
+                if not rows or (split == "all" and all(r["split"] == "ours" for r in rows)):
+                    continue
+                judged = [JudgedQuery(r["query"], r["kind"], r["judgments"]) for r in rows]
+                by_query = {r["query"]: r for r in rows}
+
+                def fused(q: str, fuse: Any, by_query: dict[str, Any] = by_query, ids: list[str] = ids
+                          ) -> list[str]:
+                    inp = by_query[q]["input"]
+                    return [] if inp is None else [ids[x] for x in fuse(inp)[0][:100].tolist()]
+
+                runs = {
+                    "hybrid": lambda q, f=fused: f(q, chosen),
+                    "hybrid-rrf": lambda q, f=fused: f(q, RRFFusion()),
+                    "bm25": lambda q, b=by_query: b[q]["ids"]["bm25"],
+                    "dense": lambda q, b=by_query: b[q]["ids"]["dense"],
+                }
+                res = {name: {**evaluate(run, judged, per_query=True), "retriever": name}
+                       for name, run in runs.items()}
+                res["hybrid"]["fusion"] = {"name": "adaptive", **{k: getattr(chosen, k) for k in
+                                                                  ("k", "lo", "hi", "loose", "gate_at")}}
+                suffix = "" if split in ("ours", "all") else f".{split}"
+                (out / f"{s}{suffix}.fusion.json").write_text(json.dumps(res, ensure_ascii=False) + "\n",
+                                                              encoding="utf-8")
+
+
+def grid(paths: list[str], out: str | None, results_dir: str | None = None) -> None:
     datas = [pickle.load(open(p, "rb")) for p in paths]  # noqa: SIM115
     sets = sorted({r["set"] for d in datas for r in d["rows"]})
 
@@ -101,8 +134,8 @@ def grid(paths: list[str], out: str | None) -> None:
                               "rrf": {sp: table(RRFFusion(), sp) for sp in ("ours", "tune", "heldout")}}
     best: tuple[float, dict[str, float]] | None = None
     results = []
-    for k, lo, hi, loose, gate_at in itertools.product((20, 60), (0.1, 0.3, 0.6, 1.0), (1.0, 2.0, 3.0, 5.0),
-                                                      (0.2, 0.5, 1.0), (0.99, 1.01)):
+    for k, lo, hi, loose, gate_at in itertools.product((20, 60), (0.1, 0.3, 0.6), (1.5, 3.0, 5.0),
+                                                      (0.25, 0.5, 1.0), (0.99, 1.01)):
         fuse = AdaptiveFusion(k=k, lo=lo, hi=hi, loose=loose, gate_at=gate_at)
         tune = table(fuse, "tune")
         ours = table(fuse, "ours")
@@ -119,6 +152,8 @@ def grid(paths: list[str], out: str | None) -> None:
     chosen = AdaptiveFusion(**best[1])  # type: ignore[arg-type]
     report["chosen"] = {"params": best[1], **{sp: table(chosen, sp) for sp in ("ours", "tune", "heldout")}}
     report["grid"] = results
+    if results_dir:
+        write_results(datas, chosen, Path(results_dir))
     text = json.dumps(report, ensure_ascii=False, indent=1)
     if out:
         Path(out).write_text(text + "\n", encoding="utf-8")
@@ -135,11 +170,12 @@ def main() -> None:
     g = sub.add_parser("grid")
     g.add_argument("captures", nargs="+")
     g.add_argument("--json")
+    g.add_argument("--results", help="write <set>[.<split>].json per set and split (the evaluate format)")
     args = ap.parse_args()
     if args.cmd == "capture":
         capture(args.catalog, args.queries, args.out)
     else:
-        grid(args.captures, args.json)
+        grid(args.captures, args.json, args.results)
 
 
 if __name__ == "__main__":
