@@ -56,7 +56,7 @@ def _store_url(store: str | None) -> str:
     return load_settings(store_url=store).store
 
 
-def build_engine(items: Any, encoder: str, progress: bool = True, fusion: str = "rrf") -> SearchEngine:
+def build_engine(items: Any, encoder: str, progress: bool = True, fusion: str = "adaptive") -> SearchEngine:
     """An engine over ``items`` with ``encoder`` ("none": lexical only) and the embedding cache."""
     if encoder == "none":
         return SearchEngine.from_items(items, fusion=fusion)
@@ -137,7 +137,7 @@ def evaluate_cmd(
     per_query: Annotated[bool, typer.Option("--per-query", help="Include every query's scores.")] = False,
     fusion: Annotated[str, typer.Option("--fusion", help="How hybrid fuses its two rankings: adaptive "
                                         "(confidence-weighted RRF, the default) or rrf (plain RRF, k = 60).")]
-    = "rrf",
+    = "adaptive",
 ) -> None:
     """nDCG@10, recall@100 and zero-result rate of a retriever, overall and per query kind."""
     if fusion not in FUSIONS:

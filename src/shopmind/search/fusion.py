@@ -106,8 +106,8 @@ class AdaptiveFusion:
     """RRF weighted by the lexical side's confidence (see the module docs)."""
 
     k: float = 60
-    lo: float = 0.3
-    hi: float = 3.0
+    lo: float = 0.6
+    hi: float = 5.0
     loose: float = 0.5
     gate_at: float = 0.99
     floor: float = 0.82
