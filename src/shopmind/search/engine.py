@@ -89,7 +89,7 @@ class SearchEngine:
 
     def __init__(self, encoder: TextEncoder | None = None, cache: Any = None, *, synonyms: Synonyms | None = None,
                  field_weights: Mapping[str, float] | None = None, rrf_k: int = 60, dense_floor: float = DENSE_FLOOR,
-                 dense_margin: float = DENSE_MARGIN, fusion: str | Fusion = "adaptive",
+                 dense_margin: float = DENSE_MARGIN, fusion: str | Fusion = "rrf",
                  words: Iterable[str] = ()) -> None:
         self.encoder = encoder
         self.cache = cache
