@@ -9,7 +9,9 @@ An intent says what the shopper wants, in catalog terms:
   title; whole words for Latin script);
 - ``brand``: acceptable brand names (the brand field, or the first words of the title when a catalog has no
   brand field);
-- ``price_min`` / ``price_max``.
+- ``price_min`` / ``price_max``;
+- ``require_keywords``: the keywords are the need itself ("mirror *with lights*", "shampoo for *dandruff*"), so
+  an item of the category without them is only grade 1, not 2.
 
 Grades:
 
@@ -73,7 +75,7 @@ def grade(item: Mapping[str, Any], intent: Mapping[str, Any]) -> int:
         return 0
     if cat_ok and kw_ok and brand_ok and price_ok:
         return 3
-    if has_cat and cat_ok and brand_ok and price_ok:
+    if has_cat and cat_ok and brand_ok and price_ok and not intent.get("require_keywords"):
         return 2
     if (has_cat and cat_ok) or parent_ok:
         return 1

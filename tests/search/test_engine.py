@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -100,3 +101,33 @@ def test_hybrid_with_an_encoder(search_items: pd.DataFrame) -> None:
     result = engine.search(SearchRequest(q="dress", retriever="hybrid", limit=5))
     assert result.hits and any("bm25" in h.sources for h in result.hits)
     assert engine.search(SearchRequest(q="dress", retriever="dense", limit=5)).hits
+
+
+class _Constant:
+    """An encoder that puts queries at a fixed cosine ``cos`` from every item (items share one direction)."""
+
+    name = "constant"
+    dim = 2
+
+    def __init__(self, cos: float) -> None:
+        self.cos = cos
+
+    def encode(self, texts: list[str], kind: str = "passage", batch_size: int = 64,
+               progress: bool = False) -> np.ndarray:
+        if kind == "query":
+            v = np.array([self.cos, (1 - self.cos ** 2) ** 0.5], dtype=np.float32)
+        else:
+            v = np.array([1.0, 0.0], dtype=np.float32)
+        return np.tile(v, (len(texts), 1))
+
+
+@pytest.mark.parametrize(("cos", "answered"), [(0.95, True), (0.5, False)])
+def test_hybrid_answers_a_need_with_one_known_word_only_when_dense_is_close(
+        search_items: pd.DataFrame, cos: float, answered: bool) -> None:
+    engine = SearchEngine.from_items(search_items.head(200), _Constant(cos))  # type: ignore[arg-type]
+    need = "送女朋友 口红 生日惊喜 浪漫"  # one word the shop knows (口红), the rest the shopper's
+    assert engine.search(SearchRequest(q=need, retriever="bm25")).not_in_catalog
+    result = engine.search(SearchRequest(q=need, retriever="hybrid"))
+    assert bool(result.hits) is answered and result.not_in_catalog is not answered
+    # no known word at all: nothing, however close the dense side claims to be
+    assert engine.search(SearchRequest(q="汽车轮胎", retriever="hybrid")).not_in_catalog

@@ -1,9 +1,58 @@
 import numpy as np
+import pytest
 
-from shopmind.search.fusion import rrf
+from shopmind.search.fusion import AdaptiveFusion, FusionInput, RRFFusion, make_fusion, rrf
 
 
 def test_rrf_rewards_agreement() -> None:
     docs, scores = rrf({"a": np.array([1, 2, 3]), "b": np.array([3, 1])}, k=60)
     assert docs.tolist()[:2] == [1, 3] and scores[0] > scores[-1]
     assert rrf({})[0].tolist() == []
+
+
+def _input(exact: int, strict: int = 3, clauses: int = 2) -> FusionInput:
+    # lexical: 1, 2, 3 match the query's words; dense: 9 (not a lexical match) first, then 3, 2
+    return FusionInput(np.array([1, 2, 3, 4]), np.array([4.0, 3.0, 2.0, 1.0], dtype=np.float32), strict,
+                       np.array([9, 3, 2]), np.array([0.90, 0.88, 0.87], dtype=np.float32),
+                       clauses=clauses, resolved=clauses, exact=exact)
+
+
+def test_confidence_is_the_share_of_words_matched_as_written() -> None:
+    assert _input(exact=2).confidence() == 1.0
+    assert _input(exact=1).confidence() == 0.5
+    assert _input(exact=2, strict=0).confidence() == 0.5  # no item has enough of the words
+    empty = FusionInput(np.empty(0, np.int64), np.empty(0, np.float32), 0, np.array([9]), np.array([0.9]))
+    assert empty.confidence() == 0.0
+
+
+def test_adaptive_keeps_exact_matches_above_a_dense_only_neighbour() -> None:
+    fuse = AdaptiveFusion(k=60, lo=0.3, hi=3.0, loose=0.5, gate_at=0.99)
+    docs, _ = fuse(_input(exact=2, strict=4))
+    assert set(docs.tolist()[:4]) == {1, 2, 3, 4} and docs.tolist()[4] == 9
+    # plain RRF puts the dense-only neighbour above an item that matches every word
+    rrf_docs = RRFFusion(floor=0.0, margin=1.0)(_input(exact=2, strict=4))[0].tolist()
+    assert rrf_docs.index(9) < rrf_docs.index(4)
+
+
+def test_adaptive_trusts_dense_when_the_words_are_not_the_catalogs() -> None:
+    fuse = AdaptiveFusion(k=60, lo=0.3, hi=3.0, loose=0.5, gate_at=0.99)
+    docs, _ = fuse(_input(exact=0, strict=0))
+    assert set(docs.tolist()[:3]) == {9, 3, 2}  # lexical-only 1 falls below every dense hit
+
+
+def test_adaptive_gates_dense_only_hits_only_when_confident() -> None:
+    inp = FusionInput(np.array([1]), np.array([1.0], dtype=np.float32), 1, np.array([9, 1]),
+                      np.array([0.70, 0.69], dtype=np.float32), clauses=1, resolved=1, exact=1)
+    assert 9 not in AdaptiveFusion(floor=0.82)(inp)[0].tolist()
+    vague = FusionInput(inp.lex_docs, inp.lex_scores, 0, inp.dense_docs, inp.dense_cos, clauses=3, resolved=3,
+                        exact=1)
+    assert 9 in AdaptiveFusion(floor=0.82)(vague)[0].tolist()
+
+
+def test_make_fusion() -> None:
+    assert isinstance(make_fusion("rrf"), RRFFusion)
+    assert isinstance(make_fusion("adaptive"), AdaptiveFusion)
+    with pytest.raises(ValueError, match="unknown fusion"):
+        make_fusion("magic")
+    assert make_fusion("adaptive")(FusionInput(np.empty(0, np.int64), np.empty(0, np.float32), 0,
+                                               np.empty(0, np.int64), np.empty(0, np.float32)))[0].tolist() == []

