@@ -12,7 +12,7 @@ and every server answers from the same FAQ.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from typing import Any
 
@@ -33,10 +33,13 @@ class AssistService:
     """FAQ answers and item questions over one store (see the module docs)."""
 
     def __init__(self, store: Store, encoder: TextEncoder | None = None, *, threshold: float | None = None,
-                 search: SearchService | None = None, paraphrase_encoder: TextEncoder | None = None) -> None:
+                 search: SearchService | None = None, paraphrase_encoder: TextEncoder | None = None,
+                 paraphrase_factory: Callable[[], TextEncoder | None] | None = None) -> None:
         self.store = store
         self.encoder = encoder
         self.paraphrase_encoder = paraphrase_encoder
+        #: builds the paraphrase encoder with the matcher, on the first question (not at start-up)
+        self._paraphrase_factory = paraphrase_factory if paraphrase_encoder is None else None
         self.threshold = threshold
         #: the shopping assistant (needs the search service)
         self.assistant = ShoppingAssistant(search, store) if search is not None else None
@@ -65,6 +68,8 @@ class AssistService:
     def matcher(self) -> FaqMatcher:
         with self._lock:
             if self._matcher is None:
+                if self._paraphrase_factory is not None:
+                    self.paraphrase_encoder, self._paraphrase_factory = self._paraphrase_factory(), None
                 self._matcher = FaqMatcher(self.entries(), self.encoder, threshold=self.threshold,
                                            paraphrase_encoder=self.paraphrase_encoder)
             return self._matcher

@@ -332,8 +332,8 @@ def build_app(store: str | None = None, model: str | None = None, api_keys: str 
 def assist_service(store: Store, encoder: TextEncoder | None, search: SearchService) -> AssistService:
     """The served FAQ matcher is the evaluated default (``shopmind assist faq evaluate``): e5 plus, when its
     package is installed, the English paraphrase encoder (MiniLM), so /assist/answer gives what was measured."""
-    paraphrase = default_paraphrase_encoder() if encoder is not None else None
-    return AssistService(store, encoder, search=search, paraphrase_encoder=paraphrase)
+    factory = default_paraphrase_encoder if encoder is not None else None  # loaded with the FAQ index, not here
+    return AssistService(store, encoder, search=search, paraphrase_factory=factory)
 
 
 def _active(service: RecommendationService) -> tuple[str, str]:
