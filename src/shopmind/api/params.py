@@ -112,7 +112,7 @@ def page_from_query(q: Any) -> tuple[int, int]:
     out = []
     for name, (lo, hi, default, _desc) in _PAGE.items():
         raw = q.get(name)
-        if raw is None or raw == "":
+        if raw is None:
             out.append(default)
             continue
         try:
@@ -127,7 +127,7 @@ def page_from_query(q: Any) -> tuple[int, int]:
 
 def _number(q: Any, name: str, integer: bool = False) -> float | int | None:
     raw = q.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         return None
     kind, lo, hi, _rep, _desc = _SPEC[name]
     try:
@@ -143,7 +143,7 @@ def _number(q: Any, name: str, integer: bool = False) -> float | int | None:
 
 def _flag(q: Any, name: str, default: bool) -> bool:
     raw = q.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         return default
     if raw.lower() in _TRUE:
         return True

@@ -113,7 +113,8 @@ def test_the_hand_written_json_is_what_the_response_model_writes(service, traine
 def test_get_parameters_are_validated_and_documented(client, trained_shop):
     for params, field in (({"n": 0}, "n"), ({"n": 201}, "n"), ({"n": "ten"}, "n"), ({"offset": -1}, "offset"),
                           ({"offset": 10_001}, "offset"), ({"long_tail": 2}, "long_tail"),
-                          ({"long_tail": "most"}, "long_tail")):
+                          ({"long_tail": "most"}, "long_tail"), ({"n": ""}, "n"), ({"diversity": ""}, "diversity"),
+                          ({"filter_seen": ""}, "filter_seen")):
         response = client.get("/recommendations/u1", headers=READ, params=params)
         assert response.status_code == 422 and response.json()["error"]["field"] == field, params
     response = client.get("/recommendations/" + "u" * 257, headers=READ)
