@@ -83,6 +83,33 @@ class SerialExecutor:
         return None
 
 
+def _import_modules(modules: Sequence[str]) -> int:
+    """A warm-up task: import ``modules`` in a Ray worker so the work sent to it later starts at once."""
+    import importlib
+
+    for name in modules:
+        importlib.import_module(name)
+    return os.getpid()
+
+
+def _check_reachable(address: str, timeout: float = 3.0) -> None:
+    """Fail within ``timeout`` seconds when a ``host:port`` or ``ray://host:port`` cluster address does not
+    answer (``ray.init`` itself keeps retrying an unreachable address for minutes)."""
+    import socket
+
+    hostport = address.removeprefix("ray://")
+    host, sep, port = hostport.rpartition(":")
+    if address == "auto" or not sep or not port.isdigit():
+        return
+    try:
+        with socket.create_connection((host or "127.0.0.1", int(port)), timeout=timeout):
+            pass
+    except OSError as exc:
+        raise ShopmindError(f"could not join the Ray cluster at --ray-address {address!r}: nothing answers at "
+                            f"{host or '127.0.0.1'}:{port} ({exc}) (start one with `ray start --head`, or leave "
+                            "out --ray-address for a local cluster)") from None
+
+
 def _run_bounded(fn: Callable[[Any, Any], Any], threads: int, common: Any, item: Any) -> Any:
     """The body of every Ray task: ``fn(common, item)`` on at most ``threads`` threads."""
     with limit_threads(threads):
@@ -99,12 +126,17 @@ class RayExecutor:
         priority of this process instead of Ray's default nice 15).
     num_cpus : CPUs of the local cluster (default: the cores this process may use); ignored with ``address``.
     cpus_per_task : CPUs (and threads) each task gets; ``num_cpus // cpus_per_task`` tasks run at once.
+    warm : modules every worker imports as soon as the cluster is up (one task per slot, not waited for),
+        so that the first pieces do not pay for the imports while this process is still preparing them.
     """
 
     name = "ray"
 
-    def __init__(self, address: str | None = None, num_cpus: int | None = None, cpus_per_task: int = 1) -> None:
+    def __init__(self, address: str | None = None, num_cpus: int | None = None, cpus_per_task: int = 1,
+                 warm: Sequence[str] = ()) -> None:
         self.address = address
+        self.warm = tuple(warm)
+        self._warming: list[Any] = []
         self.num_cpus = num_cpus
         self.cpus_per_task = cpus_per_task
         self.workers = 0
@@ -130,6 +162,7 @@ class RayExecutor:
                 ray.init(num_cpus=self.num_cpus or available_cores(), include_dashboard=False,
                          log_to_driver=False, logging_level=logging.WARNING)
             else:
+                _check_reachable(self.address)
                 try:
                     ray.init(address=self.address, log_to_driver=False, logging_level=logging.WARNING)
                 except (ConnectionError, RuntimeError, ValueError) as exc:
@@ -140,6 +173,9 @@ class RayExecutor:
         cpus = int(ray.cluster_resources().get("CPU", 1))
         self.workers = max(1, cpus // self.cpus_per_task)
         self.start_seconds = time.perf_counter() - t0
+        if self.warm:
+            warm_up = ray.remote(num_cpus=self.cpus_per_task, max_retries=0)(_import_modules)
+            self._warming = [warm_up.remote(self.warm) for _ in range(self.workers)]
         log.info("ray: %d CPUs, %d tasks at once (%d CPU each), started in %.1fs", cpus, self.workers,
                  self.cpus_per_task, self.start_seconds)
         return self
@@ -151,6 +187,7 @@ class RayExecutor:
 
             ray.shutdown()
             self._owns = False
+        self._warming = []
 
     def map(self, fn: Callable[[Any, T], R], items: Sequence[T], common: Any = None,
             on_result: Callable[[int, R], None] | None = None, collect: bool = True) -> list[R]:
@@ -181,10 +218,10 @@ class RayExecutor:
 
 
 def make_executor(name: str, address: str | None = None, num_cpus: int | None = None,
-                  cpus_per_task: int = 1) -> SerialExecutor | RayExecutor:
+                  cpus_per_task: int = 1, warm: Sequence[str] = ()) -> SerialExecutor | RayExecutor:
     """The executor called ``name`` (one of :data:`EXECUTORS`); use it as a context manager."""
     check_param("make_executor", "executor", name, name in EXECUTORS, f"one of {list(EXECUTORS)}")
     if name == "serial":
         check_param("make_executor", "ray_address", address, address is None, "only with --executor ray")
         return SerialExecutor()
-    return RayExecutor(address=address, num_cpus=num_cpus, cpus_per_task=cpus_per_task)
+    return RayExecutor(address=address, num_cpus=num_cpus, cpus_per_task=cpus_per_task, warm=warm)
