@@ -26,7 +26,9 @@ def test_the_rate_search_steps_up_then_bisects_to_the_limit(fake_server):
     got = scale.max_rate("http://x:1", ["u"], 0, start=100.0, duration=1.0, steps=10, say=lambda m: None)
     assert 180 <= got["max_rps_p99_20ms"] <= 200
     assert fake_server[:4] == pytest.approx([100.0, 140.0, 196.0, 274.4])
-    assert all(r["ok"] == (r["p99_ms"] <= 20) for r in got["runs"])
+    assert all(r["ok"] == (r["p99_ms"] <= 20) for r in got["runs"]) and got["limit_found"]
+    short = scale.max_rate("http://x:1", ["u"], 0, start=100.0, duration=1.0, steps=2, say=lambda m: None)
+    assert short["max_rps_p99_20ms"] == 140.0 and not short["limit_found"]  # a lower bound, and it says so
 
 
 def test_a_first_rate_over_the_limit_bisects_down_within_the_step_budget(fake_server):

@@ -123,10 +123,11 @@ def process_tree_cpu(pid: int) -> float | None:
 
 
 def max_rate(url: str, users: list[str], seed: int, start: float, duration: float, p99_ms: float = 20.0,
-             steps: int = 6, say: Callable[[str], None] = print, server_pid: int | None = None,
+             steps: int = 10, say: Callable[[str], None] = print, server_pid: int | None = None,
              workers: int = 1) -> dict[str, Any]:
-    """The highest rate with p99 <= ``p99_ms`` and no error: x1.4 steps up from ``start``, then bisection.
-    Each step records the CPU seconds of the load generator (this process) and of the server."""
+    """The highest rate with p99 <= ``p99_ms`` and no error: x1.4 steps up from ``start``, then bisection,
+    ``steps`` rate steps in all. Each step records the CPU seconds of the load generator (this process) and of
+    the server. ``limit_found`` is False when every step passed: the rate is then a lower bound."""
     runs: list[dict[str, Any]] = []
 
     def ok(rate: float) -> bool:
@@ -156,7 +157,8 @@ def max_rate(url: str, users: list[str], seed: int, start: float, duration: floa
             lo = mid
         else:
             hi = mid
-    return {"max_rps_p99_20ms": round(lo, 1), "runs": runs, "step_seconds": duration}
+    return {"max_rps_p99_20ms": round(lo, 1), "limit_found": not all(r["ok"] for r in runs), "runs": runs,
+            "step_seconds": duration}
 
 
 def reflects(body: dict[str, Any], item: str) -> bool:
@@ -297,7 +299,7 @@ def scale_bench(shop: dict[str, Any], users: list[str], work: Path, workers: lis
         finally:
             server.stop()
         out["workers"][str(n)] = {
-            "max_rps_p99_20ms": rate["max_rps_p99_20ms"],
+            "max_rps_p99_20ms": rate["max_rps_p99_20ms"], "max_rps_limit_found": rate["limit_found"],
             "cross_worker_read_your_writes_p99_ms": ryw.get("p99_ms"),
             "swap_failed_requests": sw["swap_failed_requests"],
             "swap_propagation_ms": sw["swap_propagation_ms"],
