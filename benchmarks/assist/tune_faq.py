@@ -27,7 +27,7 @@ HERE = Path(__file__).parent
 CENTERINGS = (0.0, 0.5, 0.8)
 GRID = {"e5_question": (1.0,), "e5_passage": (0.5, 1.0, 1.5, 2.0), "e5_answer": (0.0, 0.5, 1.0),
         "coverage": (0.02,), "para_question": (0.5, 1.0, 1.5), "para_passage": (0.5, 1.0, 1.5),
-        "para_answer": (0.0, 0.5, 1.0), "cross_question": (0.0, 0.5, 1.0), "cross_passage": (0.0, 0.5, 1.0)}
+        "para_answer": (0.0, 0.5, 1.0)}
 
 
 def lines(path: Path) -> list[dict[str, str]]:

@@ -45,6 +45,23 @@ def test_evaluate_and_calibrate() -> None:
     assert 0.1 <= calibrate(m, qs, oos) <= 0.9
 
 
+def test_evaluate_splits_misses_into_ranking_and_handoff() -> None:
+    qs = [{"text": "shipping cost?", "lang": "en", "faq_id": "ship.en"},
+          {"text": "退货政策", "lang": "zh", "faq_id": "return.zh"},
+          {"text": "what payment methods", "lang": "en", "faq_id": "return.en"}]  # ranked right, labelled wrong
+    oos = [{"text": "tell me a joke", "lang": "en"}]
+    answered = evaluate_faq(FaqMatcher(FAQ), qs, oos)
+    assert answered["top1_accuracy"] == answered["top1_before_handoff"] == round(2 / 3, 4)
+    assert answered["correct_handed_off"] == 0.0
+    # a threshold nothing reaches hands everything off: the ranking is unchanged, every right answer is lost
+    a = FaqMatcher(FAQ, threshold=5.0).answer("shipping cost?")
+    assert a.handoff and a.faq_id is None and a.candidate_id == "ship.en"
+    strict = evaluate_faq(FaqMatcher(FAQ, threshold=5.0), qs, oos)
+    assert strict["top1_accuracy"] == 0.0 and strict["top1_before_handoff"] == round(2 / 3, 4)
+    assert strict["correct_handed_off"] == round(2 / 3, 4)
+    assert strict["by_lang"]["zh"]["correct_handed_off"] == 1.0
+
+
 def test_read_faq(tmp_path: Path) -> None:
     p = tmp_path / "faq.jsonl"
     p.write_text(json.dumps({"question": "运费?", "answer": "包邮"}, ensure_ascii=False) + "\n")
@@ -141,7 +158,7 @@ def test_centering_takes_the_language_mean_off_both_sides() -> None:
     # without centering the cosine is the plain dot product of unit vectors
     raw = plain.raw["e5_question"] @ enc.encode([q], kind="query")[0]
     assert np.allclose(plain.cosines(q)["e5_question"], raw, atol=1e-5)
-    assert set(centred.cosines(q)) == {"e5_question", "e5_passage", "e5_answer", "cross_question", "cross_passage"}
+    assert set(centred.cosines(q)) == {"e5_question", "e5_passage", "e5_answer"}
     assert not np.allclose(centred.cosines(q)["e5_question"], raw, atol=1e-3)
     # the English mean is taken from English entries only: Chinese entries do not move it
     en_only = FaqMatcher([e for e in NEIGHBOURS if e.lang == "en"], enc, centering=0.5)
@@ -149,34 +166,6 @@ def test_centering_takes_the_language_mean_off_both_sides() -> None:
                        atol=1e-5)
     with pytest.raises(ParameterError, match="centering"):
         FaqMatcher(NEIGHBOURS, enc, centering=1.0)
-
-
-def test_translations_are_paired_across_languages(e5_matcher: FaqMatcher) -> None:
-    ids = [e.faq_id for e in e5_matcher.entries]
-    assert e5_matcher.partner is not None
-    pairs = [(ids[i], ids[int(j)]) for i, j in enumerate(e5_matcher.partner)]
-    assert all(a.split(".")[0] == b.split(".")[0] and a != b for a, b in pairs), pairs
-    # a one-language FAQ has no translations: every entry is its own partner
-    en_only = FaqMatcher([e for e in NEIGHBOURS if e.lang == "en"], e5_matcher.encoder)
-    assert en_only.partner is not None and list(en_only.partner) == list(range(len(en_only.entries)))
-
-
-def test_cross_cosines_are_the_partners_uncentred_cosines() -> None:
-    from shopmind.text.encoders import HashingEncoder  # lazy: only these tests need an encoder
-
-    enc = HashingEncoder()
-    m = FaqMatcher(NEIGHBOURS, enc, centering=0.5)
-    q = "how long does the refund take"
-    raw = {k: m.raw[k] @ enc.encode([q], kind="query")[0] for k in ("e5_question", "e5_passage")}
-    # the hashing encoder is not multilingual: no translations, the cross kinds are the entries' own cosines
-    assert m.partner is not None and list(m.partner) == list(range(len(NEIGHBOURS)))
-    assert np.allclose(m.cosines(q)["cross_question"], raw["e5_question"], atol=1e-5)
-    # with partners, each entry gets its partner's cosine (here: English and Chinese entries swapped)
-    half = len(NEIGHBOURS) // 2
-    m.partner = np.array([*range(half, 2 * half), *range(half)])
-    assert np.allclose(m.cosines(q)["cross_passage"], np.roll(raw["e5_passage"], half), atol=1e-5)
-    assert np.allclose(m.cosines(q)["cross_passage"][:half], raw["e5_passage"][half:], atol=1e-5)
-    assert FaqMatcher(NEIGHBOURS).partner is None and "cross_question" not in FaqMatcher(NEIGHBOURS).cosines(q)
 
 
 def test_calibrate_sets_each_groups_threshold() -> None:

