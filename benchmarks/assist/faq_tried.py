@@ -197,13 +197,16 @@ def main() -> None:
         s = np.where(langs == lang, score(f), -np.inf)
         o = np.argsort(-s)
         rows.append((lang, t, ids[o[0]] == t if t else None, float(s[o[0]]), float(s[o[0]] - s[o[1]]),
-                     float(s[o[0]] - np.mean(s[o[1:6]]))))
+                     float(s[o[0]] - np.mean(s[o[1:6]])), {k: float(v[o[0]]) for k, v in f.items()}))
     auc: dict[str, Any] = {}
     for lang in ("en", "zh"):
         part = [r for r in rows if r[0] == lang]
         for name, conf in {"score": lambda r: r[3], "margin": lambda r: r[4],
                            **{f"score+{b}*margin": (lambda r, b=b: r[3] + b * r[4]) for b in (0.5, 1.0, 2.0)},
-                           **{f"score+{b}*gap_to_next5": (lambda r, b=b: r[3] + b * r[5]) for b in (0.5, 1.0)}
+                           **{f"score+{b}*gap_to_next5": (lambda r, b=b: r[3] + b * r[5]) for b in (0.5, 1.0)},
+                           # one cosine of the best entry alone; *_answer = an answer-grounded check
+                           **{f"best_entry_{k}": (lambda r, k=k: r[6].get(k, 0.0)) for k in
+                              (*KINDS, "coverage") if lang == "en" or not k.startswith("para")}
                            }.items():
             pos = np.array([conf(r) for r in part if r[2]])
             neg = np.array([conf(r) for r in part if r[1] is None])
