@@ -6,7 +6,8 @@ thresholds (``THRESHOLD``, ``THRESHOLD_PARAPHRASE``) in ``src/shopmind/assist/fa
 with every other out-of-scope question (rows 0, 2, ...). The held-out half (the other topics, the other
 out-of-scope rows) was not looked at while tuning. ``questions_check.jsonl`` / ``out_of_scope_check.jsonl``
 were written by hand after the tuning as a further check (one new paraphrase per entry, 20 new off-topic
-questions).
+questions); ``questions_check2.jsonl`` / ``out_of_scope_check2.jsonl`` (two more paraphrases per entry, 40
+off-topic questions) before the second round of ideas was scored (docs/assist.md).
 
     python benchmarks/assist/split_faq.py      # writes benchmarks/assist/split/*.jsonl
 """

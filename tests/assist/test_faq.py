@@ -45,6 +45,23 @@ def test_evaluate_and_calibrate() -> None:
     assert 0.1 <= calibrate(m, qs, oos) <= 0.9
 
 
+def test_evaluate_splits_misses_into_ranking_and_handoff() -> None:
+    qs = [{"text": "shipping cost?", "lang": "en", "faq_id": "ship.en"},
+          {"text": "退货政策", "lang": "zh", "faq_id": "return.zh"},
+          {"text": "what payment methods", "lang": "en", "faq_id": "return.en"}]  # ranked right, labelled wrong
+    oos = [{"text": "tell me a joke", "lang": "en"}]
+    answered = evaluate_faq(FaqMatcher(FAQ), qs, oos)
+    assert answered["top1_accuracy"] == answered["top1_before_handoff"] == round(2 / 3, 4)
+    assert answered["correct_handed_off"] == 0.0
+    # a threshold nothing reaches hands everything off: the ranking is unchanged, every right answer is lost
+    a = FaqMatcher(FAQ, threshold=5.0).answer("shipping cost?")
+    assert a.handoff and a.faq_id is None and a.candidate_id == "ship.en"
+    strict = evaluate_faq(FaqMatcher(FAQ, threshold=5.0), qs, oos)
+    assert strict["top1_accuracy"] == 0.0 and strict["top1_before_handoff"] == round(2 / 3, 4)
+    assert strict["correct_handed_off"] == round(2 / 3, 4)
+    assert strict["by_lang"]["zh"]["correct_handed_off"] == 1.0
+
+
 def test_read_faq(tmp_path: Path) -> None:
     p = tmp_path / "faq.jsonl"
     p.write_text(json.dumps({"question": "运费?", "answer": "包邮"}, ensure_ascii=False) + "\n")

@@ -83,7 +83,8 @@ class FaqEntry:
 
 @dataclass
 class FaqAnswer:
-    """The best entry, its confidence, and whether the question goes to a human instead."""
+    """The best entry, its confidence, and whether the question goes to a human instead (``candidate_id``: the
+    best entry's id even when the question is handed off)."""
 
     question: str
     faq_id: str | None
@@ -92,6 +93,7 @@ class FaqAnswer:
     confidence: float
     handoff: bool
     lang: str
+    candidate_id: str | None = None
 
 
 def default_paraphrase_encoder() -> TextEncoder | None:
@@ -293,8 +295,10 @@ class FaqMatcher:
         threshold = {"paraphrase": self.paraphrase_threshold, "english": self.english_threshold,
                      "main": self.threshold}[self.threshold_group(question, best)]
         if conf < threshold or (bm25[best] <= 0 and self.vectors is None):
-            return FaqAnswer(question, None, HANDOFF[lang], entry.question, round(conf, 4), True, lang)
-        return FaqAnswer(question, entry.faq_id, entry.answer, entry.question, round(conf, 4), False, lang)
+            return FaqAnswer(question, None, HANDOFF[lang], entry.question, round(conf, 4), True, lang,
+                             entry.faq_id)
+        return FaqAnswer(question, entry.faq_id, entry.answer, entry.question, round(conf, 4), False, lang,
+                         entry.faq_id)
 
     def paraphrased(self, question: str, entry: int) -> bool:
         """Whether the paraphrase encoder scored this question against this entry (its threshold applies)."""
@@ -316,15 +320,18 @@ def _unit(x: np.ndarray) -> np.ndarray:
 def evaluate_faq(matcher: FaqMatcher, questions: Iterable[dict[str, Any]], out_of_scope: Iterable[dict[str, Any]]
                  ) -> dict[str, Any]:
     """Top-1 accuracy on in-scope questions (a hand-off counts as wrong) and hand-off precision, recall, F1
-    (hand-off is the positive class, out-of-scope questions the true positives), overall and per language."""
+    (hand-off is the positive class, out-of-scope questions the true positives), overall and per language.
+    Where the misses come from: ``top1_before_handoff`` (the best entry is right, hand-off or not: the
+    ranking alone) and ``correct_handed_off`` (the share of in-scope questions whose best entry is right but
+    that were handed off: the abstention's cost); top-1 = top1_before_handoff - correct_handed_off."""
     rows = [(q["text"], q.get("lang") or language(q["text"]), q["faq_id"]) for q in questions]
     rows += [(q["text"], q.get("lang") or language(q["text"]), None) for q in out_of_scope]
     results = []
     for text, lang, truth in rows:
         a = matcher.answer(text)
-        results.append((lang, truth, a.faq_id, a.handoff))
+        results.append((lang, truth, a.faq_id, a.handoff, a.candidate_id))
 
-    def summary(part: list[tuple[str, Any, Any, bool]]) -> dict[str, Any]:
+    def summary(part: list[tuple[str, Any, Any, bool, Any]]) -> dict[str, Any]:
         ins = [r for r in part if r[1] is not None]
         tp = sum(1 for r in part if r[1] is None and r[3])
         fp = sum(1 for r in part if r[1] is not None and r[3])
@@ -334,6 +341,9 @@ def evaluate_faq(matcher: FaqMatcher, questions: Iterable[dict[str, Any]], out_o
         return {"top1_accuracy": round(sum(1 for x in ins if x[2] == x[1]) / len(ins), 4) if ins else None,
                 "oos_precision": round(p, 4), "oos_recall": round(r, 4),
                 "oos_f1": round(2 * p * r / (p + r), 4) if p + r else 0.0,
+                "top1_before_handoff": round(sum(1 for x in ins if x[4] == x[1]) / len(ins), 4) if ins else None,
+                "correct_handed_off": (round(sum(1 for x in ins if x[4] == x[1] and x[3]) / len(ins), 4)
+                                       if ins else None),
                 "questions": len(ins), "out_of_scope": len(part) - len(ins)}
 
     out = summary(results)
