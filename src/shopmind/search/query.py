@@ -20,6 +20,8 @@ the catalog does not have, and the search says so instead of returning near miss
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from shopmind.content.lexicon import english_words
@@ -29,7 +31,11 @@ from shopmind.search.vocabulary import TermVocabulary, max_edits
 
 #: Weight of each way of matching a word, relative to the word itself.
 WEIGHTS = {"exact": 1.0, "synonym": 0.9, "pinyin": 0.95, "initials": 0.8, "typo": 0.85, "join": 0.95,
-           "split": 0.7}
+           "split": 0.7, "head": 0.6}
+#: At most this many catalog names stand for a lone Chinese character that ends them (``鞋`` -> 跑步鞋, 皮鞋).
+HEAD_NAMES = 6
+#: Chinese noun suffixes: ``裤子`` is ``裤``, ``垫子`` is ``垫``.
+_NOUN_SUFFIXES = frozenset("子儿")
 
 
 @dataclass(frozen=True)
@@ -59,6 +65,8 @@ class QueryPlan:
 
     clauses: list[Clause]
     unknown: list[str]
+    #: words of the query after stop words, lone characters that became no clause included
+    words: int = 0
 
     @property
     def resolved(self) -> list[Clause]:
@@ -70,6 +78,13 @@ class QueryPlan:
         something the shop does not sell)."""
         n = len(self.clauses)
         return n > 0 and len(self.resolved) * 2 <= n
+
+    @property
+    def described(self) -> bool:
+        """True when the query is a need in the shopper's words rather than a product name: three or more
+        words ("夏天 出门 怕晒黑", "跑马拉松 穿的 鞋"), where a product the shop lacks is named in one or two
+        ("汽车轮胎", "婴儿 纸尿裤", "laptop charger")."""
+        return max(self.words, len(self.clauses)) >= 3
 
     def min_should_match(self) -> int:
         """Clauses a document must match: all of up to two, all but one of three or four, else 3/4."""
@@ -89,6 +104,23 @@ class QueryPlan:
                 out.append(c.word)
         return " ".join(out)
 
+    def dense_text(self, text: str) -> str:
+        """``text`` (the normalised query) with each word the catalog read through pinyin, a typo or a join
+        replaced by what it read, every other word - stop words included - left as the shopper wrote it:
+        the encoder reads "something for dry skin in winter" better than "something dry skin winter"."""
+        out = text
+        for c in self.clauses:
+            if not (c.alternatives and c.alternatives[0].how in ("pinyin", "initials", "typo", "join", "split")):
+                continue
+            terms = c.alternatives[0].terms
+            fixed = "".join(terms) if all(len(t) > 1 and not t.isascii() for t in terms) else " ".join(terms)
+            # a joined word may have been written apart ("莲 衣裙", "eye shadow")
+            pattern = r"\s*".join(re.escape(ch) for ch in c.word.replace(" ", ""))
+            out, n = re.subn(pattern, f" {fixed} ", out, count=1)
+            if not n:
+                return self.resolved_text()
+        return " ".join(out.split())
+
     def corrections(self) -> dict[str, str]:
         """Query words matched through a typo, pinyin or join: word -> what it matched."""
         out = {}
@@ -105,6 +137,14 @@ class QueryPlanner:
         self.analyzer = analyzer
         self.vocabulary = vocabulary
         self.synonyms = synonyms or Synonyms()
+        #: the catalog's Chinese product and category names by their last character (see :meth:`_head`)
+        self._names: dict[str, set[str]] = {}
+
+    def add_names(self, names: Iterable[str]) -> None:
+        """Record product and category names of the catalog (``皮鞋``, ``手表``; see :meth:`_head`)."""
+        for w in names:
+            if w:
+                self._names.setdefault(w[-1], set()).add(w)
 
     def _known(self, terms: tuple[str, ...]) -> bool:
         return all(self.vocabulary.df(t) > 0 for t in terms)
@@ -119,10 +159,15 @@ class QueryPlanner:
                 out.append(Alternative(alt, WEIGHTS["synonym"] * WEIGHTS[how], "synonym"))
         return out
 
-    def _pinyin(self, key: str) -> list[Alternative]:
+    def _pinyin(self, key: str, word: str | None = None) -> list[Alternative]:
+        """Catalog words whose pinyin (or initials) is ``key``; for a Chinese ``word`` (a homophone typo such as
+        ``连衣群``) only words that keep all but one of its characters (``超过`` is not a typo of 炒锅)."""
         if len(key) < 2 or not key.isalpha():
             return []
         found = self.vocabulary.pinyin(key)
+        if word is not None:
+            found = [w for w in found if len(w) == len(word)
+                     and sum(a == b for a, b in zip(w, word, strict=True)) >= len(word) - 1]
         if not found:
             return []
         full = any(key in pinyin_keys(w)[:2] for w in found)
@@ -135,13 +180,25 @@ class QueryPlanner:
     def _resolve(self, token: Token) -> list[Alternative]:
         """Alternatives of one word the catalog does not hold verbatim."""
         if token.cjk:
-            found = self._pinyin(pinyin_keys(token.term)[0]) if len(token.term) >= 2 else []
+            if len(token.term) == 2 and token.term[1] in _NOUN_SUFFIXES:
+                head = self._head(token.term[0])  # 裤子 -> 牛仔裤, 紧身裤; 垫子 -> 瑜伽垫
+                if head:
+                    return head
+            found = self._pinyin(pinyin_keys(token.term)[0], token.term) if len(token.term) >= 2 else []
             if found:
                 return found
             parts = tuple(w for w in self.analyzer.subwords(token.term) if w != token.term)
             inside = tuple(w for w in parts if self.vocabulary.df(w) > 0 and len(w) >= 2)
             return [Alternative(inside, WEIGHTS["split"], "split")] if inside else []
         return self._pinyin(token.surface)
+
+    def _head(self, char: str) -> list[Alternative]:
+        """The catalog's product and category names a lone Chinese character ends (Chinese compounds put the
+        head noun last: ``鞋`` is the head of 跑步鞋 and 皮鞋, ``表`` of 手表) - so "跑马拉松 穿的 鞋" asks for
+        shoes. The most frequent names first."""
+        names = [w for w in self._names.get(char, ()) if len(w) >= 2 and self.vocabulary.df(w) > 0]
+        names.sort(key=lambda w: (-self.vocabulary.df(w), w))
+        return [Alternative((w,), WEIGHTS["head"], "head") for w in names[:HEAD_NAMES]]
 
     def _spell(self, token: Token) -> Token | None:
         """The catalog (or synonym) word a misspelt Latin word stands for, as a token; None when the word is
@@ -182,7 +239,7 @@ class QueryPlanner:
             if span[0].cjk:
                 if self.vocabulary.df(joined) > 0:
                     return n, self._phrase_alternatives((joined,))
-                found = self._pinyin(pinyin_keys(joined)[0]) if pinyin_keys(joined) else []
+                found = self._pinyin(pinyin_keys(joined)[0], joined) if pinyin_keys(joined) else []
             else:
                 found = self._pinyin(joined)
                 if not found:
@@ -233,6 +290,8 @@ class QueryPlanner:
                 i += 1
                 continue
             alts = self._resolve(token) if not (token.cjk and len(token.term) == 1) else []
+            if not alts and token.cjk and len(token.term) == 1:
+                alts = self._head(token.term)
             if not alts and self.vocabulary.df(token.term) > 0:
                 alts = [Alternative((token.term,), WEIGHTS["exact"], "exact")]
             if len(token.term) == 1 and not alts:
@@ -246,5 +305,5 @@ class QueryPlanner:
         if not clauses and dropped and any(t.cjk for t in tokens):
             # only lone characters the catalog cannot place ("狗粮" cut into 狗 / 粮): a word it does not have
             word = "".join(dropped)
-            return QueryPlan([Clause(word)], [word])
-        return QueryPlan(clauses, unknown)
+            return QueryPlan([Clause(word)], [word], len(tokens))
+        return QueryPlan(clauses, unknown, len(tokens))
