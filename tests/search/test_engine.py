@@ -174,3 +174,15 @@ def test_the_dense_side_reads_the_query_as_written_with_corrections_in_place(eng
     assert plan.dense_text("送 女朋友 的 lianyiqun") == "送 女朋友 的 连衣裙"
     joined = engine.planner.plan("莲 衣裙 for summer")
     assert joined.dense_text("莲 衣裙 for summer") == "连衣裙 for summer"
+
+
+def test_swapped_letters_are_one_typo_and_a_plural_english_word_is_none(engine: SearchEngine) -> None:
+    result = engine.search(SearchRequest(q="rnuning shoes", retriever="bm25", limit=3))
+    assert result.corrections and [str(h.category).split(" > ")[-1] for h in result.hits] == ["Running Shoes"] * 3
+    assert "tongs" not in engine.planner.plan("tongs").corrections()
+
+
+def test_a_misspelt_word_is_encoded_beside_its_correction(engine: SearchEngine) -> None:
+    plan = engine.planner.plan("runing shoes")
+    words = plan.dense_text("runing shoes").split()
+    assert words[0] == "runing" and "running" in words

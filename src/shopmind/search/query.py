@@ -45,6 +45,8 @@ class Alternative:
     terms: tuple[str, ...]
     weight: float
     how: str
+    #: the catalog's words for ``terms`` when they differ from the query's (a typo's correction, unstemmed)
+    text: str = ""
 
 
 @dataclass
@@ -106,14 +108,20 @@ class QueryPlan:
 
     def dense_text(self, text: str) -> str:
         """``text`` (the normalised query) with each word the catalog read through pinyin, a typo or a join
-        replaced by what it read, every other word - stop words included - left as the shopper wrote it:
-        the encoder reads "something for dry skin in winter" better than "something dry skin winter"."""
+        replaced by what it read (a misspelt Latin word is kept beside its correction), every other word - stop
+        words included - left as the shopper wrote it: the encoder reads "something for dry skin in winter"
+        better than "something dry skin winter"."""
         out = text
         for c in self.clauses:
             if not (c.alternatives and c.alternatives[0].how in ("pinyin", "initials", "typo", "join", "split")):
                 continue
-            terms = c.alternatives[0].terms
+            alt = c.alternatives[0]
+            terms = alt.terms
             fixed = "".join(terms) if all(len(t) > 1 and not t.isascii() for t in terms) else " ".join(terms)
+            if alt.how == "typo" and alt.text:
+                # the word as written and the catalog's word: the encoder knows "lippy" better than a wrong
+                # correction, and "mascara" better than "mascarra"
+                fixed = f"{c.word} {alt.text}"
             # a joined word may have been written apart ("莲 衣裙", "eye shadow")
             pattern = r"\s*".join(re.escape(ch) for ch in c.word.replace(" ", ""))
             out, n = re.subn(pattern, f" {fixed} ", out, count=1)
@@ -206,17 +214,17 @@ class QueryPlanner:
         w = token.surface
         if token.cjk or self.vocabulary.df(token.term) > 0 or max_edits(w) == 0 or not w.isalpha():
             return None
-        if w in english_words() or self.vocabulary.pinyin(w):
-            return None
+        if w in english_words() or (w.endswith("s") and w[:-1] in english_words()) or self.vocabulary.pinyin(w):
+            return None  # a real English word (or its plural: "tongs") the shop does not use is not a typo
         best: tuple[int, int, str] | None = None
         for term, edits in self.vocabulary.fuzzy(w):
             cand = (edits, -self.vocabulary.df(term), term)
             best = cand if best is None or cand < best else best
         # lazy: rapidfuzz is only needed for misspelt words
-        from rapidfuzz.distance import Levenshtein
+        from rapidfuzz.distance import OSA
 
         for term in self.synonyms.words:
-            d = Levenshtein.distance(token.term, term, score_cutoff=max_edits(w))
+            d = OSA.distance(token.term, term, score_cutoff=max_edits(w))
             if d <= max_edits(w) and (best is None or d < best[0]):
                 best = (d, 0, term)
         return Token(best[2], token.surface, False) if best is not None else None
@@ -276,7 +284,8 @@ class QueryPlanner:
                 phrase = tuple(terms[i:i + n])
                 alts = self._phrase_alternatives(phrase)
                 if any(j in typos for j in range(i, i + n)):
-                    alts = [Alternative(a.terms, a.weight * WEIGHTS["typo"], "typo") for a in alts]
+                    alts = [Alternative(a.terms, a.weight * WEIGHTS["typo"], "typo",
+                                        " ".join(self.vocabulary.word(t) for t in a.terms)) for a in alts]
                 if alts:
                     clauses.append(Clause(" ".join(t.surface for t in tokens[i:i + n]), alts))
                     i += n
@@ -285,7 +294,8 @@ class QueryPlanner:
             if self.vocabulary.df(token.term) > 0 and not (token.cjk and len(token.term) == 1):
                 alts = self._phrase_alternatives((token.term,))
                 if i in typos:
-                    alts = [Alternative(a.terms, a.weight * WEIGHTS["typo"], "typo") for a in alts]
+                    alts = [Alternative(a.terms, a.weight * WEIGHTS["typo"], "typo",
+                                        " ".join(self.vocabulary.word(t) for t in a.terms)) for a in alts]
                 clauses.append(Clause(token.surface, alts))
                 i += 1
                 continue
