@@ -186,3 +186,12 @@ def test_a_misspelt_word_is_encoded_beside_its_correction(engine: SearchEngine) 
     plan = engine.planner.plan("runing shoes")
     words = plan.dense_text("runing shoes").split()
     assert words[0] == "runing" and "running" in words
+
+
+def test_a_typo_prefers_the_word_with_its_first_letter() -> None:
+    """"wasing" is one edit from both "casing" and "washing": the shopper meant washing (and the choice must not
+    depend on the order of a set)."""
+    items = [{"item_id": "c", "title": "phone casing"}, {"item_id": "w", "title": "washing powder"}]
+    engine = SearchEngine.from_items(items)
+    result = engine.search(SearchRequest(q="wasing", retriever="bm25"))
+    assert [h.item_id for h in result.hits] == ["w"]

@@ -216,18 +216,21 @@ class QueryPlanner:
             return None
         if w in english_words() or (w.endswith("s") and w[:-1] in english_words()) or self.vocabulary.pinyin(w):
             return None  # a real English word (or its plural: "tongs") the shop does not use is not a typo
-        best: tuple[int, int, str] | None = None
+        # fewest edits; then a word with the same first letter ("wasing" is "washing", not "casing"); then
+        # the catalog's more frequent word; then alphabetical order (never the order of a set)
+        best: tuple[int, bool, int, str] | None = None
         for term, edits in self.vocabulary.fuzzy(w):
-            cand = (edits, -self.vocabulary.df(term), term)
+            cand = (edits, term[:1] != token.term[:1], -self.vocabulary.df(term), term)
             best = cand if best is None or cand < best else best
         # lazy: rapidfuzz is only needed for misspelt words
         from rapidfuzz.distance import OSA
 
         for term in self.synonyms.words:
             d = OSA.distance(token.term, term, score_cutoff=max_edits(w))
-            if d <= max_edits(w) and (best is None or d < best[0]):
-                best = (d, 0, term)
-        return Token(best[2], token.surface, False) if best is not None else None
+            if d <= max_edits(w):
+                cand = (d, term[:1] != token.term[:1], 0, term)
+                best = cand if best is None or cand < best else best
+        return Token(best[3], token.surface, False) if best is not None else None
 
     def _weak(self, token: Token) -> bool:
         """A token the catalog does not hold, or a lone Chinese character (often a piece of a word that the
