@@ -131,3 +131,67 @@ def test_hybrid_answers_a_need_with_one_known_word_only_when_dense_is_close(
     assert bool(result.hits) is answered and result.not_in_catalog is not answered
     # no known word at all: nothing, however close the dense side claims to be
     assert engine.search(SearchRequest(q="汽车轮胎", retriever="hybrid")).not_in_catalog
+
+
+@pytest.mark.parametrize(("cos", "answered"), [(0.95, True), (0.5, False)])
+def test_hybrid_answers_a_need_described_in_several_unknown_words_when_dense_is_close(
+        search_items: pd.DataFrame, cos: float, answered: bool) -> None:
+    engine = SearchEngine.from_items(search_items.head(200), _Constant(cos))  # type: ignore[arg-type]
+    need = "夏天 出门 怕晒黑"  # a need: three words, none of them the catalog's
+    plan = engine.planner.plan(need)
+    assert not plan.resolved and plan.described
+    result = engine.search(SearchRequest(q=need, retriever="hybrid"))
+    assert bool(result.hits) is answered and result.not_in_catalog is not answered
+    # a product named in one or two words the shop lacks stays "not in the catalog", however close dense is
+    for absent in ("汽车轮胎", "婴儿 纸尿裤", "汽车 机油"):
+        assert not engine.planner.plan(absent).described
+        assert engine.search(SearchRequest(q=absent, retriever="hybrid")).not_in_catalog
+
+
+def test_a_lone_character_stands_for_the_catalog_names_it_ends(engine: SearchEngine) -> None:
+    """Chinese compounds put the head noun last: 鞋 is the head of 跑步鞋 and 皮鞋 (catalog names), 表 of 手表."""
+    plan = engine.planner.plan("跑马拉松 穿的 鞋")
+    shoes = [c for c in plan.clauses if c.word == "鞋"]
+    assert shoes and shoes[0].alternatives and all(a.how == "head" and a.terms[0].endswith("鞋")
+                                                   for a in shoes[0].alternatives)
+    assert top_leaves(engine, "鞋", 5) and all("Shoes" in leaf or leaf in ("Boots", "Sandals", "Sneakers")
+                                                for leaf in top_leaves(engine, "鞋", 5))
+    # a lone character that ends no catalog name is still no clause of its own
+    assert not [c for c in engine.planner.plan("块").clauses if c.alternatives]
+
+
+def test_a_homophone_typo_keeps_all_but_one_character(engine: SearchEngine) -> None:
+    """连衣群 is a typo of 连衣裙 (same sound, one character changed); 超过 is not a typo of 炒锅 (same sound,
+    no character in common); 垫子 is a 垫 (瑜伽垫), not 电子."""
+    assert [a.terms for a in engine.planner.plan("连衣群").clauses[0].alternatives][:1] == [("连衣裙",)]
+    assert all(a.terms != ("炒锅",) for c in engine.planner.plan("不超过").clauses for a in c.alternatives)
+    mat = engine.planner.plan("瑜伽 垫子").clauses[-1]
+    assert mat.alternatives and all(a.how == "head" and a.terms[0].endswith("垫") for a in mat.alternatives)
+
+
+def test_the_dense_side_reads_the_query_as_written_with_corrections_in_place(engine: SearchEngine) -> None:
+    plan = engine.planner.plan("送 女朋友 的 lianyiqun")
+    assert plan.dense_text("送 女朋友 的 lianyiqun") == "送 女朋友 的 连衣裙"
+    joined = engine.planner.plan("莲 衣裙 for summer")
+    assert joined.dense_text("莲 衣裙 for summer") == "连衣裙 for summer"
+
+
+def test_swapped_letters_are_one_typo_and_a_plural_english_word_is_none(engine: SearchEngine) -> None:
+    result = engine.search(SearchRequest(q="rnuning shoes", retriever="bm25", limit=3))
+    assert result.corrections and [str(h.category).split(" > ")[-1] for h in result.hits] == ["Running Shoes"] * 3
+    assert "tongs" not in engine.planner.plan("tongs").corrections()
+
+
+def test_a_misspelt_word_is_encoded_beside_its_correction(engine: SearchEngine) -> None:
+    plan = engine.planner.plan("runing shoes")
+    words = plan.dense_text("runing shoes").split()
+    assert words[0] == "runing" and "running" in words
+
+
+def test_a_typo_prefers_the_word_with_its_first_letter() -> None:
+    """"wasing" is one edit from both "casing" and "washing": the shopper meant washing (and the choice must not
+    depend on the order of a set)."""
+    items = [{"item_id": "c", "title": "phone casing"}, {"item_id": "w", "title": "washing powder"}]
+    engine = SearchEngine.from_items(items)
+    result = engine.search(SearchRequest(q="wasing", retriever="bm25"))
+    assert [h.item_id for h in result.hits] == ["w"]

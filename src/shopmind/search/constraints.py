@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 _NUM = r"(\d+(?:[.,]\d+)?)\s*(?:k\b)?"
 _CUR = r"(?:\$|¥|￥|€|£|rmb\s*|usd\s*|cny\s*)?"
-_UNIT = r"\s*(?:元|块钱|块|rmb|usd|cny|dollars?|bucks|euros?|eur|\$)?"
+_UNIT = r"\s*(?:元|块钱|块|rmb|usd|cny|dollars?|bucks|euros?|eur|yuan|kuai|\$)?"
 
 # (pattern, kind) in order: ranges first, then bounds; every pattern captures amounts only
 _PATTERNS: list[tuple[re.Pattern[str], str]] = [
@@ -27,7 +27,7 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(rf"(?:under|below|less than|cheaper than|no more than|not more than|at most|up to|max(?:imum)?"
                 rf"|within|<=?|≤)\s*{_CUR}{_NUM}{_UNIT}", re.I), "max"),
     (re.compile(rf"(?:不超过|低于|少于|小于|不到|最多|预算)\s*{_CUR}{_NUM}{_UNIT}"), "max"),
-    (re.compile(rf"{_CUR}{_NUM}{_UNIT}\s*(?:以下|以内|之内|内|or less|or under|and under|max)"), "max"),
+    (re.compile(rf"{_CUR}{_NUM}{_UNIT}\s*(?:以下|以内|之内|内|or less|or under|and under|max|yixia|yinei)"), "max"),
     (re.compile(rf"(?:over|above|more than|at least|from|>=?|≥|min(?:imum)?)\s*{_CUR}{_NUM}{_UNIT}", re.I), "min"),
     (re.compile(rf"(?:高于|超过|不低于|至少)\s*{_CUR}{_NUM}{_UNIT}"), "min"),
     (re.compile(rf"{_CUR}{_NUM}{_UNIT}\s*(?:以上|起|or more|and up|plus|\+)"), "min"),
@@ -39,6 +39,56 @@ _AROUND = re.compile(rf"(?:around|about|approximately|~)\s*{_CUR}{_NUM}{_UNIT}|{
 _CHEAP_WORD = re.compile(r"\b(cheap|cheaper|affordable|inexpensive|budget|low[- ]cost)\b|"
                          r"便宜(的)?|实惠(的)?|平价", re.I)
 _PRICE_WORD = re.compile(r"\b(price|priced|budget|cost|costs)\b|价格|价位", re.I)
+
+
+_ZH_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
+              "九": 9}
+_ZH_UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10_000}
+#: A Chinese numeral next to a price word: "三千以内", "不超过三百五", "两百块".
+_ZH_NUMERAL = "[零〇一二两三四五六七八九十百千万]+"
+_ZH_PRICE = re.compile(rf"(不超过|低于|少于|小于|不到|最多|预算|高于|超过|至少|不低于)({_ZH_NUMERAL})"
+                       rf"|({_ZH_NUMERAL})(?=元|块|以下|以内|之内|左右|以上|到|至)")
+
+
+def zh_number(text: str) -> int | None:
+    """A Chinese numeral as an integer, colloquial tails included ("三百五" = 350, "一千二" = 1200, "两万" =
+    20000); None when ``text`` is not one.
+
+    >>> [zh_number(t) for t in ("三千", "三百五", "十五", "一千零五", "两万", "百")]
+    [3000, 350, 15, 1005, 20000, None]
+    """
+    total, section, digit, last_unit = 0, 0, None, 0
+    for ch in text:
+        if ch in _ZH_DIGITS:
+            if digit is not None and _ZH_DIGITS[ch] != 0 and digit != 0:
+                return None  # "三五" is not a number
+            digit = _ZH_DIGITS[ch]
+        elif ch in _ZH_UNITS:
+            unit = _ZH_UNITS[ch]
+            if digit is None and not (unit == 10 and section == 0 and total == 0):
+                return None
+            if unit == 10_000:
+                total += (section + (digit or 0)) * unit
+                section = 0
+            else:
+                section += (1 if digit is None else digit) * unit
+            digit, last_unit = None, unit
+        else:
+            return None
+    if digit is not None:
+        # a bare trailing digit counts in the unit below the last one: 三百五 = 350, 一千二 = 1200
+        section += digit * (last_unit // 10 if last_unit >= 100 and text[-2] in _ZH_UNITS else 1)
+    value = total + section
+    return value if value > 0 else None
+
+
+def _arabic(text: str) -> str:
+    """Chinese numerals next to price words written as digits ("三千以内" -> "3000以内")."""
+    def swap(m: re.Match[str]) -> str:
+        before, raw = (m.group(1), m.group(2)) if m.group(2) else ("", m.group(3))
+        value = zh_number(raw)
+        return before + (raw if value is None else str(value))
+    return _ZH_PRICE.sub(swap, text)
 
 
 @dataclass
@@ -65,7 +115,7 @@ def _amount(raw: str, whole: str) -> float:
 def parse_constraints(query: str) -> Constraints:
     """Take price bounds and sort words out of ``query`` (see the module docs). The text keeps every other
     word, with the constraint phrases replaced by spaces."""
-    text = query
+    text = _arabic(query)
     out = Constraints(text=query)
     for pattern, kind in _PATTERNS:
         m = pattern.search(text)
@@ -91,9 +141,13 @@ def parse_constraints(query: str) -> Constraints:
             continue
         text = text[: m.start()] + " " + text[m.end():]
     m = _AROUND.search(text)
-    if m is not None and out.price_min is None and out.price_max is None:
+    if m is not None and (out.price_min is None or out.price_max is None):
+        # "about 300" is 240-360; a bound the query also states wins ("三百左右 不超过三百五": 240-350)
         value = float(next(g for g in m.groups() if g is not None).replace(",", ""))
-        out.price_min, out.price_max = round(value * 0.8, 2), round(value * 1.2, 2)
+        if out.price_min is None:
+            out.price_min = round(value * 0.8, 2)
+        if out.price_max is None:
+            out.price_max = round(value * 1.2, 2)
         text = text[: m.start()] + " " + text[m.end():]
     if _CHEAP.search(text):
         out.sort = "price_asc"

@@ -17,6 +17,8 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from shopmind.search.analysis import is_cjk, normalise
+
 #: Attribute keys holding the Chinese version of a top-level field.
 ZH_FIELDS = {"title": ("title_zh", "name_zh"), "brand": ("brand_zh",), "category": ("category_zh",),
              "description": ("description_zh",)}
@@ -95,3 +97,15 @@ def segmenter_words(item: Mapping[str, Any]) -> set[str]:
         if k.endswith("_zh") and k not in _NOT_ATTRIBUTES and isinstance(v, str) and 2 <= len(v) <= 6 and " " not in v:
             words.add(v)
     return {w for w in words if w}
+
+
+def product_names(item: Mapping[str, Any]) -> set[str]:
+    """The Chinese names of what an item is - its category path and product type (``皮鞋``, ``手表``), not its
+    brand: the words a lone character in a query may be the head of (``鞋``, ``表``)."""
+    attrs = attributes_of(item)
+    words = set(category_path(item.get("category"))) | set(category_path(attrs.get("category_zh")))
+    for key in ("product_type", "product_type_zh"):
+        value = attrs.get(key)
+        if isinstance(value, str):
+            words.add(value)
+    return {normalise(w).strip() for w in words if w and is_cjk(w)}

@@ -31,6 +31,7 @@ from shopmind.search.documents import (
     dense_text,
     facet_attributes,
     item_fields,
+    product_names,
     segmenter_words,
 )
 from shopmind.search.facets import FacetColumns
@@ -205,6 +206,7 @@ class SearchEngine:
                 self.lexical.add(doc, {f: [t.term for t in toks] for f, toks in tokens.items()})
                 for toks in tokens.values():
                     self.vocabulary.learn(toks)
+                self.planner.add_names(product_names(r))
                 stock = r.get("in_stock")
                 self.in_stock[doc] = True if stock is None else bool(stock)
                 created = r.get("created_at")
@@ -381,11 +383,12 @@ class SearchEngine:
             dense_first: tuple[np.ndarray, np.ndarray] | None = None
             if use_lexical and plan.not_in_catalog:
                 # most words unknown: "laptop charger" in a beauty shop - or a need in the shopper's words
-                # ("送女朋友 香水"). The hybrid answers when the catalog knows one of the words and the dense
-                # side finds a close item; otherwise it says "not in the catalog".
-                if not (use_dense and request.retriever == "hybrid" and plan.resolved):
+                # ("送女朋友 香水", "夏天 出门 怕晒黑"). The hybrid answers when the catalog knows one of the
+                # words, or the query describes a need in three or more words, and the dense side finds a close
+                # item; otherwise (a product named in one or two words the shop lacks) "not in the catalog".
+                if not (use_dense and request.retriever == "hybrid" and (plan.resolved or plan.described)):
                     return np.empty(0, np.int64), np.empty(0, np.float32), sources, info
-                dense_first = self.dense_scores(plan.resolved_text() or cons.text, mask)
+                dense_first = self.dense_scores(plan.dense_text(normalise(cons.text)) or cons.text, mask)
                 if not len(dense_first[1]) or float(dense_first[1][0]) < ANSWER_FLOOR:
                     return np.empty(0, np.int64), np.empty(0, np.float32), sources, info
             empty = (np.empty(0, np.int64), np.empty(0, np.float32))
@@ -396,7 +399,7 @@ class SearchEngine:
                     sources[d] = {"bm25": r}
                 return lex_docs, lex_scores, sources, info
             dense_docs, dense_cos = (dense_first if dense_first is not None
-                                     else self.dense_scores(plan.resolved_text() or cons.text, mask))
+                                     else self.dense_scores(plan.dense_text(normalise(cons.text)) or cons.text, mask))
             if request.retriever == "dense":
                 for r, d in enumerate(dense_docs.tolist(), 1):
                     sources[d] = {"dense": r}

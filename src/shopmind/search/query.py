@@ -20,6 +20,8 @@ the catalog does not have, and the search says so instead of returning near miss
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from shopmind.content.lexicon import english_words
@@ -29,7 +31,11 @@ from shopmind.search.vocabulary import TermVocabulary, max_edits
 
 #: Weight of each way of matching a word, relative to the word itself.
 WEIGHTS = {"exact": 1.0, "synonym": 0.9, "pinyin": 0.95, "initials": 0.8, "typo": 0.85, "join": 0.95,
-           "split": 0.7}
+           "split": 0.7, "head": 0.6}
+#: At most this many catalog names stand for a lone Chinese character that ends them (``鞋`` -> 跑步鞋, 皮鞋).
+HEAD_NAMES = 6
+#: Chinese noun suffixes: ``裤子`` is ``裤``, ``垫子`` is ``垫``.
+_NOUN_SUFFIXES = frozenset("子儿")
 
 
 @dataclass(frozen=True)
@@ -39,6 +45,8 @@ class Alternative:
     terms: tuple[str, ...]
     weight: float
     how: str
+    #: the catalog's words for ``terms`` when they differ from the query's (a typo's correction, unstemmed)
+    text: str = ""
 
 
 @dataclass
@@ -59,6 +67,8 @@ class QueryPlan:
 
     clauses: list[Clause]
     unknown: list[str]
+    #: words of the query after stop words, lone characters that became no clause included
+    words: int = 0
 
     @property
     def resolved(self) -> list[Clause]:
@@ -70,6 +80,13 @@ class QueryPlan:
         something the shop does not sell)."""
         n = len(self.clauses)
         return n > 0 and len(self.resolved) * 2 <= n
+
+    @property
+    def described(self) -> bool:
+        """True when the query is a need in the shopper's words rather than a product name: three or more
+        words ("夏天 出门 怕晒黑", "跑马拉松 穿的 鞋"), where a product the shop lacks is named in one or two
+        ("汽车轮胎", "婴儿 纸尿裤", "laptop charger")."""
+        return max(self.words, len(self.clauses)) >= 3
 
     def min_should_match(self) -> int:
         """Clauses a document must match: all of up to two, all but one of three or four, else 3/4."""
@@ -89,6 +106,29 @@ class QueryPlan:
                 out.append(c.word)
         return " ".join(out)
 
+    def dense_text(self, text: str) -> str:
+        """``text`` (the normalised query) with each word the catalog read through pinyin, a typo or a join
+        replaced by what it read (a misspelt Latin word is kept beside its correction), every other word - stop
+        words included - left as the shopper wrote it: the encoder reads "something for dry skin in winter"
+        better than "something dry skin winter"."""
+        out = text
+        for c in self.clauses:
+            if not (c.alternatives and c.alternatives[0].how in ("pinyin", "initials", "typo", "join", "split")):
+                continue
+            alt = c.alternatives[0]
+            terms = alt.terms
+            fixed = "".join(terms) if all(len(t) > 1 and not t.isascii() for t in terms) else " ".join(terms)
+            if alt.how == "typo" and alt.text:
+                # the word as written and the catalog's word: the encoder knows "lippy" better than a wrong
+                # correction, and "mascara" better than "mascarra"
+                fixed = f"{c.word} {alt.text}"
+            # a joined word may have been written apart ("莲 衣裙", "eye shadow")
+            pattern = r"\s*".join(re.escape(ch) for ch in c.word.replace(" ", ""))
+            out, n = re.subn(pattern, f" {fixed} ", out, count=1)
+            if not n:
+                return self.resolved_text()
+        return " ".join(out.split())
+
     def corrections(self) -> dict[str, str]:
         """Query words matched through a typo, pinyin or join: word -> what it matched."""
         out = {}
@@ -105,6 +145,14 @@ class QueryPlanner:
         self.analyzer = analyzer
         self.vocabulary = vocabulary
         self.synonyms = synonyms or Synonyms()
+        #: the catalog's Chinese product and category names by their last character (see :meth:`_head`)
+        self._names: dict[str, set[str]] = {}
+
+    def add_names(self, names: Iterable[str]) -> None:
+        """Record product and category names of the catalog (``皮鞋``, ``手表``; see :meth:`_head`)."""
+        for w in names:
+            if w:
+                self._names.setdefault(w[-1], set()).add(w)
 
     def _known(self, terms: tuple[str, ...]) -> bool:
         return all(self.vocabulary.df(t) > 0 for t in terms)
@@ -119,10 +167,15 @@ class QueryPlanner:
                 out.append(Alternative(alt, WEIGHTS["synonym"] * WEIGHTS[how], "synonym"))
         return out
 
-    def _pinyin(self, key: str) -> list[Alternative]:
+    def _pinyin(self, key: str, word: str | None = None) -> list[Alternative]:
+        """Catalog words whose pinyin (or initials) is ``key``; for a Chinese ``word`` (a homophone typo such as
+        ``连衣群``) only words that keep all but one of its characters (``超过`` is not a typo of 炒锅)."""
         if len(key) < 2 or not key.isalpha():
             return []
         found = self.vocabulary.pinyin(key)
+        if word is not None:
+            found = [w for w in found if len(w) == len(word)
+                     and sum(a == b for a, b in zip(w, word, strict=True)) >= len(word) - 1]
         if not found:
             return []
         full = any(key in pinyin_keys(w)[:2] for w in found)
@@ -135,7 +188,11 @@ class QueryPlanner:
     def _resolve(self, token: Token) -> list[Alternative]:
         """Alternatives of one word the catalog does not hold verbatim."""
         if token.cjk:
-            found = self._pinyin(pinyin_keys(token.term)[0]) if len(token.term) >= 2 else []
+            if len(token.term) == 2 and token.term[1] in _NOUN_SUFFIXES:
+                head = self._head(token.term[0])  # 裤子 -> 牛仔裤, 紧身裤; 垫子 -> 瑜伽垫
+                if head:
+                    return head
+            found = self._pinyin(pinyin_keys(token.term)[0], token.term) if len(token.term) >= 2 else []
             if found:
                 return found
             parts = tuple(w for w in self.analyzer.subwords(token.term) if w != token.term)
@@ -143,26 +200,37 @@ class QueryPlanner:
             return [Alternative(inside, WEIGHTS["split"], "split")] if inside else []
         return self._pinyin(token.surface)
 
+    def _head(self, char: str) -> list[Alternative]:
+        """The catalog's product and category names a lone Chinese character ends (Chinese compounds put the
+        head noun last: ``鞋`` is the head of 跑步鞋 and 皮鞋, ``表`` of 手表) - so "跑马拉松 穿的 鞋" asks for
+        shoes. The most frequent names first."""
+        names = [w for w in self._names.get(char, ()) if len(w) >= 2 and self.vocabulary.df(w) > 0]
+        names.sort(key=lambda w: (-self.vocabulary.df(w), w))
+        return [Alternative((w,), WEIGHTS["head"], "head") for w in names[:HEAD_NAMES]]
+
     def _spell(self, token: Token) -> Token | None:
         """The catalog (or synonym) word a misspelt Latin word stands for, as a token; None when the word is
         known, a real English word (a word the shop does not use is not a typo), pinyin, or too short."""
         w = token.surface
         if token.cjk or self.vocabulary.df(token.term) > 0 or max_edits(w) == 0 or not w.isalpha():
             return None
-        if w in english_words() or self.vocabulary.pinyin(w):
-            return None
-        best: tuple[int, int, str] | None = None
+        if w in english_words() or (w.endswith("s") and w[:-1] in english_words()) or self.vocabulary.pinyin(w):
+            return None  # a real English word (or its plural: "tongs") the shop does not use is not a typo
+        # fewest edits; then a word with the same first letter ("wasing" is "washing", not "casing"); then
+        # the catalog's more frequent word; then alphabetical order (never the order of a set)
+        best: tuple[int, bool, int, str] | None = None
         for term, edits in self.vocabulary.fuzzy(w):
-            cand = (edits, -self.vocabulary.df(term), term)
+            cand = (edits, term[:1] != token.term[:1], -self.vocabulary.df(term), term)
             best = cand if best is None or cand < best else best
         # lazy: rapidfuzz is only needed for misspelt words
-        from rapidfuzz.distance import Levenshtein
+        from rapidfuzz.distance import OSA
 
         for term in self.synonyms.words:
-            d = Levenshtein.distance(token.term, term, score_cutoff=max_edits(w))
-            if d <= max_edits(w) and (best is None or d < best[0]):
-                best = (d, 0, term)
-        return Token(best[2], token.surface, False) if best is not None else None
+            d = OSA.distance(token.term, term, score_cutoff=max_edits(w))
+            if d <= max_edits(w):
+                cand = (d, term[:1] != token.term[:1], 0, term)
+                best = cand if best is None or cand < best else best
+        return Token(best[3], token.surface, False) if best is not None else None
 
     def _weak(self, token: Token) -> bool:
         """A token the catalog does not hold, or a lone Chinese character (often a piece of a word that the
@@ -182,7 +250,7 @@ class QueryPlanner:
             if span[0].cjk:
                 if self.vocabulary.df(joined) > 0:
                     return n, self._phrase_alternatives((joined,))
-                found = self._pinyin(pinyin_keys(joined)[0]) if pinyin_keys(joined) else []
+                found = self._pinyin(pinyin_keys(joined)[0], joined) if pinyin_keys(joined) else []
             else:
                 found = self._pinyin(joined)
                 if not found:
@@ -219,7 +287,8 @@ class QueryPlanner:
                 phrase = tuple(terms[i:i + n])
                 alts = self._phrase_alternatives(phrase)
                 if any(j in typos for j in range(i, i + n)):
-                    alts = [Alternative(a.terms, a.weight * WEIGHTS["typo"], "typo") for a in alts]
+                    alts = [Alternative(a.terms, a.weight * WEIGHTS["typo"], "typo",
+                                        " ".join(self.vocabulary.word(t) for t in a.terms)) for a in alts]
                 if alts:
                     clauses.append(Clause(" ".join(t.surface for t in tokens[i:i + n]), alts))
                     i += n
@@ -228,11 +297,14 @@ class QueryPlanner:
             if self.vocabulary.df(token.term) > 0 and not (token.cjk and len(token.term) == 1):
                 alts = self._phrase_alternatives((token.term,))
                 if i in typos:
-                    alts = [Alternative(a.terms, a.weight * WEIGHTS["typo"], "typo") for a in alts]
+                    alts = [Alternative(a.terms, a.weight * WEIGHTS["typo"], "typo",
+                                        " ".join(self.vocabulary.word(t) for t in a.terms)) for a in alts]
                 clauses.append(Clause(token.surface, alts))
                 i += 1
                 continue
             alts = self._resolve(token) if not (token.cjk and len(token.term) == 1) else []
+            if not alts and token.cjk and len(token.term) == 1:
+                alts = self._head(token.term)
             if not alts and self.vocabulary.df(token.term) > 0:
                 alts = [Alternative((token.term,), WEIGHTS["exact"], "exact")]
             if len(token.term) == 1 and not alts:
@@ -246,5 +318,5 @@ class QueryPlanner:
         if not clauses and dropped and any(t.cjk for t in tokens):
             # only lone characters the catalog cannot place ("狗粮" cut into 狗 / 粮): a word it does not have
             word = "".join(dropped)
-            return QueryPlan([Clause(word)], [word])
-        return QueryPlan(clauses, unknown)
+            return QueryPlan([Clause(word)], [word], len(tokens))
+        return QueryPlan(clauses, unknown, len(tokens))

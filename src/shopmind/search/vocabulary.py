@@ -2,8 +2,9 @@
 
 - pinyin: every Chinese word of the catalog under its full pinyin and its initials (``shuangjianbao``,
   ``sjb``), so a query typed in pinyin (or a homophone typo such as ``莲衣裙``) finds the word;
-- typos: every English surface word of the catalog, searched with Levenshtein distance (1 edit for words of
-  5+ characters, 2 for 9+, the rule Meilisearch uses), mapped back to its stem.
+- typos: every English surface word of the catalog, searched with Damerau (OSA) distance, where swapping two
+  letters is one edit ("colonge"), 1 edit for words of 5+ characters, 2 for 9+ (the rule Meilisearch uses),
+  mapped back to its stem.
 
 >>> from shopmind.search.lexical import LexicalIndex
 >>> from shopmind.search.analysis import Token
@@ -37,6 +38,8 @@ class TermVocabulary:
         self.lexical = lexical
         self._pinyin: dict[str, set[str]] = defaultdict(set)
         self._surface: dict[str, str] = {}
+        #: term -> the first surface word seen for it ("exfoli" -> "exfoliating")
+        self._word: dict[str, str] = {}
         self._choices: list[str] = []
 
     def learn(self, tokens: Iterable[Token]) -> None:
@@ -48,10 +51,15 @@ class TermVocabulary:
                         self._pinyin[k].add(t.term)
             elif t.surface.isalpha() and t.surface not in self._surface:
                 self._surface[t.surface] = t.term
+                self._word.setdefault(t.term, t.surface)
                 self._choices.append(t.surface)
 
     def df(self, term: str) -> int:
         return self.lexical.df(term)
+
+    def word(self, term: str) -> str:
+        """A word of the catalog that analyses to ``term`` (the stem itself when none was seen)."""
+        return self._word.get(term, term)
 
     def pinyin(self, key: str, limit: int = 6) -> list[str]:
         """Chinese words of the catalog whose pinyin (or initials) is ``key``, most frequent first."""
@@ -66,9 +74,9 @@ class TermVocabulary:
             return []
         # lazy: rapidfuzz is only needed when a query word is not in the catalog
         from rapidfuzz import process
-        from rapidfuzz.distance import Levenshtein
+        from rapidfuzz.distance import OSA
 
-        hits = process.extract(surface, self._choices, scorer=Levenshtein.distance, score_cutoff=k,
+        hits = process.extract(surface, self._choices, scorer=OSA.distance, score_cutoff=k,
                                limit=20)
         best: dict[str, int] = {}
         for word, dist, _ in hits:
