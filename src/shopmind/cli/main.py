@@ -308,7 +308,7 @@ def _bench_impl(data: str | None, format: str, models: str, ks: list[int], param
                 report: Path | None, validate: bool, tune: bool, trials: int, seed: int, store: str | None,
                 k_core: int | None = None, targets_above: float | None = None, executor: str = "serial",
                 ray_address: str | None = None, cpus_per_task: int = 1) -> None:
-    from shopmind.training.executor import make_executor
+    from shopmind.training.executor import make_executor  # lazy: the CLI starts without the training stack
 
     s = _settings(store)
     specs = parse_model_params(models, params)
