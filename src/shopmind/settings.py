@@ -177,6 +177,12 @@ class PipelineSettings(BaseModel):
     max_sessions: int = 200_000
     #: Event ids remembered to keep live counters idempotent across retried batches.
     remembered_event_ids: int = 500_000
+    #: Stored events of positive weight kept per user when a worker builds its state from the store, most
+    #: recent first (None: all of them). They are what a user's list excludes as seen or bought and where its
+    #: "because you viewed" anchors come from; with a bound, items a user touched only before their last
+    #: ``history_limit`` events may be shown again. Bounds a worker's memory for users with very long
+    #: histories (the store still streams every event once: popularity is all-time).
+    history_limit: int | None = Field(default=None, ge=1)
     models_kept: int = 5
     #: With a CTR ranker loaded: how many of the best merged candidates it scores, and the share of its
     #: (rescaled) probability in their final score (the rest is the merged candidate score).

@@ -22,6 +22,7 @@ from shopmind.storage import (
     load_sequences,
     open_store,
 )
+from shopmind.storage.records import event_key
 
 T0 = pd.Timestamp("2024-05-01 12:00:00", tz="UTC")
 
@@ -661,6 +662,34 @@ def test_event_chunks_stream_in_arrival_order_and_filter_types(store: Store) -> 
     assert kept["type"].tolist() == ["view", "purchase"]
     with pytest.raises(StoreError, match="chunk_rows"):
         next(iter(store.event_chunks(chunk_rows=0)))
+
+
+def test_event_chunks_extra_columns_the_last_events_and_item_counts(store: Store) -> None:
+    sec = pd.Timedelta(seconds=1)
+    store.append_events([ev("u1", "a", session_id="s1"), ev("u2", "b", T0 + sec, type="impression"),
+                         ev("u1", None, type="search"), ev("u3", "b", T0 + 2 * sec, type="impression", event_id="e9"),
+                         ev("u2", "a", T0 + 3 * sec, type="purchase", session_id="s2")])
+    whole = pd.concat(store.event_chunks(extra_columns=["session_id", "event_id"]), ignore_index=True)
+    assert list(whole.columns)[6:] == ["event_id", "session_id"]  # always in EVENT_CHUNK_EXTRA_COLUMNS order
+    assert whole["session_id"].tolist() == ["s1", None, None, "s2"]
+    assert whole["event_id"].tolist()[2] == "e9"
+    last = list(store.event_chunks(last=3, chunk_rows=2, extra_columns=["event_id"]))
+    assert [len(c) for c in last] == [2, 1]
+    assert pd.concat(last)["item_id"].tolist() == ["b", "b", "a"]  # the newest three, oldest first
+    assert pd.concat(store.event_chunks(last=1, exclude_types=["purchase"]))["user_id"].tolist() == ["u3"]
+    assert list(store.event_chunks(last=0)) == []
+    keys = pd.concat(store.event_chunks(extra_columns=["dedupe_key"]))["dedupe_key"].tolist()
+    assert keys[0] == event_key(None, "u1", "a", "view", None, T0.value // 1000, "s1")  # the stored identity
+    assert keys[2] == event_key("e9", None, None, None, None, None, None) and len(set(keys)) == 4
+    with pytest.raises(StoreError, match=r"extra_columns.*context"):
+        next(iter(store.event_chunks(extra_columns=["context"])))
+    with pytest.raises(StoreError, match="last"):
+        next(iter(store.event_chunks(last=-1)))
+    counts = store.item_event_counts(["impression", "view"])
+    assert list(counts.columns) == ["item_id", "type", "count", "max_ts_us"]
+    assert counts.values.tolist() == [["a", "view", 1, T0.value // 1000],
+                                      ["b", "impression", 2, (T0 + pd.Timedelta(seconds=2)).value // 1000]]
+    assert store.item_event_counts([]).empty and store.item_event_counts(["dislike"]).empty
 
 
 def test_streamed_training_view_equals_the_frame_build(store: Store) -> None:

@@ -105,26 +105,53 @@ class ItemSignals:
             return
         ts = np.asarray(timestamps, dtype=np.int64)
         weights = self._weights(types)
+        with self._lock:
+            self._count(items, types, weights, None)
+            self._trend(items, weights, ts, int(ts.max()))
+            self._version += 1
+
+    def add_counts(self, items: np.ndarray, types: np.ndarray, counts: np.ndarray | None = None) -> None:
+        """Popularity, impressions and rewards of events (``counts[k]`` events of ``types[k]`` on ``items[k]``,
+        one each without ``counts``), leaving the clock and the trending windows alone: with
+        :meth:`add_trending`, the bulk path of a start-up that reads the log in chunks (the same sums, in the
+        same order, as one :meth:`add` of every event)."""
+        items = np.asarray(items, dtype=np.int64)
+        if len(items) == 0:
+            return
+        with self._lock:
+            self._count(items, types, self._weights(types), counts)
+            self._version += 1
+
+    def add_trending(self, items: np.ndarray, types: np.ndarray, timestamps: np.ndarray, latest: int) -> None:
+        """Advance the clock to ``latest`` (the latest event time of the log, at least), then count the events
+        that are inside the trending windows (only those of positive weight count there)."""
+        items = np.asarray(items, dtype=np.int64)
+        ts = np.asarray(timestamps, dtype=np.int64)
+        with self._lock:
+            self._trend(items, self._weights(types), ts, max(int(latest), int(ts.max()) if len(ts) else 0))
+            self._version += 1
+
+    def _count(self, items: np.ndarray, types: np.ndarray, weights: np.ndarray, counts: np.ndarray | None) -> None:
         impression = np.array([t == "impression" for t in types], dtype=bool)
         reward = np.array([t in REWARD_TYPES for t in types], dtype=bool)
+        ones = np.ones(len(items)) if counts is None else np.asarray(counts, dtype=np.float64)
         need = int(items.max()) + 1
-        with self._lock:
-            self.popularity = _grown(self.popularity, need)
-            self.impressions = _grown(self.impressions, need)
-            self.rewards = _grown(self.rewards, need)
-            np.add.at(self.popularity, items, weights)
-            np.add.at(self.impressions, items[impression], 1.0)
-            np.add.at(self.rewards, items[reward], 1.0)
-            wall = int(time.time()) + FUTURE_TOLERANCE_S
-            self.clock = max(self.clock, min(int(ts.max()), wall))
-            ts = np.minimum(ts, self.clock)
-            for window in self.windows.values():
-                window.advance(self.clock)
-                inside = np.flatnonzero((weights > 0) & (ts > self.clock - window.span))
-                for i, w, t in zip(items[inside].tolist(), weights[inside].tolist(), ts[inside].tolist(),
-                                   strict=True):
-                    window.add(i, w, t)
-            self._version += 1
+        self.popularity = _grown(self.popularity, need)
+        self.impressions = _grown(self.impressions, need)
+        self.rewards = _grown(self.rewards, need)
+        np.add.at(self.popularity, items, weights if counts is None else weights * ones)
+        np.add.at(self.impressions, items[impression], ones[impression])
+        np.add.at(self.rewards, items[reward], ones[reward])
+
+    def _trend(self, items: np.ndarray, weights: np.ndarray, ts: np.ndarray, latest: int) -> None:
+        wall = int(time.time()) + FUTURE_TOLERANCE_S
+        self.clock = max(self.clock, min(latest, wall))
+        ts = np.minimum(ts, self.clock)
+        for window in self.windows.values():
+            window.advance(self.clock)
+            inside = np.flatnonzero((weights > 0) & (ts > self.clock - window.span))
+            for i, w, t in zip(items[inside].tolist(), weights[inside].tolist(), ts[inside].tolist(), strict=True):
+                window.add(i, w, t)
 
     @property
     def version(self) -> int:

@@ -60,18 +60,33 @@ class UserHistory:
 
     @classmethod
     def build(cls, user_ids: np.ndarray, items: np.ndarray, types: np.ndarray, timestamps: np.ndarray,
-              weights: np.ndarray) -> UserHistory:
+              weights: np.ndarray, limit: int | None = None) -> UserHistory:
         """From parallel event arrays in arrival order (only positive ``weights`` are kept)."""
         keep = np.asarray(weights) > 0
         user_ids, items = np.asarray(user_ids, dtype=object)[keep], np.asarray(items, dtype=np.int64)[keep]
         types, timestamps = np.asarray(types, dtype=object)[keep], np.asarray(timestamps, dtype=np.int64)[keep]
         codes, uniques = _factorize(user_ids)
-        order = np.lexsort((timestamps, codes))  # by user, then time; ties keep arrival order
-        counts = np.bincount(codes, minlength=len(uniques))
-        indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
         kind_code = {k: i for i, k in enumerate(KINDS)}
-        kinds = np.array([kind_code[kind_of(str(t))] for t in types[order]], dtype=np.int8)
-        return cls(IdMapping(uniques, kind="user"), indptr, items[order].astype(np.int32), kinds)
+        kinds = np.array([kind_code[kind_of(str(t))] for t in types], dtype=np.int8)
+        return cls.from_codes(codes, uniques, items, kinds, timestamps, limit)
+
+    @classmethod
+    def from_codes(cls, codes: np.ndarray, users: list[str], items: np.ndarray, kinds: np.ndarray,
+                   timestamps: np.ndarray, limit: int | None = None) -> UserHistory:
+        """From positive events in arrival order as user codes (indices into ``users``, numbered in order of
+        first appearance), catalog indices, kind codes (indices into :data:`KINDS`) and epoch seconds. With
+        ``limit``, only each user's ``limit`` most recent events are kept."""
+        codes = np.asarray(codes, dtype=np.int64)
+        order = np.lexsort((np.asarray(timestamps, dtype=np.int64), codes))  # by user, then time; ties: arrival
+        counts = np.bincount(codes, minlength=len(users))
+        if limit is not None:
+            ends = np.cumsum(counts)
+            sorted_codes = codes[order]
+            order = order[np.arange(len(order)) >= ends[sorted_codes] - limit]  # the last ``limit`` of each user
+            counts = np.minimum(counts, limit)
+        indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        return cls(IdMapping(users, kind="user"), indptr, np.asarray(items)[order].astype(np.int32),
+                   np.asarray(kinds, dtype=np.int8)[order])
 
     def _row(self, user_id: str) -> slice:
         u = self.users.get(user_id, -1)

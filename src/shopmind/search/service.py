@@ -220,7 +220,7 @@ class SearchService:
         return searches, clicks
 
     def top_queries(self, n: int = 20, *, with_results: bool | None = None) -> list[tuple[str, int]]:
-        searches, _ = self._search_events()
+        searches = self.store.events_frame(types=("search",))  # not the clicks: read at every start-up
         if searches.empty:
             return []
         ctx = searches["context"]

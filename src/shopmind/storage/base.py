@@ -58,8 +58,13 @@ DELIVERY_COLUMNS = ("delivery_id", "campaign_id", "user_id", "variant", "creativ
 REDEMPTION_COLUMNS = ("code", "campaign_id", "user_id", "order_id", "spend", "discount", "timestamp")
 #: Columns of the frames :meth:`EventLog.event_chunks` yields.
 EVENT_CHUNK_COLUMNS = ("seq", "user_id", "item_id", "type", "value", "ts_us")
+#: Columns :meth:`EventLog.event_chunks` can add to ``EVENT_CHUNK_COLUMNS`` (``extra_columns``), in this order;
+#: ``dedupe_key`` is the event's stored identity (:func:`shopmind.storage.records.event_key`, 16 bytes).
+EVENT_CHUNK_EXTRA_COLUMNS = ("event_id", "session_id", "dedupe_key")
 #: Columns of :meth:`EventLog.event_counts`.
 EVENT_COUNT_COLUMNS = ("start", "type", "count")
+#: Columns of :meth:`EventLog.item_event_counts`.
+ITEM_EVENT_COUNT_COLUMNS = ("item_id", "type", "count", "max_ts_us")
 #: What :meth:`PersonalData.erase_user` deletes and :meth:`PersonalData.user_data` returns, one key per kind of
 #: row that names a user: the user row, events, quarantined rows, experiment exposures, bandit decisions, the
 #: customer profile and segment memberships, campaign deliveries and coupon redemptions.
@@ -178,13 +183,24 @@ class EventLog(Protocol):
         (filtered by the database: only matching rows are read out)."""
         ...
 
-    def event_chunks(self, *, exclude_types: Iterable[str] = (), chunk_rows: int = 100_000
-                     ) -> Iterator[pd.DataFrame]:
+    def event_chunks(self, *, exclude_types: Iterable[str] = (), chunk_rows: int = 100_000,
+                     extra_columns: Iterable[str] = (), last: int | None = None) -> Iterator[pd.DataFrame]:
         """The events that name an item, in arrival order, as frames of at most ``chunk_rows`` rows with the
         columns ``EVENT_CHUNK_COLUMNS`` (``ts_us``: epoch microseconds, int64; ``value`` float64, NaN when
         missing), skipping the event types in ``exclude_types`` (filtered by the database). Rows are read with
         a server-side cursor, so memory stays bounded by one chunk however large the log: what the training
-        view (:func:`shopmind.storage.load_interactions`) is built from."""
+        view (:func:`shopmind.storage.load_interactions`) and the serving state
+        (:meth:`shopmind.pipeline.state.LiveState.from_store`) are built from.
+
+        ``extra_columns`` (some of ``EVENT_CHUNK_EXTRA_COLUMNS``, object columns with None when missing) are
+        added after those; with ``last`` only the ``last`` most recent such events are read (still oldest
+        first)."""
+        ...
+
+    def item_event_counts(self, types: Iterable[str]) -> pd.DataFrame:
+        """Events that name an item, of the event ``types``, counted per item and type by the database (no
+        event row is read out): ``ITEM_EVENT_COUNT_COLUMNS`` (``max_ts_us``: the latest event time, epoch
+        microseconds), ordered by ``item_id`` then ``type``."""
         ...
 
     def event_counts(self, bucket_seconds: int = 86_400) -> pd.DataFrame:

@@ -525,26 +525,41 @@ class PostgresStore(ContextManagedStore):
                               f"session_id, context FROM events {clause}ORDER BY seq", params)
             return rec.decode_events(rows)
 
-    def event_chunks(self, *, exclude_types: Iterable[str] = (), chunk_rows: int = 100_000
-                     ) -> Iterator[pd.DataFrame]:
+    def event_chunks(self, *, exclude_types: Iterable[str] = (), chunk_rows: int = 100_000,
+                     extra_columns: Iterable[str] = (), last: int | None = None) -> Iterator[pd.DataFrame]:
         rec.check_chunk_rows(chunk_rows)
+        extras = rec.chunk_extras(extra_columns, last)
         excluded = sorted({str(t) for t in exclude_types})
-        query = (f"SELECT seq, user_id, item_id, type, value, {_MICROS.format('ts')} FROM events "
-                 "WHERE item_id IS NOT NULL AND NOT (type = ANY(%s)) ORDER BY seq")
+        cols = ", ".join(["seq", "user_id", "item_id", "type", "value", _MICROS.format("ts"), *extras])
+        where = "WHERE item_id IS NOT NULL AND NOT (type = ANY(%s))"
+        params: tuple[Any, ...] = (excluded,)
+        if last is None:
+            query = f"SELECT {cols} FROM events {where} ORDER BY seq"
+        else:  # the newest rows by the (seq, ts) index of each partition, then oldest first
+            query = (f"SELECT * FROM (SELECT {cols} FROM events {where} ORDER BY seq DESC LIMIT %s) t "
+                     "ORDER BY seq")
+            params = (excluded, last)
         types: dict[str, str] = {}
         with self._lock:
             try:
                 # a named (server-side) cursor lives in a transaction; rows cross the wire chunk by chunk
                 with self._c.transaction(), self._c.cursor(name="shopmind_event_chunks") as cur:
                     cur.itersize = chunk_rows
-                    cur.execute(query, (excluded,))
+                    cur.execute(query, params)
                     while rows := cur.fetchmany(chunk_rows):
                         with rec.paused_gc():
-                            chunk = rec.event_chunk(rows, types)
+                            chunk = rec.event_chunk(rows, types, extras)
                         del rows
                         yield chunk
             except psycopg.Error as exc:
                 raise StoreError(f"reading events from {self.url} failed: {_one_line(exc)}") from exc
+
+    def item_event_counts(self, types: Iterable[str]) -> pd.DataFrame:
+        wanted = sorted({str(t) for t in types})
+        rows = self._read(f"SELECT item_id, type, count(*), max({_MICROS.format('ts')}) FROM events "
+                          "WHERE item_id IS NOT NULL AND type = ANY(%s) GROUP BY item_id, type "
+                          "ORDER BY item_id, type", (wanted,)) if wanted else []
+        return rec.decode_item_event_counts(rows)
 
     def event_counts(self, bucket_seconds: int = 86_400) -> pd.DataFrame:
         width = rec.bucket_micros(bucket_seconds)

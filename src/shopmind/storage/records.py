@@ -16,7 +16,7 @@ import gc
 import hashlib
 import json
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, cast
 
@@ -26,7 +26,14 @@ import pandas as pd
 from shopmind.data.loaders.base import Reject
 from shopmind.errors import StoreError
 from shopmind.schema import EVENT_COLUMNS, ITEM_COLUMNS, USER_COLUMNS
-from shopmind.storage.base import EVENT_CHUNK_COLUMNS, EVENT_COUNT_COLUMNS, REJECT_COLUMNS, Records
+from shopmind.storage.base import (
+    EVENT_CHUNK_COLUMNS,
+    EVENT_CHUNK_EXTRA_COLUMNS,
+    EVENT_COUNT_COLUMNS,
+    ITEM_EVENT_COUNT_COLUMNS,
+    REJECT_COLUMNS,
+    Records,
+)
 
 #: Events are encoded and written in chunks of this many rows (bounded memory, same transaction).
 CHUNK_ROWS = 50_000
@@ -307,12 +314,25 @@ def check_chunk_rows(chunk_rows: int) -> None:
         raise StoreError(f"event_chunks: chunk_rows must be an int >= 1, got {chunk_rows!r}")
 
 
-def event_chunk(rows: Sequence[Sequence[Any]], types: dict[str, str]) -> pd.DataFrame:
+def chunk_extras(extra_columns: Iterable[str], last: int | None) -> list[str]:
+    """The checked ``extra_columns`` and ``last`` of an ``event_chunks`` call (``EVENT_CHUNK_EXTRA_COLUMNS``
+    order); a clear error naming the parameter otherwise."""
+    wanted = [str(c) for c in extra_columns]
+    unknown = [c for c in wanted if c not in EVENT_CHUNK_EXTRA_COLUMNS]
+    if unknown:
+        raise StoreError(f"event_chunks: extra_columns {unknown!r} unknown, expected some of "
+                         f"{list(EVENT_CHUNK_EXTRA_COLUMNS)}")
+    if last is not None and (not isinstance(last, int) or isinstance(last, bool) or last < 0):
+        raise StoreError(f"event_chunks: last must be None or an int >= 0, got {last!r}")
+    return [c for c in EVENT_CHUNK_EXTRA_COLUMNS if c in wanted]
+
+
+def event_chunk(rows: Sequence[Sequence[Any]], types: dict[str, str], extras: Sequence[str] = ()) -> pd.DataFrame:
     """One :meth:`~shopmind.storage.base.EventLog.event_chunks` frame from ``(seq, user_id, item_id, type,
-    value, ts_us)`` rows. ``types`` interns the type names (a few distinct strings, one object each)."""
-    seq, user, item, etype, value, ts = _columns(rows, 6)
+    value, ts_us, *extras)`` rows. ``types`` interns the type names (a few distinct strings, one object each)."""
+    seq, user, item, etype, value, ts, *extra = _columns(rows, 6 + len(extras))
     n = len(rows)
-    return pd.DataFrame({
+    frame = pd.DataFrame({
         "seq": np.fromiter(seq, dtype=np.int64, count=n),
         "user_id": np.array(user, dtype=object),
         "item_id": np.array(item, dtype=object),
@@ -320,6 +340,20 @@ def event_chunk(rows: Sequence[Sequence[Any]], types: dict[str, str]) -> pd.Data
         "value": np.fromiter((math.nan if v is None else v for v in value), dtype=np.float64, count=n),
         "ts_us": np.fromiter(ts, dtype=np.int64, count=n),
     }, columns=list(EVENT_CHUNK_COLUMNS))
+    for name, values in zip(extras, extra, strict=True):
+        col = np.empty(n, dtype=object)
+        col[:] = [bytes(v) for v in values] if name == "dedupe_key" else values
+        frame[name] = pd.Series(col, index=frame.index, dtype=object)  # None stays None
+    return frame
+
+
+def decode_item_event_counts(rows: Sequence[Sequence[Any]]) -> pd.DataFrame:
+    """The :meth:`~shopmind.storage.base.EventLog.item_event_counts` frame from ``(item_id, type, count,
+    max_ts_us)`` rows."""
+    items, types, counts, latest = _columns(rows, 4)
+    return pd.DataFrame({"item_id": pd.Series(items, dtype=object), "type": pd.Series(types, dtype=object),
+                         "count": pd.Series(counts, dtype="int64"), "max_ts_us": pd.Series(latest, dtype="int64")},
+                        columns=list(ITEM_EVENT_COUNT_COLUMNS))
 
 
 def decode_micros(values: Sequence[int | None]) -> pd.Series:

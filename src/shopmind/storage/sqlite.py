@@ -352,23 +352,38 @@ class SQLiteStore(ContextManagedStore):
             sql = _SELECT_EVENTS.replace(" ORDER BY seq", f" WHERE {' AND '.join(where)} ORDER BY seq")
             return rec.decode_events(self._read(sql, tuple(params)))
 
-    def event_chunks(self, *, exclude_types: Iterable[str] = (), chunk_rows: int = 100_000
-                     ) -> Iterator[pd.DataFrame]:
+    def event_chunks(self, *, exclude_types: Iterable[str] = (), chunk_rows: int = 100_000,
+                     extra_columns: Iterable[str] = (), last: int | None = None) -> Iterator[pd.DataFrame]:
         rec.check_chunk_rows(chunk_rows)
+        extras = rec.chunk_extras(extra_columns, last)
         excluded = sorted({str(t) for t in exclude_types})
-        query = ("SELECT seq, user_id, item_id, type, value, ts_us FROM events WHERE item_id IS NOT NULL"
-                 + (f" AND type NOT IN ({', '.join('?' * len(excluded))})" if excluded else "") + " ORDER BY seq")
+        cols = ", ".join(["seq", "user_id", "item_id", "type", "value", "ts_us", *extras])
+        where = ("WHERE item_id IS NOT NULL"
+                 + (f" AND type NOT IN ({', '.join('?' * len(excluded))})" if excluded else ""))
+        params: tuple[Any, ...] = tuple(excluded)
+        if last is None:
+            query = f"SELECT {cols} FROM events {where} ORDER BY seq"
+        else:
+            query = f"SELECT * FROM (SELECT {cols} FROM events {where} ORDER BY seq DESC LIMIT ?) ORDER BY seq"
+            params = (*excluded, last)
         types: dict[str, str] = {}
         with self._lock:
             try:
-                cur = self._c.execute(query, tuple(excluded))
+                cur = self._c.execute(query, params)
                 while rows := cur.fetchmany(chunk_rows):
                     with rec.paused_gc():
-                        chunk = rec.event_chunk(rows, types)
+                        chunk = rec.event_chunk(rows, types, extras)
                     del rows
                     yield chunk
             except sqlite3.Error as exc:
                 raise StoreError(f"reading events from {self.url} failed: {exc}") from exc
+
+    def item_event_counts(self, types: Iterable[str]) -> pd.DataFrame:
+        wanted = sorted({str(t) for t in types})
+        rows = self._read("SELECT item_id, type, count(*), max(ts_us) FROM events WHERE item_id IS NOT NULL AND "
+                          f"type IN ({', '.join('?' * len(wanted))}) GROUP BY item_id, type ORDER BY item_id, type",
+                          tuple(wanted)) if wanted else []
+        return rec.decode_item_event_counts(rows)
 
     def event_counts(self, bucket_seconds: int = 86_400) -> pd.DataFrame:
         width = rec.bucket_micros(bucket_seconds)

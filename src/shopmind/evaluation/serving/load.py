@@ -23,14 +23,15 @@ class Server:
     """`shopmind serve` in a child process."""
 
     def __init__(self, store: str, model: str, work: Path, ranker: str | None = None, workers: int = 1,
-                 state: str | None = None, search_encoder: str | None = None) -> None:
+                 state: str | None = None, search_encoder: str | None = None, log_level: str = "warning",
+                 env: dict[str, str] | None = None) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "SHOPMIND_HOME": str(work / "home"), "SHOPMIND_API_KEYS": ""}
+        env = {**os.environ, "SHOPMIND_HOME": str(work / "home"), "SHOPMIND_API_KEYS": "", **(env or {})}
         self.log = open(work / f"server-{self.port}.log", "w")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "shopmind.cli.main", "serve", "--store", store, "--model", model,
-             "--port", str(self.port), "--log-level", "warning", *(["--ranker", ranker] if ranker else []),
+             "--port", str(self.port), "--log-level", log_level, *(["--ranker", ranker] if ranker else []),
              *(["--workers", str(workers)] if workers != 1 else []), *(["--state", state] if state else []),
              *(["--search-encoder", search_encoder] if search_encoder else [])],
             env=env, stdout=self.log, stderr=subprocess.STDOUT)
@@ -69,8 +70,8 @@ def percentiles(ms: list[float]) -> dict[str, float]:
         return {}
     a = np.asarray(ms)
     return {"p50_ms": round(float(np.percentile(a, 50)), 3), "p90_ms": round(float(np.percentile(a, 90)), 3),
-            "p99_ms": round(float(np.percentile(a, 99)), 3), "max_ms": round(float(a.max()), 3),
-            "mean_ms": round(float(a.mean()), 3)}
+            "p95_ms": round(float(np.percentile(a, 95)), 3), "p99_ms": round(float(np.percentile(a, 99)), 3),
+            "max_ms": round(float(a.max()), 3), "mean_ms": round(float(a.mean()), 3)}
 
 
 # --------------------------------------------------------------------------- phases
