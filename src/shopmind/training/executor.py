@@ -18,8 +18,10 @@ The work must be a module-level function of an installed package (Ray pickles it
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
+import socket
 import time
 from collections.abc import Callable, Sequence
 from types import TracebackType
@@ -85,8 +87,6 @@ class SerialExecutor:
 
 def _import_modules(modules: Sequence[str]) -> int:
     """A warm-up task: import ``modules`` in a Ray worker so the work sent to it later starts at once."""
-    import importlib
-
     for name in modules:
         importlib.import_module(name)
     return os.getpid()
@@ -95,8 +95,6 @@ def _import_modules(modules: Sequence[str]) -> int:
 def _check_reachable(address: str, timeout: float = 3.0) -> None:
     """Fail within ``timeout`` seconds when a ``host:port`` or ``ray://host:port`` cluster address does not
     answer (``ray.init`` itself keeps retrying an unreachable address for minutes)."""
-    import socket
-
     hostport = address.removeprefix("ray://")
     host, sep, port = hostport.rpartition(":")
     if address == "auto" or not sep or not port.isdigit():
