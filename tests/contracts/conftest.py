@@ -52,19 +52,17 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'store.db'}"
         return
-    reason = postgres_unreachable()
-    if reason:
-        pytest.skip(reason)
-    schema = f"shopmind_test_{uuid.uuid4().hex[:12]}"
-    try:
-        yield _with_schema(PG_URL, schema)
-    finally:
-        _drop_schema(schema)
+    yield from _throwaway_postgres()
 
 
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """The URL of an empty PostgreSQL store in a throwaway schema (for what only that backend has)."""
+    yield from _throwaway_postgres()
+
+
+def _throwaway_postgres() -> Iterator[str]:
+    """A PostgreSQL store URL in a new schema, dropped afterwards; skips when no server answers."""
     reason = postgres_unreachable()
     if reason:
         pytest.skip(reason)
