@@ -61,6 +61,12 @@ def postgres_url() -> Iterator[str]:
     yield from _throwaway_postgres()
 
 
+@pytest.fixture
+def second_postgres_url() -> Iterator[str]:
+    """Another empty PostgreSQL store in its own throwaway schema (to compare two ways of writing)."""
+    yield from _throwaway_postgres()
+
+
 def _throwaway_postgres() -> Iterator[str]:
     """A PostgreSQL store URL in a new schema, dropped afterwards; skips when no server answers."""
     reason = postgres_unreachable()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -851,3 +852,70 @@ def test_postgres_bulk_load_builds_the_indexes_at_the_end_and_keeps_the_dedupe(p
             assert store.append_events([ev("u1", "a", event_id="e1")]) == AppendCounts(0, 1)
         assert indexes() == {"events_pkey", "events_user_ts", "events_item", "events_ts_brin"}
         assert store.events_frame(user_ids=["u2"])["item_id"].tolist() == ["b"]
+    with psycopg.connect(conninfo) as conn:  # ids compare bytes, not through the locale (see _EVENTS_SCHEMA)
+        collations = conn.execute("SELECT column_name, collation_name FROM information_schema.columns WHERE "
+                                  "table_schema = %s AND table_name = 'events' AND column_name IN "
+                                  "('user_id', 'item_id')", (schema,)).fetchall()
+        assert dict(collations) == {"user_id": "C", "item_id": "C"}
+        conn.execute("SET enable_seqscan = off")  # two rows: the planner would scan them otherwise
+        plan = conn.execute(f'EXPLAIN SELECT * FROM "{schema}".events WHERE user_id = ANY(%s)', (["u2"],))
+        assert "user_id_ts_idx" in " ".join(r[0] for r in plan.fetchall())  # a parameter still uses the index
+
+
+def test_postgres_bulk_appends_store_what_ordinary_appends_store(postgres_url: str, second_postgres_url: str
+                                                                 ) -> None:
+    """Inside bulk_load() appends take the locked anti-join path; the events, their order and the counts are
+    those of the lock-free claim: repeats inside a batch, keys stored by an earlier batch, encoded batches."""
+    from contextlib import nullcontext
+
+    from shopmind.storage.postgres import PostgresStore
+    from shopmind.storage.records import encode_event_batch
+
+    later = T0 + pd.Timedelta(seconds=1)
+    batches = [
+        [ev("u1", "a", event_id="e1"), ev("u2", "b"), ev("u1", "x", event_id="e1", type="buy"),
+         ev("u3", "c", later, context={"page": "home", "pos": 2})],
+        [ev("u2", "b"), ev("u4", "d", event_id="e9"), ev("u4", "d", event_id="e9"), ev("u5", "e", later)],
+        [ev("u6", "f", later, value=2.5),  # text COPY's special characters, no item, unicode, a float
+         ev("u\\6\tx", None, later, type="search", session_id="s\\1\n2\r", value=1e-7,
+            context={"q": "a\tb\\c\n红 😀", "n": None})],
+    ]
+    results = []
+    for url, bulk in ((postgres_url, False), (second_postgres_url, True)):
+        with PostgresStore(url) as store:
+            with store.bulk_load() if bulk else nullcontext():
+                counts = [store.append_events(b) for b in batches]
+                counts.append(store.append_encoded_events(encode_event_batch(batches[1] + [ev("u7", "g")])))
+                counts.append(store.append_encoded_events(encode_event_batch([  # straight through COPY text
+                    ev("u8", "h"), ev("u9\t\\", None, later, type="search", session_id="x\\y\r", value=-0.5,
+                                      context={"k": "v\n\\ \t 红", "z": [1.5, None]})])))
+            results.append((counts, store.events_frame()))
+    (plain_counts, plain), (bulk_counts, bulk_frame) = results
+    assert plain_counts == bulk_counts == [AppendCounts(3, 1), AppendCounts(2, 2), AppendCounts(2, 0),
+                                           AppendCounts(1, 4), AppendCounts(2, 0)]
+    pd.testing.assert_frame_equal(plain, bulk_frame)
+    assert plain["event_id"].tolist()[0] == "e1" and plain["item_id"].tolist()[0] == "a"  # the first e1 kept
+    assert plain["seq"].tolist() == list(range(1, 11))
+    assert bulk_frame["user_id"].tolist()[-1] == "u9\t\\" and bulk_frame["session_id"].tolist()[-1] == "x\\y\r"
+    assert bulk_frame["context"].tolist()[-1] == {"k": "v\n\\ \t 红", "z": [1.5, None]}
+    assert bulk_frame["context"].tolist()[6] == {"q": "a\tb\\c\n红 😀", "n": None}
+
+
+def test_postgres_pipelined_demo_load_matches_a_serial_one(postgres_url: str, tmp_path: Path) -> None:
+    """The demo shop generated into PostgreSQL (generation and encoding overlapping the inserts on a writer
+    thread) stores the same events in the same order as the serial load into SQLite."""
+    from shopmind.ingest.bulk import load_demo_shop
+
+    shape = {"n_users": 60, "n_items": 40, "days": 7, "seed": 3, "chunk_users": 20, "active_share": 0.7}
+    seen: list[int] = []
+    report = load_demo_shop(postgres_url, on_chunk=lambda chunk, rep: seen.append(rep.events), **shape)
+    serial = load_demo_shop(f"sqlite:///{tmp_path / 'serial.db'}", **shape)
+    assert report.pipelined and not serial.pipelined
+    assert report.chunks == serial.chunks == 3 and seen[-1] == report.events == serial.events > 0
+    assert report.events_per_second > 0 and report.chunks_seconds >= report.event_write_seconds > 0
+    with open_store(postgres_url) as pg, open_store(f"sqlite:///{tmp_path / 'serial.db'}") as lite:
+        cols = ["seq", "event_id", "user_id", "item_id", "type", "timestamp"]
+        pd.testing.assert_frame_equal(pg.events_frame()[cols], lite.events_frame()[cols])
+        assert pg.counts()["users"] == lite.counts()["users"] == 60
+    again = load_demo_shop(postgres_url, **shape)
+    assert again.events == 0 and again.duplicates == report.events

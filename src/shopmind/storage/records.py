@@ -18,9 +18,11 @@ import json
 import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, cast
 
 import numpy as np
+import orjson
 import pandas as pd
 
 from shopmind.data.loaders.base import Reject
@@ -137,6 +139,36 @@ def micros_list(s: pd.Series, column: str) -> list[int | None]:
 
 #: One encoder for every row (``json.dumps`` with options builds a new one per call: a third of the time).
 _JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+#: orjson for the common case (plain str/int/float/bool/list/dict contexts: ~6x faster than the encoder above,
+#: which was half of a bulk import's client time); anything it would spell differently goes to ``_JSON``.
+_ORJSON_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_SUBCLASS \
+    | orjson.OPT_PASSTHROUGH_DATACLASS
+
+
+def _refuse(value: Any) -> Any:
+    raise TypeError(type(value).__name__)
+
+
+def json_text(value: Mapping[str, Any]) -> str:
+    """Compact JSON text with sorted keys, UTF-8 kept, and ``str()`` of values JSON has no type for.
+
+    orjson writes the common case. It would write NaN and infinities as ``null``, numpy numbers as numbers and
+    datetimes in its own format where the standard encoder (``NaN``, ``default=str``) does not, and it refuses
+    non-str keys and ints beyond 64 bits: those values go to the standard encoder, so the text is the same
+    either way except for how a float is spelled (``1e16`` for ``1e+16``: the same number).
+
+    >>> json_text({"b": [1, 2.5, None], "a": "红"})
+    '{"a":"红","b":[1,2.5,null]}'
+    >>> json_text({"x": float("nan")})
+    '{"x":NaN}'
+    """
+    try:
+        out = orjson.dumps(value, default=_refuse, option=_ORJSON_OPTIONS)
+    except (orjson.JSONEncodeError, TypeError):
+        return _JSON.encode(value)
+    if b"null" in out:  # a None, or a NaN/infinity orjson wrote as null: let the standard encoder decide
+        return _JSON.encode(value)
+    return out.decode("utf-8")
 
 
 def json_list(s: pd.Series, column: str) -> list[str | None]:
@@ -154,7 +186,7 @@ def json_list(s: pd.Series, column: str) -> list[str | None]:
         if v is None or (isinstance(v, float) and math.isnan(v)) or (isinstance(v, Mapping) and not v):
             out.append(None)
         elif isinstance(v, Mapping):
-            out.append(_JSON.encode(v))
+            out.append(json_text(v))
         else:
             raise StoreError(f"column {column!r} must hold dicts (JSON objects), got {type(v).__name__}")
     return out
@@ -278,6 +310,12 @@ def event_key(event_id: str | None, user_id: str | None, item_id: str | None, ev
 
 def encode_events(records: Records) -> Iterator[list[tuple[Any, ...]]]:
     """Chunks of event rows in ``EVENT_ROW`` order, in input order."""
+    for columns in encode_event_columns(records):
+        yield list(zip(*columns, strict=True))
+
+
+def encode_event_columns(records: Records) -> Iterator[list[list[Any]]]:
+    """Chunks of :func:`encode_events` as columns (``EVENT_ROW`` order), before they are zipped into rows."""
     df = as_frame(records, EVENT_COLUMNS, "event")
     for start in range(0, len(df), CHUNK_ROWS):
         part = df.iloc[start:start + CHUNK_ROWS]
@@ -288,7 +326,93 @@ def encode_events(records: Records) -> Iterator[list[tuple[Any, ...]]]:
         ctx = json_list(part["context"], "context")
         keys = [event_key(e, u, i, t, v, s, ss)
                 for e, u, i, t, v, s, ss in zip(eid, user, item, etype, value, ts, session, strict=True)]
-        yield list(zip(keys, eid, user, item, etype, value, ts, session, ctx, strict=True))
+        yield [keys, eid, user, item, etype, value, ts, session, ctx]
+
+
+@dataclass(frozen=True)
+class EncodedEvents:
+    """A batch of events encoded ahead of its write (:func:`encode_event_batch`): rows of ``ord`` (the
+    position in the batch) followed by the ``EVENT_ROW`` values, and whether any dedupe key repeats in it. A
+    bulk loader encodes the next batch in Python while the database inserts the previous one.
+
+    ``copy_lines`` are the rows as lines of PostgreSQL's COPY text format for ``COPY events (dedupe_key,
+    event_id, user_id, item_id, type, value, ts, session_id, context)`` (times as UTC timestamps without a
+    zone), ``copy_data`` all of them as bytes, ``sorted_keys`` the distinct keys in byte order and
+    ``keys_data`` those as COPY text: a writer thread then only sends bytes, and needs no GIL for it."""
+
+    rows: list[tuple[Any, ...]]
+    repeated: bool
+    copy_lines: list[str]
+    copy_data: bytes
+    sorted_keys: list[bytes]
+    keys_data: bytes
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+def encode_event_batch(records: Records) -> EncodedEvents:
+    """:func:`encode_events` for a whole batch, numbered, with its repeated-key flag and its COPY text."""
+    rows: list[tuple[Any, ...]] = []
+    lines: list[str] = []
+    keys: list[bytes] = []
+    for columns in encode_event_columns(records):
+        rows.extend(zip(range(len(rows), len(rows) + len(columns[0])), *columns, strict=True))
+        lines.extend(copy_text_lines(columns))
+        keys.extend(columns[0])
+    repeated = len(set(keys)) < len(rows)
+    ordered = sorted_keys(keys)
+    if repeated:
+        ordered = list(dict.fromkeys(ordered))  # sorted, so repeats are neighbours: the first of each kept
+    return EncodedEvents(rows, repeated, lines, copy_bytes(lines), ordered, copy_bytes(bytea_texts(ordered)))
+
+
+#: COPY text escapes (backslash first is implied by translate: each character is mapped once).
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_COPY_SPECIAL = ("\\", "\t", "\n", "\r")
+
+
+def _copy_texts(values: list[Any]) -> list[str]:
+    present = [v for v in values if v is not None]
+    joined = "".join(present)
+    if not any(c in joined for c in _COPY_SPECIAL):  # the usual case: nothing to escape
+        return ["\\N" if v is None else v for v in values]
+    return ["\\N" if v is None else v.translate(_COPY_ESCAPES) for v in values]
+
+
+def bytea_texts(keys: list[bytes]) -> list[str]:
+    """Byte strings in COPY text's hex bytea form (the backslash of ``\\x`` escaped)."""
+    return ["\\\\x" + key.hex() for key in keys]
+
+
+def copy_text_lines(columns: list[list[Any]]) -> list[str]:
+    """Event columns (``EVENT_ROW`` order, :func:`encode_event_columns`) as COPY text lines without their
+    newline (``None`` as ``\\N``, times as UTC ``YYYY-MM-DDTHH:MM:SS.ffffff``, floats by ``repr``)."""
+    keys, eid, user, item, etype, value, ts_us, session, ctx = columns
+    if not keys:
+        return []
+    ts = np.array([_NAT if t is None else t for t in ts_us], dtype=np.int64).astype("datetime64[us]")
+    stamps = ["\\N" if t is None else text
+              for t, text in zip(ts_us, np.datetime_as_string(ts, unit="us").tolist(), strict=True)]
+    values = ["\\N" if v is None else repr(v) for v in value]
+    fields = [bytea_texts(keys), _copy_texts(eid), _copy_texts(user), _copy_texts(item), _copy_texts(etype),
+              values, stamps, _copy_texts(session), _copy_texts(ctx)]
+    return ["\t".join(f) for f in zip(*fields, strict=True)]
+
+
+def copy_bytes(lines: list[str]) -> bytes:
+    """COPY text lines as the bytes of a COPY (one newline after each)."""
+    return ("\n".join(lines) + "\n").encode("utf-8") if lines else b""
+
+
+def sorted_keys(keys: list[bytes]) -> list[bytes]:
+    """Dedupe keys in byte order: a numpy sort of the 16-byte keys as big-endian integer pairs (0.05 s for
+    400k keys against 0.7 s for ``sorted``); ``sorted`` when a key is not 16 bytes long."""
+    joined = b"".join(keys)
+    if len(joined) != 16 * len(keys):
+        return sorted(keys)
+    pairs = np.frombuffer(joined, dtype=">u8").reshape(-1, 2)
+    return [keys[i] for i in np.lexsort((pairs[:, 1], pairs[:, 0])).tolist()]
 
 
 def decode_events(rows: Sequence[Sequence[Any]]) -> pd.DataFrame:
