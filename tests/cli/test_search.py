@@ -33,3 +33,19 @@ def test_query_and_evaluate_on_a_catalog_file(tmp_path: Path) -> None:
     r = runner.invoke(app, ["search", "evaluate", "--catalog", str(catalog), "--queries", str(queries),
                             "--retriever", "nope"])
     assert r.exit_code == 2
+
+
+def test_evaluate_names_the_english_encoder_of_the_hybrid(tmp_path: Path) -> None:
+    items = generate_demo_shop(n_items=80, seed=5, items_only=True).items
+    items["created_at"] = items["created_at"].astype(str)
+    catalog = tmp_path / "items.jsonl"
+    catalog.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in items.to_dict("records")))
+    queries = tmp_path / "q.jsonl"
+    queries.write_text(json.dumps({"query": "dress", "kind": "head", "judgments": {items["item_id"][0]: 3}}))
+    runner = CliRunner()
+    for english in ("hashing", "none"):
+        r = runner.invoke(app, ["search", "evaluate", "--catalog", str(catalog), "--queries", str(queries),
+                                "--retriever", "hybrid", "--encoder", "hashing", "--english-encoder", english,
+                                "--json"])
+        assert r.exit_code == 0, r.output
+        assert json.loads(r.output.strip().splitlines()[-1])["english_encoder"] == english

@@ -8,7 +8,9 @@ import pytest
 
 from shopmind.errors import ParameterError
 from shopmind.search.engine import SearchEngine
+from shopmind.search.fusion import FusionInput, RRFFusion
 from shopmind.search.request import SearchRequest
+from shopmind.text.encoders import get_encoder
 
 
 def top_leaves(engine: SearchEngine, q: str, n: int = 5, **kw: object) -> list[str]:
@@ -95,8 +97,6 @@ def test_bad_requests_name_the_parameter() -> None:
 
 
 def test_hybrid_with_an_encoder(search_items: pd.DataFrame) -> None:
-    from shopmind.text.encoders import get_encoder
-
     engine = SearchEngine.from_items(search_items.head(120), get_encoder("hashing"))
     result = engine.search(SearchRequest(q="dress", retriever="hybrid", limit=5))
     assert result.hits and any("bm25" in h.sources for h in result.hits)
@@ -195,3 +195,45 @@ def test_a_typo_prefers_the_word_with_its_first_letter() -> None:
     engine = SearchEngine.from_items(items)
     result = engine.search(SearchRequest(q="wasing", retriever="bm25"))
     assert [h.item_id for h in result.hits] == ["w"]
+
+
+def test_the_english_side_reorders_english_queries_only(search_items: pd.DataFrame) -> None:
+    items = search_items.head(150)
+    english = get_encoder("hashing", dim=64)
+    engine = SearchEngine.from_items(items, get_encoder("hashing"), english_encoder=english)
+    assert engine.english is not None and int(engine.english.alive.sum()) == len(items)
+    seen: list[FusionInput] = []
+
+    def record(inp: FusionInput) -> tuple[np.ndarray, np.ndarray]:
+        seen.append(inp)
+        return RRFFusion()(inp)
+
+    engine.fusion = record
+    result = engine.search(SearchRequest(q="red dress", limit=5))
+    assert seen[-1].english_docs is not None and any("english" in h.sources for h in result.hits)
+    candidates = set(seen[-1].lex_docs.tolist()) | set(seen[-1].dense_docs.tolist())
+    assert set(seen[-1].english_docs.tolist()) <= candidates
+    engine.search(SearchRequest(q="连衣裙", limit=5))
+    assert seen[-1].english_docs is None  # a Chinese query: the fusion of two lists, unchanged
+    # the dense and bm25 retrievers do not use it; an upsert re-indexes, a delete hides
+    assert all("english" not in h.sources for h in engine.search(SearchRequest(q="red dress", retriever="dense")).hits)
+    first = result.hits[0].item_id
+    engine.delete([first])
+    doc = engine.ids.index(first)
+    assert not engine.english.alive[doc]
+
+
+def test_an_item_with_no_english_text_is_left_out_of_the_english_side() -> None:
+    items = [{"item_id": "en", "title": "Red Summer Dress", "category": "Women > Dresses"},
+             {"item_id": "zh", "title": "红色 连衣裙", "category": "女装 > 连衣裙"}]
+    engine = SearchEngine.from_items(items, get_encoder("hashing"), english_encoder=get_encoder("hashing", dim=64))
+    assert engine.english is not None and engine.english.alive[:2].tolist() == [True, False]
+    assert engine.search(SearchRequest(q="red dress")).item_ids[0] == "en"
+
+
+def test_english_ties_keep_the_order_of_the_candidates() -> None:
+    """Items with the same English text (REES46: a category and no title) tie; the lexical order decides."""
+    items = [{"item_id": str(i), "title": "Water Heater", "category": "Appliances > Water Heaters"} for i in range(5)]
+    engine = SearchEngine.from_items(items, get_encoder("hashing"), english_encoder=get_encoder("hashing", dim=64))
+    ranked = engine.english_ranking("water heater", np.array([3, 1, 4, 3, 0]))
+    assert ranked is not None and ranked.tolist() == [3, 1, 4, 0]

@@ -56,3 +56,18 @@ def test_make_fusion() -> None:
         make_fusion("magic")
     assert make_fusion("adaptive")(FusionInput(np.empty(0, np.int64), np.empty(0, np.float32), 0,
                                                np.empty(0, np.int64), np.empty(0, np.float32)))[0].tolist() == []
+
+
+def test_the_english_list_reorders_the_candidates_and_brings_nothing_new() -> None:
+    # lexical 1, 2, 3; dense 9 (gated out: below the floor), 3; English: 3 first, then 9 (not a candidate), 2, 1
+    base = dict(lex_docs=np.array([1, 2, 3]), lex_scores=np.array([3.0, 2.0, 1.0], dtype=np.float32), strict=3,
+                dense_docs=np.array([9, 3]), dense_cos=np.array([0.70, 0.69], dtype=np.float32))
+    plain = RRFFusion()(FusionInput(**base))[0].tolist()  # type: ignore[arg-type]
+    assert plain == [3, 1, 2]
+    english = FusionInput(**base, english_docs=np.array([3, 9, 2, 1]))  # type: ignore[arg-type]
+    assert english.english(english.lex_docs, np.array([3])).tolist() == [3, 2, 1]
+    docs = RRFFusion(english=2.0)(english)[0].tolist()
+    assert docs == [3, 2, 1] and 9 not in docs
+    assert RRFFusion(english=0.0)(english)[0].tolist() == plain  # weight 0: as without the English side
+    assert 9 not in AdaptiveFusion()(english)[0].tolist()
+    assert FusionInput(**base).english(english.lex_docs) is None  # type: ignore[arg-type]

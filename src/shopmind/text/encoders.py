@@ -185,3 +185,17 @@ def get_encoder(name: str = "auto", **kwargs: Any) -> TextEncoder:
         log.info("loaded the %s encoder in %.1f s", name, time.perf_counter() - t0)
         _CACHE[key] = enc
     return enc
+
+
+def optional_encoder(name: str) -> TextEncoder | None:
+    """``get_encoder(name)``, or None when ``name`` is ``"none"`` or the encoder's package is not installed (logged
+    as a warning: a feature that only adds a signal, like the English side of search, then runs without it)."""
+    if name == "none":
+        return None
+    try:
+        return get_encoder(name)
+    except ShopmindError as exc:
+        if isinstance(exc, ParameterError):
+            raise
+        log.warning("%s; going on without the %s encoder", exc, name)
+        return None
