@@ -160,6 +160,9 @@ class PipelineSettings(BaseModel):
     retrieval: Literal["exact", "hnsw", "ivf"] = "exact"
     #: Users whose model candidates each model version keeps (most recent first; about 1.6 kB a user).
     user_cache: int = 20_000
+    #: Users whose merged candidates (every source, before re-ranking) the service keeps for their next
+    #: request, reused while nothing they depend on changed (0: none; about 10 kB a user).
+    candidate_cache: int = 5_000
     trending_candidates: int = 100
     popular_candidates: int = 200
     new_candidates: int = 50

@@ -207,7 +207,7 @@ def serve(
         patience: dict[str, Any] = {"timeout_worker_healthcheck": 600} \
             if "timeout_worker_healthcheck" in inspect.signature(uvicorn.run).parameters else {}
         uvicorn.run("shopmind.cli.serve:worker_app", factory=True, host=host, port=port, log_level=log_level,
-                    workers=workers, **patience)
+                    workers=workers, access_log=access_log(log_level), **patience)
         return
     try:
         app = build_app(**args)
@@ -221,7 +221,17 @@ def serve(
     # One BLAS thread per request by default: requests run concurrently, and on a small machine a
     # multi-threaded matrix-vector product fights the other requests (and the event loop) for the cores.
     limit_blas(app)
-    uvicorn.run(app, host=host, port=port, log_level=log_level, workers=1)
+    uvicorn.run(app, host=host, port=port, log_level=log_level, workers=1, access_log=access_log(log_level))
+
+
+def access_log(log_level: str) -> bool:
+    """Whether uvicorn keeps its access log: only at a level that prints it (info and below). Kept above
+    that, it formats every request's line before the logger drops it.
+
+    >>> access_log("info"), access_log("warning")
+    (True, False)
+    """
+    return log_level.strip().lower() in ("trace", "debug", "info")
 
 
 #: The environment variable through which ``serve --workers N`` hands its arguments to each worker process.

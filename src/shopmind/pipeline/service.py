@@ -13,9 +13,11 @@ versions (:mod:`shopmind.pipeline.versions`). Every read picks up the active mod
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +41,7 @@ from shopmind.pipeline.candidates import (
     trending_source,
 )
 from shopmind.pipeline.exploration import ExplorationPool
+from shopmind.pipeline.history import UserContext
 from shopmind.pipeline.online import OnlineState, SharedSessions
 from shopmind.pipeline.ranker import RankerBundle
 from shopmind.pipeline.rerank import Placed, RerankInputs, rerank
@@ -52,6 +55,25 @@ from shopmind.settings import PipelineSettings
 from shopmind.storage.base import Store
 
 logger = logging.getLogger(__name__)
+
+NO_ITEMS = np.empty(0, np.int64)
+NO_ITEMS.flags.writeable = False
+
+
+@dataclass(frozen=True, slots=True)
+class CachedCandidates:
+    """A user's merged candidates (:meth:`RecommendationService._personal_candidates`) and what they were
+    made from: reused while the key (candidates wanted, live session, anchors, catalog version) and every
+    object here is the same."""
+
+    key: tuple[Any, ...]
+    bundle: ModelBundle | None
+    together: Any
+    general: Candidates
+    root: int
+    segment: tuple[tuple[int, int, int], float, np.ndarray, np.ndarray] | None
+    candidates: Candidates
+    live_model: bool
 
 
 class RecommendationService:
@@ -73,6 +95,10 @@ class RecommendationService:
         self._general_cache: tuple[int, int, float, Candidates] = (-1, -1, 0.0, Candidates.empty())
         #: root category -> ((signals version, catalog version, root), monotonic time, ids, scores)
         self._segment_cache: dict[int, tuple[tuple[int, int, int], float, np.ndarray, np.ndarray]] = {}
+        #: user id -> the merged candidates of the user's last personal request, and what they were made of
+        #: (:meth:`_personal_candidates`)
+        self._candidate_cache: OrderedDict[str, CachedCandidates] = OrderedDict()
+        self._candidate_lock = threading.Lock()
         #: Optional CTR ranker (:mod:`shopmind.ranking`) applied to the merged candidates of personal lists.
         self.ranker: Any = None
         #: Background retraining (:class:`shopmind.pipeline.retrain.Retrainer`), created on first use.
@@ -213,6 +239,8 @@ class RecommendationService:
             self.state.online.forget_users(ids, erase=True)
         self._general_cache = (-1, -1, 0.0, Candidates.empty())
         self._segment_cache.clear()
+        with self._candidate_lock:
+            self._candidate_cache.clear()
         self.exploration = ExplorationPool(min_impressions=self.config.min_impressions,
                                            refresh_seconds=self.config.refresh_seconds)
         self._newest_cache = (-1, np.empty(0, np.int64))
@@ -270,9 +298,13 @@ class RecommendationService:
         return rec
 
     def _general_sources(self, merger: CandidateMerger) -> None:
-        """Add the trending, new and popular candidates. They are the same for every request until the
-        signals or the catalog change, so their weighted entries are cached like the top lists they come
-        from (at most ``refresh_seconds`` stale under a stream of events)."""
+        """Add the trending, new and popular candidates (:meth:`_general_entries`)."""
+        merger.add_entries(self._general_entries())
+
+    def _general_entries(self) -> Candidates:
+        """The trending, new and popular candidates. They are the same for every request until the signals
+        or the catalog change, so their weighted entries are cached like the top lists they come from (at
+        most ``refresh_seconds`` stale under a stream of events): the same object until they are rebuilt."""
         signals, catalog = self.state.signals, self.state.catalog
         now = time.monotonic()
         signals_version, catalog_version, at, entries = self._general_cache
@@ -286,14 +318,13 @@ class RecommendationService:
             general.add("popular", *popular_source(signals, cfg.popular_candidates), w.popular)
             entries = general.entries()
             self._general_cache = (signals.version, catalog.version, now, entries)
-        merger.add_entries(entries)
+        return entries
 
-    def _segment(self, merger: CandidateMerger, recent: Sequence[int] | np.ndarray) -> None:
-        """Popular items of the user's segment: the shoppers of the root category of most of the user's
-        ``recent`` items, weighted by that share (cached per root like the general sources)."""
-        root, share = main_root(self.state.catalog, np.asarray(recent, dtype=np.int64))
+    def _segment_entry(self, root: int) -> tuple[tuple[int, int, int], float, np.ndarray, np.ndarray] | None:
+        """The cached popular items of root category ``root`` (None without a root or segment weight): the
+        same tuple until it is rebuilt."""
         if root < 0 or self.config.weights.segment <= 0:
-            return
+            return None
         signals, catalog = self.state.signals, self.state.catalog
         key = (signals.version, catalog.version, root)
         hit = self._segment_cache.get(root)
@@ -305,7 +336,7 @@ class RecommendationService:
             if len(self._segment_cache) > 1000:
                 self._segment_cache.clear()
             self._segment_cache[root] = hit
-        merger.add("segment", hit[2], hit[3], self.config.weights.segment * share)
+        return hit
 
     def _anchored(self, merger: CandidateMerger, anchors: list[tuple[int, str]], bundle: ModelBundle | None) -> None:
         if anchors:
@@ -339,30 +370,69 @@ class RecommendationService:
         if here >= 0:
             anchors = [(here, "view"), *[a for a in anchors if a[0] != here]][: self.config.anchors]
         user = bundle.user_index(str(user_id)) if bundle is not None else -1
+        merged, live_model = self._personal_candidates(str(user_id), bundle, user, n + offset, ctx, anchors)
+        seen = ctx.seen if options.filter_seen else np.empty(0, np.int64)
+        here_arr = np.array([here] if here >= 0 else [], dtype=np.int64)
+        # items the user disliked or hid never come back, whatever the options
+        excluded = self._excluded(options, seen, ctx.purchased, here_arr, self.state.hidden_items(str(user_id)))
+        cands = self._ranked(merged, str(user_id), ctx.seen, options)
+        slots = rerank(cands, options, n + offset, self._inputs(bundle, excluded, options))
+        return self._respond(slots, user_id=str(user_id), bundle=bundle, offset=offset,
+                             anchor_kinds=dict(anchors), cold=user < 0 and not live_model)
+
+    def _personal_candidates(self, user_id: str, bundle: ModelBundle | None, user: int, total: int,
+                             ctx: UserContext, anchors: list[tuple[int, str]]) -> tuple[Candidates, bool]:
+        """The merged candidates of a personal list (model - from the live session's fold-in when there is
+        one -, similar items of the ``anchors``, the user's segment, trending, new and popular), and whether
+        the model's came from the live session.
+
+        They depend on nothing but the model version, the user, the live session, the anchors, the catalog
+        and the cached general and segment lists, so the last answer of each of the ``candidate_cache`` most
+        recent users is kept with all of these and reused while every one is unchanged: a repeated request
+        skips the sources and the merge (the same arrays, never modified downstream), and a new event, a
+        swap, a catalog change or a refreshed top list makes them anew."""
+        k = max(self.config.model_candidates, 3 * total)
+        live, live_version = self.state.sessions.live_items(user_id) if bundle is not None else (NO_ITEMS, 0)
+        recent = np.array([a for a, _ in anchors], dtype=np.int64) if anchors else \
+            np.asarray(ctx.seen[-50:], dtype=np.int64)
+        key = (k, live_version, live.tobytes(), bool(anchors), recent.tobytes(), self.state.catalog.version)
+        general = self._general_entries()
+        hit = self._candidate_cache.get(user_id)
+        if (hit is not None and hit.key == key and hit.bundle is bundle and hit.general is general
+                and hit.together is self.state.viewed_together and self._segment_entry(hit.root) is hit.segment):
+            with self._candidate_lock:
+                if user_id in self._candidate_cache:
+                    self._candidate_cache.move_to_end(user_id)
+            return hit.candidates, hit.live_model
         merger = CandidateMerger()
         live_model = False
         if bundle is not None:
-            k = max(self.config.model_candidates, 3 * (n + offset))
             # a live session moves the user's own vector (factor models that fold in cheaply), and gives a
             # shopper the model has never seen model candidates from their first events
-            live, live_version = self.state.sessions.live_items(str(user_id))
-            found = bundle.recommend_live(user, str(user_id), live, live_version, k) if len(live) else None
+            found = bundle.recommend_live(user, user_id, live, live_version, k) if len(live) else None
             if found is not None:
                 merger.add("model", *found, self.config.weights.model)
                 live_model = True
             elif user >= 0:
                 merger.add("model", *model_source(bundle, user, k), self.config.weights.model)
         self._anchored(merger, anchors, bundle)
-        self._segment(merger, [a for a, _ in anchors] if anchors else ctx.seen[-50:])
-        self._general_sources(merger)
-        seen = ctx.seen if options.filter_seen else np.empty(0, np.int64)
-        here_arr = np.array([here] if here >= 0 else [], dtype=np.int64)
-        # items the user disliked or hid never come back, whatever the options
-        excluded = self._excluded(options, seen, ctx.purchased, here_arr, self.state.hidden_items(str(user_id)))
-        cands = self._ranked(merger.merge(), str(user_id), ctx.seen, options)
-        slots = rerank(cands, options, n + offset, self._inputs(bundle, excluded, options))
-        return self._respond(slots, user_id=str(user_id), bundle=bundle, offset=offset,
-                             anchor_kinds=dict(anchors), cold=user < 0 and not live_model)
+        # popular items of the user's segment: the shoppers of the root category of most of the user's
+        # recent items, weighted by that share
+        root, share = main_root(self.state.catalog, recent)
+        segment = self._segment_entry(root)
+        if segment is not None:
+            merger.add("segment", segment[2], segment[3], self.config.weights.segment * share)
+        merger.add_entries(general)
+        merged = merger.merge()
+        if self.config.candidate_cache > 0:
+            entry = CachedCandidates(key, bundle, self.state.viewed_together, general, root, segment, merged,
+                                     live_model)
+            with self._candidate_lock:
+                self._candidate_cache[user_id] = entry
+                self._candidate_cache.move_to_end(user_id)
+                while len(self._candidate_cache) > self.config.candidate_cache:
+                    self._candidate_cache.popitem(last=False)
+        return merged, live_model
 
     def recommend_for_session(self, item_ids: Sequence[str], n: int = 10, offset: int = 0,
                               options: RerankOptions | None = None) -> Recommendation:

@@ -87,6 +87,22 @@ redis.call('EXPIRE', KEYS[1], math.ceil(burst / rate) + 1)
 return string.format('%.6f', wait)
 """
 
+#: A user's shared session and the active version in one call (KEYS: the session's r, o, p, n, h keys and
+#: ``active``): ``{version}`` alone when the user has no shared session (no events counted, nothing hidden) -
+#: the common case, answered without reading the rest - else ``{version, count, hidden, recent, items,
+#: purchased}`` (a missing version or count is "": a Lua false is a null in RESP2 but a boolean in RESP3).
+#: One command instead of a pipeline of six: packing the pipeline and parsing six replies were most of the
+#: client's CPU time of the read (docs/scale.md, "Throughput").
+SESSION_LUA = """
+local active = redis.call('HGET', KEYS[6], 'version') or ''
+local n = redis.call('GET', KEYS[4])
+local h = redis.call('SMEMBERS', KEYS[5])
+if not n and #h == 0 then return {active} end
+n = n or ''
+return {active, n, h, redis.call('LRANGE', KEYS[1], 0, -1), redis.call('ZRANGE', KEYS[2], 0, -1),
+        redis.call('SMEMBERS', KEYS[3])}
+"""
+
 #: The keys of a user's shared session (see the module docs).
 SESSION_PARTS = "ropnh"
 
@@ -137,6 +153,13 @@ class RedisOnlineState:
         self.last_id: str = last[0][0].decode() if last else "0-0"
         self._admit = self.client.register_script(ADMIT_LUA)
         self._bucket = self.client.register_script(TOKEN_BUCKET_LUA)
+        self._session = self.client.register_script(SESSION_LUA)
+        #: the session read's own connection per thread (see :meth:`_read_session`), and every one opened
+        self._reader = threading.local()
+        self._readers: list[Any] = []
+        #: ``EVALSHA <sha> 6`` packed once: the head of every session read
+        self._session_head = (b"*9\r\n$7\r\nEVALSHA\r\n$40\r\n" + self._session.sha.encode()
+                              + b"\r\n$1\r\n6\r\n")
         self._degraded = False
         self._since: float | None = None
         #: the active version this worker last saw published (the session read compares it, see session())
@@ -183,6 +206,10 @@ class RedisOnlineState:
         for t in self._threads:
             t.join(timeout=6.0)
         self._flush_recs()
+        with self._lock:
+            readers, self._readers = self._readers, []
+        for conn in readers:
+            conn.disconnect()
         self.client.close()
         self._tail.close()
 
@@ -334,28 +361,54 @@ class RedisOnlineState:
             self._fail(exc)
             self._outbox.append((fields, by_user))
 
+    def _read_session(self, user_id: str) -> Any:
+        """The reply of :data:`SESSION_LUA` for ``user_id``, sent on this thread's own connection with the
+        command packed here: the client's command layer (connection pool, retries, events, packing) cost
+        three times the round trip itself, on every personal request. A connection that fails is dropped
+        and reopened once; a second failure raises (the caller turns degraded, as with any call)."""
+        conn = getattr(self._reader, "conn", None)
+        if conn is None:
+            conn = self._reader.conn = self.client.connection_pool.make_connection()
+            with self._lock:
+                self._readers.append(conn)
+        prefix = f"{self.prefix}s:{user_id}:".encode()
+        packed = [self._session_head]
+        for key in (prefix + b"r", prefix + b"o", prefix + b"p", prefix + b"n", prefix + b"h",
+                    f"{self.prefix}active".encode()):
+            packed.append(b"$%d\r\n%s\r\n" % (len(key), key))
+        command = b"".join(packed)
+        for attempt in (0, 1):
+            try:
+                conn.send_packed_command([command], check_health=False)
+                return conn.read_response()
+            except redis.exceptions.NoScriptError:  # Redis restarted (or flushed its scripts): load it again
+                self.client.script_load(SESSION_LUA)
+            except redis.ConnectionError:  # e.g. Redis closed an idle connection: one fresh one
+                conn.disconnect()
+                if attempt:
+                    raise
+            except BaseException:
+                conn.disconnect()
+                raise
+        return self._session(keys=[f"{self.prefix}s:{user_id}:{part}" for part in SESSION_PARTS]
+                             + [self.prefix + "active"])
+
     def session(self, user_id: str) -> SharedSession | None:
         if self._degraded:
             return None
-        r, o, p, n, h = (self._key("s", user_id, part) for part in SESSION_PARTS)
         try:
-            pipe = self.client.pipeline(transaction=False)
-            pipe.lrange(r, 0, -1)
-            pipe.zrange(o, 0, -1)
-            pipe.smembers(p)
-            pipe.get(n)
-            pipe.smembers(h)
-            pipe.hget(self._key("active"), "version")
-            recent, items, bought, count, hidden, active = pipe.execute()
+            got = self._read_session(user_id)
         except FAULTS as exc:
             self._fail(exc)
             return None
-        if active is not None and active.decode() != self._active_seen:
+        active = got[0]
+        if active and active.decode() != self._active_seen:
             # a swap between versions this worker has loaded takes effect from this request on, even before
             # the channel's notice is handled (loading a new artifact is left to the thread that follows it)
             self._apply_version(active.decode(), "", load=False)
-        if not count and not hidden:
+        if len(got) == 1:  # no events counted and nothing hidden
             return None
+        _active, count, hidden, recent, items, bought = got
         rows = [json.loads(x) for x in recent]
         return SharedSession([(str(i), str(t), int(ts)) for i, t, ts in rows], [x.decode() for x in items],
                              [x.decode() for x in bought], int(count or 0), [x.decode() for x in hidden])
