@@ -889,15 +889,18 @@ def test_postgres_bulk_appends_store_what_ordinary_appends_store(postgres_url: s
                 counts.append(store.append_encoded_events(encode_event_batch([  # straight through COPY text
                     ev("u8", "h"), ev("u9\t\\", None, later, type="search", session_id="x\\y\r", value=-0.5,
                                       context={"k": "v\n\\ \t 红", "z": [1.5, None]})])))
+                counts.append(store.append_encoded_events(encode_event_batch([  # a key repeated, none stored
+                    ev("u10", "i", event_id="e20"), ev("u10", "j", event_id="e20"), ev("u11", "k")])))
             results.append((counts, store.events_frame()))
     (plain_counts, plain), (bulk_counts, bulk_frame) = results
     assert plain_counts == bulk_counts == [AppendCounts(3, 1), AppendCounts(2, 2), AppendCounts(2, 0),
-                                           AppendCounts(1, 4), AppendCounts(2, 0)]
+                                           AppendCounts(1, 4), AppendCounts(2, 0), AppendCounts(2, 1)]
     pd.testing.assert_frame_equal(plain, bulk_frame)
     assert plain["event_id"].tolist()[0] == "e1" and plain["item_id"].tolist()[0] == "a"  # the first e1 kept
-    assert plain["seq"].tolist() == list(range(1, 11))
-    assert bulk_frame["user_id"].tolist()[-1] == "u9\t\\" and bulk_frame["session_id"].tolist()[-1] == "x\\y\r"
-    assert bulk_frame["context"].tolist()[-1] == {"k": "v\n\\ \t 红", "z": [1.5, None]}
+    assert plain["seq"].tolist() == list(range(1, 13))
+    assert bulk_frame["user_id"].tolist()[-3] == "u9\t\\" and bulk_frame["session_id"].tolist()[-3] == "x\\y\r"
+    assert bulk_frame["context"].tolist()[-3] == {"k": "v\n\\ \t 红", "z": [1.5, None]}
+    assert bulk_frame["item_id"].tolist()[-2:] == ["i", "k"]  # the first e20 kept
     assert bulk_frame["context"].tolist()[6] == {"q": "a\tb\\c\n红 😀", "n": None}
 
 

@@ -510,12 +510,14 @@ class PostgresStore(ContextManagedStore):
         return self._append_events([batch.rows], lambda: batch.repeated)
 
     def _copy_encoded_events(self, batch: rec.EncodedEvents) -> AppendCounts:
-        """A bulk load's batch without a staging table: under the ``event_keys`` lock the batch's keys already
-        stored are looked up (one index probe each, in key order), the rest - the first of each key - is
-        copied into ``events`` (COPY's multi-row inserts: a third of ``INSERT ... SELECT``'s time per row)
-        and their keys into ``event_keys`` in key order. The COPY text was made with the batch, so this
-        thread only sends bytes (the GIL stays with the thread encoding the next batch). The same events,
-        order and counts as the claim of :meth:`append_events` (tests/contracts/test_stores.py)."""
+        """A bulk load's batch without a staging table, under the ``event_keys`` lock: the batch's distinct
+        keys are copied into ``event_keys`` in key order (in a savepoint); if none was stored before - the
+        usual case - the events follow, copied straight into ``events`` (COPY's multi-row inserts: a third
+        of ``INSERT ... SELECT``'s time per row). If one was (a unique violation), the savepoint is rolled
+        back, the stored keys are looked up (one index probe each, in key order) and only the first event
+        of each new key is copied, with its key. The COPY text was made with the batch, so this thread only
+        sends bytes (the GIL stays with the thread encoding the next batch). The same events, order and
+        counts as the claim of :meth:`append_events` (tests/contracts/test_stores.py)."""
         rows = batch.rows
         t0 = time.perf_counter()
         ts = np.fromiter((r[7] for r in rows), dtype=np.int64, count=len(rows)).astype("datetime64[us]")
@@ -524,13 +526,22 @@ class PostgresStore(ContextManagedStore):
             cur.execute("SET LOCAL jit = off")
             cur.execute("SET LOCAL TimeZone = 'UTC'")  # the COPY text's times are UTC without a zone
             self._create_partitions(cur, months)
+            # no other writer can store one of these keys until this commits (readers are not blocked)
             cur.execute("LOCK TABLE event_keys IN SHARE ROW EXCLUSIVE MODE")
-            cur.execute("SET LOCAL enable_hashjoin = off")  # probes, not a hash of every stored key
-            cur.execute("SET LOCAL enable_mergejoin = off")
-            stored = {r[0] for r in cur.execute(  # the keys as one binary array parameter (4x text's speed)
-                "SELECT k.dedupe_key FROM unnest(%b::bytea[]) AS b(dedupe_key) "
-                "JOIN event_keys k ON k.dedupe_key = b.dedupe_key", (batch.sorted_keys,)).fetchall()}
-            data, keys_data, inserted = batch.copy_data, batch.keys_data, len(batch.sorted_keys)
+            stored: set[bytes] = set()
+            try:
+                with self._c.transaction(), cur.copy("COPY event_keys (dedupe_key) FROM STDIN") as copy:
+                    copy.write(batch.keys_data)
+                claimed = True
+            except psycopg.errors.UniqueViolation:  # some are stored already (a re-import): find which
+                claimed = False
+                cur.execute("SET LOCAL enable_hashjoin = off")  # probes, not a hash of every stored key
+                cur.execute("SET LOCAL enable_mergejoin = off")
+                stored = {r[0] for r in cur.execute(  # the keys as one binary array parameter (4x text's speed)
+                    "SELECT k.dedupe_key FROM unnest(%b::bytea[]) AS b(dedupe_key) "
+                    "JOIN event_keys k ON k.dedupe_key = b.dedupe_key", (batch.sorted_keys,)).fetchall()}
+            t1 = time.perf_counter()
+            data, inserted = batch.copy_data, len(batch.sorted_keys)
             if stored or batch.repeated:  # the first of each key not stored yet
                 seen = set(stored)
                 keep: list[int] = []
@@ -538,24 +549,22 @@ class PostgresStore(ContextManagedStore):
                     if r[1] not in seen:
                         seen.add(r[1])
                         keep.append(i)
-                data = rec.copy_bytes([batch.copy_lines[i] for i in keep])
+                data, inserted = rec.copy_bytes([batch.copy_lines[i] for i in keep]), len(keep)
+            if not claimed and inserted:
                 new_keys = [k for k in batch.sorted_keys if k not in stored]
-                keys_data, inserted = rec.copy_bytes(rec.bytea_texts(new_keys)), len(new_keys)
-            t1 = time.perf_counter()
+                with cur.copy("COPY event_keys (dedupe_key) FROM STDIN") as copy:
+                    copy.write(rec.copy_bytes(rec.bytea_texts(new_keys)))
+            t_events = time.perf_counter()
             if inserted:
                 with cur.copy("COPY events (dedupe_key, event_id, user_id, item_id, type, value, ts, session_id, "
                               "context) FROM STDIN") as copy:
                     copy.write(data)
-                t_keys = time.perf_counter()
-                with cur.copy("COPY event_keys (dedupe_key) FROM STDIN") as copy:
-                    copy.write(keys_data)
-            else:
-                t_keys = time.perf_counter()
             t2 = time.perf_counter()
         self._months.update(months)
-        logger.debug("copied %d events to %s (%d duplicates): %.2f s looking up keys, %.2f s copying events, "
-                     "%.2f s copying keys, %.2f s committing", inserted, self.url, len(rows) - inserted, t1 - t0,
-                     t_keys - t1, t2 - t_keys, time.perf_counter() - t2)
+        logger.debug("copied %d events to %s (%d duplicates): %.2f s claiming keys%s, %.2f s copying the rest "
+                     "of the keys, %.2f s copying events, %.2f s committing", inserted, self.url,
+                     len(rows) - inserted, t1 - t0, "" if claimed else " (some were stored: looked up)",
+                     t_events - t1, t2 - t_events, time.perf_counter() - t2)
         return AppendCounts(inserted, len(rows) - inserted)
 
     def _append_events(self, chunks: Iterable[list[tuple[Any, ...]]], is_repeated: Callable[[], bool]) -> AppendCounts:
