@@ -54,7 +54,7 @@ _EPOCH_DT = datetime(1970, 1, 1, tzinfo=UTC)
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS items (
     id bigint GENERATED ALWAYS AS IDENTITY,
-    item_id text PRIMARY KEY CHECK (item_id <> ''),
+    item_id text COLLATE "C" PRIMARY KEY CHECK (item_id <> ''),  -- bytes, like the event log's ids
     title text, description text, category text, brand text,
     price double precision CHECK (price IS NULL OR price >= 0),
     currency text, attributes jsonb, image text, created_at timestamptz,
@@ -63,7 +63,7 @@ CREATE TABLE IF NOT EXISTS items (
 );
 CREATE TABLE IF NOT EXISTS users (
     id bigint GENERATED ALWAYS AS IDENTITY,
-    user_id text PRIMARY KEY CHECK (user_id <> ''),
+    user_id text COLLATE "C" PRIMARY KEY CHECK (user_id <> ''),  -- bytes, like the event log's ids
     attributes jsonb, created_at timestamptz,
     row_hash bytea NOT NULL
 );
