@@ -920,5 +920,6 @@ def test_postgres_pipelined_demo_load_matches_a_serial_one(postgres_url: str, tm
         cols = ["seq", "event_id", "user_id", "item_id", "type", "timestamp"]
         pd.testing.assert_frame_equal(pg.events_frame()[cols], lite.events_frame()[cols])
         assert pg.counts()["users"] == lite.counts()["users"] == 60
+        pd.testing.assert_frame_equal(pg.users_frame(), lite.users_frame())  # users went in as COPY text
     again = load_demo_shop(postgres_url, **shape)
     assert again.events == 0 and again.duplicates == report.events

@@ -16,6 +16,7 @@ from shopmind.storage.records import (
     copy_text_lines,
     encode_event_batch,
     encode_events,
+    encode_user_batch,
     json_text,
     sorted_keys,
 )
@@ -98,3 +99,16 @@ def test_sorted_keys_sorts_bytes_like_sorted() -> None:
     keys = [rng.bytes(16) for _ in range(2000)] + [b"\x00" * 16, b"\xff" * 16, b"\x00" * 15 + b"\x01"]
     assert sorted_keys(keys) == sorted(keys)
     assert sorted_keys([b"short", b"a"]) == [b"a", b"short"]  # not all 16 bytes: plain sorted
+
+
+def test_encode_user_batch_makes_the_staging_copy_text() -> None:
+    users = pd.DataFrame({"user_id": ["u1", "u\t2", "u1"],
+                          "attributes": [{"city": "Nanjing"}, {"note": "a\\b\nc"}, {"city": "南京"}],
+                          "created_at": [pd.Timestamp("2026-06-01", tz="UTC"), pd.NaT,
+                                         pd.Timestamp("2026-06-02", tz="UTC")]})
+    batch = encode_user_batch(users)
+    assert batch.collapsed == 1 and [r[0] for r in batch.rows] == ["u\t2", "u1"]  # the last u1 kept
+    lines = batch.copy_data.decode().splitlines()
+    assert lines[0].split("\t")[:4] == ["0", "u\\t2", '{"note":"a\\\\\\\\b\\\\nc"}', "\\N"]
+    assert lines[1].split("\t")[:4] == ["1", "u1", '{"city":"南京"}', str(1_780_358_400_000_000)]
+    assert lines[1].split("\t")[4] == "\\\\x" + batch.rows[1][3].hex()

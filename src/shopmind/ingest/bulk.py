@@ -26,7 +26,7 @@ import pandas as pd
 
 from shopmind.data.synth.stream import ShopChunk, stream_demo_shop
 from shopmind.storage import AppendCounts, Store, open_store
-from shopmind.storage.records import EncodedEvents, encode_event_batch
+from shopmind.storage.records import EncodedEvents, EncodedUsers, encode_event_batch, encode_user_batch
 
 log = logging.getLogger(__name__)
 
@@ -150,9 +150,14 @@ def _write_pipelined(store: Store, append_encoded: Callable[[EncodedEvents], App
                      on_chunk: Callable[[ShopChunk, BulkLoad], None] | None, t_start: float) -> None:
     report.pipelined = True
 
-    def write(chunk: ShopChunk, batch: EncodedEvents) -> tuple[AppendCounts, float, float]:
+    upsert_encoded = getattr(store, "upsert_encoded_users", None)
+
+    def write(chunk: ShopChunk, batch: EncodedEvents, users: EncodedUsers | None) -> tuple[AppendCounts, float, float]:
         t0 = time.perf_counter()
-        store.upsert_users(chunk.users)
+        if users is not None and callable(upsert_encoded):
+            upsert_encoded(users)
+        else:
+            store.upsert_users(chunk.users)
         t1 = time.perf_counter()
         counts = append_encoded(batch)
         return counts, t1 - t0, time.perf_counter() - t1
@@ -167,6 +172,7 @@ def _write_pipelined(store: Store, append_encoded: Callable[[EncodedEvents], App
                 t1 = time.perf_counter()
                 report.generate_seconds += t1 - t0
                 batch = encode_event_batch(chunk.events) if chunk is not None else None
+                users = encode_user_batch(chunk.users) if chunk is not None and callable(upsert_encoded) else None
                 report.encode_seconds += time.perf_counter() - t1
                 if pending is not None:  # one chunk in the database at a time, in order
                     done, future = pending
@@ -177,8 +183,8 @@ def _write_pipelined(store: Store, append_encoded: Callable[[EncodedEvents], App
                     del done
                 if chunk is None or batch is None:
                     break
-                pending = (chunk, writer.submit(write, chunk, batch))
-                del chunk, batch
+                pending = (chunk, writer.submit(write, chunk, batch, users))
+                del chunk, batch, users
         finally:
             if pending is not None:  # an error in the main thread: let the write in flight finish first
                 pending[1].exception()

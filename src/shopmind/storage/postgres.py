@@ -422,9 +422,19 @@ class PostgresStore(ContextManagedStore):
 
     # ------------------------------------------------------------------ items and users
     def _upsert(self, records: Records, kind: str) -> UpsertCounts:
+        rows, collapsed = rec.encode_entities(records, kind)
+        return self._upsert_rows(kind, rows, collapsed)
+
+    def upsert_encoded_users(self, batch: rec.EncodedUsers) -> UpsertCounts:
+        """:meth:`upsert_users` for users encoded beforehand (:func:`shopmind.storage.records.encode_user_batch`):
+        the staging table is filled from the batch's COPY text, so a bulk loader's writer thread only sends
+        bytes while the main thread encodes the next chunk."""
+        return self._upsert_rows("user", batch.rows, batch.collapsed, copy_data=batch.copy_data)
+
+    def _upsert_rows(self, kind: str, rows: list[tuple[Any, ...]], collapsed: int, *,
+                     copy_data: bytes | None = None) -> UpsertCounts:
         table, columns, stage = (("items", ITEM_COLUMNS, _STAGE_ITEMS) if kind == "item"
                                  else ("users", USER_COLUMNS, _STAGE_USERS))
-        rows, collapsed = rec.encode_entities(records, kind)
         cols = [*columns, "row_hash"]
         select = [_EPOCH.format("created_us") if c == "created_at" else
                   "attributes::jsonb" if c == "attributes" else c for c in cols]
@@ -434,7 +444,12 @@ class PostgresStore(ContextManagedStore):
                  f"ON CONFLICT ({columns[0]}) DO UPDATE SET {sets} "
                  f"WHERE {table}.row_hash IS DISTINCT FROM excluded.row_hash RETURNING (xmax = 0)")
         with self._write(f"upserting {len(rows)} {table}") as cur:
-            self._stage(cur, "_stage", stage, [rows])
+            if copy_data is None:
+                self._stage(cur, "_stage", stage, [rows])
+            else:
+                cur.execute(f"CREATE TEMP TABLE _stage ({stage}) ON COMMIT DROP")
+                with cur.copy("COPY _stage FROM STDIN") as copy:
+                    copy.write(copy_data)
             flags = [r[0] for r in cur.execute(query).fetchall()]
         inserted = sum(flags)
         return UpsertCounts(inserted, len(flags) - inserted, len(rows) - len(flags), collapsed)

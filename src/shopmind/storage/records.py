@@ -231,6 +231,28 @@ def encode_entities(records: Records, kind: str) -> tuple[list[tuple[Any, ...]],
     return rows, n_in - len(rows)
 
 
+@dataclass(frozen=True)
+class EncodedUsers:
+    """Users encoded ahead of their upsert (:func:`encode_user_batch`): the rows of :func:`encode_entities`,
+    how many duplicate ids collapsed, and the rows as COPY text for the staging table (``ord`` first)."""
+
+    rows: list[tuple[Any, ...]]
+    collapsed: int
+    copy_data: bytes
+
+
+def encode_user_batch(records: Records) -> EncodedUsers:
+    """:func:`encode_entities` for users, with the COPY text a writer thread only has to send."""
+    rows, collapsed = encode_entities(records, "user")
+    if not rows:
+        return EncodedUsers(rows, collapsed, b"")
+    ids, attrs, created, hashes = (list(c) for c in zip(*rows, strict=True))
+    lines = ["\t".join(f) for f in zip([str(i) for i in range(len(rows))], _copy_texts(ids), _copy_texts(attrs),
+                                       ["\\N" if c is None else str(c) for c in created], bytea_texts(hashes),
+                                       strict=True)]
+    return EncodedUsers(rows, collapsed, copy_bytes(lines))
+
+
 def decode_entities(rows: Sequence[Sequence[Any]], kind: str) -> pd.DataFrame:
     """The canonical frame from rows selected in ``ITEM_COLUMNS``/``USER_COLUMNS`` order (dicts as JSON
     text or already decoded, times as epoch microseconds)."""
