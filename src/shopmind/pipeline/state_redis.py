@@ -371,10 +371,9 @@ class RedisOnlineState:
             conn = self._reader.conn = self.client.connection_pool.make_connection()
             with self._lock:
                 self._readers.append(conn)
-        prefix = f"{self.prefix}s:{user_id}:".encode()
+        keys = [self._key("s", user_id, part) for part in SESSION_PARTS] + [self._key("active")]
         packed = [self._session_head]
-        for key in (prefix + b"r", prefix + b"o", prefix + b"p", prefix + b"n", prefix + b"h",
-                    f"{self.prefix}active".encode()):
+        for key in (k.encode() for k in keys):
             packed.append(b"$%d\r\n%s\r\n" % (len(key), key))
         command = b"".join(packed)
         for attempt in (0, 1):
@@ -390,8 +389,7 @@ class RedisOnlineState:
             except BaseException:
                 conn.disconnect()
                 raise
-        return self._session(keys=[f"{self.prefix}s:{user_id}:{part}" for part in SESSION_PARTS]
-                             + [self.prefix + "active"])
+        return self._session(keys=keys)
 
     def session(self, user_id: str) -> SharedSession | None:
         if self._degraded:

@@ -256,7 +256,7 @@ class PostgresStore(ContextManagedStore):
     def __init__(self, url: str, connect_timeout: int = 10) -> None:
         self.url = url
         conninfo, self.schema = split_url(url)
-        self._bulk = False  # inside bulk_load(): appends take the event_keys lock (see _append)
+        self._bulk = False  # inside bulk_load(): appends are copied under the event_keys lock (_copy_encoded_events)
         self._months: set[int] = set()  # months known to have their partition (epoch µs of the first instant)
         try:
             self._conn: psycopg.Connection[Any] | None = psycopg.connect(
@@ -332,9 +332,9 @@ class PostgresStore(ContextManagedStore):
         """Load a large number of events faster: the secondary event indexes are dropped for the duration and
         built once at the end (one sort per index instead of one insertion per row). The dedupe keys and the
         primary key stay, so every append keeps its guarantees; readers meanwhile scan without those
-        indexes, so use it for loads into a store that is not serving. Appends meanwhile find the new events
-        with an anti-join and lock ``event_keys`` against other writers until they commit (half the database
-        time of the lock-free claim of ordinary appends)."""
+        indexes, so use it for loads into a store that is not serving. Appends meanwhile are copied straight
+        into the partitions under a lock on ``event_keys`` that holds other writers back until they commit
+        (:meth:`_copy_encoded_events`)."""
         with self._lock:
             try:
                 self._c.execute("DROP INDEX IF EXISTS events_user_ts, events_item, events_ts_brin")
@@ -495,6 +495,9 @@ class PostgresStore(ContextManagedStore):
 
     # ------------------------------------------------------------------ events
     def append_events(self, events: Records) -> AppendCounts:
+        if self._bulk:  # the bulk path, encoded here rather than by a loader's main thread
+            with rec.paused_gc():
+                return self.append_encoded_events(rec.encode_event_batch(events))
         keys: set[bytes] = set()
         repeated = False
 
@@ -590,37 +593,16 @@ class PostgresStore(ContextManagedStore):
         t0 = time.perf_counter()
         with self._write("appending events") as cur:
             # the statements below gain nothing from JIT compilation (0.4 s of a 400k-event batch), and their
-            # joins and sorts should stay in memory
+            # join and sort should stay in memory
             cur.execute("SET LOCAL jit = off")
-            cur.execute("SET LOCAL work_mem = '256MB'" if self._bulk else "SET LOCAL work_mem = '64MB'")
+            cur.execute("SET LOCAL work_mem = '64MB'")
             total = self._stage(cur, "_stage", _STAGE_EVENTS, chunks, numbered=True)
             repeated = is_repeated()
             t1 = time.perf_counter()
             months = [int(r[0]) for r in cur.execute(_MONTHS_OF.format("_stage")).fetchall()] if total else []
             self._create_partitions(cur, months)
-            if not total:
-                inserted = 0
-            elif self._bulk:
-                # a bulk load: the events whose key is not stored yet are inserted, then their keys (in key order:
-                # neighbouring B-tree pages). Without the lock two writers could both find a key missing; it
-                # holds concurrent writers back until this commits (readers are not blocked). 2.3 s against 4.7
-                # s for the claim below on a 407k-event batch.
-                # The batch is probed in key order (neighbouring index pages: a quarter of the page reads
-                # against 10M stored keys).
-                cur.execute("LOCK TABLE event_keys IN SHARE ROW EXCLUSIVE MODE")
-                # one index probe per staged key: with accurate statistics the planner hashed all of
-                # event_keys instead, each batch (5.7 s of a 21.5 s batch at 10M keys, growing with the store)
-                cur.execute("SET LOCAL enable_hashjoin = off")
-                cur.execute("SET LOCAL enable_mergejoin = off")
-                missing = "NOT EXISTS (SELECT 1 FROM event_keys k WHERE k.dedupe_key = s.dedupe_key)"
-                source = (f"(SELECT DISTINCT ON (s.dedupe_key) s.* FROM _stage s WHERE {missing} "
-                          "ORDER BY s.dedupe_key, s.ord) s" if repeated else
-                          f"(SELECT * FROM _stage ORDER BY dedupe_key) s WHERE {missing}")
-                query = (f"WITH ins AS (INSERT INTO events ({', '.join(target)}) SELECT {', '.join(select)} "
-                         f"FROM {source} ORDER BY ord RETURNING dedupe_key) "
-                         "INSERT INTO event_keys (dedupe_key) SELECT dedupe_key FROM ins ORDER BY dedupe_key")
-                inserted = max(cur.execute(query).rowcount, 0)
-            else:
+            inserted = 0
+            if total:
                 # the keys not stored yet claim their row in event_keys; the first staged event of each is
                 # stored (DISTINCT ON only when the batch repeats a key: a sort of the whole batch otherwise
                 # saved). Safe beside concurrent writers without a lock: a key is claimed by one of them.
@@ -1082,4 +1064,3 @@ class PostgresStore(ContextManagedStore):
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
-
