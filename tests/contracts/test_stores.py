@@ -904,6 +904,35 @@ def test_postgres_bulk_appends_store_what_ordinary_appends_store(postgres_url: s
     assert bulk_frame["context"].tolist()[6] == {"q": "a\tb\\c\n红 😀", "n": None}
 
 
+def test_postgres_bulk_user_upserts_count_and_store_what_ordinary_upserts_do(postgres_url: str,
+                                                                             second_postgres_url: str) -> None:
+    """Inside bulk_load() a batch of new users is inserted plainly; a batch with a stored id falls back to the
+    upsert: the counts and the stored users are the same as outside it, encoded batches too."""
+    from contextlib import nullcontext
+
+    from shopmind.storage.postgres import PostgresStore
+    from shopmind.storage.records import encode_user_batch
+
+    first = [{"user_id": "u1", "attributes": {"tier": "gold"}}, {"user_id": "u2"},
+             {"user_id": "u1", "attributes": {"tier": "silver"}}]  # u1 twice: the last kept, one collapsed
+    again = [{"user_id": "u1", "attributes": {"tier": "silver"}}, {"user_id": "u2", "attributes": {"a": 1}},
+             {"user_id": "u3"}]
+    results = []
+    for url, bulk in ((postgres_url, False), (second_postgres_url, True)):
+        with PostgresStore(url) as store:
+            with store.bulk_load() if bulk else nullcontext():
+                counts = [store.upsert_users(first), store.upsert_users(again),
+                          store.upsert_encoded_users(encode_user_batch([{"user_id": "u4"}, {"user_id": "u5"}])),
+                          store.upsert_encoded_users(encode_user_batch([{"user_id": "u5"}, {"user_id": "u6"}]))]
+            results.append((counts, store.users_frame()))
+    (plain_counts, plain), (bulk_counts, bulk_users) = results
+    assert plain_counts == bulk_counts == [UpsertCounts(inserted=2, collapsed=1),
+                                           UpsertCounts(inserted=1, updated=1, unchanged=1),
+                                           UpsertCounts(inserted=2), UpsertCounts(inserted=1, unchanged=1)]
+    pd.testing.assert_frame_equal(plain, bulk_users)
+    assert bulk_users["user_id"].tolist() == ["u2", "u1", "u3", "u4", "u5", "u6"]  # u1 where it came last
+
+
 def test_postgres_pipelined_demo_load_matches_a_serial_one(postgres_url: str, tmp_path: Path) -> None:
     """The demo shop generated into PostgreSQL (generation and encoding overlapping the inserts on a writer
     thread) stores the same events in the same order as the serial load into SQLite."""
