@@ -50,7 +50,8 @@ def server_tree(pid: int) -> list[int]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--work-dir", type=Path, required=True, help="a bench-serve --work-dir (shop-built.json)")
-    ap.add_argument("--state", default="redis://127.0.0.1:6379/13", help="Redis database (flushed)")
+    ap.add_argument("--state", default="redis://127.0.0.1:6379/13",
+                    help="Redis database (flushed); 'none': the embedded mode (one worker, nothing shared)")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--probes", type=int, default=200)
     ap.add_argument("--posts-only", type=int, default=0, help="then this many POSTs without reads")
@@ -63,8 +64,10 @@ def main() -> None:
     args = ap.parse_args()
     shop = json.loads((args.work_dir / "shop-built.json").read_text())
     users = shop["user_ids"]
-    redis.Redis.from_url(args.state).flushdb()
-    server = Server(shop["store"], shop["model"], args.work_dir, None, workers=args.workers, state=args.state,
+    state = None if args.state == "none" else args.state
+    if state is not None:
+        redis.Redis.from_url(state).flushdb()
+    server = Server(shop["store"], shop["model"], args.work_dir, None, workers=args.workers, state=state,
                     search_encoder="none")
     try:
         server.wait_ready()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import math
 
@@ -129,17 +130,17 @@ PLAIN_TIMES = [dt.datetime(2024, 5, 1, 12, 0, 0, 123456, tzinfo=dt.UTC),
 
 
 @pytest.mark.parametrize("ts", PLAIN_TIMES)
-@pytest.mark.parametrize("value", [None, 0, 3, -2**53, 2.5, float("nan"), float("inf")])
-@pytest.mark.parametrize("context", [None, {}, {"b": 1, "a": "红"}, {"n": None}])
-def test_plain_event_records_encode_as_the_frame_path(ts, value, context) -> None:
-    records = [{"event_id": None, "user_id": "u1", "item_id": "i1", "type": "view", "value": value,
-                "timestamp": ts, "session_id": None, "context": context},
-               {"event_id": "e1", "user_id": "u2", "type": "purchase", "timestamp": PLAIN_TIMES[0],
-                "session_id": "s", "extra": object()}]
-    plain = plain_event_columns(records)
-    assert plain is not None
-    assert plain == _frame_columns(records)
-    assert list(encode_events(records)) == [list(zip(*plain, strict=True))]
+def test_plain_event_records_encode_as_the_frame_path(ts) -> None:
+    for value, context in itertools.product([None, 0, 3, -2**53, 2.5, float("nan"), float("inf")],
+                                            [None, {}, {"b": 1, "a": "红"}, {"n": None}]):
+        records = [{"event_id": None, "user_id": "u1", "item_id": "i1", "type": "view", "value": value,
+                    "timestamp": ts, "session_id": None, "context": context},
+                   {"event_id": "e1", "user_id": "u2", "type": "purchase", "timestamp": PLAIN_TIMES[0],
+                    "session_id": "s", "extra": object()}]
+        plain = plain_event_columns(records)
+        assert plain is not None
+        assert plain == _frame_columns(records)
+        assert list(encode_events(records)) == [list(zip(*plain, strict=True))]
 
 
 @pytest.mark.parametrize("odd", [

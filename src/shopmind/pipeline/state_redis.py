@@ -27,7 +27,10 @@ What lives in Redis (every key under ``prefix``, default ``shopmind:``):
 ==========================  =====================================================================
 
 Writes are pipelined; a user's session and the log entry of a batch go in one MULTI/EXEC, so another
-worker never sees one without the other. Reads of a session are one pipelined round trip.
+worker never sees one without the other. A batch of new events (the common case: ids no worker claimed yet)
+is claimed and published in one Lua call instead (:data:`ADMIT_PUBLISH_LUA`: the same commands, run only when
+every id was claimed, atomically too): one round trip before the acknowledgement instead of two. Reads of a
+session are one round trip.
 
 Faults: every call has a short timeout. When Redis cannot be reached the state turns ``degraded``: requests
 are served from the worker's own state (the model, stored histories, its own live sessions) without waiting
