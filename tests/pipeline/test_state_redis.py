@@ -258,3 +258,52 @@ def test_a_swap_between_loaded_versions_takes_effect_with_the_next_request(worke
     redis.Redis.from_url(redis_url).hset("shopmind:active", mapping={"version": "nowhere-1", "source": "/nowhere"})
     b.recommend("any-user", n=5)
     assert b.versions.active.version == "knn-v1"
+
+
+def _dump(client: redis.Redis) -> dict[bytes, object]:
+    """Every key of the database and its value (the log without its entry ids, which are times)."""
+    out: dict[bytes, object] = {}
+    for key in sorted(client.keys("*")):
+        kind = client.type(key)
+        if kind == b"list":
+            out[key] = client.lrange(key, 0, -1)
+        elif kind == b"zset":
+            out[key] = client.zrange(key, 0, -1, withscores=True)
+        elif kind == b"set":
+            out[key] = sorted(client.smembers(key))
+        elif kind == b"stream":
+            out[key] = [fields for _id, fields in client.xrange(key)]
+        else:
+            out[key] = client.get(key)
+        out[key + b" ttl>0"] = client.ttl(key) > 0 if kind != b"stream" else None
+    return out
+
+
+def test_claiming_and_publishing_in_one_call_writes_what_the_multi_writes(redis_url):
+    """admit_and_publish (one round trip) leaves Redis as admit + publish_events do, and publishes nothing
+    when a key was claimed before."""
+    events = [Event(user_id="u1", item_id="i1", type="view", timestamp=datetime(2024, 5, 1, tzinfo=UTC)),
+              Event(user_id="u1", item_id="i2", type="purchase", timestamp=datetime(2024, 5, 1, 0, 1, tzinfo=UTC)),
+              Event(user_id="u2", item_id="i3", type="hide", timestamp=datetime(2024, 5, 1, 0, 2, tzinfo=UTC),
+                    event_id="e3")]
+    by_user = {"u1": [("i1", "view", 1), ("i2", "purchase", 2), ("i1", "view", 3)], "u2": [("i3", "hide", 4)]}
+    keys = [b"k1", b"k2", b"k3"]
+    client = redis.Redis.from_url(redis_url)
+    dumps = []
+    for one_call in (False, True):
+        client.flushdb()
+        state = RedisOnlineState(redis_url, worker="w")
+        try:
+            if one_call:
+                assert state.admit_and_publish(keys, events, by_user).tolist() == [True, True, True]
+            else:
+                assert state.admit(keys).tolist() == [True, True, True]
+                state.publish_events(events, by_user)
+            dumps.append(_dump(client))
+            # the same keys again: nothing is claimed, nothing published
+            assert state.admit_and_publish(keys[:2], events[:2], {"u1": by_user["u1"]}).tolist() == [False, False]
+            assert _dump(client) == dumps[-1]
+        finally:
+            state.close()
+    assert dumps[0] == dumps[1]
+    assert len(dumps[0][b"shopmind:log"]) == 1 and dumps[0][b"shopmind:s:u1:n"] == b"3"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import math
 
@@ -18,6 +19,7 @@ from shopmind.storage.records import (
     encode_events,
     encode_user_batch,
     json_text,
+    plain_event_columns,
     sorted_keys,
 )
 
@@ -112,3 +114,44 @@ def test_encode_user_batch_makes_the_staging_copy_text() -> None:
     assert lines[0].split("\t")[:4] == ["0", "u\\t2", '{"note":"a\\\\\\\\b\\\\nc"}', "\\N"]
     assert lines[1].split("\t")[:4] == ["1", "u1", '{"city":"南京"}', str(1_780_358_400_000_000)]
     assert lines[1].split("\t")[4] == "\\\\x" + batch.rows[1][3].hex()
+
+
+def _frame_columns(records: list[dict]) -> list[list]:
+    """encode_event_columns through its frame path (the records as a DataFrame, as pandas would build it)."""
+    keys = dict.fromkeys(k for r in records for k in r)
+    frame = pd.DataFrame({k: pd.Series([r.get(k) for r in records], dtype=object) for k in keys})
+    return [list(c) for c in zip(*(row for chunk in encode_events(frame) for row in chunk), strict=True)]
+
+
+PLAIN_TIMES = [dt.datetime(2024, 5, 1, 12, 0, 0, 123456, tzinfo=dt.UTC),
+               dt.datetime(2024, 5, 1, 20, 0, tzinfo=dt.timezone(dt.timedelta(hours=8))),
+               dt.datetime(1969, 12, 31, 23, 59, 59, 999999, tzinfo=dt.UTC),
+               dt.datetime(1700, 1, 1, tzinfo=dt.UTC), dt.datetime(2199, 12, 31, 23, 59, tzinfo=dt.UTC), None]
+
+
+@pytest.mark.parametrize("ts", PLAIN_TIMES)
+def test_plain_event_records_encode_as_the_frame_path(ts) -> None:
+    for value, context in itertools.product([None, 0, 3, -2**53, 2.5, float("nan"), float("inf")],
+                                            [None, {}, {"b": 1, "a": "红"}, {"n": None}]):
+        records = [{"event_id": None, "user_id": "u1", "item_id": "i1", "type": "view", "value": value,
+                    "timestamp": ts, "session_id": None, "context": context},
+                   {"event_id": "e1", "user_id": "u2", "type": "purchase", "timestamp": PLAIN_TIMES[0],
+                    "session_id": "s", "extra": object()}]
+        plain = plain_event_columns(records)
+        assert plain is not None
+        assert plain == _frame_columns(records)
+        assert list(encode_events(records)) == [list(zip(*plain, strict=True))]
+
+
+@pytest.mark.parametrize("odd", [
+    {"timestamp": pd.Timestamp("2024-05-01", tz="UTC")},        # a Timestamp (may hold nanoseconds)
+    {"timestamp": dt.datetime(2024, 5, 1)},                      # naive
+    {"timestamp": dt.datetime(2300, 1, 1, tzinfo=dt.UTC)},       # beyond the compared bounds
+    {"timestamp": "2024-05-01"}, {"value": "3"}, {"value": True}, {"value": 2**60}, {"user_id": 42},
+    {"context": '{"a": 1}'}, {"item_id": np.str_("i")},
+])
+def test_other_event_records_take_the_frame_path(odd) -> None:
+    record = {"user_id": "u1", "item_id": "i1", "type": "view", "timestamp": PLAIN_TIMES[0], **odd}
+    assert plain_event_columns([record]) is None
+    assert plain_event_columns(pd.DataFrame([record])) is None
+    assert plain_event_columns([{k: v for k, v in record.items() if k != "type"}]) is None

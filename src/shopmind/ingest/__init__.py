@@ -9,7 +9,13 @@
 (1, Timestamp('2024-05-01 12:00:00+0000', tz='UTC'))
 """
 
-from shopmind.ingest.importer import import_read_result, import_records, new_import_id, records_to_result
+from shopmind.ingest.importer import (
+    import_event_records,
+    import_read_result,
+    import_records,
+    new_import_id,
+    records_to_result,
+)
 from shopmind.ingest.report import ImportReport, KindCounts, RejectGroup
 from shopmind.ingest.validate import Validated, validate_frame
 
@@ -18,6 +24,7 @@ __all__ = [
     "KindCounts",
     "RejectGroup",
     "Validated",
+    "import_event_records",
     "import_read_result",
     "import_records",
     "new_import_id",

@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -29,6 +29,7 @@ import pandas as pd
 from shopmind.data.loaders.base import ReadResult, Reject
 from shopmind.errors import DataError, check_param
 from shopmind.ingest.report import ImportReport
+from shopmind.ingest.small import validate_small_events
 from shopmind.ingest.validate import validate_frame
 from shopmind.storage.base import Store
 
@@ -71,9 +72,7 @@ def import_read_result(store: Store, result: ReadResult, *, default_timezone: st
     """
     _check_timezone(default_timezone)
     start = time.perf_counter()
-    report = ImportReport(import_id=import_id or new_import_id(), source=result.source,
-                          format=result.format, started_at=datetime.now(UTC).isoformat(timespec="seconds"),
-                          default_timezone=default_timezone)
+    report = _new_report(result.source, result.format, default_timezone, import_id)
     frames = {"item": result.items, "user": result.users, "event": result.events}
     # Validate everything first: a structurally unusable frame fails before anything is written.
     validated = {kind: validate_frame(frames[kind], kind, default_timezone=default_timezone,
@@ -89,28 +88,67 @@ def import_read_result(store: Store, result: ReadResult, *, default_timezone: st
 
     quarantine: list[Reject] = list(parse_rejects)
     for kind, v in validated.items():
-        counts = report.counts(kind)
-        counts.read += v.rows_in
-        counts.rejected += v.rejected_rows
-        counts.accepted = len(v.frame)
-        if v.ignored_columns:
-            report.ignored_columns[kind] = v.ignored_columns
         report.add_rejects(v.rejects)
         quarantine.extend(v.rejects)
-        if kind == "event":
-            appended = store.append_events(v.frame)
-            counts.inserted, counts.duplicates = appended.inserted, appended.duplicates
-        else:
-            upsert = store.upsert_items if kind == "item" else store.upsert_users
-            up = upsert(v.frame)
-            counts.inserted, counts.updated = up.inserted, up.updated
-            counts.unchanged, counts.duplicates = up.unchanged, up.collapsed
+        _write_kind(store, report, kind, v.frame, v.rows_in, v.rejected_rows, v.ignored_columns)
     if quarantine:
         store.add_rejects(report.import_id, quarantine)
+    return _finish(store, report, start)
+
+
+def _new_report(source: str, fmt: str, default_timezone: str, import_id: str | None) -> ImportReport:
+    return ImportReport(import_id=import_id or new_import_id(), source=source, format=fmt,
+                        started_at=datetime.now(UTC).isoformat(timespec="seconds"), default_timezone=default_timezone)
+
+
+def _write_kind(store: Store, report: ImportReport, kind: str, accepted: pd.DataFrame | list[dict[str, Any]],
+                rows_in: int, rejected_rows: int, ignored: list[str]) -> None:
+    """Store the accepted rows of one kind and count them in ``report``."""
+    counts = report.counts(kind)
+    counts.read += rows_in
+    counts.rejected += rejected_rows
+    counts.accepted = len(accepted)
+    if ignored:
+        report.ignored_columns[kind] = ignored
+    if kind == "event":
+        appended = store.append_events(accepted)
+        counts.inserted, counts.duplicates = appended.inserted, appended.duplicates
+    else:
+        upsert = store.upsert_items if kind == "item" else store.upsert_users
+        up = upsert(accepted)
+        counts.inserted, counts.updated = up.inserted, up.updated
+        counts.unchanged, counts.duplicates = up.unchanged, up.collapsed
+
+
+def _finish(store: Store, report: ImportReport, start: float) -> ImportReport:
     report.seconds = round(time.perf_counter() - start, 3)
     store.record_import(report.to_dict())
     logger.info("%s", report.summary())
     return report
+
+
+def import_event_records(store: Store, records: Sequence[Mapping[str, Any]], *, source: str = "api",
+                         default_timezone: str = "UTC") -> ImportReport | None:
+    """:func:`import_records` of events for a small batch of plain, valid events, without pandas
+    (:func:`~shopmind.ingest.small.validate_small_events`: the same rows stored, the same report); None, with
+    nothing written, when the batch must go through :func:`import_records` (a row to reject, a value that is
+    not plain, a large batch).
+
+    >>> from shopmind.storage import open_store
+    >>> store = open_store("sqlite:///:memory:")
+    >>> import_event_records(store, [{"user_id": "u1", "item_id": "a", "type": "buy", "timestamp": 1714564800}]
+    ...                      ).events.inserted
+    1
+    >>> import_event_records(store, [{"user_id": "u1", "type": "teleport", "timestamp": 1714564800}]) is None
+    True
+    """
+    start = time.perf_counter()
+    small = validate_small_events(records, default_timezone=default_timezone, source=source)
+    if small is None:
+        return None
+    report = _new_report(source, "records", default_timezone, None)
+    _write_kind(store, report, "event", small.rows, len(small.rows), 0, small.ignored_columns)
+    return _finish(store, report, start)
 
 
 def records_to_result(records: Iterable[Mapping[str, Any]], kind: str = "event", *,

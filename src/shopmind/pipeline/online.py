@@ -103,6 +103,14 @@ class OnlineState(Protocol):
         """Share events this worker applied: ``by_user`` holds the positive events of each user's session."""
         ...
 
+    def admit_and_publish(self, keys: Sequence[bytes], events: list[Event],
+                          by_user: Mapping[str, list[SharedEvent]]) -> np.ndarray | None:
+        """:meth:`admit` ``keys`` and, only if every one is claimed, :meth:`publish_events` in the same step
+        (one round trip). Returns what :meth:`admit` does; when it is None the events were published (as
+        :meth:`publish_events` does when the state cannot be reached); when some key was not claimed nothing
+        was published, and the caller publishes the events it applies."""
+        ...
+
     def session(self, user_id: str) -> SharedSession | None:
         """The shared live session of ``user_id``; None when nothing is shared or it cannot be read."""
         ...
@@ -158,6 +166,10 @@ class InProcessState:
         return None
 
     def publish_events(self, events: list[Event], by_user: Mapping[str, list[SharedEvent]]) -> None:
+        return None
+
+    def admit_and_publish(self, keys: Sequence[bytes], events: list[Event],
+                          by_user: Mapping[str, list[SharedEvent]]) -> np.ndarray | None:
         return None
 
     def session(self, user_id: str) -> SharedSession | None:

@@ -34,6 +34,8 @@ from shopmind.storage.records import event_key, float_list, micros_list
 logger = logging.getLogger(__name__)
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+#: Batches of up to this many events are claimed and published in one call to the shared state.
+SHARED_BATCH = 64
 #: Event types that make two items "bought together" when they share a basket.
 BUY_TYPES = frozenset({"purchase", "add_to_cart"})
 
@@ -118,6 +120,15 @@ def event_arrays_from_models(events: list[Event], catalog: Catalog, weights: dic
                      [_micros(e.timestamp) for e in ev], [e.value for e in ev],
                      [e.session_id for e in ev], [e.event_id for e in ev], [e.context for e in ev], catalog, weights,
                      rating_threshold)
+
+
+def _by_user(ev: EventArrays) -> dict[str, list[tuple[int, str, int]]]:
+    """Each user's positive events of ``ev`` (item code, type, time), in order: what a session records."""
+    by_user: dict[str, list[tuple[int, str, int]]] = {}
+    for pos in np.flatnonzero(ev.weights > 0):
+        by_user.setdefault(str(ev.users[pos]), []).append(
+            (int(ev.items[pos]), str(ev.types[pos]), int(ev.timestamps[pos])))
+    return by_user
 
 
 def counted_types(weights: Mapping[str, float]) -> list[str]:
@@ -387,26 +398,46 @@ class LiveState:
         """
         ev = event_arrays_from_models(events, self.catalog, self.config.event_weights,
                                       self.config.negative_rating_threshold)
-        shared = None if replicated or not self.online.shared else self.online.admit(ev.keys)
+        share = not replicated and self.online.shared
+        if not share:
+            with self._lock:
+                return self._apply(ev, self.event_ids.admit(ev.keys))
         with self._lock:
             fresh = self.event_ids.admit(ev.keys)
-            if shared is not None:
-                fresh &= shared
-            ev = ev.take(np.flatnonzero(fresh))
-            self.signals.add(ev.items, ev.types, ev.timestamps)
-            self._record_negatives(ev)
-            by_user: dict[str, list[tuple[int, str, int]]] = {}
-            for pos in np.flatnonzero(ev.weights > 0):
-                by_user.setdefault(str(ev.users[pos]), []).append(
-                    (int(ev.items[pos]), str(ev.types[pos]), int(ev.timestamps[pos])))
-            self.sessions.record_many(by_user)
-        if not replicated and self.online.shared and len(ev):
-            kept = [e for e, ok in zip((e for e in events if e.item_id), fresh, strict=True) if ok]
-            raw: dict[str, list[SharedEvent]] = {
-                u: [(self.catalog.raw(i), t, ts) for i, t, ts in rows] for u, rows in by_user.items()}
-            # negative feedback joins the shared session too: the next list on any worker leaves the item out
-            for pos in np.flatnonzero(np.isin(ev.types, list(NEGATIVE_TYPES))):
-                raw.setdefault(str(ev.users[pos]), []).append(
-                    (self.catalog.raw(int(ev.items[pos])), str(ev.types[pos]), int(ev.timestamps[pos])))
-            self.online.publish_events(kept, raw)
+        published = False
+        if 0 < len(ev) <= SHARED_BATCH and fresh.all():
+            # the common case, new events: claimed and published in one round trip (nothing is published
+            # unless every one is claimed; the claimed ones are then published below, as in the other case)
+            claimed = self.online.admit_and_publish(ev.keys, *self._shared(events, ev, fresh))
+            published = claimed is None or bool(claimed.all())
+        else:
+            claimed = self.online.admit(ev.keys)
+        if claimed is not None:
+            fresh &= claimed
+        with self._lock:
+            ev = self._apply(ev, fresh)
+        if not published and len(ev):
+            self.online.publish_events(*self._shared(events, ev, fresh))
         return ev
+
+    def _apply(self, ev: EventArrays, fresh: np.ndarray) -> EventArrays:
+        """Apply the ``fresh`` events of ``ev`` to signals, negative feedback and sessions (under the lock);
+        returns them."""
+        ev = ev.take(np.flatnonzero(fresh))
+        self.signals.add(ev.items, ev.types, ev.timestamps)
+        self._record_negatives(ev)
+        self.sessions.record_many(_by_user(ev))
+        return ev
+
+    def _shared(self, events: list[Event], ev: EventArrays, fresh: np.ndarray
+                ) -> tuple[list[Event], dict[str, list[SharedEvent]]]:
+        """What :meth:`OnlineState.publish_events` shares of the applied events ``ev``: the events (``fresh`` says
+        which of ``events`` with an item they are), and each user's session rows."""
+        kept = [e for e, ok in zip((e for e in events if e.item_id), fresh, strict=True) if ok]
+        raw: dict[str, list[SharedEvent]] = {
+            u: [(self.catalog.raw(i), t, ts) for i, t, ts in rows] for u, rows in _by_user(ev).items()}
+        # negative feedback joins the shared session too: the next list on any worker leaves the item out
+        for pos in np.flatnonzero(np.isin(ev.types, list(NEGATIVE_TYPES))):
+            raw.setdefault(str(ev.users[pos]), []).append(
+                (self.catalog.raw(int(ev.items[pos])), str(ev.types[pos]), int(ev.timestamps[pos])))
+        return kept, raw

@@ -21,7 +21,7 @@ import pandas as pd
 from pydantic import ValidationError
 
 from shopmind.data.loaders.base import ReadResult
-from shopmind.ingest import ImportReport, import_read_result, records_to_result, validate_frame
+from shopmind.ingest import ImportReport, import_event_records, import_read_result, records_to_result, validate_frame
 from shopmind.ingest.validate import REQUIRED_COLUMNS
 from shopmind.pipeline.results import AttributionLog
 from shopmind.pipeline.state import LiveState
@@ -107,7 +107,13 @@ class LiveWriter:
 
     def _import(self, rows: Sequence[Mapping[str, Any]], kind: str, source: str
                 ) -> tuple[ImportReport, list[RowError], list[str]]:
-        """Import through :mod:`shopmind.ingest`; per-row errors are read back from the quarantine."""
+        """Import through :mod:`shopmind.ingest`; per-row errors are read back from the quarantine. A small
+        batch of plain, valid events skips pandas (:func:`~shopmind.ingest.import_event_records`: the same
+        rows stored, the same report); every other batch is validated as a frame."""
+        if kind == "event":
+            small = import_event_records(self.store, rows, source=source)
+            if small is not None:
+                return small, [], small.ignored_columns.get(kind, [])
         result = records_to_result(rows, kind, source=source)
         frame: pd.DataFrame = getattr(result, f"{kind}s")
         for col in REQUIRED_COLUMNS[kind]:

@@ -19,6 +19,7 @@ import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, cast
 
 import numpy as np
@@ -341,6 +342,10 @@ def encode_events(records: Records) -> Iterator[list[tuple[Any, ...]]]:
 
 def encode_event_columns(records: Records) -> Iterator[list[list[Any]]]:
     """Chunks of :func:`encode_events` as columns (``EVENT_ROW`` order), before they are zipped into rows."""
+    plain = plain_event_columns(records)
+    if plain is not None:  # a short list of plain records (an API write): the same values without pandas
+        yield plain
+        return
     df = as_frame(records, EVENT_COLUMNS, "event")
     for start in range(0, len(df), CHUNK_ROWS):
         part = df.iloc[start:start + CHUNK_ROWS]
@@ -352,6 +357,82 @@ def encode_event_columns(records: Records) -> Iterator[list[list[Any]]]:
         keys = [event_key(e, u, i, t, v, s, ss)
                 for e, u, i, t, v, s, ss in zip(eid, user, item, etype, value, ts, session, strict=True)]
         yield [keys, eid, user, item, etype, value, ts, session, ctx]
+
+
+#: Lists of records up to this long may be encoded by :func:`plain_event_columns`.
+PLAIN_ROWS = 1000
+#: Plain record times must fall in these bounds (inside pandas' nanosecond range, where both encoders agree).
+_PLAIN_TIMES = (datetime(1700, 1, 1, tzinfo=UTC), datetime(2200, 1, 1, tzinfo=UTC))
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+_EXACT_INT = 2**53
+
+
+class _NotPlain(Exception):
+    pass
+
+
+def _plain_text(v: Any) -> str | None:
+    if v is None or type(v) is str:
+        return v
+    raise _NotPlain
+
+
+def _plain_float(v: Any) -> float | None:
+    if v is None:
+        return None
+    if type(v) is float:
+        return v if math.isfinite(v) else None
+    if type(v) is int and -_EXACT_INT <= v <= _EXACT_INT:
+        return float(v)
+    raise _NotPlain
+
+
+def _plain_micros(v: Any) -> int | None:
+    if v is None:
+        return None
+    if type(v) is datetime and isinstance(v.tzinfo, timezone) and _PLAIN_TIMES[0] <= v < _PLAIN_TIMES[1]:
+        return (v - _EPOCH) // _MICROSECOND
+    raise _NotPlain
+
+
+def _plain_json(v: Any) -> str | None:
+    if v is None:
+        return None
+    if type(v) is dict:
+        return json_text(v) if v else None
+    raise _NotPlain
+
+
+def plain_event_columns(records: Records) -> list[list[Any]] | None:
+    """:func:`encode_event_columns` of a short list of plain event records, in plain Python: None unless it is a
+    list of at most :data:`PLAIN_ROWS` dicts holding every required key, whose ids and texts are ``str`` or None,
+    ``value`` a float, an int or None, ``timestamp`` a ``datetime`` with a fixed UTC offset (years 1700-2199)
+    or None and ``context`` a dict or None (what :func:`shopmind.ingest.small.validate_small_events` gives).
+    The values are those of the frame path (``tests/storage/test_records.py`` compares them)."""
+    if not isinstance(records, list) or not records or len(records) > PLAIN_ROWS:
+        return None
+    cols: list[list[Any]] = [[] for _ in EVENT_ROW]
+    keys, eids, users, items, types, values, times, sessions, contexts = cols
+    try:
+        for r in records:
+            if type(r) is not dict or "user_id" not in r or "type" not in r or "timestamp" not in r:
+                return None
+            eid, user, item = _plain_text(r.get("event_id")), _plain_text(r["user_id"]), _plain_text(r.get("item_id"))
+            etype, session = _plain_text(r["type"]), _plain_text(r.get("session_id"))
+            value, ts = _plain_float(r.get("value")), _plain_micros(r["timestamp"])
+            contexts.append(_plain_json(r.get("context")))
+            keys.append(event_key(eid, user, item, etype, value, ts, session))
+            eids.append(eid)
+            users.append(user)
+            items.append(item)
+            types.append(etype)
+            values.append(value)
+            times.append(ts)
+            sessions.append(session)
+    except _NotPlain:
+        return None
+    return cols
 
 
 @dataclass(frozen=True)
