@@ -36,3 +36,51 @@ def test_a_conversation(items: pd.DataFrame, tmp_path: object) -> None:
         assert bot.load("s").not_colours == ["black"]
         r = bot.chat("z", "汽车轮胎")
         assert r["items"] == [] and "没有" in r["reply"]
+
+
+def test_tool_turns_compare_similar_facts_coupons_recommend(items: pd.DataFrame, tmp_path: object) -> None:
+    """After a search: compare two of the items shown, answer a question about one from its facts, find
+    similar ones (same category, within the budget, the item itself left out), and later references are to
+    what similar showed; coupons and "recommend me something" call their tools. No reply makes a claim the
+    facts of the items it shows do not support."""
+    from shopmind.pipeline import RecommendationService
+    from shopmind.settings import PipelineSettings
+
+    url = f"sqlite:///{tmp_path}/t.db"
+    with open_store(url) as st:
+        st.upsert_items(items)
+        popular = items["item_id"].tolist()[:5]
+        st.append_events([{"user_id": f"v{k}", "item_id": i, "type": "purchase",
+                           "timestamp": pd.Timestamp("2026-01-01", tz="UTC") + pd.Timedelta(minutes=k)}
+                          for k, i in enumerate(popular * 3)])
+        recs = RecommendationService.open(st, None, config=PipelineSettings(seed=0, refresh_seconds=0, explore=0))
+        held = [{"code": "TEA-X", "offer": "20% off over 15.00 on Food > Tea", "valid_until": "2026-03-20"}]
+        bot = ShoppingAssistant(SearchService(st, SearchEngine.from_items(items), recs, log_events=False), st,
+                                coupons=lambda user: held if user == "u1" else [])
+
+        def turn(text: str, user: str | None = "u1") -> dict[str, object]:
+            r = bot.chat("t", text, user)
+            assert bot.check_reply(str(r["reply"]), [i["item_id"] for i in r["items"]]) == 0, r["reply"]
+            return r
+
+        shown = turn("running shoes under 900")["items"]
+        assert len(shown) == 3
+        r = turn("compare the first and the third")
+        assert r["action"] == "compare" and [i["item_id"] for i in r["items"]] == [shown[0]["item_id"],
+                                                                                     shown[2]["item_id"]]
+        cheapest = min((shown[0], shown[2]), key=lambda i: i["price"])
+        assert f"#{shown.index(cheapest) + 1} " in str(r["reply"]).splitlines()[-1]
+        r = turn("is the second one waterproof?")
+        assert r["action"] == "facts" and r["items"][0]["item_id"] == shown[1]["item_id"]
+        r = turn("more like the second one")
+        assert r["action"] == "similar" and r["items"]
+        assert shown[1]["item_id"] not in [i["item_id"] for i in r["items"]]
+        assert all(i["category"] == shown[1]["category"] and i["price"] <= 900 for i in r["items"])
+        again = turn("what is the first one made of?")
+        assert again["items"][0]["item_id"] == r["items"][0]["item_id"]  # the list similar showed
+        assert "TEA-X" in str(turn("any coupons?")["reply"])
+        assert "TEA-X" not in str(turn("any coupons?", "u2")["reply"])
+        assert turn("有优惠券吗", None)["reply"] == "登录后我可以帮您查看优惠券。"
+        r = bot.chat("fresh", "recommend me something", "u1")
+        assert r["action"] == "recommend" and {i["item_id"] for i in r["items"]} <= set(popular)
+        assert bot.chat("fresh2", "recommend me some running shoes", "u1")["action"] == "search"

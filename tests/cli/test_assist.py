@@ -30,3 +30,18 @@ def test_faq_import_and_evaluate(tmp_path: Path) -> None:
     r = runner.invoke(app, ["assist", "faq", "evaluate", "--faq", str(faq), "--questions", str(qs),
                             "--out-of-scope", str(oos), "--encoder", "hashing", "--paraphrase-encoder", "bogus"])
     assert r.exit_code != 0 and "paraphrase-encoder" in r.output
+
+
+def test_chat_in_the_terminal_compares_and_answers(tmp_path: Path) -> None:
+    from shopmind.data.synth import generate_demo_shop
+    from shopmind.storage import open_store
+
+    url = f"sqlite:///{tmp_path}/s.db"
+    with open_store(url) as st:
+        st.upsert_items(generate_demo_shop(n_items=300, seed=42, items_only=True).items)
+    r = CliRunner().invoke(app, ["assist", "chat", "--store", url, "--user", "u1", "-m", "running shoes under 900",
+                                 "-m", "compare the first and the second", "-m", "is the first one waterproof?",
+                                 "-m", "any coupons?"])
+    assert r.exit_code == 0, r.output
+    assert "Side by side:" in r.output and "#1 " in r.output and "waterproof" in r.output
+    assert "You have no coupons to use right now." in r.output

@@ -94,3 +94,24 @@ def test_bad_redemption_events_name_the_field() -> None:
         basket_lines({"context": {"items": ["nope"]}}, ITEMS)
     assert err.value.field == "context.items[0].price"
     assert basket_lines({"item_id": "i03"}, ITEMS)[0].price == 25.0
+
+
+def test_usable_coupons_are_the_delivered_unredeemed_ones_of_running_offers(campaign_store: Store) -> None:
+    """The assistant's coupons tool: a delivered code until it is redeemed, its offer expires, the campaign
+    stops; nothing for a shopper without deliveries."""
+    from shopmind.marketing.campaigns import usable_coupons
+
+    create_campaign(campaign_store, campaign_doc(), now=T0)  # 20% off tea, valid until 2026-03-20
+    _issue(campaign_store, "u01", "A")
+    _issue(campaign_store, "u03", "B")
+    held = usable_coupons(campaign_store, "u01", now=NOW)
+    assert held == [{"code": "A", "campaign_id": "tea-week", "offer": "20% off over 15.00 on Food > Tea",
+                     "valid_until": "2026-03-20"}]
+    assert usable_coupons(campaign_store, "u02", now=NOW) == []
+    assert usable_coupons(campaign_store, "u01", now=pd.Timestamp("2026-03-21", tz="UTC")) == []  # expired
+    assert usable_coupons(campaign_store, "u01", now=pd.Timestamp("2026-02-28", tz="UTC")) == []  # not started
+    assert redeem(campaign_store, _event("u01", "A", ["i09"]), campaign_store.items_frame()).accepted
+    assert usable_coupons(campaign_store, "u01", now=NOW + pd.Timedelta(hours=2)) == []  # used
+    assert [c["code"] for c in usable_coupons(campaign_store, "u03", now=NOW)] == ["B"]
+    stop_campaign(campaign_store, "tea-week", now=NOW)
+    assert usable_coupons(campaign_store, "u03", now=NOW) == []

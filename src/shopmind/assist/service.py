@@ -12,7 +12,7 @@ and every server answers from the same FAQ.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict
 from typing import Any
 
@@ -34,15 +34,16 @@ class AssistService:
 
     def __init__(self, store: Store, encoder: TextEncoder | None = None, *, threshold: float | None = None,
                  search: SearchService | None = None, paraphrase_encoder: TextEncoder | None = None,
-                 paraphrase_factory: Callable[[], TextEncoder | None] | None = None) -> None:
+                 paraphrase_factory: Callable[[], TextEncoder | None] | None = None,
+                 coupons: Callable[[str], Sequence[Mapping[str, Any]]] | None = None) -> None:
         self.store = store
         self.encoder = encoder
         self.paraphrase_encoder = paraphrase_encoder
         #: builds the paraphrase encoder with the matcher, on the first question (not at start-up)
         self._paraphrase_factory = paraphrase_factory if paraphrase_encoder is None else None
         self.threshold = threshold
-        #: the shopping assistant (needs the search service)
-        self.assistant = ShoppingAssistant(search, store) if search is not None else None
+        #: the shopping assistant (needs the search service; ``coupons`` is its coupons tool)
+        self.assistant = ShoppingAssistant(search, store, coupons=coupons) if search is not None else None
         self._matcher: FaqMatcher | None = None
         self._lock = threading.Lock()
 

@@ -119,15 +119,36 @@ def chat(
     user_id: Annotated[str | None, typer.Option("--user", help="Shopper id for personal ranking.")] = None,
     message: Annotated[list[str] | None, typer.Option("--message", "-m", help="Send these messages instead of "
                                                       "reading from the terminal (repeatable).")] = None,
+    model: Annotated[str | None, typer.Option("--model", help="Trained model (name or artifact path) for \"recommend "
+                                              "me something\" and personal ranking; default: the active one, "
+                                              "if any.")] = None,
 ) -> None:
-    """Chat with the shopping assistant in the terminal (empty line or Ctrl-D ends)."""
-    # lazy: the search index is only needed by this command
+    """Chat with the shopping assistant in the terminal (empty line or Ctrl-D ends). Besides searching it
+    compares the items it showed, finds similar ones, answers questions about them from their facts, lists the
+    shopper's coupons (--user) and recommends from the trained model."""
+    # lazy: the search index, the model and the campaigns are only needed by this command
+    from shopmind.cli.serve import load_model
+    from shopmind.errors import ShopmindError
+    from shopmind.marketing.campaigns import usable_coupons
+    from shopmind.models import Recommender
+    from shopmind.pipeline import RecommendationService
     from shopmind.search.service import SearchService
 
-    with open_store(_store_url(store)) as st:
+    settings = load_settings(store_url=_store_url(store))
+    recommender: Recommender | None = None
+    try:
+        recommender, path = load_model(settings, model)
+    except ShopmindError:
+        if model is not None:
+            raise
+        path = None
+    with open_store(settings.store) as st:
         if st.items_frame().empty:
             raise DataError("the store holds no items: import a catalog first")
-        service = AssistService(st, search=SearchService.open(st, log_events=False))
+        recs = (RecommendationService.open(st, recommender, source=str(path), config=settings.pipeline)
+                if recommender is not None else None)
+        service = AssistService(st, search=SearchService.open(st, recs, log_events=False),
+                                coupons=lambda user: usable_coupons(st, user))
         lines = iter(message) if message else None
         while True:
             if lines is not None:

@@ -25,6 +25,7 @@ from shopmind.assist.faq import default_paraphrase_encoder
 from shopmind.assist.service import AssistService
 from shopmind.cli.params import load_settings
 from shopmind.errors import ArtifactError, ShopmindError
+from shopmind.marketing.campaigns import usable_coupons
 from shopmind.models import Recommender, create
 from shopmind.models.base import active_artifact
 from shopmind.pipeline import RecommendationService
@@ -349,7 +350,8 @@ def assist_service(store: Store, encoder: TextEncoder | None, search: SearchServ
     """The served FAQ matcher is the evaluated default (``shopmind assist faq evaluate``): e5 plus, when its
     package is installed, the English paraphrase encoder (MiniLM), so /assist/answer gives what was measured."""
     factory = default_paraphrase_encoder if encoder is not None else None  # loaded with the FAQ index, not here
-    return AssistService(store, encoder, search=search, paraphrase_factory=factory)
+    return AssistService(store, encoder, search=search, paraphrase_factory=factory,
+                         coupons=lambda user_id: usable_coupons(store, user_id))
 
 
 def _active(service: RecommendationService) -> tuple[str, str]:

@@ -323,3 +323,38 @@ def stop_campaign(store: Store, campaign_id: str, now: datetime | None = None) -
     campaign = campaign.model_copy(update={"status": "stopped", "stopped_at": now or datetime.now(UTC)})
     store.put_campaign(campaign.to_doc())
     return campaign
+
+
+def usable_coupons(store: Store, user_id: str, now: datetime | None = None) -> list[dict[str, Any]]:
+    """The coupons ``user_id`` holds and can use at ``now`` (default: the current time): delivered to them,
+    not redeemed, of a campaign that has started and is not over, whose offer is inside its validity window.
+    Each as ``{"code", "campaign_id", "offer", "valid_until"}`` (``offer`` a one-line summary with what it
+    applies to; ``valid_until`` the date the offer ends, or None). The shopping assistant's coupons tool.
+
+    The codes come from the delivery log, so a coupon counts once whichever channel delivered it."""
+    at = now or datetime.now(UTC)
+    deliveries = store.deliveries_frame(user_id=str(user_id))
+    if deliveries.empty:
+        return []
+    held = deliveries[deliveries["coupon_code"].notna()]
+    out: list[dict[str, Any]] = []
+    redeemed: dict[str, set[str]] = {}
+    for row in held.itertuples(index=False):
+        campaign_id = str(row.campaign_id)
+        doc = store.get_campaign(campaign_id)
+        campaign = Campaign.model_validate(doc) if doc is not None else None
+        offer = campaign.offer if campaign is not None else None
+        if campaign is None or offer is None or campaign.over(at) or not campaign.started(at) \
+                or offer.window_reason(at) is not None:
+            continue
+        if campaign_id not in redeemed:
+            redeemed[campaign_id] = {str(c) for c in store.redemptions_frame(campaign_id)["code"]}
+        code = str(row.coupon_code)
+        if code in redeemed[campaign_id] or any(c["code"] == code for c in out):
+            continue
+        scope = [*offer.categories, *offer.brands]
+        what = offer.describe() + (f" on {', '.join(scope[:3])}" if scope else "")
+        until = offer.valid_until or campaign.schedule.end
+        out.append({"code": code, "campaign_id": campaign_id, "offer": what,
+                    "valid_until": pd.Timestamp(until).strftime("%Y-%m-%d") if until is not None else None})
+    return out

@@ -23,3 +23,26 @@ def test_answer_handoff_item_and_errors(service: RecommendationService) -> None:
         assert c.post("/assist/answer", json={"question": ""}).status_code == 422
     with TestClient(create_app(service, ApiSettings()), raise_server_exceptions=False) as c:
         assert c.post("/assist/answer", json={"question": "x"}).status_code == 503
+
+
+def test_chat_calls_the_tools_over_rest(service: RecommendationService) -> None:
+    """/assist/chat as `serve` builds it: a search, then a comparison of two items shown and a question about
+    one of them; the coupons tool reads the store's campaigns (none here)."""
+    from shopmind.cli.serve import assist_service
+    from shopmind.search.service import SearchService
+
+    store = service.store
+    search = SearchService.open(store, service, log_events=False)
+    items = store.items_frame()
+    leaf = str(items["category"].dropna().iloc[0]).split(" > ")[-1]
+    with TestClient(create_app(service, ApiSettings(), search=search, assist=assist_service(store, None, search)),
+                    raise_server_exceptions=False) as c:
+        first = c.post("/assist/chat", json={"session_id": "s", "message": leaf}).json()
+        assert first["action"] == "search" and len(first["items"]) >= 2
+        r = c.post("/assist/chat", json={"session_id": "s", "message": "compare the first and the second"}).json()
+        assert r["action"] == "compare" and [i["item_id"] for i in r["items"]] == [
+            i["item_id"] for i in first["items"][:2]]
+        r = c.post("/assist/chat", json={"session_id": "s", "message": "is the second one waterproof?"}).json()
+        assert r["action"] == "facts" and r["items"][0]["item_id"] == first["items"][1]["item_id"]
+        r = c.post("/assist/chat", json={"session_id": "s", "message": "any coupons?", "user_id": "u1"}).json()
+        assert r["action"] == "coupons" and r["reply"] == "You have no coupons to use right now."
