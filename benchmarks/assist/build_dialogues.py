@@ -4,7 +4,8 @@ languages, the brands of each leaf, the leaf's median price), never from the ass
     python benchmarks/assist/build_dialogues.py     # writes dialogues.jsonl here
 
 Each line: {"id", "lang", "turns": [...], "expect": {"leaf", "price_max"?, "brand"?, "not_colour"?,
-"gender"?, "cheaper"?}}; a task succeeds when the last reply shows at least one item and every item shown
+"gender"?, "cheaper"?}}; the last 15 tasks end with the similar tool ("more like the second one", "类似第一个的").
+A task succeeds when the last reply shows at least one item and every item shown
 meets every expectation (see shopmind.assist.dialogues).
 """
 
@@ -45,6 +46,14 @@ def main() -> None:
         if n % 3 == 1:
             rows.append({"lang": "zh", "turns": ["你好", f"帮我找{zh}，预算{budget}元", "便宜点"],
                          "expect": {"leaf": leaf, "cheaper": True, "clarified": True}})
+    for n, leaf in enumerate(LEAVES):  # the similar tool: the items like one shown stay in the leaf and the budget
+        part = items[items["leaf"] == leaf]
+        zh = part["attributes"].iloc[0]["category_zh"].split(" > ")[-1]
+        budget = int(round(float(part["price"].median()), -1))
+        rows.append({"lang": "en", "turns": [f"{leaf.lower()} under {budget}", "more like the second one"],
+                     "expect": {"leaf": leaf, "price_max": budget}} if n % 2 == 0 else
+                    {"lang": "zh", "turns": [f"{zh} {budget}元以内", "类似第一个的"],
+                     "expect": {"leaf": leaf, "price_max": budget}})
     for i, r in enumerate(rows):
         r["id"] = f"task-{i + 1:03d}"
     out = Path(__file__).parent / "dialogues.jsonl"

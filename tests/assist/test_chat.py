@@ -84,3 +84,25 @@ def test_tool_turns_compare_similar_facts_coupons_recommend(items: pd.DataFrame,
         r = bot.chat("fresh", "recommend me something", "u1")
         assert r["action"] == "recommend" and {i["item_id"] for i in r["items"]} <= set(popular)
         assert bot.chat("fresh2", "recommend me some running shoes", "u1")["action"] == "search"
+
+
+def test_similar_by_the_dense_vectors(items: pd.DataFrame, tmp_path: object) -> None:
+    """With an encoder the similar tool ranks the category by the base item's vector: its nearest items, the
+    item itself and other categories left out."""
+    import numpy as np
+
+    from shopmind.text.encoders import get_encoder
+
+    with open_store(f"sqlite:///{tmp_path}/d.db") as st:
+        engine = SearchEngine.from_items(items, get_encoder("hashing"))
+        bot = ShoppingAssistant(SearchService(st, engine, log_events=False), st)
+        shown = bot.chat("d", "running shoes")["items"]
+        r = bot.chat("d", "more like the first one")
+        base = engine.doc_of[shown[0]["item_id"]]
+        got = [engine.doc_of[i["item_id"]] for i in r["items"]]
+        assert r["action"] == "similar" and got and base not in got
+        assert all(i["category"] == shown[0]["category"] for i in r["items"])
+        same = [d for d, rec in enumerate(engine.records) if rec.get("category") == shown[0]["category"]
+                and d != base and rec.get("in_stock", True)]
+        cos = engine.dense.vectors[same] @ engine.dense.vectors[base]  # type: ignore[union-attr]
+        assert got == [same[k] for k in np.argsort(-cos, kind="stable")[:len(got)]]
