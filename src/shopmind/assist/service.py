@@ -66,6 +66,14 @@ class AssistService:
             self._matcher = None
         return n
 
+    def delete_faq(self, faq_ids: Sequence[str]) -> int:
+        """Delete FAQ entries by id (unknown ids are ignored); returns how many existed. The matcher is rebuilt
+        on the next question."""
+        n = self.store.delete_documents(COLLECTION, [str(i) for i in faq_ids])
+        with self._lock:
+            self._matcher = None
+        return n
+
     def matcher(self) -> FaqMatcher:
         with self._lock:
             if self._matcher is None:

@@ -46,3 +46,36 @@ def test_chat_calls_the_tools_over_rest(service: RecommendationService) -> None:
         assert r["action"] == "facts" and r["items"][0]["item_id"] == first["items"][1]["item_id"]
         r = c.post("/assist/chat", json={"session_id": "s", "message": "any coupons?", "user_id": "u1"}).json()
         assert r["action"] == "coupons" and r["reply"] == "You have no coupons to use right now."
+
+
+def test_faq_is_managed_over_rest(service: RecommendationService) -> None:
+    """List, import (merge or replace) and delete FAQ entries; the next answer uses them; bad entries get a 422
+    naming the field; an unknown id a 404."""
+    assist = AssistService(service.store)
+    with TestClient(create_app(service, ApiSettings(), assist=assist), raise_server_exceptions=False) as c:
+        assert c.get("/assist/faq").json() == {"count": 0, "entries": []}
+        r = c.post("/assist/faq", json={"entries": [
+            {"faq_id": "ship", "question": "How much is shipping?", "answer": "Free over ¥99."},
+            {"faq_id": "ret", "question": "退货政策是什么？", "answer": "7天无理由退货。", "category": "returns"}]})
+        assert r.status_code == 200 and r.json() == {"stored": 2, "count": 2}
+        listed = c.get("/assist/faq").json()["entries"]
+        assert [(e["faq_id"], e["lang"]) for e in listed] == [("ship", "en"), ("ret", "zh")]
+        assert c.post("/assist/answer", json={"question": "is shipping free?"}).json()["faq_id"] == "ship"
+        r = c.post("/assist/faq", json={"entries": [
+            {"faq_id": "pay", "question": "Which payment methods do you take?", "answer": "Cards and Alipay."}],
+            "replace": True})
+        assert r.json() == {"stored": 1, "count": 1}
+        paid = c.post("/assist/answer", json={"question": "which payment methods do you take"}).json()
+        assert paid["faq_id"] == "pay"
+        assert c.delete("/assist/faq/pay").json() == {"deleted": 1, "faq_id": "pay"}
+        r = c.delete("/assist/faq/pay")
+        assert r.status_code == 404 and r.json()["error"]["field"] == "faq_id"
+        for bad, field in (({"entries": []}, "entries"),
+                           ({"entries": [{"faq_id": "x", "question": "  ", "answer": "a"}]}, "question"),
+                           ({"entries": [{"faq_id": "x y", "question": "q", "answer": "a"}]}, "faq_id"),
+                           ({"entries": [{"faq_id": "x", "question": "q", "answer": "a", "lang": "fr"}]}, "lang"),
+                           ({"entries": [{"faq_id": "x", "question": "q", "answer": "a"},
+                                         {"faq_id": "x", "question": "r", "answer": "b"}]}, "entries")):
+            r = c.post("/assist/faq", json=bad)
+            assert r.status_code == 422 and field in r.json()["error"]["field"], (bad, r.json())
+        assert c.get("/assist/faq").json()["count"] == 0  # nothing stored by a refused import

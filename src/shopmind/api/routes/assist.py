@@ -1,16 +1,19 @@
-"""Customer service: `POST /assist/answer` (FAQ with hand-off, or one item's facts)."""
+"""Customer service: `POST /assist/answer` (FAQ with hand-off, or one item's facts), `POST /assist/chat` (the
+shopping assistant), and the FAQ itself: `GET /assist/faq`, `POST /assist/faq` (import), `DELETE /assist/faq/{id}`."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
-from fastapi import APIRouter, Request
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Path, Request
+from pydantic import BaseModel, Field, field_validator
 
-from shopmind.api.deps import READ
+from shopmind.api.deps import READ, WRITE
 from shopmind.api.errors import ApiError
 from shopmind.api.routes.common import ERRORS, NOT_FOUND
+from shopmind.assist.faq import FaqEntry, language
 from shopmind.assist.service import AssistService
+from shopmind.errors import UnknownIdError
 
 router = APIRouter(tags=["assist"], responses=ERRORS)
 
@@ -52,3 +55,60 @@ def answer(body: AnswerIn, request: Request) -> dict[str, Any]:
     over) when confidence is below the calibrated threshold. With `item_id`, the question is answered from
     that item's facts only ("not stated" when the catalog does not say); 404 for an unknown item."""
     return assist_service(request).answer(body.question, body.user_id, body.item_id)
+
+
+class FaqEntryIn(BaseModel):
+    faq_id: str = Field(min_length=1, max_length=128, pattern=r"^[\w.:-]+$")
+    question: str = Field(min_length=1, max_length=2000)
+    answer: str = Field(min_length=1, max_length=10_000)
+    lang: Literal["en", "zh"] | None = Field(default=None, description="Detected from the question when left out.")
+    category: str | None = Field(default=None, max_length=200)
+
+    @field_validator("question", "answer")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be blank")
+        return value.strip()
+
+
+class FaqImportIn(BaseModel):
+    entries: list[FaqEntryIn] = Field(min_length=1, max_length=10_000)
+    replace: bool = Field(default=False, description="Drop the stored FAQ first.")
+
+    @field_validator("entries")
+    @classmethod
+    def _distinct(cls, entries: list[FaqEntryIn]) -> list[FaqEntryIn]:
+        seen: set[str] = set()
+        for i, e in enumerate(entries):
+            if e.faq_id in seen:
+                raise ValueError(f"entries[{i}].faq_id {e.faq_id!r} occurs twice")
+            seen.add(e.faq_id)
+        return entries
+
+
+@router.get("/assist/faq", dependencies=READ)
+def list_faq(request: Request) -> dict[str, Any]:
+    """The stored FAQ entries (what `POST /assist/answer` matches questions against)."""
+    entries = assist_service(request).entries()
+    return {"count": len(entries), "entries": [{"faq_id": e.faq_id, "lang": e.lang, "category": e.category,
+                                                 "question": e.question, "answer": e.answer} for e in entries]}
+
+
+@router.post("/assist/faq", dependencies=WRITE)
+def import_faq(body: FaqImportIn, request: Request) -> dict[str, Any]:
+    """Store FAQ entries by `faq_id` (an id already stored is replaced; `replace: true` drops the old FAQ
+    first), as `shopmind assist faq import` does. The matcher is rebuilt on the next question."""
+    service = assist_service(request)
+    entries = [FaqEntry(e.faq_id, e.lang or language(e.question), e.question, e.answer, e.category)
+               for e in body.entries]
+    stored = service.import_faq(entries, replace=body.replace)
+    return {"stored": stored, "count": len(service.entries())}
+
+
+@router.delete("/assist/faq/{faq_id}", dependencies=WRITE, responses=NOT_FOUND)
+def delete_faq(request: Request, faq_id: str = Path(min_length=1, max_length=128)) -> dict[str, Any]:
+    """Delete one FAQ entry (404 when unknown)."""
+    if not assist_service(request).delete_faq([faq_id]):
+        raise UnknownIdError("faq", faq_id)
+    return {"deleted": 1, "faq_id": faq_id}
