@@ -106,3 +106,18 @@ def test_similar_by_the_dense_vectors(items: pd.DataFrame, tmp_path: object) -> 
                 and d != base and rec.get("in_stock", True)]
         cos = engine.dense.vectors[same] @ engine.dense.vectors[base]  # type: ignore[union-attr]
         assert got == [same[k] for k in np.argsort(-cos, kind="stable")[:len(got)]]
+
+
+def test_a_gift_without_a_product_gets_popular_ideas_for_the_recipient(items: pd.DataFrame, tmp_path: object) -> None:
+    with open_store(f"sqlite:///{tmp_path}/g.db") as st:
+        bot = ShoppingAssistant(SearchService(st, SearchEngine.from_items(items), log_events=False), st)
+        r = bot.chat("g", "a gift for my mother under 300")
+        assert r["action"] == "gift" and r["items"]
+        assert all(i["price"] <= 300 and "men's" not in (i["title"] or "").lower().replace("women's", "")
+                   for i in r["items"])
+        assert len({i["category"] for i in r["items"]}) == len(r["items"])  # different kinds of thing
+        assert bot.check_reply(r["reply"], [i["item_id"] for i in r["items"]]) == 0
+        r = bot.chat("h", "送爸爸的礼物 500元以内")
+        assert r["action"] == "gift" and all(i["price"] <= 500 and "女款" not in str(i["title"]) for i in r["items"])
+        assert bot.chat("i", "hello")["action"] == "clarify"  # no recipient, no gift: one question
+        assert bot.chat("i", "running shoes")["action"] == "search"

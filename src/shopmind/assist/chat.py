@@ -50,6 +50,10 @@ RESET = {"en": "Sure, let's start over. What are you looking for?", "zh": "好�
 NO_COUPONS = {"en": "You have no coupons to use right now.", "zh": "您目前没有可用的优惠券。"}
 SIGN_IN = {"en": "I can look up your coupons once you are signed in.", "zh": "登录后我可以帮您查看优惠券。"}
 NO_SIMILAR = {"en": "I found nothing similar to that one in stock.", "zh": "暂时没有找到和它类似的有货商品。"}
+GIFTS = {"en": "Popular gift ideas (tell me what kind of thing and I can narrow it down):",
+         "zh": "热门礼物推荐（告诉我想送哪类商品，我可以帮您缩小范围）："}
+#: A gift without a product named ("a gift for my mother under 300", "送妈妈的礼物"): popular items for the recipient.
+_GIFT = re.compile(r"\b(gifts?|presents?)\b|礼物|礼品", re.I)
 #: A coupon the shopper holds (the coupons tool's answer, see :class:`ShoppingAssistant`).
 Coupon = Mapping[str, Any]
 #: Words in a title that say whom an item is made for.
@@ -262,6 +266,39 @@ class ShoppingAssistant:
         items = [it for r in rec.items if (it := engine.item(r.item_id)) is not None and it.get("in_stock", True)]
         return items[:SHOWN]
 
+    def gift_ideas(self, need: Need, user_id: str | None) -> list[dict[str, Any]]:
+        """A gift need with no product named: the recommender's list for a known shopper, else the catalog's
+        most popular in-stock items - within the budget, for the recipient (not the other gender's items, theirs
+        first), one per category so the ideas differ."""
+        engine = self.search.engine
+        pool: list[dict[str, Any]] = []
+        if user_id is not None and self.search.recommendations is not None:
+            rec = self.search.recommendations.recommend(user_id, n=50)
+            pool = [it for r in rec.items if (it := engine.item(r.item_id)) is not None]
+        request = SearchRequest(q="", sort="popular", in_stock=True, price_min=need.price_min,
+                                price_max=need.price_max, limit=200, facets=False, personalise=False)
+        pool += [it for h in self.search.search(request).hits if (it := engine.item(h.item_id)) is not None]
+        other = {"women": _GENDER_WORDS["men"], "men": _GENDER_WORDS["women"]}.get(need.recipient or "", [])
+        theirs: list[dict[str, Any]] = []
+        rest: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        for it in pool:
+            price = it.get("price")
+            if it["item_id"] in seen or not it.get("in_stock", True) or (other and _has_colour(it, other)) or (
+                    price is not None and ((need.price_max is not None and price > need.price_max)
+                                           or (need.price_min is not None and price < need.price_min))):
+                continue
+            seen.add(it["item_id"])
+            mine = bool(need.recipient) and _has_colour(it, _GENDER_WORDS[need.recipient or "women"])
+            (theirs if mine else rest).append(it)
+        out: list[dict[str, Any]] = []
+        for it in theirs + rest:
+            if it.get("category") not in {o.get("category") for o in out}:
+                out.append(it)
+            if len(out) == SHOWN:
+                break
+        return out
+
     def _tool(self, call: ToolCall, need: Need, message: str, user_id: str | None
               ) -> tuple[str, list[dict[str, Any]]] | None:
         if call.name == "coupons":
@@ -305,6 +342,11 @@ class ShoppingAssistant:
         items: list[dict[str, Any]] = []
         if action == "reset":
             reply = RESET[need.lang]
+        elif action == "clarify" and (need.recipient or _GIFT.search(message)):
+            items = self.gift_ideas(need, user_id)
+            lines = [f"{i}. {self.describe(it, need)}" for i, it in enumerate(items, 1)]
+            reply = "\n".join([GIFTS[need.lang], *lines]) if items else CLARIFY[need.lang]
+            action = "gift" if items else action
         elif action == "clarify":
             reply = CLARIFY[need.lang]
         else:

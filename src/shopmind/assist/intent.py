@@ -40,7 +40,8 @@ _RESET = re.compile(r"\b(start over|new search|something else|never mind|forget 
                     r"换个别的|重新找|算了|不要这个了", re.I)
 _FILLER = re.compile(
     r"\b(i'?m|i am|i want|i need|i'd like|looking for|searching for|show me|find me|do you have|any|some|please|"
-    r"recommend|suggest|can you|could you|a|an|the|me|to|buy|get|gift|present|ones?|something|thanks|thank you|"
+    r"recommend|suggest|can you|could you|a|an|the|me|to|buy|get|gifts?|presents?|ideas?|ones?|something|thanks|"
+    r"thank you|"
     r"hi|hello|hey|what about|how about|and|also|just|good|nice|great)\b|"
     r"我想买|我想要|我要|想买|想要|帮我找|帮我|推荐|有没有|请|一款|一个|一双|一件|一些|的|吗|呢|礼物|"
     r"谢谢|你好|买|找|看看", re.I)
