@@ -47,7 +47,8 @@ def test_every_page_answers_with_server_timing(client, console_shop):
                  f"/admin/users/{user}", "/admin/items", f"/admin/items/{item}", "/admin/customers",
                  "/admin/search", "/admin/search?q=shoes", "/admin/experiments", f"/admin/experiments/{experiment}",
                  f"/admin/experiments/{experiment}/results", "/admin/campaigns", f"/admin/campaigns/{campaign}",
-                 f"/admin/campaigns/{campaign}/results", f"/admin/campaigns/{campaign}/preview", "/admin/studio"):
+                 f"/admin/campaigns/{campaign}/results", f"/admin/campaigns/{campaign}/preview", "/admin/studio",
+                 "/admin/assist"):
         r = client.get(path)
         assert r.status_code == 200, (path, r.text[:300])
         assert r.headers["server-timing"].startswith("app;dur=")
@@ -100,7 +101,7 @@ def test_uploads_get_their_own_body_limit(console_shop):
 
 # ---------------------------------------------------------------------------------------------- browser
 PAGES = ["/admin", "/admin/data", "/admin/models", "/admin/users", "/admin/items", "/admin/customers", "/admin/search",
-         "/admin/experiments", "/admin/campaigns", "/admin/studio"]
+         "/admin/assist", "/admin/experiments", "/admin/campaigns", "/admin/studio"]
 
 
 @pytest.mark.browser
@@ -181,7 +182,8 @@ def test_layout_fits_desktop_and_phone_widths(open_page, live_console, width):
     for name, path in [("overview", "/admin"), ("data", "/admin/data"), ("models", "/admin/models"),
                        ("user", f"/admin/users/{user}"), ("item", f"/admin/items/{item}"),
                        ("customers", "/admin/customers?where=orders%20%3E%3D%201%20and%20churn_risk%20%3C%200.5"),
-                       ("search", f"/admin/search?q={word}"), ("experiment", f"/admin/experiments/{experiment}"),
+                       ("search", f"/admin/search?q={word}"), ("assist", "/admin/assist"),
+                       ("experiment", f"/admin/experiments/{experiment}"),
                        ("campaign", f"/admin/campaigns/{campaign}")]:
         bp.go(path)
         expect(bp.page.locator("nav[aria-label=Pages] a[aria-current=page]")).to_be_visible()
@@ -191,6 +193,10 @@ def test_layout_fits_desktop_and_phone_widths(open_page, live_console, width):
             expect(bp.page.locator("[data-testid=comparisons]")).to_be_visible()
         if name == "campaign":
             expect(bp.page.locator("[data-testid=campaign-preview] tbody tr")).to_have_count(4)
+        if name == "assist":  # a turn with items in the chat
+            bp.page.fill("[data-testid=chat-message]", word)
+            bp.page.keyboard.press("Enter")
+            expect(bp.page.locator("[data-testid=chat-turn]")).to_have_count(1)
         overflow = bp.page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 1, f"{path} is {overflow}px wider than a {width}px window"
         if SCREENSHOTS and (width > 800 or name in ("overview", "item", "customers")):

@@ -97,8 +97,10 @@ async def viewer(request: Request) -> Session:
     return session
 
 
-async def actor(request: Request) -> Session:
-    """Dependency of every state-changing request: signed in, the session's CSRF token, a ``write`` key."""
+async def sender(request: Request) -> Session:
+    """Dependency of a form that asks something and changes no shop data (e.g. a chat turn with the shopping
+    assistant, which the REST API answers for a ``read`` key too): signed in, any scope, the session's CSRF
+    token."""
     session = await viewer(request)
     presented = request.headers.get(CSRF_HEADER)
     if presented is None and request.headers.get("content-type", "").startswith(
@@ -108,6 +110,12 @@ async def actor(request: Request) -> Session:
     if not csrf_ok(session, presented):
         raise Refused(403, "This form expired or did not come from the console (the CSRF check failed): "
                            "reload the page and try again.")
+    return session
+
+
+async def actor(request: Request) -> Session:
+    """Dependency of every state-changing request: signed in, the session's CSRF token, a ``write`` key."""
+    session = await sender(request)
     if not session.can_act:
         raise Refused(403, "This key can read but not act (read scope): sign in with a key that has the "
                            "write scope to change anything.")

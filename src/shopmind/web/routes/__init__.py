@@ -5,6 +5,7 @@ from fastapi import APIRouter
 
 from shopmind.web.console import Page
 from shopmind.web.routes import (
+    assist,
     campaigns,
     customers,
     data,
@@ -26,6 +27,7 @@ PAGES: list[Page] = [
     items.PAGE,
     customers.PAGE,
     search.PAGE,
+    assist.PAGE,
     experiments.PAGE,
     campaigns.PAGE,
     studio.PAGE,

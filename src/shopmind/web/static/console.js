@@ -18,6 +18,16 @@
     var target = document.querySelector(button.getAttribute("data-dismiss"));
     if (target) { target.innerHTML = ""; }
   });
+  // Forms that name a field in data-clear-after empty it once their request succeeded (the chat's message),
+  // and the chat log shows its newest turn.
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = event.target.closest ? event.target.closest("[data-clear-after]") : null;
+    if (!form || !event.detail.successful) { return; }
+    var field = form.querySelector(form.getAttribute("data-clear-after"));
+    if (field) { field.value = ""; field.focus(); }
+    var log = document.querySelector(form.getAttribute("hx-target"));
+    if (log) { log.scrollTop = log.scrollHeight; }
+  });
   // Once a version change is answered, its confirmation is done.
   document.addEventListener("htmx:afterSwap", function (event) {
     if (event.detail.target && event.detail.target.id === "versions") {

@@ -1,0 +1,106 @@
+"""Assistant: try the shopping assistant (a chat, one turn per ``POST /admin/assist/chat``, what
+``POST /assist/chat`` answers through the same :class:`~shopmind.assist.service.AssistService`), and the FAQ: how
+many entries are stored, a question tried against them (``POST /assist/answer``'s answer: the matched question,
+the answer, the confidence, the hand-off) and the first entries.
+
+The chat's session id is made when the page is rendered, so each browser page holds one conversation (its need
+is kept in the store's ``assist_sessions`` like a shopper's); reloading the page starts a new one. Neither form
+changes shop data, so any signed-in key may send them (the REST API answers them for a ``read`` key); they carry
+the session's CSRF token like every console form.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse
+from starlette.concurrency import run_in_threadpool
+
+from shopmind.assist.service import AssistService
+from shopmind.errors import ShopmindError
+from shopmind.web.console import Page, Refused, render, sender, viewer
+
+router = APIRouter(dependencies=[Depends(viewer)])
+#: FAQ entries listed on the page.
+LISTED = 100
+#: Longest message or question taken, as ``POST /assist/chat`` and ``POST /assist/answer`` take; longest session
+#: and user id.
+MAX_TEXT, MAX_SESSION, MAX_USER = 2000, 128, 256
+#: What the console's chat sessions are named by (a random suffix per page).
+SESSION_PREFIX = "console-"
+
+
+def assist_of(request: Request) -> AssistService | None:
+    """The server's assist service (``app.state.assist``; None when the server runs without it)."""
+    service: AssistService | None = getattr(request.app.state, "assist", None)
+    return service
+
+
+def _enabled(request: Request) -> AssistService:
+    assist = assist_of(request)
+    if assist is None:
+        raise Refused(503, "The assistant is not enabled on this server.")
+    return assist
+
+
+def _text(form: dict[str, str], name: str, what: str, limit: int = MAX_TEXT) -> str:
+    """A required text field of the form, stripped; a clear message when it is empty or too long."""
+    text = form.get(name, "").strip()
+    if not text:
+        raise Refused(422, f"Type a {what} first.")
+    if len(text) > limit:
+        raise Refused(422, f"The {what} is {len(text):,} characters long; the assistant takes at most {limit:,}.")
+    return text
+
+
+async def _form(request: Request) -> dict[str, str]:
+    return {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+
+
+@router.get("/admin/assist", response_class=HTMLResponse)
+def assist_page(request: Request) -> HTMLResponse:
+    assist = assist_of(request)
+    if assist is None:
+        return render(request, "assist.html", enabled=False)
+    entries = sorted(assist.entries(), key=lambda e: e.faq_id)
+    return render(request, "assist.html", enabled=True, chat=assist.assistant is not None,
+                  session_id=SESSION_PREFIX + secrets.token_hex(8), faq_count=len(entries), faq=entries[:LISTED],
+                  listed=LISTED, max_text=MAX_TEXT)
+
+
+@router.post("/admin/assist/chat", response_class=HTMLResponse, dependencies=[Depends(sender)])
+async def chat(request: Request) -> HTMLResponse:
+    """One turn of the shopping assistant: the shopper's message and the reply, appended to the conversation."""
+    assist = _enabled(request)
+    if assist.assistant is None:
+        raise Refused(503, "The shopping assistant needs the search index, and this server has none.")
+    form = await _form(request)
+    message = _text(form, "message", "message")
+    session_id = form.get("session_id", "").strip()
+    if not session_id or len(session_id) > MAX_SESSION:
+        raise Refused(422, "This conversation has no valid session id: reload the page to start a new one.")
+    user_id = form.get("user_id", "").strip() or None
+    if user_id is not None and len(user_id) > MAX_USER:
+        raise Refused(422, f"A user id has at most {MAX_USER} characters.")
+    try:
+        turn: dict[str, Any] = await run_in_threadpool(assist.chat, session_id, message, user_id)
+    except ShopmindError as exc:
+        raise Refused(422, str(exc)) from None
+    return render(request, "partials/assist_turn.html", message=message, turn=turn, user_id=user_id)
+
+
+@router.post("/admin/assist/answer", response_class=HTMLResponse, dependencies=[Depends(sender)])
+async def answer(request: Request) -> HTMLResponse:
+    """A question tried against the FAQ: the best entry with its confidence, or the hand-off."""
+    assist = _enabled(request)
+    question = _text(await _form(request), "question", "question")
+    try:
+        found: dict[str, Any] = await run_in_threadpool(assist.answer, question)
+    except ShopmindError as exc:
+        raise Refused(422, str(exc)) from None
+    return render(request, "partials/assist_answer.html", question=question, found=found)
+
+
+PAGE = Page("/admin/assist", "Assistant", router)
