@@ -33,3 +33,14 @@ def test_batches_longer_than_the_limit_are_422_naming_the_field(service):
         assert res.status_code == 422 and res.json()["error"]["field"] == "item_ids"
         res = client.post("/events", json={"events": []})
         assert res.status_code == 422 and res.json()["error"]["field"] == "events"
+
+
+def test_one_layer_counts_requests_by_route_template_and_413s(service):
+    app = create_app(service, ApiSettings(max_body_bytes=1024))
+    metrics = app.state.metrics
+    with TestClient(app, raise_server_exceptions=False) as client:
+        assert client.get("/recommendations/nobody", params={"n": 3}).status_code == 200
+        assert client.post("/events", content=b"x" * 2048, headers={"Content-Type": "application/json"}
+                           ).status_code == 413
+    assert metrics.requests.value(("GET", "/recommendations/{user_id}", "200")) == 1
+    assert metrics.requests.value(("POST", "unmatched", "413")) == 1

@@ -22,8 +22,9 @@ from shopmind import __version__
 from shopmind.api.errors import install_error_handlers
 from shopmind.api.keys import KeyRing, RateLimiter
 from shopmind.api.metrics import Metrics, exposition
-from shopmind.api.middleware import BodyLimitMiddleware, MetricsMiddleware
+from shopmind.api.middleware import ApiMiddleware
 from shopmind.api.routes import ROUTERS
+from shopmind.api.routes.recommendations import hot_route
 from shopmind.pipeline.service import RecommendationService
 from shopmind.privacy.pseudonym import Pseudonymiser, PseudonymMiddleware
 from shopmind.settings import ApiSettings
@@ -149,6 +150,9 @@ def create_app(service: RecommendationService, settings: ApiSettings | None = No
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
+    # `GET /recommendations/{user_id}` served straight by its endpoint, ahead of the routers (documented by
+    # the router's route as before; see hot_route)
+    app.router.routes.insert(0, hot_route())
     if privacy_secret:  # innermost: the body limit applies before a body is read here
         app.add_middleware(PseudonymMiddleware, pseudonymiser=Pseudonymiser(privacy_secret))
     generate = app.openapi
@@ -159,6 +163,6 @@ def create_app(service: RecommendationService, settings: ApiSettings | None = No
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
-    app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes, path_limits=app.state.body_limits)
-    app.add_middleware(MetricsMiddleware, metrics=metrics)
+    app.add_middleware(ApiMiddleware, metrics=metrics, limit=settings.max_body_bytes,
+                       path_limits=app.state.body_limits)
     return app

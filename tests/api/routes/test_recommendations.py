@@ -138,3 +138,32 @@ def test_json_options_take_their_schema_types_strictly(client, trained_shop):
     ok = client.post("/recommendations", headers=READ, json={"user_id": user, "n": 4,
                                                             "options": {"long_tail": 1, "diversity": 1}})
     assert ok.status_code == 200 and len(ok.json()["items"]) == 4  # an integer is a fine number
+
+
+def test_the_hot_route_answers_other_methods_as_the_routers_do(client):
+    # GET is served ahead of the routers; any other method falls through to them (405 naming the methods)
+    assert client.get("/recommendations/session", headers=READ).status_code == 200  # a user named "session"
+    for method in ("HEAD", "PUT", "DELETE"):
+        res = client.request(method, "/recommendations/u1", headers=READ)
+        assert res.status_code == 405 and res.headers["allow"].startswith("GET"), (method, res.headers)
+    res = client.put("/recommendations/session", headers=READ)
+    assert res.status_code == 405 and "POST" in res.headers["allow"]
+    assert client.get("/recommendations/u1", params={"n": 0}, headers=READ).json()["error"]["field"] == "n"
+    assert client.get("/recommendations/u1").status_code == 401
+    assert "/recommendations/{user_id}" in client.get("/openapi.json").json()["paths"]
+
+
+def test_tiny_scores_are_written_as_the_stdlib_encoder_writes_them():
+    import json
+
+    from shopmind.api.routes.common import recommendation_json
+    from shopmind.pipeline.results import Recommendation, RecommendedItem
+
+    for score in (5e-06, -1.4e-05, 0.0, 0.25, 1e16, float("inf")):
+        rec = Recommendation("r" * 32, [RecommendedItem("i", score, "model", "x", 0, None, "t", "c")], "u")
+        body = {"recommendation_id": rec.recommendation_id, "user_id": "u", "model_version": None,
+                "cold_start": False, "items": [{"item_id": "i", "score": score if score != float("inf") else None,
+                                                "source": "model", "reason": "x", "position": 0,
+                                                "because_item_id": None, "title": "t", "category": "c"}],
+                "unknown_item_ids": None, "window": None}
+        assert recommendation_json(rec) == json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
