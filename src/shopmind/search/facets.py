@@ -21,7 +21,6 @@ from shopmind.search.documents import category_path
 
 #: Price range edges of the price facet.
 PRICE_EDGES = (0.0, 50.0, 100.0, 200.0, 500.0, 1000.0, 2000.0, 5000.0)
-_EDGES = np.array(PRICE_EDGES)
 MAX_VALUES = 20
 MAX_ATTRIBUTE_KEYS = 8
 
@@ -129,15 +128,14 @@ class FacetColumns:
         cats = Counter({self._path_of[c]: int(n) for c, n in zip(present.tolist(), cat_counts[present].tolist(),
                                                                   strict=True)})
         brands = self._ranked(*self._counted(self.brand_codes[docs], len(self._brand_of)), MAX_VALUES)
-        # price ranges [lo, hi): the range of each price is the number of edges <= it, less one (negative,
-        # NaN and infinite prices are in none)
+        # price ranges [lo, hi): the prices >= lo less those >= hi (NaN and infinite prices are in none)
         prices = self.price[docs]
-        prices = prices[(prices >= PRICE_EDGES[0]) & (prices < np.inf)]
-        in_range = np.bincount(np.searchsorted(_EDGES, prices, side="right") - 1, minlength=len(PRICE_EDGES))
+        prices = prices[prices < np.inf]
+        at_least = [np.count_nonzero(prices >= lo) for lo in PRICE_EDGES] + [0]
         ranges = []
         edges = [*PRICE_EDGES, np.inf]
         for i, (lo, hi) in enumerate(itertools.pairwise(edges)):
-            n = int(in_range[i])
+            n = at_least[i] - at_least[i + 1]
             if n:
                 label = f"{lo:g}-{hi:g}" if np.isfinite(hi) else f"{lo:g}+"
                 ranges.append({"value": label, "min": lo, "max": None if not np.isfinite(hi) else hi, "count": n})
