@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -239,44 +237,3 @@ def test_english_ties_keep_the_order_of_the_candidates() -> None:
     engine = SearchEngine.from_items(items, get_encoder("hashing"), english_encoder=get_encoder("hashing", dim=64))
     ranked = engine.english_ranking("water heater", np.array([3, 1, 4, 3, 0]))
     assert ranked is not None and ranked.tolist() == [3, 1, 4, 0]
-
-
-def test_the_dense_scan_beside_the_lexical_side_changes_no_result(search_items: pd.DataFrame) -> None:
-    """A hybrid query scans the dense side in another thread while the lexical side is scored: every hit,
-    score, source, facet and total equals the one-after-the-other run, with filters, sorts, pages and after writes."""
-    engine = SearchEngine.from_items(search_items.head(300), get_encoder("hashing"),
-                                     english_encoder=get_encoder("hashing", dim=64))
-    queries = ["red dress", "连衣裙", "lianyiqun", "running shoes under 500", "sjb", "蓝牙耳机 300元以下", "laptop",
-               "女士双肩包", "smartphnes", "zzzz qqqq", "送女朋友 香水"]
-    options: list[dict[str, object]] = [{}, {"sort": "price_asc"}, {"in_stock": True}, {"offset": 10, "limit": 30},
-                                        {"strict": True}, {"price_max": 200.0}]
-
-    def run() -> list[object]:
-        out: list[object] = []
-        for q in queries:
-            for kw in options:
-                for retriever in ("hybrid", "bm25", "dense"):
-                    r = engine.search(SearchRequest(q=q, retriever=retriever, **kw))  # type: ignore[arg-type]
-                    out.append((r.total, [(h.item_id, h.score, h.sources, h.highlight) for h in r.hits], r.facets,
-                                r.not_in_catalog))
-        return out
-
-    threads: set[str] = set()
-    scan = engine.dense_scores
-
-    def recorded(text: str, mask: np.ndarray, k: int = 200) -> tuple[np.ndarray, np.ndarray]:
-        threads.add(threading.current_thread().name)
-        return scan(text, mask, k)
-
-    engine.dense_scores = recorded  # type: ignore[method-assign]
-    for step in range(2):
-        engine.concurrent = False
-        one_by_one = run()
-        assert threads == {threading.current_thread().name}
-        engine.concurrent = True
-        assert run() == one_by_one
-        assert any(t.startswith("dense-scan") for t in threads)
-        threads.clear()
-        # writes between the runs: a delete and a re-indexed item (the capacity grows past the documents)
-        engine.delete([str(search_items["item_id"].iloc[step])])
-        engine.upsert(search_items.iloc[[5 + step]])

@@ -17,7 +17,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -62,9 +61,6 @@ DENSE_MARGIN = 0.04
 #: the best dense cosine reaches this (chosen on the tuning half of demo-zh-hard: the needs answered there
 #: reach 0.86-0.91; e5 cosines do not separate queries with no known word from products the shop lacks).
 ANSWER_FLOOR = 0.86
-#: Where a hybrid query's dense scan runs while its lexical side is scored (shared by every engine: a scan is
-#: a few milliseconds and holds no Python state).
-_SCANS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="dense-scan")
 
 
 def _records(items: pd.DataFrame | Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -129,8 +125,6 @@ class SearchEngine:
         #: optional popularity of each document id (set by the service for ``sort=popular``)
         self.popularity: Callable[[np.ndarray], np.ndarray] | None = None
         self.version = 0
-        #: whether a hybrid query scans the dense side beside the lexical one (the same results either way)
-        self.concurrent = True
         self._lock = threading.RLock()
 
     # ------------------------------------------------------------------ building
@@ -431,23 +425,14 @@ class SearchEngine:
                 if not len(dense_first[1]) or float(dense_first[1][0]) < ANSWER_FLOOR:
                     return np.empty(0, np.int64), np.empty(0, np.float32), sources, info
             empty = (np.empty(0, np.int64), np.empty(0, np.float32))
-            dense_query = plan.dense_text(normalise(cons.text)) or cons.text if use_dense else ""
-            scan: Future[tuple[np.ndarray, np.ndarray]] | None = None
-            if (use_lexical and use_dense and request.retriever == "hybrid" and not request.strict
-                    and dense_first is None and self.concurrent):
-                # the dense scan (BLAS, without the GIL) runs beside the lexical side; the lock is held until
-                # both are done, so no write lands in between
-                scan = _SCANS.submit(self.dense_scores, dense_query, mask)
-            try:
-                lex_docs, lex_scores, n_strict = (self.lexical_match(plan, mask, request.strict) if use_lexical
-                                                  else (*empty, 0))
-            finally:
-                dense_done = scan.result() if scan is not None else None
+            lex_docs, lex_scores, n_strict = (self.lexical_match(plan, mask, request.strict) if use_lexical
+                                              else (*empty, 0))
             if request.retriever == "bm25" or not use_dense or (request.strict and use_lexical):
                 for r, d in enumerate(lex_docs[:DEPTH].tolist(), 1):
                     sources[d] = {"bm25": r}
                 return lex_docs, lex_scores, sources, info
-            dense_docs, dense_cos = (dense_first if dense_first is not None else dense_done if dense_done is not None
+            dense_query = plan.dense_text(normalise(cons.text)) or cons.text
+            dense_docs, dense_cos = (dense_first if dense_first is not None
                                      else self.dense_scores(dense_query, mask))
             if request.retriever == "dense":
                 for r, d in enumerate(dense_docs.tolist(), 1):
