@@ -86,7 +86,7 @@ class DenseIndex:
         # k (negation is exact), and the selection sees the array it always saw, so ties come out as they did
         neg = np.full(len(self.alive), np.inf, dtype=np.float32)
         np.negative(self._products(query, rows)[:rows], out=neg[:rows], where=keep)
-        k = min(k, np.count_nonzero(np.isfinite(neg)))
+        k = min(k, int(np.count_nonzero(np.isfinite(neg))))
         if k <= 0:
             return np.empty(0, np.int64), np.empty(0, np.float32)
         top = np.argpartition(neg, k - 1)[:k]
