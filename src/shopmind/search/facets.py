@@ -131,7 +131,7 @@ class FacetColumns:
         # price ranges [lo, hi): the prices >= lo less those >= hi (NaN and infinite prices are in none)
         prices = self.price[docs]
         prices = prices[prices < np.inf]
-        at_least = [np.count_nonzero(prices >= lo) for lo in PRICE_EDGES] + [0]
+        at_least = [int(np.count_nonzero(prices >= lo)) for lo in PRICE_EDGES] + [0]
         ranges = []
         edges = [*PRICE_EDGES, np.inf]
         for i, (lo, hi) in enumerate(itertools.pairwise(edges)):
