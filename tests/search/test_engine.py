@@ -82,6 +82,33 @@ def test_upsert_is_searchable_at_once_and_delete_hides_at_once(search_items: pd.
     assert engine.item("N1") is None
 
 
+def test_the_leaf_boost_follows_upserts_and_deletes() -> None:
+    """The documents of a category leaf are kept as an array between queries: a write to the leaf is seen at once
+    (the same scores as with nothing kept)."""
+    items = [{"item_id": f"t{i}", "title": f"Teapot {i}", "category": "Home > Kitchen > Teapots"} for i in range(3)]
+    items.append({"item_id": "m", "title": "Teapot Mug", "category": "Home > Kitchen > Mugs"})
+    engine = SearchEngine.from_items(items)
+
+    def scores() -> list[tuple[str, float]]:
+        return [(h.item_id, h.score) for h in engine.search(SearchRequest(q="teapots", retriever="bm25")).hits]
+
+    def fresh() -> list[tuple[str, float]]:
+        kept = dict(engine._leaf_arrays)
+        engine._leaf_arrays.clear()
+        try:
+            return scores()
+        finally:
+            engine._leaf_arrays.update(kept)
+
+    first = scores()
+    assert first[-1][0] == "m" and first == fresh()  # the mug is not filed under Teapots
+    engine.upsert([{"item_id": "m", "title": "Teapot Mug", "category": "Home > Kitchen > Teapots"}])
+    assert dict(scores())["m"] > dict(first)["m"] and scores() == fresh()
+    engine.delete(["t0"])
+    engine.upsert([{"item_id": "t1", "title": "Teapot 1", "category": "Home > Kitchen > Mugs"}])
+    assert scores()[-1][0] == "t1" and scores() == fresh()
+
+
 @pytest.mark.parametrize("query", ['"*', "NEAR OR AND", "title:(x", "😀🛍", "\x00\x01", "a" * 1000, "-1 OR 1=1; --"])
 def test_hostile_queries_never_raise(engine: SearchEngine, query: str) -> None:
     engine.search(SearchRequest(q=query))

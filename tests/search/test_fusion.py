@@ -71,3 +71,33 @@ def test_the_english_list_reorders_the_candidates_and_brings_nothing_new() -> No
     assert RRFFusion(english=0.0)(english)[0].tolist() == plain  # weight 0: as without the English side
     assert 9 not in AdaptiveFusion()(english)[0].tolist()
     assert FusionInput(**base).english(english.lex_docs) is None  # type: ignore[arg-type]
+
+
+def _rrf_one_by_one(ranked: dict[str, np.ndarray], k: float = 60, weights: dict[str, float] | None = None
+                    ) -> tuple[list[int], list[float]]:
+    """RRF by the definition, one document at a time (the first version)."""
+    score: dict[int, float] = {}
+    for name, docs in ranked.items():
+        w = 1.0 if weights is None else float(weights.get(name, 1.0))
+        for rank, d in enumerate(np.asarray(docs).tolist(), 1):
+            score[d] = score.get(d, 0.0) + w / (k + rank)
+    items = sorted(score.items(), key=lambda kv: -kv[1])
+    return [d for d, _ in items], np.array([s for _, s in items], dtype=np.float32).tolist()
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_rrf_by_arrays_equals_rrf_one_document_at_a_time(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    pool = int(rng.integers(1, 400))
+    ranked = {name: rng.choice(pool, size=int(rng.integers(0, min(pool, 250) + 1)), replace=False)
+              for name in ("bm25", "dense", "english")[: int(rng.integers(1, 4))]}
+    if seed % 5 == 0:  # a list naming a document twice counts it twice
+        ranked["dup"] = np.array([3, 3, 1, 3])
+    k = [60, 1, 60.5][seed % 3]
+    weights = None if seed % 2 else {"english": 1.5}
+    docs, scores = rrf(ranked, k=k, weights=weights)
+    want_docs, want_scores = _rrf_one_by_one(ranked, k, weights)
+    assert docs.tolist() == want_docs and scores.dtype == np.float32 and scores.tolist() == want_scores
+    # equal contributions tie: the order of first appearance decides
+    tied, _ = rrf({"a": np.array([5, 7]), "b": np.array([7, 5])})
+    assert tied.tolist() == [5, 7]

@@ -26,6 +26,9 @@ import numpy as np
 from shopmind.text.cache import encode_cached
 from shopmind.text.encoders import TextEncoder
 
+#: The dense scan covers a multiple of this many rows (see :meth:`DenseIndex._products`).
+SCAN_ALIGN = 64
+
 
 class DenseIndex:
     """Unit vectors by document id with an ``alive`` mask; exact inner-product top-k."""
@@ -56,28 +59,39 @@ class DenseIndex:
         if doc < len(self.alive):
             self.alive[doc] = False
 
+    def _products(self, query: np.ndarray, rows: int) -> np.ndarray:
+        """Inner products of ``query`` with the first ``rows`` vectors (at least those; maybe a few more).
+
+        Only the rows that can be asked for are scanned - never the spare capacity past the last document, which
+        doubles at each growth. The count is rounded up to a multiple of :data:`SCAN_ALIGN` rows: BLAS computes
+        a row in its main blocked loop, and so to the same bits, wherever that row is in an aligned block; a
+        ragged edge (or a ragged split between BLAS threads) takes another path whose last bit may differ, and
+        equal vectors must keep equal cosines."""
+        n = min(len(self.alive), -(-rows // SCAN_ALIGN) * SCAN_ALIGN)
+        return self.vectors[:n] @ query.astype(np.float32, copy=False)
+
     def scores(self, query: np.ndarray, size: int) -> np.ndarray:
         """Cosine of every document id below ``size`` (``-inf`` for deleted and unknown ones)."""
         n = min(size, len(self.alive))
         out = np.full(size, -np.inf, dtype=np.float32)
         if n:
-            s = self.vectors[:n] @ query.astype(np.float32)
-            out[:n] = np.where(self.alive[:n], s, -np.inf)
+            out[:n] = np.where(self.alive[:n], self._products(query, n)[:n], -np.inf)
         return out
 
     def search(self, query: np.ndarray, k: int, mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Top ``k`` live documents (optionally only where ``mask``): ids and cosines, best first."""
-        s = self.scores(query, len(self.alive))
-        if mask is not None:
-            m = np.zeros(len(s), dtype=bool)
-            m[: min(len(mask), len(s))] = mask[: len(s)]
-            s = np.where(m, s, -np.inf)
-        k = min(k, int(np.isfinite(s).sum()))
+        rows = len(self.alive) if mask is None else min(len(mask), len(self.alive))
+        keep = self.alive[:rows] if mask is None else self.alive[:rows] & mask[:rows]
+        # the negated cosines, +inf where not kept, over every id up to the capacity: the smallest k are the top
+        # k (negation is exact), and the selection sees the array it always saw, so ties come out as they did
+        neg = np.full(len(self.alive), np.inf, dtype=np.float32)
+        np.negative(self._products(query, rows)[:rows], out=neg[:rows], where=keep)
+        k = min(k, int(np.count_nonzero(np.isfinite(neg))))
         if k <= 0:
             return np.empty(0, np.int64), np.empty(0, np.float32)
-        top = np.argpartition(-s, k - 1)[:k]
-        top = top[np.argsort(-s[top], kind="stable")]
-        return top.astype(np.int64), s[top]
+        top = np.argpartition(neg, k - 1)[:k]
+        top = top[np.argsort(neg[top], kind="stable")]
+        return top.astype(np.int64), -neg[top]
 
 
 class QueryEncoder:

@@ -122,6 +122,8 @@ class SearchEngine:
         self.path_docs: dict[str, set[int]] = {}
         #: analysed category leaf (query mode) -> documents filed under it
         self.leaf_docs: dict[tuple[str, ...], set[int]] = {}
+        #: the documents of a leaf as an array, made on first use and dropped when the leaf changes
+        self._leaf_arrays: dict[tuple[str, ...], np.ndarray] = {}
         #: optional popularity of each document id (set by the service for ``sort=popular``)
         self.popularity: Callable[[np.ndarray], np.ndarray] | None = None
         self.version = 0
@@ -164,6 +166,7 @@ class SearchEngine:
             self.path_docs.get(key, set()).discard(doc)
         for leaf in self._leaf_keys(rec):
             self.leaf_docs.get(leaf, set()).discard(doc)
+            self._leaf_arrays.pop(leaf, None)
 
     @staticmethod
     def _brand_keys(rec: Mapping[str, Any]) -> list[str]:
@@ -233,6 +236,7 @@ class SearchEngine:
                     self.path_docs.setdefault(key, set()).add(doc)
                 for leaf in self._leaf_keys(r):
                     self.leaf_docs.setdefault(leaf, set()).add(doc)
+                    self._leaf_arrays.pop(leaf, None)
                 self.facet_columns.set(doc, r.get("category"), r.get("brand"), r.get("price"), facet_attributes(r))
                 self.alive[doc] = True
                 docs.append(doc)
@@ -332,12 +336,9 @@ class SearchEngine:
                 best = np.maximum(best, np.where(hit, alt.weight * acc, 0.0))
             total += best
             matched += best > 0
-        boost = np.ones(n, dtype=np.float32)
-        for key in self._leaf_queries(plan):
-            filed = self.leaf_docs.get(key)
-            if filed:
-                boost[list(filed)] = LEAF_BOOST
-        total *= boost
+        leaves = [self._leaf_array(key) for key in self._leaf_queries(plan)]
+        if leaves:  # each document filed under a named leaf counts LEAF_BOOST times, once
+            total[leaves[0] if len(leaves) == 1 else np.unique(np.concatenate(leaves))] *= LEAF_BOOST
         # items with enough of the words come first; then, up to the fusion depth, items with some of them
         # ("女士双肩包": backpacks are not labelled for women, and the bags are what the shopper wants - the
         # rarer word weighs more; "red dress under 300": the other dresses under 300 follow the red ones)
@@ -357,6 +358,14 @@ class SearchEngine:
             floor = float(scores.min()) if len(scores) else 1.0
             scores = np.concatenate([scores, floor * 0.5 * loose_scores[keep] / max(float(loose_scores.max()), 1e-9)])
         return docs, scores, n_strict
+
+    def _leaf_array(self, key: tuple[str, ...]) -> np.ndarray:
+        """The documents filed under the leaf ``key``, as an array (kept until the leaf changes)."""
+        docs = self._leaf_arrays.get(key)
+        if docs is None:
+            filed = self.leaf_docs.get(key, set())
+            docs = self._leaf_arrays[key] = np.fromiter(filed, dtype=np.int64, count=len(filed))
+        return docs
 
     def _leaf_queries(self, plan: QueryPlan) -> set[tuple[str, ...]]:
         """The longest tail of the query that names a category leaf (the head noun comes last in English and

@@ -101,11 +101,16 @@ class FacetColumns:
     @staticmethod
     def _counted(codes: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The codes present in ``codes`` (a flat array in document order, -1 = none), their counts and the
-        position of their first appearance."""
+        position of their first appearance (among the codes >= 0), by code. One pass over the codes (no sort):
+        ``size`` (> every code) is the number of codes known, a few hundred at most."""
         codes = codes[codes >= 0]
-        present, first = np.unique(codes, return_index=True)
-        counts = np.bincount(codes, minlength=size)[present] if len(codes) else np.zeros(0, np.int64)
-        return present, counts, first
+        if not len(codes):
+            return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64)
+        counts = np.bincount(codes, minlength=size)
+        present = np.flatnonzero(counts)
+        first = np.full(len(counts), len(codes), dtype=np.int64)
+        np.minimum.at(first, codes, np.arange(len(codes), dtype=np.int64))
+        return present, counts[present], first[present]
 
     @staticmethod
     def _ranked(present: np.ndarray, counts: np.ndarray, first: np.ndarray, limit: int | None
@@ -116,15 +121,21 @@ class FacetColumns:
     def count(self, docs: np.ndarray) -> dict[str, Any]:
         """Facet counts over the documents ``docs``."""
         docs = np.asarray(docs, dtype=np.int64)
-        present, counts, _ = self._counted(self.cat_codes[docs].ravel(), len(self._path_of))
-        cats = Counter({self._path_of[c]: int(n) for c, n in zip(present.tolist(), counts.tolist(), strict=True)})
+        cat_flat = self.cat_codes[docs].ravel()
+        cat_flat = cat_flat[cat_flat >= 0]
+        cat_counts = np.bincount(cat_flat, minlength=len(self._path_of))
+        present = np.flatnonzero(cat_counts)  # the tree orders paths by count and name: no first appearance
+        cats = Counter({self._path_of[c]: int(n) for c, n in zip(present.tolist(), cat_counts[present].tolist(),
+                                                                  strict=True)})
         brands = self._ranked(*self._counted(self.brand_codes[docs], len(self._brand_of)), MAX_VALUES)
-        prices = self.price[docs] if len(docs) else np.empty(0)
-        prices = prices[~np.isnan(prices)]
+        # price ranges [lo, hi): the prices >= lo less those >= hi (NaN and infinite prices are in none)
+        prices = self.price[docs]
+        prices = prices[prices < np.inf]
+        at_least = [int(np.count_nonzero(prices >= lo)) for lo in PRICE_EDGES] + [0]
         ranges = []
         edges = [*PRICE_EDGES, np.inf]
-        for lo, hi in itertools.pairwise(edges):
-            n = int(((prices >= lo) & (prices < hi)).sum())
+        for i, (lo, hi) in enumerate(itertools.pairwise(edges)):
+            n = at_least[i] - at_least[i + 1]
             if n:
                 label = f"{lo:g}-{hi:g}" if np.isfinite(hi) else f"{lo:g}+"
                 ranges.append({"value": label, "min": lo, "max": None if not np.isfinite(hi) else hi, "count": n})

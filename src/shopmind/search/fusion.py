@@ -38,16 +38,23 @@ import numpy as np
 
 def rrf(ranked: Mapping[str, np.ndarray], k: float = 60, weights: Mapping[str, float] | None = None
         ) -> tuple[np.ndarray, np.ndarray]:
-    """Fuse ranked document-id lists (best first); returns ids and fused scores, best first."""
-    score: dict[int, float] = {}
-    for name, docs in ranked.items():
-        w = 1.0 if weights is None else float(weights.get(name, 1.0))
-        for rank, d in enumerate(np.asarray(docs).tolist(), 1):
-            score[d] = score.get(d, 0.0) + w / (k + rank)
-    if not score:
+    """Fuse ranked document-id lists (best first); returns ids and fused scores, best first.
+
+    Each document's contributions are added in the order of the lists (float64, as one would add them one by
+    one), and the fused order is stable over the order of first appearance."""
+    lists = [np.asarray(docs, dtype=np.int64).ravel() for docs in ranked.values()]
+    if not sum(len(docs) for docs in lists):
         return np.empty(0, np.int64), np.empty(0, np.float32)
-    items = sorted(score.items(), key=lambda kv: -kv[1])
-    return (np.array([d for d, _ in items], dtype=np.int64), np.array([s for _, s in items], dtype=np.float32))
+    every = np.concatenate(lists)
+    parts = [(1.0 if weights is None else float(weights.get(name, 1.0)))
+             / (k + np.arange(1, len(docs) + 1, dtype=np.float64)) for name, docs in zip(ranked, lists, strict=True)]
+    ids, first, where = np.unique(every, return_index=True, return_inverse=True)
+    total = np.zeros(len(ids), dtype=np.float64)
+    np.add.at(total, where, np.concatenate(parts))  # in the order of the lists, duplicates included
+    seen = np.argsort(first, kind="stable")  # the order of first appearance
+    ids, total = ids[seen], total[seen]
+    order = np.argsort(-total, kind="stable")
+    return ids[order], total[order].astype(np.float32)
 
 
 #: Weight of the English list (all-MiniLM-L6-v2 re-ordering the candidates of an English query) in RRF.

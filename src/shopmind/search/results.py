@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from shopmind.search.analysis import CJK, normalise, stem
@@ -64,6 +65,14 @@ class SearchResult:
 _WORD = re.compile(r"[A-Za-z0-9]+(?:'[A-Za-z]+)?")
 
 
+@lru_cache(maxsize=100_000)
+def _forms(word: str) -> tuple[str, str]:
+    """The normal form of one title word and its stem (titles repeat their words: a page of hits folds each
+    word once, not on every query)."""
+    folded = normalise(word)
+    return folded, stem(folded)
+
+
 def highlight(text: str | None, terms: Collection[str], *, pre: str = "<em>", post: str = "</em>") -> str | None:
     """``text`` with the words matching ``terms`` (analysed query terms) wrapped in ``pre``/``post``.
 
@@ -77,7 +86,8 @@ def highlight(text: str | None, terms: Collection[str], *, pre: str = "<em>", po
 
     def word(m: re.Match[str]) -> str:
         w = m.group(0)
-        return f"{pre}{w}{post}" if stem(normalise(w)) in latin or normalise(w) in latin else w
+        folded, stemmed = _forms(w)
+        return f"{pre}{w}{post}" if stemmed in latin or folded in latin else w
 
     out = _WORD.sub(word, text) if latin else text
     if cjk:
