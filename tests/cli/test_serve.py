@@ -248,10 +248,14 @@ def test_served_faq_answers_use_the_evaluated_matcher(cli, home, trained_shop, f
            FaqEntry("ship.zh", "zh", "运费是多少？", "满99元包邮。")]
     with open_store(f"sqlite:///{trained_shop.db}") as st:
         AssistService(st).import_faq(faq, replace=True)
-    res = runner.invoke(cli, ["serve", "--search-encoder", "hashing"])
-    assert res.exit_code == 0, res.output
-    with TestClient(fake_uvicorn["app"]) as client:
-        served = client.post("/assist/answer", json={"question": "is shipping free?"}).json()
+    try:
+        res = runner.invoke(cli, ["serve", "--search-encoder", "hashing"])
+        assert res.exit_code == 0, res.output
+        with TestClient(fake_uvicorn["app"]) as client:
+            served = client.post("/assist/answer", json={"question": "is shipping free?"}).json()
+    finally:  # the trained shop is shared by other tests: leave its FAQ empty
+        with open_store(f"sqlite:///{trained_shop.db}") as st:
+            st.delete_documents("faq")
     evaluated = FaqMatcher(faq, get_encoder("hashing"), paraphrase_encoder=para).answer("is shipping free?")
     e5_only = FaqMatcher(faq, get_encoder("hashing")).answer("is shipping free?")
     assert served["confidence"] == pytest.approx(evaluated.confidence, abs=1e-3)

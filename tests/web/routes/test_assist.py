@@ -25,7 +25,7 @@ FAQ = [FaqEntry("ship", "en", "How much does shipping cost?", "Shipping is free 
 @pytest.fixture()
 def assist_shop(trained_shop, tmp_path) -> ConsoleShop:
     shop = build_console(trained_shop, tmp_path, assist=True)
-    shop.app.state.assist.import_faq(FAQ)
+    shop.app.state.assist.import_faq(FAQ, replace=True)  # the shared shop may hold another test's FAQ
     return shop
 
 
@@ -156,7 +156,7 @@ def test_a_server_without_the_assistant_says_so(client):
 
 def test_without_search_the_faq_works_and_the_chat_says_why_not(trained_shop, tmp_path):
     shop = build_console(trained_shop, tmp_path, search=False, assist=True)
-    shop.app.state.assist.import_faq(FAQ[:1])
+    shop.app.state.assist.import_faq(FAQ[:1], replace=True)
     with TestClient(shop.app) as c:
         token = sign_in(c)
         page = c.get("/admin/assist")
