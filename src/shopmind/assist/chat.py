@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from shopmind.assist.intent import Need, update
+from shopmind.assist.intent import Need, language_of, update
 from shopmind.assist.items import answer_item_question
 from shopmind.assist.tools import ToolCall, detect
 from shopmind.content.facts import extract_facts, format_price
@@ -84,7 +84,7 @@ class ShoppingAssistant:
         self.search = search
         self.sessions = sessions
         #: the coupons tool: a shopper's usable coupons as ``{"code", "offer", "valid_until"?}`` (the marketing
-        #: layer provides it: :func:`shopmind.marketing.offers.usable_coupons`); None: no coupons in this shop
+        #: layer provides it: :func:`shopmind.marketing.campaigns.usable_coupons`); None: no coupons in this shop
         self.coupons = coupons
         self._memory: dict[str, dict[str, Any]] = {}
         self.checker = GroundingChecker.from_items(search.engine.records)
@@ -132,9 +132,8 @@ class ShoppingAssistant:
         """One line about an item, from its facts only, checked by the grounding checker."""
         lang = need.lang
         attrs = attributes_of(item)
-        title = (attrs.get("title_zh") if lang == "zh" else None) or item.get("title") or item["item_id"]
         price = item.get("price")
-        parts = [str(title)]
+        parts = [self._title(item, lang)]
         if price is not None:
             parts.append(format_price(float(price), item.get("currency"), "zh" if lang == "zh" else "en"))
         line = " - ".join(parts)
@@ -148,14 +147,15 @@ class ShoppingAssistant:
                 reasons.append(str(brand) if lang == "zh" else f"by {brand}")
         if reasons:
             line += ("（" + "，".join(reasons) + "）") if lang == "zh" else f" ({', '.join(reasons)})"
-        report = self.checker.check(line, extract_facts(item))
-        if not report.ok:  # never send a claim the facts do not support: fall back to the bare title
-            logger.warning("dropped an unsupported description of %s: %s", item.get("item_id"), report.summary())
-            return str(item.get("title") or item["item_id"])
-        return line
+        return self.checked(line, item)
+
+    def listed(self, head: str, items: Sequence[Mapping[str, Any]], need: Need) -> str:
+        """A reply of ``head`` and one numbered, checked line per item (:meth:`describe`)."""
+        return "\n".join([head, *(f"{i}. {self.describe(it, need)}" for i, it in enumerate(items, 1))])
 
     def checked(self, line: str, item: Mapping[str, Any]) -> str:
-        """``line`` if the grounding checker finds every claim in it among ``item``'s facts, else its bare title."""
+        """``line`` if the grounding checker finds every claim in it among ``item``'s facts, else its bare title
+        (a claim the facts do not support is never sent)."""
         report = self.checker.check(line, extract_facts(item))
         if report.ok:
             return line
@@ -240,7 +240,7 @@ class ShoppingAssistant:
             return NO_SIMILAR[need.lang], []
         # the item is named by its number: every claim of the reply is about the items it shows
         head = f"和第{pos + 1}个类似的：" if need.lang == "zh" else f"Similar to #{pos + 1}:"
-        return "\n".join([head, *(f"{i}. {self.describe(it, need)}" for i, it in enumerate(items, 1))]), items
+        return self.listed(head, items, need), items
 
     def coupon_reply(self, need: Need, user_id: str | None) -> str:
         """The coupons tool: the shopper's usable coupon codes and what each gives."""
@@ -256,25 +256,22 @@ class ShoppingAssistant:
         head = "您可以使用这些优惠券：" if need.lang == "zh" else "Your coupons:"
         return "\n".join([head, *lines])
 
-    def recommended(self, need: Need, user_id: str | None) -> list[dict[str, Any]]:
-        """The recommend tool: the recommender's list for a known shopper, in stock (nothing without one)."""
+    def recommended(self, user_id: str | None, n: int) -> list[dict[str, Any]]:
+        """The recommend tool: the indexed records of the recommender's top ``n`` for a known shopper, in stock
+        (nothing without a recommender or a user)."""
         service = self.search.recommendations
         if user_id is None or service is None:
             return []
         engine = self.search.engine
-        rec = service.recommend(user_id, n=20)
-        items = [it for r in rec.items if (it := engine.item(r.item_id)) is not None and it.get("in_stock", True)]
-        return items[:SHOWN]
+        return [it for r in service.recommend(user_id, n=n).items
+                if (it := engine.item(r.item_id)) is not None and it.get("in_stock", True)]
 
     def gift_ideas(self, need: Need, user_id: str | None) -> list[dict[str, Any]]:
         """A gift need with no product named: the recommender's list for a known shopper, else the catalog's
         most popular in-stock items - within the budget, for the recipient (not the other gender's items, theirs
         first), one per category so the ideas differ."""
         engine = self.search.engine
-        pool: list[dict[str, Any]] = []
-        if user_id is not None and self.search.recommendations is not None:
-            rec = self.search.recommendations.recommend(user_id, n=50)
-            pool = [it for r in rec.items if (it := engine.item(r.item_id)) is not None]
+        pool = self.recommended(user_id, 50)
         request = SearchRequest(q="", sort="popular", in_stock=True, price_min=need.price_min,
                                 price_max=need.price_max, limit=200, facets=False, personalise=False)
         pool += [it for h in self.search.search(request).hits if (it := engine.item(h.item_id)) is not None]
@@ -313,11 +310,10 @@ class ShoppingAssistant:
             trial = copy.deepcopy(need)
             if update(trial, message, self.brands) != "clarify":
                 return None  # product words too ("recommend me some running shoes"): a search
-            items = self.recommended(need, user_id)
+            items = self.recommended(user_id, 20)[:SHOWN]
             if not items:
                 return None
-            head = "根据您的喜好推荐：" if need.lang == "zh" else "Picked for you:"
-            return "\n".join([head, *(f"{i}. {self.describe(it, need)}" for i, it in enumerate(items, 1))]), items
+            return self.listed("根据您的喜好推荐：" if need.lang == "zh" else "Picked for you:", items, need), items
         return None
 
     # ------------------------------------------------------------------ the turn
@@ -328,7 +324,7 @@ class ShoppingAssistant:
         message = message[:2000]
         call = detect(message, len(need.shown))
         if call is not None:
-            need.lang = "zh" if re.search(r"[\u4e00-\u9fff]", message) else "en"
+            need.lang = language_of(message)
             done = self._tool(call, need, message, user_id)
             if done is not None:
                 reply, found = done
@@ -344,8 +340,7 @@ class ShoppingAssistant:
             reply = RESET[need.lang]
         elif action == "clarify" and (need.recipient or _GIFT.search(message)):
             items = self.gift_ideas(need, user_id)
-            lines = [f"{i}. {self.describe(it, need)}" for i, it in enumerate(items, 1)]
-            reply = "\n".join([GIFTS[need.lang], *lines]) if items else CLARIFY[need.lang]
+            reply = self.listed(GIFTS[need.lang], items, need) if items else CLARIFY[need.lang]
             action = "gift" if items else action
         elif action == "clarify":
             reply = CLARIFY[need.lang]
@@ -358,9 +353,7 @@ class ShoppingAssistant:
             if not items:
                 reply = NOTHING[need.lang]
             else:
-                lines = [f"{i}. {self.describe(it, need)}" for i, it in enumerate(items, 1)]
-                head = "为您找到这些：" if need.lang == "zh" else "Here is what I found:"
-                reply = "\n".join([head, *lines])
+                reply = self.listed("为您找到这些：" if need.lang == "zh" else "Here is what I found:", items, need)
         need.shown = [str(it["item_id"]) for it in items] or need.shown
         if items and need.category is None:
             paths = [str(it.get("category")) for it in items if it.get("category")]

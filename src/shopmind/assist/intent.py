@@ -83,11 +83,16 @@ def _colour(word: str) -> str | None:
     return term.id if term else None
 
 
+def language_of(text: str) -> str:
+    """``zh`` when the text holds a Chinese character, else ``en`` (the language a reply is written in)."""
+    return "zh" if re.search(r"[\u4e00-\u9fff]", text) else "en"
+
+
 def update(need: Need, message: str, brands: set[str] | None = None) -> str:
     """Apply one message to ``need``; returns what to do: ``search``, ``clarify`` or ``reset``."""
     text = message.strip()
     need.turns += 1
-    need.lang = "zh" if re.search(r"[\u4e00-\u9fff]", text) else "en"
+    need.lang = language_of(text)
     if _RESET.search(text):
         kept_lang = need.lang
         need.__init__()  # type: ignore[misc]

@@ -325,6 +325,18 @@ def stop_campaign(store: Store, campaign_id: str, now: datetime | None = None) -
     return campaign
 
 
+def _usable_offer(store: Store, campaign_id: str, at: datetime) -> tuple[Campaign, Offer, set[str]] | None:
+    """The campaign, its offer and its redeemed codes, if the campaign has started, is not over and its offer is
+    inside its validity window at ``at``; else None."""
+    doc = store.get_campaign(campaign_id)
+    campaign = Campaign.model_validate(doc) if doc is not None else None
+    offer = campaign.offer if campaign is not None else None
+    if campaign is None or offer is None or campaign.over(at) or not campaign.started(at) \
+            or offer.window_reason(at) is not None:
+        return None
+    return campaign, offer, {str(c) for c in store.redemptions_frame(campaign_id)["code"]}
+
+
 def usable_coupons(store: Store, user_id: str, now: datetime | None = None) -> list[dict[str, Any]]:
     """The coupons ``user_id`` holds and can use at ``now`` (default: the current time): delivered to them,
     not redeemed, of a campaign that has started and is not over, whose offer is inside its validity window.
@@ -338,20 +350,16 @@ def usable_coupons(store: Store, user_id: str, now: datetime | None = None) -> l
         return []
     held = deliveries[deliveries["coupon_code"].notna()]
     out: list[dict[str, Any]] = []
-    redeemed: dict[str, set[str]] = {}
+    usable: dict[str, tuple[Campaign, Offer, set[str]] | None] = {}  # per campaign, read once
     for row in held.itertuples(index=False):
         campaign_id = str(row.campaign_id)
-        doc = store.get_campaign(campaign_id)
-        campaign = Campaign.model_validate(doc) if doc is not None else None
-        offer = campaign.offer if campaign is not None else None
-        if campaign is None or offer is None or campaign.over(at) or not campaign.started(at) \
-                or offer.window_reason(at) is not None:
-            continue
-        if campaign_id not in redeemed:
-            redeemed[campaign_id] = {str(c) for c in store.redemptions_frame(campaign_id)["code"]}
+        if campaign_id not in usable:
+            usable[campaign_id] = _usable_offer(store, campaign_id, at)
+        entry = usable[campaign_id]
         code = str(row.coupon_code)
-        if code in redeemed[campaign_id] or any(c["code"] == code for c in out):
+        if entry is None or code in entry[2] or any(c["code"] == code for c in out):
             continue
+        campaign, offer, _ = entry
         scope = [*offer.categories, *offer.brands]
         what = offer.describe() + (f" on {', '.join(scope[:3])}" if scope else "")
         until = offer.valid_until or campaign.schedule.end
