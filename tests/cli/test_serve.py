@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 import typer
 from fastapi.testclient import TestClient
@@ -78,6 +79,17 @@ def test_serve_with_workers_hands_each_worker_the_same_app_sharing_redis(cli, ho
             # both workers serve the same version (named after the artifact, not the process)
             assert ready[0]["model"]["version"] == ready[1]["model"]["version"]
             assert ready[0]["status"] == "ready" and ready[0]["degraded"] is False
+            # an event acknowledged by one worker shapes the next list of the other, through the hot route's
+            # awaited session read (GET) and the structured form (POST)
+            state = apps[0].state.service.state
+            item = state.catalog.raw(int(np.argmax(np.diff(state.viewed_together.indptr))))
+            event = {"event_id": "w-1", "user_id": "two-workers", "item_id": item, "type": "view",
+                     "timestamp": "2026-12-07T00:00:00+00:00"}
+            assert first.post("/events", json={"events": [event]}).status_code == 200
+            got = second.get("/recommendations/two-workers", params={"n": 5}).json()["items"]
+            assert any(i["because_item_id"] == item for i in got) and item not in [i["item_id"] for i in got]
+            got = second.post("/recommendations", json={"user_id": "two-workers", "n": 5}).json()["items"]
+            assert any(i["because_item_id"] == item for i in got)
     finally:
         monkeypatch.delenv(serve_module.WORKER_ARGS, raising=False)
 

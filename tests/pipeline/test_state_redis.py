@@ -6,6 +6,7 @@ acknowledged lost). Two workers are two services over one store in this process,
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import time
 from collections.abc import Callable, Iterator
@@ -307,3 +308,76 @@ def test_claiming_and_publishing_in_one_call_writes_what_the_multi_writes(redis_
             state.close()
     assert dumps[0] == dumps[1]
     assert len(dumps[0][b"shopmind:log"]) == 1 and dumps[0][b"shopmind:s:u1:n"] == b"3"
+
+
+def test_the_awaited_session_read_answers_as_the_blocking_one_and_is_used_by_one_request_only(workers):
+    """``GET /recommendations`` reads the shared session awaited (``prefetch_session``), so the event loop
+    serves other requests meanwhile: the same session as the blocking read, concurrent reads on one loop each
+    get their own user's, and a prefetch serves only the request that made it."""
+    a, b = workers.start("a"), workers.start("b")
+    items = [b.state.catalog.raw(i) for i in range(12)]
+    users = [f"async-{k}" for k in range(12)]
+    a.ingest_events([{"event_id": f"as-{k}", "user_id": u, "item_id": items[k], "type": "view", "timestamp": _now()}
+                     for k, u in enumerate(users)])
+    online = b.state.online
+
+    async def read_all():
+        try:
+            return await asyncio.gather(*(online.session_async(u) for u in [*users, "nobody"]))
+        finally:
+            await online.aclose()
+
+    got = asyncio.run(read_all())
+    assert got == [online.session(u) for u in [*users, "nobody"]]
+    assert [s.items for s in got[:-1]] == [[i] for i in items] and got[-1] is None
+    # again on a second event loop: the connections of the first are not reused across loops
+    assert asyncio.run(read_all()) == got
+
+    user, item = users[0], _item_with_neighbours(a)
+
+    async def request(service):
+        await service.prefetch_session(user)
+        try:
+            return service.recommend(user, n=5)
+        finally:
+            service.drop_prefetch()
+            await service.state.online.aclose()
+
+    asyncio.run(request(b))
+    # a later event, then a request without a prefetch: it reads afresh, not the earlier prefetched session
+    a.ingest_events([{"event_id": "as-late", "user_id": user, "item_id": item, "type": "view", "timestamp": _now()}])
+    assert b.state.sessions.context(user, b.state.history).anchors[0] == (b.state.catalog.index(item), "view")
+    assert any(i.because_item_id == item for i in asyncio.run(request(b)).items)
+
+
+def test_the_awaited_session_read_turns_degraded_when_redis_is_gone_and_recovers(trained_shop, tmp_path,
+                                                                                 private_redis):
+    w = Workers(trained_shop, tmp_path, private_redis.url)
+    online = None
+
+    def read(user):
+        async def go():
+            try:
+                return await online.session_async(user)
+            finally:
+                await online.aclose()
+        return asyncio.run(go())
+
+    try:
+        a = w.start("a", retry_seconds=0.1)
+        online = a.state.online
+        item = a.state.catalog.raw(0)
+        a.ingest_events([{"event_id": "d1", "user_id": "u-d", "item_id": item, "type": "view", "timestamp": _now()}])
+        assert read("u-d").items == [item]
+        private_redis.stop()
+        t0 = time.monotonic()
+        assert read("u-d") is None
+        assert online.degraded and time.monotonic() - t0 < 2.0
+        # acknowledged while Redis is gone: kept in the outbox
+        a.ingest_events([{"event_id": "d2", "user_id": "u-d2", "item_id": item, "type": "view", "timestamp": _now()}])
+        private_redis.start()
+        wait_for(lambda: not online.degraded, "recovery")
+        # the restarted server lost what it held (nothing on disk); the outbox's session is read awaited again
+        assert read("u-d") is None and read("u-d2").items == [item]
+    finally:
+        w.close()

@@ -132,6 +132,7 @@ def create_app(service: RecommendationService, settings: ApiSettings | None = No
         gc.collect()
         gc.freeze()
         yield
+        await service.state.online.aclose()
         service.state.online.close()
         if close_store:
             service.store.close()

@@ -94,6 +94,10 @@ class OnlineState(Protocol):
 
     def close(self) -> None: ...
 
+    async def aclose(self) -> None:
+        """Close what :meth:`session_async` opened on the running event loop (before the loop ends)."""
+        ...
+
     def admit(self, keys: Sequence[bytes]) -> np.ndarray | None:
         """Which idempotency keys no worker has applied yet (claims them); None: the caller's own window
         decides (no shared window, or it cannot be reached)."""
@@ -113,6 +117,11 @@ class OnlineState(Protocol):
 
     def session(self, user_id: str) -> SharedSession | None:
         """The shared live session of ``user_id``; None when nothing is shared or it cannot be read."""
+        ...
+
+    async def session_async(self, user_id: str) -> SharedSession | None:
+        """:meth:`session` without blocking the event loop while the shared state answers: a worker serves
+        other requests meanwhile."""
         ...
 
     def publish_items(self, change: str, payload: Any) -> None:
@@ -162,6 +171,9 @@ class InProcessState:
     def close(self) -> None:
         return None
 
+    async def aclose(self) -> None:
+        return None
+
     def admit(self, keys: Sequence[bytes]) -> np.ndarray | None:
         return None
 
@@ -173,6 +185,9 @@ class InProcessState:
         return None
 
     def session(self, user_id: str) -> SharedSession | None:
+        return None
+
+    async def session_async(self, user_id: str) -> SharedSession | None:
         return None
 
     def publish_items(self, change: str, payload: Any) -> None:
@@ -208,13 +223,27 @@ class SharedSessions(SessionStore):
         super().__init__(max_users=max_users, max_recent=max_recent)
         self.online = online
         self.catalog = catalog
-        #: the shared session read by :meth:`context`, reused by :meth:`live_items` and :meth:`shared_hidden`
-        #: in the same request (one round trip per request)
+        #: the shared session read by :meth:`context` (or :meth:`prefetch` ahead of it), reused by
+        #: :meth:`live_items` and :meth:`shared_hidden` in the same request (one round trip per request)
         self._last = threading.local()
+
+    async def prefetch(self, user_id: str) -> None:
+        """Read ``user_id``'s shared session without blocking the event loop; the next :meth:`context` of
+        this user on this thread - the request's own, called before the coroutine awaits anything else -
+        uses it instead of reading again (once). :meth:`drop_prefetch` forgets it if the request failed
+        before."""
+        got = await self.online.session_async(user_id)
+        self._last.value = (user_id, time.monotonic(), got)
+        self._last.ahead = user_id
+
+    def drop_prefetch(self) -> None:
+        self._last.ahead = None
 
     def _shared(self, user_id: str, reuse: bool = False) -> SharedSession | None:
         now = time.monotonic()
-        if reuse:
+        ahead = getattr(self._last, "ahead", None) == user_id
+        if reuse or ahead:
+            self._last.ahead = None
             last = getattr(self._last, "value", None)
             if last is not None and last[0] == user_id and now - last[1] < REUSE_SECONDS:
                 return cast("SharedSession | None", last[2])

@@ -352,6 +352,19 @@ class RecommendationService:
             raise RequestError("offset", f"must be between 0 and 10000, got {offset}")
 
     # ------------------------------------------------------------------ reads
+    async def prefetch_session(self, user_id: str) -> None:
+        """With a shared online state, read ``user_id``'s shared session without blocking the event loop,
+        for the :meth:`recommend` call that follows at once (no await in between). Without one, nothing."""
+        sessions = self.state.sessions
+        if isinstance(sessions, SharedSessions):
+            await sessions.prefetch(str(user_id))
+
+    def drop_prefetch(self) -> None:
+        """Forget a :meth:`prefetch_session` the request did not use (it failed before reading)."""
+        sessions = self.state.sessions
+        if isinstance(sessions, SharedSessions):
+            sessions.drop_prefetch()
+
     def recommend(self, user_id: str, n: int = 10, offset: int = 0, options: RerankOptions | None = None,
                   *, version: str | None = None) -> Recommendation:
         """Personal recommendations; a user unknown to the model gets cold-start ones (never an error).

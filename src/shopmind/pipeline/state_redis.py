@@ -42,6 +42,7 @@ acknowledged, so no acknowledged event depends on Redis.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -55,6 +56,7 @@ from typing import Any
 
 import numpy as np
 import redis
+import redis.asyncio
 
 from shopmind.errors import ShopmindError
 from shopmind.pipeline.online import ReplicaHandler, SharedEvent, SharedSession
@@ -180,6 +182,12 @@ class RedisOnlineState:
         #: the session read's own connection per thread (see :meth:`_read_session`), and every one opened
         self._reader = threading.local()
         self._readers: list[Any] = []
+        #: :meth:`session_async`'s idle connections (one per request waiting on Redis at once) and the event
+        #: loop they belong to; their reads are bounded by ``timeout`` around the whole round trip
+        self._async_pool: Any = redis.asyncio.ConnectionPool.from_url(url, socket_connect_timeout=timeout)
+        self._async_idle: list[Any] = []
+        self._async_loop: asyncio.AbstractEventLoop | None = None
+        self.timeout = timeout
         #: ``EVALSHA <sha> 6`` packed once: the head of every session read
         self._session_head = (b"*9\r\n$7\r\nEVALSHA\r\n$40\r\n" + self._session.sha.encode()
                               + b"\r\n$1\r\n6\r\n")
@@ -233,8 +241,14 @@ class RedisOnlineState:
             readers, self._readers = self._readers, []
         for conn in readers:
             conn.disconnect()
+        self._async_idle = []  # closed with their event loop
         self.client.close()
         self._tail.close()
+
+    async def aclose(self) -> None:
+        idle, self._async_idle = self._async_idle, []
+        for conn in idle:
+            await conn.disconnect()
 
     def _recover(self) -> None:
         """Redis answers again: replay the outbox, converge on the active version, serve shared again."""
@@ -420,11 +434,8 @@ class RedisOnlineState:
             conn = self._reader.conn = self.client.connection_pool.make_connection()
             with self._lock:
                 self._readers.append(conn)
-        keys = [self._key("s", user_id, part) for part in SESSION_PARTS] + [self._key("active")]
-        packed = [self._session_head]
-        for key in (k.encode() for k in keys):
-            packed.append(b"$%d\r\n%s\r\n" % (len(key), key))
-        command = b"".join(packed)
+        keys = self._session_keys(user_id)
+        command = self._session_command(keys)
         for attempt in (0, 1):
             try:
                 conn.send_packed_command([command], check_health=False)
@@ -440,6 +451,50 @@ class RedisOnlineState:
                 raise
         return self._session(keys=keys)
 
+    def _session_keys(self, user_id: str) -> list[str]:
+        return [self._key("s", user_id, part) for part in SESSION_PARTS] + [self._key("active")]
+
+    def _session_command(self, keys: list[str]) -> bytes:
+        packed = [self._session_head]
+        for key in (k.encode() for k in keys):
+            packed.append(b"$%d\r\n%s\r\n" % (len(key), key))
+        return b"".join(packed)
+
+    async def _read_session_async(self, user_id: str) -> Any:
+        """:meth:`_read_session` on an asyncio connection: the request awaits Redis' reply while the worker's
+        event loop serves others. Connections are taken from and given back to an idle list (no await in
+        between, so two requests never share one); one that fails, times out or is cancelled mid-read is
+        dropped, since its next reply would be this one's."""
+        loop = asyncio.get_running_loop()
+        if self._async_loop is not loop:  # connections are bound to the loop that opened them
+            self._async_loop, self._async_idle = loop, []
+        conn = self._async_idle.pop() if self._async_idle else self._async_pool.make_connection()
+        keys = self._session_keys(user_id)
+        command = self._session_command(keys)
+        for attempt in (0, 1):
+            try:
+                async with asyncio.timeout(self.timeout):
+                    await conn.send_packed_command([command], check_health=False)
+                    got = await conn.read_response()
+            except redis.exceptions.NoScriptError:  # Redis restarted (or flushed its scripts): load it again
+                self.client.script_load(SESSION_LUA)
+                continue
+            except redis.ConnectionError:  # e.g. Redis closed an idle connection: one fresh one
+                await conn.disconnect()
+                if attempt:
+                    raise
+                continue
+            except TimeoutError:
+                await conn.disconnect()
+                raise redis.TimeoutError(f"no reply from {redact(self.url)} within {self.timeout} s") from None
+            except BaseException:
+                await conn.disconnect()
+                raise
+            self._async_idle.append(conn)
+            return got
+        self._async_idle.append(conn)
+        return self._session(keys=keys)
+
     def session(self, user_id: str) -> SharedSession | None:
         if self._degraded:
             return None
@@ -448,6 +503,20 @@ class RedisOnlineState:
         except FAULTS as exc:
             self._fail(exc)
             return None
+        return self._session_from(got)
+
+    async def session_async(self, user_id: str) -> SharedSession | None:
+        if self._degraded:
+            return None
+        try:
+            got = await self._read_session_async(user_id)
+        except FAULTS as exc:
+            self._fail(exc)
+            return None
+        return self._session_from(got)
+
+    def _session_from(self, got: Any) -> SharedSession | None:
+        """A :data:`SESSION_LUA` reply as a session; a newer active version seen in it is applied."""
         active = got[0]
         if active and active.decode() != self._active_seen:
             # a swap between versions this worker has loaded takes effect from this request on, even before

@@ -54,7 +54,15 @@ async def recommend(request: Request) -> Response:
     n, offset = page_from_query(request.query_params)
     options = options_from_query(request.query_params)
     state = request.app.state
-    return recommendation_out(_in_experiment(request, state.service, user_id, n, offset, options), state.metrics)
+    service: RecommendationService = state.service
+    # with several workers the shared session is read here, awaited: the worker serves other requests while
+    # Redis answers, instead of blocking its event loop for the round trip
+    await service.prefetch_session(user_id)
+    try:
+        rec = _in_experiment(request, service, user_id, n, offset, options)
+    finally:
+        service.drop_prefetch()
+    return recommendation_out(rec, state.metrics)
 
 
 class HotRoute(Route):
@@ -86,7 +94,11 @@ def hot_route() -> HotRoute:
 async def recommend_structured(body: RecommendIn, request: Request, service: Service, metrics: MetricsDep
                                ) -> Response:
     """Personal recommendations with business rules given as structured JSON (same as the GET form)."""
-    rec = _in_experiment(request, service, body.user_id, body.n, body.offset, body.options.to_options(True))
+    await service.prefetch_session(body.user_id)
+    try:
+        rec = _in_experiment(request, service, body.user_id, body.n, body.offset, body.options.to_options(True))
+    finally:
+        service.drop_prefetch()
     return recommendation_out(rec, metrics)
 
 
