@@ -77,7 +77,7 @@ def run_serve_bench(cfg: ServeBenchConfig, say: Callable[[str], None] = print,
                     raise ValueError("the scale phase needs worker counts and a state URL")
                 say(f"scale: workers {', '.join(map(str, cfg.workers))} sharing {cfg.state}")
                 res.scale = scale_bench(shop, users, work, list(cfg.workers), cfg.state, cfg.seed,
-                                        rate_seconds=cfg.rate_step_seconds, say=say)
+                                        rate_seconds=cfg.rate_step_seconds, rate_steps=cfg.rate_steps, say=say)
         if any(p in phases for p in ("latency", "realtime", "ingestion")):
             server = Server(shop["store"], shop["model"], work, (shop["ranker"] or {}).get("path"))
             try:

@@ -262,7 +262,8 @@ def swap(url: str, conns: list[Connection], users: list[str], model: str, work: 
 
 
 def scale_bench(shop: dict[str, Any], users: list[str], work: Path, workers: list[int], state: str, seed: int,
-                rate_seconds: float = 8.0, probes: int = 100, say: Callable[[str], None] = print) -> dict[str, Any]:
+                rate_seconds: float = 8.0, probes: int = 100, say: Callable[[str], None] = print,
+                rate_steps: int = 14) -> dict[str, Any]:
     """Every measure of the module docs for each worker count in ``workers``."""
     out: dict[str, Any] = {"state": state, "workers": {}, "cpus": os.cpu_count(), "command": _command(),
                            "load_average_at_start": [round(x, 1) for x in os.getloadavg()],
@@ -289,7 +290,7 @@ def scale_bench(shop: dict[str, Any], users: list[str], work: Path, workers: lis
             say(f"{n} worker(s): read-your-writes, {probes} probes")
             ryw = read_your_writes(conns, users, items, probes, seed)
             say(f"{n} worker(s): maximum rate at p99 <= 20 ms")
-            rate = max_rate(server.url, users, seed, start=100.0, duration=rate_seconds, say=say,
+            rate = max_rate(server.url, users, seed, start=100.0, duration=rate_seconds, steps=rate_steps, say=say,
                             server_pid=server.proc.pid, workers=n)
             say(f"{n} worker(s): version swap under load")
             sw = swap(server.url, conns, users, shop["model"], work, max(50.0, rate["max_rps_p99_20ms"] * 0.5),
