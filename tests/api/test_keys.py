@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from shopmind.api.keys import KeyRing, RateLimiter, expand_scopes, hash_key, new_key
@@ -79,6 +81,18 @@ def test_rate_limiter_token_bucket_with_retry_after() -> None:
     assert RateLimiter(rate=0.0, burst=1, clock=clock).acquire("x") == 0.0  # 0: no limit
 
 
+def test_the_awaited_limiter_counts_as_the_blocking_one() -> None:
+    clock = Clock()
+    limiter = RateLimiter(rate=2.0, burst=2, clock=clock)
+
+    async def three():
+        return await asyncio.gather(*(limiter.acquire_async("a") for _ in range(3)))
+
+    got = asyncio.run(three())
+    assert got == [0.0, 0.0, pytest.approx(0.5)] and limiter.acquire("a") == pytest.approx(0.5)
+    assert asyncio.run(limiter.acquire_async("c", 1.0)) == 0.0  # a key's own rate, as acquire
+
+
 def test_with_several_workers_a_key_gets_its_limit_not_n_times_it(redis_url) -> None:
     from shopmind.pipeline.state_redis import RedisOnlineState
 
@@ -93,6 +107,34 @@ def test_with_several_workers_a_key_gets_its_limit_not_n_times_it(redis_url) -> 
         states[0].client.close()
         states[0]._degraded = True
         assert limiters[0].acquire("other") == 0.0
+    finally:
+        for s in states:
+            s.close()
+
+
+def test_awaited_and_blocking_requests_on_several_workers_draw_from_one_bucket(redis_url) -> None:
+    """The hot route and every ``require`` dependency take the shared bucket's round trip awaited; the
+    bucket is the same one the blocking path draws from."""
+    from shopmind.pipeline.state_redis import RedisOnlineState
+
+    states = [RedisOnlineState(redis_url, worker=f"w{k}") for k in range(2)]
+    limiters = [RateLimiter(rate=0.01, burst=3, clock=Clock(), shared=lambda s=s: s) for s in states]
+
+    async def requests():
+        try:
+            return await asyncio.gather(*(lim.acquire_async("k") for _ in range(3) for lim in limiters))
+        finally:
+            for s in states:
+                await s.aclose()
+
+    try:
+        waits = asyncio.run(requests())
+        assert sorted(waits)[:3] == [0.0] * 3 and all(90.0 < w <= 300.0 for w in sorted(waits)[3:])
+        assert limiters[0].acquire("k") > 0  # the blocking path sees the same emptied bucket
+        # Redis gone: the awaited path falls back to the worker's own bucket too
+        states[1].client.close()
+        states[1]._degraded = True
+        assert asyncio.run(limiters[1].acquire_async("other")) == 0.0
     finally:
         for s in states:
             s.close()

@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from fastapi import Depends, Request
 
 from shopmind.api.errors import ApiError
-from shopmind.api.keys import KeyRing, RateLimiter
+from shopmind.api.keys import KeyInfo, KeyRing, RateLimiter
 from shopmind.api.metrics import Metrics
 from shopmind.pipeline.service import RecommendationService
 from shopmind.settings import ApiSettings
@@ -53,10 +53,26 @@ def authorize(request: Request, scope: str) -> None:
     """Raise :class:`ApiError` (401, 403 or 429) unless the request presents a key holding ``scope`` and
     within its rate limit (or authentication is off). What :func:`require` checks, callable from a route
     without the dependency."""
-    state = request.app.state
-    keyring: KeyRing = state.keyring
+    info = _key_holding(request, scope)
+    if info is not None:
+        _within_limit(info, request.app.state.limiter.acquire(info.key_id, info.rate_limit))
+
+
+async def authorize_async(request: Request, scope: str) -> None:
+    """:func:`authorize`, with the rate limit's round trip to a shared state (several workers) awaited, so
+    the worker's event loop serves other requests meanwhile."""
+    info = _key_holding(request, scope)
+    if info is not None:
+        limiter: RateLimiter = request.app.state.limiter
+        _within_limit(info, await limiter.acquire_async(info.key_id, info.rate_limit))
+
+
+def _key_holding(request: Request, scope: str) -> KeyInfo | None:
+    """The presented key's info when it holds ``scope`` (401 / 403 otherwise); None when authentication is
+    off."""
+    keyring: KeyRing = request.app.state.keyring
     if not keyring.enabled:
-        return
+        return None
     key = _presented_key(request)
     if key is None:
         raise ApiError(401, "missing API key: send it as 'X-API-Key: KEY' or 'Authorization: Bearer KEY'",
@@ -67,8 +83,10 @@ def authorize(request: Request, scope: str) -> None:
     if scope not in info.scopes:
         raise ApiError(403, f"this API key lacks the {scope!r} scope (it has: {', '.join(sorted(info.scopes))})",
                        field="X-API-Key")
-    limiter: RateLimiter = state.limiter
-    wait = limiter.acquire(info.key_id, info.rate_limit)
+    return info
+
+
+def _within_limit(info: KeyInfo, wait: float) -> None:
     if wait > 0:
         retry = max(1, math.ceil(wait))
         raise ApiError(429, f"API key {info.key_id} is over its rate limit; retry in {retry} s",
@@ -79,7 +97,7 @@ def require(scope: str) -> Callable[[Request], Awaitable[None]]:
     """A dependency that lets a request through only with a key holding ``scope``."""
 
     async def check(request: Request) -> None:
-        authorize(request, scope)
+        await authorize_async(request, scope)
 
     check.__name__ = f"require_{scope}"
     return check

@@ -135,18 +135,44 @@ class RateLimiter:
         self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
         self._lock = threading.Lock()
 
+    def _bucket(self, key: str, rate: float | None) -> tuple[float, float]:
+        """The rate and burst of ``key``'s bucket (``rate`` overrides the default; its burst scales with it)."""
+        r = self.rate if rate is None else rate
+        burst = max(1.0, self.burst * r / self.rate) if rate is not None and self.rate > 0 else self.burst
+        return r, burst
+
+    def _online(self) -> OnlineState | None:
+        online = self.shared() if self.shared is not None else None
+        return online if online is not None and online.shared else None
+
     def acquire(self, key: str, rate: float | None = None) -> float:
         """Take one request from ``key``'s bucket: 0.0 if allowed, else the seconds until one is (the
         ``Retry-After``). ``rate`` overrides the default rate for this key (its burst scales with it)."""
-        r = self.rate if rate is None else rate
+        r, burst = self._bucket(key, rate)
         if r <= 0:
             return 0.0
-        burst = max(1.0, self.burst * r / self.rate) if rate is not None and self.rate > 0 else self.burst
-        online = self.shared() if self.shared is not None else None
-        if online is not None and online.shared:
+        online = self._online()
+        if online is not None:
             wait = online.hit(key, r, burst)
             if wait is not None:
                 return wait
+        return self._local(key, r, burst)
+
+    async def acquire_async(self, key: str, rate: float | None = None) -> float:
+        """:meth:`acquire`, with the shared bucket's round trip awaited (the event loop serves other requests
+        meanwhile)."""
+        r, burst = self._bucket(key, rate)
+        if r <= 0:
+            return 0.0
+        online = self._online()
+        if online is not None:
+            wait = await online.hit_async(key, r, burst)
+            if wait is not None:
+                return wait
+        return self._local(key, r, burst)
+
+    def _local(self, key: str, r: float, burst: float) -> float:
+        """This worker's own bucket."""
         now = self.clock()
         with self._lock:
             tokens, last = self._buckets.get(key, (burst, now))

@@ -155,6 +155,10 @@ class OnlineState(Protocol):
         shared or it cannot be reached (the caller's own bucket decides)."""
         ...
 
+    async def hit_async(self, bucket: str, rate: float, burst: float) -> float | None:
+        """:meth:`hit` without blocking the event loop while the shared state answers."""
+        ...
+
 
 class InProcessState:
     """Nothing shared: one serving process (the embedded default). Every hook is a no-op."""
@@ -209,6 +213,9 @@ class InProcessState:
         return None
 
     def hit(self, bucket: str, rate: float, burst: float) -> float | None:
+        return None
+
+    async def hit_async(self, bucket: str, rate: float, burst: float) -> float | None:
         return None
 
 

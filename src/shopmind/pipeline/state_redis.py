@@ -51,7 +51,7 @@ import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -131,6 +131,15 @@ return {active, n, h, redis.call('LRANGE', KEYS[1], 0, -1), redis.call('ZRANGE',
 SESSION_PARTS = "ropnh"
 
 FAULTS = (redis.ConnectionError, redis.TimeoutError, OSError)
+
+
+def resp_command(*parts: bytes) -> bytes:
+    """A command in Redis' wire format (RESP), packed once by the caller.
+
+    >>> resp_command(b"GET", b"k")
+    b'*2\\r\\n$3\\r\\nGET\\r\\n$1\\r\\nk\\r\\n'
+    """
+    return b"*%d\r\n" % len(parts) + b"".join(b"$%d\r\n%s\r\n" % (len(p), p) for p in parts)
 
 
 def redact(url: str) -> str:
@@ -461,23 +470,28 @@ class RedisOnlineState:
         return b"".join(packed)
 
     async def _read_session_async(self, user_id: str) -> Any:
-        """:meth:`_read_session` on an asyncio connection: the request awaits Redis' reply while the worker's
-        event loop serves others. Connections are taken from and given back to an idle list (no await in
-        between, so two requests never share one); one that fails, times out or is cancelled mid-read is
-        dropped, since its next reply would be this one's."""
+        """:meth:`_read_session` awaited (see :meth:`_call_async`)."""
+        keys = self._session_keys(user_id)
+        return await self._call_async(self._session_command(keys), SESSION_LUA, lambda: self._session(keys=keys))
+
+    async def _call_async(self, command: bytes, script: str, fallback: Callable[[], Any]) -> Any:
+        """Send a packed ``EVALSHA`` of ``script`` on an asyncio connection and await the reply: the request
+        waits for Redis while the worker's event loop serves others. Connections are taken from and given
+        back to an idle list (no await in between, so two requests never share one); one that fails, times
+        out or is cancelled mid-read is dropped, since its next reply would be this one's. A script Redis
+        no longer holds (it restarted) is loaded again; if it is still missing, ``fallback`` runs it the
+        blocking way."""
         loop = asyncio.get_running_loop()
         if self._async_loop is not loop:  # connections are bound to the loop that opened them
             self._async_loop, self._async_idle = loop, []
         conn = self._async_idle.pop() if self._async_idle else self._async_pool.make_connection()
-        keys = self._session_keys(user_id)
-        command = self._session_command(keys)
         for attempt in (0, 1):
             try:
                 async with asyncio.timeout(self.timeout):
                     await conn.send_packed_command([command], check_health=False)
                     got = await conn.read_response()
             except redis.exceptions.NoScriptError:  # Redis restarted (or flushed its scripts): load it again
-                self.client.script_load(SESSION_LUA)
+                self.client.script_load(script)
                 continue
             except redis.ConnectionError:  # e.g. Redis closed an idle connection: one fresh one
                 await conn.disconnect()
@@ -493,7 +507,7 @@ class RedisOnlineState:
             self._async_idle.append(conn)
             return got
         self._async_idle.append(conn)
-        return self._session(keys=keys)
+        return fallback()
 
     def session(self, user_id: str) -> SharedSession | None:
         if self._degraded:
@@ -598,6 +612,18 @@ class RedisOnlineState:
             return None  # the worker's own bucket decides meanwhile
         try:
             wait = self._bucket(keys=[self._key("rl", bucket)], args=[repr(float(rate)), repr(float(burst))])
+        except FAULTS as exc:
+            self._fail(exc)
+            return None
+        return float(wait)
+
+    async def hit_async(self, bucket: str, rate: float, burst: float) -> float | None:
+        if self._degraded or rate <= 0:
+            return None
+        key, args = self._key("rl", bucket), [repr(float(rate)), repr(float(burst))]
+        command = resp_command(b"EVALSHA", self._bucket.sha.encode(), b"1", key.encode(), *(a.encode() for a in args))
+        try:
+            wait = await self._call_async(command, TOKEN_BUCKET_LUA, lambda: self._bucket(keys=[key], args=args))
         except FAULTS as exc:
             self._fail(exc)
             return None

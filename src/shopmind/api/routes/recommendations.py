@@ -9,7 +9,7 @@ from starlette.responses import Response
 from starlette.routing import Match, Route
 from starlette.types import Scope
 
-from shopmind.api.deps import READ, authorize, get_metrics, get_service
+from shopmind.api.deps import READ, authorize_async, get_metrics, get_service
 from shopmind.api.metrics import Metrics
 from shopmind.api.params import (
     OPTION_PARAMETERS,
@@ -49,7 +49,7 @@ async def recommend(request: Request) -> Response:
     # The hot path: the key and every parameter are checked here rather than by FastAPI's dependency
     # injection and per-parameter validation (which cost more than the rest of the HTTP layer); the
     # errors are the same 401 / 403 and 422s naming the parameter.
-    authorize(request, "read")
+    await authorize_async(request, "read")
     user_id = path_id(request.path_params, "user_id")
     n, offset = page_from_query(request.query_params)
     options = options_from_query(request.query_params)
