@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -55,8 +56,11 @@ def test_unknown_model_name_and_workers(cli, home, trained_shop):
 
 
 def test_serve_with_workers_hands_each_worker_the_same_app_sharing_redis(cli, home, trained_shop, monkeypatch,
-                                                                         redis_url):
+                                                                         redis_url, tmp_path):
     trained_shop.model.save(home / "models" / "itemknn")
+    # the test posts an event: a copy of the shared shop's store, which other tests read as it was built
+    shutil.copy(trained_shop.db, tmp_path / "s.db")
+    monkeypatch.setenv("SHOPMIND_STORE", f"sqlite:///{tmp_path / 's.db'}")
     calls = {}
 
     def fake_run(app, **kwargs):
