@@ -135,7 +135,7 @@ class RateLimiter:
         self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def _bucket(self, key: str, rate: float | None) -> tuple[float, float]:
+    def _bucket(self, rate: float | None) -> tuple[float, float]:
         """The rate and burst of ``key``'s bucket (``rate`` overrides the default; its burst scales with it)."""
         r = self.rate if rate is None else rate
         burst = max(1.0, self.burst * r / self.rate) if rate is not None and self.rate > 0 else self.burst
@@ -148,7 +148,7 @@ class RateLimiter:
     def acquire(self, key: str, rate: float | None = None) -> float:
         """Take one request from ``key``'s bucket: 0.0 if allowed, else the seconds until one is (the
         ``Retry-After``). ``rate`` overrides the default rate for this key (its burst scales with it)."""
-        r, burst = self._bucket(key, rate)
+        r, burst = self._bucket(rate)
         if r <= 0:
             return 0.0
         online = self._online()
@@ -161,7 +161,7 @@ class RateLimiter:
     async def acquire_async(self, key: str, rate: float | None = None) -> float:
         """:meth:`acquire`, with the shared bucket's round trip awaited (the event loop serves other requests
         meanwhile)."""
-        r, burst = self._bucket(key, rate)
+        r, burst = self._bucket(rate)
         if r <= 0:
             return 0.0
         online = self._online()

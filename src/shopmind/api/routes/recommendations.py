@@ -54,15 +54,8 @@ async def recommend(request: Request) -> Response:
     n, offset = page_from_query(request.query_params)
     options = options_from_query(request.query_params)
     state = request.app.state
-    service: RecommendationService = state.service
-    # with several workers the shared session is read here, awaited: the worker serves other requests while
-    # Redis answers, instead of blocking its event loop for the round trip
-    await service.prefetch_session(user_id)
-    try:
-        rec = _in_experiment(request, service, user_id, n, offset, options)
-    finally:
-        service.drop_prefetch()
-    return recommendation_out(rec, state.metrics)
+    return recommendation_out(await _in_experiment(request, state.service, user_id, n, offset, options),
+                              state.metrics)
 
 
 class HotRoute(Route):
@@ -94,18 +87,26 @@ def hot_route() -> HotRoute:
 async def recommend_structured(body: RecommendIn, request: Request, service: Service, metrics: MetricsDep
                                ) -> Response:
     """Personal recommendations with business rules given as structured JSON (same as the GET form)."""
-    await service.prefetch_session(body.user_id)
-    try:
-        rec = _in_experiment(request, service, body.user_id, body.n, body.offset, body.options.to_options(True))
-    finally:
-        service.drop_prefetch()
+    rec = await _in_experiment(request, service, body.user_id, body.n, body.offset, body.options.to_options(True))
     return recommendation_out(rec, metrics)
 
 
-def _in_experiment(request: Request, service: RecommendationService, user_id: str, n: int, offset: int,
-                   options: RerankOptions) -> Recommendation:
+async def _in_experiment(request: Request, service: RecommendationService, user_id: str, n: int, offset: int,
+                         options: RerankOptions) -> Recommendation:
     """The list for ``user_id``; a user enrolled in a running experiment on the `recommendations` surface gets
-    the variant's model version and pipeline settings, and the list is logged as an exposure."""
+    the variant's model version and pipeline settings, and the list is logged as an exposure.
+
+    With several workers the user's shared session is read first, awaited: the worker serves other requests
+    while Redis answers, instead of blocking its event loop for the round trip."""
+    await service.prefetch_session(user_id)
+    try:
+        return _list_in_experiment(request, service, user_id, n, offset, options)
+    finally:
+        service.drop_prefetch()
+
+
+def _list_in_experiment(request: Request, service: RecommendationService, user_id: str, n: int, offset: int,
+                        options: RerankOptions) -> Recommendation:
     router: ExperimentRouter | None = getattr(request.app.state, "experiment_router", None)
     if router is None:
         router = request.app.state.experiment_router = ExperimentRouter(service.store)
