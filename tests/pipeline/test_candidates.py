@@ -33,3 +33,18 @@ def test_similar_source_rescales_each_anchor_and_source_separately(als, service)
     np.testing.assert_allclose(scores, np.concatenate(expected_scores))
     np.testing.assert_array_equal(owners, np.concatenate(expected_owners))
     assert similar_source([], bundle, co, 6)[0].size == 0
+
+
+def test_main_root_is_the_most_common_root_category_with_ties_to_the_lowest_code():
+    import pandas as pd
+
+    from shopmind.data.catalog import Catalog
+    from shopmind.pipeline.candidates import main_root
+
+    cat = Catalog()
+    cat.upsert_frame(pd.DataFrame({"item_id": list("abcde"),
+                                   "category": ["B > x", "A > y", "B > z", "A > w", None]}))
+    b, a = int(cat.root[0]), int(cat.root[1])
+    assert main_root(cat, np.array([0, 1, 2, 4])) == (b, 2 / 3)  # the item without a category is left out
+    assert main_root(cat, np.array([0, 1]))[0] == min(a, b)  # a tie: the lower code, as np.unique gives it
+    assert main_root(cat, np.array([4])) == (-1, 0.0) and main_root(cat, np.array([], np.int64)) == (-1, 0.0)

@@ -182,9 +182,13 @@ def main_root(catalog: Catalog, items: np.ndarray) -> tuple[int, float]:
     roots = roots[roots >= 0]
     if len(roots) == 0:
         return -1, 0.0
-    codes, counts = np.unique(roots, return_counts=True)
-    best = int(np.argmax(counts))
-    return int(codes[best]), float(counts[best]) / len(roots)
+    if int(roots.max()) < 65_536:  # the usual case: a count per code is cheaper than np.unique's sort
+        counts = np.bincount(roots)
+        best = int(np.argmax(counts))  # ties: the lowest code, as below
+        return best, float(counts[best]) / len(roots)
+    codes, n = np.unique(roots, return_counts=True)
+    best = int(np.argmax(n))
+    return int(codes[best]), float(n[best]) / len(roots)
 
 
 def segment_source(signals: ItemSignals, catalog: Catalog, root: int, k: int, pool: int = 5000

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -76,39 +77,52 @@ def _code(value: str | None, vocab: tuple[str, ...]) -> int:
     return vocab.index(value) if value in vocab else len(vocab) - 1
 
 
+#: Offsets that put the category, root-category and brand codes of one history into one sorted key array.
+_FIELD_OFFSETS = np.array([0, 1 << 32, 2 << 32], dtype=np.int64)[:, None]
+
+
 @dataclass
 class UserProfile:
-    """Counts over one user's positive history (built once per request or per user in a batch): for the
-    category, root category and brand, the sorted distinct codes and how often each occurs."""
+    """One user's positive history, summarised once per request (or per user in a batch): how often each
+    category, root category and brand occurs in it (``codes``: the history's codes of the three fields as
+    one sorted array of keys, ``field offset + code``; a count is a pair of binary searches), the items
+    (``seen``, sorted) and the mean log price."""
 
     n: int
     seen: np.ndarray
-    category: tuple[np.ndarray, np.ndarray]
-    root: tuple[np.ndarray, np.ndarray]
-    brand: tuple[np.ndarray, np.ndarray]
+    codes: np.ndarray
     mean_log_price: float
 
     @classmethod
     def build(cls, catalog: Catalog, seen: np.ndarray) -> UserProfile:
         seen = np.asarray(seen, dtype=np.int64)
         seen = seen[(seen >= 0) & (seen < len(catalog))]
-
-        def counts(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-            keys, n = np.unique(codes[codes >= 0], return_counts=True)
-            return keys, n.astype(np.float32)
-
         price = catalog.price[seen] if len(seen) else np.empty(0)
         price = price[np.isfinite(price) & (price > 0)]
-        return cls(len(seen), np.unique(seen), counts(catalog.category[seen]), counts(catalog.root[seen]),
-                   counts(catalog.brand[seen]), float(np.log1p(price).mean()) if len(price) else float("nan"))
+        codes = _field_codes(catalog, seen)
+        keys = (codes + _FIELD_OFFSETS)[codes >= 0]
+        keys.sort()
+        return cls(len(seen), np.sort(seen), keys,
+                   float(np.log1p(price).mean()) if len(price) else float("nan"))
 
-    def share(self, table: tuple[np.ndarray, np.ndarray], codes: np.ndarray) -> np.ndarray:
-        """The share of this user's history in each of ``codes`` (a field's codes, e.g. categories)."""
-        keys, counts = table
-        if len(keys) == 0:
-            return np.zeros(len(codes), dtype=np.float32)
-        at = np.minimum(np.searchsorted(keys, codes), len(keys) - 1)
-        return np.where(keys[at] == codes, counts[at], 0.0).astype(np.float32) / max(self.n, 1)
+    def shares(self, codes: np.ndarray) -> np.ndarray:
+        """``[3, n]`` float32: the share of this user's history in the category, root category and brand of
+        each item (``codes``: the items' codes of the three fields, :func:`_field_codes`)."""
+        if len(self.codes) == 0:
+            return np.zeros(codes.shape, dtype=np.float32)
+        keys = codes + _FIELD_OFFSETS
+        counts = np.searchsorted(self.codes, keys, "right") - np.searchsorted(self.codes, keys, "left")
+        counts[codes < 0] = 0  # an unknown code is no share of anything
+        return counts.astype(np.float32) / max(self.n, 1)
+
+
+def _field_codes(catalog: Catalog, items: np.ndarray) -> np.ndarray:
+    """``[3, len(items)]`` int64: the category, root-category and brand codes of ``items`` (-1: none)."""
+    out = np.empty((3, len(items)), dtype=np.int64)
+    out[0] = catalog.category[items]
+    out[1] = catalog.root[items]
+    out[2] = catalog.brand[items]
+    return out
 
 
 def dense_features(catalog: Catalog, signals: ItemSignals, profile: UserProfile, items: np.ndarray,
@@ -125,32 +139,47 @@ def dense_features(catalog: Catalog, signals: ItemSignals, profile: UserProfile,
     out[:, 0] = np.log1p(pop)
     out[:, 1] = np.log1p(imp)
     out[:, 2] = (rew + CTR_PRIOR_CLICKS) / (imp + CTR_PRIOR_IMPRESSIONS)
-    out[:, 3] = profile.share(profile.category, catalog.category[items])
-    out[:, 4] = profile.share(profile.root, catalog.root[items])
-    out[:, 5] = profile.share(profile.brand, catalog.brand[items])
+    out[:, 3:6] = profile.shares(_field_codes(catalog, items)).T
     price = catalog.price[items]
     known = np.isfinite(price) & (price > 0) & np.isfinite(profile.mean_log_price)
     out[known, 6] = np.abs(np.log1p(price[known]) - profile.mean_log_price)
     out[:, 7] = known
     out[:, 8] = np.log1p(profile.n)
-    if len(profile.seen):  # profile.seen is sorted and unique
+    if len(profile.seen):  # profile.seen is sorted
         at = np.minimum(np.searchsorted(profile.seen, items), len(profile.seen) - 1)
         out[:, 9] = profile.seen[at] == items
-    if isinstance(contexts, Context):  # one context for every row (a live request): fill columns at once
-        contexts = [contexts]
-        rows: np.ndarray | slice = slice(None)
-    else:
-        rows = np.arange(n)
+    if isinstance(contexts, Context):  # one context for every row (a live request): constant columns
+        columns, page, device = _context_row(contexts)
+        out[:, 10:13] = columns
+        out[:, 13 + page] = 1.0
+        out[:, 13 + len(PAGES) + device] = 1.0
+        return out
+    out[:, 10:13] = _context_columns(contexts)
+    rows = np.arange(n)
+    out[rows, 13 + np.array([_code(c.page, PAGES) for c in contexts])] = 1.0
+    out[rows, 13 + len(PAGES) + np.array([_code(c.device, DEVICES) for c in contexts])] = 1.0
+    return out
+
+
+@lru_cache(maxsize=4096)
+def _context_row(context: Context) -> tuple[np.ndarray, int, int]:
+    """One context's :func:`_context_columns` and its page and device codes (a request's context: the same
+    few recur all day)."""
+    columns = _context_columns([context])[0]
+    columns.flags.writeable = False
+    return columns, _code(context.page, PAGES), _code(context.device, DEVICES)
+
+
+def _context_columns(contexts: list[Context]) -> np.ndarray:
+    """``[len(contexts), 3]`` float32: log position (1 when unknown) and the hour of day on the unit circle
+    (0, 0 when unknown)."""
     pos = np.array([min(c.position or 1, MAX_POSITION) for c in contexts], dtype=np.float32)
-    out[:, 10] = np.log(pos)
     hours = np.array([c.hour if c.hour is not None else -1 for c in contexts], dtype=np.float32)
     has_hour = hours >= 0
-    out[:, 11] = np.where(has_hour, np.sin(2 * np.pi * hours / 24), 0.0)
-    out[:, 12] = np.where(has_hour, np.cos(2 * np.pi * hours / 24), 0.0)
-    base = 13
-    out[rows, base + np.array([_code(c.page, PAGES) for c in contexts])] = 1.0
-    base += len(PAGES)
-    out[rows, base + np.array([_code(c.device, DEVICES) for c in contexts])] = 1.0
+    out = np.empty((len(contexts), 3), dtype=np.float32)
+    out[:, 0] = np.log(pos)
+    out[:, 1] = np.where(has_hour, np.sin(2 * np.pi * hours / 24), 0.0)
+    out[:, 2] = np.where(has_hour, np.cos(2 * np.pi * hours / 24), 0.0)
     return out
 
 

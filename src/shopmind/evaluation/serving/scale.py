@@ -124,9 +124,10 @@ def process_tree_cpu(pid: int) -> float | None:
 
 def max_rate(url: str, users: list[str], seed: int, start: float, duration: float, p99_ms: float = 20.0,
              steps: int = 10, say: Callable[[str], None] = print, server_pid: int | None = None,
-             workers: int = 1) -> dict[str, Any]:
-    """The highest rate with p99 <= ``p99_ms`` and no error: x1.4 steps up from ``start``, then bisection,
-    ``steps`` rate steps in all. Each step records the CPU seconds of the load generator (this process) and of
+             workers: int = 1, resolution: float = 0.05) -> dict[str, Any]:
+    """The highest rate with p99 <= ``p99_ms`` and no error: x1.4 steps up from ``start``, then bisection
+    until the passing and failing rates are within ``resolution`` (a share of the failing one), ``steps`` rate
+    steps in all. Each step records the CPU seconds of the load generator (this process) and of
     the server. ``limit_found`` is False when every step passed: the rate is then a lower bound."""
     runs: list[dict[str, Any]] = []
 
@@ -151,7 +152,7 @@ def max_rate(url: str, users: list[str], seed: int, start: float, duration: floa
     lo, hi = 0.0, start
     while len(runs) < steps and ok(hi):
         lo, hi = hi, hi * 1.4
-    while len(runs) < steps and hi - lo > 0.1 * hi:
+    while len(runs) < steps and hi - lo > resolution * hi:
         mid = (lo + hi) / 2
         if ok(mid):
             lo = mid
