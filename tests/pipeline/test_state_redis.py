@@ -173,6 +173,32 @@ def test_an_unreachable_redis_is_a_clear_error_at_start():
     assert redact("redis://user:secret@host:6379/0") == "redis://***@host:6379/0"
 
 
+def test_a_key_prefix_on_the_url_keeps_two_shops_apart_in_one_database(trained_shop, tmp_path, redis_url):
+    """``?prefix=`` puts every key of a state under its own prefix: two shops (or a benchmark's 1-worker and
+    2-worker servers) share one Redis database without seeing each other's sessions or active version."""
+    from shopmind.pipeline.state_redis import split_prefix
+
+    sep = "&" if "?" in redis_url else "?"
+    (tmp_path / "a").mkdir()
+    shop_a = Workers(trained_shop, tmp_path / "a", f"{redis_url}{sep}prefix=shop-a:")
+    shop_b = Workers(trained_shop, tmp_path, f"{redis_url}{sep}prefix=shop-b:")
+    try:
+        a, b = shop_a.start("a"), shop_b.start("b")
+        assert a.state.online.describe()["prefix"] == "shop-a:"
+        item = _item_with_neighbours(a)
+        event = {"event_id": "p1", "user_id": "prefixed", "item_id": item, "type": "view", "timestamp": _now()}
+        assert a.ingest_events([event]).inserted == 1
+        assert a.state.online.session("prefixed") is not None
+        assert b.state.online.session("prefixed") is None  # shop b's keys are elsewhere
+        keys = [k.decode() for k in redis.Redis.from_url(split_prefix(redis_url)[0]).keys("shop-*")]
+        assert keys and all(k.startswith("shop-a:") for k in keys)
+    finally:
+        shop_a.close()
+        shop_b.close()
+    with pytest.raises(ShopmindError, match=r"prefix 'bad prefix!' is not a key prefix; expected"):
+        RedisOnlineState(f"{redis_url}{sep}prefix=bad prefix!")
+
+
 def test_redis_gone_mid_load_degrades_then_recovers_without_losing_an_acknowledged_event(trained_shop, tmp_path,
                                                                                             private_redis):
     w = Workers(trained_shop, tmp_path, private_redis.url)

@@ -462,13 +462,18 @@ def bench_serve(
                                                 "max rate at p99 <= 20 ms, read-your-writes across workers, "
                                                 "version swap (needs --state).")] = None,
     state: Annotated[str | None, typer.Option("--state", help="Shared online state of the scale phase "
-                                              "(redis://HOST:PORT/DB; the database is flushed).")] = None,
+                                              "(redis://HOST:PORT/DB; the database is flushed; each worker "
+                                              "count's state under the key prefix bench-w<N>:).")] = None,
     ann: Annotated[str, typer.Option(help="Approximate index the retrieval phase measures against exact: hnsw, "
                                      "ivf or none.")] = "hnsw",
     rate_step_seconds: Annotated[float, typer.Option(help="Seconds of each step of the scale phase's rate "
                                                      "search.")] = 8.0,
     rate_steps: Annotated[int, typer.Option(min=1, help="Rate steps of the scale phase's search (x1.4 up from "
                                             "100 req/s, then bisection): 14 reach 2,900 req/s.")] = 14,
+    interleave: Annotated[bool, typer.Option(help="Run a server per worker count at once and let their rate "
+                                             "searches take turns step by step, so that their ratio does not "
+                                             "carry a drift of the machine's speed (each server's state under "
+                                             "its own key prefix).")] = True,
     ranker: Annotated[str, typer.Option(help="CTR ranker of the ranking stage, trained on the shop's impression "
                                              "log: lr, fm, gbdt, or none (candidates + re-ranking only).")]
         = "lr",
@@ -506,7 +511,7 @@ def bench_serve(
     cfg = ServeBenchConfig(items=items, users=users, rps=rps, duration=duration, ingest_seconds=ingest_seconds,
                            vectors=vectors, work_dir=work_dir, ranker=None if ranker == "none" else ranker,
                            workers=counts, state=state, rate_step_seconds=rate_step_seconds, rate_steps=rate_steps,
-                           ann=None if ann == "none" else ann)
+                           ann=None if ann == "none" else ann, interleave=interleave)
     res = run_serve_bench(cfg, say=lambda m: console.print(f"[dim]{m}[/]"), phases=wanted)
     stage = f"{ranker} ranker" if ranker != "none" else "no ranker"
     table = Table(title=f"serving: {items:,}-item catalog, {users:,} users, {stage} (loopback, {os.cpu_count()} CPUs)")

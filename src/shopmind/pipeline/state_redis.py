@@ -1,6 +1,7 @@
 """The online state shared through Redis, for several serving workers (``--state redis://HOST:PORT/DB``).
 
-What lives in Redis (every key under ``prefix``, default ``shopmind:``):
+What lives in Redis (every key under ``prefix``, default ``shopmind:``; ``?prefix=NAME:`` on the URL sets it, so
+that several shops or environments share one Redis database without sharing their state):
 
 ==========================  =====================================================================
 ``s:<user>:r|o|p|n|h``      a user's live session: recent events (list, capped), distinct items by
@@ -46,6 +47,7 @@ import asyncio
 import json
 import logging
 import os
+import re
 import socket
 import threading
 import time
@@ -53,6 +55,7 @@ import uuid
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import numpy as np
 import redis
@@ -142,6 +145,27 @@ def resp_command(*parts: bytes) -> bytes:
     return b"*%d\r\n" % len(parts) + b"".join(b"$%d\r\n%s\r\n" % (len(p), p) for p in parts)
 
 
+def split_prefix(url: str, default: str = "shopmind:") -> tuple[str, str]:
+    """``url`` without its ``prefix`` query parameter, and the key prefix it names (``default`` without one).
+
+    >>> split_prefix("redis://127.0.0.1:6379/15?prefix=shop-a:")
+    ('redis://127.0.0.1:6379/15', 'shop-a:')
+    >>> split_prefix("redis://127.0.0.1:6379/15")
+    ('redis://127.0.0.1:6379/15', 'shopmind:')
+    """
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    given = [value for name, value in query if name == "prefix"]
+    if not given:
+        return url, default
+    prefix = given[-1]
+    if not re.fullmatch(r"[A-Za-z0-9_.:-]{1,64}", prefix):
+        raise ShopmindError(f"--state {redact(url)}: prefix {prefix!r} is not a key prefix; expected 1-64 "
+                            "letters, digits, '_', '.', ':' or '-', e.g. ?prefix=shop-a:")
+    rest = urlencode([(name, value) for name, value in query if name != "prefix"])
+    return urlunsplit(parts._replace(query=rest)), prefix
+
+
 def redact(url: str) -> str:
     """``url`` without a password."""
     if "@" not in url:
@@ -165,7 +189,7 @@ class RedisOnlineState:
                  stream_len: int = 100_000, timeout: float = 0.25, retry_seconds: float = 0.5,
                  outbox: int = 100_000) -> None:
         self.url = url
-        self.prefix = prefix
+        url, self.prefix = split_prefix(url, prefix)  # ?prefix= on the URL wins over the argument
         self.worker = worker or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         self.max_recent = max_recent
         self.session_ttl, self.event_ttl, self.rec_ttl = session_ttl, event_ttl, rec_ttl
@@ -229,8 +253,9 @@ class RedisOnlineState:
         self._degraded = True
 
     def describe(self) -> dict[str, Any]:
-        return {"backend": "redis", "shared": True, "url": redact(self.url), "worker": self.worker,
-                "degraded": self._degraded, "degraded_since": self._since if self._degraded else None,
+        return {"backend": "redis", "shared": True, "url": redact(self.url), "prefix": self.prefix,
+                "worker": self.worker, "degraded": self._degraded,
+                "degraded_since": self._since if self._degraded else None,
                 "outbox": len(self._outbox), "replicated": self.replicated, "recoveries": self.recoveries}
 
     # ------------------------------------------------------------------ threads

@@ -56,3 +56,34 @@ def test_a_list_reflects_a_view_when_it_leaves_the_item_out_and_is_built_from_it
     assert scale.reflects({**cold, "cold_start": False}, "a")  # the model folded the view in
     assert scale.reflects({"cold_start": True, "items": [{"item_id": "b", "because_item_id": "a"}]}, "a")
     assert not scale.reflects({"cold_start": False, "items": [{"item_id": "a"}]}, "a")  # the viewed item is back
+
+
+def test_interleaved_searches_take_turns_and_find_what_each_finds_alone(monkeypatch):
+    """Two servers' searches alternate step by step (in alternating order), and each ends where it ends when
+    run alone: the interleaving changes when the steps run, not the search."""
+    limits = {"http://one:1": 200.0, "http://two:2": 330.0}
+    calls: list[tuple[str, float]] = []
+
+    def latency(url, users, rate, duration, seed, workers=1):
+        calls.append((url, rate))
+        p99 = 10.0 if rate <= limits[url] else 30.0
+        return {"errors": 0, "p50_ms": 1.0, "p99_ms": p99, "achieved_rps": rate, "requests": int(rate)}
+
+    monkeypatch.setattr(scale, "latency", latency)
+    monkeypatch.setattr(scale, "run_loop", lambda result: result)
+    alone = {url: scale.max_rate(url, ["u"], 0, start=100.0, duration=1.0, steps=14, say=lambda m: None)
+             for url in limits}
+    calls.clear()
+    both = scale.interleaved_max_rates([("http://one:1", None, 1), ("http://two:2", None, 2)], ["u"], 0,
+                                       start=100.0, duration=1.0, steps=14, say=lambda m: None)
+    for url, got in zip(limits, both, strict=True):
+        assert got["max_rps_p99_20ms"] == alone[url]["max_rps_p99_20ms"]
+        assert [r["rps"] for r in got["runs"]] == [r["rps"] for r in alone[url]["runs"]]
+    assert 190 <= both[0]["max_rps_p99_20ms"] <= 200 and 310 <= both[1]["max_rps_p99_20ms"] <= 330
+    order = [url for url, _ in calls]
+    assert order[:4] == ["http://one:1", "http://two:2", "http://two:2", "http://one:1"]  # turns, alternating
+
+
+def test_each_worker_count_gets_its_own_key_prefix_in_the_one_database():
+    assert scale.with_prefix("redis://h:6379/15", "bench-w2:") == "redis://h:6379/15?prefix=bench-w2:"
+    assert scale.with_prefix("redis://h:6379/15?prefix=ci:", "bench-w1:") == "redis://h:6379/15?prefix=ci:bench-w1:"

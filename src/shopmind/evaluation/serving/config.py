@@ -41,6 +41,8 @@ class ServeBenchConfig:
     rate_step_seconds: float = 8.0
     #: Rate steps of that search: x1.4 up from 100 req/s (10 steps reach 2,066), then bisection.
     rate_steps: int = 14
+    #: A server per worker count at once, their rate searches taking turns (``scale.interleaved_max_rates``).
+    interleave: bool = True
 
 
 @dataclass

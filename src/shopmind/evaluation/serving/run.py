@@ -77,7 +77,8 @@ def run_serve_bench(cfg: ServeBenchConfig, say: Callable[[str], None] = print,
                     raise ValueError("the scale phase needs worker counts and a state URL")
                 say(f"scale: workers {', '.join(map(str, cfg.workers))} sharing {cfg.state}")
                 res.scale = scale_bench(shop, users, work, list(cfg.workers), cfg.state, cfg.seed,
-                                        rate_seconds=cfg.rate_step_seconds, rate_steps=cfg.rate_steps, say=say)
+                                        rate_seconds=cfg.rate_step_seconds, rate_steps=cfg.rate_steps, say=say,
+                                        interleave=cfg.interleave)
         if any(p in phases for p in ("latency", "realtime", "ingestion")):
             # /search is not measured here either: without a text encoder the server does not encode the whole
             # catalog for the search index at start (over 10 minutes at 100,000 items with e5 and MiniLM)

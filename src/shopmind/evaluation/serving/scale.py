@@ -122,44 +122,99 @@ def process_tree_cpu(pid: int) -> float | None:
     return sum(ticks.get(p, 0) for p in tree) / tick
 
 
+class RateSearch:
+    """The search of :func:`max_rate`, one step at a time (so that several servers' searches can take turns):
+    x1.4 steps up from ``start`` while they pass, then bisection until the passing and failing rates are within
+    ``resolution`` (a share of the failing one), ``steps`` steps in all."""
+
+    def __init__(self, start: float, steps: int, resolution: float = 0.05) -> None:
+        self.lo, self.hi = 0.0, start
+        self.steps, self.resolution = steps, resolution
+        self.rising = True
+        self.runs: list[dict[str, Any]] = []
+
+    @property
+    def done(self) -> bool:
+        return len(self.runs) >= self.steps or (not self.rising and self.hi - self.lo <= self.resolution * self.hi)
+
+    def next_rate(self) -> float:
+        return self.hi if self.rising else (self.lo + self.hi) / 2
+
+    def record(self, rate: float, run: dict[str, Any]) -> None:
+        """The outcome of the step at ``rate`` (``run["ok"]``: it passed)."""
+        self.runs.append(run)
+        if self.rising and run["ok"]:
+            self.lo, self.hi = rate, rate * 1.4
+        elif self.rising:
+            self.rising = False  # bisect between the last rate that passed and this one
+        elif run["ok"]:
+            self.lo = rate
+        else:
+            self.hi = rate
+
+    def result(self, duration: float) -> dict[str, Any]:
+        return {"max_rps_p99_20ms": round(self.lo, 1), "limit_found": not all(r["ok"] for r in self.runs),
+                "runs": self.runs, "step_seconds": duration}
+
+
+def rate_step(url: str, users: list[str], seed: int, rate: float, duration: float, p99_ms: float = 20.0,
+              say: Callable[[str], None] = print, server_pid: int | None = None, workers: int = 1,
+              label: str = "") -> dict[str, Any]:
+    """One step of a rate search: ``rate`` for ``duration`` seconds, open loop; ``ok`` when p99 <= ``p99_ms``
+    and no request failed. Records the CPU seconds of the load generator (this process) and of the server."""
+    cpu0 = time.process_time()
+    srv0 = process_tree_cpu(server_pid) if server_pid else None
+    got = run_loop(latency(url, users, rate, duration, seed, workers=workers))
+    gen = time.process_time() - cpu0
+    srv1 = process_tree_cpu(server_pid) if server_pid else None
+    run = {"rps": round(rate, 1), "p50_ms": got["p50_ms"], "p99_ms": got["p99_ms"],
+           "achieved_rps": got["achieved_rps"], "errors": got["errors"],
+           "ok": bool(got["errors"] == 0 and got["p99_ms"] <= p99_ms),
+           "load_generator_cpu_s": round(gen, 2),
+           "load_generator_cpu_ms_per_request": round(1000 * gen / max(got.get("requests", 0), 1), 3),
+           "server_cpu_s": None if srv0 is None or srv1 is None else round(srv1 - srv0, 2),
+           "load_average_1min": round(os.getloadavg()[0], 1),
+           "connections_per_worker": got.get("connections_per_worker")}
+    say(f"  {label}{rate:.0f} rps: p50 {got['p50_ms']:.1f} ms, p99 {got['p99_ms']:.1f} ms, errors {got['errors']}, "
+        f"CPU: generator {gen:.1f} s, server {run['server_cpu_s']} s")
+    return run
+
+
 def max_rate(url: str, users: list[str], seed: int, start: float, duration: float, p99_ms: float = 20.0,
              steps: int = 10, say: Callable[[str], None] = print, server_pid: int | None = None,
              workers: int = 1, resolution: float = 0.05) -> dict[str, Any]:
-    """The highest rate with p99 <= ``p99_ms`` and no error: x1.4 steps up from ``start``, then bisection
-    until the passing and failing rates are within ``resolution`` (a share of the failing one), ``steps`` rate
-    steps in all. Each step records the CPU seconds of the load generator (this process) and of
-    the server. ``limit_found`` is False when every step passed: the rate is then a lower bound."""
-    runs: list[dict[str, Any]] = []
+    """The highest rate with p99 <= ``p99_ms`` and no error (:class:`RateSearch`). Each step records the CPU
+    seconds of the load generator (this process) and of the server. ``limit_found`` is False when every step
+    passed: the rate is then a lower bound."""
+    search = RateSearch(start, steps, resolution)
+    while not search.done:
+        rate = search.next_rate()
+        search.record(rate, rate_step(url, users, seed + len(search.runs), rate, duration, p99_ms, say, server_pid,
+                                      workers))
+    return search.result(duration)
 
-    def ok(rate: float) -> bool:
-        cpu0 = time.process_time()
-        srv0 = process_tree_cpu(server_pid) if server_pid else None
-        got = run_loop(latency(url, users, rate, duration, seed + len(runs), workers=workers))
-        gen = time.process_time() - cpu0
-        srv1 = process_tree_cpu(server_pid) if server_pid else None
-        good = bool(got["errors"] == 0 and got["p99_ms"] <= p99_ms)
-        runs.append({"rps": round(rate, 1), "p50_ms": got["p50_ms"], "p99_ms": got["p99_ms"],
-                     "achieved_rps": got["achieved_rps"], "errors": got["errors"], "ok": good,
-                     "load_generator_cpu_s": round(gen, 2),
-                     "load_generator_cpu_ms_per_request": round(1000 * gen / max(got.get("requests", 0), 1), 3),
-                     "server_cpu_s": None if srv0 is None or srv1 is None else round(srv1 - srv0, 2),
-                     "load_average_1min": round(os.getloadavg()[0], 1),
-                     "connections_per_worker": got.get("connections_per_worker")})
-        say(f"  {rate:.0f} rps: p50 {got['p50_ms']:.1f} ms, p99 {got['p99_ms']:.1f} ms, errors {got['errors']}, "
-            f"CPU: generator {gen:.1f} s, server {runs[-1]['server_cpu_s']} s")
-        return good
 
-    lo, hi = 0.0, start
-    while len(runs) < steps and ok(hi):
-        lo, hi = hi, hi * 1.4
-    while len(runs) < steps and hi - lo > resolution * hi:
-        mid = (lo + hi) / 2
-        if ok(mid):
-            lo = mid
-        else:
-            hi = mid
-    return {"max_rps_p99_20ms": round(lo, 1), "limit_found": not all(r["ok"] for r in runs), "runs": runs,
-            "step_seconds": duration}
+def interleaved_max_rates(targets: list[tuple[str, int | None, int]], users: list[str], seed: int, start: float,
+                          duration: float, p99_ms: float = 20.0, steps: int = 10,
+                          say: Callable[[str], None] = print, resolution: float = 0.05) -> list[dict[str, Any]]:
+    """:func:`max_rate` of several running servers (``(url, pid, workers)`` each), their steps taking turns -
+    in alternating order, one server's step then the other's - so that every search samples the same minutes
+    of the machine: the ratio of their rates does not carry a drift of the machine's speed between them. The
+    servers not under load are idle meanwhile."""
+    searches = [RateSearch(start, steps, resolution) for _ in targets]
+    turn = 0
+    while not all(s.done for s in searches):
+        order = list(range(len(targets)))
+        for i in order if turn % 2 == 0 else order[::-1]:
+            search = searches[i]
+            if search.done:
+                continue
+            url, pid, workers = targets[i]
+            rate = search.next_rate()
+            search.record(rate, rate_step(url, users, seed + len(search.runs), rate, duration, p99_ms, say, pid,
+                                          workers, label=f"{workers} worker(s), "))
+        turn += 1
+    return [s.result(duration) for s in searches]
 
 
 def reflects(body: dict[str, Any], item: str) -> bool:
@@ -262,53 +317,77 @@ def swap(url: str, conns: list[Connection], users: list[str], model: str, work: 
             "swap_propagation_ms": [round(t, 1) for t in times], "workers_checked": len(conns)}
 
 
+def with_prefix(state: str, prefix: str) -> str:
+    """``state`` with its keys under ``prefix`` (after any prefix it names already)."""
+    from shopmind.pipeline.state_redis import split_prefix
+
+    url, given = split_prefix(state, "")
+    return f"{url}{'&' if '?' in url else '?'}prefix={given}{prefix}"
+
+
 def scale_bench(shop: dict[str, Any], users: list[str], work: Path, workers: list[int], state: str, seed: int,
                 rate_seconds: float = 8.0, probes: int = 100, say: Callable[[str], None] = print,
-                rate_steps: int = 14) -> dict[str, Any]:
-    """Every measure of the module docs for each worker count in ``workers``."""
+                rate_steps: int = 14, interleave: bool = True) -> dict[str, Any]:
+    """Every measure of the module docs for each worker count in ``workers``.
+
+    With ``interleave`` (the default), a server per worker count runs from the start, each with its online
+    state under its own key prefix in the one database (``bench-w<N>:``), and their rate searches take turns
+    step by step (:func:`interleaved_max_rates`); read-your-writes and the swap are measured on one server at a
+    time, the others idle. Without it, one server at a time, each search in one go."""
     out: dict[str, Any] = {"state": state, "workers": {}, "cpus": os.cpu_count(), "command": _command(),
+                           "interleaved": interleave and len(workers) > 1,
                            "load_average_at_start": [round(x, 1) for x in os.getloadavg()],
                            "load_generator": "asyncio raw HTTP/1.1 keep-alive, 32 connections spread evenly over "
                                              "the workers, open loop, in the benchmark process (uvloop when "
                                              "installed)",
                            "probe_client": "httpx, one keep-alive connection per worker"}
     ranker = (shop.get("ranker") or {}).get("path")
-    for n in workers:
-        redis.Redis.from_url(state).flushdb()  # a dedicated database: each run starts from the store alone
+    redis.Redis.from_url(state.split("?", 1)[0]).flushdb()  # a dedicated database: runs start from the store alone
+    groups = [list(workers)] if out["interleaved"] else [[n] for n in workers]
+    for group in groups:
+        servers: dict[int, Server] = {}
+        conns: dict[int, list[Connection]] = {}
+        ryw: dict[int, dict[str, Any]] = {}
         cpu0 = time.process_time()
         load0 = [round(x, 1) for x in os.getloadavg()]
-        # /search is not measured here: no text encoder, so a worker starts without encoding the catalog
-        server = Server(shop["store"], shop["model"], work, ranker, workers=n, state=state, search_encoder="none")
         try:
-            t0 = time.perf_counter()
-            server.wait_ready()
-            wait_workers(server.url, n)
-            say(f"{n} worker(s): ready in {time.perf_counter() - t0:.0f} s")
-            conns = connections(server.url, n)
-            probe_conn = conns[0]
-            items = [x["item_id"] for u in users[:20]
-                     for x in probe_conn.client.get(f"/recommendations/{u}", params={"n": 10}).json()["items"]]
-            say(f"{n} worker(s): read-your-writes, {probes} probes")
-            ryw = read_your_writes(conns, users, items, probes, seed)
-            say(f"{n} worker(s): maximum rate at p99 <= 20 ms")
-            rate = max_rate(server.url, users, seed, start=100.0, duration=rate_seconds, steps=rate_steps, say=say,
-                            server_pid=server.proc.pid, workers=n)
-            say(f"{n} worker(s): version swap under load")
-            sw = swap(server.url, conns, users, shop["model"], work, max(50.0, rate["max_rps_p99_20ms"] * 0.5),
-                      seed, say)
-            for c in conns:
-                c.close()
+            for n in group:
+                # /search is not measured here: no text encoder, so a worker starts without encoding the catalog
+                servers[n] = Server(shop["store"], shop["model"], work, ranker, workers=n,
+                                    state=with_prefix(state, f"bench-w{n}:"), search_encoder="none")
+                t0 = time.perf_counter()
+                servers[n].wait_ready()
+                wait_workers(servers[n].url, n)
+                say(f"{n} worker(s): ready in {time.perf_counter() - t0:.0f} s")
+            for n, server in servers.items():
+                conns[n] = connections(server.url, n)
+                items = [x["item_id"] for u in users[:20]
+                         for x in conns[n][0].client.get(f"/recommendations/{u}", params={"n": 10}).json()["items"]]
+                say(f"{n} worker(s): read-your-writes, {probes} probes")
+                ryw[n] = read_your_writes(conns[n], users, items, probes, seed)
+            say(f"{', '.join(map(str, group))} worker(s): maximum rate at p99 <= 20 ms"
+                + (", the searches taking turns" if len(group) > 1 else ""))
+            rates = interleaved_max_rates([(servers[n].url, servers[n].proc.pid, n) for n in group], users, seed,
+                                          start=100.0, duration=rate_seconds, steps=rate_steps, say=say)
+            for n, rate in zip(group, rates, strict=True):
+                say(f"{n} worker(s): version swap under load")
+                sw = swap(servers[n].url, conns[n], users, shop["model"], work,
+                          max(50.0, rate["max_rps_p99_20ms"] * 0.5), seed, say)
+                out["workers"][str(n)] = {
+                    "max_rps_p99_20ms": rate["max_rps_p99_20ms"], "max_rps_limit_found": rate["limit_found"],
+                    "cross_worker_read_your_writes_p99_ms": ryw[n].get("p99_ms"),
+                    "swap_failed_requests": sw["swap_failed_requests"],
+                    "swap_propagation_ms": sw["swap_propagation_ms"],
+                    "read_your_writes": ryw[n], "rate_search": rate, "swap": sw,
+                    "load_generator_cpu_s": round(time.process_time() - cpu0, 1),
+                    "load_average_before": load0, "load_average_after": [round(x, 1) for x in os.getloadavg()],
+                }
         finally:
-            server.stop()
-        out["workers"][str(n)] = {
-            "max_rps_p99_20ms": rate["max_rps_p99_20ms"], "max_rps_limit_found": rate["limit_found"],
-            "cross_worker_read_your_writes_p99_ms": ryw.get("p99_ms"),
-            "swap_failed_requests": sw["swap_failed_requests"],
-            "swap_propagation_ms": sw["swap_propagation_ms"],
-            "read_your_writes": ryw, "rate_search": rate, "swap": sw,
-            "load_generator_cpu_s": round(time.process_time() - cpu0, 1),
-            "load_average_before": load0, "load_average_after": [round(x, 1) for x in os.getloadavg()],
-        }
+            for cs in conns.values():
+                for c in cs:
+                    c.close()
+            for server in servers.values():
+                server.stop()
     one, two = out["workers"].get("1"), out["workers"].get("2")
     if one and two and one["max_rps_p99_20ms"]:
         out["speedup_2_over_1"] = round(two["max_rps_p99_20ms"] / one["max_rps_p99_20ms"], 2)
