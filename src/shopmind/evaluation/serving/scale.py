@@ -42,6 +42,7 @@ import numpy as np
 import redis
 
 from shopmind.evaluation.serving.load import Server, latency, percentiles, run_loop
+from shopmind.pipeline.state_redis import split_prefix
 
 
 class Connection:
@@ -319,8 +320,6 @@ def swap(url: str, conns: list[Connection], users: list[str], model: str, work: 
 
 def with_prefix(state: str, prefix: str) -> str:
     """``state`` with its keys under ``prefix`` (after any prefix it names already)."""
-    from shopmind.pipeline.state_redis import split_prefix
-
     url, given = split_prefix(state, "")
     return f"{url}{'&' if '?' in url else '?'}prefix={given}{prefix}"
 
