@@ -136,7 +136,7 @@ class RateLimiter:
         self._lock = threading.Lock()
 
     def _bucket(self, rate: float | None) -> tuple[float, float]:
-        """The rate and burst of ``key``'s bucket (``rate`` overrides the default; its burst scales with it)."""
+        """The rate and burst of a bucket (``rate`` overrides the default; its burst scales with it)."""
         r = self.rate if rate is None else rate
         burst = max(1.0, self.burst * r / self.rate) if rate is not None and self.rate > 0 else self.burst
         return r, burst

@@ -221,9 +221,6 @@ class RedisOnlineState:
         self._async_idle: list[Any] = []
         self._async_loop: asyncio.AbstractEventLoop | None = None
         self.timeout = timeout
-        #: ``EVALSHA <sha> 6`` packed once: the head of every session read
-        self._session_head = (b"*9\r\n$7\r\nEVALSHA\r\n$40\r\n" + self._session.sha.encode()
-                              + b"\r\n$1\r\n6\r\n")
         self._degraded = False
         self._since: float | None = None
         #: the active version this worker last saw published (the session read compares it, see session())
@@ -489,10 +486,7 @@ class RedisOnlineState:
         return [self._key("s", user_id, part) for part in SESSION_PARTS] + [self._key("active")]
 
     def _session_command(self, keys: list[str]) -> bytes:
-        packed = [self._session_head]
-        for key in (k.encode() for k in keys):
-            packed.append(b"$%d\r\n%s\r\n" % (len(key), key))
-        return b"".join(packed)
+        return resp_command(b"EVALSHA", self._session.sha.encode(), b"%d" % len(keys), *(k.encode() for k in keys))
 
     async def _read_session_async(self, user_id: str) -> Any:
         """:meth:`_read_session` awaited (see :meth:`_call_async`)."""

@@ -187,12 +187,8 @@ def max_rate(url: str, users: list[str], seed: int, start: float, duration: floa
     """The highest rate with p99 <= ``p99_ms`` and no error (:class:`RateSearch`). Each step records the CPU
     seconds of the load generator (this process) and of the server. ``limit_found`` is False when every step
     passed: the rate is then a lower bound."""
-    search = RateSearch(start, steps, resolution)
-    while not search.done:
-        rate = search.next_rate()
-        search.record(rate, rate_step(url, users, seed + len(search.runs), rate, duration, p99_ms, say, server_pid,
-                                      workers))
-    return search.result(duration)
+    return interleaved_max_rates([(url, server_pid, workers)], users, seed, start, duration, p99_ms, steps, say,
+                                 resolution)[0]
 
 
 def interleaved_max_rates(targets: list[tuple[str, int | None, int]], users: list[str], seed: int, start: float,
@@ -212,8 +208,9 @@ def interleaved_max_rates(targets: list[tuple[str, int | None, int]], users: lis
                 continue
             url, pid, workers = targets[i]
             rate = search.next_rate()
+            label = f"{workers} worker(s), " if len(targets) > 1 else ""
             search.record(rate, rate_step(url, users, seed + len(search.runs), rate, duration, p99_ms, say, pid,
-                                          workers, label=f"{workers} worker(s), "))
+                                          workers, label))
         turn += 1
     return [s.result(duration) for s in searches]
 
@@ -341,7 +338,7 @@ def scale_bench(shop: dict[str, Any], users: list[str], work: Path, workers: lis
                                              "installed)",
                            "probe_client": "httpx, one keep-alive connection per worker"}
     ranker = (shop.get("ranker") or {}).get("path")
-    redis.Redis.from_url(state.split("?", 1)[0]).flushdb()  # a dedicated database: runs start from the store alone
+    redis.Redis.from_url(split_prefix(state)[0]).flushdb()  # a dedicated database: runs start from the store alone
     groups = [list(workers)] if out["interleaved"] else [[n] for n in workers]
     for group in groups:
         servers: dict[int, Server] = {}
