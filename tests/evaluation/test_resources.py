@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 import threading
 import time
@@ -37,6 +38,9 @@ def test_measure_sees_a_temporary_allocation(monkeypatch: pytest.MonkeyPatch) ->
         return rss
 
     monkeypatch.setattr(resources, "current_rss_mb", spied)
+    # garbage left by earlier tests (cycles holding large arrays) collected now, not inside the window: a
+    # collection there lowered the RSS under the block and the rise it measured (a failure seen once in CI)
+    gc.collect()
     with measure(sample_interval=0.002) as usage:
         block = np.ones(64 * 2**20 // 8)  # 64 MiB, touched
         time.sleep(0.05)
