@@ -34,11 +34,12 @@ def main() -> None:
     args = ap.parse_args()
     os.environ.setdefault("SHOPMIND_HOME", str(args.shop / "home"))
     os.environ["SHOPMIND_API_KEYS"] = ""
-    from shopmind.cli.serve import build_app  # lazy: after SHOPMIND_HOME is set
+    from shopmind.cli.serve import build_app, limit_blas  # lazy: after SHOPMIND_HOME is set
 
     shop = json.loads((args.shop / "shop-built.json").read_text())
     app = build_app(store=shop["store"], model=shop["model"], ranker=(shop.get("ranker") or {}).get("path"),
                     search_encoder="none")
+    limit_blas(app)  # one BLAS thread, as `shopmind serve` runs: BLAS threads would be counted as request CPU
     service = app.state.service
     users = shop["user_ids"]
     picks = [users[i] for i in np.random.default_rng(args.seed).choice(len(users), args.requests)]
