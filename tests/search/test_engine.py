@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from shopmind.errors import ParameterError
+from shopmind.search import engine as engine_module
 from shopmind.search.engine import SearchEngine
 from shopmind.search.fusion import FusionInput, RRFFusion
 from shopmind.search.request import SearchRequest
@@ -156,8 +157,6 @@ def test_hybrid_answers_a_need_with_one_known_word_only_when_dense_is_close(
     assert engine.search(SearchRequest(q=need, retriever="bm25")).not_in_catalog
     result = engine.search(SearchRequest(q=need, retriever="hybrid"))
     assert bool(result.hits) is answered and result.not_in_catalog is not answered
-    # no known word at all: nothing, however close the dense side claims to be
-    assert engine.search(SearchRequest(q="汽车轮胎", retriever="hybrid")).not_in_catalog
 
 
 @pytest.mark.parametrize(("cos", "answered"), [(0.95, True), (0.5, False)])
@@ -169,10 +168,24 @@ def test_hybrid_answers_a_need_described_in_several_unknown_words_when_dense_is_
     assert not plan.resolved and plan.described
     result = engine.search(SearchRequest(q=need, retriever="hybrid"))
     assert bool(result.hits) is answered and result.not_in_catalog is not answered
-    # a product named in one or two words the shop lacks stays "not in the catalog", however close dense is
+
+
+def test_a_product_named_in_unknown_words_needs_the_higher_floor(search_items: pd.DataFrame) -> None:
+    """One or two words none of which the catalog knows: a product the shop lacks ("汽车轮胎") or one in words
+    the catalog does not use ("graphics card" for videocards). Only a dense cosine above NAMED_FLOOR answers it;
+    a need (three words, or one known word) needs ANSWER_FLOOR only."""
+    between = (engine_module.ANSWER_FLOOR + engine_module.NAMED_FLOOR) / 2
+    engine = SearchEngine.from_items(search_items.head(200), _Constant(between))  # type: ignore[arg-type]
+    assert engine.search(SearchRequest(q="夏天 出门 怕晒黑", retriever="hybrid")).hits
     for absent in ("汽车轮胎", "婴儿 纸尿裤", "汽车 机油"):
-        assert not engine.planner.plan(absent).described
+        assert not engine.planner.plan(absent).described and not engine.planner.plan(absent).resolved
         assert engine.search(SearchRequest(q=absent, retriever="hybrid")).not_in_catalog
+    close = SearchEngine.from_items(search_items.head(200),
+                                    _Constant(engine_module.NAMED_FLOOR + 0.03))  # type: ignore[arg-type]
+    result = close.search(SearchRequest(q="汽车轮胎", retriever="hybrid"))
+    assert result.hits and not result.not_in_catalog
+    # BM25 alone has nothing to go on
+    assert close.search(SearchRequest(q="汽车轮胎", retriever="bm25")).not_in_catalog
 
 
 def test_a_lone_character_stands_for_the_catalog_names_it_ends(engine: SearchEngine) -> None:

@@ -149,8 +149,8 @@ def _run(st: Store, ctx: DeliveryContext, campaign: Campaign, users: list[str], 
         out.mkdir(parents=True, exist_ok=True)
     outcome: Counter[str] = Counter()
     now = datetime.now(UTC)
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console,
-                  transient=True) as bar:
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task(f"{'sending' if log else 'rendering'} {campaign.campaign_id}", total=len(users))
         for user in users:
             d = deliver(st, campaign, user, ctx, now=now, log=log)

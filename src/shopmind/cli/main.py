@@ -215,7 +215,7 @@ def _generate_stream(s: Settings, users: int, items: int, days: int, seed: int, 
         _fail("--chunk-users writes ids as generated, but this store pseudonymises user ids (a privacy secret "
               "is set): generate files instead (drop --chunk-users) and import them")
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                  console=console) as bar:
+                  console=err) as bar:
         task = bar.add_task("shoppers", total=users)
 
         def step(chunk: Any, report: Any) -> None:

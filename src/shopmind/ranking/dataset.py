@@ -26,6 +26,7 @@ from typing import Any, cast
 
 import numpy as np
 import pandas as pd
+from rich.console import Console
 from rich.progress import track
 
 from shopmind.data.catalog import Catalog, datetimes_to_epoch_seconds
@@ -178,7 +179,8 @@ def build_dataset(events: pd.DataFrame, items: pd.DataFrame | None = None, *, ta
     iterator: Iterable[int] = range(chunks)
     if progress:
 
-        iterator = track(iterator, description=f"featurising {len(sel_all):,} exposures")
+        iterator = track(iterator, description=f"featurising {len(sel_all):,} exposures",
+                         console=Console(stderr=True))
     for c in iterator:
         sel = sel_all[bounds[c]:bounds[c + 1]]
         if len(sel) == 0:

@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 import numpy as np
+from rich.console import Console
 from rich.progress import track
 
 from shopmind.errors import ParameterError, ShopmindError
@@ -57,7 +58,9 @@ def _batches(n: int, size: int, progress: bool, what: str) -> Any:
     starts = range(0, n, size)
     if progress and n > size:
 
-        return track(starts, description=f"encoding {n:,} {what}", total=len(starts))
+        # on stderr: stdout carries the commands' output (`--json` must stay parseable)
+        return track(starts, description=f"encoding {n:,} {what}", total=len(starts),
+                     console=Console(stderr=True))
     return starts
 
 
