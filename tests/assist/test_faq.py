@@ -71,6 +71,35 @@ def test_read_faq(tmp_path: Path) -> None:
         read_faq(p)
 
 
+def test_read_faq_alternatives(tmp_path: Path) -> None:
+    p = tmp_path / "faq.jsonl"
+    p.write_text(json.dumps({"question": "How long is delivery?", "answer": "2-4 days.",
+                             "alternatives": ["when will it arrive", " how many days to ship "]}) + "\n")
+    assert read_faq(p)[0].alternatives == ("when will it arrive", "how many days to ship")
+    for bad in ("when will it arrive", ["ok", ""], [3]):
+        p.write_text(json.dumps({"question": "q", "answer": "a", "alternatives": bad}) + "\n")
+        with pytest.raises(DataError, match="alternatives"):
+            read_faq(p)
+
+
+def test_an_entry_scores_its_closest_phrasing() -> None:
+    """A question worded as one of an entry's alternatives matches that entry as if it were its question;
+    without the alternative it does not. The alternatives take part in BM25 and the coverage too."""
+    from shopmind.text.encoders import HashingEncoder  # lazy: only these tests need an encoder
+
+    alt = "when does my parcel show up"
+    with_alt = [FaqEntry("ship.en", "en", "How much does shipping cost?", "Free over ¥99.", alternatives=(alt,)),
+                *FAQ[1:]]
+    m = FaqMatcher(with_alt, HashingEncoder())
+    cos = m.cosines(alt)["e5_question"]
+    assert cos[0] == pytest.approx(1.0, abs=1e-5) and cos.argmax() == 0
+    assert FaqMatcher(FAQ, HashingEncoder()).cosines(alt)["e5_question"][0] < 0.9
+    assert m.answer(alt).candidate_id == "ship.en"
+    lexical = FaqMatcher(with_alt)
+    assert lexical.answer("parcel show up").faq_id == "ship.en"
+    assert FaqMatcher(FAQ).answer("parcel show up").handoff
+
+
 def test_paraphrase_encoder_scores_english_only() -> None:
     from shopmind.text.encoders import HashingEncoder  # lazy: only this test needs an encoder
 

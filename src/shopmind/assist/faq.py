@@ -81,11 +81,15 @@ HANDOFF = {"en": "I'm not sure I can answer that well. Let me connect you with a
 
 @dataclass(frozen=True)
 class FaqEntry:
+    """One FAQ entry. ``alternatives``: other phrasings of the question ("how long is delivery", "when will
+    it arrive"); a shopper's question is matched against the closest of them."""
+
     faq_id: str
     lang: str
     question: str
     answer: str
     category: str | None = None
+    alternatives: tuple[str, ...] = ()
 
 
 @dataclass
@@ -130,12 +134,16 @@ def read_faq(path: str | Path) -> list[FaqEntry]:
             row = json.loads(line)
             q, a = str(row["question"]).strip(), str(row["answer"]).strip()
         except (ValueError, KeyError, TypeError) as exc:
-            raise DataError(f"expected {{'question', 'answer', 'faq_id'?, 'lang'?, 'category'?}}: {exc}",
-                            source=str(p), row=n) from None
+            raise DataError(f"expected {{'question', 'answer', 'faq_id'?, 'lang'?, 'category'?, "
+                            f"'alternatives'?}}: {exc}", source=str(p), row=n) from None
         if not q or not a:
             raise DataError("question and answer must not be empty", source=str(p), row=n)
+        alternatives = row.get("alternatives") or []
+        if not isinstance(alternatives, list) or not all(isinstance(x, str) and x.strip() for x in alternatives):
+            raise DataError(f"alternatives: {alternatives!r}: expected a list of non-empty strings (other "
+                            "phrasings of the question)", source=str(p), row=n)
         out.append(FaqEntry(str(row.get("faq_id") or f"faq-{n}"), str(row.get("lang") or language(q)), q, a,
-                            row.get("category")))
+                            row.get("category"), tuple(x.strip() for x in alternatives)))
     return out
 
 
@@ -171,7 +179,7 @@ class FaqMatcher:
         self.synonyms = Synonyms.load(self.analyzer)
         self.lexical = LexicalIndex({"question": 3.0, "answer": 1.0, "category": 0.5})
         for i, e in enumerate(self.entries):
-            self.lexical.add(i, {"question": self.analyzer.tokens(e.question),
+            self.lexical.add(i, {"question": self.analyzer.tokens(" ".join([e.question, *e.alternatives])),
                                  "answer": self.analyzer.tokens(e.answer),
                                  "category": self.analyzer.tokens(e.category or "")})
         self.lang = np.array([e.lang for e in self.entries])
@@ -194,7 +202,24 @@ class FaqMatcher:
                         pe, [t for t, en in zip(texts[field], self.english, strict=True) if en], cache,
                         kind=mode)[0]
                     self.raw[kind] = rows
+        # the entries' other phrasings: vectors of the question kinds, scored like the question (max per entry)
+        self.alt_owner = np.array([i for i, e in enumerate(self.entries) for _ in e.alternatives], dtype=np.int64)
+        alt_texts = [a for e in self.entries for a in e.alternatives]
+        self.alt_raw: dict[str, np.ndarray] = {}
+        if alt_texts:
+            for kind, (model, field, mode) in VECTOR_KINDS.items():
+                if field != "question" or kind not in self.raw:
+                    continue
+                enc = encoder if model == "e5" else self.paraphrase_encoder
+                assert enc is not None
+                rows = np.zeros((len(alt_texts), self.raw[kind].shape[1]), dtype=np.float32)
+                use = np.ones(len(alt_texts), dtype=bool) if model == "e5" else self.english[self.alt_owner]
+                if use.any():
+                    rows[use] = encode_cached(enc, [t for t, u in zip(alt_texts, use, strict=True) if u], cache,
+                                              kind=mode)[0]
+                self.alt_raw[kind] = rows
         # centred copies per language: the mean of that language's entries is taken off (see CENTERING)
+        self._alt_centred: dict[str, dict[str, np.ndarray]] = {}
         self._means: dict[str, dict[str, np.ndarray]] = {}
         self._centred: dict[str, dict[str, np.ndarray]] = {}
         for lang in [*sorted(set(self.lang.tolist())), "*"]:
@@ -206,6 +231,8 @@ class FaqMatcher:
                 mean = self.centering * vecs[rows_of].mean(axis=0)
                 self._means.setdefault(lang, {})[kind] = mean
                 self._centred.setdefault(lang, {})[kind] = _unit(vecs - mean)
+                if kind in self.alt_raw:
+                    self._alt_centred.setdefault(lang, {})[kind] = _unit(self.alt_raw[kind] - mean)
         self.vectors = self.raw.get("e5_question")
         self.para_questions = self.raw.get("para_question")
 
@@ -257,7 +284,11 @@ class FaqMatcher:
                 vec = self._vector(self.encoder, question, "query")
             else:
                 continue
-            sims = centred @ _unit(vec - self._means[key][kind])
+            q = _unit(vec - self._means[key][kind])
+            sims = centred @ q
+            alt = self._alt_centred.get(key, {}).get(kind)
+            if alt is not None:  # an entry scores its closest phrasing
+                np.maximum.at(sims, self.alt_owner, alt @ q)
             out[kind] = np.where(self.english, sims, 0.0).astype(np.float32) if model == "para" else sims
         return out
 

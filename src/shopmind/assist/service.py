@@ -53,14 +53,15 @@ class AssistService:
             doc = self.store.get_document(COLLECTION, key)
             if doc is not None:
                 out.append(FaqEntry(key, doc.get("lang") or language(doc["question"]), doc["question"],
-                                    doc["answer"], doc.get("category")))
+                                    doc["answer"], doc.get("category"), tuple(doc.get("alternatives") or ())))
         return out
 
     def import_faq(self, entries: Sequence[FaqEntry], *, replace: bool = False) -> int:
         """Store FAQ entries (by ``faq_id``; ``replace`` drops the old FAQ first) and rebuild the matcher."""
         if replace:
             self.store.delete_documents(COLLECTION)
-        n = self.store.put_documents(COLLECTION, {e.faq_id: {k: v for k, v in asdict(e).items() if k != "faq_id"}
+        n = self.store.put_documents(COLLECTION, {e.faq_id: {k: list(v) if k == "alternatives" else v
+                                                             for k, v in asdict(e).items() if k != "faq_id"}
                                                   for e in entries})
         with self._lock:
             self._matcher = None

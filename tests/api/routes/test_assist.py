@@ -74,8 +74,20 @@ def test_faq_is_managed_over_rest(service: RecommendationService) -> None:
                            ({"entries": [{"faq_id": "x", "question": "  ", "answer": "a"}]}, "question"),
                            ({"entries": [{"faq_id": "x y", "question": "q", "answer": "a"}]}, "faq_id"),
                            ({"entries": [{"faq_id": "x", "question": "q", "answer": "a", "lang": "fr"}]}, "lang"),
+                           ({"entries": [{"faq_id": "x", "question": "q", "answer": "a", "alternatives": [" "]}]},
+                            "alternatives"),
                            ({"entries": [{"faq_id": "x", "question": "q", "answer": "a"},
                                          {"faq_id": "x", "question": "r", "answer": "b"}]}, "entries")):
             r = c.post("/assist/faq", json=bad)
             assert r.status_code == 422 and field in r.json()["error"]["field"], (bad, r.json())
         assert c.get("/assist/faq").json()["count"] == 0  # nothing stored by a refused import
+        # other phrasings of a question are stored, listed and matched (lexical here: no encoder)
+        r = c.post("/assist/faq", json={"entries": [
+            {"faq_id": "ship", "question": "How much is shipping?", "answer": "Free over ¥99.",
+             "alternatives": ["what does postage cost", "delivery fee"]},
+            {"faq_id": "ret", "question": "What is the return policy?", "answer": "7-day returns."}]})
+        assert r.json() == {"stored": 2, "count": 2}
+        listed = {e["faq_id"]: e for e in c.get("/assist/faq").json()["entries"]}
+        assert listed["ship"]["alternatives"] == ["what does postage cost", "delivery fee"]
+        assert listed["ret"]["alternatives"] == []
+        assert c.post("/assist/answer", json={"question": "postage?"}).json()["faq_id"] == "ship"

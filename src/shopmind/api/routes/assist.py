@@ -63,6 +63,9 @@ class FaqEntryIn(BaseModel):
     answer: str = Field(min_length=1, max_length=10_000)
     lang: Literal["en", "zh"] | None = Field(default=None, description="Detected from the question when left out.")
     category: str | None = Field(default=None, max_length=200)
+    alternatives: list[str] = Field(default_factory=list, max_length=50,
+                                    description="Other phrasings of the question; a shopper's question is "
+                                                "matched against the closest of them.")
 
     @field_validator("question", "answer")
     @classmethod
@@ -70,6 +73,14 @@ class FaqEntryIn(BaseModel):
         if not value.strip():
             raise ValueError("must not be blank")
         return value.strip()
+
+    @field_validator("alternatives")
+    @classmethod
+    def _phrasings(cls, values: list[str]) -> list[str]:
+        for i, v in enumerate(values):
+            if not v.strip() or len(v) > 2000:
+                raise ValueError(f"alternatives[{i}] must be 1-2000 characters, not blank")
+        return [v.strip() for v in values]
 
 
 class FaqImportIn(BaseModel):
@@ -92,7 +103,8 @@ def list_faq(request: Request) -> dict[str, Any]:
     """The stored FAQ entries (what `POST /assist/answer` matches questions against)."""
     entries = assist_service(request).entries()
     return {"count": len(entries), "entries": [{"faq_id": e.faq_id, "lang": e.lang, "category": e.category,
-                                                 "question": e.question, "answer": e.answer} for e in entries]}
+                                                 "question": e.question, "answer": e.answer,
+                                                 "alternatives": list(e.alternatives)} for e in entries]}
 
 
 @router.post("/assist/faq", dependencies=WRITE)
@@ -100,8 +112,8 @@ def import_faq(body: FaqImportIn, request: Request) -> dict[str, Any]:
     """Store FAQ entries by `faq_id` (an id already stored is replaced; `replace: true` drops the old FAQ
     first), as `shopmind assist faq import` does. The matcher is rebuilt on the next question."""
     service = assist_service(request)
-    entries = [FaqEntry(e.faq_id, e.lang or language(e.question), e.question, e.answer, e.category)
-               for e in body.entries]
+    entries = [FaqEntry(e.faq_id, e.lang or language(e.question), e.question, e.answer, e.category,
+                        tuple(e.alternatives)) for e in body.entries]
     stored = service.import_faq(entries, replace=body.replace)
     return {"stored": stored, "count": len(service.entries())}
 
