@@ -211,7 +211,8 @@ class FaqMatcher:
                 if field != "question" or kind not in self.raw:
                     continue
                 enc = encoder if model == "e5" else self.paraphrase_encoder
-                assert enc is not None
+                if enc is None:  # (a kind in self.raw was encoded by its encoder: not reached)
+                    continue
                 rows = np.zeros((len(alt_texts), self.raw[kind].shape[1]), dtype=np.float32)
                 use = np.ones(len(alt_texts), dtype=bool) if model == "e5" else self.english[self.alt_owner]
                 if use.any():
