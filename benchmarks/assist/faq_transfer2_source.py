@@ -11,8 +11,11 @@ but not answered by this FAQ).
 
 from __future__ import annotations
 
-import json
+import sys
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from faq_transfer_source import write_set
 
 TOPICS: list[tuple[str, str, str, str, str, str, list[str], list[str]]] = [
     ("size_guide", "products",
@@ -207,20 +210,7 @@ OUT_OF_SCOPE_ZH = [
 
 
 def write(out_dir: Path) -> dict[str, int]:
-    faq, questions = [], []
-    for topic, category, q_en, a_en, q_zh, a_zh, para_en, para_zh in TOPICS:
-        for lang, q, a, paras in (("en", q_en, a_en, para_en), ("zh", q_zh, a_zh, para_zh)):
-            faq_id = f"{topic}.{lang}"
-            faq.append({"faq_id": faq_id, "lang": lang, "category": category, "question": q, "answer": a})
-            questions.extend({"text": p, "lang": lang, "faq_id": faq_id} for p in paras)
-    oos = [{"text": t, "lang": "en"} for t in OUT_OF_SCOPE_EN] + [{"text": t, "lang": "zh"} for t in OUT_OF_SCOPE_ZH]
-    files = {"faq_transfer2.jsonl": faq, "questions_transfer2.jsonl": questions,
-             "out_of_scope_transfer2.jsonl": oos}
-    for name, rows in files.items():
-        with (out_dir / name).open("w", encoding="utf-8") as fh:
-            for row in rows:
-                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-    return {name: len(rows) for name, rows in files.items()}
+    return write_set("transfer2", TOPICS, OUT_OF_SCOPE_EN, OUT_OF_SCOPE_ZH, out_dir)
 
 
 if __name__ == "__main__":

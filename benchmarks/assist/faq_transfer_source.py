@@ -239,21 +239,32 @@ OUT_OF_SCOPE_ZH = [
 ]
 
 
-def write(out_dir: Path) -> dict[str, int]:
+#: One topic: (topic, category, en question, en answer, zh question, zh answer, en paraphrases, zh paraphrases).
+Topic = tuple[str, str, str, str, str, str, list[str], list[str]]
+
+
+def write_set(suffix: str, topics: list[Topic], out_of_scope_en: list[str], out_of_scope_zh: list[str],
+              out_dir: Path) -> dict[str, int]:
+    """Write ``faq_<suffix>.jsonl``, ``questions_<suffix>.jsonl`` and ``out_of_scope_<suffix>.jsonl`` in the
+    formats ``shopmind assist faq evaluate`` reads; returns the line count of each."""
     faq, questions = [], []
-    for topic, category, q_en, a_en, q_zh, a_zh, para_en, para_zh in TOPICS:
+    for topic, category, q_en, a_en, q_zh, a_zh, para_en, para_zh in topics:
         for lang, q, a, paras in (("en", q_en, a_en, para_en), ("zh", q_zh, a_zh, para_zh)):
             faq_id = f"{topic}.{lang}"
             faq.append({"faq_id": faq_id, "lang": lang, "category": category, "question": q, "answer": a})
             questions.extend({"text": p, "lang": lang, "faq_id": faq_id} for p in paras)
-    oos = [{"text": t, "lang": "en"} for t in OUT_OF_SCOPE_EN] + [{"text": t, "lang": "zh"} for t in OUT_OF_SCOPE_ZH]
-    files = {"faq_transfer.jsonl": faq, "questions_transfer.jsonl": questions,
-             "out_of_scope_transfer.jsonl": oos}
+    oos = [{"text": t, "lang": "en"} for t in out_of_scope_en] + [{"text": t, "lang": "zh"} for t in out_of_scope_zh]
+    files = {f"faq_{suffix}.jsonl": faq, f"questions_{suffix}.jsonl": questions,
+             f"out_of_scope_{suffix}.jsonl": oos}
     for name, rows in files.items():
         with (out_dir / name).open("w", encoding="utf-8") as fh:
             for row in rows:
                 fh.write(json.dumps(row, ensure_ascii=False) + "\n")
     return {name: len(rows) for name, rows in files.items()}
+
+
+def write(out_dir: Path) -> dict[str, int]:
+    return write_set("transfer", TOPICS, OUT_OF_SCOPE_EN, OUT_OF_SCOPE_ZH, out_dir)
 
 
 if __name__ == "__main__":

@@ -23,16 +23,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 from build_hard_sets import write_set
-from build_sets import rees46_items
+from build_sets import C, rees46_items
 
 HERE = Path(__file__).parent
-
-
-def C(*paths: str, **kw: Any) -> dict[str, Any]:
-    return {"category": list(paths), **kw}
-
-
-NONE: dict[str, Any] = {}
 
 REES46_HARD: list[tuple[str, str, dict[str, Any]]] = [
     # ---- needs, in the shopper's words

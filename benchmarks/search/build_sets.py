@@ -80,8 +80,9 @@ def pinyin(query: str, initials: bool = False) -> str:
 
 
 # ------------------------------------------------------------------------------------------- intents
-def C(*paths: str) -> dict[str, Any]:
-    return {"category": list(paths)}
+def C(*paths: str, **more: Any) -> dict[str, Any]:
+    """An intent for these category path patterns (and any other intent fields: brand, price_max, ...)."""
+    return {"category": list(paths), **more}
 
 
 AMAZON: list[tuple[str, str, dict[str, Any]]] = [
