@@ -11,7 +11,8 @@ traditional characters, mixed Chinese and English, needs in the shopper's words,
 They are none of the earlier sets' queries. Grades come from ``grading.py`` as for every other set.
 
 Writes ``amazon-beauty-check``, ``rees46-check`` and ``demo-zh-check`` (``SET.queries.jsonl``, and
-``catalogs/SET.items.jsonl``: the same items as the first sets' catalogs). They are scored as they are, with no tuning half: a check is not split.
+``catalogs/SET.items.jsonl``: the same items as the first sets' catalogs). They are scored as they are, with no
+tuning half: a check is not split.
 """
 
 from __future__ import annotations

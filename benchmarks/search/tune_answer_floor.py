@@ -46,7 +46,7 @@ def split_of(path: Path) -> dict[str, str]:
 def main() -> None:
     import pandas as pd
 
-    from shopmind.settings import load_settings
+    from shopmind.cli.params import load_settings
 
     load_settings()  # configures the embedding cache, as `search evaluate` does: the catalogs encode once
     rows = []

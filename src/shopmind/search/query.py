@@ -26,12 +26,17 @@ from dataclasses import dataclass, field
 
 from shopmind.content.lexicon import english_words
 from shopmind.search.analysis import Analyzer, Token, pinyin_keys
+from shopmind.search.dictionary import english_phrases
 from shopmind.search.synonyms import Synonyms
 from shopmind.search.vocabulary import TermVocabulary, max_edits
 
 #: Weight of each way of matching a word, relative to the word itself.
 WEIGHTS = {"exact": 1.0, "synonym": 0.9, "pinyin": 0.95, "initials": 0.8, "typo": 0.85, "join": 0.95,
-           "split": 0.7, "head": 0.6}
+           "split": 0.7, "head": 0.6, "dictionary": 0.8}
+#: At most this many English renderings of a Chinese word the catalog lacks are tried (most common sense first).
+RENDERINGS = 4
+#: Ways of matching after which the dense side reads the catalog's words rather than the query's.
+_READ_AS = ("pinyin", "initials", "typo", "join", "split", "dictionary")
 #: At most this many catalog names stand for a lone Chinese character that ends them (``鞋`` -> 跑步鞋, 皮鞋).
 HEAD_NAMES = 6
 #: Chinese noun suffixes: ``裤子`` is ``裤``, ``垫子`` is ``垫``.
@@ -98,7 +103,9 @@ class QueryPlan:
         the dense encoder should see: "lianyiqun" is 连衣裙 to the index, gibberish to e5)."""
         out = []
         for c in self.clauses:
-            if c.alternatives and c.alternatives[0].how in ("pinyin", "initials", "typo", "join", "split"):
+            if c.alternatives and c.alternatives[0].how == "dictionary":
+                out.append(f"{c.word} {c.alternatives[0].text}")
+            elif c.alternatives and c.alternatives[0].how in _READ_AS:
                 out.append("".join(c.alternatives[0].terms) if all(len(t) > 1 and not t.isascii()
                                                                    for t in c.alternatives[0].terms)
                            else " ".join(c.alternatives[0].terms))
@@ -113,14 +120,15 @@ class QueryPlan:
         better than "something dry skin winter"."""
         out = text
         for c in self.clauses:
-            if not (c.alternatives and c.alternatives[0].how in ("pinyin", "initials", "typo", "join", "split")):
+            if not (c.alternatives and c.alternatives[0].how in _READ_AS):
                 continue
             alt = c.alternatives[0]
             terms = alt.terms
             fixed = "".join(terms) if all(len(t) > 1 and not t.isascii() for t in terms) else " ".join(terms)
-            if alt.how == "typo" and alt.text:
+            if alt.how in ("typo", "dictionary") and alt.text:
                 # the word as written and the catalog's word: the encoder knows "lippy" better than a wrong
-                # correction, and "mascara" better than "mascarra"
+                # correction, and "mascara" better than "mascarra"; "假睫毛" beside "eyelashes" in an English
+                # catalog
                 fixed = f"{c.word} {alt.text}"
             # a joined word may have been written apart ("莲 衣裙", "eye shadow")
             pattern = r"\s*".join(re.escape(ch) for ch in c.word.replace(" ", ""))
@@ -185,8 +193,9 @@ class QueryPlanner:
             out.extend(self._phrase_alternatives((w,), how))
         return out
 
-    def _resolve(self, token: Token) -> list[Alternative]:
-        """Alternatives of one word the catalog does not hold verbatim."""
+    def _resolve(self, token: Token, translate: bool = True) -> list[Alternative]:
+        """Alternatives of one word the catalog does not hold verbatim (``translate``: its English renderings
+        may stand for a Chinese word)."""
         if token.cjk:
             if len(token.term) == 2 and token.term[1] in _NOUN_SUFFIXES:
                 head = self._head(token.term[0])  # 裤子 -> 牛仔裤, 紧身裤; 垫子 -> 瑜伽垫
@@ -195,10 +204,37 @@ class QueryPlanner:
             found = self._pinyin(pinyin_keys(token.term)[0], token.term) if len(token.term) >= 2 else []
             if found:
                 return found
+            found = self._translate(token.term, WEIGHTS["dictionary"]) if translate else []
+            if found:
+                return found
             parts = tuple(w for w in self.analyzer.subwords(token.term) if w != token.term)
             inside = tuple(w for w in parts if self.vocabulary.df(w) > 0 and len(w) >= 2)
-            return [Alternative(inside, WEIGHTS["split"], "split")] if inside else []
+            if inside:
+                return [Alternative(inside, WEIGHTS["split"], "split")]
+            # the head of the compound in English: Chinese puts it last (电水壶 -> 水壶 "kettle", 假睫毛 ->
+            # 睫毛 "eyelashes"), so the longest part that ends latest
+            for part in sorted((w for w in parts if len(w) >= 2 and translate),
+                               key=lambda w: (-len(w), -token.term.rfind(w), w)):
+                found = self._translate(part, WEIGHTS["dictionary"] * WEIGHTS["split"])
+                if found:
+                    return found
+            return []
         return self._pinyin(token.surface)
+
+    def _translate(self, word: str, weight: float) -> list[Alternative]:
+        """The English renderings of a Chinese word (CC-CEDICT, :mod:`~shopmind.search.dictionary`) whose words
+        the catalog holds, with their synonyms: how an English catalog reads "假睫毛" or "显示器"."""
+        out: list[Alternative] = []
+        seen: set[tuple[str, ...]] = set()
+        for phrase in english_phrases(word)[:RENDERINGS]:
+            terms = tuple(self.analyzer.tokens(phrase, query=True))
+            if not terms:
+                continue
+            for alt in self._phrase_alternatives(terms):
+                if alt.terms not in seen:
+                    seen.add(alt.terms)
+                    out.append(Alternative(alt.terms, weight * alt.weight, "dictionary", phrase))
+        return out
 
     def _head(self, char: str) -> list[Alternative]:
         """The catalog's product and category names a lone Chinese character ends (Chinese compounds put the
@@ -271,6 +307,10 @@ class QueryPlanner:
                 tokens[i] = fixed
                 typos.add(i)
         terms = [t.term for t in tokens]
+        # English renderings of the Chinese words the catalog lacks: always in a catalog without Chinese; in
+        # one with Chinese only for a product named in one or two words ("平底锅"), not for a need described in
+        # more, which the dense side reads better than word-for-word renderings ("家里 练 手臂 力量")
+        translate = not self.vocabulary.chinese or len(tokens) < 3
         clauses: list[Clause] = []
         unknown: list[str] = []
         dropped: list[str] = []
@@ -302,7 +342,7 @@ class QueryPlanner:
                 clauses.append(Clause(token.surface, alts))
                 i += 1
                 continue
-            alts = self._resolve(token) if not (token.cjk and len(token.term) == 1) else []
+            alts = self._resolve(token, translate) if not (token.cjk and len(token.term) == 1) else []
             if not alts and token.cjk and len(token.term) == 1:
                 alts = self._head(token.term)
             if not alts and self.vocabulary.df(token.term) > 0:

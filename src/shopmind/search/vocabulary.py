@@ -57,6 +57,11 @@ class TermVocabulary:
     def df(self, term: str) -> int:
         return self.lexical.df(term)
 
+    @property
+    def chinese(self) -> bool:
+        """True when the catalog has held Chinese words (titles or categories in Chinese)."""
+        return bool(self._pinyin)
+
     def word(self, term: str) -> str:
         """A word of the catalog that analyses to ``term`` (the stem itself when none was seen)."""
         return self._word.get(term, term)
