@@ -60,6 +60,12 @@ def test_the_dense_side_reads_the_word_beside_its_rendering(english_shop: Search
     assert english_shop.planner.plan("眼线笔").dense_text("眼线笔") == "眼线笔 eyeliner"
 
 
+def test_the_result_says_how_the_word_was_read(english_shop: SearchEngine) -> None:
+    """The console and `shopmind search` show "read as 眼线笔 -> eyeliner"."""
+    assert english_shop.search(SearchRequest(q="眼线笔", retriever="bm25")).corrections == {"眼线笔": "eyeliner"}
+    assert english_shop.search(SearchRequest(q="假睫毛", retriever="bm25")).corrections == {"假睫毛": "eyelashes"}
+
+
 def test_a_bilingual_catalog_matches_its_own_chinese_words_first(engine: SearchEngine) -> None:
     """The demo shop holds 连衣裙 itself: no rendering is needed or used."""
     plan = engine.planner.plan("连衣裙")

@@ -32,6 +32,7 @@ from shopmind.pipeline import RecommendationService
 from shopmind.pipeline.retrain import Retrainer
 from shopmind.pipeline.state_redis import RedisOnlineState
 from shopmind.privacy.published import PrivateLists
+from shopmind.search import dictionary as search_dictionary
 from shopmind.search.service import SearchService
 from shopmind.settings import ApiSettings, Settings
 from shopmind.storage import open_store
@@ -328,6 +329,9 @@ def build_app(store: str | None = None, model: str | None = None, api_keys: str 
         encoder = None if search_encoder == "none" else get_encoder(search_encoder)
         english = optional_encoder(search_english_encoder) if encoder is not None else None
         search = SearchService.open(st, service, encoder, progress=True, english_encoder=english)
+        # the Chinese-English dictionary (about half a second, once per process) before the first request, not
+        # during it nor beside it
+        search_dictionary.warm()
         assist = assist_service(st, encoder, search)
     except BaseException:
         if online is not None:

@@ -33,8 +33,10 @@ from shopmind.search.vocabulary import TermVocabulary, max_edits
 #: Weight of each way of matching a word, relative to the word itself.
 WEIGHTS = {"exact": 1.0, "synonym": 0.9, "pinyin": 0.95, "initials": 0.8, "typo": 0.85, "join": 0.95,
            "split": 0.7, "head": 0.6, "dictionary": 0.8}
-#: At most this many English renderings of a Chinese word the catalog lacks are tried (most common sense first).
+#: At most this many English renderings of a Chinese word the catalog lacks are tried (most common sense first) ...
 RENDERINGS = 4
+#: ... for at most this many such words of a query (a 1,000-character query of random characters stays cheap).
+TRANSLATED = 8
 #: Ways of matching after which the dense side reads the catalog's words rather than the query's.
 _READ_AS = ("pinyin", "initials", "typo", "join", "split", "dictionary")
 #: At most this many catalog names stand for a lone Chinese character that ends them (``鞋`` -> 跑步鞋, 皮鞋).
@@ -138,11 +140,14 @@ class QueryPlan:
         return " ".join(out.split())
 
     def corrections(self) -> dict[str, str]:
-        """Query words matched through a typo, pinyin or join: word -> what it matched."""
+        """Query words matched through a typo, pinyin, a join or the dictionary: word -> what it matched (the
+        English rendering of a Chinese word: "眼线笔" -> "eyeliner")."""
         out = {}
         for c in self.clauses:
             if c.alternatives and c.alternatives[0].how in ("typo", "pinyin", "initials", "join"):
                 out[c.word] = " ".join(c.alternatives[0].terms)
+            elif c.alternatives and c.alternatives[0].how == "dictionary":
+                out[c.word] = c.alternatives[0].text
         return out
 
 
@@ -311,6 +316,7 @@ class QueryPlanner:
         # one with Chinese only for a product named in one or two words ("平底锅"), not for a need described in
         # more, which the dense side reads better than word-for-word renderings ("家里 练 手臂 力量")
         translate = not self.vocabulary.chinese or len(tokens) < 3
+        looked_up = 0
         clauses: list[Clause] = []
         unknown: list[str] = []
         dropped: list[str] = []
@@ -342,7 +348,10 @@ class QueryPlanner:
                 clauses.append(Clause(token.surface, alts))
                 i += 1
                 continue
-            alts = self._resolve(token, translate) if not (token.cjk and len(token.term) == 1) else []
+            if token.cjk and len(token.term) > 1:
+                looked_up += 1
+            alts = (self._resolve(token, translate and looked_up <= TRANSLATED)
+                    if not (token.cjk and len(token.term) == 1) else [])
             if not alts and token.cjk and len(token.term) == 1:
                 alts = self._head(token.term)
             if not alts and self.vocabulary.df(token.term) > 0:

@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 import uuid
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -28,7 +27,6 @@ import pandas as pd
 
 from shopmind.errors import ParameterError
 from shopmind.pipeline.service import RecommendationService
-from shopmind.search import dictionary
 from shopmind.search.documents import attributes_of, category_path
 from shopmind.search.engine import SearchEngine
 from shopmind.search.request import SearchRequest
@@ -80,9 +78,6 @@ class SearchService:
                                          english_encoder=english_encoder)
         service = cls(store, engine, recommendations, **kwargs)
         service._fill_queries()
-        # the Chinese-English dictionary loads in the background (about half a second, once per process), so the
-        # first Chinese query for a word the catalog lacks does not wait for it
-        threading.Thread(target=dictionary.warm, daemon=True, name="search-dictionary").start()
         return service
 
     # ------------------------------------------------------------------ catalog changes
