@@ -7,6 +7,7 @@ import pytest
 
 from shopmind.search.dictionary import english_phrases
 from shopmind.search.engine import SearchEngine
+from shopmind.search.query import TRANSLATED
 from shopmind.search.request import SearchRequest
 
 ITEMS = [
@@ -70,3 +71,11 @@ def test_a_bilingual_catalog_matches_its_own_chinese_words_first(engine: SearchE
     """The demo shop holds 连衣裙 itself: no rendering is needed or used."""
     plan = engine.planner.plan("连衣裙")
     assert all(a.how != "dictionary" for c in plan.clauses for a in c.alternatives)
+
+
+def test_at_most_eight_words_of_a_query_are_looked_up(english_shop: SearchEngine) -> None:
+    """A long query of Chinese words the shop lacks stays cheap: the ninth and later words are not looked up."""
+    words = ["眼线笔", "面膜", "发胶", "眼线笔", "面膜", "发胶", "眼线笔", "面膜", "发胶", "眼线笔"]
+    plan = english_shop.planner.plan(" ".join(words))
+    read = [c.word for c in plan.clauses if c.alternatives and c.alternatives[0].how == "dictionary"]
+    assert read == words[:TRANSLATED] and plan.unknown == words[TRANSLATED:]
