@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import mmap
 import sys
 import threading
 import time
@@ -42,11 +43,17 @@ def test_measure_sees_a_temporary_allocation(monkeypatch: pytest.MonkeyPatch) ->
     # collection there lowered the RSS under the block and the rise it measured (a failure seen once in CI)
     gc.collect()
     with measure(sample_interval=0.002) as usage:
-        block = np.ones(64 * 2**20 // 8)  # 64 MiB, touched
+        # 64 MiB of fresh pages: an anonymous mapping, every page written. A numpy array could be served from
+        # memory the allocator kept resident after earlier tests freed it, and then the RSS did not rise at all
+        # (0.004 MiB, seen once in CI after the whole suite had run in this process)
+        block = mmap.mmap(-1, 64 * 2**20)
+        pages = np.frombuffer(block, dtype=np.uint8)
+        pages[::mmap.PAGESIZE] = 1
         time.sleep(0.05)
         allocated.set()
         sampled.wait()
-        del block
+        del pages
+        block.close()
         time.sleep(0.01)
     # the memory was released before the block ended, but its peak is still reported
     assert usage.rss_increase_mb > 40
