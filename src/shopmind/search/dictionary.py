@@ -30,7 +30,7 @@ from functools import lru_cache
 from importlib import resources
 
 #: Definitions that are not renderings of the word.
-_SKIP = re.compile(r"^(CL:|variant of|old variant|see |see also|abbr\.|surname |also written|used in|"
+_SKIP = re.compile(r"^(CL:|variant of|old variant|see |abbr\.|surname |also written|used in|"
                    r"\(|lit\.|fig\.|also pr\.|Taiwan pr\.|erhua variant|\[)", re.IGNORECASE)
 _BRACKETS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 _WORDS = re.compile(r"^[a-z][a-z' -]*$")
@@ -71,9 +71,10 @@ def _phrases(definitions: list[str]) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=50_000)
 def english_phrases(word: str) -> tuple[str, ...]:
     """The English renderings of the Chinese ``word`` (simplified or traditional), most common sense first;
-    empty when CC-CEDICT does not have it."""
+    empty when CC-CEDICT does not have it. Cached: shoppers repeat their words."""
     with _LOCK:
         entries = _entries()
     defs = entries.get(word)

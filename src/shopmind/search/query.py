@@ -214,12 +214,11 @@ class QueryPlanner:
                 return found
             parts = tuple(w for w in self.analyzer.subwords(token.term) if w != token.term)
             inside = tuple(w for w in parts if self.vocabulary.df(w) > 0 and len(w) >= 2)
-            if inside:
-                return [Alternative(inside, WEIGHTS["split"], "split")]
+            if inside or not translate:
+                return [Alternative(inside, WEIGHTS["split"], "split")] if inside else []
             # the head of the compound in English: Chinese puts it last (电水壶 -> 水壶 "kettle", 假睫毛 ->
             # 睫毛 "eyelashes"), so the longest part that ends latest
-            for part in sorted((w for w in parts if len(w) >= 2 and translate),
-                               key=lambda w: (-len(w), -token.term.rfind(w), w)):
+            for part in sorted((w for w in parts if len(w) >= 2), key=lambda w: (-len(w), -token.term.rfind(w), w)):
                 found = self._translate(part, WEIGHTS["dictionary"] * WEIGHTS["split"])
                 if found:
                     return found
