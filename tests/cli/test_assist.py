@@ -30,6 +30,15 @@ def test_faq_import_and_evaluate(tmp_path: Path) -> None:
     r = runner.invoke(app, ["assist", "faq", "evaluate", "--faq", str(faq), "--questions", str(qs),
                             "--out-of-scope", str(oos), "--encoder", "hashing", "--paraphrase-encoder", "bogus"])
     assert r.exit_code != 0 and "paraphrase-encoder" in r.output
+    r = runner.invoke(app, ["assist", "faq", "evaluate", "--faq", str(faq), "--questions", str(qs),
+                            "--out-of-scope", str(oos), "--encoder", "hashing", "--paraphrase-encoder", "none",
+                            "--chinese-encoder", "bogus"])
+    assert r.exit_code != 0 and "chinese-encoder" in r.output
+    r = runner.invoke(app, ["assist", "faq", "evaluate", "--faq", str(faq), "--questions", str(qs),
+                            "--out-of-scope", str(oos), "--encoder", "hashing", "--paraphrase-encoder", "none",
+                            "--chinese-encoder", "none", "--json"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output.strip().splitlines()[-1])["thresholds"]["chinese"] is None
 
 
 def test_chat_in_the_terminal_compares_and_answers(tmp_path: Path) -> None:

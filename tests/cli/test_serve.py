@@ -250,7 +250,8 @@ def test_the_last_activated_artifact_is_served_after_a_restart(home, trained_sho
 
 
 def test_served_faq_answers_use_the_evaluated_matcher(cli, home, trained_shop, fake_uvicorn, monkeypatch):
-    """/assist/answer scores with e5 + the English paraphrase encoder (when installed), as `faq evaluate` does."""
+    """/assist/answer scores with e5 + the English paraphrase encoder and the Chinese encoder (when installed),
+    as `faq evaluate` does."""
     from shopmind.assist.faq import FaqEntry, FaqMatcher
     from shopmind.assist.service import AssistService
     from shopmind.storage import open_store
@@ -259,6 +260,8 @@ def test_served_faq_answers_use_the_evaluated_matcher(cli, home, trained_shop, f
     trained_shop.model.save(home / "models" / "itemknn")
     para = HashingEncoder(seed=1)  # stands in for MiniLM: no torch model in a unit test
     monkeypatch.setattr(serve_module, "default_paraphrase_encoder", lambda: para)
+    chinese = HashingEncoder(seed=2)  # stands in for USE multilingual
+    monkeypatch.setattr(serve_module, "default_chinese_encoder", lambda: chinese)
     faq = [FaqEntry("ship.en", "en", "How much does shipping cost?", "Free over 99, else 10."),
            FaqEntry("ret.en", "en", "What is your return policy?", "7-day returns."),
            FaqEntry("ship.zh", "zh", "运费是多少？", "满99元包邮。")]
@@ -269,6 +272,7 @@ def test_served_faq_answers_use_the_evaluated_matcher(cli, home, trained_shop, f
         assert res.exit_code == 0, res.output
         with TestClient(fake_uvicorn["app"]) as client:
             served = client.post("/assist/answer", json={"question": "is shipping free?"}).json()
+            served_zh = client.post("/assist/answer", json={"question": "运费多少钱"}).json()
     finally:  # the trained shop is shared by other tests: leave its FAQ empty
         with open_store(f"sqlite:///{trained_shop.db}") as st:
             st.delete_documents("faq")
@@ -276,5 +280,11 @@ def test_served_faq_answers_use_the_evaluated_matcher(cli, home, trained_shop, f
     e5_only = FaqMatcher(faq, get_encoder("hashing")).answer("is shipping free?")
     assert served["confidence"] == pytest.approx(evaluated.confidence, abs=1e-3)
     assert served["confidence"] != pytest.approx(e5_only.confidence, abs=1e-3)
+    evaluated_zh = FaqMatcher(faq, get_encoder("hashing"), paraphrase_encoder=para,
+                              chinese_encoder=chinese).answer("运费多少钱")
+    assert served_zh["confidence"] == pytest.approx(evaluated_zh.confidence, abs=1e-3)
+    assert served_zh["confidence"] != pytest.approx(FaqMatcher(faq, get_encoder("hashing")).answer(
+        "运费多少钱").confidence, abs=1e-3)
     with open_store(f"sqlite:///{trained_shop.db}") as st:  # without an e5 encoder there is no paraphrase side
-        assert serve_module.assist_service(st, None, None).paraphrase_encoder is None
+        bare = serve_module.assist_service(st, None, None)
+        assert bare.paraphrase_encoder is None and bare.chinese_encoder is None

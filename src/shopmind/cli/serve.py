@@ -21,7 +21,7 @@ from rich.console import Console
 from threadpoolctl import threadpool_limits
 
 from shopmind.api import create_app
-from shopmind.assist.faq import default_paraphrase_encoder
+from shopmind.assist.faq import default_chinese_encoder, default_paraphrase_encoder
 from shopmind.assist.service import AssistService
 from shopmind.cli.params import load_settings
 from shopmind.errors import ArtifactError, ShopmindError
@@ -351,10 +351,13 @@ def build_app(store: str | None = None, model: str | None = None, api_keys: str 
 
 
 def assist_service(store: Store, encoder: TextEncoder | None, search: SearchService) -> AssistService:
-    """The served FAQ matcher is the evaluated default (``shopmind assist faq evaluate``): e5 plus, when its
-    package is installed, the English paraphrase encoder (MiniLM), so /assist/answer gives what was measured."""
-    factory = default_paraphrase_encoder if encoder is not None else None  # loaded with the FAQ index, not here
-    return AssistService(store, encoder, search=search, paraphrase_factory=factory,
+    """The served FAQ matcher is the evaluated default (``shopmind assist faq evaluate``): e5 plus, when their
+    packages are installed, the English paraphrase encoder (MiniLM) and the Chinese one (USE multilingual), so
+    /assist/answer gives what was measured."""
+    # loaded with the FAQ index, on the first question, not here
+    para = default_paraphrase_encoder if encoder is not None else None
+    chinese = default_chinese_encoder if encoder is not None else None
+    return AssistService(store, encoder, search=search, paraphrase_factory=para, chinese_factory=chinese,
                          coupons=lambda user_id: usable_coupons(store, user_id))
 
 
