@@ -24,6 +24,8 @@ def test_evaluate_by_kind(tmp_path: Path) -> None:
     out = evaluate(lambda q: {"a": ["1"], "b": ["9"], "none": []}[q], read_queries(path))
     assert out["queries"] == 3 and out["by_kind"]["head"]["ndcg@10"] == 1.0
     assert out["by_kind"]["tail"]["ndcg@10"] == 0.0 and out["zero_result_rate"] == pytest.approx(1 / 3, abs=1e-3)
+    path.write_text('{"query": "a", "judgments": {"1": 3}}')  # no kind: its own group, not the total's name
+    assert set(evaluate(lambda q: ["1"], read_queries(path))["by_kind"]) == {"unlabelled"}
     path.write_text('{"query": 1, "judgments": [1]}')
     with pytest.raises(DataError, match="row 1"):
         read_queries(path)

@@ -9,6 +9,8 @@ A query file has one JSON object per line: ``{"query", "kind"?, "judgments": {it
 - a query with no item graded above 0 asks for something the catalog does not have: it scores 1 on both
   metrics when the retriever returns nothing, else 0.
 
+A line without ``kind`` is reported under ``by_kind["unlabelled"]``.
+
 >>> ndcg_at({"a": 3, "b": 1}, ["b", "a"], 10) < 1.0, ndcg_at({"a": 3, "b": 1}, ["a", "b"], 10)
 (True, 1.0)
 """
@@ -52,7 +54,7 @@ def read_queries(path: str | Path) -> list[JudgedQuery]:
         try:
             row = json.loads(line)
             judgments = {str(k): int(v) for k, v in (row.get("judgments") or {}).items()}
-            out.append(JudgedQuery(str(row["query"]), str(row.get("kind") or "all"), judgments))
+            out.append(JudgedQuery(str(row["query"]), str(row.get("kind") or "unlabelled"), judgments))
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise DataError(f"expected {{'query', 'kind'?, 'judgments': {{item_id: grade}}}}: {exc}",
                             source=str(p), row=n) from None
