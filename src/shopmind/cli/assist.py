@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -46,24 +47,25 @@ ChineseOpt = Annotated[str, typer.Option(
                               "`shopmind serve` does), use or none.")]
 
 
-def _paraphrase(name: str, encoder: str) -> TextEncoder | None:
+def _added_encoder(option: str, name: str, encoder: str, model: str,
+                   default: Callable[[], TextEncoder | None]) -> TextEncoder | None:
+    """The encoder an ``--paraphrase-encoder`` / ``--chinese-encoder`` option names: ``auto`` (``default``: the
+    model when its package is installed, as `shopmind serve` does), ``model`` or ``none``; none without e5."""
     if name == "none" or encoder == "none":
         return None
     if name == "auto":
-        return default_paraphrase_encoder()
-    if name != "minilm":
-        raise ParameterError("assist faq", "paraphrase-encoder", name, "auto, minilm or none")
-    return get_encoder("minilm")
+        return default()
+    if name != model:
+        raise ParameterError("assist faq", option, name, f"auto, {model} or none")
+    return get_encoder(model)
+
+
+def _paraphrase(name: str, encoder: str) -> TextEncoder | None:
+    return _added_encoder("paraphrase-encoder", name, encoder, "minilm", default_paraphrase_encoder)
 
 
 def _chinese(name: str, encoder: str) -> TextEncoder | None:
-    if name == "none" or encoder == "none":
-        return None
-    if name == "auto":
-        return default_chinese_encoder()
-    if name != "use":
-        raise ParameterError("assist faq", "chinese-encoder", name, "auto, use or none")
-    return get_encoder("use")
+    return _added_encoder("chinese-encoder", name, encoder, "use", default_chinese_encoder)
 
 
 def _store_url(store: str | None) -> str:
