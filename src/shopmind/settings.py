@@ -24,6 +24,8 @@ Environment variables (all optional; prefix ``SHOPMIND_``, a section and its fie
 ``SHOPMIND_PRIVACY_SECRET``    pseudonymised mode: user ids become a keyed hash at the edge (docs/privacy.md)
 ``SHOPMIND_DP_EPSILON``        differentially private ``/trending`` and bought-together lists: epsilon per release
                                (off by default); also ``SHOPMIND_DP_BUDGET`` / ``_PERIOD`` / ``_MAX_ITEMS``
+``SHOPMIND_ASSIST_LOG_QUESTIONS``  whether ``shopmind serve`` keeps the FAQ questions shoppers ask (default true; no
+                               user id is kept); ``SHOPMIND_ASSIST_QUESTION_LIMIT`` how many (default 10,000)
 ``SHOPMIND_WEB_SESSION_SECRET``  signs the console's session cookies (default: a new secret per process, so
                                a restart signs everyone out); also ``SHOPMIND_WEB_SESSION_HOURS``
 =============================  ==========================================================================
@@ -239,6 +241,20 @@ class PrivacySettings(BaseModel):
     secret: SecretStr | None = None
 
 
+class AssistSettings(BaseModel):
+    """The customer-service side (:mod:`shopmind.assist`): whether ``shopmind serve`` keeps the questions shoppers
+    ask the FAQ (text, best entry, confidence, hand-off; no user id) and how many.
+
+    >>> AssistSettings().log_questions, AssistSettings().question_limit
+    (True, 10000)
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    log_questions: bool = True
+    question_limit: int = Field(default=10_000, ge=1)
+
+
 class DPSettings(BaseModel):
     """Differentially private published lists (:mod:`shopmind.privacy`): off unless ``epsilon`` is set.
 
@@ -289,6 +305,7 @@ class Settings(BaseSettings):
     web: WebSettings = Field(default_factory=WebSettings)
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
     dp: DPSettings = Field(default_factory=DPSettings)
+    assist: AssistSettings = Field(default_factory=AssistSettings)
 
     @classmethod
     def load(cls, **overrides: Any) -> Settings:

@@ -80,3 +80,38 @@ def test_chat_in_the_terminal_compares_and_answers(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     assert "Side by side:" in r.output and "#1 " in r.output and "waterproof" in r.output
     assert "You have no coupons to use right now." in r.output
+
+
+def test_report_questions_and_teach_in_the_terminal(tmp_path: Path) -> None:
+    """What `shopmind serve` logged (here through the service, as POST /assist/answer does), read and taught from
+    the CLI: the report's gap, the handed-off questions, teaching by question id, bad input."""
+    from shopmind.assist.faq import FaqEntry
+    from shopmind.assist.service import AssistService
+    from shopmind.storage import open_store
+
+    url = f"sqlite:///{tmp_path}/s.db"
+    runner = CliRunner()
+    r = runner.invoke(app, ["assist", "report", "--store", url])
+    assert r.exit_code == 0 and "no questions logged yet" in r.output
+    with open_store(url) as st:
+        served = AssistService(st, log_questions=True)
+        served.import_faq([FaqEntry("pay", "en", "Which payment methods do you accept?", "Cards.")])
+        served.answer("which payment methods do you accept")
+        qid = served.answer("Can I settle with a cheque?")["question_id"]
+    r = runner.invoke(app, ["assist", "report", "--store", url, "--json"])
+    assert r.exit_code == 0, r.output
+    report = json.loads(r.output)
+    assert (report["questions"], report["handed_off"]) == (2, 1) and report["gaps"][0]["question_id"] == qid
+    r = runner.invoke(app, ["assist", "report", "--store", url])
+    assert r.exit_code == 0 and "2 questions: 1 answered, 1 handed off (50.0%)" in r.output and qid in r.output
+    r = runner.invoke(app, ["assist", "questions", "--store", url, "--handoff", "--json"])
+    assert r.exit_code == 0 and [q["question_id"] for q in json.loads(r.output)["questions"]] == [qid]
+    r = runner.invoke(app, ["assist", "questions", "--store", url, "--answered"])
+    assert r.exit_code == 0 and "payment" in r.output and "cheque" not in r.output
+    r = runner.invoke(app, ["assist", "faq", "teach", "pay", "--question-id", qid, "--store", url])
+    assert r.exit_code == 0 and "pay: 1 alternative" in r.output, r.output
+    assert json.loads(runner.invoke(app, ["assist", "report", "--store", url, "--json"]).output)["gaps"] == []
+    r = runner.invoke(app, ["assist", "faq", "teach", "nope", "a question", "--store", url])
+    assert r.exit_code != 0 and "unknown faq id 'nope'" in r.output
+    r = runner.invoke(app, ["assist", "faq", "teach", "pay", "--store", url])
+    assert r.exit_code != 0 and "question" in r.output

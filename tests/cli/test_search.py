@@ -73,3 +73,54 @@ def test_evaluate_json_is_the_whole_stdout_while_the_catalog_is_encoded(tmp_path
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout)["queries"] == 1
     assert "encoding" in r.stderr
+
+
+def test_the_shops_synonyms_suggest_and_analytics_from_the_terminal(tmp_path: Path) -> None:
+    """`search synonyms add/list/import/delete` on a store, and `search` / `search evaluate --store` use them (an
+    item file does not); `search suggest` and `search analytics` read the store; mistakes are one line."""
+    from shopmind.storage import open_store
+
+    items, catalog = demo_catalog(tmp_path, 150, 4)
+    url = f"sqlite:///{tmp_path}/s.db"
+    with open_store(url) as st:
+        st.upsert_items(items.to_dict("records"))
+    dresses = set(items[items["category"].str.endswith("Dresses")]["item_id"])
+    queries = tmp_path / "q.jsonl"
+    queries.write_text(json.dumps({"query": "zqxfrock", "kind": "synonym", "judgments": {i: 3 for i in dresses}}))
+    runner = CliRunner()
+
+    def evaluated(*where: str) -> float:
+        r = runner.invoke(app, ["search", "evaluate", *where, "--queries", str(queries), "--retriever", "bm25",
+                                "--encoder", "none", "--json"])
+        assert r.exit_code == 0, r.output
+        return float(json.loads(r.output.strip().splitlines()[-1])["ndcg@10"])
+
+    assert evaluated("--store", url) == 0.0
+    r = runner.invoke(app, ["search", "synonyms", "add", "zqxfrock", "--to", "dress", "--store", url])
+    assert r.exit_code == 0 and "zqxfrock => dress" in r.output, r.output
+    assert evaluated("--store", url) > 0.5 and evaluated("--catalog", str(catalog)) == 0.0
+    r = runner.invoke(app, ["search", "zqxfrock", "--store", url, "--retriever", "bm25", "--json"])
+    assert r.exit_code == 0 and {h["item_id"] for h in json.loads(r.output)["hits"]} <= dresses
+    syn = tmp_path / "syn.txt"
+    syn.write_text("# ours\nfrock, gown\n")
+    r = runner.invoke(app, ["search", "synonyms", "import", str(syn), "--store", url])
+    assert r.exit_code == 0 and "added 1 synonym groups" in r.output
+    r = runner.invoke(app, ["search", "synonyms", "list", "--store", url, "--json"])
+    groups = json.loads(r.output)["groups"]
+    assert [g["line"] for g in groups] == ["zqxfrock => dress", "frock, gown"]
+    r = runner.invoke(app, ["search", "synonyms", "delete", groups[0]["group_id"], "--store", url])
+    assert r.exit_code == 0 and evaluated("--store", url) == 0.0
+    r = runner.invoke(app, ["search", "synonyms", "delete", groups[0]["group_id"], "--store", url])
+    assert r.exit_code == 2 and "unknown group id" in r.output and "Traceback" not in r.output
+    r = runner.invoke(app, ["search", "synonyms", "add", "lonely", "--store", url])
+    assert r.exit_code == 2 and "two-way group needs at least two words" in r.output
+    r = runner.invoke(app, ["search", "synonyms", "import", str(tmp_path / "missing.txt"), "--store", url])
+    assert r.exit_code == 2 and "such file" in r.output and "missing.txt" in r.output
+
+    r = runner.invoke(app, ["search", "suggest", "dre", "--store", url, "--json"])
+    assert r.exit_code == 0, r.output
+    assert any("dress" in s["text"].lower() for s in json.loads(r.output)["suggestions"])
+    r = runner.invoke(app, ["search", "analytics", "--store", url, "--json"])
+    assert r.exit_code == 0 and json.loads(r.output)["searches"] == 0
+    r = runner.invoke(app, ["search", "suggest", "x", "--store", f"sqlite:///{tmp_path}/empty.db"])
+    assert r.exit_code == 2 and "holds no items" in r.output

@@ -952,3 +952,26 @@ def test_postgres_pipelined_demo_load_matches_a_serial_one(postgres_url: str, tm
         pd.testing.assert_frame_equal(pg.users_frame(), lite.users_frame())  # users went in as COPY text
     again = load_demo_shop(postgres_url, **shape)
     assert again.events == 0 and again.duplicates == report.events
+
+
+# ---------------------------------------------------------------------------------------------- shared state
+def test_question_log_version_stamps_and_shop_synonyms(store: Store) -> None:
+    """What the FAQ's question log, the version stamps and the shop's synonyms keep, on every backend; a NUL in a
+    shopper's question (PostgreSQL's jsonb refuses it) does not stop the question from being kept."""
+    from shopmind.assist.faq import FaqAnswer  # lazy: the assist and search layers sit above the stores
+    from shopmind.assist.questions import QuestionLog
+    from shopmind.search.shop_synonyms import ShopSynonyms
+    from shopmind.storage.stamps import read_stamp, stamp
+
+    log = QuestionLog(store)
+    qid = log.record(FaqAnswer("运费\x00多少？", "ship", "Free.", "How much is shipping?", 1.5, False, "zh"))
+    assert log.get(qid)["question"] == "运费多少？" and log.feedback(qid, False)["helpful"] is False
+    assert [q["question_id"] for q in log] == [qid]
+    assert read_stamp(store, "faq") is None
+    first = stamp(store, "faq")
+    assert read_stamp(store, "faq") == first != stamp(store, "faq")
+    shop = ShopSynonyms(store)
+    group = shop.add(["沙发", "sofa"])
+    assert [g.line() for g in shop.groups()] == ["沙发, sofa"] and shop.version() is not None
+    shop.delete(group.group_id)
+    assert shop.groups() == []

@@ -1,7 +1,9 @@
 """The customer-service side of the shop: FAQ answers with hand-off, and questions about one item.
 
 FAQ entries live in the store (document collection ``faq``, both backends), so an import survives restarts
-and every server answers from the same FAQ.
+and every server answers from the same FAQ. With ``log_questions`` (what ``shopmind serve`` does), every FAQ
+question is kept in the question log (:mod:`shopmind.assist.questions`): the shop sees what was handed off, the
+shoppers' feedback, and teaches a question to the entry that answers it (:meth:`AssistService.teach`).
 
 >>> service = AssistService(store)                                             # doctest: +SKIP
 >>> service.import_faq(read_faq("faq.jsonl"))                                  # doctest: +SKIP
@@ -11,6 +13,7 @@ and every server answers from the same FAQ.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict
@@ -19,14 +22,23 @@ from typing import Any
 from shopmind.assist.chat import ShoppingAssistant
 from shopmind.assist.faq import FaqAnswer, FaqEntry, FaqMatcher, language
 from shopmind.assist.items import answer_item_question
+from shopmind.assist.questions import LIMIT, QuestionLog, normalise
 from shopmind.content.facts import extract_facts
 from shopmind.content.grounding import GroundingChecker
-from shopmind.errors import ShopmindError, UnknownIdError
+from shopmind.errors import DataError, ShopmindError, StoreError, UnknownIdError
 from shopmind.search.service import SearchService
 from shopmind.storage.base import Store
+from shopmind.storage.stamps import read_stamp, stamp
 from shopmind.text.encoders import TextEncoder
 
+logger = logging.getLogger(__name__)
+
 COLLECTION = "faq"
+#: The FAQ's version stamp (:mod:`shopmind.storage.stamps`; new on every import, deletion or teaching), so that
+#: every server and worker on the store rebuilds its matcher after a change made anywhere (another worker, the CLI).
+STAMP = "faq"
+#: Most alternatives an entry takes (as ``POST /assist/faq`` takes), and the longest question taught.
+MAX_ALTERNATIVES, MAX_QUESTION = 50, 2000
 
 
 class AssistService:
@@ -37,8 +49,12 @@ class AssistService:
                  paraphrase_factory: Callable[[], TextEncoder | None] | None = None,
                  chinese_encoder: TextEncoder | None = None,
                  chinese_factory: Callable[[], TextEncoder | None] | None = None,
-                 coupons: Callable[[str], Sequence[Mapping[str, Any]]] | None = None) -> None:
+                 coupons: Callable[[str], Sequence[Mapping[str, Any]]] | None = None,
+                 log_questions: bool = False, question_limit: int = LIMIT) -> None:
         self.store = store
+        #: the question log, always readable; ``log_questions`` decides whether :meth:`answer` writes to it
+        self.questions = QuestionLog(store, limit=question_limit)
+        self.log_questions = log_questions
         self.encoder = encoder
         self.paraphrase_encoder = paraphrase_encoder
         #: builds the paraphrase encoder with the matcher, on the first question (not at start-up)
@@ -50,6 +66,7 @@ class AssistService:
         #: the shopping assistant (needs the search service; ``coupons`` is its coupons tool)
         self.assistant = ShoppingAssistant(search, store, coupons=coupons) if search is not None else None
         self._matcher: FaqMatcher | None = None
+        self._matcher_version: str | None = None
         self._lock = threading.Lock()
 
     def entries(self) -> list[FaqEntry]:
@@ -68,21 +85,27 @@ class AssistService:
         n = self.store.put_documents(COLLECTION, {e.faq_id: {k: list(v) if k == "alternatives" else v
                                                              for k, v in asdict(e).items() if k != "faq_id"}
                                                   for e in entries})
-        with self._lock:
-            self._matcher = None
+        self._changed()
         return n
 
     def delete_faq(self, faq_ids: Sequence[str]) -> int:
         """Delete FAQ entries by id (unknown ids are ignored); returns how many existed. The matcher is rebuilt
         on the next question."""
         n = self.store.delete_documents(COLLECTION, [str(i) for i in faq_ids])
-        with self._lock:
-            self._matcher = None
+        self._changed()
         return n
 
-    def matcher(self) -> FaqMatcher:
+    def _changed(self) -> None:
+        """A new FAQ version: this service and every other one on the store rebuild their matcher."""
+        stamp(self.store, STAMP)
         with self._lock:
-            if self._matcher is None:
+            self._matcher = None
+
+    def matcher(self) -> FaqMatcher:
+        """The FAQ matcher, rebuilt when the stored FAQ changed (here or through another service on the store)."""
+        version = read_stamp(self.store, STAMP)
+        with self._lock:
+            if self._matcher is None or version != self._matcher_version:
                 if self._paraphrase_factory is not None:
                     self.paraphrase_encoder, self._paraphrase_factory = self._paraphrase_factory(), None
                 if self._chinese_factory is not None:
@@ -90,6 +113,7 @@ class AssistService:
                 self._matcher = FaqMatcher(self.entries(), self.encoder, threshold=self.threshold,
                                            paraphrase_encoder=self.paraphrase_encoder,
                                            chinese_encoder=self.chinese_encoder)
+                self._matcher_version = version
             return self._matcher
 
     def chat(self, session_id: str, message: str, user_id: str | None = None) -> dict[str, Any]:
@@ -98,8 +122,11 @@ class AssistService:
             raise ShopmindError("the shopping assistant needs the search service (AssistService(search=...))")
         return self.assistant.chat(session_id, message, user_id)
 
-    def answer(self, question: str, user_id: str | None = None, item_id: str | None = None) -> dict[str, Any]:
-        """An FAQ answer, an answer from one item's facts (with ``item_id``), or a hand-off."""
+    def answer(self, question: str, user_id: str | None = None, item_id: str | None = None, *,
+               record: bool = True) -> dict[str, Any]:
+        """An FAQ answer, an answer from one item's facts (with ``item_id``), or a hand-off. An FAQ question is
+        kept in the question log when the service logs questions and ``record`` is true (its ``question_id`` is
+        in the answer, else None); the user id is not kept."""
         if item_id is not None:
             item = self.store.get_item(item_id)
             if item is None:
@@ -109,5 +136,48 @@ class AssistService:
             return {"kind": "item", "item_id": item_id, "fact": a.fact, "answer": a.text, "stated": a.stated,
                     "handoff": False, "grounded": report.ok}
         found: FaqAnswer = self.matcher().answer(question)
+        qid = None
+        if self.log_questions and record:
+            try:
+                qid = self.questions.record(found)
+            except StoreError as exc:  # the shopper still gets the answer; the log misses one question
+                logger.warning("the question log could not keep a question: %s", exc)
         return {"kind": "faq", "faq_id": found.faq_id, "answer": found.answer, "matched_question":
-                found.matched_question, "confidence": found.confidence, "handoff": found.handoff, "lang": found.lang}
+                found.matched_question, "confidence": found.confidence, "handoff": found.handoff, "lang": found.lang,
+                "question_id": qid}
+
+    def report(self, *, gaps: int = 20) -> dict[str, Any]:
+        """The question log's report (:meth:`QuestionLog.report`); a gap already among the FAQ's questions or
+        alternatives (taught since) is left out."""
+        known = [t for e in self.entries() for t in (e.question, *e.alternatives)]
+        return {"logging": self.log_questions, **self.questions.report(gaps=gaps, known=known)}
+
+    def teach(self, faq_id: str, question: str | None = None, *, question_id: str | None = None) -> FaqEntry:
+        """Attach a shopper's question to the entry that answers it: the question (given, or the logged one of
+        ``question_id``) becomes one of the entry's ``alternatives`` (unless it already is, or is the entry's
+        question), the logged question leaves the gaps, and the matcher is rebuilt on the next question. Unknown
+        entries or question ids raise :class:`UnknownIdError`; an empty question :class:`DataError`."""
+        doc = self.store.get_document(COLLECTION, str(faq_id))
+        if doc is None:
+            raise UnknownIdError("faq", str(faq_id))
+        logged = self.questions.get(question_id) if question_id is not None else None
+        text = question if question is not None else (logged or {}).get("question", "")
+        text = text.replace("\x00", "").strip()  # (PostgreSQL's jsonb takes no NUL)
+        if not text:
+            raise DataError("must not be empty: give the question, or the question_id of a logged one",
+                            field="question", value=question)
+        if len(text) > MAX_QUESTION:
+            raise DataError(f"is {len(text):,} characters long; at most {MAX_QUESTION:,} are taken", field="question")
+        alternatives = list(doc.get("alternatives") or [])
+        known = {normalise(doc["question"]), *(normalise(a) for a in alternatives)}
+        if normalise(text) not in known:
+            if len(alternatives) >= MAX_ALTERNATIVES:
+                raise DataError(f"faq {faq_id!r} already has {MAX_ALTERNATIVES} alternatives, the most an entry "
+                                "takes; replace the entry with fewer (POST /assist/faq) first", field="alternatives")
+            alternatives.append(text)
+            self.store.put_documents(COLLECTION, {str(faq_id): {**doc, "alternatives": alternatives}})
+            self._changed()
+        if question_id is not None:
+            self.questions.mark_taught(question_id, str(faq_id))
+        return FaqEntry(str(faq_id), doc.get("lang") or language(doc["question"]), doc["question"], doc["answer"],
+                        doc.get("category"), tuple(alternatives))

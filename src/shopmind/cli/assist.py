@@ -3,6 +3,8 @@
     shopmind assist faq import faq.jsonl
     shopmind assist faq evaluate --faq FAQ.jsonl --questions Q.jsonl --out-of-scope OOS.jsonl --json
     shopmind assist answer "包邮吗？"
+    shopmind assist report                       # what shoppers asked through `shopmind serve`, and the gaps
+    shopmind assist faq teach returns --question-id q...
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
 
 from shopmind.assist.faq import (
     FaqMatcher,
@@ -32,7 +36,7 @@ from shopmind.text.encoders import TextEncoder, get_encoder
 
 assist_app = typer.Typer(no_args_is_help=True, help="Customer-service answers: FAQ matching with hand-off, "
                                                     "questions about one item.")
-faq_app = typer.Typer(no_args_is_help=True, help="The FAQ: import and evaluate.")
+faq_app = typer.Typer(no_args_is_help=True, help="The FAQ: import, evaluate and teach.")
 assist_app.add_typer(faq_app, name="faq")
 console = Console()
 err_console = Console(stderr=True)
@@ -225,3 +229,81 @@ def chat_evaluate(
         print(text)
     else:
         console.print_json(text)
+
+
+@assist_app.command("questions")
+def questions(
+    store: StoreOpt = None,
+    handoff: Annotated[bool | None, typer.Option("--handoff/--answered", help="Only the handed-off questions, or "
+                                                 "only the answered ones (default: all).")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="How many, newest first.")] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """The questions shoppers asked the FAQ through `shopmind serve` (POST /assist/answer), newest first."""
+    with open_store(_store_url(store)) as st:
+        rows = AssistService(st).questions.recent(handoff=handoff, limit=limit)
+    if as_json:
+        print(json.dumps({"count": len(rows), "questions": rows}, ensure_ascii=False))
+        return
+    if not rows:
+        console.print("no questions logged yet (`shopmind serve` logs what POST /assist/answer is asked)")
+        return
+    table = Table("asked", "question", "answer", "confidence", "feedback")
+    table.add_column("question id", no_wrap=True)
+    for r in rows:
+        answer = "[yellow]handed off[/]" if r.get("handoff") else str(r.get("faq_id"))
+        if r.get("taught_to"):
+            answer += f" (taught to {r['taught_to']})"
+        feedback = "" if "helpful" not in r else "helpful" if r["helpful"] else "not helpful"
+        table.add_row(str(r.get("asked_at", ""))[:16].replace("T", " "), escape(str(r["question"])), answer,
+                      f"{r['confidence']:.3f}", feedback, r["question_id"])
+    console.print(table)
+
+
+@assist_app.command("report")
+def report(
+    store: StoreOpt = None,
+    gaps: Annotated[int, typer.Option("--gaps", min=1, help="How many gaps to list.")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """How the FAQ does with shoppers: answered and handed-off questions, feedback, and the gaps (handed-off or
+    unhelpful questions not yet taught, most asked first) to teach with `shopmind assist faq teach`."""
+    with open_store(_store_url(store)) as st:
+        result = AssistService(st).report(gaps=gaps)
+    if as_json:
+        print(json.dumps(result, ensure_ascii=False))
+        return
+    if not result["questions"]:
+        console.print("no questions logged yet (`shopmind serve` logs what POST /assist/answer is asked)")
+        return
+    fb = result["feedback"]
+    console.print(f"{result['questions']:,} questions: {result['answered']:,} answered, {result['handed_off']:,} "
+                  f"handed off ({result['handoff_rate']:.1%}); feedback {fb['helpful']} helpful, "
+                  f"{fb['not_helpful']} not helpful; {result['taught']} taught")
+    if result["gaps"]:
+        table = Table("asked", "question", "closest entry", title="Gaps: teach each to the entry that answers it")
+        table.add_column("question id", no_wrap=True)
+        for g in result["gaps"]:
+            why = f"{g['handed_off']} handed off" if g["handed_off"] else f"{g['not_helpful']} not helpful"
+            table.add_row(f"{g['count']} ({why})", escape(g["question"]), str(g.get("closest_faq_id") or ""),
+                          g["question_id"])
+        console.print(table)
+
+
+@faq_app.command("teach")
+def faq_teach(
+    faq_id: Annotated[str, typer.Argument(help="The entry that answers the question.")],
+    question: Annotated[str | None, typer.Argument(help="The phrasing to add (default: the logged question of "
+                                                   "--question-id).")] = None,
+    question_id: Annotated[str | None, typer.Option("--question-id", help="A logged question (from `shopmind "
+                                                    "assist report`); it leaves the gaps.")] = None,
+    store: StoreOpt = None,
+) -> None:
+    """Teach a question to the entry that answers it: it becomes one of the entry's alternatives, so the next
+    shopper who asks it that way gets the answer."""
+    if question is None and question_id is None:
+        raise DataError("give the question to teach, or --question-id of a logged one", field="question")
+    with open_store(_store_url(store)) as st:
+        entry = AssistService(st).teach(faq_id, question, question_id=question_id)
+    console.print(f"{entry.faq_id}: {len(entry.alternatives)} alternative phrasing(s); a running server "
+                  "matches with them from its next question")

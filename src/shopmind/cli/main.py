@@ -76,7 +76,9 @@ def _fail(message: str) -> None:
 
 
 def _guard(fn: Any) -> Any:
-    """Turn expected errors into one line on stderr (exit 2)."""
+    """Turn expected errors into one line on stderr (exit 2); a function already guarded is returned as it is."""
+    if getattr(fn, "_guarded", False):
+        return fn
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -89,6 +91,7 @@ def _guard(fn: Any) -> Any:
         except KeyboardInterrupt:
             _fail("interrupted")
 
+    wrapper._guarded = True  # type: ignore[attr-defined]
     return wrapper
 
 
@@ -544,22 +547,19 @@ def _register_subcommands() -> None:
                       (uplift_app, "uplift"), (search_app, "search"), (privacy_app, "privacy"),
                       (campaigns_app, "campaigns"), (keys_app, "keys")):
         _register(sub, name)
-    for command in faq_app_commands():
-        command.callback = _guard(command.callback)
     _register(assist_app, "assist")
     _register(dp_app, "dp")
     _register(federated_app, "federated")
 
 
-def faq_app_commands() -> list[Any]:
-    return [c for group in assist_app.registered_groups if group.typer_instance
-            for c in group.typer_instance.registered_commands]
-
-
 def _register(sub: typer.Typer, name: str) -> None:
-    """Add a sub-app whose commands print user mistakes as one line (no traceback)."""
+    """Add a sub-app whose commands (and its nested groups' commands: `search synonyms add`) print user mistakes
+    as one line (no traceback)."""
     for command in sub.registered_commands:
         command.callback = _guard(command.callback)
+    for group in sub.registered_groups:
+        for command in group.typer_instance.registered_commands if group.typer_instance else ():
+            command.callback = _guard(command.callback)
     app.add_typer(sub, name=name)
 
 

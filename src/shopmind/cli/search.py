@@ -4,6 +4,7 @@
     shopmind search evaluate --catalog items.jsonl --queries queries.jsonl --retriever hybrid --json
     shopmind search suggest "shuang"
     shopmind search analytics
+    shopmind search synonyms add trainers --to sneakers      # the shop's own synonyms (list, add, delete, import)
 
 Registered by the main CLI as ``app.add_typer(search_app, name="search")``. A first argument that is not a
 sub-command is a query (``shopmind search QUERY`` runs ``shopmind search query QUERY``).
@@ -13,23 +14,26 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
 import numpy as np
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from typer.core import TyperGroup
 
 from shopmind.cli.params import load_settings
-from shopmind.errors import ParameterError, ShopmindError
+from shopmind.errors import DataError, ParameterError, ShopmindError
 from shopmind.search.engine import SearchEngine
 from shopmind.search.evaluate import evaluate, read_items, read_queries
 from shopmind.search.fusion import FUSIONS
 from shopmind.search.peers import PEERS, build_peer
 from shopmind.search.request import RETRIEVERS, SearchRequest
+from shopmind.search.service import SearchService
+from shopmind.search.shop_synonyms import ShopSynonyms, SynonymGroup, with_groups
 from shopmind.storage import open_store
 from shopmind.text.cache import default_cache_store
 from shopmind.text.encoders import get_encoder, optional_encoder
@@ -45,7 +49,8 @@ class QueryFirstGroup(TyperGroup):
 
 
 search_app = typer.Typer(cls=QueryFirstGroup, no_args_is_help=True,
-                         help="Product search (zh + en, hybrid BM25 + e5): query, evaluate, suggest, analytics.")
+                         help="Product search (zh + en, hybrid BM25 + e5): query, evaluate, suggest, analytics, "
+                              "synonyms.")
 console = Console()
 
 StoreOpt = Annotated[str | None, typer.Option("--store", help="Store URL (default: $SHOPMIND_STORE).")]
@@ -60,13 +65,26 @@ def _store_url(store: str | None) -> str:
 
 
 def build_engine(items: Any, encoder: str, progress: bool = True, fusion: str = "rrf",
-                 english: str = "none") -> SearchEngine:
+                 english: str = "none", groups: Sequence[SynonymGroup] = ()) -> SearchEngine:
     """An engine over ``items`` with ``encoder`` ("none": lexical only), the ``english`` encoder of English
-    queries ("none", or one whose package is missing: without) and the embedding cache."""
+    queries ("none", or one whose package is missing: without), the embedding cache, and the shop's synonym
+    ``groups`` beside the packaged ones."""
     if encoder == "none":
-        return SearchEngine.from_items(items, fusion=fusion)
-    return SearchEngine.from_items(items, get_encoder(encoder), default_cache_store(), progress=progress,
-                                   fusion=fusion, english_encoder=optional_encoder(english))
+        engine = SearchEngine.from_items(items, fusion=fusion)
+    else:
+        engine = SearchEngine.from_items(items, get_encoder(encoder), default_cache_store(), progress=progress,
+                                         fusion=fusion, english_encoder=optional_encoder(english))
+    if groups:
+        engine.synonyms = engine.planner.synonyms = with_groups(engine.analyzer, groups)
+    return engine
+
+
+def shop_groups(store: str | None, catalog: Path | None) -> list[SynonymGroup]:
+    """The shop's synonym groups when searching the store (an item file has none)."""
+    if catalog is not None:
+        return []
+    with open_store(_store_url(store)) as st:
+        return ShopSynonyms(st).groups()
 
 
 def load_catalog(store: str | None, catalog: Path | None) -> Any:
@@ -101,7 +119,8 @@ def query(
     if retriever not in RETRIEVERS:
         raise ParameterError("search", "--retriever", retriever, f"one of {', '.join(RETRIEVERS)}")
     engine = build_engine(load_catalog(store, catalog), "none" if retriever == "bm25" else encoder, progress=False,
-                          english="none" if retriever != "hybrid" else english_encoder)
+                          english="none" if retriever != "hybrid" else english_encoder,
+                          groups=shop_groups(store, catalog))
     result = engine.search(SearchRequest(q=text, retriever=retriever, category=category, brand=brand or [],
                                          price_min=price_min, price_max=price_max, limit=limit))
     if as_json:
@@ -167,7 +186,8 @@ def evaluate_cmd(
         if name in RETRIEVERS:
             if engine is None:
                 engine = build_engine(items, encoder if needs_dense else "none", fusion=fusion,
-                                      english=english_encoder if "hybrid" in names else "none")
+                                      english=english_encoder if "hybrid" in names else "none",
+                                      groups=shop_groups(store, catalog))
             eng = engine
 
             def ours(q: str, eng: SearchEngine = eng, name: str = name) -> list[str]:
@@ -236,3 +256,107 @@ def speed(
     if out is not None:
         out.write_text(text + "\n")
     print(text)
+
+
+@search_app.command("suggest")
+def suggest(
+    prefix: Annotated[str, typer.Argument(help="What the shopper has typed so far (pinyin and initials too).")],
+    store: StoreOpt = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=50, help="How many suggestions.")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Autocomplete over the store's titles, brands, categories and popular queries (as GET /search/suggest)."""
+    with open_store(_store_url(store)) as st:
+        if st.items_frame().empty:
+            raise ShopmindError("the store holds no items: import a catalog first (`shopmind import items.jsonl "
+                                "--kind items`)")
+        rows = SearchService.open(st, log_events=False).suggest(prefix, limit)
+    if as_json:
+        print(json.dumps({"prefix": prefix, "suggestions": rows}, ensure_ascii=False))
+        return
+    for r in rows:
+        console.print(f"{escape(str(r.get('text')))}  [dim]{r.get('kind', '')}[/]")
+    if not rows:
+        console.print(f"no suggestion starts with {prefix!r}")
+
+
+@search_app.command("analytics")
+def analytics(
+    store: StoreOpt = None,
+    n: Annotated[int, typer.Option("--n", min=1, max=200, help="Queries in each list.")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Top queries, queries that found nothing, and click-through rate (as GET /search/analytics), from the
+    store's search and click events. Teach a zero-result query with `shopmind search synonyms add`."""
+    with open_store(_store_url(store)) as st:
+        result = SearchService(st, SearchEngine(), log_events=False).analytics(n)
+    if as_json:
+        print(json.dumps(result, ensure_ascii=False))
+        return
+    console.print(f"{result['searches']:,} searches, {result['clicks']:,} clicks on results, "
+                  f"{result['ctr']:.1%} of searches with a click")
+    for key, title in (("top_queries", "Top queries"), ("zero_result_queries", "Queries that found nothing")):
+        table = Table("query", "searches", title=title)
+        for row in result[key]:
+            table.add_row(escape(row["query"]), f"{row['count']:,}")
+        console.print(table)
+
+
+synonyms_app = typer.Typer(no_args_is_help=True, help="The shop's own synonyms, beside the packaged ones "
+                                                      "(what POST /search/synonyms stores).")
+search_app.add_typer(synonyms_app, name="synonyms")
+
+
+@synonyms_app.command("list")
+def synonyms_list(store: StoreOpt = None,
+                  as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """The shop's synonym groups, in the order they were added."""
+    with open_store(_store_url(store)) as st:
+        groups = ShopSynonyms(st).groups()
+    if as_json:
+        print(json.dumps({"count": len(groups), "groups": [g.as_dict() for g in groups]}, ensure_ascii=False))
+        return
+    if not groups:
+        console.print("no synonyms of the shop's own yet (the packaged ones always apply)")
+        return
+    table = Table("group", "synonyms")
+    for g in groups:
+        table.add_row(g.group_id, escape(g.line()))
+    console.print(table)
+
+
+@synonyms_app.command("add")
+def synonyms_add(
+    words: Annotated[list[str], typer.Argument(help="Words or phrases that mean the same (two-way), or, with "
+                                               "--to, the words that also search the --to words.")],
+    to: Annotated[list[str] | None, typer.Option("--to", help="One-way target (repeatable): WORDS => TO.")] = None,
+    store: StoreOpt = None,
+) -> None:
+    """Add a synonym group; a running server applies it within a second."""
+    with open_store(_store_url(store)) as st:
+        group = ShopSynonyms(st).add(words, to or [])
+    console.print(f"{group.group_id}: {escape(group.line())}")
+
+
+@synonyms_app.command("delete")
+def synonyms_delete(group_id: Annotated[str, typer.Argument(help="The group (from `synonyms list`).")],
+                    store: StoreOpt = None) -> None:
+    """Delete one of the shop's synonym groups."""
+    with open_store(_store_url(store)) as st:
+        group = ShopSynonyms(st).delete(group_id)
+    console.print(f"deleted {group.group_id}: {escape(group.line())}")
+
+
+@synonyms_app.command("import")
+def synonyms_import(
+    file: Annotated[Path, typer.Argument(help="One group per line: `a, b, c` (two-way) or `a, b => c` (one-way); "
+                                         "`#` starts a comment.")],
+    store: StoreOpt = None,
+    replace: Annotated[bool, typer.Option("--replace", help="Drop the shop's groups first.")] = False,
+) -> None:
+    """Add the groups of a synonyms file (every line is checked before anything is stored)."""
+    if not file.is_file():
+        raise DataError("no such file", source=str(file))
+    with open_store(_store_url(store)) as st:
+        n = ShopSynonyms(st).import_text(file.read_text("utf-8"), source=str(file), replace=replace)
+    console.print(f"added {n} synonym groups")

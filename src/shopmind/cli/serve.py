@@ -34,7 +34,7 @@ from shopmind.pipeline.state_redis import RedisOnlineState
 from shopmind.privacy.published import PrivateLists
 from shopmind.search import dictionary as search_dictionary
 from shopmind.search.service import SearchService
-from shopmind.settings import ApiSettings, Settings
+from shopmind.settings import ApiSettings, AssistSettings, Settings
 from shopmind.storage import open_store
 from shopmind.text.cache import set_cache_url
 from shopmind.text.encoders import TextEncoder, get_encoder, optional_encoder
@@ -332,7 +332,7 @@ def build_app(store: str | None = None, model: str | None = None, api_keys: str 
         # the Chinese-English dictionary (about half a second, once per process) before the first request, not
         # during it nor beside it
         search_dictionary.warm()
-        assist = assist_service(st, encoder, search)
+        assist = assist_service(st, encoder, search, settings.assist)
     except BaseException:
         if online is not None:
             online.close()
@@ -350,15 +350,19 @@ def build_app(store: str | None = None, model: str | None = None, api_keys: str 
     return mount_console(app, web_settings)
 
 
-def assist_service(store: Store, encoder: TextEncoder | None, search: SearchService) -> AssistService:
+def assist_service(store: Store, encoder: TextEncoder | None, search: SearchService,
+                   settings: AssistSettings | None = None) -> AssistService:
     """The served FAQ matcher is the evaluated default (``shopmind assist faq evaluate``): e5 plus, when their
     packages are installed, the English paraphrase encoder (MiniLM) and the Chinese one (USE multilingual), so
-    /assist/answer gives what was measured."""
+    /assist/answer gives what was measured. The questions shoppers ask are logged as ``settings`` say (by
+    default: yes, the last 10,000, no user id)."""
+    settings = settings or AssistSettings()
     # loaded with the FAQ index, on the first question, not here
     para = default_paraphrase_encoder if encoder is not None else None
     chinese = default_chinese_encoder if encoder is not None else None
     return AssistService(store, encoder, search=search, paraphrase_factory=para, chinese_factory=chinese,
-                         coupons=lambda user_id: usable_coupons(store, user_id))
+                         coupons=lambda user_id: usable_coupons(store, user_id),
+                         log_questions=settings.log_questions, question_limit=settings.question_limit)
 
 
 def _active(service: RecommendationService) -> tuple[str, str]:

@@ -10,12 +10,16 @@
   score for the user, at most :data:`MAX_PERSONAL_WEIGHT` of the relevance scale (relevance first);
 - logged: every query is a ``search`` event (query, result ids, count) and every click a ``click`` event (item,
   query, position, search id), written through the pipeline's write path, so they reach the store, the live
-  state and the recommender like any other event; :meth:`analytics` reads them back.
+  state and the recommender like any other event; :meth:`analytics` reads them back;
+- the shop's own synonyms (:mod:`shopmind.search.shop_synonyms`, in the store) join the packaged ones: a change
+  made through this service applies at once, one made through another service on the store within a second.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+import time
 import uuid
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -31,6 +35,7 @@ from shopmind.search.documents import attributes_of, category_path
 from shopmind.search.engine import SearchEngine
 from shopmind.search.request import SearchRequest
 from shopmind.search.results import SearchResult
+from shopmind.search.shop_synonyms import CHECK_SECONDS, ShopSynonyms, SynonymGroup
 from shopmind.search.suggest import Suggester
 from shopmind.storage.base import Store
 from shopmind.text.encoders import TextEncoder
@@ -63,6 +68,12 @@ class SearchService:
         self.suggester = Suggester()
         self._searches: dict[str, tuple[str, str | None]] = {}
         self._fill_suggester(engine.records)
+        #: the shop's synonym groups (in the store), applied to the engine's query planner
+        self.shop_synonyms = ShopSynonyms(store, engine.analyzer)
+        self._synonyms_version: str | None = None
+        self._synonyms_checked = 0.0
+        self._synonyms_lock = threading.Lock()
+        self.refresh_synonyms(force=True)
         if recommendations is not None:
             recommendations.writer.item_listeners.append(self.on_items_changed)
             engine.popularity = self._popularity
@@ -79,6 +90,37 @@ class SearchService:
         service = cls(store, engine, recommendations, **kwargs)
         service._fill_queries()
         return service
+
+    # ------------------------------------------------------------------ the shop's synonyms
+    def refresh_synonyms(self, *, force: bool = False) -> bool:
+        """Apply the shop's synonym groups when they changed in the store (looked at most every
+        :data:`~shopmind.search.shop_synonyms.CHECK_SECONDS`; with ``force``, now); True when they were
+        applied."""
+        now = time.monotonic()
+        if not force and now - self._synonyms_checked < CHECK_SECONDS:
+            return False
+        with self._synonyms_lock:
+            self._synonyms_checked = now
+            version = self.shop_synonyms.version()
+            if version == self._synonyms_version:  # None and None: no group ever, the packaged ones apply
+                return False
+            synonyms = self.shop_synonyms.synonyms(self.engine.analyzer)
+            self.engine.synonyms = self.engine.planner.synonyms = synonyms
+            self._synonyms_version = version
+            return True
+
+    def add_synonyms(self, words: Sequence[str], to: Sequence[str] = (), *,
+                     group_id: str | None = None) -> SynonymGroup:
+        """Store a synonym group and apply it to this service's searches at once."""
+        group = self.shop_synonyms.add(words, to, group_id=group_id)
+        self.refresh_synonyms(force=True)
+        return group
+
+    def delete_synonyms(self, group_id: str) -> SynonymGroup:
+        """Delete a synonym group (:class:`~shopmind.errors.UnknownIdError` when unknown), at once."""
+        group = self.shop_synonyms.delete(group_id)
+        self.refresh_synonyms(force=True)
+        return group
 
     # ------------------------------------------------------------------ catalog changes
     def on_items_changed(self, change: str, payload: Any) -> None:
@@ -173,6 +215,7 @@ class SearchService:
 
     def search(self, request: SearchRequest) -> SearchResult:
         """Search, personalise (when ``request.user_id`` is known to the recommender), log the query."""
+        self.refresh_synonyms()
         rescore = self._personal(request.user_id) if request.user_id and request.personalise else None
         result = self.engine.search(request, rescore=rescore)
         result.search_id = uuid.uuid4().hex

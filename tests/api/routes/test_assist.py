@@ -91,3 +91,37 @@ def test_faq_is_managed_over_rest(service: RecommendationService) -> None:
         assert listed["ship"]["alternatives"] == ["what does postage cost", "delivery fee"]
         assert listed["ret"]["alternatives"] == []
         assert c.post("/assist/answer", json={"question": "postage?"}).json()["faq_id"] == "ship"
+
+
+def test_questions_feedback_report_and_teaching_over_rest(service: RecommendationService) -> None:
+    """The loop a shop runs: a shopper's question is handed off, the report lists it as a gap, an editor teaches
+    it to the entry that answers it, and the next shopper asking it that way gets the answer."""
+    assist = AssistService(service.store, log_questions=True)
+    assist.import_faq([FaqEntry("ship", "en", "How much is shipping?", "Free over ¥99."),
+                       FaqEntry("pay", "en", "Which payment methods do you accept?", "Cards.")], replace=True)
+    with TestClient(create_app(service, ApiSettings(), assist=assist), raise_server_exceptions=False) as c:
+        answered = c.post("/assist/answer", json={"question": "is shipping free?", "user_id": "U1"}).json()
+        handed = c.post("/assist/answer", json={"question": "Can I settle with a cheque?"}).json()
+        assert handed["handoff"] and isinstance(handed["question_id"], str)
+        r = c.post(f"/assist/questions/{answered['question_id']}/feedback", json={"helpful": True})
+        assert r.status_code == 200 and r.json()["helpful"] is True
+        r = c.post("/assist/questions/nope/feedback", json={"helpful": True})
+        assert r.status_code == 404 and r.json()["error"]["field"] == "question_id"
+        assert c.post(f"/assist/questions/{answered['question_id']}/feedback", json={"helpful": "maybe"}
+                      ).status_code == 422
+        listed = c.get("/assist/questions", params={"handoff": "true"}).json()
+        assert listed["logging"] is True and [q["question_id"] for q in listed["questions"]] == [handed["question_id"]]
+        assert c.get("/assist/questions", params={"limit": 0}).status_code == 422
+        report = c.get("/assist/questions/report").json()
+        assert (report["questions"], report["handed_off"], report["feedback"]["helpful"]) == (2, 1, 1)
+        assert [g["question_id"] for g in report["gaps"]] == [handed["question_id"]]
+        r = c.post("/assist/faq/pay/alternatives", json={"question_id": handed["question_id"]})
+        assert r.status_code == 200 and r.json()["alternatives"] == ["Can I settle with a cheque?"]
+        again = c.post("/assist/answer", json={"question": "can I settle with a cheque"}).json()
+        assert again["faq_id"] == "pay" and not again["handoff"]
+        assert c.get("/assist/questions/report").json()["gaps"] == []
+        r = c.post("/assist/faq/nope/alternatives", json={"question": "x"})
+        assert r.status_code == 404 and r.json()["error"]["field"] == "faq_id"
+        r = c.post("/assist/faq/pay/alternatives", json={})
+        assert r.status_code == 422 and r.json()["error"]["field"] == "question"
+        assert c.post("/assist/faq/pay/alternatives", json={"question": ""}).status_code == 422

@@ -54,3 +54,32 @@ def test_search_needs_a_key_and_an_index(service: RecommendationService) -> None
     with TestClient(create_app(service, ApiSettings(keys="r:read")), raise_server_exceptions=False) as c:
         assert c.get("/search", params={"q": "x"}).status_code == 401
         assert c.get("/search", params={"q": "x"}, headers={"X-API-Key": "r"}).status_code == 503
+
+
+def test_the_shops_synonyms_over_rest(api: TestClient) -> None:
+    """A word the catalog does not use finds nothing; a one-way group makes it find what the target finds; a
+    read key lists the groups but cannot change them; bad groups are a 422 naming the field."""
+    word = "zqxjunkword"
+    assert api.get("/search", params={"q": word}).json()["total"] == 0
+    target = api.get("/search", params={"q": "dress", "limit": 5}).json()
+    assert target["total"] > 0
+    r = api.post("/search/synonyms", json={"words": [word], "to": ["dress"]})
+    assert r.status_code == 200, r.text
+    group = r.json()
+    assert group["line"] == f"{word} => dress" and group["two_way"] is False
+    found = api.get("/search", params={"q": word, "limit": 5}).json()
+    assert found["total"] > 0
+    assert {i["item_id"] for i in found["items"]} & {i["item_id"] for i in target["items"]}
+    listed = api.get("/search/synonyms", headers={"X-API-Key": "r"}).json()
+    assert listed["count"] == 1 and listed["groups"][0]["group_id"] == group["group_id"]
+    assert api.post("/search/synonyms", json={"words": ["a", "b"]}, headers={"X-API-Key": "r"}).status_code == 403
+    r = api.post("/search/synonyms", json={"words": ["lonely"]})
+    assert r.status_code == 422 and r.json()["error"]["field"] == "words"
+    r = api.post("/search/synonyms", json={"words": ["ok", "!!!"]})
+    assert r.status_code == 422 and r.json()["error"]["field"] == "words[1]"
+    assert api.post("/search/synonyms", json={"words": "dress, frock"}).status_code == 422
+    r = api.delete(f"/search/synonyms/{group['group_id']}")
+    assert r.status_code == 200 and r.json()["deleted"]["group_id"] == group["group_id"]
+    assert api.get("/search", params={"q": word}).json()["total"] == 0
+    r = api.delete(f"/search/synonyms/{group['group_id']}")
+    assert r.status_code == 404 and r.json()["error"]["field"] == "group_id"

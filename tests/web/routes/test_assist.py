@@ -124,6 +124,46 @@ def test_the_faq_form_shows_the_match_its_confidence_and_the_handoff(assist_clie
     assert "&lt;b&gt;bold&lt;/b&gt; mugs?" in r.text and "&lt;b&gt;bold&lt;/b&gt; mugs?</span>" in r.text
 
 
+def test_the_page_lists_the_gaps_and_an_editor_teaches_one(assist_client, assist_shop):
+    """What shoppers asked (logged by POST /assist/answer): the counts and the gaps; a write key teaches a gap
+    to an entry from the page, a read key sees the gap without the form; the try-it form logs nothing."""
+    assist = assist_shop.app.state.assist
+    assist.log_questions = True
+    assist.questions.store.delete_documents("assist_questions")
+    token = sign_in(assist_client, READ_KEY)
+    page = assist_client.get("/admin/assist").text
+    assert 'data-testid="questions-none"' in page
+    handed = assist.answer("Can I settle with a <i>cheque</i>?")
+    assist.answer("how much does shipping cost")
+    assist_client.post("/admin/assist/answer", data={"question": "sing a song"},
+                       headers={"X-CSRF-Token": token, "HX-Request": "true"})
+    assert len(assist.questions) == 2  # the console's own tries are not logged
+    page = assist_client.get("/admin/assist").text
+    assert "2</strong> questions: 1 answered, <strong>1</strong> handed off (50.0%)" in page
+    assert "Can I settle with a &lt;i&gt;cheque&lt;/i&gt;?" in page and "<i>cheque" not in page
+    assert 'data-testid="faq-gaps"' in page and 'data-testid="teach-form"' not in page  # read-only key
+    r = assist_client.post("/admin/assist/teach", data={"question_id": handed["question_id"], "faq_id": "return"},
+                           headers={"X-CSRF-Token": token, "HX-Request": "true"})
+    assert r.status_code == 403 and "read scope" in r.text
+
+    token = sign_in(assist_client, ADMIN_KEY)
+    page = assist_client.get("/admin/assist").text
+    assert 'data-testid="teach-form"' in page and f'value="{handed["question_id"]}"' in page
+    headers = {"X-CSRF-Token": token, "HX-Request": "true"}
+    r = assist_client.post("/admin/assist/teach", data={"question_id": handed["question_id"], "faq_id": "nope"},
+                           headers=headers)
+    assert r.status_code == 404 and "unknown faq id" in r.text
+    r = assist_client.post("/admin/assist/teach", data={"question_id": handed["question_id"], "faq_id": ""},
+                           headers=headers)
+    assert r.status_code == 422 and "Choose the entry" in r.text
+    r = assist_client.post("/admin/assist/teach", data={"question_id": handed["question_id"], "faq_id": "return"},
+                           headers=headers)
+    assert r.status_code == 200 and 'data-testid="gap-taught"' in r.text and "<code>return</code>" in r.text
+    assert assist.answer("Can I settle with a <i>cheque</i>?")["faq_id"] == "return"
+    page = assist_client.get("/admin/assist").text
+    assert 'data-testid="faq-gaps"' not in page and "1 taught" in page
+
+
 def test_bad_input_gets_a_clear_message(assist_client):
     token = sign_in(assist_client, READ_KEY)
     headers = {"X-CSRF-Token": token, "HX-Request": "true"}
@@ -187,4 +227,26 @@ def test_chat_in_the_browser(open_page, live_console):
     second = bp.page.locator("[data-testid=chat-turn]").nth(1)
     expect(second.locator("[data-testid=chat-action]")).to_have_text("compare")
     expect(second.locator("[data-testid=chat-reply]")).to_contain_text("#1")
+    assert bp.errors == []
+
+
+def test_teaching_a_gap_in_the_browser(open_page, live_console):
+    from playwright.sync_api import expect
+
+    assist = live_console.shop.app.state.assist
+    assist.import_faq(FAQ, replace=True)
+    assist.questions.store.delete_documents("assist_questions")
+    assist.log_questions = True
+    try:
+        assist.answer("Can I settle with a cheque?")
+    finally:
+        assist.log_questions = False
+    bp = open_page()
+    browser_sign_in(bp, ADMIN_KEY, "/admin/assist")
+    expect(bp.page.locator("[data-testid=questions-summary]")).to_contain_text("1 handed off")
+    form = bp.page.locator("[data-testid=teach-form]").first
+    form.locator("[data-testid=teach-entry]").select_option("return")
+    form.locator("button:has-text('Teach')").click()
+    expect(bp.page.locator("[data-testid=gap-taught]")).to_contain_text("Taught to return")
+    assert assist.answer("Can I settle with a cheque?", record=False)["faq_id"] == "return"
     assert bp.errors == []

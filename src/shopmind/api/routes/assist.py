@@ -1,11 +1,13 @@
 """Customer service: `POST /assist/answer` (FAQ with hand-off, or one item's facts), `POST /assist/chat` (the
-shopping assistant), and the FAQ itself: `GET /assist/faq`, `POST /assist/faq` (import), `DELETE /assist/faq/{id}`."""
+shopping assistant), and the FAQ itself: `GET /assist/faq`, `POST /assist/faq` (import), `DELETE /assist/faq/{id}`;
+what shoppers asked and learning from it: `POST /assist/questions/{id}/feedback`, `GET /assist/questions`,
+`GET /assist/questions/report`, `POST /assist/faq/{id}/alternatives` (teach a question to an entry)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, Field, field_validator
 
 from shopmind.api.deps import READ, WRITE
@@ -13,7 +15,7 @@ from shopmind.api.errors import ApiError
 from shopmind.api.routes.common import ERRORS, NOT_FOUND
 from shopmind.assist.faq import FaqEntry, language
 from shopmind.assist.service import AssistService
-from shopmind.errors import UnknownIdError
+from shopmind.errors import DataError, UnknownIdError
 
 router = APIRouter(tags=["assist"], responses=ERRORS)
 
@@ -53,7 +55,9 @@ def chat(body: ChatIn, request: Request) -> dict[str, Any]:
 def answer(body: AnswerIn, request: Request) -> dict[str, Any]:
     """The best FAQ answer with its confidence and matched question, or `handoff: true` (a human takes
     over) when confidence is below the calibrated threshold. With `item_id`, the question is answered from
-    that item's facts only ("not stated" when the catalog does not say); 404 for an unknown item."""
+    that item's facts only ("not stated" when the catalog does not say); 404 for an unknown item. An FAQ answer's
+    `question_id` names the question in the question log (null when the server does not log questions): send
+    the shopper's feedback with it."""
     return assist_service(request).answer(body.question, body.user_id, body.item_id)
 
 
@@ -124,3 +128,52 @@ def delete_faq(request: Request, faq_id: str = Path(min_length=1, max_length=128
     if not assist_service(request).delete_faq([faq_id]):
         raise UnknownIdError("faq", faq_id)
     return {"deleted": 1, "faq_id": faq_id}
+
+
+class FeedbackIn(BaseModel):
+    helpful: bool
+
+
+@router.post("/assist/questions/{question_id}/feedback", dependencies=READ, responses=NOT_FOUND)
+def feedback(body: FeedbackIn, request: Request,
+             question_id: str = Path(min_length=1, max_length=64)) -> dict[str, Any]:
+    """Whether an FAQ answer helped the shopper (`question_id` from `POST /assist/answer`; the last word
+    counts). Unhelpful answers join the gaps of `GET /assist/questions/report`; 404 for an unknown id."""
+    return assist_service(request).questions.feedback(question_id, body.helpful)
+
+
+@router.get("/assist/questions", dependencies=READ)
+def questions(request: Request, handoff: bool | None = Query(default=None, description=(
+        "true: only the handed-off questions; false: only the answered ones; left out: all.")),
+              limit: int = Query(default=50, ge=1, le=1000)) -> dict[str, Any]:
+    """The questions shoppers asked the FAQ, newest first: the text, language, best entry, confidence,
+    hand-off, feedback and whether an editor taught it to an entry (no user id is kept)."""
+    service = assist_service(request)
+    rows = service.questions.recent(handoff=handoff, limit=limit)
+    return {"logging": service.log_questions, "count": len(rows), "questions": rows}
+
+
+@router.get("/assist/questions/report", dependencies=READ)
+def questions_report(request: Request, gaps: int = Query(default=20, ge=1, le=200)) -> dict[str, Any]:
+    """How the FAQ does with real shoppers: questions answered and handed off, the feedback, the entries asked
+    most, and the gaps - handed-off or unhelpful questions not yet taught, grouped by their text, most asked
+    first, each with the entry the matcher found closest."""
+    return assist_service(request).report(gaps=gaps)
+
+
+class TeachIn(BaseModel):
+    question: str | None = Field(default=None, min_length=1, max_length=2000,
+                                 description="The phrasing to add; left out: the logged question of question_id.")
+    question_id: str | None = Field(default=None, min_length=1, max_length=64,
+                                    description="A logged question (from the report's gaps); it leaves the gaps.")
+
+
+@router.post("/assist/faq/{faq_id}/alternatives", dependencies=WRITE, responses=NOT_FOUND)
+def teach(body: TeachIn, request: Request, faq_id: str = Path(min_length=1, max_length=128)) -> dict[str, Any]:
+    """Teach a question to the entry that answers it: it becomes one of the entry's alternatives, and the next
+    shopper who asks it that way gets the entry's answer. Give `question`, `question_id`, or both; 404 for an
+    unknown entry or question id, 422 for neither or for an entry that holds 50 alternatives already."""
+    if body.question is None and body.question_id is None:
+        raise DataError("give the question to teach, or the question_id of a logged one", field="question")
+    entry = assist_service(request).teach(faq_id, body.question, question_id=body.question_id)
+    return {"faq_id": entry.faq_id, "question": entry.question, "alternatives": list(entry.alternatives)}

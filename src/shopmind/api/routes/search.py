@@ -1,15 +1,16 @@
-"""Product search: `GET /search`, `GET /search/suggest`, `POST /search/click`, `GET /search/analytics`."""
+"""Product search: `GET /search`, `GET /search/suggest`, `POST /search/click`, `GET /search/analytics`, and the
+shop's synonyms: `GET /search/synonyms`, `POST /search/synonyms`, `DELETE /search/synonyms/{group_id}`."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, Field, StrictInt
 
 from shopmind.api.deps import READ, WRITE
 from shopmind.api.errors import ApiError
-from shopmind.api.routes.common import ERRORS
+from shopmind.api.routes.common import ERRORS, NOT_FOUND
 from shopmind.errors import ParameterError
 from shopmind.search.request import MAX_QUERY_CHARS, RETRIEVERS, SORTS, SearchRequest
 from shopmind.search.results import SearchResult
@@ -154,6 +155,37 @@ def click(body: ClickIn, request: Request) -> dict[str, Any]:
 def analytics(request: Request, n: Annotated[int, Query(ge=1, le=200)] = 20) -> dict[str, Any]:
     """Top queries, zero-result queries, and click-through rate overall and by position."""
     return search_service(request).analytics(n)
+
+
+class SynonymsIn(BaseModel):
+    words: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
+        min_length=1, max_length=50, description="Words or phrases that mean the same (two-way), or, with `to`, "
+                                                 "the words that also search `to` (one-way).")
+    to: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
+        default_factory=list, max_length=50, description="One-way targets: `words => to` (left out: two-way).")
+    group_id: str | None = Field(default=None, min_length=1, max_length=64, pattern=r"^[\w.:-]+$",
+                                 description="Replace this stored group (left out: a new group).")
+
+
+@router.get("/search/synonyms", dependencies=READ)
+def list_synonyms(request: Request) -> dict[str, Any]:
+    """The shop's synonym groups (beside the packaged ones), in the order they were added."""
+    groups = search_service(request).shop_synonyms.groups()
+    return {"count": len(groups), "groups": [g.as_dict() for g in groups]}
+
+
+@router.post("/search/synonyms", dependencies=WRITE)
+def add_synonyms(body: SynonymsIn, request: Request) -> dict[str, Any]:
+    """Add a synonym group: `{"words": ["sofa", "couch"]}` (each finds the other) or `{"words": ["trainers"],
+    "to": ["sneakers"]}` (one-way). It applies to this worker's next query and to every worker on the store
+    within a second; nothing is re-indexed. 422 names the word that cannot be used."""
+    return search_service(request).add_synonyms(body.words, body.to, group_id=body.group_id).as_dict()
+
+
+@router.delete("/search/synonyms/{group_id}", dependencies=WRITE, responses=NOT_FOUND)
+def delete_synonyms(request: Request, group_id: str = Path(min_length=1, max_length=64)) -> dict[str, Any]:
+    """Delete one of the shop's synonym groups (404 when unknown)."""
+    return {"deleted": search_service(request).delete_synonyms(group_id).as_dict()}
 
 
 __all__ = ["SORTS", "router"]

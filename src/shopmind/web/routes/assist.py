@@ -1,7 +1,9 @@
 """Assistant: try the shopping assistant (a chat, one turn per ``POST /admin/assist/chat``, what
 ``POST /assist/chat`` answers through the same :class:`~shopmind.assist.service.AssistService`), and the FAQ: how
 many entries are stored, a question tried against them (``POST /assist/answer``'s answer: the matched question,
-the answer, the confidence, the hand-off) and the first entries.
+the answer, the confidence, the hand-off; a question tried here is not logged) and the first entries; and what
+shoppers asked (``GET /assist/questions/report``): the counts, the feedback and the gaps, each with a form that
+teaches it to an entry (``POST /assist/faq/{id}/alternatives``; a ``write`` key).
 
 The chat's session id is made when the page is rendered, so each browser page holds one conversation (its need
 is kept in the store's ``assist_sessions`` like a shopper's); reloading the page starts a new one. Neither form
@@ -19,12 +21,12 @@ from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
 from shopmind.assist.service import AssistService
-from shopmind.errors import ShopmindError
-from shopmind.web.console import Page, Refused, render, sender, viewer
+from shopmind.errors import ShopmindError, UnknownIdError
+from shopmind.web.console import Page, Refused, actor, render, sender, viewer
 
 router = APIRouter(dependencies=[Depends(viewer)])
-#: FAQ entries listed on the page.
-LISTED = 100
+#: FAQ entries listed on the page, and the gaps (questions to teach).
+LISTED, GAPS = 100, 20
 #: Longest message or question taken, as ``POST /assist/chat`` and ``POST /assist/answer`` take; longest session
 #: and user id.
 MAX_TEXT, MAX_SESSION, MAX_USER = 2000, 128, 256
@@ -67,7 +69,8 @@ def assist_page(request: Request) -> HTMLResponse:
     entries = sorted(assist.entries(), key=lambda e: e.faq_id)
     return render(request, "assist.html", enabled=True, chat=assist.assistant is not None,
                   session_id=SESSION_PREFIX + secrets.token_hex(8), faq_count=len(entries), faq=entries[:LISTED],
-                  listed=LISTED, max_text=MAX_TEXT)
+                  listed=LISTED, max_text=MAX_TEXT, report=assist.report(gaps=GAPS),
+                  faq_ids=[e.faq_id for e in entries])
 
 
 @router.post("/admin/assist/chat", response_class=HTMLResponse, dependencies=[Depends(sender)])
@@ -97,10 +100,29 @@ async def answer(request: Request) -> HTMLResponse:
     assist = _enabled(request)
     question = _text(await _form(request), "question", "question")
     try:
-        found: dict[str, Any] = await run_in_threadpool(assist.answer, question)
+        found: dict[str, Any] = await run_in_threadpool(lambda: assist.answer(question, record=False))
     except ShopmindError as exc:
         raise Refused(422, str(exc)) from None
     return render(request, "partials/assist_answer.html", question=question, found=found)
+
+
+@router.post("/admin/assist/teach", response_class=HTMLResponse, dependencies=[Depends(actor)])
+async def teach(request: Request) -> HTMLResponse:
+    """Teach a logged question (a gap) to the entry chosen for it: the question becomes one of its phrasings."""
+    assist = _enabled(request)
+    form = await _form(request)
+    question_id, faq_id = form.get("question_id", "").strip(), form.get("faq_id", "").strip()
+    if not question_id:
+        raise Refused(422, "This gap has no question id: reload the page.")
+    if not faq_id:
+        raise Refused(422, "Choose the entry that answers the question first.")
+    try:
+        entry = await run_in_threadpool(lambda: assist.teach(faq_id, question_id=question_id))
+    except UnknownIdError as exc:
+        raise Refused(404, f"{exc}: reload the page (the entry or the question may have been deleted).") from None
+    except ShopmindError as exc:
+        raise Refused(422, str(exc)) from None
+    return render(request, "partials/assist_taught.html", entry=entry)
 
 
 PAGE = Page("/admin/assist", "Assistant", router)

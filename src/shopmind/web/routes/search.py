@@ -1,6 +1,8 @@
 """Search: try a query with its filters and facets (what ``GET /search`` answers, through the same request
 parsing and :class:`~shopmind.search.service.SearchService`), and the search analytics ``GET /search/analytics``
-gives: top and zero-result queries, click-through rate overall and by position.
+gives: top and zero-result queries, click-through rate overall and by position; and the shop's synonym groups
+(``GET /search/synonyms``), added and deleted from the page with a ``write`` key (``POST /search/synonyms``,
+``DELETE /search/synonyms/{id}``); each zero-result query links to the add form, filled in.
 
 The analytics read the ``search`` and ``click`` events back from the store (the database filters them by type;
 no other event is read out). They are computed in the background and shown for up to :data:`ANALYTICS_TTL`
@@ -18,19 +20,21 @@ from markupsafe import Markup, escape
 
 from shopmind.api.errors import ApiError
 from shopmind.api.routes.search import request_from_query
+from shopmind.errors import ShopmindError, UnknownIdError
 from shopmind.search.request import SORTS
 from shopmind.search.service import SearchService
+from shopmind.search.synonyms import read_groups
 from shopmind.web.cache import Refreshing
 from shopmind.web.charts import column_chart
-from shopmind.web.console import Console, Page, Refused, console_of, render, viewer
+from shopmind.web.console import Console, Page, Refused, actor, console_of, render, viewer
 
 router = APIRouter(dependencies=[Depends(viewer)])
 #: Seconds the analytics are shown before they are computed again (in the background).
 ANALYTICS_TTL = 30.0
 #: How long the first request waits for the analytics (later ones never wait).
 FIRST_WAIT = 60.0
-#: Queries in the top and zero-result lists; results on the page.
-LISTED, RESULTS = 15, 20
+#: Queries in the top and zero-result lists; results on the page; longest synonym line taken.
+LISTED, RESULTS, MAX_LINE = 15, 20, 2000
 #: Filters of the form that the facets set (the rest of the query string is kept when one is clicked).
 FILTERS = ("q", "category", "brand", "price_min", "price_max", "in_stock", "sort")
 #: What the console's own searches carry in their logged context (they are real searches of the index).
@@ -106,8 +110,54 @@ def search_page(request: Request) -> HTMLResponse:
     if search is None:
         return render(request, "search.html", enabled=False, params=params, sorts=SORTS, found=None,
                       analytics=None, link=lambda **c: with_filter(params, **c), marked=marked)
+    synonym = request.query_params.get("synonym", "").strip()[:MAX_LINE]
     return render(request, "search.html", enabled=True, params=params, sorts=SORTS, found=_run(request, search),
-                  analytics=_analytics(request, search), link=lambda **c: with_filter(params, **c), marked=marked)
+                  analytics=_analytics(request, search), link=lambda **c: with_filter(params, **c), marked=marked,
+                  synonym_groups=search.shop_synonyms.groups(), synonym_line=f"{synonym} => " if synonym else "",
+                  synonym_message="")
+
+
+def _enabled(request: Request) -> SearchService:
+    search = search_of(request)
+    if search is None:
+        raise Refused(503, "Search is not enabled on this server.")
+    return search
+
+
+def _groups(request: Request, search: SearchService, message: str) -> HTMLResponse:
+    return render(request, "partials/synonyms.html", synonym_groups=search.shop_synonyms.groups(),
+                  synonym_message=message)
+
+
+@router.post("/admin/search/synonyms", response_class=HTMLResponse, dependencies=[Depends(actor)])
+async def add_synonyms(request: Request) -> HTMLResponse:
+    """Add a group written as in the synonyms file: ``a, b, c`` (two-way) or ``a, b => c`` (one-way)."""
+    search = _enabled(request)
+    line = str((await request.form()).get("line", "")).strip()
+    if not line:
+        raise Refused(422, "Type the group first: sofa, couch (each finds the other) or trainers => sneakers.")
+    if len(line) > MAX_LINE or "\n" in line:
+        raise Refused(422, f"Type one group on one line of at most {MAX_LINE:,} characters.")
+    try:
+        groups = read_groups(line, "the group")
+        if not groups:
+            raise Refused(422, "That line is only a comment: type the words of the group.")
+        [(words, to)] = groups
+        group = search.add_synonyms(words, () if to == words else to)
+    except ShopmindError as exc:
+        raise Refused(422, str(exc)) from None
+    return _groups(request, search, f"Added {group.line()}: the next search uses it.")
+
+
+@router.post("/admin/search/synonyms/{group_id}/delete", response_class=HTMLResponse,
+             dependencies=[Depends(actor)])
+def delete_synonyms(request: Request, group_id: str) -> HTMLResponse:
+    search = _enabled(request)
+    try:
+        group = search.delete_synonyms(group_id)
+    except UnknownIdError:
+        raise Refused(404, f"There is no synonym group {group_id!r} (deleted already?): reload the page.") from None
+    return _groups(request, search, f"Deleted {group.line()}.")
 
 
 PAGE = Page("/admin/search", "Search", router, startup=warm_up)

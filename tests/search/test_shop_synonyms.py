@@ -1,0 +1,90 @@
+"""The shop's own synonyms: stored groups join the packaged ones, two-way or one-way, on this service at once and
+on another service over the same store within a second; bad groups are refused naming the field."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from shopmind.errors import DataError, UnknownIdError
+from shopmind.search import service as service_module
+from shopmind.search.request import SearchRequest
+from shopmind.search.service import SearchService
+from shopmind.search.shop_synonyms import MAX_WORDS, ShopSynonyms
+from shopmind.storage import open_store
+
+ITEMS = [{"item_id": "sofa", "title": "Leather sofa, three seats", "category": "Home > Sofas"},
+         {"item_id": "boot", "title": "Hiking boots", "category": "Shoes > Boots"},
+         {"item_id": "lamp", "title": "Brass floor lamp", "category": "Home > Lighting"}]
+
+
+def _ids(service: SearchService, q: str) -> list[str]:
+    return service.search(SearchRequest(q=q, limit=10)).item_ids
+
+
+@pytest.fixture()
+def store(tmp_path):
+    with open_store(f"sqlite:///{tmp_path}/s.db") as st:
+        st.upsert_items(ITEMS)
+        yield st
+
+
+def test_a_group_finds_what_the_catalog_calls_otherwise(store) -> None:
+    search = SearchService.open(store, log_events=False)
+    assert _ids(search, "chesterfield") == [] and _ids(search, "tramping shoes") == []
+    one_way = search.add_synonyms(["chesterfield"], to=["sofa"])
+    assert _ids(search, "chesterfield") == ["sofa"]
+    assert one_way.line() == "chesterfield => sofa" and not one_way.as_dict()["two_way"]
+    two_way = search.add_synonyms(["tramping shoes", "hiking boots"])
+    assert _ids(search, "tramping shoes") == ["boot"] and two_way.to == ()
+    assert [g.group_id for g in search.shop_synonyms.groups()] == [one_way.group_id, two_way.group_id]
+    search.delete_synonyms(one_way.group_id)
+    assert _ids(search, "chesterfield") == []
+    with pytest.raises(UnknownIdError, match="unknown group id"):
+        search.delete_synonyms(one_way.group_id)
+
+
+def test_another_service_on_the_store_applies_a_change_within_a_second(store, monkeypatch) -> None:
+    a, b = SearchService.open(store, log_events=False), SearchService.open(store, log_events=False)
+    group = a.add_synonyms(["chesterfield"], to=["sofa"])
+    monkeypatch.setattr(service_module, "CHECK_SECONDS", 0.05)
+    time.sleep(0.1)
+    assert _ids(b, "chesterfield") == ["sofa"]
+    a.delete_synonyms(group.group_id)
+    time.sleep(0.1)
+    assert _ids(b, "chesterfield") == []
+    # a service opened later starts with the stored groups
+    a.add_synonyms(["luminaire"], to=["lamp"])
+    assert _ids(SearchService.open(store, log_events=False), "luminaire") == ["lamp"]
+
+
+def test_bad_groups_are_refused_and_nothing_is_stored(store) -> None:
+    shop = ShopSynonyms(store)
+    cases = [(([],), "'words': needs at least one word"),
+             ((["solo"],), "two-way group needs at least two words"),
+             ((["ok", "  "],), "'words[1]': must be a non-empty word"),
+             ((["ok", "!!!"],), "'words[1]': holds no searchable word"),
+             ((["ok"], ["x" * 101]), "'to[0]': is 101 characters long"),
+             ((["w" + str(i) for i in range(MAX_WORDS + 1)],), f"at most {MAX_WORDS}"),
+             (("sofa, couch",), "must be a list of words")]
+    for args, message in cases:
+        with pytest.raises(DataError, match=message.replace("[", r"\[").replace("]", r"\]")):
+            shop.add(*args)
+    with pytest.raises(DataError, match="'group_id'"):
+        shop.add(["pouf", "ottoman"], group_id="has space")
+    assert shop.groups() == [] and shop.version() is None
+
+
+def test_a_file_in_the_packaged_syntax_is_checked_whole_before_anything_is_stored(store) -> None:
+    shop = ShopSynonyms(store)
+    assert shop.import_text("# the shop's words\nsofa, couch, settee\ntrainers, kicks => sneakers\n") == 2
+    lines = [g.line() for g in shop.groups()]
+    assert lines == ["sofa, couch, settee", "trainers, kicks => sneakers"]
+    with pytest.raises(DataError, match=r"group 2: field 'words'.*two-way group"):
+        shop.import_text("lamp, luminaire\nlonely\n", source="bad.txt")
+    assert [g.line() for g in shop.groups()] == lines
+    assert shop.import_text("lamp, luminaire", replace=True) == 1
+    assert [g.line() for g in shop.groups()] == ["lamp, luminaire"]
+    # repeated words are kept once, case-insensitively
+    assert shop.add(["Sofa", "sofa", "couch"]).words == ("Sofa", "couch")
