@@ -115,3 +115,16 @@ def test_report_questions_and_teach_in_the_terminal(tmp_path: Path) -> None:
     assert r.exit_code != 0 and "unknown faq id 'nope'" in r.output
     r = runner.invoke(app, ["assist", "faq", "teach", "pay", "--store", url])
     assert r.exit_code != 0 and "question" in r.output
+
+
+def test_the_sample_faq_imports_and_answers(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/s.db"
+    runner = CliRunner()
+    r = runner.invoke(app, ["assist", "faq", "import", "--sample", "--store", url])
+    assert r.exit_code == 0 and "stored 60 FAQ entries" in r.output, r.output
+    r = runner.invoke(app, ["assist", "answer", "how long does delivery take", "--store", url, "--encoder", "none"])
+    assert r.exit_code == 0 and json.loads(r.output)["faq_id"] == "shipping_time.en", r.output
+    r = runner.invoke(app, ["assist", "faq", "import", "--store", url])
+    assert r.exit_code == 2 and "--sample" in r.output
+    r = runner.invoke(app, ["assist", "faq", "import", str(tmp_path / "f.jsonl"), "--sample", "--store", url])
+    assert r.exit_code == 2 and "one of them" in r.output

@@ -58,3 +58,5 @@ def test_demo_quick_end_to_end(home):
     # the customer profiles are computed, so the console's Customers page has data after the demo
     profiles = re.search(r"([\d,]+) profiles, (\d+) segments", res.output)
     assert profiles is not None and int(profiles.group(1).replace(",", "")) > 0, res.output
+    # and the sample FAQ, so the console's Assistant page answers questions after the demo
+    assert "60 sample FAQ entries imported" in res.output

@@ -27,6 +27,7 @@ import logging
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -146,6 +147,18 @@ def default_paraphrase_encoder() -> TextEncoder | None:
 
 def language(text: str) -> str:
     return "zh" if is_cjk(text) else "en"
+
+
+def sample_faq() -> list[FaqEntry]:
+    """A sample store-policy FAQ shipped with the package: 30 topics (shipping, returns, refunds, payment,
+    invoices, warranty, membership, points, coupons, ...) in English and Chinese, 60 entries - the benchmark's FAQ
+    (``benchmarks/assist/faq.jsonl``). ``shopmind demo`` imports it into a store whose FAQ is empty.
+
+    >>> len(sample_faq()), sorted({e.lang for e in sample_faq()})
+    (60, ['en', 'zh'])
+    """
+    with resources.as_file(resources.files("shopmind.assist").joinpath("resources/sample_faq.jsonl")) as path:
+        return read_faq(path)
 
 
 def read_faq(path: str | Path) -> list[FaqEntry]:

@@ -26,6 +26,7 @@ from shopmind.assist.faq import (
     default_paraphrase_encoder,
     evaluate_faq,
     read_faq,
+    sample_faq,
 )
 from shopmind.assist.service import AssistService
 from shopmind.cli.params import load_settings
@@ -87,13 +88,17 @@ def _lines(path: Path) -> list[dict[str, object]]:
 
 @faq_app.command("import")
 def faq_import(
-    file: Annotated[Path, typer.Argument(help="JSON lines {faq_id?, lang?, category?, question, answer, "
-                                         "alternatives?: [other phrasings of the question]}.")],
+    file: Annotated[Path | None, typer.Argument(help="JSON lines {faq_id?, lang?, category?, question, answer, "
+                                                "alternatives?: [other phrasings of the question]}.")] = None,
     store: StoreOpt = None,
     replace: Annotated[bool, typer.Option("--replace", help="Drop the FAQ stored before.")] = False,
+    sample: Annotated[bool, typer.Option("--sample", help="Import the sample store-policy FAQ shipped with "
+                                         "shopmind (60 entries, zh + en) instead of a file.")] = False,
 ) -> None:
     """Store FAQ entries in the shop's store (by faq_id)."""
-    entries = read_faq(file)
+    if (file is None) == (not sample):
+        raise DataError("give an FAQ file or --sample (one of them)", field="file")
+    entries = sample_faq() if file is None else read_faq(file)
     with open_store(_store_url(store)) as st:
         n = AssistService(st).import_faq(entries, replace=replace)
     console.print(f"stored {n} FAQ entries")

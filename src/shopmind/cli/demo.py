@@ -20,6 +20,8 @@ from rich.table import Table
 from shopmind.api import create_app
 from shopmind.api.client import ShopmindClient
 from shopmind.api.server import ThreadedServer
+from shopmind.assist.faq import sample_faq
+from shopmind.assist.service import AssistService
 from shopmind.cli.show import print_user_recommendations
 from shopmind.content import ContentService
 from shopmind.customers.config import CustomerSettings
@@ -95,6 +97,17 @@ def run_demo(console: Console, settings: Settings, quick: bool = False) -> dict[
     console.print(f"{customers.users:,} profiles, {customers.segments} segments in {customers.seconds:.1f} s "
                   f"(shopmind customers segments; GET /users/{{id}}/profile)")
     payload["customers"] = {"profiles": customers.users, "segments": customers.segments}
+    with open_store(settings.store) as store:
+        assist = AssistService(store)
+        held = len(assist.entries())
+        if not held:
+            imported = assist.import_faq(sample_faq())
+            console.print(f"customer service: {imported} sample FAQ entries imported (zh + en store policies; "
+                          "shopmind assist faq import FILE replaces them with the shop's own; POST /assist/answer "
+                          "and the console's Assistant page answer from them)")
+        else:
+            console.print(f"customer service: the store's FAQ holds {held} entries (kept)")
+        payload["faq_entries"] = len(assist.entries())
     if not quick:
         serve_demo(console, settings, model, data.users.raw(users[0]))
     return payload

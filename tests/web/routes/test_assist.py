@@ -164,6 +164,43 @@ def test_the_page_lists_the_gaps_and_an_editor_teaches_one(assist_client, assist
     assert 'data-testid="faq-gaps"' not in page and "1 taught" in page
 
 
+def test_a_write_key_adds_replaces_and_deletes_entries(assist_client, assist_shop):
+    """The entry form takes the fields of POST /assist/faq (checked by the same model) and the page reloads with
+    the entry; a read key sees neither the form nor the delete buttons and is refused."""
+    assist = assist_shop.app.state.assist
+    token = sign_in(assist_client, READ_KEY)
+    page = assist_client.get("/admin/assist").text
+    assert 'data-testid="faq-entry-form"' not in page and 'data-testid="faq-delete"' not in page
+    r = assist_client.post("/admin/assist/faq", data={"faq_id": "gift", "question": "q", "answer": "a"},
+                           headers={"X-CSRF-Token": token, "HX-Request": "true"})
+    assert r.status_code == 403
+
+    token = sign_in(assist_client, ADMIN_KEY)
+    headers = {"X-CSRF-Token": token, "HX-Request": "true"}
+    assert 'data-testid="faq-entry-form"' in assist_client.get("/admin/assist").text
+    r = assist_client.post("/admin/assist/faq", headers=headers, data={
+        "faq_id": "gift", "category": "gifts", "question": "Do you gift-wrap orders?",
+        "answer": "Yes, for ¥5.", "alternatives": "can you wrap it as a present\n\n  gift wrapping?  "})
+    assert r.status_code == 200 and r.headers["HX-Refresh"] == "true"
+    entry = {e.faq_id: e for e in assist.entries()}["gift"]
+    assert (entry.lang, entry.category, entry.alternatives) == ("en", "gifts", ("can you wrap it as a present",
+                                                                             "gift wrapping?"))
+    assert assist.answer("can you wrap it as a present", record=False)["faq_id"] == "gift"
+    r = assist_client.post("/admin/assist/faq", headers=headers, data={
+        "faq_id": "gift", "question": "可以包装成礼物吗？", "answer": "可以，5元。"})
+    assert r.status_code == 200 and {e.faq_id: e for e in assist.entries()}["gift"].lang == "zh"
+    for data, field in (({"faq_id": "has space", "question": "q", "answer": "a"}, "faq_id"),
+                        ({"faq_id": "x", "question": "   ", "answer": "a"}, "question"),
+                        ({"faq_id": "x", "question": "q", "answer": "a", "lang": "fr"}, "lang")):
+        r = assist_client.post("/admin/assist/faq", headers=headers, data=data)
+        assert r.status_code == 422 and field in r.text, (data, r.text[:300])
+    assert "x" not in {e.faq_id for e in assist.entries()}
+    r = assist_client.post("/admin/assist/faq/gift/delete", headers=headers)
+    assert r.status_code == 200 and "gift" not in {e.faq_id for e in assist.entries()}
+    r = assist_client.post("/admin/assist/faq/gift/delete", headers=headers)
+    assert r.status_code == 404 and "reload the page" in r.text
+
+
 def test_bad_input_gets_a_clear_message(assist_client):
     token = sign_in(assist_client, READ_KEY)
     headers = {"X-CSRF-Token": token, "HX-Request": "true"}
@@ -249,4 +286,25 @@ def test_teaching_a_gap_in_the_browser(open_page, live_console):
     form.locator("button:has-text('Teach')").click()
     expect(bp.page.locator("[data-testid=gap-taught]")).to_contain_text("Taught to return")
     assert assist.answer("Can I settle with a cheque?", record=False)["faq_id"] == "return"
+    assert bp.errors == []
+
+
+def test_adding_and_deleting_an_entry_in_the_browser(open_page, live_console):
+    from playwright.sync_api import expect
+
+    assist = live_console.shop.app.state.assist
+    assist.import_faq(FAQ, replace=True)
+    bp = open_page()
+    browser_sign_in(bp, ADMIN_KEY, "/admin/assist")
+    bp.page.click("[data-testid=faq-editor] summary")
+    bp.page.fill("[data-testid=faq-entry-id]", "gift")
+    bp.page.fill("[data-testid=faq-entry-question]", "Do you gift-wrap orders?")
+    bp.page.fill("[data-testid=faq-entry-answer]", "Yes, for ¥5.")
+    bp.page.click("button:has-text('Save the entry')")
+    expect(bp.page.locator("[data-testid=faq-count]")).to_have_text("4")
+    assert "gift" in {e.faq_id for e in assist.entries()}
+    bp.page.on("dialog", lambda dialog: dialog.accept())
+    bp.page.locator("[data-testid=faq-entries] tr", has_text="gift-wrap").locator("[data-testid=faq-delete]").click()
+    expect(bp.page.locator("[data-testid=faq-count]")).to_have_text("3")
+    assert "gift" not in {e.faq_id for e in assist.entries()}
     assert bp.errors == []

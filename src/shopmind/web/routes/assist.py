@@ -3,7 +3,8 @@
 many entries are stored, a question tried against them (``POST /assist/answer``'s answer: the matched question,
 the answer, the confidence, the hand-off; a question tried here is not logged) and the first entries; and what
 shoppers asked (``GET /assist/questions/report``): the counts, the feedback and the gaps, each with a form that
-teaches it to an entry (``POST /assist/faq/{id}/alternatives``; a ``write`` key).
+teaches it to an entry (``POST /assist/faq/{id}/alternatives``; a ``write`` key). A ``write`` key also adds or
+replaces an entry (the fields of ``POST /assist/faq``, checked by the same model) and deletes one.
 
 The chat's session id is made when the page is rendered, so each browser page holds one conversation (its need
 is kept in the store's ``assist_sessions`` like a shopper's); reloading the page starts a new one. Neither form
@@ -17,9 +18,12 @@ import secrets
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from shopmind.api.routes.assist import FaqEntryIn
+from shopmind.assist.faq import FaqEntry, language
 from shopmind.assist.service import AssistService
 from shopmind.errors import ShopmindError, UnknownIdError
 from shopmind.web.console import Page, Refused, actor, render, sender, viewer
@@ -123,6 +127,33 @@ async def teach(request: Request) -> HTMLResponse:
     except ShopmindError as exc:
         raise Refused(422, str(exc)) from None
     return render(request, "partials/assist_taught.html", entry=entry)
+
+
+@router.post("/admin/assist/faq", response_class=HTMLResponse, dependencies=[Depends(actor)])
+async def save_entry(request: Request) -> Response:
+    """Add an FAQ entry, or replace the one with the same id; the page reloads with it."""
+    assist = _enabled(request)
+    form = await _form(request)
+    fields = {k: form.get(k, "").strip() for k in ("faq_id", "lang", "category", "question", "answer")}
+    alternatives = [line.strip() for line in form.get("alternatives", "").splitlines() if line.strip()]
+    try:
+        entry = FaqEntryIn.model_validate({**{k: v for k, v in fields.items() if v}, "alternatives": alternatives})
+    except ValidationError as exc:
+        problem = exc.errors()[0]
+        where = ".".join(str(p) for p in problem["loc"]) or "the entry"
+        raise Refused(422, f"{where}: {problem['msg']}.") from None
+    await run_in_threadpool(lambda: assist.import_faq([FaqEntry(
+        entry.faq_id, entry.lang or language(entry.question), entry.question, entry.answer, entry.category,
+        tuple(entry.alternatives))]))
+    return Response(status_code=200, headers={"HX-Refresh": "true"})
+
+
+@router.post("/admin/assist/faq/{faq_id}/delete", response_class=HTMLResponse, dependencies=[Depends(actor)])
+def delete_entry(request: Request, faq_id: str) -> Response:
+    assist = _enabled(request)
+    if not assist.delete_faq([faq_id]):
+        raise Refused(404, f"There is no FAQ entry {faq_id!r} (deleted already?): reload the page.")
+    return Response(status_code=200, headers={"HX-Refresh": "true"})
 
 
 PAGE = Page("/admin/assist", "Assistant", router)
