@@ -6,10 +6,11 @@ from __future__ import annotations
 import pytest
 
 from shopmind.assist import questions as questions_module
+from shopmind.assist import service as service_module
 from shopmind.assist.faq import FaqAnswer, FaqEntry
 from shopmind.assist.questions import QuestionLog, normalise
 from shopmind.assist.service import MAX_ALTERNATIVES, AssistService
-from shopmind.errors import DataError, ParameterError, UnknownIdError
+from shopmind.errors import DataError, ParameterError, StoreError, UnknownIdError
 from shopmind.storage import open_store
 
 FAQ = [FaqEntry("ship", "en", "How much is shipping?", "Free over ¥99."),
@@ -142,3 +143,32 @@ def test_the_log_is_bounded(tmp_path, monkeypatch):
 def test_normalise_groups_spelling_variants() -> None:
     assert normalise("Can I pay by CHEQUE??") == normalise("can i pay by cheque") == "can i pay by cheque"
     assert normalise("能用支票吗？") == normalise("能用支票吗 ") and normalise("！？") == ""
+
+
+def test_teaching_closes_every_gap_of_its_text_until_new_feedback(service, monkeypatch):
+    """Two shoppers found the same answer unhelpful: teaching the question once closes both; an unhelpful mark
+    given after the teaching opens the gap again."""
+    a = service.answer("How much is shipping?")
+    b = service.answer("how much is shipping")
+    for q in (a, b):
+        service.questions.feedback(q["question_id"], False)
+    assert [g["count"] for g in service.report()["gaps"]] == [2]
+    service.teach("ship", "how much is shipping ")  # by its text alone
+    assert service.report()["gaps"] == [] and service.report()["taught"] == 2
+    monkeypatch.setattr(questions_module, "_now", lambda: "2999-01-01T00:00:00+00:00")
+    service.questions.feedback(a["question_id"], False)
+    assert [g["question_id"] for g in service.report()["gaps"]] == [a["question_id"]]
+
+
+def test_answers_go_on_when_the_store_cannot_be_read(service, monkeypatch):
+    """A store outage after the matcher was built: the FAQ version cannot be read and the question log cannot
+    be written, and the shopper still gets the answer (without a question id)."""
+    assert service.answer("is shipping free?")["faq_id"] == "ship"
+
+    def down(*_: object, **__: object) -> None:
+        raise StoreError("the store is unavailable")
+
+    monkeypatch.setattr(service_module, "read_stamp", down)
+    monkeypatch.setattr(service.questions.store, "put_documents", down)
+    again = service.answer("is shipping free?")
+    assert again["faq_id"] == "ship" and again["question_id"] is None

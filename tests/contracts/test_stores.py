@@ -967,6 +967,8 @@ def test_question_log_version_stamps_and_shop_synonyms(store: Store) -> None:
     qid = log.record(FaqAnswer("运费\x00多少？", "ship", "Free.", "How much is shipping?", 1.5, False, "zh"))
     assert log.get(qid)["question"] == "运费多少？" and log.feedback(qid, False)["helpful"] is False
     assert [q["question_id"] for q in log] == [qid]
+    assert [k for k, _ in store.read_documents("assist_questions")] == [qid]
+    assert store.read_documents("nothing here") == []
     assert read_stamp(store, "faq") is None
     first = stamp(store, "faq")
     assert read_stamp(store, "faq") == first != stamp(store, "faq")

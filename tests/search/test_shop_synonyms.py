@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from shopmind.errors import DataError, UnknownIdError
+from shopmind.errors import DataError, StoreError, UnknownIdError
 from shopmind.search import service as service_module
 from shopmind.search.request import SearchRequest
 from shopmind.search.service import SearchService
@@ -81,10 +81,40 @@ def test_a_file_in_the_packaged_syntax_is_checked_whole_before_anything_is_store
     assert shop.import_text("# the shop's words\nsofa, couch, settee\ntrainers, kicks => sneakers\n") == 2
     lines = [g.line() for g in shop.groups()]
     assert lines == ["sofa, couch, settee", "trainers, kicks => sneakers"]
-    with pytest.raises(DataError, match=r"group 2: field 'words'.*two-way group"):
-        shop.import_text("lamp, luminaire\nlonely\n", source="bad.txt")
+    with pytest.raises(DataError, match=r"bad.txt, row 3: field 'words'.*two-way group"):
+        shop.import_text("lamp, luminaire\n# a comment\nlonely\n", source="bad.txt")
+    with pytest.raises(DataError, match=r"bad.txt, row 2: .*both sides"):
+        shop.import_text("lamp, luminaire\nlamp =>\n", source="bad.txt")
     assert [g.line() for g in shop.groups()] == lines
     assert shop.import_text("lamp, luminaire", replace=True) == 1
     assert [g.line() for g in shop.groups()] == ["lamp, luminaire"]
     # repeated words are kept once, case-insensitively
     assert shop.add(["Sofa", "sofa", "couch"]).words == ("Sofa", "couch")
+
+
+def test_the_group_limit_holds_and_a_refused_replace_keeps_the_groups(store, monkeypatch) -> None:
+    from shopmind.search import shop_synonyms
+
+    monkeypatch.setattr(shop_synonyms, "MAX_GROUPS", 2)
+    shop = ShopSynonyms(store)
+    shop.add(["sofa", "couch"])
+    shop.add(["lamp", "luminaire"], group_id="lights")
+    with pytest.raises(DataError, match="holds 2 synonym groups, the most it keeps"):
+        shop.add(["boot", "wellie"], group_id="new-id")  # a new id counts like no id
+    assert shop.add(["lamp", "light"], group_id="lights").words == ("lamp", "light")  # replacing does not
+    before = [g.line() for g in shop.groups()]
+    with pytest.raises(DataError, match="would hold 3"):
+        shop.import_text("a1, b1\na2, b2\na3, b3\n", replace=True)
+    assert [g.line() for g in shop.groups()] == before
+
+
+def test_search_goes_on_when_the_synonyms_cannot_be_read(store, monkeypatch) -> None:
+    search = SearchService.open(store, log_events=False)
+    search.add_synonyms(["chesterfield"], to=["sofa"])
+
+    def down() -> None:
+        raise StoreError("the store is unavailable")
+
+    monkeypatch.setattr(search.shop_synonyms, "version", down)
+    monkeypatch.setattr(service_module, "CHECK_SECONDS", 0.0)
+    assert _ids(search, "chesterfield") == ["sofa"]  # the groups applied before still apply

@@ -29,9 +29,11 @@ COMMAND = "python -m shopmind.api.reference > docs/api.md"
 SCOPES = """Keys and scopes (`shopmind keys create --scope read|write|admin`, stored hashed; or `shopmind serve
 --api-keys` / `SHOPMIND_API_KEYS="k1:read,k2:write"`): `/health`, `/ready`, `/metrics`, `/docs` and
 `/openapi.json` need no key; the other `GET` routes and the `POST`s that only read (`/recommendations`,
-`/recommendations/session`, `/rerank`, `/audiences`, and the `/content/*` routes, whose copy is kept only in the
-server's memory cache) need `read`; every other `POST` and `DELETE` needs `write`, which includes
-`read` (`admin` includes `write`). Each key has a rate limit (429 with `Retry-After`). With no key at all,
+`/recommendations/session`, `/rerank`, `/audiences`, `/assist/answer`, `/assist/chat`, and the `/content/*`
+routes, whose copy is kept only in the server's memory cache) need `read`, except the `GET`s that return what a
+person wrote or did (`/users/{user_id}/export`, `/assist/questions` and its report) and the campaign delivery
+list, which need `write`; every other `POST` and `DELETE` needs `write`, which includes `read` (`admin` includes
+`write`). Each key has a rate limit (429 with `Retry-After`). With no key at all,
 authentication is off and `shopmind serve` listens on loopback only (see docs/security.md)."""
 
 #: Constraint keywords shown beside a type, with how each reads.

@@ -178,6 +178,8 @@ def read_faq(path: str | Path) -> list[FaqEntry]:
                             f"'alternatives'?}}: {exc}", source=str(p), row=n) from None
         if not q or not a:
             raise DataError("question and answer must not be empty", source=str(p), row=n)
+        if "\x00" in line.replace("\\u0000", "\x00"):
+            raise DataError("holds a NUL character (\\u0000); FAQ text is plain text", source=str(p), row=n)
         alternatives = row.get("alternatives") or []
         if not isinstance(alternatives, list) or not all(isinstance(x, str) and x.strip() for x in alternatives):
             raise DataError(f"alternatives: {alternatives!r}: expected a list of non-empty strings (other "

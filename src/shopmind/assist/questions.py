@@ -108,23 +108,28 @@ class QuestionLog:
         self._put(doc)
         return doc
 
-    def mark_taught(self, question_id: str, faq_id: str) -> dict[str, Any]:
-        """Note that an editor attached the question to ``faq_id`` (it leaves the gaps)."""
-        doc = self.get(question_id)
-        doc.update(taught_to=str(faq_id), taught_at=_now())
-        self._put(doc)
-        return doc
+    def mark_taught(self, faq_id: str, *, question_id: str | None = None, text: str | None = None) -> int:
+        """Note that an editor attached a question to ``faq_id``: the logged question ``question_id`` and every
+        logged question with the same normalised text (``text``, or the logged question's) leave the gaps.
+        Returns how many were marked; an unknown ``question_id`` raises :class:`UnknownIdError`."""
+        key = normalise(text if text is not None else self.get(str(question_id))["question"])
+        now = _now()
+        changed = {qid: {k: v for k, v in doc.items() if k != "question_id"} | {"taught_to": str(faq_id),
+                                                                                 "taught_at": now}
+                   for doc in self for qid in (doc["question_id"],)
+                   if qid == question_id or (key and normalise(doc["question"]) == key)}
+        if changed:
+            self.store.put_documents(COLLECTION, changed)
+        return len(changed)
 
     def _put(self, doc: dict[str, Any]) -> None:
         self.store.put_documents(COLLECTION, {doc["question_id"]: {k: v for k, v in doc.items()
                                                                     if k != "question_id"}})
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
-        """Every kept question, oldest first."""
-        for key in self.store.list_documents(COLLECTION):
-            doc = self.store.get_document(COLLECTION, key)
-            if doc is not None:
-                yield {"question_id": key, **doc}
+        """Every kept question, oldest first (one read of the store)."""
+        for key, doc in self.store.read_documents(COLLECTION):
+            yield {"question_id": key, **doc}
 
     def __len__(self) -> int:
         return len(self.store.list_documents(COLLECTION))
@@ -135,11 +140,10 @@ class QuestionLog:
         if limit < 1:
             raise ParameterError("QuestionLog.recent", "limit", limit, "an int >= 1")
         out: list[dict[str, Any]] = []
-        for key in reversed(self.store.list_documents(COLLECTION)):
-            doc = self.store.get_document(COLLECTION, key)
-            if doc is None or (handoff is not None and bool(doc.get("handoff")) != handoff):
+        for doc in reversed(list(self)):
+            if handoff is not None and bool(doc.get("handoff")) != handoff:
                 continue
-            out.append({"question_id": key, **doc})
+            out.append(doc)
             if len(out) >= limit:
                 break
         return out
@@ -164,9 +168,11 @@ class QuestionLog:
                 if not doc.get("handoff"):
                     by_entry[str(doc.get("faq_id"))]["helpful" if doc["helpful"] else "not_helpful"] += 1
             key = normalise(doc["question"]) or doc["question"]
-            # handed off and not taught since; or answered and marked unhelpful (the answer itself may be wrong)
+            # handed off and not taught since; or answered and marked unhelpful after the last teaching of it (the
+            # answer itself may be wrong)
             gap = (doc.get("handoff") and key not in taught_texts) or \
-                (doc.get("helpful") is False and not doc.get("taught_to"))
+                (doc.get("helpful") is False and (not doc.get("taught_to")
+                                                  or str(doc.get("feedback_at")) > str(doc.get("taught_at"))))
             if not gap:
                 continue
             g = groups.setdefault(key, {"question": doc["question"], "count": 0, "handed_off": 0,

@@ -68,6 +68,7 @@ class AssistService:
         self._matcher: FaqMatcher | None = None
         self._matcher_version: str | None = None
         self._lock = threading.Lock()
+        self._teach_lock = threading.Lock()
 
     def entries(self) -> list[FaqEntry]:
         out = []
@@ -102,8 +103,15 @@ class AssistService:
             self._matcher = None
 
     def matcher(self) -> FaqMatcher:
-        """The FAQ matcher, rebuilt when the stored FAQ changed (here or through another service on the store)."""
-        version = read_stamp(self.store, STAMP)
+        """The FAQ matcher, rebuilt when the stored FAQ changed (here or through another service on the store).
+        When the store cannot be read, the matcher already built answers (a store outage does not stop answers)."""
+        try:
+            version = read_stamp(self.store, STAMP)
+        except StoreError as exc:
+            if self._matcher is None:
+                raise
+            logger.warning("the FAQ version could not be read, answering with the matcher built before: %s", exc)
+            return self._matcher
         with self._lock:
             if self._matcher is None or version != self._matcher_version:
                 if self._paraphrase_factory is not None:
@@ -155,11 +163,10 @@ class AssistService:
     def teach(self, faq_id: str, question: str | None = None, *, question_id: str | None = None) -> FaqEntry:
         """Attach a shopper's question to the entry that answers it: the question (given, or the logged one of
         ``question_id``) becomes one of the entry's ``alternatives`` (unless it already is, or is the entry's
-        question), the logged question leaves the gaps, and the matcher is rebuilt on the next question. Unknown
-        entries or question ids raise :class:`UnknownIdError`; an empty question :class:`DataError`."""
-        doc = self.store.get_document(COLLECTION, str(faq_id))
-        if doc is None:
-            raise UnknownIdError("faq", str(faq_id))
+        question), the logged questions with its text leave the gaps, and every matcher on the store is rebuilt
+        on its next question. Unknown entries or question ids raise :class:`UnknownIdError`; an empty question
+        :class:`DataError`. Teachings in this process are serialised (two editors teaching one entry keep both
+        phrasings)."""
         logged = self.questions.get(question_id) if question_id is not None else None
         text = question if question is not None else (logged or {}).get("question", "")
         text = text.replace("\x00", "").strip()  # (PostgreSQL's jsonb takes no NUL)
@@ -168,16 +175,20 @@ class AssistService:
                             field="question", value=question)
         if len(text) > MAX_QUESTION:
             raise DataError(f"is {len(text):,} characters long; at most {MAX_QUESTION:,} are taken", field="question")
-        alternatives = list(doc.get("alternatives") or [])
-        known = {normalise(doc["question"]), *(normalise(a) for a in alternatives)}
-        if normalise(text) not in known:
-            if len(alternatives) >= MAX_ALTERNATIVES:
-                raise DataError(f"faq {faq_id!r} already has {MAX_ALTERNATIVES} alternatives, the most an entry "
-                                "takes; replace the entry with fewer (POST /assist/faq) first", field="alternatives")
-            alternatives.append(text)
-            self.store.put_documents(COLLECTION, {str(faq_id): {**doc, "alternatives": alternatives}})
-            self._changed()
-        if question_id is not None:
-            self.questions.mark_taught(question_id, str(faq_id))
+        with self._teach_lock:
+            doc = self.store.get_document(COLLECTION, str(faq_id))
+            if doc is None:
+                raise UnknownIdError("faq", str(faq_id))
+            alternatives = list(doc.get("alternatives") or [])
+            known = {normalise(doc["question"]), *(normalise(a) for a in alternatives)}
+            if normalise(text) not in known:
+                if len(alternatives) >= MAX_ALTERNATIVES:
+                    raise DataError(f"faq {faq_id!r} already has {MAX_ALTERNATIVES} alternatives, the most an entry "
+                                    "takes; replace the entry with fewer (POST /assist/faq) first",
+                                    field="alternatives")
+                alternatives.append(text)
+                self.store.put_documents(COLLECTION, {str(faq_id): {**doc, "alternatives": alternatives}})
+                self._changed()
+        self.questions.mark_taught(str(faq_id), question_id=question_id, text=text)
         return FaqEntry(str(faq_id), doc.get("lang") or language(doc["question"]), doc["question"], doc["answer"],
                         doc.get("category"), tuple(alternatives))

@@ -357,6 +357,10 @@ def synonyms_import(
     """Add the groups of a synonyms file (every line is checked before anything is stored)."""
     if not file.is_file():
         raise DataError("no such file", source=str(file))
+    try:
+        text = file.read_text("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DataError(f"is not UTF-8 text ({exc.reason} at byte {exc.start})", source=str(file)) from None
     with open_store(_store_url(store)) as st:
-        n = ShopSynonyms(st).import_text(file.read_text("utf-8"), source=str(file), replace=replace)
+        n = ShopSynonyms(st).import_text(text, source=str(file), replace=replace)
     console.print(f"added {n} synonym groups")

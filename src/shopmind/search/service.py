@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from shopmind.errors import ParameterError
+from shopmind.errors import ParameterError, StoreError
 from shopmind.pipeline.service import RecommendationService
 from shopmind.search.documents import attributes_of, category_path
 from shopmind.search.engine import SearchEngine
@@ -101,7 +101,11 @@ class SearchService:
             return False
         with self._synonyms_lock:
             self._synonyms_checked = now
-            version = self.shop_synonyms.version()
+            try:
+                version = self.shop_synonyms.version()
+            except StoreError as exc:  # the store is out: search on with the synonyms applied before
+                logger.warning("the shop's synonyms could not be read, searching with those applied before: %s", exc)
+                return False
             if version == self._synonyms_version:  # None and None: no group ever, the packaged ones apply
                 return False
             synonyms = self.shop_synonyms.synonyms(self.engine.analyzer)

@@ -120,7 +120,8 @@ class ShopSynonyms:
         w, t = self.check(words, to)
         if group_id is not None and not _ID.match(group_id):
             raise DataError("must be 1-64 letters, digits, '_', '.', ':' or '-'", field="group_id", value=group_id)
-        if group_id is None and len(self.store.list_documents(COLLECTION)) >= MAX_GROUPS:
+        held = self.store.list_documents(COLLECTION)
+        if group_id not in held and len(held) >= MAX_GROUPS:
             raise DataError(f"the shop holds {MAX_GROUPS:,} synonym groups, the most it keeps; delete some first",
                             field="words")
         gid = group_id or f"syn-{secrets.token_hex(4)}"
@@ -139,18 +140,22 @@ class ShopSynonyms:
 
     def import_text(self, text: str, *, source: str = "synonyms", replace: bool = False) -> int:
         """Add the groups of a file in the packaged syntax (one group per line, ``a, b`` or ``a => b``, ``#``
-        comments); ``replace`` drops the shop's groups first. Every line is checked before anything is stored.
-        Returns how many groups were added."""
+        comments); ``replace`` drops the shop's groups first. Every line is checked before anything is stored
+        (a bad one is named by its line number). Returns how many groups were added."""
         groups = []
-        for n, (src, dst) in enumerate(read_groups(text, source), 1):
+        for n, line in enumerate(text.splitlines(), 1):
             try:
-                groups.append(self.check(src, () if dst == src else dst))
+                for src, dst in read_groups(line, source):
+                    groups.append(self.check(src, () if dst == src else dst))
             except DataError as exc:
-                raise DataError(f"group {n}: {exc}", source=source) from None
+                message = str(exc).removeprefix(f"{source}, row 1: ").removeprefix(f"{source}: ")
+                raise DataError(message, source=source, row=n) from None
+        held = 0 if replace else len(self.store.list_documents(COLLECTION))
+        if held + len(groups) > MAX_GROUPS:
+            raise DataError(f"the shop would hold {held + len(groups):,} synonym groups; it keeps at most "
+                            f"{MAX_GROUPS:,}", source=source)
         if replace:
             self.store.delete_documents(COLLECTION)
-        if len(self.store.list_documents(COLLECTION)) + len(groups) > MAX_GROUPS:
-            raise DataError(f"the shop would hold more than {MAX_GROUPS:,} synonym groups", source=source)
         self.store.put_documents(COLLECTION, {f"syn-{secrets.token_hex(4)}": {"words": list(w), "to": list(t)}
                                               for w, t in groups})
         self._changed()

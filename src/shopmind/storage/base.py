@@ -479,6 +479,10 @@ class DocumentStore(Protocol):
         """Keys of a collection, in the order they were first stored."""
         ...
 
+    def read_documents(self, collection: str) -> list[tuple[str, dict[str, Any]]]:
+        """Every ``(key, document)`` of a collection in one read, in the order they were first stored."""
+        ...
+
     def delete_documents(self, collection: str, keys: Iterable[str] | None = None) -> int:
         """Delete some keys (or, with None, the whole collection); returns how many existed."""
         ...

@@ -450,6 +450,10 @@ class SQLiteStore(ContextManagedStore):
         return [r[0] for r in self._read("SELECT key FROM documents WHERE collection = ? ORDER BY seq",
                                          (str(collection),))]
 
+    def read_documents(self, collection: str) -> list[tuple[str, dict[str, Any]]]:
+        return [(r[0], dict(json.loads(r[1]))) for r in self._read(
+            "SELECT key, doc FROM documents WHERE collection = ? ORDER BY seq", (str(collection),))]
+
     def delete_documents(self, collection: str, keys: Iterable[str] | None = None) -> int:
         with self._write(f"deleting {collection} documents") as cur:
             if keys is None:

@@ -99,7 +99,15 @@ def test_questions_feedback_report_and_teaching_over_rest(service: Recommendatio
     assist = AssistService(service.store, log_questions=True)
     assist.import_faq([FaqEntry("ship", "en", "How much is shipping?", "Free over ¥99."),
                        FaqEntry("pay", "en", "Which payment methods do you accept?", "Cards.")], replace=True)
-    with TestClient(create_app(service, ApiSettings(), assist=assist), raise_server_exceptions=False) as c:
+    settings = ApiSettings(keys="r:read,w:write")
+    with TestClient(create_app(service, settings, assist=assist), raise_server_exceptions=False) as c:
+        c.headers["X-API-Key"] = "w"
+        # the storefront's read key asks; the questions (their text may be personal) need a write key
+        read = {"X-API-Key": "r"}
+        assert c.post("/assist/answer", json={"question": "x"}, headers=read).status_code == 200
+        for path in ("/assist/questions", "/assist/questions/report"):
+            assert c.get(path, headers=read).status_code == 403
+        assist.questions.store.delete_documents("assist_questions")
         answered = c.post("/assist/answer", json={"question": "is shipping free?", "user_id": "U1"}).json()
         handed = c.post("/assist/answer", json={"question": "Can I settle with a cheque?"}).json()
         assert handed["handoff"] and isinstance(handed["question_id"], str)
@@ -125,3 +133,5 @@ def test_questions_feedback_report_and_teaching_over_rest(service: Recommendatio
         r = c.post("/assist/faq/pay/alternatives", json={})
         assert r.status_code == 422 and r.json()["error"]["field"] == "question"
         assert c.post("/assist/faq/pay/alternatives", json={"question": ""}).status_code == 422
+        r = c.post("/assist/faq", json={"entries": [{"faq_id": "nul", "question": "a\u0000b", "answer": "x"}]})
+        assert r.status_code == 422 and "NUL" in r.text

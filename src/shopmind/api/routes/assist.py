@@ -76,7 +76,16 @@ class FaqEntryIn(BaseModel):
     def _not_blank(cls, value: str) -> str:
         if not value.strip():
             raise ValueError("must not be blank")
+        if "\x00" in value:
+            raise ValueError("must not contain a NUL character")
         return value.strip()
+
+    @field_validator("category")
+    @classmethod
+    def _no_nul(cls, value: str | None) -> str | None:
+        if value is not None and "\x00" in value:
+            raise ValueError("must not contain a NUL character")
+        return value
 
     @field_validator("alternatives")
     @classmethod
@@ -84,6 +93,8 @@ class FaqEntryIn(BaseModel):
         for i, v in enumerate(values):
             if not v.strip():
                 raise ValueError(f"alternatives[{i}] must not be blank")
+            if "\x00" in v:
+                raise ValueError(f"alternatives[{i}] must not contain a NUL character")
         return [v.strip() for v in values]
 
 
@@ -134,30 +145,32 @@ class FeedbackIn(BaseModel):
     helpful: bool
 
 
-@router.post("/assist/questions/{question_id}/feedback", dependencies=READ, responses=NOT_FOUND)
+@router.post("/assist/questions/{question_id}/feedback", dependencies=WRITE, responses=NOT_FOUND)
 def feedback(body: FeedbackIn, request: Request,
              question_id: str = Path(min_length=1, max_length=64)) -> dict[str, Any]:
     """Whether an FAQ answer helped the shopper (`question_id` from `POST /assist/answer`; the last word
-    counts). Unhelpful answers join the gaps of `GET /assist/questions/report`; 404 for an unknown id."""
+    counts), sent by the shop's backend with a write key like `POST /events`. Unhelpful answers join the gaps of
+    `GET /assist/questions/report`; 404 for an unknown id."""
     return assist_service(request).questions.feedback(question_id, body.helpful)
 
 
-@router.get("/assist/questions", dependencies=READ)
+@router.get("/assist/questions", dependencies=WRITE)
 def questions(request: Request, handoff: bool | None = Query(default=None, description=(
         "true: only the handed-off questions; false: only the answered ones; left out: all.")),
               limit: int = Query(default=50, ge=1, le=1000)) -> dict[str, Any]:
     """The questions shoppers asked the FAQ, newest first: the text, language, best entry, confidence,
-    hand-off, feedback and whether an editor taught it to an entry (no user id is kept)."""
+    hand-off, feedback and whether an editor taught it to an entry (no user id is kept; a shopper may have typed
+    personal details into a question, so this needs a write key, like the user export)."""
     service = assist_service(request)
     rows = service.questions.recent(handoff=handoff, limit=limit)
     return {"logging": service.log_questions, "count": len(rows), "questions": rows}
 
 
-@router.get("/assist/questions/report", dependencies=READ)
+@router.get("/assist/questions/report", dependencies=WRITE)
 def questions_report(request: Request, gaps: int = Query(default=20, ge=1, le=200)) -> dict[str, Any]:
     """How the FAQ does with real shoppers: questions answered and handed off, the feedback, the entries asked
     most, and the gaps - handed-off or unhelpful questions not yet taught, grouped by their text, most asked
-    first, each with the entry the matcher found closest."""
+    first, each with the entry the matcher found closest (a write key: the questions' text is shown)."""
     return assist_service(request).report(gaps=gaps)
 
 

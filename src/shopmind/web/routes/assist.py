@@ -27,6 +27,7 @@ from shopmind.assist.faq import FaqEntry, language
 from shopmind.assist.service import AssistService
 from shopmind.errors import ShopmindError, UnknownIdError
 from shopmind.web.console import Page, Refused, actor, render, sender, viewer
+from shopmind.web.sessions import Session
 
 router = APIRouter(dependencies=[Depends(viewer)])
 #: FAQ entries listed on the page, and the gaps (questions to teach).
@@ -66,14 +67,15 @@ async def _form(request: Request) -> dict[str, str]:
 
 
 @router.get("/admin/assist", response_class=HTMLResponse)
-def assist_page(request: Request) -> HTMLResponse:
+def assist_page(request: Request, session: Session = Depends(viewer)) -> HTMLResponse:
     assist = assist_of(request)
     if assist is None:
         return render(request, "assist.html", enabled=False)
     entries = sorted(assist.entries(), key=lambda e: e.faq_id)
+    # the shoppers' questions (their text may hold personal details) are for write keys, as over REST
     return render(request, "assist.html", enabled=True, chat=assist.assistant is not None,
                   session_id=SESSION_PREFIX + secrets.token_hex(8), faq_count=len(entries), faq=entries[:LISTED],
-                  listed=LISTED, max_text=MAX_TEXT, report=assist.report(gaps=GAPS),
+                  listed=LISTED, max_text=MAX_TEXT, report=assist.report(gaps=GAPS) if session.can_act else None,
                   faq_ids=[e.faq_id for e in entries])
 
 
@@ -148,10 +150,12 @@ async def save_entry(request: Request) -> Response:
     return Response(status_code=200, headers={"HX-Refresh": "true"})
 
 
-@router.post("/admin/assist/faq/{faq_id}/delete", response_class=HTMLResponse, dependencies=[Depends(actor)])
-def delete_entry(request: Request, faq_id: str) -> Response:
+@router.post("/admin/assist/faq/delete", response_class=HTMLResponse, dependencies=[Depends(actor)])
+async def delete_entry(request: Request) -> Response:
+    """Delete the FAQ entry named by the form's ``faq_id`` (a form field: an id may hold any character)."""
     assist = _enabled(request)
-    if not assist.delete_faq([faq_id]):
+    faq_id = (await _form(request)).get("faq_id", "")
+    if not faq_id or not await run_in_threadpool(assist.delete_faq, [faq_id]):
         raise Refused(404, f"There is no FAQ entry {faq_id!r} (deleted already?): reload the page.")
     return Response(status_code=200, headers={"HX-Refresh": "true"})
 

@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup, escape
+from starlette.concurrency import run_in_threadpool
 
 from shopmind.api.errors import ApiError
 from shopmind.api.routes.search import request_from_query
@@ -136,17 +137,20 @@ async def add_synonyms(request: Request) -> HTMLResponse:
     line = str((await request.form()).get("line", "")).strip()
     if not line:
         raise Refused(422, "Type the group first: sofa, couch (each finds the other) or trainers => sneakers.")
-    if len(line) > MAX_LINE or "\n" in line:
+    if len(line) > MAX_LINE or len(line.splitlines()) != 1:
         raise Refused(422, f"Type one group on one line of at most {MAX_LINE:,} characters.")
     try:
         groups = read_groups(line, "the group")
-        if not groups:
-            raise Refused(422, "That line is only a comment: type the words of the group.")
-        [(words, to)] = groups
-        group = search.add_synonyms(words, () if to == words else to)
     except ShopmindError as exc:
         raise Refused(422, str(exc)) from None
-    return _groups(request, search, f"Added {group.line()}: the next search uses it.")
+    if len(groups) != 1:
+        raise Refused(422, "That line is only a comment: type the words of the group.")
+    [(words, to)] = groups
+    try:
+        group = await run_in_threadpool(search.add_synonyms, words, () if to == words else to)
+    except ShopmindError as exc:
+        raise Refused(422, str(exc)) from None
+    return await run_in_threadpool(_groups, request, search, f"Added {group.line()}: the next search uses it.")
 
 
 @router.post("/admin/search/synonyms/{group_id}/delete", response_class=HTMLResponse,
