@@ -113,10 +113,8 @@ class QuestionLog:
         logged question with the same normalised text (``text``, or the logged question's) leave the gaps.
         Returns how many were marked; an unknown ``question_id`` raises :class:`UnknownIdError`."""
         key = normalise(text if text is not None else self.get(str(question_id))["question"])
-        now = _now()
-        changed = {qid: {k: v for k, v in doc.items() if k != "question_id"} | {"taught_to": str(faq_id),
-                                                                                 "taught_at": now}
-                   for doc in self for qid in (doc["question_id"],)
+        marked = {"taught_to": str(faq_id), "taught_at": _now()}
+        changed = {qid: {**doc, **marked} for qid, doc in self.store.read_documents(COLLECTION)
                    if qid == question_id or (key and normalise(doc["question"]) == key)}
         if changed:
             self.store.put_documents(COLLECTION, changed)

@@ -71,13 +71,9 @@ class AssistService:
         self._teach_lock = threading.Lock()
 
     def entries(self) -> list[FaqEntry]:
-        out = []
-        for key in self.store.list_documents(COLLECTION):
-            doc = self.store.get_document(COLLECTION, key)
-            if doc is not None:
-                out.append(FaqEntry(key, doc.get("lang") or language(doc["question"]), doc["question"],
-                                    doc["answer"], doc.get("category"), tuple(doc.get("alternatives") or ())))
-        return out
+        return [FaqEntry(key, doc.get("lang") or language(doc["question"]), doc["question"], doc["answer"],
+                         doc.get("category"), tuple(doc.get("alternatives") or ()))
+                for key, doc in self.store.read_documents(COLLECTION)]
 
     def import_faq(self, entries: Sequence[FaqEntry], *, replace: bool = False) -> int:
         """Store FAQ entries (by ``faq_id``; ``replace`` drops the old FAQ first) and rebuild the matcher."""

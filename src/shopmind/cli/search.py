@@ -32,7 +32,7 @@ from shopmind.search.evaluate import evaluate, read_items, read_queries
 from shopmind.search.fusion import FUSIONS
 from shopmind.search.peers import PEERS, build_peer
 from shopmind.search.request import RETRIEVERS, SearchRequest
-from shopmind.search.service import SearchService
+from shopmind.search.service import SearchService, search_analytics
 from shopmind.search.shop_synonyms import ShopSynonyms, SynonymGroup, with_groups
 from shopmind.storage import open_store
 from shopmind.text.cache import default_cache_store
@@ -289,7 +289,7 @@ def analytics(
     """Top queries, queries that found nothing, and click-through rate (as GET /search/analytics), from the
     store's search and click events. Teach a zero-result query with `shopmind search synonyms add`."""
     with open_store(_store_url(store)) as st:
-        result = SearchService(st, SearchEngine(), log_events=False).analytics(n)
+        result = search_analytics(st, n)
     if as_json:
         print(json.dumps(result, ensure_ascii=False))
         return

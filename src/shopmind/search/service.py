@@ -261,40 +261,47 @@ class SearchService:
             self.store.append_events([{**r, "timestamp": pd.Timestamp(now)} for r in rows])
 
     # ------------------------------------------------------------------ analytics
-    def _search_events(self) -> tuple[pd.DataFrame, pd.DataFrame]:
-        events = self.store.events_frame(types=("search", "click"))  # the database filters: not every event
-        searches = events[events["type"] == "search"]
-        clicks = events[(events["type"] == "click")
-                        & events["context"].map(lambda c: isinstance(c, dict) and c.get("source") == "search")]
-        return searches, clicks
-
     def top_queries(self, n: int = 20, *, with_results: bool | None = None) -> list[tuple[str, int]]:
-        searches = self.store.events_frame(types=("search",))  # not the clicks: read at every start-up
-        if searches.empty:
-            return []
-        ctx = searches["context"]
-        queries = ctx.map(lambda c: str(c.get("query", "")).strip().lower())
-        # events logged by this service say how many results there were (others, e.g. imported logs, do not)
-        counted = ctx.map(lambda c: c.get("results") is not None)
-        found = ctx.map(lambda c: int(c.get("results") or 0) > 0)
-        if with_results is not None:
-            queries = queries[counted & (found == with_results)]
-        counts = Counter(q for q in queries if q)
-        return counts.most_common(n)
+        return top_queries(self.store.events_frame(types=("search",)), n, with_results=with_results)
 
     def analytics(self, n: int = 20) -> dict[str, Any]:
         """Top queries, zero-result queries, click-through rate by position and overall."""
-        searches, clicks = self._search_events()
-        positions = Counter(int(c.get("position", -1)) for c in clicks["context"])
-        total = len(searches)
-        by_position = ({str(p): round(k / total, 4) for p, k in sorted(positions.items()) if 0 <= p < 20}
-                       if total else {})
-        clicked = {c.get("search_id") for c in clicks["context"]}
-        with_click = sum(1 for c in searches["context"] if c.get("search_id") in clicked)
-        return {
-            "searches": total, "clicks": len(clicks),
-            "ctr": round(with_click / total, 4) if total else 0.0,
-            "ctr_by_position": by_position,
-            "top_queries": [{"query": q, "count": k} for q, k in self.top_queries(n)],
-            "zero_result_queries": [{"query": q, "count": k} for q, k in self.top_queries(n, with_results=False)],
-        }
+        return search_analytics(self.store, n)
+
+
+def top_queries(searches: pd.DataFrame, n: int = 20, *, with_results: bool | None = None) -> list[tuple[str, int]]:
+    """The most frequent queries of ``search`` events (only those that found something, or nothing, with
+    ``with_results``)."""
+    if searches.empty:
+        return []
+    ctx = searches["context"]
+    queries = ctx.map(lambda c: str(c.get("query", "")).strip().lower())
+    # events logged by the service say how many results there were (others, e.g. imported logs, do not)
+    counted = ctx.map(lambda c: c.get("results") is not None)
+    found = ctx.map(lambda c: int(c.get("results") or 0) > 0)
+    if with_results is not None:
+        queries = queries[counted & (found == with_results)]
+    counts = Counter(q for q in queries if q)
+    return counts.most_common(n)
+
+
+def search_analytics(store: Store, n: int = 20) -> dict[str, Any]:
+    """Top queries, zero-result queries, click-through rate by position and overall, from the store's ``search``
+    and ``click`` events (one read; no index needed: what `shopmind search analytics` prints)."""
+    events = store.events_frame(types=("search", "click"))  # the database filters: not every event
+    searches = events[events["type"] == "search"]
+    clicks = events[(events["type"] == "click")
+                    & events["context"].map(lambda c: isinstance(c, dict) and c.get("source") == "search")]
+    positions = Counter(int(c.get("position", -1)) for c in clicks["context"])
+    total = len(searches)
+    by_position = ({str(p): round(k / total, 4) for p, k in sorted(positions.items()) if 0 <= p < 20}
+                   if total else {})
+    clicked = {c.get("search_id") for c in clicks["context"]}
+    with_click = sum(1 for c in searches["context"] if c.get("search_id") in clicked)
+    return {
+        "searches": total, "clicks": len(clicks),
+        "ctr": round(with_click / total, 4) if total else 0.0,
+        "ctr_by_position": by_position,
+        "top_queries": [{"query": q, "count": k} for q, k in top_queries(searches, n)],
+        "zero_result_queries": [{"query": q, "count": k} for q, k in top_queries(searches, n, with_results=False)],
+    }

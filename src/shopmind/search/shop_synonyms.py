@@ -89,12 +89,8 @@ class ShopSynonyms:
 
     def groups(self) -> list[SynonymGroup]:
         """Every group, in the order they were added."""
-        out = []
-        for key in self.store.list_documents(COLLECTION):
-            doc = self.store.get_document(COLLECTION, key)
-            if doc is not None:
-                out.append(SynonymGroup(key, tuple(doc.get("words") or ()), tuple(doc.get("to") or ())))
-        return out
+        return [SynonymGroup(key, tuple(doc.get("words") or ()), tuple(doc.get("to") or ()))
+                for key, doc in self.store.read_documents(COLLECTION)]
 
     def version(self) -> str | None:
         return read_stamp(self.store, STAMP)
