@@ -61,6 +61,18 @@ def test_evaluate_names_the_english_encoder_of_the_hybrid(tmp_path: Path) -> Non
         assert json.loads(r.output.strip().splitlines()[-1])["english_encoder"] == english
 
 
+def test_evaluate_names_the_chinese_encoder_of_the_hybrid(tmp_path: Path) -> None:
+    items, catalog = demo_catalog(tmp_path, 80, 5)
+    queries = one_query(tmp_path, items)
+    runner = CliRunner()
+    for chinese in ("hashing", "none"):
+        r = runner.invoke(app, ["search", "evaluate", "--catalog", str(catalog), "--queries", str(queries),
+                                "--retriever", "hybrid", "--encoder", "hashing", "--english-encoder", "none",
+                                "--chinese-encoder", chinese, "--json"])
+        assert r.exit_code == 0, r.output
+        assert json.loads(r.output.strip().splitlines()[-1])["chinese_encoder"] == chinese
+
+
 def test_evaluate_json_is_the_whole_stdout_while_the_catalog_is_encoded(tmp_path: Path, monkeypatch) -> None:
     """A first run encodes the catalog (no cached vectors) and shows progress: the bar goes to stderr, so
     `--json > FILE` stays one JSON document (it once started with the bar)."""

@@ -263,6 +263,45 @@ def test_the_english_side_reorders_english_queries_only(search_items: pd.DataFra
     assert not engine.english.alive[doc]
 
 
+def test_the_chinese_side_reorders_chinese_queries_only(search_items: pd.DataFrame) -> None:
+    items = search_items.head(150)
+    engine = SearchEngine.from_items(items, get_encoder("hashing"), english_encoder=get_encoder("hashing", dim=64),
+                                     chinese_encoder=get_encoder("hashing", dim=48))
+    assert engine.chinese is not None and int(engine.chinese.alive.sum()) == len(items)
+    seen: list[FusionInput] = []
+
+    def record(inp: FusionInput) -> tuple[np.ndarray, np.ndarray]:
+        seen.append(inp)
+        return RRFFusion()(inp)
+
+    engine.fusion = record
+    result = engine.search(SearchRequest(q="连衣裙", limit=5))
+    assert seen[-1].chinese_docs is not None and seen[-1].english_docs is None
+    assert any("chinese" in h.sources for h in result.hits)
+    candidates = set(seen[-1].lex_docs.tolist()) | set(seen[-1].dense_docs.tolist())
+    assert set(seen[-1].chinese_docs.tolist()) <= candidates
+    engine.search(SearchRequest(q="red dress", limit=5))
+    assert seen[-1].chinese_docs is None and seen[-1].english_docs is not None
+    assert all("chinese" not in h.sources for h in engine.search(SearchRequest(q="连衣裙", retriever="dense")).hits)
+    first = result.hits[0].item_id
+    engine.delete([first])
+    assert not engine.chinese.alive[engine.ids.index(first)]
+    assert first not in engine.search(SearchRequest(q="连衣裙", limit=50)).item_ids
+
+
+def test_the_chinese_list_moves_its_best_candidate_up() -> None:
+    """Fused with weight CHINESE_WEIGHT: a candidate the Chinese list ranks first and the other two rank last
+    rises above one they rank first and it ranks last."""
+    lex = np.array([0, 1, 2, 3], dtype=np.int64)
+    inp = FusionInput(lex, np.array([4.0, 3.0, 2.0, 1.0], dtype=np.float32), 4, lex.copy(),
+                      np.array([0.9, 0.89, 0.88, 0.87], dtype=np.float32), chinese_docs=np.array([3, 2, 1, 0]))
+    plain = RRFFusion()(FusionInput(inp.lex_docs, inp.lex_scores, 4, inp.dense_docs, inp.dense_cos))[0]
+    fused = RRFFusion()(inp)[0]
+    assert plain.tolist() == [0, 1, 2, 3] and fused.tolist()[0] == 0
+    assert RRFFusion(chinese=3.0)(inp)[0].tolist()[0] == 3  # the weight is the Chinese list's
+    assert RRFFusion(chinese=0.0)(inp)[0].tolist() == [0, 1, 2, 3]
+
+
 def test_an_item_with_no_english_text_is_left_out_of_the_english_side() -> None:
     items = [{"item_id": "en", "title": "Red Summer Dress", "category": "Women > Dresses"},
              {"item_id": "zh", "title": "红色 连衣裙", "category": "女装 > 连衣裙"}]

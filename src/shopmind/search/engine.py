@@ -98,9 +98,11 @@ class SearchEngine:
     def __init__(self, encoder: TextEncoder | None = None, cache: Any = None, *, synonyms: Synonyms | None = None,
                  field_weights: Mapping[str, float] | None = None, rrf_k: int = 60, dense_floor: float = DENSE_FLOOR,
                  dense_margin: float = DENSE_MARGIN, fusion: str | Fusion = "rrf",
-                 words: Iterable[str] = (), english_encoder: TextEncoder | None = None) -> None:
+                 words: Iterable[str] = (), english_encoder: TextEncoder | None = None,
+                 chinese_encoder: TextEncoder | None = None) -> None:
         self.encoder = encoder
         self.english_encoder = english_encoder
+        self.chinese_encoder = chinese_encoder
         self.cache = cache
         self.rrf_k = rrf_k
         self.dense_floor = dense_floor
@@ -117,6 +119,9 @@ class SearchEngine:
         #: the English side (all-MiniLM-L6-v2 over :func:`english_text`), used by the hybrid for English queries
         self.english = DenseIndex(english_encoder.dim) if english_encoder is not None else None
         self.english_vector = QueryEncoder(english_encoder) if english_encoder is not None else None
+        #: the Chinese side (USE multilingual over :func:`dense_text`), used by the hybrid for Chinese queries
+        self.chinese = DenseIndex(chinese_encoder.dim) if chinese_encoder is not None else None
+        self.chinese_vector = QueryEncoder(chinese_encoder) if chinese_encoder is not None else None
         self.facet_columns = FacetColumns()
         self.ids: list[str] = []
         self.records: list[dict[str, Any]] = []
@@ -165,6 +170,8 @@ class SearchEngine:
             self.dense.delete(doc)
         if self.english is not None:
             self.english.delete(doc)
+        if self.chinese is not None:
+            self.chinese.delete(doc)
         rec = self.records[doc]
         for key in self._brand_keys(rec):
             self.brand_docs.get(key, set()).discard(doc)
@@ -213,6 +220,10 @@ class SearchEngine:
             english_vectors, stats = encode_cached(self.english_encoder, [en_texts[i] for i in english], self.cache,
                                                    progress=progress)
             logger.info("English item vectors: %s", stats)
+        chinese_vectors = None
+        if self.chinese_encoder is not None:
+            chinese_vectors, stats = encode_cached(self.chinese_encoder, texts, self.cache, progress=progress)
+            logger.info("Chinese-side item vectors: %s", stats)
         self.analyzer.add_words({w for r in records for w in segmenter_words(r)})
         with self._lock:
             docs = []
@@ -250,6 +261,8 @@ class SearchEngine:
                 self.dense.add(docs, vectors)
             if english_vectors is not None and self.english is not None:
                 self.english.add([docs[i] for i in english], english_vectors)
+            if chinese_vectors is not None and self.chinese is not None:
+                self.chinese.add(docs, chinese_vectors)
             if self.lexical.dead_postings > max(10_000, self.lexical.n_alive):
                 self.lexical.compact()
             self.version += 1
@@ -397,17 +410,12 @@ class SearchEngine:
         """The ``candidates`` that have an English vector, ordered by their all-MiniLM-L6-v2 cosine to ``text``,
         ties in the order given (None without the English side). Only the candidates are scored: a few hundred
         dot products, whatever the catalog's size."""
-        if self.english is None or self.english_vector is None or not len(candidates) or not text.strip():
-            return None
-        # first appearance order (lexical, then dense): items with the same English text tie, and keep it
-        cand = np.array(list(dict.fromkeys(candidates.tolist())), dtype=np.int64)
-        cand = cand[cand < len(self.english.alive)]
-        cand = cand[self.english.alive[cand]]
-        if not len(cand):
-            return None
-        cos = self.english.vectors[cand] @ self.english_vector(text)
-        ranked: np.ndarray = cand[np.argsort(-cos, kind="stable")].astype(np.int64)
-        return ranked
+        return _rerank(self.english, self.english_vector, text, candidates)
+
+    def chinese_ranking(self, text: str, candidates: np.ndarray) -> np.ndarray | None:
+        """The ``candidates`` ordered by their USE multilingual cosine to ``text`` (a Chinese query), as
+        :meth:`english_ranking` (None without the Chinese side)."""
+        return _rerank(self.chinese, self.chinese_vector, text, candidates)
 
     def retrieve(self, request: SearchRequest) -> tuple[np.ndarray, np.ndarray, dict[int, dict[str, int]], Any]:
         """Ranked candidate documents for ``request`` (before paging): ``(docs, scores, sources, info)``
@@ -455,14 +463,18 @@ class SearchEngine:
                 for r, d in enumerate(dense_docs.tolist(), 1):
                     sources[d] = {"dense": r}
                 return dense_docs, dense_cos, sources, info
-            english = (self.english_ranking(dense_query, np.concatenate([lex_docs[:DEPTH], dense_docs]))
-                       if not is_cjk(cons.text) else None)
+            pool = np.concatenate([lex_docs[:DEPTH], dense_docs])
+            cjk = is_cjk(cons.text)
+            english = self.english_ranking(dense_query, pool) if not cjk else None
+            chinese = self.chinese_ranking(dense_query, pool) if cjk else None
             docs, scores = self.fusion(FusionInput(
                 lex_docs[:DEPTH], lex_scores[:DEPTH], min(n_strict, DEPTH), dense_docs, dense_cos,
                 clauses=len(plan.clauses), resolved=len(plan.resolved),
-                exact=sum(1 for c in plan.resolved if c.alternatives[0].how == "exact"), english_docs=english))
+                exact=sum(1 for c in plan.resolved if c.alternatives[0].how == "exact"), english_docs=english,
+                chinese_docs=chinese))
             for name, ranked in (("bm25", lex_docs[:DEPTH]), ("dense", dense_docs),
-                                 ("english", english if english is not None else np.empty(0, np.int64))):
+                                 ("english", english if english is not None else np.empty(0, np.int64)),
+                                 ("chinese", chinese if chinese is not None else np.empty(0, np.int64))):
                 for r, d in enumerate(ranked.tolist(), 1):
                     sources.setdefault(d, {})[name] = r
             rest = lex_docs[DEPTH:]  # lexical matches past the fusion depth keep their order after it
@@ -524,3 +536,19 @@ class SearchEngine:
 
     def doc_ids(self, item_ids: Sequence[str]) -> np.ndarray:
         return np.array([self.doc_of.get(str(i), -1) for i in item_ids], dtype=np.int64)
+
+
+def _rerank(index: DenseIndex | None, encode: QueryEncoder | None, text: str, candidates: np.ndarray
+            ) -> np.ndarray | None:
+    """The ``candidates`` that have a vector in ``index``, ordered by their cosine to ``text`` encoded by
+    ``encode``, ties in first-appearance order (lexical, then dense: items with the same text tie and keep it)."""
+    if index is None or encode is None or not len(candidates) or not text.strip():
+        return None
+    cand = np.array(list(dict.fromkeys(candidates.tolist())), dtype=np.int64)
+    cand = cand[cand < len(index.alive)]
+    cand = cand[index.alive[cand]]
+    if not len(cand):
+        return None
+    cos = index.vectors[cand] @ encode(text)
+    ranked: np.ndarray = cand[np.argsort(-cos, kind="stable")].astype(np.int64)
+    return ranked

