@@ -10,8 +10,9 @@ names: head and tail categories, attributes, prices, brands, typos written by ha
 traditional characters, mixed Chinese and English, needs in the shopper's words, and products the shop lacks.
 They are none of the earlier sets' queries. Grades come from ``grading.py`` as for every other set.
 
-Writes ``amazon-beauty-check``, ``rees46-check`` and ``demo-zh-check`` (``SET.queries.jsonl``, and
-``catalogs/SET.items.jsonl``: the same items as the first sets' catalogs). They are scored as they are, with no
+Writes ``amazon-beauty-check``, ``rees46-check``, ``demo-zh-check`` and ``demo-zh-check2`` (ninth session;
+Chinese only) (``SET.queries.jsonl``, and ``catalogs/SET.items.jsonl``: the same items as the first sets'
+catalogs). They are scored as they are, with no
 tuning half: a check is not split.
 """
 
@@ -269,6 +270,62 @@ DEMO_CHECK: list[tuple[str, str, dict[str, Any]]] = [
 ]
 
 
+#: Written on 2026-12-07 (ninth session) after the Chinese list was chosen and before anything was scored on it:
+#: Chinese queries of the kinds a held-out Chinese set is said to hold (pinyin, traditional characters, typos,
+#: price constraints), plus needs and products the shop lacks, from the demo shop's leaf names, brands and
+#: median prices only.
+DEMO_CHECK2: list[tuple[str, str, dict[str, Any]]] = [
+    # ---- heads
+    ("香水", "head", D("Perfume")),
+    ("粉底液", "head", D("Foundation")),
+    ("空气净化器", "head", D("Air Purifiers")),
+    ("大米", "head", D("Rice")),
+    ("凉鞋", "head", D("Sandals")),
+    ("手提包", "head", D("Handbags")),
+    # ---- pinyin and initials
+    ("xiangshui", "pinyin", D("Perfume")),
+    ("kongqijinghuaqi", "pinyin", D("Air Purifiers")),
+    ("yujiadian", "pinyin", D("Yoga Mats")),
+    ("liangxie", "pinyin", D("Sandals")),
+    ("kfd", "pinyin", D("Coffee Beans")),
+    ("zhangpeng", "pinyin", D("Tents")),
+    # ---- traditional characters
+    ("香水 禮盒", "traditional", D("Perfume")),
+    ("空氣淨化器", "traditional", D("Air Purifiers")),
+    ("羽絨服 女", "traditional", D("Down Jackets")),
+    ("運動鞋", "traditional", {"category": ["Sneakers", "Running Shoes"]}),
+    ("防曬霜", "traditional", D("Sunscreen")),
+    # ---- typos (homophones an IME gives)
+    ("香誰", "typo", D("Perfume")),
+    ("凉鞋子", "typo", D("Sandals")),
+    ("帐蓬", "typo", D("Tents")),
+    ("巧克利", "typo", D("Chocolate")),
+    ("空气净话器", "typo", D("Air Purifiers")),
+    # ---- prices
+    ("香水 1000元以下", "price", D("Perfume", price_max=1000)),
+    ("凉鞋 100块以内", "price", D("Sandals", price_max=100)),
+    ("帐篷 两千以下", "price", D("Tents", price_max=2000)),
+    ("笔记本电脑 一万以内", "price", D("Laptops", price_max=10000)),
+    ("手提包 500到1000元", "price", D("Handbags", price_min=500, price_max=1000)),
+    ("口红 300元以上", "price", D("Lipstick", price_min=300)),
+    # ---- brands
+    ("九号工坊 香水", "brand", D("Perfume", brand=["atelier nine", "九号工坊"])),
+    ("净气 空气净化器", "brand", D("Air Purifiers", brand=["purair", "净气"])),
+    ("至日 凉鞋", "brand", D("Sandals", brand=["solstice", "至日"])),
+    # ---- needs and occasions
+    ("家里 有 宠物 毛 空气不好", "descriptive", D("Air Purifiers")),
+    ("夏天 穿 不闷脚 的鞋", "descriptive", D("Sandals")),
+    ("早上 提神 自己 煮", "descriptive", {"category": ["Coffee Beans", "Coffee Makers"]}),
+    ("上班 通勤 装 笔记本 的包", "descriptive", {"category": ["Handbags", "Hiking Backpacks"]}),
+    ("送女朋友 情人节 礼物 香味", "occasion", D("Perfume")),
+    ("给爸爸 的 生日 礼物 手表", "occasion", D("Men > Accessories > Watches")),
+    # ---- products the shop does not sell
+    ("吸尘器", "not_in_catalog", D("Vacuum Cleaners")),
+    ("婴儿车", "not_in_catalog", D("Strollers")),
+    ("自行车", "not_in_catalog", D("Bicycles")),
+]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=HERE.parents[1] / ".." / "shared" / "data")
@@ -277,6 +334,7 @@ def main() -> None:
     write_set("amazon-beauty-check", amazon_items(a.data), AMAZON_CHECK, a.out)
     write_set("rees46-check", rees46_items(a.data), REES46_CHECK, a.out)
     write_set("demo-zh-check", demo_items(), DEMO_CHECK, a.out)
+    write_set("demo-zh-check2", demo_items(), DEMO_CHECK2, a.out)
 
 
 if __name__ == "__main__":
