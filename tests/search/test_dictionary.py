@@ -79,3 +79,37 @@ def test_at_most_eight_words_of_a_query_are_looked_up(english_shop: SearchEngine
     plan = english_shop.planner.plan(" ".join(words))
     read = [c.word for c in plan.clauses if c.alternatives and c.alternatives[0].how == "dictionary"]
     assert read == words[:TRANSLATED] and plan.unknown == words[TRANSLATED:]
+
+
+BILINGUAL = [
+    {"item_id": "helmet", "title": "Road Bike Helmet, Black", "category": "Sports > Cycling > Helmets",
+     "attributes": {"product_type": "Road Bike Helmet", "product_type_zh": "公路骑行头盔",
+                    "title_zh": "公路骑行头盔 黑色", "category_zh": "运动 > 骑行 > 头盔"}},
+    {"item_id": "rice", "title": "Vacuum-Packed Jasmine Rice 5 kg", "category": "Food > Staples > Rice",
+     "attributes": {"product_type": "Jasmine Rice", "product_type_zh": "茉莉香米", "title_zh": "真空包装 茉莉香米",
+                    "category_zh": "食品 > 主食 > 大米"}},
+    {"item_id": "pan", "title": "Cast Iron Frying Pan 28 cm", "category": "Home > Kitchen > Cookware",
+     "attributes": {"product_type": "Frying Pan", "product_type_zh": "煎锅", "title_zh": "铸铁煎锅",
+                    "category_zh": "家居 > 厨房 > 锅具"}},
+    {"item_id": "dress", "title": "Silk Midi Dress, Red", "category": "Women > Clothing > Dresses",
+     "attributes": {"material": "Silk", "material_zh": "丝绸", "title_zh": "丝绸 中长 连衣裙 红色",
+                    "category_zh": "女装 > 服装 > 连衣裙"}},
+]
+
+
+def test_a_bilingual_shop_reads_a_foreign_chinese_word_only_as_what_a_product_is() -> None:
+    """A catalog with Chinese words of its own lacks 自行车 and 吸尘器 because it does not sell them: their English
+    synonyms ("bike", "vacuum") are words of bike-helmet and vacuum-packed rice titles, not what those items are,
+    so the query stays not in the catalog. A rendering that names a product type (平底锅 -> frying pan) or an
+    attribute value the catalog holds (真丝 -> silk) is still read."""
+    shop = SearchEngine.from_items(BILINGUAL)
+    for absent in ("自行车", "吸尘器"):
+        plan = shop.planner.plan(absent)
+        assert plan.not_in_catalog, absent
+        assert shop.search(SearchRequest(q=absent, retriever="bm25")).hits == []
+    assert [h.item_id for h in shop.search(SearchRequest(q="平底锅", retriever="bm25")).hits] == ["pan"]
+    assert [h.item_id for h in shop.search(SearchRequest(q="真丝 连衣裙", retriever="bm25")).hits] == ["dress"]
+    assert any(a.terms[-1] == "silk" for a in shop.planner.plan("真丝").clauses[0].alternatives)
+    # an English catalog has no Chinese words of its own: there the synonym is how the shopper's word is read
+    english = SearchEngine.from_items([{k: v for k, v in it.items() if k != "attributes"} for it in BILINGUAL])
+    assert [h.item_id for h in english.search(SearchRequest(q="自行车", retriever="bm25")).hits] == ["helmet"]

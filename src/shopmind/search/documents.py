@@ -119,3 +119,17 @@ def product_names(item: Mapping[str, Any]) -> set[str]:
         if isinstance(value, str):
             words.add(value)
     return {normalise(w).strip() for w in words if w and is_cjk(w)}
+
+
+
+def english_product_names(item: Mapping[str, Any]) -> set[str]:
+    """The English names of what an item is and of its attribute values - its category path, product type and
+    short attribute values ("Men", "Helmets", "Road Bike Helmet", "Silk"): their last word is a head a synonym
+    or dictionary rendering of a Chinese word must name in a bilingual catalog (see ``QueryPlanner``)."""
+    attrs = attributes_of(item)
+    words = set(category_path(item.get("category")))
+    value = attrs.get("product_type")
+    if isinstance(value, str):
+        words.add(value)
+    words.update(facet_attributes(item).values())
+    return {w for w in words if w and not is_cjk(w)}

@@ -29,6 +29,7 @@ from shopmind.search.documents import (
     attributes_of,
     category_path,
     dense_text,
+    english_product_names,
     english_text,
     facet_attributes,
     item_fields,
@@ -241,7 +242,7 @@ class SearchEngine:
                 self.lexical.add(doc, {f: [t.term for t in toks] for f, toks in tokens.items()})
                 for toks in tokens.values():
                     self.vocabulary.learn(toks)
-                self.planner.add_names(product_names(r))
+                self.planner.add_names(product_names(r), english_product_names(r))
                 stock = r.get("in_stock")
                 self.in_stock[doc] = True if stock is None else bool(stock)
                 created = r.get("created_at")

@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from shopmind.content.lexicon import english_words
-from shopmind.search.analysis import Analyzer, Token, pinyin_keys
+from shopmind.search.analysis import Analyzer, Token, is_cjk, pinyin_keys
 from shopmind.search.dictionary import english_phrases
 from shopmind.search.synonyms import Synonyms
 from shopmind.search.vocabulary import TermVocabulary, max_edits
@@ -160,22 +160,35 @@ class QueryPlanner:
         self.synonyms = synonyms or Synonyms()
         #: the catalog's Chinese product and category names by their last character (see :meth:`_head`)
         self._names: dict[str, set[str]] = {}
+        #: the last word (analysed) of the catalog's English product and category names (see :meth:`_translate`)
+        self._english_heads: set[str] = set()
 
-    def add_names(self, names: Iterable[str]) -> None:
-        """Record product and category names of the catalog (``皮鞋``, ``手表``; see :meth:`_head`)."""
+    def add_names(self, names: Iterable[str], english: Iterable[str] = ()) -> None:
+        """Record product and category names of the catalog: Chinese ones (``皮鞋``, ``手表``; see :meth:`_head`)
+        and ``english`` ones ("Frying Pan", "Helmets"; their head nouns, see :meth:`_translate`)."""
         for w in names:
             if w:
                 self._names.setdefault(w[-1], set()).add(w)
+        for w in english:
+            terms = self.analyzer.tokens(w, query=True)
+            if terms:
+                self._english_heads.add(terms[-1])
 
     def _known(self, terms: tuple[str, ...]) -> bool:
         return all(self.vocabulary.df(t) > 0 for t in terms)
 
     def _phrase_alternatives(self, phrase: tuple[str, ...], how: str = "exact") -> list[Alternative]:
-        """The phrase itself when the catalog holds it, then its synonyms that the catalog holds."""
+        """The phrase itself when the catalog holds it, then its synonyms that the catalog holds. A Chinese
+        phrase that a catalog with Chinese words of its own lacks takes an English synonym only when it names
+        what a product is (see :meth:`_names_a_product`: "吸尘器" is not "vacuum" of vacuum-packed rice)."""
         out = []
-        if self._known(phrase):
+        known = self._known(phrase)
+        if known:
             out.append(Alternative(phrase, WEIGHTS[how], how))
+        foreign = not known and self.vocabulary.chinese and any(is_cjk(t) for t in phrase)
         for alt in self.synonyms.alternatives(phrase):
+            if foreign and not any(is_cjk(t) for t in alt) and not self._names_a_product(alt):
+                continue
             if self._known(alt):
                 out.append(Alternative(alt, WEIGHTS["synonym"] * WEIGHTS[how], "synonym"))
         return out
@@ -227,7 +240,11 @@ class QueryPlanner:
 
     def _translate(self, word: str, weight: float) -> list[Alternative]:
         """The English renderings of a Chinese word (CC-CEDICT, :mod:`~shopmind.search.dictionary`) whose words
-        the catalog holds, with their synonyms: how an English catalog reads "假睫毛" or "显示器"."""
+        the catalog holds, with their synonyms: how an English catalog reads "假睫毛" or "显示器". In a catalog
+        with Chinese words of its own, the word is not one of them, so a rendering must name what a product
+        *is*: its last word (the English head noun) must end one of the catalog's English product or category
+        names ("平底锅" -> frying pan, a product type; not "自行车" -> bike, a word of bike-helmet titles, nor
+        "吸尘" -> vacuum, a word of vacuum-packed rice)."""
         out: list[Alternative] = []
         seen: set[tuple[str, ...]] = set()
         for phrase in english_phrases(word)[:RENDERINGS]:
@@ -235,10 +252,18 @@ class QueryPlanner:
             if not terms:
                 continue
             for alt in self._phrase_alternatives(terms):
+                if self.vocabulary.chinese and not self._names_a_product(alt.terms):
+                    continue
                 if alt.terms not in seen:
                     seen.add(alt.terms)
                     out.append(Alternative(alt.terms, weight * alt.weight, "dictionary", phrase))
         return out
+
+    def _names_a_product(self, terms: tuple[str, ...]) -> bool:
+        """Whether English ``terms`` end with the head of one of the catalog's English product or category
+        names or attribute values (English puts the head last: "road bike helmet" is a helmet, not a bike;
+        "silk" is a material the catalog names)."""
+        return bool(terms) and terms[-1] in self._english_heads
 
     def _head(self, char: str) -> list[Alternative]:
         """The catalog's product and category names a lone Chinese character ends (Chinese compounds put the
