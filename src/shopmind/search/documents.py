@@ -122,14 +122,21 @@ def product_names(item: Mapping[str, Any]) -> set[str]:
 
 
 
+#: Attribute keys whose values name what an item is made of or looks like ("Silk", "Black"): English heads a
+#: Chinese word may be read as (see :func:`english_product_names`).
+HEAD_ATTRIBUTES = ("material", "fabric", "colour", "color", "flavour", "flavor", "scent", "ingredient")
+
+
 def english_product_names(item: Mapping[str, Any]) -> set[str]:
-    """The English names of what an item is and of its attribute values - its category path, product type and
-    short attribute values ("Men", "Helmets", "Road Bike Helmet", "Silk"): their last word is a head a synonym
-    or dictionary rendering of a Chinese word must name in a bilingual catalog (see ``QueryPlanner``)."""
+    """The English names of what an item is and is made of - its category path, product type and the values of
+    its :data:`HEAD_ATTRIBUTES` ("Men", "Helmets", "Road Bike Helmet", "Silk"): their last word is a head a
+    synonym or dictionary rendering of a Chinese word must name in a bilingual catalog (see ``QueryPlanner``)."""
     attrs = attributes_of(item)
     words = set(category_path(item.get("category")))
     value = attrs.get("product_type")
     if isinstance(value, str):
         words.add(value)
-    words.update(facet_attributes(item).values())
+    for key, value in facet_attributes(item).items():
+        if any(k in key.lower() for k in HEAD_ATTRIBUTES):
+            words.add(value)
     return {w for w in words if w and not is_cjk(w)}

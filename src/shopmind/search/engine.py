@@ -174,6 +174,7 @@ class SearchEngine:
         if self.chinese is not None:
             self.chinese.delete(doc)
         rec = self.records[doc]
+        self.planner.forget_names(english_product_names(rec))
         for key in self._brand_keys(rec):
             self.brand_docs.get(key, set()).discard(doc)
         for key in self._path_keys(rec):

@@ -160,8 +160,9 @@ class QueryPlanner:
         self.synonyms = synonyms or Synonyms()
         #: the catalog's Chinese product and category names by their last character (see :meth:`_head`)
         self._names: dict[str, set[str]] = {}
-        #: the last word (analysed) of the catalog's English product and category names (see :meth:`_translate`)
-        self._english_heads: set[str] = set()
+        #: the last word (analysed) of the catalog's English product and category names and attribute values,
+        #: with how many live items name it (see :meth:`_names_a_product`)
+        self._english_heads: dict[str, int] = {}
 
     def add_names(self, names: Iterable[str], english: Iterable[str] = ()) -> None:
         """Record product and category names of the catalog: Chinese ones (``皮鞋``, ``手表``; see :meth:`_head`)
@@ -169,10 +170,25 @@ class QueryPlanner:
         for w in names:
             if w:
                 self._names.setdefault(w[-1], set()).add(w)
-        for w in english:
+        for head in self._heads(english):
+            self._english_heads[head] = self._english_heads.get(head, 0) + 1
+
+    def forget_names(self, english: Iterable[str]) -> None:
+        """An item with these English names left the catalog (deleted, or changed and re-added)."""
+        for head in self._heads(english):
+            n = self._english_heads.get(head, 0) - 1
+            if n > 0:
+                self._english_heads[head] = n
+            else:
+                self._english_heads.pop(head, None)
+
+    def _heads(self, names: Iterable[str]) -> set[str]:
+        out = set()
+        for w in names:
             terms = self.analyzer.tokens(w, query=True)
             if terms:
-                self._english_heads.add(terms[-1])
+                out.add(terms[-1])
+        return out
 
     def _known(self, terms: tuple[str, ...]) -> bool:
         return all(self.vocabulary.df(t) > 0 for t in terms)
@@ -263,7 +279,7 @@ class QueryPlanner:
         """Whether English ``terms`` end with the head of one of the catalog's English product or category
         names or attribute values (English puts the head last: "road bike helmet" is a helmet, not a bike;
         "silk" is a material the catalog names)."""
-        return bool(terms) and terms[-1] in self._english_heads
+        return bool(terms) and self._english_heads.get(terms[-1], 0) > 0
 
     def _head(self, char: str) -> list[Alternative]:
         """The catalog's product and category names a lone Chinese character ends (Chinese compounds put the
