@@ -49,28 +49,17 @@ def test_query_and_evaluate_on_a_catalog_file(tmp_path: Path) -> None:
     assert r.exit_code == 2
 
 
-def test_evaluate_names_the_english_encoder_of_the_hybrid(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("side", "other"), [("english", "chinese"), ("chinese", "english")])
+def test_evaluate_names_the_encoders_of_the_hybrid(tmp_path: Path, side: str, other: str) -> None:
     items, catalog = demo_catalog(tmp_path, 80, 5)
     queries = one_query(tmp_path, items)
     runner = CliRunner()
-    for english in ("hashing", "none"):
+    for name in ("hashing", "none"):
         r = runner.invoke(app, ["search", "evaluate", "--catalog", str(catalog), "--queries", str(queries),
-                                "--retriever", "hybrid", "--encoder", "hashing", "--english-encoder", english,
-                                "--json"])
+                                "--retriever", "hybrid", "--encoder", "hashing", f"--{side}-encoder", name,
+                                f"--{other}-encoder", "none", "--json"])
         assert r.exit_code == 0, r.output
-        assert json.loads(r.output.strip().splitlines()[-1])["english_encoder"] == english
-
-
-def test_evaluate_names_the_chinese_encoder_of_the_hybrid(tmp_path: Path) -> None:
-    items, catalog = demo_catalog(tmp_path, 80, 5)
-    queries = one_query(tmp_path, items)
-    runner = CliRunner()
-    for chinese in ("hashing", "none"):
-        r = runner.invoke(app, ["search", "evaluate", "--catalog", str(catalog), "--queries", str(queries),
-                                "--retriever", "hybrid", "--encoder", "hashing", "--english-encoder", "none",
-                                "--chinese-encoder", chinese, "--json"])
-        assert r.exit_code == 0, r.output
-        assert json.loads(r.output.strip().splitlines()[-1])["chinese_encoder"] == chinese
+        assert json.loads(r.output.strip().splitlines()[-1])[f"{side}_encoder"] == name
 
 
 def test_evaluate_json_is_the_whole_stdout_while_the_catalog_is_encoded(tmp_path: Path, monkeypatch) -> None:

@@ -237,11 +237,8 @@ def test_a_typo_prefers_the_word_with_its_first_letter() -> None:
     assert [h.item_id for h in result.hits] == ["w"]
 
 
-def test_the_english_side_reorders_english_queries_only(search_items: pd.DataFrame) -> None:
-    items = search_items.head(150)
-    english = get_encoder("hashing", dim=64)
-    engine = SearchEngine.from_items(items, get_encoder("hashing"), english_encoder=english)
-    assert engine.english is not None and int(engine.english.alive.sum()) == len(items)
+def _record_fusion(engine: SearchEngine) -> list[FusionInput]:
+    """The inputs of every fusion the engine runs from now on (plain RRF still fuses them)."""
     seen: list[FusionInput] = []
 
     def record(inp: FusionInput) -> tuple[np.ndarray, np.ndarray]:
@@ -249,6 +246,15 @@ def test_the_english_side_reorders_english_queries_only(search_items: pd.DataFra
         return RRFFusion()(inp)
 
     engine.fusion = record
+    return seen
+
+
+def test_the_english_side_reorders_english_queries_only(search_items: pd.DataFrame) -> None:
+    items = search_items.head(150)
+    english = get_encoder("hashing", dim=64)
+    engine = SearchEngine.from_items(items, get_encoder("hashing"), english_encoder=english)
+    assert engine.english is not None and int(engine.english.alive.sum()) == len(items)
+    seen = _record_fusion(engine)
     result = engine.search(SearchRequest(q="red dress", limit=5))
     assert seen[-1].english_docs is not None and any("english" in h.sources for h in result.hits)
     candidates = set(seen[-1].lex_docs.tolist()) | set(seen[-1].dense_docs.tolist())
@@ -268,13 +274,7 @@ def test_the_chinese_side_reorders_chinese_queries_only(search_items: pd.DataFra
     engine = SearchEngine.from_items(items, get_encoder("hashing"), english_encoder=get_encoder("hashing", dim=64),
                                      chinese_encoder=get_encoder("hashing", dim=48))
     assert engine.chinese is not None and int(engine.chinese.alive.sum()) == len(items)
-    seen: list[FusionInput] = []
-
-    def record(inp: FusionInput) -> tuple[np.ndarray, np.ndarray]:
-        seen.append(inp)
-        return RRFFusion()(inp)
-
-    engine.fusion = record
+    seen = _record_fusion(engine)
     result = engine.search(SearchRequest(q="连衣裙", limit=5))
     assert seen[-1].chinese_docs is not None and seen[-1].english_docs is None
     assert any("chinese" in h.sources for h in result.hits)

@@ -39,10 +39,14 @@ def run_speed(n_items: int = 100_000, encoder: str = "hashing", repeats: int = 1
     shop's queries repeats), a personalisation-sized rescoring, and an upsert becoming searchable."""
     items = generate_demo_shop(n_items=n_items, seed=seed, items_only=True).items
     enc = get_encoder(encoder) if encoder != "none" else None
-    english_enc = None if english == "none" or enc is None else (
-        get_encoder("hashing", dim=384) if english == "hashing" else get_encoder(english))
-    chinese_enc = None if chinese == "none" or enc is None else (
-        get_encoder("hashing", dim=512) if chinese == "hashing" else get_encoder(chinese))
+
+    def side(name: str, dim: int) -> Any:
+        """A third list's encoder: ``hashing`` stands in with the real model's dimension."""
+        if name == "none" or enc is None:
+            return None
+        return get_encoder("hashing", dim=dim) if name == "hashing" else get_encoder(name)
+
+    english_enc, chinese_enc = side(english, 384), side(chinese, 512)
     t0 = time.perf_counter()
     engine = SearchEngine.from_items(items, enc, english_encoder=english_enc, chinese_encoder=chinese_enc)
     build = time.perf_counter() - t0
