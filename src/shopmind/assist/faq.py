@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from shopmind.assist.translate import Translator
 from shopmind.errors import DataError, ParameterError, ShopmindError
 from shopmind.search.analysis import Analyzer, is_cjk
 from shopmind.search.lexical import LexicalIndex
@@ -52,8 +53,13 @@ from shopmind.text.encoders import TextEncoder, get_encoder
 #: tuning half, ten weightings tied there; the smallest was taken). The weights, the centering and the
 #: thresholds below were chosen on the tuning half of the benchmark's topics and checked on the other half
 #: (``benchmarks/assist/tune_faq.py``, docs/assist.md). Below the threshold the service hands off.
+#: With a translator (:mod:`shopmind.assist.translate`, the local LLM) a Chinese question's English rendering
+#: adds 0.05 x MiniLM's cosine with the rendering of a Chinese entry's question and 0.1 x with that of its
+#: question + answer (translate-test; ``benchmarks/assist/faq_translate.py``: chosen on the first benchmark's
+#: tuning half and two other shops' FAQs, docs/assist.md).
 WEIGHTS: dict[str, float] = {"e5_question": 1.0, "e5_passage": 0.5, "e5_answer": 0.5, "coverage": 0.02,
-                             "para_question": 0.5, "para_passage": 1.5, "para_answer": 0.5, "use_question": 0.25}
+                             "para_question": 0.5, "para_passage": 1.5, "para_answer": 0.5, "use_question": 0.25,
+                             "trans_question": 0.05, "trans_passage": 0.1}
 CENTERING = 0.5
 #: Kinds whose cosines are taken as they are, without centering: USE multilingual's question cosine (with a
 #: Chinese encoder, Chinese questions only; weight and centering 0 chosen on the tuning half, docs/assist.md).
@@ -72,16 +78,21 @@ THRESHOLD = 1.28
 THRESHOLD_EN = 1.145
 THRESHOLD_PARAPHRASE = 1.62
 THRESHOLD_CHINESE = 1.375
+#: Chinese questions scored with the translator's cosines as well (chosen as the others, tune_thresholds.py).
+THRESHOLD_TRANSLATED = 1.365
 THRESHOLD_LEXICAL = 0.3
 #: The vectors each entry is indexed by: (encoder, text, e5 mode); "para" is the paraphrase encoder, "use" the
 #: Chinese encoder (USE multilingual v3; one mode).
 VECTOR_KINDS = {"e5_question": ("e5", "question", "query"), "e5_passage": ("e5", "passage", "passage"),
                 "e5_answer": ("e5", "answer", "passage"), "para_question": ("para", "question", "passage"),
                 "para_passage": ("para", "passage", "passage"), "para_answer": ("para", "answer", "passage"),
-                "use_question": ("use", "question", "passage")}
+                "use_question": ("use", "question", "passage"),
+                "trans_question": ("trans", "question_en", "passage"),
+                "trans_passage": ("trans", "passage_en", "passage")}
 #: The one language a model scores: its vectors are of that language's entries, for that language's questions
-#: (e5 scores every question against every entry).
-MODEL_LANGUAGE = {"para": "en", "use": "zh"}
+#: (e5 scores every question against every entry). "trans" is the paraphrase encoder (MiniLM) over the
+#: translator's English renderings of Chinese entries and questions.
+MODEL_LANGUAGE = {"para": "en", "use": "zh", "trans": "zh"}
 #: Question words that say nothing about the topic (left out of matching and of the coverage).
 QUESTION_WORDS = frozenset([
     "how", "what", "when", "where", "why", "which", "who", "whom", "whose", "do", "doe", "did", "can", "could",
@@ -226,7 +237,8 @@ class FaqMatcher:
                  paraphrase_threshold: float | None = None,
                  weights: Mapping[str, float] | None = None, centering: float | None = None,
                  english_threshold: float | None = None, chinese_encoder: TextEncoder | None = None,
-                 chinese_threshold: float | None = None) -> None:
+                 chinese_threshold: float | None = None, translator: Translator | None = None,
+                 translated_threshold: float | None = None) -> None:
         self.entries = list(entries)
         self.encoder = encoder
         self.cache = cache
@@ -246,6 +258,10 @@ class FaqMatcher:
                                      else THRESHOLD_PARAPHRASE)
         self.chinese_encoder = chinese_encoder if encoder is not None else None
         self.chinese_threshold = chinese_threshold if chinese_threshold is not None else THRESHOLD_CHINESE
+        # translate-test needs the English paraphrase model to score the renderings
+        self.translator = translator if self.paraphrase_encoder is not None else None
+        self.translated_threshold = (translated_threshold if translated_threshold is not None
+                                     else THRESHOLD_TRANSLATED)
         self.analyzer = Analyzer()
         self.synonyms = Synonyms.load(self.analyzer)
         self.lexical = LexicalIndex({"question": 3.0, "answer": 1.0, "category": 0.5})
@@ -258,8 +274,9 @@ class FaqMatcher:
         self.chinese = self.lang == "zh"
         #: the encoder of each model of :data:`VECTOR_KINDS` the matcher has, and the entries it covers (the
         #: entries in the language of :data:`MODEL_LANGUAGE`; e5 covers all)
-        self.models: dict[str, TextEncoder] = {m: e for m, e in (("e5", encoder), ("para", self.paraphrase_encoder),
-                                                                ("use", self.chinese_encoder)) if e is not None}
+        self.models: dict[str, TextEncoder] = {m: e for m, e in (
+            ("e5", encoder), ("para", self.paraphrase_encoder), ("use", self.chinese_encoder),
+            ("trans", self.paraphrase_encoder if self.translator is not None else None)) if e is not None}
         self.covers = {m: (self.lang == MODEL_LANGUAGE[m] if m in MODEL_LANGUAGE
                            else np.ones(len(self.entries), dtype=bool)) for m in self.models}
         self._seen: dict[str, np.ndarray] = {}
@@ -267,6 +284,16 @@ class FaqMatcher:
         self.raw: dict[str, np.ndarray] = {}
         texts = {"question": [e.question for e in self.entries], "answer": [e.answer for e in self.entries],
                  "passage": [f"{e.question} {e.answer}" for e in self.entries]}
+        if "trans" in self.models and self.covers["trans"].any():
+            assert self.translator is not None
+            rows = [i for i in range(len(self.entries)) if self.covers["trans"][i]]
+            english = self.translator.translate([t for i in rows for t in (self.entries[i].question,
+                                                                          self.entries[i].answer)])
+            texts["question_en"] = [""] * len(self.entries)
+            texts["passage_en"] = [""] * len(self.entries)
+            for k, i in enumerate(rows):
+                texts["question_en"][i] = english[2 * k]
+                texts["passage_en"][i] = f"{english[2 * k]} {english[2 * k + 1]}"
         for kind, (model, field, mode) in VECTOR_KINDS.items():
             if model in self.models and self.covers[model].any():
                 self.raw[kind] = _encode_rows(self.models[model], texts[field], self.covers[model], cache, mode)
@@ -276,9 +303,16 @@ class FaqMatcher:
         self.alt_raw: dict[str, np.ndarray] = {}
         if alt_texts:
             for kind, (model, field, mode) in VECTOR_KINDS.items():
-                if field == "question" and kind in self.raw:
-                    self.alt_raw[kind] = _encode_rows(self.models[model], alt_texts,
-                                                      self.covers[model][self.alt_owner], cache, mode)
+                if field in ("question", "question_en") and kind in self.raw:
+                    rows_of = self.covers[model][self.alt_owner]
+                    if field == "question_en":  # a Chinese entry's phrasings, rendered in English
+                        assert self.translator is not None
+                        rendered = iter(self.translator.translate([t for t, r in zip(alt_texts, rows_of,
+                                                                                     strict=True) if r]))
+                        texts_of = [next(rendered) if r else "" for r in rows_of]
+                    else:
+                        texts_of = alt_texts
+                    self.alt_raw[kind] = _encode_rows(self.models[model], texts_of, rows_of, cache, mode)
         # centred copies per language: the mean of that language's entries is taken off (see CENTERING)
         self._alt_centred: dict[str, dict[str, np.ndarray]] = {}
         self._means: dict[str, dict[str, np.ndarray]] = {}
@@ -341,8 +375,10 @@ class FaqMatcher:
             model, _, mode = VECTOR_KINDS[kind]
             if model in MODEL_LANGUAGE and lang != MODEL_LANGUAGE[model]:
                 continue
-            # e5 questions are always e5 queries (the entry side has passages too)
-            vec = self._vector(self.models[model], question, "query" if model == "e5" else mode)
+            # e5 questions are always e5 queries (the entry side has passages too); the translator's kinds
+            # score the question's English rendering
+            text = self._rendering(question) if model == "trans" else question
+            vec = self._vector(self.models[model], text, "query" if model == "e5" else mode)
             q = _unit(vec - self._means[key][kind])
             sims = centred @ q
             alt = self._alt_centred.get(key, {}).get(kind)
@@ -360,6 +396,10 @@ class FaqMatcher:
         for kind, sims in self.cosines(question).items():
             dense = (dense + self.weights.get(kind, 0.0) * sims).astype(np.float32)
         return bm25, coverage, dense
+
+    def _rendering(self, question: str) -> str:
+        assert self.translator is not None
+        return self.translator.translate([question])[0]
 
     def _vector(self, encoder: TextEncoder, text: str, kind: str) -> np.ndarray:
         key = f"{encoder.name}\x00{kind}\x00{text}"
@@ -417,12 +457,19 @@ class FaqMatcher:
         """Whether the Chinese encoder (USE) scored this question against this entry (its threshold applies)."""
         return self.use_questions is not None and language(question) == "zh" and bool(self.chinese[entry])
 
+    def translated(self, question: str, entry: int) -> bool:
+        """Whether the translator's cosines scored this question against this entry (its threshold applies)."""
+        return "trans_question" in self.raw and language(question) == "zh" and bool(self.chinese[entry])
+
     def threshold_group(self, question: str, entry: int) -> str:
-        """Which threshold applies: ``paraphrase`` (English with the paraphrase encoder), ``chinese`` (Chinese
-        with the Chinese encoder), ``english`` (English scored by e5 alone) or ``main`` (the others - Chinese
-        scored by e5 alone - and everything without an encoder)."""
+        """Which threshold applies: ``paraphrase`` (English with the paraphrase encoder), ``translated``
+        (Chinese with the translator's renderings), ``chinese`` (Chinese with the Chinese encoder), ``english``
+        (English scored by e5 alone) or ``main`` (the others - Chinese scored by e5 alone - and everything
+        without an encoder)."""
         if self.paraphrased(question, entry):
             return "paraphrase"
+        if self.translated(question, entry):
+            return "translated"
         if self.chinese_scored(question, entry):
             return "chinese"
         return "english" if self.vectors is not None and language(question) == "en" else "main"
@@ -430,7 +477,7 @@ class FaqMatcher:
 
 #: The attribute of :class:`FaqMatcher` that holds each threshold group's threshold.
 THRESHOLD_ATTRS = {"main": "threshold", "english": "english_threshold", "paraphrase": "paraphrase_threshold",
-                   "chinese": "chinese_threshold"}
+                   "chinese": "chinese_threshold", "translated": "translated_threshold"}
 
 
 def _encode_rows(encoder: TextEncoder, texts: Sequence[str], rows: np.ndarray, cache: Any, mode: str

