@@ -223,3 +223,19 @@ def test_import_renders_the_chinese_entries_in_the_background(tmp_path: Path) ->
         assert service.prerender(NEIGHBOURS) == 0
         assert AssistService(store, HashingEncoder(), translator=translator).prerender(
             [FaqEntry("x", "zh", "新问题", "新回答")]) == 0
+
+
+def test_a_failing_translator_does_not_fail_the_answer(caplog) -> None:
+    """The LLM is a helper: when it fails on a question, the question is scored without its rendering."""
+    stub = StubTranslator()
+    m = FaqMatcher(NEIGHBOURS, HashingEncoder(), paraphrase_encoder=HashingEncoder(seed=1), translator=stub)
+    plain = FaqMatcher(NEIGHBOURS, HashingEncoder(), paraphrase_encoder=HashingEncoder(seed=1))
+
+    def broken(texts):
+        raise RuntimeError("llama_decode returned -1")
+
+    stub.translate = broken
+    zh = "退款几天能到"
+    assert "trans_question" not in m.cosines(zh) and "translator failed" in caplog.text
+    assert np.allclose(m.scores(zh)[2], plain.scores(zh)[2])
+    assert m.answer(zh).candidate_id == plain.answer(zh).candidate_id

@@ -371,13 +371,15 @@ class FaqMatcher:
         out: dict[str, np.ndarray] = {}
         if not question.strip() or key not in self._centred:
             return out
+        rendering = self._rendering(question) if lang == "zh" and "trans_question" in self.raw else None
         for kind, centred in self._centred[key].items():
             model, _, mode = VECTOR_KINDS[kind]
-            if model in MODEL_LANGUAGE and lang != MODEL_LANGUAGE[model]:
+            if ((model in MODEL_LANGUAGE and lang != MODEL_LANGUAGE[model])
+                    or (model == "trans" and rendering is None)):
                 continue
             # e5 questions are always e5 queries (the entry side has passages too); the translator's kinds
             # score the question's English rendering
-            text = self._rendering(question) if model == "trans" else question
+            text = rendering if model == "trans" and rendering is not None else question
             vec = self._vector(self.models[model], text, "query" if model == "e5" else mode)
             q = _unit(vec - self._means[key][kind])
             sims = centred @ q
@@ -397,9 +399,15 @@ class FaqMatcher:
             dense = (dense + self.weights.get(kind, 0.0) * sims).astype(np.float32)
         return bm25, coverage, dense
 
-    def _rendering(self, question: str) -> str:
+    def _rendering(self, question: str) -> str | None:
+        """The question's English rendering, or None when the translator fails (the question is then scored
+        without it - a lower score, so a hand-off rather than a guess - and the failure logged)."""
         assert self.translator is not None
-        return self.translator.translate([question])[0]
+        try:
+            return self.translator.translate([question])[0]
+        except Exception as exc:  # the LLM is an optional helper: an answer must not fail with it
+            logger.warning("the FAQ translator failed on a question; scoring it without the rendering: %s", exc)
+            return None
 
     def _vector(self, encoder: TextEncoder, text: str, kind: str) -> np.ndarray:
         key = f"{encoder.name}\x00{kind}\x00{text}"
