@@ -143,8 +143,10 @@ def test_matcher_adds_the_renderings_cosines_to_chinese_questions_only() -> None
     assert not cos["trans_question"][~m.chinese].any()
     # the rendering of the question is closest to the rendering of the right entry's question
     assert int(np.argmax(cos["trans_question"])) == 7
-    # its own threshold group: -10 answers anything Chinese
+    # its own threshold group: -10 answers anything Chinese; the answer says how the question was read
     assert m.threshold_group(zh, 7) == "translated" and not m.answer("明天天气怎么样").handoff
+    assert m.answer(zh).rendering == RENDERINGS[zh] and m.answer(en).rendering is None
+    assert plain.answer(zh).rendering is None
     assert FaqMatcher(NEIGHBOURS, enc, paraphrase_encoder=para,
                       translator=StubTranslator()).translated_threshold == THRESHOLD_TRANSLATED
 
@@ -238,4 +240,4 @@ def test_a_failing_translator_does_not_fail_the_answer(caplog) -> None:
     zh = "退款几天能到"
     assert "trans_question" not in m.cosines(zh) and "translator failed" in caplog.text
     assert np.allclose(m.scores(zh)[2], plain.scores(zh)[2])
-    assert m.answer(zh).candidate_id == plain.answer(zh).candidate_id
+    assert m.answer(zh).candidate_id == plain.answer(zh).candidate_id and m.answer(zh).rendering is None

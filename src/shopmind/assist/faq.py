@@ -123,7 +123,8 @@ class FaqEntry:
 @dataclass
 class FaqAnswer:
     """The best entry, its confidence, and whether the question goes to a human instead (``candidate_id``: the
-    best entry's id even when the question is handed off)."""
+    best entry's id even when the question is handed off; ``rendering``: the translator's English rendering of
+    a Chinese question it scored, else None)."""
 
     question: str
     faq_id: str | None
@@ -133,6 +134,7 @@ class FaqAnswer:
     handoff: bool
     lang: str
     candidate_id: str | None = None
+    rendering: str | None = None
 
 
 def default_chinese_encoder() -> TextEncoder | None:
@@ -451,11 +453,13 @@ class FaqMatcher:
         best, conf, bm25 = self._match(question)
         entry = self.entries[best]
         threshold = getattr(self, THRESHOLD_ATTRS[self.threshold_group(question, best)])
+        # the rendering the score used (from the translator's memory: rendered once, in _match)
+        rendering = self._rendering(question) if lang == "zh" and "trans_question" in self.raw else None
         if conf < threshold or (bm25 <= 0 and self.vectors is None):
             return FaqAnswer(question, None, HANDOFF[lang], entry.question, round(conf, 4), True, lang,
-                             entry.faq_id)
+                             entry.faq_id, rendering)
         return FaqAnswer(question, entry.faq_id, entry.answer, entry.question, round(conf, 4), False, lang,
-                         entry.faq_id)
+                         entry.faq_id, rendering)
 
     def paraphrased(self, question: str, entry: int) -> bool:
         """Whether the paraphrase encoder scored this question against this entry (its threshold applies)."""

@@ -189,7 +189,7 @@ class AssistService:
                 logger.warning("the question log could not keep a question: %s", exc)
         return {"kind": "faq", "faq_id": found.faq_id, "answer": found.answer, "matched_question":
                 found.matched_question, "confidence": found.confidence, "handoff": found.handoff, "lang": found.lang,
-                "question_id": qid}
+                "question_id": qid, "rendering": found.rendering}
 
     def report(self, *, gaps: int = 20) -> dict[str, Any]:
         """The question log's report (:meth:`QuestionLog.report`); a gap already among the FAQ's questions or

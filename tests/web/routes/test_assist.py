@@ -316,3 +316,30 @@ def test_adding_and_deleting_an_entry_in_the_browser(open_page, live_console):
     expect(bp.page.locator("[data-testid=faq-count]")).to_have_text("3")
     assert "gift" not in {e.faq_id for e in assist.entries()}
     assert bp.errors == []
+
+
+def test_the_faq_form_shows_how_a_chinese_question_was_read_in_english(assist_client, assist_shop):
+    """With the translator (a stand-in for the local LLM here), the form shows the English rendering the match
+    also scored, as POST /assist/answer returns it; an English question has none."""
+    from shopmind.text.encoders import HashingEncoder  # lazy: only this test needs them
+
+    class Renderer:
+        def translate(self, texts):
+            return ["How much is shipping?" if "运费" in t else "Something else" for t in texts]
+
+        def missing(self, texts):
+            return []
+
+    service = assist_shop.app.state.assist
+    service.encoder = service.encoder or HashingEncoder()
+    service.paraphrase_encoder, service._paraphrase_factory = HashingEncoder(seed=1), None
+    service.translator, service._translator_factory = Renderer(), None
+    service.import_faq([*FAQ, FaqEntry("ship.zh", "zh", "运费是多少？", "满99元包邮。", "shipping")], replace=True)
+    token = sign_in(assist_client, READ_KEY)
+    headers = {"X-CSRF-Token": token, "HX-Request": "true"}
+    r = assist_client.post("/admin/assist/answer", data={"question": "运费多少钱"}, headers=headers)
+    assert r.status_code == 200, r.text[:300]
+    assert _field(r.text, "faq-rendering") == "How much is shipping?"
+    assert service.answer("运费多少钱")["rendering"] == "How much is shipping?"
+    r = assist_client.post("/admin/assist/answer", data={"question": "is shipping free?"}, headers=headers)
+    assert 'data-testid="faq-rendering"' not in r.text and service.answer("is shipping free?")["rendering"] is None

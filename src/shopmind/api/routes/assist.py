@@ -57,7 +57,8 @@ def answer(body: AnswerIn, request: Request) -> dict[str, Any]:
     over) when confidence is below the calibrated threshold. With `item_id`, the question is answered from
     that item's facts only ("not stated" when the catalog does not say); 404 for an unknown item. An FAQ answer's
     `question_id` names the question in the question log (null when the server does not log questions): send
-    the shopper's feedback with it."""
+    the shopper's feedback with it. `rendering`: the local LLM's English rendering of a Chinese question, which
+    the match also scored (null for English questions, or when the translator is off or not installed)."""
     return assist_service(request).answer(body.question, body.user_id, body.item_id)
 
 
