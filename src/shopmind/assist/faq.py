@@ -282,6 +282,8 @@ class FaqMatcher:
         self.covers = {m: (self.lang == MODEL_LANGUAGE[m] if m in MODEL_LANGUAGE
                            else np.ones(len(self.entries), dtype=bool)) for m in self.models}
         self._seen: dict[str, np.ndarray] = {}
+        #: the translator's renderings of the questions scored (what :meth:`answer` reports, without asking again)
+        self._rendered: dict[str, str] = {}
         #: raw entry vectors by kind (see :data:`VECTOR_KINDS`); rows of entries a model does not cover are 0
         self.raw: dict[str, np.ndarray] = {}
         texts = {"question": [e.question for e in self.entries], "answer": [e.answer for e in self.entries],
@@ -406,10 +408,14 @@ class FaqMatcher:
         without it - a lower score, so a hand-off rather than a guess - and the failure logged)."""
         assert self.translator is not None
         try:
-            return self.translator.translate([question])[0]
+            rendering = self.translator.translate([question])[0]
         except Exception as exc:  # the LLM is an optional helper: an answer must not fail with it
             logger.warning("the FAQ translator failed on a question; scoring it without the rendering: %s", exc)
             return None
+        if len(self._rendered) > 10_000:
+            self._rendered.clear()
+        self._rendered[question] = rendering
+        return rendering
 
     def _vector(self, encoder: TextEncoder, text: str, kind: str) -> np.ndarray:
         key = f"{encoder.name}\x00{kind}\x00{text}"
@@ -453,8 +459,7 @@ class FaqMatcher:
         best, conf, bm25 = self._match(question)
         entry = self.entries[best]
         threshold = getattr(self, THRESHOLD_ATTRS[self.threshold_group(question, best)])
-        # the rendering the score used (from the translator's memory: rendered once, in _match)
-        rendering = self._rendering(question) if lang == "zh" and "trans_question" in self.raw else None
+        rendering = self._rendered.get(question)  # the one _match scored (none when the translator failed)
         if conf < threshold or (bm25 <= 0 and self.vectors is None):
             return FaqAnswer(question, None, HANDOFF[lang], entry.question, round(conf, 4), True, lang,
                              entry.faq_id, rendering)

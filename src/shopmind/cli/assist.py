@@ -128,9 +128,10 @@ def faq_import(
         n = AssistService(st).import_faq(entries, replace=replace)
     console.print(f"stored {n} FAQ entries")
     if found is not None:
-        done = _render(found, chinese_texts(entries), "the Chinese entries")
-        console.print(f"{done} Chinese texts rendered in English for matching ({len(chinese_texts(entries))} "
-                      "in all; --translator none skips this)")
+        texts = chinese_texts(entries)
+        done = _render(found, texts, "the Chinese entries")
+        console.print(f"{done} Chinese texts rendered in English for matching ({len(texts)} in all; "
+                      "--translator none skips this)")
 
 
 def _render(translator: Translator, texts: Sequence[str], what: str) -> int:

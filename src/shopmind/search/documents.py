@@ -121,7 +121,6 @@ def product_names(item: Mapping[str, Any]) -> set[str]:
     return {normalise(w).strip() for w in words if w and is_cjk(w)}
 
 
-
 #: Attribute keys whose values name what an item is made of or looks like ("Silk", "Black"): English heads a
 #: Chinese word may be read as (see :func:`english_product_names`).
 HEAD_ATTRIBUTES = ("material", "fabric", "colour", "color", "flavour", "flavor", "scent", "ingredient")
