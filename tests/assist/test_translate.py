@@ -241,3 +241,29 @@ def test_a_failing_translator_does_not_fail_the_answer(caplog) -> None:
     assert "trans_question" not in m.cosines(zh) and "translator failed" in caplog.text
     assert np.allclose(m.scores(zh)[2], plain.scores(zh)[2])
     assert m.answer(zh).candidate_id == plain.answer(zh).candidate_id and m.answer(zh).rendering is None
+
+
+def test_a_translator_failing_on_the_entries_does_not_fail_the_import(caplog) -> None:
+    """When the LLM fails while rendering the FAQ's own Chinese entries, the matcher is built without
+    translate-test (logged) and scores every question as a matcher without a translator does."""
+    plain = FaqMatcher(NEIGHBOURS, HashingEncoder(), paraphrase_encoder=HashingEncoder(seed=1))
+
+    class Broken(StubTranslator):
+        def translate(self, texts):
+            self.asked += list(texts)
+            raise RuntimeError("llama_decode returned -1")
+
+    class Short(StubTranslator):  # answers fewer renderings than it was asked for
+        def translate(self, texts):
+            return super().translate(texts)[:-1]
+
+    for stub in (Broken(), Short()):
+        m = FaqMatcher(NEIGHBOURS, HashingEncoder(), paraphrase_encoder=HashingEncoder(seed=1), translator=stub)
+        assert stub.asked, "the entries were sent to the translator"
+        assert m.translator is None and "trans_question" not in m.raw and "trans" not in m.models
+        assert "matching without translate-test" in caplog.text
+        zh = "退款几天能到"
+        asked = len(stub.asked)
+        assert np.allclose(m.scores(zh)[2], plain.scores(zh)[2]) and len(stub.asked) == asked
+        assert m.threshold_group(zh, 7) == plain.threshold_group(zh, 7) == "main"
+        assert m.answer(zh) == plain.answer(zh)

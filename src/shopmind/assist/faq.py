@@ -274,6 +274,11 @@ class FaqMatcher:
         self.lang = np.array([e.lang for e in self.entries])
         self.english = self.lang == "en"
         self.chinese = self.lang == "zh"
+        self.alt_owner = np.array([i for i, e in enumerate(self.entries) for _ in e.alternatives], dtype=np.int64)
+        alt_texts = [a for e in self.entries for a in e.alternatives]
+        #: the translator's renderings of the Chinese entries' questions, answers and other phrasings (None
+        #: without a translator, or when it failed: the matcher is then built and scores without it)
+        rendered = self._render_entries(alt_texts)
         #: the encoder of each model of :data:`VECTOR_KINDS` the matcher has, and the entries it covers (the
         #: entries in the language of :data:`MODEL_LANGUAGE`; e5 covers all)
         self.models: dict[str, TextEncoder] = {m: e for m, e in (
@@ -288,32 +293,22 @@ class FaqMatcher:
         self.raw: dict[str, np.ndarray] = {}
         texts = {"question": [e.question for e in self.entries], "answer": [e.answer for e in self.entries],
                  "passage": [f"{e.question} {e.answer}" for e in self.entries]}
-        if "trans" in self.models and self.covers["trans"].any():
-            assert self.translator is not None
-            rows = [i for i in range(len(self.entries)) if self.covers["trans"][i]]
-            english = self.translator.translate([t for i in rows for t in (self.entries[i].question,
-                                                                          self.entries[i].answer)])
-            texts["question_en"] = [""] * len(self.entries)
-            texts["passage_en"] = [""] * len(self.entries)
-            for k, i in enumerate(rows):
-                texts["question_en"][i] = english[2 * k]
-                texts["passage_en"][i] = f"{english[2 * k]} {english[2 * k + 1]}"
+        if rendered is not None:
+            questions_en, answers_en, _ = rendered
+            texts["question_en"] = questions_en
+            texts["passage_en"] = [f"{q} {a}" if q else "" for q, a in zip(questions_en, answers_en, strict=True)]
         for kind, (model, field, mode) in VECTOR_KINDS.items():
             if model in self.models and self.covers[model].any():
                 self.raw[kind] = _encode_rows(self.models[model], texts[field], self.covers[model], cache, mode)
         # the entries' other phrasings: vectors of the question kinds, scored like the question (max per entry)
-        self.alt_owner = np.array([i for i, e in enumerate(self.entries) for _ in e.alternatives], dtype=np.int64)
-        alt_texts = [a for e in self.entries for a in e.alternatives]
         self.alt_raw: dict[str, np.ndarray] = {}
         if alt_texts:
             for kind, (model, field, mode) in VECTOR_KINDS.items():
                 if field in ("question", "question_en") and kind in self.raw:
                     rows_of = self.covers[model][self.alt_owner]
                     if field == "question_en":  # a Chinese entry's phrasings, rendered in English
-                        assert self.translator is not None
-                        rendered = iter(self.translator.translate([t for t, r in zip(alt_texts, rows_of,
-                                                                                     strict=True) if r]))
-                        texts_of = [next(rendered) if r else "" for r in rows_of]
+                        assert rendered is not None
+                        texts_of = rendered[2]
                     else:
                         texts_of = alt_texts
                     self.alt_raw[kind] = _encode_rows(self.models[model], texts_of, rows_of, cache, mode)
@@ -335,6 +330,33 @@ class FaqMatcher:
         self.vectors = self.raw.get("e5_question")
         self.para_questions = self.raw.get("para_question")
         self.use_questions = self.raw.get("use_question")
+
+    def _render_entries(self, alt_texts: Sequence[str]) -> tuple[list[str], list[str], list[str]] | None:
+        """English renderings of the Chinese entries' questions, answers and other phrasings (``""`` for the
+        others), in one call to the translator. When it fails, the matcher goes on without translate-test (the
+        failure is logged and :attr:`translator` becomes None): an FAQ import must not fail for the optional
+        LLM, and its questions are then scored, and handed off, as without a translator."""
+        if self.translator is None or not self.chinese.any():
+            return None
+        rows = [i for i in range(len(self.entries)) if self.chinese[i]]
+        alt_rows = [k for k, i in enumerate(self.alt_owner) if self.chinese[i]]
+        wanted = ([t for i in rows for t in (self.entries[i].question, self.entries[i].answer)]
+                  + [alt_texts[k] for k in alt_rows])
+        try:
+            english = self.translator.translate(wanted)
+            if len(english) != len(wanted):
+                raise ValueError(f"{len(english)} renderings for {len(wanted)} texts")
+        except Exception as exc:  # the LLM is an optional helper: the import must not fail with it
+            logger.warning("the FAQ translator failed on the FAQ's Chinese entries; matching without "
+                           "translate-test: %s", exc)
+            self.translator = None
+            return None
+        questions, answers, alts = [""] * len(self.entries), [""] * len(self.entries), [""] * len(alt_texts)
+        for k, i in enumerate(rows):
+            questions[i], answers[i] = english[2 * k], english[2 * k + 1]
+        for j, k in enumerate(alt_rows):
+            alts[k] = english[2 * len(rows) + j]
+        return questions, answers, alts
 
     def _terms(self, question: str) -> list[list[str]]:
         """Each query word with its synonyms (all as index terms)."""
