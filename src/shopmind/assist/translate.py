@@ -1,7 +1,8 @@
 """Chinese -> English renderings of FAQ entries and questions by the packaged local LLM, for translate-test
 matching: the FAQ matcher scores a Chinese question's English rendering against its Chinese entries'
-renderings with the English paraphrase model (all-MiniLM-L6-v2), which ranks English paraphrases better than
-any Chinese-capable encoder installed here ranks Chinese ones (docs/assist.md, *Issue 24, tenth session*).
+renderings with the English paraphrase model (all-mpnet-base-v2, else all-MiniLM-L6-v2), which ranks English
+paraphrases better than any Chinese-capable encoder installed here ranks Chinese ones (docs/assist.md, *Issue
+24, tenth session*).
 
 The model is Qwen2.5-Coder-0.5B-Instruct (GGUF, llama.cpp; ``make setup-llm``), run greedily with a few
 worked examples (without them a 0.5B model answers the question instead of translating it), so the same text

